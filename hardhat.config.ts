@@ -1,0 +1,49 @@
+import { createRequire } from "node:module";
+import { configVariable, defineConfig } from "hardhat/config";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Solidity is compiled offline with the npm `solc` package (pinned to the same version): Hardhat's
+ * own compiler download cannot run on machines without internet access.
+ */
+const compiler = {
+  version: "0.8.30",
+  path: require.resolve("solc/soljson.js"),
+  settings: {
+    evmVersion: "cancun",
+    optimizer: { enabled: true, runs: 10_000 },
+  },
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers, hardhatTypechain],
+  solidity: {
+    compilers: [compiler],
+    // Contracts from npm packages that tests and the deploy script deploy directly.
+    npmFilesToBuild: ["@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol"],
+  },
+  paths: {
+    sources: "./contracts",
+    tests: { mocha: "./test" },
+  },
+  typechain: {
+    outDir: "types/ethers-contracts",
+  },
+  networks: {
+    // In-process chain used by `hardhat test` and `hardhat run` without --network.
+    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    // The chain started by `npm start` (`hardhat node`, loopback only).
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // Any real network: REMOTE_RPC_URL and DEPLOYER_PRIVATE_KEY from the environment
+    // (checked by scripts/lib/env.ts before use, with a one-line error naming the variable).
+    remote: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("REMOTE_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+  },
+});

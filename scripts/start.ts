@@ -1,0 +1,63 @@
+/**
+ * `npm start`: the whole system on this machine. Starts a local chain (`hardhat node` on loopback),
+ * deploys the contracts to it and (as they land) the exchange simulators, keepers and web page.
+ * Ctrl-C stops everything it started; no process is left behind.
+ */
+import { readDeployment } from "./lib/deployments.js";
+import { runOnce, startService, stopAll, waitFor } from "./lib/processes.js";
+
+const RPC_URL = "http://127.0.0.1:8545";
+
+async function rpcReady(): Promise<boolean> {
+  const res = await fetch(RPC_URL, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+  });
+  return res.ok;
+}
+
+async function main(): Promise<void> {
+  if (await rpcReady().catch(() => false)) {
+    throw new Error(`something already listens on ${RPC_URL}; stop it first (another npm start?)`);
+  }
+  console.log("[start] starting local chain (hardhat node)");
+  startService("chain", "hardhat", ["node", "--hostname", "127.0.0.1", "--port", "8545"], {
+    // Keep the server line; drop per-request RPC logs and the 20-account key dump (printed once below).
+    quiet:
+      /^(eth_|net_|web3_|hardhat_|evm_|Account #|Private Key|Accounts|=+$|WARNING|\s+(Contract|Transaction|From|To|Value|Gas used|Block #)|\s*$)/,
+  });
+  await waitFor("the local chain", rpcReady);
+  console.log(`[start] chain ready: ${RPC_URL} (chain id 31337)`);
+  console.log(
+    `[start] development accounts: hardhat's default mnemonic "test test test ... junk" (never use on a real network)`,
+  );
+
+  await runOnce("deploy", "hardhat", ["run", "scripts/deploy.ts", "--network", "localhost"], {
+    FORCE_DEPLOY: "1",
+  });
+  const deployment = readDeployment("localhost");
+  if (!deployment) throw new Error("deploy finished but deployments/localhost.json is missing");
+  console.log(`[start] deployed: ${Object.keys(deployment.contracts).length} contracts, deployments/localhost.json`);
+  for (const [name, c] of Object.entries(deployment.contracts))
+    console.log(`[start]   ${name.padEnd(22)} ${c.address}`);
+
+  console.log("[start] system running; press Ctrl-C to stop");
+}
+
+let shuttingDown = false;
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  console.log("[start] stopping all services");
+  await stopAll();
+  console.log("[start] stopped");
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+main().catch((err: unknown) => {
+  console.error(`[start] error: ${err instanceof Error ? err.message : String(err)}`);
+  void shutdown(1);
+});
