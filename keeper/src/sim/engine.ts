@@ -195,6 +195,8 @@ export class Exchange {
   private readonly now: () => number;
   private readonly clientOrderIdScope: "open" | "all";
   private nextOrderId = 1_000_001;
+  /** Incremented on every change of any book (Binance `lastUpdateId`). */
+  updateId = 1;
   private nextTradeId = 500_001;
 
   constructor(opts: ExchangeOptions) {
@@ -622,6 +624,7 @@ export class Exchange {
   }
 
   private execute(m: Market, taker: Order, maker: Order, price: bigint, qty: bigint): void {
+    this.updateId++;
     const now = this.now();
     const notional = price * qty * m.notionalUnit;
     const baseAmount = qty * m.baseUnit;
@@ -673,6 +676,7 @@ export class Exchange {
   }
 
   private rest(book: Book, order: Order): void {
+    this.updateId++;
     const levels = order.side === "BUY" ? book.bids : book.asks;
     const p = order.price!;
     const better = order.side === "BUY" ? (a: bigint, b: bigint) => a > b : (a: bigint, b: bigint) => a < b;
@@ -689,6 +693,7 @@ export class Exchange {
   }
 
   private unrest(book: Book, order: Order): void {
+    this.updateId++;
     const levels = order.side === "BUY" ? book.bids : book.asks;
     const i = levels.findIndex((l) => l.price === order.price);
     if (i < 0) return;
