@@ -65,7 +65,10 @@ export function pow10(n: number): bigint {
 
 /** Converts a float price to units of `10^-decimals`, rounded down (`"down"`) or up (`"up"`). */
 export function floatToUnits(value: number, decimals: number, rounding: "down" | "up" | "nearest"): bigint {
-  const scaled = value * 10 ** decimals;
+  const raw = value * 10 ** decimals;
+  // Absorb binary floating-point noise (30000 * 1.001 = 30030.000000000004) before rounding.
+  const nearest = Math.round(raw);
+  const scaled = Math.abs(raw - nearest) <= Math.abs(raw) * 1e-12 ? nearest : raw;
   const r = rounding === "down" ? Math.floor(scaled) : rounding === "up" ? Math.ceil(scaled) : Math.round(scaled);
   return BigInt(r);
 }
