@@ -23,7 +23,13 @@ async function placeAndFetch(
   params: Record<string, unknown> = {},
 ): Promise<Order> {
   const created = await ex.createOrder(SYMBOL, type, side, amount, price, params);
-  return ex.fetchOrder(created.id, SYMBOL);
+  return ex.fetchOrder(idOf(created), SYMBOL);
+}
+
+/** The venue's order id, which every created order must carry. */
+function idOf(o: { id?: string }): string {
+  assert.ok(o.id, "order id");
+  return o.id;
 }
 
 /** ccxt's unified status for an order whose remainder the venue expired (IOC, FOK, market). */
@@ -107,8 +113,8 @@ for (const dialect of DIALECTS) {
       assert.equal(held["USDT"]?.free, 100000 - 7250);
       const byClientId = await ex.fetchOrder(undefined as unknown as string, SYMBOL, { clientOrderId: "lifecycle1" });
       assert.equal(byClientId.id, created.id);
-      await ex.cancelOrder(created.id, SYMBOL);
-      const canceled = await ex.fetchOrder(created.id, SYMBOL);
+      await ex.cancelOrder(idOf(created), SYMBOL);
+      const canceled = await ex.fetchOrder(idOf(created), SYMBOL);
       assert.equal(canceled.status, "canceled");
       assert.deepEqual(await ex.fetchOpenOrders(SYMBOL), []);
       const released = await ex.fetchBalance();
@@ -143,7 +149,7 @@ for (const dialect of DIALECTS) {
       const bob = client(run, dialect, BOB);
       const ask = await alice.createOrder(SYMBOL, "limit", "sell", 0.3, 30010);
       await bob.createOrder(SYMBOL, "limit", "buy", 0.3, 30010, { timeInForce: "IOC" });
-      const o = await alice.fetchOrder(ask.id, SYMBOL);
+      const o = await alice.fetchOrder(idOf(ask), SYMBOL);
       assert.equal(o.status, "closed");
       const [t] = await alice.fetchMyTrades(SYMBOL);
       assert.equal(t?.takerOrMaker, "maker");
@@ -201,15 +207,27 @@ for (const dialect of DIALECTS) {
 
     it("unknownSymbolOnTheWire_throwsBadSymbol", async () => {
       const ex = client(run, dialect) as CcxtExchange & Record<string, (p: object) => Promise<unknown>>;
-      const call = dialect === "binance" ? ex.publicGetDepth!({ symbol: "DOGEUSDT" }) : ex.publicGetMarketBooks!({ instId: "DOGE-USDT" });
+      const call =
+        dialect === "binance"
+          ? ex.publicGetDepth!({ symbol: "DOGEUSDT" })
+          : ex.publicGetMarketBooks!({ instId: "DOGE-USDT" });
       await assert.rejects(call, ccxt.BadSymbol);
     });
 
     it("privateCall_badCredentials_throwAuthenticationError", async () => {
-      await assert.rejects(client(run, dialect, { ...ALICE, secret: "wrong-secret" }).fetchBalance(), ccxt.AuthenticationError);
-      await assert.rejects(client(run, dialect, { ...ALICE, apiKey: "nobody-key" }).fetchBalance(), ccxt.AuthenticationError);
+      await assert.rejects(
+        client(run, dialect, { ...ALICE, secret: "wrong-secret" }).fetchBalance(),
+        ccxt.AuthenticationError,
+      );
+      await assert.rejects(
+        client(run, dialect, { ...ALICE, apiKey: "nobody-key" }).fetchBalance(),
+        ccxt.AuthenticationError,
+      );
       if (dialect === "okx")
-        await assert.rejects(client(run, dialect, { ...ALICE, passphrase: "wrong" }).fetchBalance(), ccxt.AuthenticationError);
+        await assert.rejects(
+          client(run, dialect, { ...ALICE, passphrase: "wrong" }).fetchBalance(),
+          ccxt.AuthenticationError,
+        );
     });
 
     it("privateCall_staleTimestamp_throwsInvalidNonce", async () => {
@@ -229,7 +247,7 @@ for (const dialect of DIALECTS) {
       await bob.createOrder(SYMBOL, "limit", "buy", 0.15, 30001.37, { timeInForce: "IOC" });
       await alice.createOrder(SYMBOL, "market", "sell", 0.03);
       await alice.createOrder(SYMBOL, "limit", "buy", 0.05, 29000.01);
-      await alice.cancelOrder(resting.id, SYMBOL);
+      await alice.cancelOrder(idOf(resting), SYMBOL);
 
       const trades = await alice.fetchMyTrades(SYMBOL);
       assert.equal(trades.length, 4);

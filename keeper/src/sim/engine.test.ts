@@ -27,7 +27,13 @@ function venue(): Exchange {
   return ex;
 }
 
-const limit = (account: string, side: "BUY" | "SELL", price: string, quantity: string, extra = {}): PlaceOrderRequest => ({
+const limit = (
+  account: string,
+  side: "BUY" | "SELL",
+  price: string,
+  quantity: string,
+  extra = {},
+): PlaceOrderRequest => ({
   account,
   symbol: "BTC/USDT",
   side,
@@ -108,7 +114,10 @@ describe("Exchange matching engine", () => {
   it("placeOrder_duplicateClientOrderIdWhileOpen_rejected", () => {
     const ex = venue();
     const o = ex.placeOrder(limit("alice", "BUY", "29000", "0.1", { clientOrderId: "k-1" }));
-    rejects(() => ex.placeOrder(limit("alice", "BUY", "29000", "0.1", { clientOrderId: "k-1" })), "DUPLICATE_CLIENT_ORDER_ID");
+    rejects(
+      () => ex.placeOrder(limit("alice", "BUY", "29000", "0.1", { clientOrderId: "k-1" })),
+      "DUPLICATE_CLIENT_ORDER_ID",
+    );
     assert.equal(ex.openOrders("alice").length, 1);
     // Another account may use the same id; after the cancel the id is free again (Binance semantics).
     ex.placeOrder(limit("bob", "BUY", "29000", "0.1", { clientOrderId: "k-1" }));
@@ -215,13 +224,17 @@ describe("Exchange matching engine", () => {
             } else if (o.kind === "MARKET")
               ex.placeOrder({ account: o.account, symbol: "BTC/USDT", side: o.side, type: "MARKET", quantity });
             else if (o.kind === "QUOTE")
-              ex.placeOrder({ account: o.account, symbol: "BTC/USDT", side: "BUY", type: "MARKET", quoteQuantity: "1234.5" });
+              ex.placeOrder({
+                account: o.account,
+                symbol: "BTC/USDT",
+                side: "BUY",
+                type: "MARKET",
+                quoteQuantity: "1234.5",
+              });
             else if (o.kind === "MAKER")
               ex.placeOrder({ ...limit(o.account, o.side, price, quantity), type: "LIMIT_MAKER" });
             else
-              ex.placeOrder(
-                limit(o.account, o.side, price, quantity, { timeInForce: o.kind, maxFillRatio: o.ratio }),
-              );
+              ex.placeOrder(limit(o.account, o.side, price, quantity, { timeInForce: o.kind, maxFillRatio: o.ratio }));
           } catch (e) {
             if (!(e instanceof SimRejectError)) throw e;
           }

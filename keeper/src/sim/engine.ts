@@ -433,7 +433,8 @@ export class Exchange {
     else if (quoteQuantity !== null) hold = quoteQuantity;
     else hold = this.marketBuyCost(book, req.account, quantity!);
     const slot = this.slot(req.account, holdAsset);
-    if (slot.free < hold) throw new SimRejectError("INSUFFICIENT_BALANCE", "Account has insufficient balance for requested action.");
+    if (slot.free < hold)
+      throw new SimRejectError("INSUFFICIENT_BALANCE", "Account has insufficient balance for requested action.");
 
     const now = this.now();
     const order: Order = {

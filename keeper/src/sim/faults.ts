@@ -79,7 +79,8 @@ export class FaultInjector {
   }
 }
 
-export type RateDecision = { kind: "ok" } | { kind: "limited"; retryAfterMs: number } | { kind: "banned"; untilMs: number };
+export type RateDecision =
+  { kind: "ok" } | { kind: "limited"; retryAfterMs: number } | { kind: "banned"; untilMs: number };
 
 /**
  * Token bucket per client key (API key, or IP for public calls), with Binance's escalation: a client

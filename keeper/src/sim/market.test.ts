@@ -32,7 +32,10 @@ describe("Simulation price paths", () => {
     const c = mk(12);
     assert.deepEqual(pathOf(a, 200), pathOf(b, 200));
     assert.notDeepEqual(pathOf(mk(11), 200), pathOf(c, 200));
-    assert.deepEqual(a.venue("binance").exchange.depth("BTC/USDT", 5), b.venue("binance").exchange.depth("BTC/USDT", 5));
+    assert.deepEqual(
+      a.venue("binance").exchange.depth("BTC/USDT", 5),
+      b.venue("binance").exchange.depth("BTC/USDT", 5),
+    );
   });
 
   it("advance_gbm_realisedVolatilityMatchesSetting", () => {
@@ -150,6 +153,9 @@ describe("parseScenario", () => {
       x.markets[0]!.tickSize = "0.0001";
       x.markets[0]!.stepSize = "0.00000001";
     });
-    assert.throws(() => new Simulation(s), (e: unknown) => e instanceof ConfigError && /needs 12 decimals/.test(e.message));
+    assert.throws(
+      () => new Simulation(s),
+      (e: unknown) => e instanceof ConfigError && /needs 12 decimals/.test(e.message),
+    );
   });
 });

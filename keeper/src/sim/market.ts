@@ -93,7 +93,8 @@ export class Simulation {
         const symbol = `${m.base}/${m.quote}`;
         const rng = this.rngs.get(symbol)!;
         let lp = this.logPrices.get(symbol)!;
-        lp += (m.drift - (m.volatility * m.volatility) / 2) * dtYears + m.volatility * Math.sqrt(dtYears) * rng.normal();
+        lp +=
+          (m.drift - (m.volatility * m.volatility) / 2) * dtYears + m.volatility * Math.sqrt(dtYears) * rng.normal();
         if (rng.chance(jumpChance(m.jumps.perDay))) lp += (m.jumps.meanBps + m.jumps.stdBps * rng.normal()) / 10_000;
         this.logPrices.set(symbol, lp);
       }

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 
-const decimal = z.string().regex(/^\d+(\.\d+)?$/, "a non-negative decimal string such as \"0.01\"");
+const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal string such as "0.01"');
 
 /** Logical operations of a venue, whatever the dialect; fault rules and rate limits refer to them. */
 export const ENDPOINTS = [
@@ -157,7 +157,9 @@ export const scenarioSchema = z
     seed: z.number().int(),
     /** Simulated time per step (ms): the dt of the price path. */
     stepMs: z.number().int().positive().default(1000),
-    assets: z.array(z.object({ code: z.string().regex(/^[A-Z0-9]{2,10}$/), decimals: z.number().int().min(0).max(18) })),
+    assets: z.array(
+      z.object({ code: z.string().regex(/^[A-Z0-9]{2,10}$/), decimals: z.number().int().min(0).max(18) }),
+    ),
     markets: z.array(marketSchema).min(1),
     venues: z.array(venueSchema).min(1),
     accounts: z.array(accountSchema).default([]),
@@ -170,9 +172,11 @@ export const scenarioSchema = z
         if (!assets.has(code)) ctx.addIssue({ code: "custom", message: `market asset ${code} is not in assets` });
     for (const v of s.venues) {
       for (const g of v.gaps)
-        if (!symbols.has(g.market)) ctx.addIssue({ code: "custom", message: `venue ${v.name}: gap on unknown market ${g.market}` });
+        if (!symbols.has(g.market))
+          ctx.addIssue({ code: "custom", message: `venue ${v.name}: gap on unknown market ${g.market}` });
       for (const sym of Object.keys(v.liquidity))
-        if (!symbols.has(sym)) ctx.addIssue({ code: "custom", message: `venue ${v.name}: liquidity for unknown market ${sym}` });
+        if (!symbols.has(sym))
+          ctx.addIssue({ code: "custom", message: `venue ${v.name}: liquidity for unknown market ${sym}` });
     }
     const names = new Set<string>();
     for (const v of s.venues) {

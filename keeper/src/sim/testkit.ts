@@ -30,7 +30,9 @@ export const DIALECTS: Dialect[] = ["binance", "okx"];
  * 10 bps apart from 10 bps off the mid: asks 30030, 30060, ... and bids 29970, 29940, ...
  * Fees: maker 10 bps, taker 20 bps on both venues. Venue names equal their dialect.
  */
-export function testScenarioInput(venueOverrides: Partial<Record<Dialect, Record<string, unknown>>> = {}): ScenarioInput {
+export function testScenarioInput(
+  venueOverrides: Partial<Record<Dialect, Record<string, unknown>>> = {},
+): ScenarioInput {
   const liquidity = { "BTC/USDT": { levels: 5, halfSpreadBps: 10, spacingBps: 10, qtyPerLevel: "0.5", growth: 0 } };
   return {
     name: "test",
@@ -40,7 +42,15 @@ export function testScenarioInput(venueOverrides: Partial<Record<Dialect, Record
       { code: "USDT", decimals: 8 },
     ],
     markets: [
-      { base: "BTC", quote: "USDT", tickSize: "0.01", stepSize: "0.00001", minNotional: "5", initialPrice: 30_000, volatility: 0 },
+      {
+        base: "BTC",
+        quote: "USDT",
+        tickSize: "0.01",
+        stepSize: "0.00001",
+        minNotional: "5",
+        initialPrice: 30_000,
+        volatility: 0,
+      },
     ],
     venues: DIALECTS.map((d) => ({
       name: d,
@@ -67,6 +77,11 @@ export function client(
   account: Pick<AccountConfig, "apiKey" | "secret" | "passphrase"> = ALICE,
   extra: Record<string, unknown> = {},
 ): CcxtExchange {
-  const cfg = { ...ccxtSimConfig(dialect, run.urls.get(dialect)!, account), enableRateLimit: false, timeout: 3_000, ...extra };
+  const cfg = {
+    ...ccxtSimConfig(dialect, run.urls.get(dialect)!, account),
+    enableRateLimit: false,
+    timeout: 3_000,
+    ...extra,
+  };
   return dialect === "binance" ? new ccxt.binance(cfg) : new ccxt.okx(cfg);
 }

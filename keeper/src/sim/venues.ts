@@ -36,7 +36,11 @@ export async function startSimulation(scenario: Scenario, opts: StartOptions = {
   const urls = new Map<string, string>();
   try {
     for (const [name, venue] of sim.venues) {
-      const adapter = createAdapter(venue.config.dialect, { exchange: venue.exchange, accounts: scenario.accounts, now });
+      const adapter = createAdapter(venue.config.dialect, {
+        exchange: venue.exchange,
+        accounts: scenario.accounts,
+        now,
+      });
       const server = new VenueServer({
         adapter,
         faults: new FaultInjector(scenario.seed, name, venue.config.faults),

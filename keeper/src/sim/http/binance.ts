@@ -83,7 +83,11 @@ export class BinanceAdapter implements DialectAdapter {
   }
 
   notFound(req: SimRequest): SimResponse {
-    return { status: 404, body: `<html><body><h1>404 Not Found</h1>${req.method} ${req.path}</body></html>`, text: true };
+    return {
+      status: 404,
+      body: `<html><body><h1>404 Not Found</h1>${req.method} ${req.path}</body></html>`,
+      text: true,
+    };
   }
 
   rateLimited(retryAfterMs: number, client: string): SimResponse {
@@ -112,7 +116,9 @@ export class BinanceAdapter implements DialectAdapter {
       case "UNKNOWN_SYMBOL":
         return err(400, -1121, "Invalid symbol.");
       case "UNKNOWN_ORDER":
-        return endpoint === "cancelOrder" ? err(400, -2011, "Unknown order sent.") : err(400, -2013, "Order does not exist.");
+        return endpoint === "cancelOrder"
+          ? err(400, -2011, "Unknown order sent.")
+          : err(400, -2013, "Order does not exist.");
       case "DUPLICATE_CLIENT_ORDER_ID":
         return err(400, -2010, "Duplicate order sent.");
       case "PRICE_FILTER":
@@ -135,7 +141,8 @@ export class BinanceAdapter implements DialectAdapter {
     if (!apiKey) return err(401, -2014, "API-key format invalid.");
     const account = this.byKey.get(apiKey);
     if (!account) return err(401, -2015, "Invalid API-key, IP, or permissions for action.");
-    const body = req.headers["content-type"]?.includes("application/x-www-form-urlencoded") || req.rawBody ? req.rawBody : "";
+    const body =
+      req.headers["content-type"]?.includes("application/x-www-form-urlencoded") || req.rawBody ? req.rawBody : "";
     const strip = (s: string): { rest: string; sig?: string } => {
       const parts = s === "" ? [] : s.split("&");
       const sig = parts.find((p) => p.startsWith("signature="));
@@ -144,8 +151,11 @@ export class BinanceAdapter implements DialectAdapter {
     const q = strip(req.rawQuery);
     const b = strip(body);
     const signature = q.sig ?? b.sig;
-    if (!signature) return err(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
-    const expected = createHmac("sha256", account.secret).update(q.rest + b.rest).digest("hex");
+    if (!signature)
+      return err(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+    const expected = createHmac("sha256", account.secret)
+      .update(q.rest + b.rest)
+      .digest("hex");
     const given = Buffer.from(decodeURIComponent(signature));
     if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected)))
       return err(400, -1022, "Signature for this request is not valid.");
@@ -155,7 +165,8 @@ export class BinanceAdapter implements DialectAdapter {
     if (!params.has("timestamp") || !Number.isInteger(ts))
       return err(400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
     const recvWindow = params.has("recvWindow") ? Number(params.get("recvWindow")) : 5000;
-    if (!(recvWindow > 0 && recvWindow <= MAX_RECV_WINDOW)) return err(400, -1131, "recvWindow must be less than 60000");
+    if (!(recvWindow > 0 && recvWindow <= MAX_RECV_WINDOW))
+      return err(400, -1131, "recvWindow must be less than 60000");
     const now = this.ctx.now();
     if (ts >= now + 1000 || now - ts > recvWindow)
       return err(400, -1021, "Timestamp for this request is outside of the recvWindow.");
@@ -166,7 +177,11 @@ export class BinanceAdapter implements DialectAdapter {
 
   private market(p: URLSearchParams): Market {
     const id = p.get("symbol");
-    if (!id) throw new SimRejectError("BAD_PARAMETER", "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+    if (!id)
+      throw new SimRejectError(
+        "BAD_PARAMETER",
+        "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+      );
     const symbol = this.idToSymbol.get(id);
     if (!symbol) throw new SimRejectError("UNKNOWN_SYMBOL", "Invalid symbol.");
     return this.ctx.exchange.market(symbol);
@@ -210,8 +225,18 @@ export class BinanceAdapter implements DialectAdapter {
       isSpotTradingAllowed: true,
       isMarginTradingAllowed: false,
       filters: [
-        { filterType: "PRICE_FILTER", minPrice: f8(m.tick, m.priceDecimals), maxPrice: "1000000.00000000", tickSize: f8(m.tick, m.priceDecimals) },
-        { filterType: "LOT_SIZE", minQty: f8(m.minQty, m.qtyDecimals), maxQty: "9000.00000000", stepSize: f8(m.step, m.qtyDecimals) },
+        {
+          filterType: "PRICE_FILTER",
+          minPrice: f8(m.tick, m.priceDecimals),
+          maxPrice: "1000000.00000000",
+          tickSize: f8(m.tick, m.priceDecimals),
+        },
+        {
+          filterType: "LOT_SIZE",
+          minQty: f8(m.minQty, m.qtyDecimals),
+          maxQty: "9000.00000000",
+          stepSize: f8(m.step, m.qtyDecimals),
+        },
         { filterType: "MARKET_LOT_SIZE", minQty: "0.00000000", maxQty: "9000.00000000", stepSize: "0.00000000" },
         {
           filterType: "NOTIONAL",
@@ -240,7 +265,10 @@ export class BinanceAdapter implements DialectAdapter {
     const m = this.market(p);
     const limit = Math.min(5000, Number(p.get("limit") ?? 100) || 100);
     const d = this.ctx.exchange.depth(m.symbol, limit);
-    const lv = (l: { price: bigint; qty: bigint }): [string, string] => [f8(l.price, m.priceDecimals), f8(l.qty, m.qtyDecimals)];
+    const lv = (l: { price: bigint; qty: bigint }): [string, string] => [
+      f8(l.price, m.priceDecimals),
+      f8(l.qty, m.qtyDecimals),
+    ];
     return ok({ lastUpdateId: this.ctx.exchange.updateId, bids: d.bids.map(lv), asks: d.asks.map(lv) });
   }
 
@@ -287,7 +315,13 @@ export class BinanceAdapter implements DialectAdapter {
   private bookTicker(p: URLSearchParams): SimResponse {
     const one = (m: Market): Record<string, string> => {
       const t = this.ticker(m);
-      return { symbol: String(t.symbol), bidPrice: String(t.bidPrice), bidQty: String(t.bidQty), askPrice: String(t.askPrice), askQty: String(t.askQty) };
+      return {
+        symbol: String(t.symbol),
+        bidPrice: String(t.bidPrice),
+        bidQty: String(t.bidQty),
+        askPrice: String(t.askPrice),
+        askQty: String(t.askQty),
+      };
     };
     if (p.has("symbol")) return ok(one(this.market(p)));
     return ok(this.marketsFrom(p).map(one));
@@ -304,13 +338,23 @@ export class BinanceAdapter implements DialectAdapter {
     const tif = p.get("timeInForce") ?? undefined;
     if (type === "LIMIT" && tif === undefined)
       return err(400, -1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.");
-    if (tif !== undefined && tif !== "GTC" && tif !== "IOC" && tif !== "FOK") return err(400, -1115, "Invalid timeInForce.");
-    if (type !== "LIMIT" && tif !== undefined) return err(400, -1106, "Parameter 'timeInForce' sent when not required.");
+    if (tif !== undefined && tif !== "GTC" && tif !== "IOC" && tif !== "FOK")
+      return err(400, -1115, "Invalid timeInForce.");
+    if (type !== "LIMIT" && tif !== undefined)
+      return err(400, -1106, "Parameter 'timeInForce' sent when not required.");
     const clientOrderId = p.get("newClientOrderId") ?? undefined;
     if (clientOrderId !== undefined && !CLIENT_ID.test(clientOrderId))
-      return err(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
+      return err(
+        400,
+        -1100,
+        "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
+      );
     if (type === "MARKET" && p.has("quantity") === p.has("quoteOrderQty"))
-      return err(400, -1102, "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty or both were sent.");
+      return err(
+        400,
+        -1102,
+        "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty or both were sent.",
+      );
     if (type === "MARKET" && p.has("quoteOrderQty") && side === "SELL")
       return err(400, -1102, "Param 'quoteOrderQty' is only supported for market buys by this venue.");
     const order = this.ctx.exchange.placeOrder({
@@ -356,12 +400,16 @@ export class BinanceAdapter implements DialectAdapter {
   private ref(p: URLSearchParams): OrderRef {
     if (p.has("orderId")) {
       const id = Number(p.get("orderId"));
-      if (!Number.isSafeInteger(id)) throw new SimRejectError("BAD_PARAMETER", "Illegal characters found in parameter 'orderId'.");
+      if (!Number.isSafeInteger(id))
+        throw new SimRejectError("BAD_PARAMETER", "Illegal characters found in parameter 'orderId'.");
       return { orderId: id };
     }
     const cid = p.get("origClientOrderId");
     if (cid) return { clientOrderId: cid };
-    throw new SimRejectError("BAD_PARAMETER", "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
+    throw new SimRejectError(
+      "BAD_PARAMETER",
+      "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+    );
   }
 
   private cancelOrder(p: URLSearchParams, account: string): SimResponse {
@@ -385,7 +433,13 @@ export class BinanceAdapter implements DialectAdapter {
     return ok(
       open.map((o) => {
         const c = this.ctx.exchange.cancelOrder(account, m.symbol, { orderId: o.id });
-        return { symbol: m.base.code + m.quote.code, origClientOrderId: c.clientOrderId, orderId: c.id, orderListId: -1, ...this.orderFields(c, m) };
+        return {
+          symbol: m.base.code + m.quote.code,
+          origClientOrderId: c.clientOrderId,
+          orderId: c.id,
+          orderListId: -1,
+          ...this.orderFields(c, m),
+        };
       }),
     );
   }

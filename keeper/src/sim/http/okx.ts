@@ -108,7 +108,11 @@ export class OkxAdapter implements DialectAdapter {
     if (endpoint === "createOrder" || endpoint === "cancelOrder")
       return {
         status: 200,
-        body: { code: "1", msg: "All operations failed", data: [{ ordId: "", clOrdId: "", sCode: code, sMsg: msg, ts: String(this.ctx.now()) }] },
+        body: {
+          code: "1",
+          msg: "All operations failed",
+          data: [{ ordId: "", clOrdId: "", sCode: code, sMsg: msg, ts: String(this.ctx.now()) }],
+        },
       };
     return fail(200, code, msg);
   }
@@ -250,8 +254,10 @@ export class OkxAdapter implements DialectAdapter {
     const s = ex.stats(m.symbol);
     const bid = ex.bestBid(m.symbol);
     const ask = ex.bestAsk(m.symbol);
-    const px = (v: bigint | null | undefined): string => (v === null || v === undefined ? "" : formatTrim(v, m.priceDecimals));
-    const qty = (v: bigint | null | undefined): string => (v === null || v === undefined ? "0" : formatTrim(v, m.qtyDecimals));
+    const px = (v: bigint | null | undefined): string =>
+      v === null || v === undefined ? "" : formatTrim(v, m.priceDecimals);
+    const qty = (v: bigint | null | undefined): string =>
+      v === null || v === undefined ? "0" : formatTrim(v, m.qtyDecimals);
     return {
       instType: "SPOT",
       instId: `${m.base.code}-${m.quote.code}`,
@@ -299,7 +305,16 @@ export class OkxAdapter implements DialectAdapter {
     const code = failed === 0 ? "0" : failed === results.length ? "1" : "2";
     return {
       status: 200,
-      body: { code, msg: code === "0" ? "" : failed === results.length ? "All operations failed" : "Bulk operation partially succeeded", data: results },
+      body: {
+        code,
+        msg:
+          code === "0"
+            ? ""
+            : failed === results.length
+              ? "All operations failed"
+              : "Bulk operation partially succeeded",
+        data: results,
+      },
     };
   }
 
@@ -319,10 +334,12 @@ export class OkxAdapter implements DialectAdapter {
       const side = str(o.side);
       if (side !== "buy" && side !== "sell") throw new SimRejectError("BAD_PARAMETER", "Parameter side error");
       const mode = str(o.tdMode);
-      if (mode !== "cash") throw new SimRejectError("BAD_PARAMETER", "Parameter tdMode error: this venue trades spot in cash mode only");
+      if (mode !== "cash")
+        throw new SimRejectError("BAD_PARAMETER", "Parameter tdMode error: this venue trades spot in cash mode only");
       const ot = ORD_TYPES[str(o.ordType) ?? ""];
       if (!ot) throw new SimRejectError("BAD_PARAMETER", "Parameter ordType error");
-      if (clOrdId !== "" && !CLIENT_ID.test(clOrdId)) throw new SimRejectError("BAD_PARAMETER", "Parameter clOrdId error");
+      if (clOrdId !== "" && !CLIENT_ID.test(clOrdId))
+        throw new SimRejectError("BAD_PARAMETER", "Parameter clOrdId error");
       const sz = str(o.sz);
       if (!sz) throw new SimRejectError("BAD_PARAMETER", "Parameter sz can not be empty");
       // OKX: a spot market buy is sized in quote unless tgtCcy says base_ccy.
@@ -338,10 +355,12 @@ export class OkxAdapter implements DialectAdapter {
         maxFillRatio,
       };
       if (ot.type === "MARKET" && tgtCcy === "quote_ccy") {
-        if (side !== "buy") throw new SimRejectError("BAD_PARAMETER", "Parameter tgtCcy error: quote_ccy only for market buys");
+        if (side !== "buy")
+          throw new SimRejectError("BAD_PARAMETER", "Parameter tgtCcy error: quote_ccy only for market buys");
         req.quoteQuantity = sz;
       } else req.quantity = sz;
-      if (ot.type !== "MARKET" && req.price === undefined) throw new SimRejectError("BAD_PARAMETER", "Parameter px can not be empty");
+      if (ot.type !== "MARKET" && req.price === undefined)
+        throw new SimRejectError("BAD_PARAMETER", "Parameter px can not be empty");
       const order = this.ctx.exchange.placeOrder(req);
       return result(String(order.id), "0", "Order placed");
     } catch (e) {
@@ -364,13 +383,21 @@ export class OkxAdapter implements DialectAdapter {
   private cancelOrder(req: SimRequest, account: string): SimResponse {
     const b = this.body(req) as Record<string, unknown>;
     const m = this.market(str(b.instId));
-    const o = this.ctx.exchange.cancelOrder(account, m.symbol, this.ref({ ordId: str(b.ordId), clOrdId: str(b.clOrdId) }));
+    const o = this.ctx.exchange.cancelOrder(
+      account,
+      m.symbol,
+      this.ref({ ordId: str(b.ordId), clOrdId: str(b.clOrdId) }),
+    );
     return ok([{ clOrdId: o.clientOrderId, ordId: String(o.id), ts: String(this.ctx.now()), sCode: "0", sMsg: "" }]);
   }
 
   private getOrder(p: URLSearchParams, account: string): SimResponse {
     const m = this.market(p.get("instId"));
-    const o = this.ctx.exchange.getOrder(account, m.symbol, this.ref({ ordId: p.get("ordId") ?? undefined, clOrdId: p.get("clOrdId") ?? undefined }));
+    const o = this.ctx.exchange.getOrder(
+      account,
+      m.symbol,
+      this.ref({ ordId: p.get("ordId") ?? undefined, clOrdId: p.get("clOrdId") ?? undefined }),
+    );
     return ok([this.order(o, m)]);
   }
 
@@ -382,14 +409,29 @@ export class OkxAdapter implements DialectAdapter {
 
   private order(o: Order, m: Market): Record<string, string> {
     const ordType =
-      o.type === "MARKET" ? "market" : o.type === "LIMIT_MAKER" ? "post_only" : o.timeInForce === "IOC" ? "ioc" : o.timeInForce === "FOK" ? "fok" : "limit";
+      o.type === "MARKET"
+        ? "market"
+        : o.type === "LIMIT_MAKER"
+          ? "post_only"
+          : o.timeInForce === "IOC"
+            ? "ioc"
+            : o.timeInForce === "FOK"
+              ? "fok"
+              : "limit";
     const state =
-      o.status === "NEW" ? "live" : o.status === "PARTIALLY_FILLED" ? "partially_filled" : o.status === "FILLED" ? "filled" : "canceled";
+      o.status === "NEW"
+        ? "live"
+        : o.status === "PARTIALLY_FILLED"
+          ? "partially_filled"
+          : o.status === "FILLED"
+            ? "filled"
+            : "canceled";
     const last = o.fills.at(-1);
     const feeAsset = o.side === "BUY" ? m.base : m.quote;
     const fee = o.fills.reduce((s, f) => s + f.commission, 0n);
     const quoteSized = o.quoteQuantity !== null;
-    const avg = o.executedQty > 0n ? Number(o.cumQuote) / Number(o.executedQty * m.notionalUnit) / 10 ** m.priceDecimals : 0;
+    const avg =
+      o.executedQty > 0n ? Number(o.cumQuote) / Number(o.executedQty * m.notionalUnit) / 10 ** m.priceDecimals : 0;
     return {
       instType: "SPOT",
       instId: `${m.base.code}-${m.quote.code}`,

@@ -4,7 +4,13 @@
  * shares: rate limiting per client, seeded fault injection (latency, 5xx, 429, hangs, rejects,
  * partial fills) and a small admin API under `/sim/`.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
 import { SimRejectError } from "../errors.js";
@@ -81,7 +87,9 @@ export class VenueServer {
     this.limiter = new RateLimiter(opts.now);
     this.server = createServer((req, res) => {
       this.serve(req, res).catch((err: unknown) => {
-        process.stderr.write(`[sim] internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.stderr.write(
+          `[sim] internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        );
         if (!res.headersSent) send(res, { status: 500, body: "internal error", text: true });
       });
     });
@@ -143,7 +151,11 @@ export class VenueServer {
     const fault = this.faults.decide(route.endpoint);
     switch (fault.kind) {
       case "http5xx":
-        return send(res, { status: fault.status, body: `<html><body>${fault.status} simulated outage</body></html>`, text: true });
+        return send(res, {
+          status: fault.status,
+          body: `<html><body>${fault.status} simulated outage</body></html>`,
+          text: true,
+        });
       case "rateLimit":
         return send(res, this.adapter.rateLimited(fault.retryAfterSeconds * 1000, client));
       case "timeout":
