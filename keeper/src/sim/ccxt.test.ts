@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import ccxt, { type Exchange as CcxtExchange, type Order } from "ccxt";
 import { FEE_ACCOUNT } from "./engine.js";
 import { parseUnits } from "./money.js";
-import { ALICE, BOB, DIALECTS, client, startTestSimulation, type Dialect } from "./testkit.js";
+import { client } from "./testclient.js";
+import { ALICE, BOB, DIALECTS, startTestSimulation, type Dialect } from "./testkit.js";
 import type { RunningSimulation } from "./venues.js";
 
 const SYMBOL = "BTC/USDT";

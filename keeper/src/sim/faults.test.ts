@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import ccxt from "ccxt";
 import { FaultInjector } from "./faults.js";
 import { faultsSchema } from "./scenario.js";
-import { ALICE, DIALECTS, client, startTestSimulation, type Dialect } from "./testkit.js";
+import { client } from "./testclient.js";
+import { ALICE, DIALECTS, startTestSimulation, type Dialect } from "./testkit.js";
 import type { RunningSimulation } from "./venues.js";
 
 const SYMBOL = "BTC/USDT";

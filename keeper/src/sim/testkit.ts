@@ -1,9 +1,7 @@
 /**
  * Helpers shared by the simulator's integration tests (and usable by other modules' tests): a small
- * deterministic scenario with a Binance-dialect and an OKX-dialect venue, and real ccxt clients for it.
+ * deterministic scenario with a Binance-dialect and an OKX-dialect venue (ccxt clients: testclient.ts).
  */
-import ccxt, { type Exchange as CcxtExchange } from "ccxt";
-import { ccxtSimConfig } from "./client.js";
 import { parseScenario, type AccountConfig, type ScenarioInput } from "./scenario.js";
 import { startSimulation, type RunningSimulation } from "./venues.js";
 
@@ -68,20 +66,4 @@ export async function startTestSimulation(
   venueOverrides: Partial<Record<Dialect, Record<string, unknown>>> = {},
 ): Promise<RunningSimulation> {
   return startSimulation(parseScenario(testScenarioInput(venueOverrides)));
-}
-
-/** A real, unmodified ccxt client for `dialect` pointed at the running simulation. */
-export function client(
-  run: RunningSimulation,
-  dialect: Dialect,
-  account: Pick<AccountConfig, "apiKey" | "secret" | "passphrase"> = ALICE,
-  extra: Record<string, unknown> = {},
-): CcxtExchange {
-  const cfg = {
-    ...ccxtSimConfig(dialect, run.urls.get(dialect)!, account),
-    enableRateLimit: false,
-    timeout: 3_000,
-    ...extra,
-  };
-  return dialect === "binance" ? new ccxt.binance(cfg) : new ccxt.okx(cfg);
 }
