@@ -201,6 +201,28 @@ describe("Exchange matching engine", () => {
     rejects(() => ex.cancelOrder("alice", "BTC/USDT", { orderId: o.id }), "UNKNOWN_ORDER");
   });
 
+  it("getOrder_beyondClosedRetention_forgetsOldestClosedOrders", () => {
+    const ex = new Exchange({
+      name: "t",
+      assets: [
+        { code: "BTC", decimals: 8 },
+        { code: "USDT", decimals: 6 },
+      ],
+      markets: [{ base: "BTC", quote: "USDT", tickSize: "0.01", stepSize: "0.0001" }],
+      makerFeePpm: 0,
+      takerFeePpm: 0,
+      closedOrderRetention: 2,
+    });
+    ex.deposit("a", "USDT", "100000");
+    const ids = [1, 2, 3].map((i) => ex.placeOrder(limit("a", "BUY", "100", "1", { clientOrderId: `c${i}` })).id);
+    const open = ex.placeOrder(limit("a", "BUY", "100", "1", { clientOrderId: "c4" }));
+    for (const id of ids) ex.cancelOrder("a", "BTC/USDT", { orderId: id });
+    rejects(() => ex.getOrder("a", "BTC/USDT", { orderId: ids[0] }), "UNKNOWN_ORDER");
+    rejects(() => ex.getOrder("a", "BTC/USDT", { clientOrderId: "c1" }), "UNKNOWN_ORDER");
+    assert.equal(ex.getOrder("a", "BTC/USDT", { orderId: ids[1] }).status, "CANCELED");
+    assert.equal(ex.getOrder("a", "BTC/USDT", { orderId: open.id }).status, "NEW");
+  });
+
   it("balances_randomOrderFlow_conserveSupplyAndHolds", () => {
     const accounts = ["alice", "bob", "carol"];
     const op = fc.record({

@@ -48,6 +48,8 @@ export interface ExchangeOptions {
    * or among all its orders ever placed (`"all"`).
    */
   clientOrderIdScope?: "open" | "all";
+  /** Closed orders kept queryable (oldest forgotten first), bounding memory on long runs. */
+  closedOrderRetention?: number;
 }
 
 /** The account that collects every fee; part of the conservation identity. */
@@ -194,6 +196,9 @@ export class Exchange {
   private readonly deposits = new Map<string, bigint>();
   private readonly now: () => number;
   private readonly clientOrderIdScope: "open" | "all";
+  private readonly closedOrderRetention: number;
+  private readonly closed: number[] = [];
+  private closedHead = 0;
   private nextOrderId = 1_000_001;
   /** Incremented on every change of any book (Binance `lastUpdateId`). */
   updateId = 1;
@@ -205,6 +210,7 @@ export class Exchange {
     this.takerFeePpm = BigInt(opts.takerFeePpm);
     this.now = opts.now ?? Date.now;
     this.clientOrderIdScope = opts.clientOrderIdScope ?? "open";
+    this.closedOrderRetention = opts.closedOrderRetention ?? 200_000;
     for (const a of opts.assets) this.assets.set(a.code, a);
     for (const spec of opts.markets) {
       const market = this.buildMarket(spec);
@@ -716,6 +722,18 @@ export class Exchange {
     order.status = status;
     order.updatedAt = this.now();
     this.openByClientId.delete(`${order.account}\n${order.clientOrderId}`);
+    this.closed.push(order.id);
+    while (this.closed.length - this.closedHead > this.closedOrderRetention) {
+      const old = this.orders.get(this.closed[this.closedHead++]!);
+      if (!old) continue;
+      this.orders.delete(old.id);
+      const key = `${old.account}\n${old.clientOrderId}`;
+      if (this.latestByClientId.get(key) === old) this.latestByClientId.delete(key);
+    }
+    if (this.closedHead > 65_536) {
+      this.closed.splice(0, this.closedHead);
+      this.closedHead = 0;
+    }
   }
 }
 
