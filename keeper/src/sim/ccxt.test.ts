@@ -238,6 +238,38 @@ for (const dialect of DIALECTS) {
       await assert.rejects(ex.fetchBalance(), ccxt.InvalidNonce);
     });
 
+    it("createMarketBuyOrderWithCost_spendsQuoteBudget", async () => {
+      await fresh();
+      const ex = client(run, dialect);
+      const created = await ex.createMarketBuyOrderWithCost(SYMBOL, 3003);
+      const o = await ex.fetchOrder(idOf(created), SYMBOL);
+      assert.equal(o.status, "closed");
+      assert.equal(o.filled, 0.1); // 3003 USDT at 30030
+      assert.equal(u((await ex.fetchBalance())["USDT"]?.total), u(100000) - u(3003));
+    });
+
+    it("closedOrdersAndBulkCancel_listHistoryAndCancelEverything", async () => {
+      await fresh();
+      const ex = client(run, dialect);
+      const filled = await ex.createOrder(SYMBOL, "market", "buy", 0.01);
+      const a = await ex.createOrder(SYMBOL, "limit", "buy", 0.01, 29000);
+      const b = await ex.createOrder(SYMBOL, "limit", "buy", 0.01, 29001);
+      if (dialect === "binance") await ex.cancelAllOrders(SYMBOL);
+      else await ex.cancelOrders([idOf(a), idOf(b)], SYMBOL);
+      assert.deepEqual(await ex.fetchOpenOrders(SYMBOL), []);
+      const closed = await ex.fetchClosedOrders(SYMBOL);
+      assert.deepEqual(
+        closed.map((o) => o.id),
+        [idOf(filled)],
+      );
+      const canceled = (dialect === "binance" ? await ex.fetchOrders(SYMBOL) : await ex.fetchCanceledOrders(SYMBOL))
+        .filter((o) => o.status === "canceled")
+        .map((o) => o.id)
+        .sort();
+      assert.deepEqual(canceled, [idOf(a), idOf(b)].sort());
+      assert.equal((await ex.fetchBalance())["USDT"]?.used, 0);
+    });
+
     it("balances_afterTradeSequence_reconcileExactlyWithFills", async () => {
       await fresh();
       const alice = client(run, dialect);

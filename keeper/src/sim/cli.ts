@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     .option("--port <venue=port>", "port of any venue (repeatable)", portPair, {} as Record<string, number>)
     .option("--host <host>", "bind address", "127.0.0.1")
     .option("--speed <x>", "simulated time per real time (1 = one step per stepMs)", positive, 1)
+    .option("--manual", "do not advance in real time; step with POST /sim/advance?steps=n")
     .parse()
     .opts<{
       scenario?: string;
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       port: Record<string, number>;
       host: string;
       speed: number;
+      manual?: boolean;
     }>();
 
   const scenario = loadScenario(opts.scenario, opts.seed);
@@ -71,7 +73,10 @@ async function main(): Promise<void> {
   if (opts.okxPort !== undefined) ports["okx"] = opts.okxPort;
   const run = await startSimulation(scenario, { ports, host: opts.host });
 
-  console.log(`scenario "${scenario.name}" seed ${scenario.seed}, one step per ${scenario.stepMs / opts.speed} ms`);
+  console.log(
+    `scenario "${scenario.name}" seed ${scenario.seed}, ` +
+      (opts.manual ? "stepped by POST /sim/advance" : `one step per ${scenario.stepMs / opts.speed} ms`),
+  );
   for (const [name, url] of run.urls) {
     const v = run.sim.venue(name).config;
     const symbols = scenario.markets.map((m) => `${m.base}/${m.quote}`).join(", ");
@@ -80,9 +85,9 @@ async function main(): Promise<void> {
   for (const a of scenario.accounts)
     console.log(`account ${a.name}: apiKey=${a.apiKey} secret=${a.secret} passphrase=${a.passphrase}`);
 
-  const timer = setInterval(() => run.sim.advance(), scenario.stepMs / opts.speed);
+  const timer = opts.manual ? undefined : setInterval(() => run.sim.advance(), scenario.stepMs / opts.speed);
   const stop = (): void => {
-    clearInterval(timer);
+    if (timer) clearInterval(timer);
     run.close().then(
       () => process.exit(0),
       (err: unknown) => {

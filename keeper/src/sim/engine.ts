@@ -536,6 +536,33 @@ export class Exchange {
     return out.sort((a, b) => a.id - b.id);
   }
 
+  /**
+   * The account's retained orders in `symbol`, oldest first (Binance `allOrders`); `closedOnly` keeps
+   * final ones (OKX order history). With a start (`fromOrderId`/`startTime`) the oldest `limit` are
+   * returned, otherwise the newest `limit`.
+   */
+  allOrders(
+    account: string,
+    symbol: string,
+    f: { fromOrderId?: number; startTime?: number; endTime?: number; limit?: number; closedOnly?: boolean } = {},
+  ): Order[] {
+    this.book(symbol);
+    const out: Order[] = [];
+    for (const o of this.orders.values())
+      if (
+        o.account === account &&
+        o.symbol === symbol &&
+        (f.fromOrderId === undefined || o.id >= f.fromOrderId) &&
+        (f.startTime === undefined || o.createdAt >= f.startTime) &&
+        (f.endTime === undefined || o.createdAt <= f.endTime) &&
+        (!f.closedOnly || !isOpenStatus(o.status) || o.type === "MARKET")
+      )
+        out.push(o);
+    const limit = f.limit ?? 500;
+    const picked = f.fromOrderId !== undefined || f.startTime !== undefined ? out.slice(0, limit) : out.slice(-limit);
+    return picked.map(snapshot);
+  }
+
   /** The account's trades in `symbol`, oldest first. */
   myTrades(
     account: string,

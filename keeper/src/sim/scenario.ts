@@ -21,6 +21,7 @@ export const ENDPOINTS = [
   "cancelAllOrders",
   "getOrder",
   "openOrders",
+  "allOrders",
   "balance",
   "myTrades",
 ] as const;

@@ -5,7 +5,7 @@
 import { FaultInjector } from "./faults.js";
 import { BinanceAdapter } from "./http/binance.js";
 import { OkxAdapter } from "./http/okx.js";
-import { VenueServer, type AdapterContext, type DialectAdapter } from "./http/server.js";
+import { VenueServer, type AdapterContext, type DialectAdapter, type SimControl } from "./http/server.js";
 import { Simulation } from "./market.js";
 import type { Scenario } from "./scenario.js";
 
@@ -34,6 +34,18 @@ export async function startSimulation(scenario: Scenario, opts: StartOptions = {
   const sim = new Simulation(scenario, { now });
   const servers = new Map<string, VenueServer>();
   const urls = new Map<string, string>();
+  const symbols = scenario.markets.map((m) => `${m.base}/${m.quote}`);
+  const control = (venue: string): SimControl => ({
+    health: () => ({ venue, step: sim.step }),
+    state: () => ({
+      step: sim.step,
+      fair: Object.fromEntries(symbols.map((s) => [s, sim.fairPrice(s)])),
+      mids: Object.fromEntries(
+        [...sim.venues.keys()].map((v) => [v, Object.fromEntries(symbols.map((s) => [s, sim.venueMid(v, s)]))]),
+      ),
+    }),
+    advance: (steps) => sim.advance(steps),
+  });
   try {
     for (const [name, venue] of sim.venues) {
       const adapter = createAdapter(venue.config.dialect, {
@@ -44,7 +56,7 @@ export async function startSimulation(scenario: Scenario, opts: StartOptions = {
       const server = new VenueServer({
         adapter,
         faults: new FaultInjector(scenario.seed, name, venue.config.faults),
-        health: () => ({ venue: name, step: sim.step }),
+        control: control(name),
         now,
       });
       servers.set(name, server);

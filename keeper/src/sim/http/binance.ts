@@ -69,6 +69,8 @@ export class BinanceAdapter implements DialectAdapter {
         return priv("cancelOrder", (p, a) => this.cancelOrder(p, a));
       case "GET /api/v3/order":
         return priv("getOrder", (p, a) => this.getOrder(p, a));
+      case "GET /api/v3/allOrders":
+        return priv("allOrders", (p, a) => this.allOrders(p, a));
       case "GET /api/v3/openOrders":
         return priv("openOrders", (p, a) => this.openOrders(p, a));
       case "DELETE /api/v3/openOrders":
@@ -452,6 +454,18 @@ export class BinanceAdapter implements DialectAdapter {
   private openOrders(p: URLSearchParams, account: string): SimResponse {
     const ms = p.has("symbol") ? [this.market(p)] : this.ctx.exchange.markets();
     return ok(ms.flatMap((m) => this.ctx.exchange.openOrders(account, m.symbol).map((o) => this.fullOrder(o, m))));
+  }
+
+  private allOrders(p: URLSearchParams, account: string): SimResponse {
+    const m = this.market(p);
+    const num = (k: string): number | undefined => (p.has(k) ? Number(p.get(k)) : undefined);
+    const orders = this.ctx.exchange.allOrders(account, m.symbol, {
+      fromOrderId: num("orderId"),
+      startTime: num("startTime"),
+      endTime: num("endTime"),
+      limit: Math.min(1000, num("limit") ?? 500),
+    });
+    return ok(orders.map((o) => this.fullOrder(o, m)));
   }
 
   private orderFields(o: Order, m: Market): Record<string, unknown> {

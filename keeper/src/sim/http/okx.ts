@@ -69,6 +69,10 @@ export class OkxAdapter implements DialectAdapter {
         return priv("createOrder", (a, r) => this.placeBatch(req, a, r, true));
       case "POST /api/v5/trade/cancel-order":
         return priv("cancelOrder", (a) => this.cancelOrder(req, a));
+      case "POST /api/v5/trade/cancel-batch-orders":
+        return priv("cancelOrder", (a) => this.cancelBatch(req, a));
+      case "GET /api/v5/trade/orders-history":
+        return priv("allOrders", (a) => this.history(req.query, a));
       case "GET /api/v5/trade/order":
         return priv("getOrder", (a) => this.getOrder(req.query, a));
       case "GET /api/v5/trade/orders-pending":
@@ -389,6 +393,50 @@ export class OkxAdapter implements DialectAdapter {
       this.ref({ ordId: str(b.ordId), clOrdId: str(b.clOrdId) }),
     );
     return ok([{ clOrdId: o.clientOrderId, ordId: String(o.id), ts: String(this.ctx.now()), sCode: "0", sMsg: "" }]);
+  }
+
+  private cancelBatch(req: SimRequest, account: string): SimResponse {
+    const list = this.body(req);
+    if (!Array.isArray(list) || list.length === 0 || list.length > 20)
+      throw new SimRejectError("BAD_PARAMETER", "Parameter orders error: expected 1 to 20 orders");
+    const results = list.map((raw) => {
+      const b = (raw ?? {}) as Record<string, unknown>;
+      const ts = String(this.ctx.now());
+      try {
+        const m = this.market(str(b.instId));
+        const o = this.ctx.exchange.cancelOrder(
+          account,
+          m.symbol,
+          this.ref({ ordId: str(b.ordId), clOrdId: str(b.clOrdId) }),
+        );
+        return { clOrdId: o.clientOrderId, ordId: String(o.id), ts, sCode: "0", sMsg: "" };
+      } catch (e) {
+        if (!(e instanceof SimRejectError)) throw e;
+        const [sCode, sMsg] = this.code(e, "cancelOrder");
+        return { clOrdId: str(b.clOrdId) ?? "", ordId: str(b.ordId) ?? "", ts, sCode, sMsg };
+      }
+    });
+    const failed = results.filter((r) => r.sCode !== "0").length;
+    const code = failed === 0 ? "0" : failed === results.length ? "1" : "2";
+    return { status: 200, body: { code, msg: "", data: results } };
+  }
+
+  private history(p: URLSearchParams, account: string): SimResponse {
+    const instType = p.get("instType");
+    if (!instType) throw new SimRejectError("BAD_PARAMETER", "Parameter instType can not be empty");
+    if (instType !== "SPOT") return ok([]);
+    const ms = p.has("instId") ? [this.market(p.get("instId"))] : this.ctx.exchange.markets();
+    const state = p.get("state");
+    const limit = Math.min(100, Number(p.get("limit") ?? 100) || 100);
+    const rows = ms
+      .flatMap((m) =>
+        this.ctx.exchange
+          .allOrders(account, m.symbol, { closedOnly: true, limit: 1_000_000 })
+          .map((o) => this.order(o, m)),
+      )
+      .filter((o) => state === null || o.state === state)
+      .sort((a, b) => Number(b.ordId) - Number(a.ordId));
+    return ok(rows.slice(0, limit)); // newest first
   }
 
   private getOrder(p: URLSearchParams, account: string): SimResponse {

@@ -63,11 +63,20 @@ export interface AdapterContext {
   now: () => number;
 }
 
+/** Hooks into the simulation behind the admin API (shared by every venue of the simulation). */
+export interface SimControl {
+  /** Extra fields for `GET /sim/health` (e.g. the scenario step). */
+  health(): Record<string, unknown>;
+  /** `GET /sim/state`: fair prices and venue mids. */
+  state(): Record<string, unknown>;
+  /** `POST /sim/advance?steps=n`: advances the whole simulation (every venue) by n steps. */
+  advance(steps: number): void;
+}
+
 export interface VenueServerOptions {
   adapter: DialectAdapter;
   faults: FaultInjector;
-  /** Extra state for `GET /sim/health` (e.g. the scenario step). */
-  health?: () => Record<string, unknown>;
+  control?: SimControl;
   now?: () => number;
 }
 
@@ -77,13 +86,13 @@ export class VenueServer {
   private readonly limiter: RateLimiter;
   private readonly server: Server;
   private readonly hung = new Set<Socket>();
-  private readonly health?: () => Record<string, unknown>;
+  private readonly control?: SimControl;
   private baseUrl?: string;
 
   constructor(opts: VenueServerOptions) {
     this.adapter = opts.adapter;
     this.faults = opts.faults;
-    this.health = opts.health;
+    this.control = opts.control;
     this.limiter = new RateLimiter(opts.now);
     this.server = createServer((req, res) => {
       this.serve(req, res).catch((err: unknown) => {
@@ -193,8 +202,17 @@ export class VenueServer {
     if (req.method === "GET" && req.path === "/sim/health")
       return {
         status: 200,
-        body: { dialect: this.adapter.dialect, faults: this.faults.stats, ...(this.health?.() ?? {}) },
+        body: { dialect: this.adapter.dialect, faults: this.faults.stats, ...(this.control?.health() ?? {}) },
       };
+    if (req.method === "GET" && req.path === "/sim/state" && this.control)
+      return { status: 200, body: this.control.state() };
+    if (req.method === "POST" && req.path === "/sim/advance" && this.control) {
+      const steps = Number(req.query.get("steps") ?? 1);
+      if (!Number.isInteger(steps) || steps < 1 || steps > 100_000)
+        return { status: 400, body: { error: "steps must be an integer in [1, 100000]" } };
+      this.control.advance(steps);
+      return { status: 200, body: this.control.health() };
+    }
     if (req.method === "POST" && req.path === "/sim/faults") {
       try {
         this.faults.configure(JSON.parse(req.rawBody || "{}") as FaultsConfig);
