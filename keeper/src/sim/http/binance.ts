@@ -143,8 +143,7 @@ export class BinanceAdapter implements DialectAdapter {
     if (!apiKey) return err(401, -2014, "API-key format invalid.");
     const account = this.byKey.get(apiKey);
     if (!account) return err(401, -2015, "Invalid API-key, IP, or permissions for action.");
-    const body =
-      req.headers["content-type"]?.includes("application/x-www-form-urlencoded") || req.rawBody ? req.rawBody : "";
+    const body = req.rawBody; // Binance signs queryString + body (form-encoded)
     const strip = (s: string): { rest: string; sig?: string } => {
       const parts = s === "" ? [] : s.split("&");
       const sig = parts.find((p) => p.startsWith("signature="));
