@@ -8,7 +8,7 @@ import ccxt, { type Exchange as CcxtExchange, type Order } from "ccxt";
 import { FEE_ACCOUNT } from "./engine.js";
 import { parseUnits } from "./money.js";
 import { client } from "./testclient.js";
-import { ALICE, BOB, DIALECTS, startTestSimulation, type Dialect } from "./testkit.js";
+import { ALICE, BOB, DIALECTS, consistencyProblems, startTestSimulation, type Dialect } from "./testkit.js";
 import type { RunningSimulation } from "./venues.js";
 
 const SYMBOL = "BTC/USDT";
@@ -40,6 +40,7 @@ for (const dialect of DIALECTS) {
   describe(`ccxt.${dialect} against the simulator`, () => {
     let run: RunningSimulation;
     const fresh = async (): Promise<void> => {
+      if (run) assert.deepEqual(consistencyProblems(run), []);
       await run?.close();
       run = await startTestSimulation();
     };

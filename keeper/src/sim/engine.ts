@@ -300,6 +300,11 @@ export class Exchange {
     return out;
   }
 
+  /** Every account that ever held a balance (fee and background accounts included). */
+  accounts(): string[] {
+    return [...this.balancesByAccount.keys()];
+  }
+
   balance(account: string, asset: string): Balance {
     const s = this.balancesByAccount.get(account)?.get(asset);
     return { asset, free: s?.free ?? 0n, locked: s?.locked ?? 0n };

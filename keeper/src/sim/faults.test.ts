@@ -8,7 +8,7 @@ import ccxt from "ccxt";
 import { FaultInjector } from "./faults.js";
 import { faultsSchema } from "./scenario.js";
 import { client } from "./testclient.js";
-import { ALICE, DIALECTS, startTestSimulation, type Dialect } from "./testkit.js";
+import { ALICE, DIALECTS, consistencyProblems, startTestSimulation, type Dialect } from "./testkit.js";
 import type { RunningSimulation } from "./venues.js";
 
 const SYMBOL = "BTC/USDT";
@@ -21,6 +21,7 @@ async function withVenue(
   const run = await startTestSimulation({ [dialect]: { faults } });
   try {
     await fn(run);
+    assert.deepEqual(consistencyProblems(run), []);
   } finally {
     await run.close();
   }

@@ -116,6 +116,44 @@ describe("Simulation venues and liquidity", () => {
     for (const asset of ["BTC", "USDT"]) assert.equal(ex.supply(asset).held, ex.supply(asset).deposited);
   });
 
+  it("takerFlow_fillsQuotesInsideTheSpreadReproducibly", () => {
+    const run = (): { alice: string[]; trades: number } => {
+      const sim = new Simulation(
+        scenario((s) => {
+          s.venues[0]!.flow = { "BTC/USDT": { ordersPerStep: 2, qtyMin: "0.001", qtyMax: "0.05" } };
+        }),
+      );
+      const ex = sim.venue("binance").exchange;
+      const bid = ex.placeOrder({
+        account: "alice",
+        symbol: "BTC/USDT",
+        side: "BUY",
+        type: "LIMIT",
+        price: "29990",
+        quantity: "0.01",
+      });
+      const ask = ex.placeOrder({
+        account: "alice",
+        symbol: "BTC/USDT",
+        side: "SELL",
+        type: "LIMIT",
+        price: "30010",
+        quantity: "0.01",
+      });
+      sim.advance(20);
+      for (const asset of ["BTC", "USDT"]) assert.equal(ex.supply(asset).held, ex.supply(asset).deposited);
+      assert.ok(ex.stats("BTC/USDT").last !== null);
+      return {
+        alice: [bid, ask].map((o) => ex.getOrder("alice", "BTC/USDT", { orderId: o.id }).status),
+        trades: ex.stats("BTC/USDT").count,
+      };
+    };
+    const a = run();
+    assert.deepEqual(a.alice, ["FILLED", "FILLED"]);
+    assert.ok(a.trades > 20, `trades ${a.trades}`);
+    assert.deepEqual(run(), a);
+  });
+
   it("defaultScenario_isValidAndPlantsAGap", () => {
     const s = defaultScenario(42);
     assert.deepEqual(

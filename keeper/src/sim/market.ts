@@ -10,6 +10,8 @@ import type { Scenario, VenueConfig } from "./scenario.js";
 
 /** The account of each venue's background liquidity maker. */
 export const MAKER_ACCOUNT = "__maker__";
+/** The account of each venue's background taker flow. */
+export const TAKER_ACCOUNT = "__taker__";
 
 const YEAR_MS = 365 * 86_400_000;
 const DAY_MS = 86_400_000;
@@ -19,11 +21,25 @@ export interface SimVenue {
   exchange: Exchange;
 }
 
+/** Knuth's Poisson sampler (fine for the small means used per step). */
+function poisson(rng: Prng, mean: number): number {
+  if (mean <= 0) return 0;
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = rng.next();
+  while (p > limit) {
+    k++;
+    p *= rng.next();
+  }
+  return k;
+}
+
 export class Simulation {
   readonly scenario: Scenario;
   readonly venues = new Map<string, SimVenue>();
   private readonly logPrices = new Map<string, number>();
   private readonly rngs = new Map<string, Prng>();
+  private readonly flowRngs = new Map<string, Prng>();
   private stepIndex = 0;
 
   constructor(scenario: Scenario, opts: { now?: () => number } = {}) {
@@ -100,6 +116,45 @@ export class Simulation {
       }
       this.stepIndex++;
       this.refill();
+      this.takerFlow();
+    }
+  }
+
+  /** Background takers: a seeded Poisson number of market orders per venue and market. */
+  private takerFlow(): void {
+    for (const [name, v] of this.venues) {
+      for (const [symbol, flow] of Object.entries(v.config.flow)) {
+        const key = `${name}:${symbol}`;
+        let rng = this.flowRngs.get(key);
+        if (!rng) this.flowRngs.set(key, (rng = new Prng(this.scenario.seed, `flow:${key}`)));
+        const ex = v.exchange;
+        const m = ex.market(symbol);
+        const lo = parseUnits(flow.qtyMin, m.qtyDecimals);
+        const hi = parseUnits(flow.qtyMax, m.qtyDecimals);
+        if (lo === undefined || hi === undefined) throw new Error(`${key}: flow sizes finer than step ${m.stepSize}`);
+        for (let n = poisson(rng, flow.ordersPerStep); n > 0; n--) {
+          const side = rng.next() < 0.5 ? "BUY" : "SELL";
+          const raw = lo + BigInt(Math.floor(rng.next() * Number(hi - lo + 1n)));
+          const qty = raw - (raw % m.step);
+          if (qty < m.minQty) continue;
+          const best = side === "BUY" ? ex.bestAsk(symbol) : ex.bestBid(symbol);
+          if (!best) continue;
+          // Fund generously (a deposit, so conservation holds) and cap the walk at 2 % from the touch.
+          const asset = side === "BUY" ? m.quote : m.base;
+          const need = side === "BUY" ? best.price * 2n * qty * m.notionalUnit : qty * m.baseUnit;
+          if (ex.balance(TAKER_ACCOUNT, asset.code).free < need) ex.deposit(TAKER_ACCOUNT, asset.code, need * 100n);
+          const limit = side === "BUY" ? (best.price * 102n) / 100n : (best.price * 98n) / 100n;
+          ex.placeOrder({
+            account: TAKER_ACCOUNT,
+            symbol,
+            side,
+            type: "LIMIT",
+            timeInForce: "IOC",
+            price: formatUnits(limit - (limit % m.tick), m.priceDecimals),
+            quantity: formatUnits(qty, m.qtyDecimals),
+          });
+        }
+      }
     }
   }
 

@@ -108,6 +108,17 @@ export const liquiditySchema = z.object({
 });
 export type LiquidityConfig = z.infer<typeof liquiditySchema>;
 
+export const flowSchema = z
+  .object({
+    /** Expected market orders per step (Poisson), each buy or sell with equal chance. */
+    ordersPerStep: z.number().min(0).max(100),
+    /** Order size, uniform between qtyMin and qtyMax (base units, floored to the step). */
+    qtyMin: decimal,
+    qtyMax: decimal,
+  })
+  .refine((f) => Number(f.qtyMax) >= Number(f.qtyMin), "qtyMax must be >= qtyMin");
+export type FlowConfig = z.infer<typeof flowSchema>;
+
 export const venueSchema = z.object({
   name: z.string().regex(/^[a-z0-9-]{1,32}$/),
   dialect: z.enum(["binance", "okx"]),
@@ -136,6 +147,8 @@ export const venueSchema = z.object({
     .default([]),
   /** Background liquidity per market symbol ("BTC/USDT"); markets without an entry get no maker. */
   liquidity: z.record(z.string(), liquiditySchema).default({}),
+  /** Background taker flow per market symbol: seeded market orders after each step's refill. */
+  flow: z.record(z.string(), flowSchema).default({}),
   faults: faultsSchema,
   clientOrderIdScope: z.enum(["open", "all"]).default("open"),
 });
@@ -268,6 +281,10 @@ export function defaultScenario(seed = 42): Scenario {
           "BTC/USDT": { levels: 10, halfSpreadBps: 2, spacingBps: 3, qtyPerLevel: "0.5" },
           "ETH/USDT": { levels: 10, halfSpreadBps: 3, spacingBps: 4, qtyPerLevel: "5" },
         },
+        flow: {
+          "BTC/USDT": { ordersPerStep: 0.5, qtyMin: "0.001", qtyMax: "0.2" },
+          "ETH/USDT": { ordersPerStep: 0.5, qtyMin: "0.01", qtyMax: "2" },
+        },
       },
       {
         name: "okx",
@@ -278,6 +295,10 @@ export function defaultScenario(seed = 42): Scenario {
         liquidity: {
           "BTC/USDT": { levels: 10, halfSpreadBps: 2, spacingBps: 3, qtyPerLevel: "0.4" },
           "ETH/USDT": { levels: 10, halfSpreadBps: 3, spacingBps: 4, qtyPerLevel: "4" },
+        },
+        flow: {
+          "BTC/USDT": { ordersPerStep: 0.5, qtyMin: "0.001", qtyMax: "0.2" },
+          "ETH/USDT": { ordersPerStep: 0.5, qtyMin: "0.01", qtyMax: "2" },
         },
       },
     ],

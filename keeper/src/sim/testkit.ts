@@ -67,3 +67,32 @@ export async function startTestSimulation(
 ): Promise<RunningSimulation> {
   return startSimulation(parseScenario(testScenarioInput(venueOverrides)));
 }
+
+/**
+ * The venue-wide consistency rules after any sequence of requests and faults: for every asset,
+ * deposits equal all free + locked balances (fees included), and every account's locked balance
+ * equals the holds of its open orders.
+ */
+export function consistencyProblems(run: RunningSimulation): string[] {
+  const problems: string[] = [];
+  for (const [name, v] of run.sim.venues) {
+    const ex = v.exchange;
+    for (const a of ex.assetList()) {
+      const s = ex.supply(a.code);
+      if (s.held !== s.deposited) problems.push(`${name} ${a.code}: held ${s.held} != deposited ${s.deposited}`);
+    }
+    for (const account of ex.accounts()) {
+      const holds = new Map<string, bigint>();
+      for (const o of ex.openOrders(account)) {
+        const m = ex.market(o.symbol);
+        const asset = o.side === "BUY" ? m.quote.code : m.base.code;
+        holds.set(asset, (holds.get(asset) ?? 0n) + o.hold);
+      }
+      for (const b of ex.balances(account)) {
+        if (b.locked !== (holds.get(b.asset) ?? 0n)) problems.push(`${name} ${account} ${b.asset}: locked != holds`);
+        if (b.free < 0n || b.locked < 0n) problems.push(`${name} ${account} ${b.asset}: negative balance`);
+      }
+    }
+  }
+  return problems;
+}
