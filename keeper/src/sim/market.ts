@@ -3,6 +3,7 @@
  * compound-Poisson jumps), each venue's mid derived from it (constant offset plus scripted gaps), and
  * a background liquidity maker per venue that re-quotes a ladder around that mid on every step.
  */
+import { ConfigError } from "../errors.js";
 import { Exchange } from "./engine.js";
 import { floatToUnits, formatUnits, parseUnits } from "./money.js";
 import { Prng } from "./prng.js";
@@ -62,6 +63,12 @@ export class Simulation {
       for (const a of scenario.accounts)
         for (const [asset, amount] of Object.entries(a.balances)) exchange.deposit(a.name, asset, amount);
       this.venues.set(config.name, { config, exchange });
+      for (const [symbol, flow] of Object.entries(config.flow)) {
+        const m = exchange.market(symbol);
+        for (const q of [flow.qtyMin, flow.qtyMax])
+          if (parseUnits(q, m.qtyDecimals) === undefined)
+            throw new ConfigError(`${config.name} ${symbol}: flow size ${q} finer than step ${m.stepSize}`);
+      }
     }
     this.refill();
   }
@@ -72,14 +79,14 @@ export class Simulation {
 
   venue(name: string): SimVenue {
     const v = this.venues.get(name);
-    if (!v) throw new Error(`unknown venue ${name}`);
+    if (!v) throw new ConfigError(`unknown venue ${name}`);
     return v;
   }
 
   /** The market's fair price at the current step. */
   fairPrice(symbol: string): number {
     const lp = this.logPrices.get(symbol);
-    if (lp === undefined) throw new Error(`unknown market ${symbol}`);
+    if (lp === undefined) throw new ConfigError(`unknown market ${symbol}`);
     return Math.exp(lp);
   }
 
@@ -131,7 +138,8 @@ export class Simulation {
         const m = ex.market(symbol);
         const lo = parseUnits(flow.qtyMin, m.qtyDecimals);
         const hi = parseUnits(flow.qtyMax, m.qtyDecimals);
-        if (lo === undefined || hi === undefined) throw new Error(`${key}: flow sizes finer than step ${m.stepSize}`);
+        if (lo === undefined || hi === undefined)
+          throw new ConfigError(`${key}: flow sizes finer than step ${m.stepSize}`);
         for (let n = poisson(rng, flow.ordersPerStep); n > 0; n--) {
           const side = rng.next() < 0.5 ? "BUY" : "SELL";
           const raw = lo + BigInt(Math.floor(rng.next() * Number(hi - lo + 1n)));
@@ -167,7 +175,7 @@ export class Simulation {
         ex.cancelAll(MAKER_ACCOUNT, symbol);
         const mid = this.venueMid(name, symbol);
         const q0 = parseUnits(liq.qtyPerLevel, m.qtyDecimals);
-        if (q0 === undefined) throw new Error(`${name} ${symbol}: qtyPerLevel finer than step ${m.stepSize}`);
+        if (q0 === undefined) throw new ConfigError(`${name} ${symbol}: qtyPerLevel finer than step ${m.stepSize}`);
         const ladder: { side: "BUY" | "SELL"; price: bigint; qty: bigint }[] = [];
         let needBase = 0n;
         let needQuote = 0n;

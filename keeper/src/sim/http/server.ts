@@ -13,6 +13,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
+import { KeeperError } from "../../errors.js";
 import { SimRejectError } from "../errors.js";
 import { FaultInjector, RateLimiter, type FaultDecision } from "../faults.js";
 import type { Exchange } from "../engine.js";
@@ -118,7 +119,7 @@ export class VenueServer {
   }
 
   get url(): string {
-    if (!this.baseUrl) throw new Error("venue server is not listening");
+    if (!this.baseUrl) throw new KeeperError("venue server is not listening");
     return this.baseUrl;
   }
 
