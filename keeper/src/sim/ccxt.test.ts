@@ -59,6 +59,12 @@ for (const dialect of DIALECTS) {
       assert.equal(m.limits.amount?.min, 0.00001);
     });
 
+    it("fetchTradingFee_reportsTheVenueFees", async () => {
+      const fee = await client(run, dialect).fetchTradingFee(SYMBOL);
+      assert.equal(fee.maker, 0.001);
+      assert.equal(fee.taker, 0.002);
+    });
+
     it("fetchTime_returnsServerClock", async () => {
       const ex = client(run, dialect);
       const before = Date.now();

@@ -23,6 +23,7 @@ export const ENDPOINTS = [
   "openOrders",
   "allOrders",
   "balance",
+  "tradingFee",
   "myTrades",
 ] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];

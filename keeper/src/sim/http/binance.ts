@@ -77,6 +77,8 @@ export class BinanceAdapter implements DialectAdapter {
         return priv("cancelAllOrders", (p, a) => this.cancelAll(p, a));
       case "GET /api/v3/account":
         return priv("balance", (_p, a) => this.account(a));
+      case "GET /sapi/v1/asset/tradeFee":
+        return priv("tradingFee", (p) => this.tradeFee(p));
       case "GET /api/v3/myTrades":
         return priv("myTrades", (p, a) => this.myTrades(p, a));
       default:
@@ -528,6 +530,19 @@ export class BinanceAdapter implements DialectAdapter {
       permissions: ["SPOT"],
       uid: 0,
     });
+  }
+
+  private tradeFee(p: URLSearchParams): SimResponse {
+    const ex = this.ctx.exchange;
+    const rate = (ppm: bigint): string => (Number(ppm) / 1e6).toString();
+    const ms = p.has("symbol") ? [this.market(p)] : ex.markets();
+    return ok(
+      ms.map((m) => ({
+        symbol: m.base.code + m.quote.code,
+        makerCommission: rate(ex.makerFeePpm),
+        takerCommission: rate(ex.takerFeePpm),
+      })),
+    );
   }
 
   private myTrades(p: URLSearchParams, account: string): SimResponse {

@@ -80,6 +80,8 @@ export class OkxAdapter implements DialectAdapter {
       case "GET /api/v5/trade/fills":
       case "GET /api/v5/trade/fills-history":
         return priv("myTrades", (a) => this.fills(req.query, a));
+      case "GET /api/v5/account/trade-fee":
+        return priv("tradingFee", () => this.tradeFee(req.query));
       case "GET /api/v5/account/balance":
         return priv("balance", (a) => this.balance(req.query, a));
       default:
@@ -552,6 +554,27 @@ export class OkxAdapter implements DialectAdapter {
       ts: String(t.time),
       fillTime: String(t.time),
     };
+  }
+
+  private tradeFee(p: URLSearchParams): SimResponse {
+    if (p.get("instType") !== "SPOT") throw new SimRejectError("BAD_PARAMETER", "Parameter instType error");
+    if (p.has("instId")) this.market(p.get("instId"));
+    const ex = this.ctx.exchange;
+    const rate = (ppm: bigint): string => (ppm === 0n ? "0" : (-Number(ppm) / 1e6).toString()); // OKX: negative = charged
+    return ok([
+      {
+        category: "1",
+        delivery: "",
+        exercise: "",
+        instType: "SPOT",
+        level: "Lv1",
+        maker: rate(ex.makerFeePpm),
+        taker: rate(ex.takerFeePpm),
+        makerU: "",
+        takerU: "",
+        ts: String(this.ctx.now()),
+      },
+    ]);
   }
 
   private balance(p: URLSearchParams, account: string): SimResponse {
