@@ -63,7 +63,8 @@ export async function startSimulation(scenario: Scenario, opts: StartOptions = {
       urls.set(name, await server.listen(opts.ports?.[name] ?? 0, opts.host ?? "127.0.0.1"));
     }
   } catch (err) {
-    await Promise.all([...servers.values()].map((s) => s.close().catch(() => undefined)));
+    // Close what already listens, then report the original failure (a close failure would only hide it).
+    await Promise.allSettled([...servers.values()].map((s) => s.close()));
     throw err;
   }
   return {
