@@ -5,6 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import ccxt, { type Exchange as CcxtExchange, type Order } from "ccxt";
+import { ccxtSimConfig } from "./client.js";
 import { FEE_ACCOUNT } from "./engine.js";
 import { parseUnits } from "./money.js";
 import { client } from "./testclient.js";
@@ -57,6 +58,21 @@ for (const dialect of DIALECTS) {
       assert.equal(m.precision.price, 0.01);
       assert.equal(m.precision.amount, 0.00001);
       assert.equal(m.limits.amount?.min, 0.00001);
+    });
+
+    it("defaultClient_onlyUrlsChanged_loadsMarketsAndTrades", async () => {
+      const cfg = ccxtSimConfig(dialect, run.urls.get(dialect)!, ALICE);
+      const only = {
+        apiKey: cfg.apiKey,
+        secret: cfg.secret,
+        password: cfg.password,
+        urls: cfg.urls,
+        enableRateLimit: false,
+      };
+      const ex = dialect === "binance" ? new ccxt.binance(only) : new ccxt.okx(only);
+      assert.deepEqual(Object.keys(await ex.loadMarkets()), [SYMBOL]);
+      const o = await ex.createOrder(SYMBOL, "limit", "buy", 0.01, 29000);
+      await ex.cancelOrder(idOf(o), SYMBOL);
     });
 
     it("fetchTradingFee_reportsTheVenueFees", async () => {

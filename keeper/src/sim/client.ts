@@ -1,6 +1,8 @@
 /**
  * ccxt constructor options that point an unmodified ccxt exchange class at a simulated venue: only
  * the URLs change (every Binance API root is rewritten to the simulator's base URL, keeping its path).
+ * The options only spare `loadMarkets` requests for derivatives and currencies; without them ccxt works
+ * too (the simulator answers those with empty lists).
  */
 import ccxt from "ccxt";
 import type { AccountConfig } from "./scenario.js";

@@ -57,6 +57,25 @@ export class BinanceAdapter implements DialectAdapter {
         return pub("time", () => ok({ serverTime: this.ctx.now() }));
       case "GET /api/v3/exchangeInfo":
         return pub("markets", (p) => this.exchangeInfo(p));
+      // Derivatives and margin listings: empty (spot-only venue), so a ccxt.binance with default
+      // options (fetchMarkets of spot, linear and inverse; fetchMargins) loads too.
+      case "GET /fapi/v1/exchangeInfo":
+      case "GET /dapi/v1/exchangeInfo":
+        return pub("markets", () =>
+          ok({
+            timezone: "UTC",
+            serverTime: this.ctx.now(),
+            rateLimits: [],
+            exchangeFilters: [],
+            assets: [],
+            symbols: [],
+          }),
+        );
+      case "GET /sapi/v1/margin/allPairs":
+      case "GET /sapi/v1/margin/isolated/allPairs":
+        return priv("markets", () => ok([]));
+      case "GET /sapi/v1/capital/config/getall":
+        return priv("currencies", (_p, a) => this.coins(a));
       case "GET /api/v3/depth":
         return pub("orderBook", (p) => this.depth(p));
       case "GET /api/v3/ticker/24hr":
@@ -530,6 +549,55 @@ export class BinanceAdapter implements DialectAdapter {
       permissions: ["SPOT"],
       uid: 0,
     });
+  }
+
+  private coins(account: string): SimResponse {
+    const ex = this.ctx.exchange;
+    return ok(
+      ex.balances(account).map((b) => {
+        const a = ex.asset(b.asset);
+        return {
+          coin: a.code,
+          depositAllEnable: false,
+          withdrawAllEnable: false,
+          name: a.code,
+          free: f8(b.free, a.decimals),
+          locked: f8(b.locked, a.decimals),
+          freeze: "0",
+          withdrawing: "0",
+          ipoing: "0",
+          ipoable: "0",
+          storage: "0",
+          isLegalMoney: false,
+          trading: true,
+          networkList: [
+            {
+              network: a.code,
+              coin: a.code,
+              withdrawIntegerMultiple: f8(1n, a.decimals),
+              isDefault: true,
+              depositEnable: false,
+              withdrawEnable: false,
+              depositDesc: "",
+              withdrawDesc: "",
+              specialTips: "",
+              name: a.code,
+              resetAddressStatus: false,
+              addressRegex: "",
+              memoRegex: "",
+              withdrawFee: "0",
+              withdrawMin: "0",
+              withdrawMax: "0",
+              minConfirm: 1,
+              unLockConfirm: 0,
+              sameAddress: false,
+              estimatedArrivalTime: 0,
+              busy: false,
+            },
+          ],
+        };
+      }),
+    );
   }
 
   private tradeFee(p: URLSearchParams): SimResponse {
