@@ -293,6 +293,32 @@ for (const dialect of DIALECTS) {
       assert.equal((await ex.fetchBalance())["USDT"]?.used, 0);
     });
 
+    it("concurrentOrders_fromTwoClients_noLostOrDoubleOrders", async () => {
+      await fresh();
+      const alice = client(run, dialect);
+      const bob = client(run, dialect, BOB);
+      await Promise.all([alice.loadMarkets(), bob.loadMarkets()]);
+      const ids = Array.from({ length: 40 }, (_, i) => `conc${i}`);
+      const results = await Promise.all(
+        ids.map((cid, i) =>
+          (i % 2 ? alice : bob).createOrder(
+            SYMBOL,
+            "limit",
+            i % 4 < 2 ? "buy" : "sell",
+            0.01,
+            i % 4 < 2 ? 29990 : 30010,
+            {
+              clientOrderId: cid,
+            },
+          ),
+        ),
+      );
+      assert.equal(new Set(results.map((o) => o.id)).size, 40);
+      const open = [...(await alice.fetchOpenOrders(SYMBOL)), ...(await bob.fetchOpenOrders(SYMBOL))];
+      assert.deepEqual(open.map((o) => o.clientOrderId).sort(), [...ids].sort());
+      assert.deepEqual(consistencyProblems(run), []);
+    });
+
     it("balances_afterTradeSequence_reconcileExactlyWithFills", async () => {
       await fresh();
       const alice = client(run, dialect);
