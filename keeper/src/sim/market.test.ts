@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { ConfigError } from "../errors.js";
 import { MAKER_ACCOUNT, Simulation } from "./market.js";
@@ -169,6 +171,16 @@ describe("Simulation venues and liquidity", () => {
 });
 
 describe("parseScenario", () => {
+  it("parseScenario_shippedExampleFiles_areValid", () => {
+    const dir = fileURLToPath(new URL("./scenarios/", import.meta.url));
+    const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+    assert.ok(files.length > 0);
+    for (const f of files) {
+      const s = parseScenario(JSON.parse(readFileSync(dir + f, "utf8")));
+      new Simulation(s).advance(60);
+    }
+  });
+
   it("parseScenario_invalidInput_listsEveryProblemWithPath", () => {
     const bad = testScenarioInput();
     bad.markets[0]!.base = "DOGE";
