@@ -7,3 +7,4 @@ export * from "./report-data.js";
 export * from "./samples.js";
 export * from "./tdx-configfs.js";
 export * from "./verify-quote-file.js";
+export * from "./record.js";

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { concat, keccak256 } from "ethers";
 import fc from "fast-check";
 import { RecordingError } from "./errors.js";
 import { TraceTree, verifyTraceProof } from "./merkle.js";
 import { CAMPAIGN_A, sampleEntry } from "./test-fixtures.js";
+import { buildTraceTestVector } from "./test-vector.js";
 import { parseTraceEntry, traceLeaf, traceLeafHash } from "./trace.js";
 
 const entries = (n: number) => Array.from({ length: n }, (_, i) => parseTraceEntry(sampleEntry(i)));
@@ -73,5 +75,12 @@ describe("TraceTree", () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it("testVector_fileMatchesTheEncoding", () => {
+    const file = JSON.parse(
+      readFileSync(new URL("../../test-data/recording/trace-vector.json", import.meta.url), "utf8"),
+    ) as unknown;
+    assert.deepEqual(file, JSON.parse(JSON.stringify(buildTraceTestVector())));
   });
 });
