@@ -3,11 +3,12 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { concat, keccak256 } from "ethers";
 import fc from "fast-check";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { RecordingError } from "./errors.js";
 import { TraceTree, verifyTraceProof } from "./merkle.js";
 import { CAMPAIGN_A, sampleEntry } from "./test-fixtures.js";
 import { buildTraceTestVector } from "./test-vector.js";
-import { parseTraceEntry, traceLeaf, traceLeafHash } from "./trace.js";
+import { TRACE_LEAF_ENCODING, parseTraceEntry, traceLeaf, traceLeafHash } from "./trace.js";
 
 const entries = (n: number) => Array.from({ length: n }, (_, i) => parseTraceEntry(sampleEntry(i)));
 
@@ -82,5 +83,18 @@ describe("TraceTree", () => {
       readFileSync(new URL("../../test-data/recording/trace-vector.json", import.meta.url), "utf8"),
     ) as unknown;
     assert.deepEqual(file, JSON.parse(JSON.stringify(buildTraceTestVector())));
+  });
+
+  it("fromEntries_identicalToOpenZeppelinStandardMerkleTree", () => {
+    const es = entries(37);
+    const ours = TraceTree.fromEntries(es);
+    const leaves = es.map((e, i) => traceLeaf(e, i));
+    const standard = StandardMerkleTree.of(leaves, [...TRACE_LEAF_ENCODING]);
+    assert.equal(ours.root, standard.root);
+    for (let seq = 0; seq < es.length; seq++) {
+      assert.deepEqual(ours.proof(seq).proof, standard.getProof(seq));
+      assert.equal(ours.proof(seq).leafHash, standard.leafHash(leaves[seq]));
+      assert.ok(StandardMerkleTree.verify(ours.root, [...TRACE_LEAF_ENCODING], leaves[seq], ours.proof(seq).proof));
+    }
   });
 });

@@ -1,17 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+import { AbiCoder, hexlify, keccak256, toUtf8Bytes } from "ethers";
+import fc from "fast-check";
 import { canonicalDecimal, floorDiv, fromFixed, toFixed } from "./decimal.js";
 import { TraceEntryInvalidError } from "./errors.js";
 import { CAMPAIGN_A, sampleEntry } from "./test-fixtures.js";
 import {
   canonicalJson,
+  encodeTraceLeaf,
   executionHash,
   parseTraceEntry,
   serializeTraceEntry,
   traceLeaf,
   traceLeafHash,
   TRACE_LEAF_ENCODING,
+  type TraceLeaf,
 } from "./trace.js";
 
 describe("decimal", () => {
@@ -129,5 +132,46 @@ describe("trace leaf encoding", () => {
     // Shared vector for the Solidity side (also in docs/SPECIFICATION.md).
     const leaf = traceLeaf(parseTraceEntry(sampleEntry(0)), 0);
     assert.equal(traceLeafHash(leaf), "0x2e945886d341f6f11c33fa5b15934df4052fc679ce5f7df1ddac8ecaa38e2744");
+  });
+
+  it("encodeTraceLeaf_equalsEthersAbiEncode", () => {
+    const abi = AbiCoder.defaultAbiCoder();
+    const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexlify(b));
+    const uint = (bits: number) => fc.bigInt({ min: 0n, max: 2n ** BigInt(bits) - 1n });
+    const leafArb = fc.tuple(
+      b32,
+      fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      uint(64),
+      b32,
+      b32,
+      b32,
+      fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0, max: 255 }),
+      uint(256),
+      uint(256),
+      fc.bigInt({ min: -(2n ** 255n), max: 2n ** 255n - 1n }),
+      b32,
+      b32,
+    );
+    fc.assert(
+      fc.property(leafArb, (leaf) => {
+        const l = leaf as unknown as TraceLeaf;
+        return hexlify(encodeTraceLeaf(l)) === abi.encode([...TRACE_LEAF_ENCODING], l);
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it("encodeTraceLeaf_refusesOutOfRangeFields", () => {
+    const leaf = traceLeaf(parseTraceEntry(sampleEntry(0)), 0);
+    const bad = (i: number, v: unknown) => {
+      const copy = [...leaf] as unknown[];
+      copy[i] = v;
+      return copy as unknown as TraceLeaf;
+    };
+    assert.throws(() => encodeTraceLeaf(bad(1, 2 ** 32)), RangeError);
+    assert.throws(() => encodeTraceLeaf(bad(2, 2n ** 64n)), RangeError);
+    assert.throws(() => encodeTraceLeaf(bad(8, -1n)), RangeError);
+    assert.throws(() => encodeTraceLeaf(bad(10, 2n ** 255n)), RangeError);
+    assert.throws(() => encodeTraceLeaf(bad(0, "0x1234")), RangeError);
   });
 });

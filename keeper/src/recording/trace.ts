@@ -1,4 +1,4 @@
-import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+import { concat, getBytes, keccak256, toUtf8Bytes } from "ethers";
 import { z } from "zod";
 import { DecimalFormatError, WAD_DECIMALS, canonicalDecimal, toFixed } from "./decimal.js";
 import { TraceEntryInvalidError } from "./errors.js";
@@ -119,26 +119,35 @@ export function serializeTraceEntry(entry: TraceEntry): string {
 // Solidity-side encoding
 // ---------------------------------------------------------------------------------------------------------------
 
-const abi = AbiCoder.defaultAbiCoder();
-
 /** keccak256 of a string's UTF-8 bytes, as Solidity's `keccak256(bytes(s))`. */
 export function hashString(s: string): string {
   return keccak256(toUtf8Bytes(s));
 }
 
+// Venue, pair and asset names repeat across a trace: their hashes are memoised (bounded).
+const symbolHashes = new Map<string, string>();
+function hashSymbol(s: string): string {
+  let h = symbolHashes.get(s);
+  if (h === undefined) {
+    if (symbolHashes.size >= 4096) symbolHashes.clear();
+    h = hashString(s);
+    symbolHashes.set(s, h);
+  }
+  return h;
+}
+
 /** `venueId = keccak256(bytes(venue))`. */
-export const venueId = (venue: string): string => hashString(venue);
+export const venueId = (venue: string): string => hashSymbol(venue);
 /** `pairId = keccak256(bytes(pair))`, pair as "BASE/QUOTE". */
-export const pairId = (pair: string): string => hashString(pair);
+export const pairId = (pair: string): string => hashSymbol(pair);
 
 /**
  * The execution hash identifies one fill across all traces (the ReceiptRegistry rejects a repeated one):
  * `keccak256(abi.encode(bytes32 venueId, bytes32 keccak256(bytes(orderId)), bytes32 keccak256(bytes(fillId))))`.
  */
 export function executionHash(e: Pick<TraceEntry, "venue" | "orderId" | "fillId">): string {
-  return keccak256(
-    abi.encode(["bytes32", "bytes32", "bytes32"], [venueId(e.venue), hashString(e.orderId), hashString(e.fillId)]),
-  );
+  // abi.encode of three bytes32 values is their plain concatenation.
+  return keccak256(concat([venueId(e.venue), hashString(e.orderId), hashString(e.fillId)]));
 }
 
 export const SIDE_CODE: Record<TraceSide, number> = { buy: 0, sell: 1 };
@@ -202,12 +211,46 @@ export function traceLeaf(entry: TraceEntry, seq: number): TraceLeaf {
     toFixed(entry.price, WAD_DECIMALS),
     toFixed(entry.size, WAD_DECIMALS),
     toFixed(entry.fee, WAD_DECIMALS),
-    hashString(entry.feeAsset),
+    hashSymbol(entry.feeAsset),
     hashString(entry.clientOrderId),
   ];
 }
 
-/** The leaf hash computed by hand, exactly as Solidity would: `keccak256(bytes.concat(keccak256(abi.encode(leaf))))`. */
+const TWO_256 = 2n ** 256n;
+
+function putWord(out: Uint8Array, index: number, value: bigint, type: string): void {
+  const bits = type === "int256" ? 255 : Number(type.slice(4));
+  if (type === "int256" ? value < -(2n ** 255n) || value >= 2n ** 255n : value < 0n || value >= 2n ** BigInt(bits)) {
+    throw new RangeError(`leaf field ${index} out of range for ${type}: ${value}`);
+  }
+  let v = value < 0n ? TWO_256 + value : value;
+  for (let b = 31; b >= 0 && v > 0n; b--) {
+    out[index * 32 + b] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+/**
+ * `abi.encode` of a leaf tuple. Every field is a static 32-byte word, so the encoding is the 13 words in order
+ * (bytes32 as is; uints big-endian, left-padded; int256 two's complement). Written out instead of going through
+ * a generic ABI coder because it runs once per trade (a test checks it against ethers' AbiCoder).
+ */
+export function encodeTraceLeaf(leaf: TraceLeaf): Uint8Array {
+  const out = new Uint8Array(TRACE_LEAF_ENCODING.length * 32);
+  TRACE_LEAF_ENCODING.forEach((type, i) => {
+    const v = leaf[i];
+    if (type === "bytes32") {
+      const bytes = getBytes(v as string);
+      if (bytes.length !== 32) throw new RangeError(`leaf field ${i} is not 32 bytes`);
+      out.set(bytes, i * 32);
+    } else {
+      putWord(out, i, BigInt(v), type);
+    }
+  });
+  return out;
+}
+
+/** The leaf hash, exactly as Solidity computes it: `keccak256(bytes.concat(keccak256(abi.encode(leaf))))`. */
 export function traceLeafHash(leaf: TraceLeaf): string {
-  return keccak256(keccak256(abi.encode([...TRACE_LEAF_ENCODING], leaf)));
+  return keccak256(keccak256(encodeTraceLeaf(leaf)));
 }
