@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/bench/recording.ts [--trades 10000] [--appends 1000] [--dcap 200]
  */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { TraceTree, verifyTraceProof } from "../../keeper/src/recording/merkle.j
 import { buildReceipt, traceDocumentBytes } from "../../keeper/src/recording/receipt.js";
 import { LocalDirectoryStore } from "../../keeper/src/recording/store/local.js";
 import { CAMPAIGN_A, sampleEntry } from "../../keeper/src/recording/test-fixtures.js";
-import { parseTraceEntry } from "../../keeper/src/recording/trace.js";
+import { TRACE_LEAF_ENCODING, parseTraceEntry, traceLeaf } from "../../keeper/src/recording/trace.js";
 import { TraceWriter } from "../../keeper/src/recording/trace-writer.js";
 
 const { values } = parseArgs({
@@ -69,6 +70,16 @@ try {
   const tree = TraceTree.fromEntries(entries);
   const buildMs = now() - t;
   row(`Merkle tree build, ${TRADES} leaves`, fmt(buildMs));
+
+  // Reference: the same tree through StandardMerkleTree (generic ABI encoder per leaf); must give the same root.
+  t = now();
+  const standard = StandardMerkleTree.of(
+    entries.map((e, i) => traceLeaf(e, i)),
+    [...TRACE_LEAF_ENCODING],
+  );
+  const standardMs = now() - t;
+  if (standard.root !== tree.root) throw new Error("StandardMerkleTree root differs");
+  row(`  reference: StandardMerkleTree.of, ${TRADES} leaves`, fmt(standardMs));
 
   t = now();
   const proofs = Array.from({ length: TRADES }, (_, seq) => tree.proof(seq));
