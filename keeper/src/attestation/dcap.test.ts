@@ -110,6 +110,20 @@ describe("verifyDcapQuote on the real samples", () => {
     rejects(() => verifyDcapQuote(tdx.quote, { collateral: sgx.collateral, nowSecs: tdx.sample.at }), "dcap");
   });
 
+  it("verifyDcapQuote_collateralWithExtendedValidityIsRejected", () => {
+    // An attacker stretches the TCB info's nextUpdate to make stale collateral look current: the window check
+    // passes, but Intel's signature over the TCB info no longer verifies.
+    const w = collateralWindow(tdx.collateral);
+    const tcb = JSON.parse(tdx.collateral.tcb_info) as { nextUpdate: string };
+    const qe = JSON.parse(tdx.collateral.qe_identity) as { nextUpdate: string };
+    tcb.nextUpdate = "2030-01-01T00:00:00Z";
+    qe.nextUpdate = "2030-01-01T00:00:00Z";
+    const stretched = { ...tdx.collateral, tcb_info: JSON.stringify(tcb), qe_identity: JSON.stringify(qe) };
+    assert.ok(collateralWindow(stretched).notAfter > w.notAfter);
+    rejects(() => verifyDcapQuote(tdx.quote, { collateral: stretched, nowSecs: tdx.sample.at }), "dcap");
+    rejects(() => verifyDcapQuote(tdx.quote, { collateral: stretched, nowSecs: w.notAfter + 86400 }), "dcap");
+  });
+
   it("verifyDcapQuote_unlistedMeasurementIsRejected", () => {
     const v = verifyDcapQuote(tdx.quote, { collateral: tdx.collateral, nowSecs: tdx.sample.at });
     const base: VerifyQuoteOptions = { collateral: tdx.collateral, nowSecs: tdx.sample.at };

@@ -12,6 +12,7 @@ import {
   buildReceipt,
   checkReceiptAgainstStore,
   loadTraceDocument,
+  proveTraceLeafFromStore,
   receiptDomain,
   recoverReceiptSigner,
   signReceipt,
@@ -100,6 +101,10 @@ describe("buildReceipt", () => {
     const p = tree.proof(17);
     assert.ok(verifyTraceProof(receipt.traceRoot, p.leaf, p.proof));
     assert.deepEqual(await checkReceiptAgainstStore(receipt, store, units), []);
+    const fromStore = await proveTraceLeafFromStore(store, receipt.cid, 17);
+    assert.equal(fromStore.root, receipt.traceRoot);
+    assert.deepEqual(fromStore.entry, entries[17]);
+    assert.deepEqual(fromStore.proof, p.proof);
   });
 
   it("checkReceiptAgainstStore_detectsAFalsifiedSummaryOrRoot", async () => {

@@ -2,7 +2,7 @@ import { TypedDataEncoder, verifyTypedData, type TypedDataDomain, type TypedData
 import { z } from "zod";
 import { WAD, WAD_DECIMALS, floorDiv, toFixed } from "./decimal.js";
 import { ReceiptError, RecordingError } from "./errors.js";
-import { TraceTree } from "./merkle.js";
+import { TraceTree, type TraceProof } from "./merkle.js";
 import type { ContentStore } from "./store/content-store.js";
 import { TRACE_LEAF_ENCODING, canonicalJson, hashString, parseTraceEntry, type TraceEntry } from "./trace.js";
 
@@ -186,6 +186,20 @@ export async function buildReceipt(
     receipt: { campaignId, traceRoot: tree.root, cid, cidHash: hashString(cid), leafCount: tree.leafCount, summary },
     tree,
   };
+}
+
+/**
+ * A Merkle proof for trade `seq` of the trace stored under `cid`: what a challenger (or anyone auditing a
+ * receipt) requests, needing only the content store and the CID posted on-chain.
+ */
+export async function proveTraceLeafFromStore(
+  store: ContentStore,
+  cid: string,
+  seq: number,
+): Promise<TraceProof & { root: string; campaignId: string; entry: TraceEntry }> {
+  const { campaignId, entries } = await loadTraceDocument(store, cid);
+  const tree = TraceTree.fromEntries(entries);
+  return { ...tree.proof(seq), root: tree.root, campaignId, entry: entries[seq] };
 }
 
 /**

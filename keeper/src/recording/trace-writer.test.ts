@@ -156,6 +156,10 @@ describe("TraceWriter", () => {
     await assert.rejects(TraceWriter.open(dir, CAMPAIGN_A), /not in canonical form/);
     await writeFile(w.path, `${good}\n${good}\n`);
     await assert.rejects(TraceWriter.open(dir, CAMPAIGN_A), /one execution twice/);
+    const bytes = Buffer.from(`${good}\n`);
+    bytes[bytes.indexOf("binance")] = 0xff; // invalid UTF-8 inside a string value
+    await writeFile(w.path, bytes);
+    await assert.rejects(TraceWriter.open(dir, CAMPAIGN_A), /not valid UTF-8/);
   });
 
   it("open_killedWithSigkillLosesNoAcknowledgedEntry", async () => {

@@ -50,7 +50,13 @@ export function parseTraceBytes(bytes: Uint8Array, source: string, campaignId?: 
   const entries: TraceEntry[] = [];
   const seen = new Set<string>();
   if (intactBytes === 0) return { entries, tornTail, intactBytes };
-  const lines = buf.subarray(0, lastNl).toString("utf8").split("\n");
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(0, lastNl));
+  } catch (err) {
+    throw new TraceCorruptError("trace file is not valid UTF-8", { details: source, cause: err });
+  }
+  const lines = text.split("\n");
   lines.forEach((line, i) => {
     const where = `${source}:${i + 1}`;
     let entry: TraceEntry;
