@@ -15,6 +15,11 @@ export class TraceCorruptError extends RecordingError {
   override name = "TraceCorruptError";
 }
 
+/** The campaign's receipt is sealed (signed): its trace accepts no more entries. */
+export class TraceSealedError extends RecordingError {
+  override name = "TraceSealedError";
+}
+
 /** An execution (same execution hash) was recorded again with different content. */
 export class DuplicateExecutionError extends RecordingError {
   override name = "DuplicateExecutionError";

@@ -8,3 +8,4 @@ export * from "./store/local.js";
 export * from "./store/s3.js";
 export * from "./trace.js";
 export * from "./trace-writer.js";
+export * from "./seal.js";

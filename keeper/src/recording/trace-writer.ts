@@ -1,6 +1,12 @@
-import { mkdir, open, readFile, type FileHandle } from "node:fs/promises";
+import { access, mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { DuplicateExecutionError, RecordingError, TraceCorruptError, TraceEntryInvalidError } from "./errors.js";
+import {
+  DuplicateExecutionError,
+  RecordingError,
+  TraceCorruptError,
+  TraceEntryInvalidError,
+  TraceSealedError,
+} from "./errors.js";
 import { executionHash, parseTraceEntry, serializeTraceEntry, type TraceEntry } from "./trace.js";
 
 /**
@@ -120,6 +126,11 @@ export class TraceWriter {
     let fh: FileHandle | undefined;
     try {
       await mkdir(dir, { recursive: true });
+      if (await exists(join(dir, traceFileName(id).replace(/\.jsonl$/, ".receipt.json")))) {
+        throw new TraceSealedError("the campaign's trace is sealed (receipt signed): no more entries", {
+          details: path,
+        });
+      }
       let created = false;
       try {
         fh = await open(path, "r+");
@@ -220,5 +231,15 @@ export async function fsyncDir(dir: string): Promise<void> {
     await dh.sync();
   } finally {
     await dh.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
   }
 }
