@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { verify as rawVerify } from "@phala/dcap-qvl";
 import { Wallet, getAddress, keccak256 } from "ethers";
-import { collateralWindow, parseCollateral, verifyDcapQuote, type VerifyQuoteOptions } from "./dcap.js";
+import {
+  collateralWindow,
+  parseCollateral,
+  parseDcapQuote,
+  reportBody,
+  verifyDcapQuote,
+  type VerifyQuoteOptions,
+} from "./dcap.js";
 import { DevelopmentQuoteProvider } from "./development.js";
 import { QuoteRejectedError, type QuoteRejection } from "./errors.js";
 import { buildReportData } from "./report-data.js";
@@ -192,6 +199,17 @@ describe("verifyDcapQuote on the real samples", () => {
       "development-quote",
     );
     assert.throws(() => rawVerify(dev.quote, tdx.collateral, tdx.sample.at)); // the library refuses it on its own too
+  });
+
+  it("reportBody_readsTdx15Bodies", () => {
+    // The outdated sample is a v5 quote with a TD 1.5 report: its fields come from the embedded TD 1.0 base.
+    const q = parseDcapQuote(outdated.quote);
+    assert.equal(q.header.version, 5);
+    assert.equal(q.report.type, "td15");
+    const body = reportBody(q.report);
+    assert.equal(body.measurement.length, 48);
+    assert.equal(body.reportData.length, 64);
+    assert.equal(Buffer.from(body.reportData.subarray(0, 4)).toString("hex"), "d2142b64");
   });
 
   it("verifyDcapQuote_truncatedQuoteIsMalformed", () => {
