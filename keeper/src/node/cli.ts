@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { KeeperError } from "../errors.js";
 import { Journal } from "./journal.js";
 import { credentialsSchema, decryptCredentials, encryptCredentials } from "./secrets.js";
+import { verifyQuoteFile } from "../attestation/verify-quote-file.js";
 
 /**
  * The keeper's command line. Every command validates its input and fails with one clear line
@@ -70,6 +71,34 @@ export function buildCli(): Command {
         journal.close();
       }
     });
+
+  program
+    .command("verify-quote")
+    .description(
+      "Verify an Intel DCAP quote (SGX or TDX) offline against its collateral with @phala/dcap-qvl; " +
+        "prints the TEE type, measurement, TCB status and report data as JSON; exits 1 when rejected",
+    )
+    .argument("<file>", "quote file: raw bytes or hex text")
+    .option("--collateral <file>", "collateral JSON (default: <file>_collateral.json)")
+    .option(
+      "--at <unixSeconds>",
+      "verification time (default: now); collateral is only valid in its window",
+      positiveInt,
+    )
+    .option("--expect-address <address>", "keeper address that the report data must bind")
+    .option("--allow <measurementHash...>", "allowed measurements (keccak256 of MRTD/MRENCLAVE, or raw hex)")
+    .action(
+      async (file: string, opts: { collateral?: string; at?: number; expectAddress?: string; allow?: string[] }) => {
+        const result = await verifyQuoteFile(file, {
+          collateralPath: opts.collateral,
+          at: opts.at,
+          expectedAddress: opts.expectAddress,
+          allowedMeasurements: opts.allow,
+        });
+        console.log(JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+        if (!result.ok) process.exitCode = 1;
+      },
+    );
 
   return program;
 }
