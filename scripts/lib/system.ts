@@ -57,5 +57,9 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
     system["DepositAsset"] = { artifact: "IERC20Metadata", contract: asset };
   }
 
+  // Every tunable threshold. Owned by the deployer until governance is deployed, then by the timelock.
+  const deployer = await signers[0]!.getAddress();
+  await deploy("Parameters", "Parameters", [deployer]);
+
   return system;
 }
