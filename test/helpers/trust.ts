@@ -176,10 +176,12 @@ export async function attest(t: Trust, keeper: string, o: QuoteOverrides = {}) {
   return q;
 }
 
-/** Full onboarding: operator stakes `stake`, binds the keeper (two steps), attestation, heartbeat. */
+/** Full onboarding: operator stakes `stake` (none when 0), binds the keeper (two steps), attestation, heartbeat. */
 export async function onboard(t: Trust, keeper: HardhatEthersSigner, operator: HardhatEthersSigner, stake = MIN_STAKE) {
-  await t.asset.connect(operator).approve(await t.reputation.getAddress(), stake);
-  await t.reputation.connect(operator).stake(stake);
+  if (stake > 0n) {
+    await t.asset.connect(operator).approve(await t.reputation.getAddress(), stake);
+    await t.reputation.connect(operator).stake(stake);
+  }
   await t.reputation.connect(operator).proposeKeeper(keeper.address);
   await t.reputation.connect(keeper).acceptOperator(operator.address);
   await attest(t, keeper.address);
