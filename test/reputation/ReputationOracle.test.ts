@@ -506,10 +506,13 @@ describe("ReputationOracle", function () {
       const challenge = (await (
         await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1))
       ).wait())!.gasUsed;
+      await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 2));
       const resolve = (await (await t.reputation.resolve(1n, true)).wait())!.gasUsed;
-      console.log(`      gas: challenge ${challenge}, resolve (upheld) ${resolve}`);
+      const reject = (await (await t.reputation.resolve(2n, false)).wait())!.gasUsed;
+      console.log(`      gas: challenge ${challenge}, resolve upheld ${resolve}, resolve rejected ${reject}`);
       expect(challenge).to.be.lessThanOrEqual(GAS.challenge);
       expect(resolve).to.be.lessThanOrEqual(GAS.resolve);
+      expect(reject).to.be.lessThanOrEqual(GAS.resolve);
     });
   });
 
