@@ -19,11 +19,10 @@ contract AttestationRegistry is IAttestationRegistry, AccessControl, EIP712 {
     bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
 
     /// @notice EIP-712 type of the fields a verifier signs.
-    bytes32 public constant VERIFIED_QUOTE_TYPEHASH =
-        keccak256(
-            "VerifiedQuote(address keeper,bytes32 quoteHash,uint8 teeType,bytes32 measurementHash,"
-            "uint8 tcbStatus,bytes reportData,uint64 verifiedAt)"
-        );
+    bytes32 public constant VERIFIED_QUOTE_TYPEHASH = keccak256(
+        "VerifiedQuote(address keeper,bytes32 quoteHash,uint8 teeType,bytes32 measurementHash,"
+        "uint8 tcbStatus,bytes reportData,uint64 verifiedAt)"
+    );
 
     /// @notice Where every threshold (attestation max age, measurement allowlist) is read.
     IParameters public immutable PARAMETERS;
@@ -144,11 +143,7 @@ contract AttestationRegistry is IAttestationRegistry, AccessControl, EIP712 {
     /// @dev The keeper address bound by a quote's report data: its first 20 bytes.
     function _boundKeeper(bytes memory reportData) private pure returns (address bound) {
         if (reportData.length < 20) revert AttestationRegistryReportDataTooShort(reportData.length);
-        bytes32 head;
-        assembly ("memory-safe") {
-            head := mload(add(reportData, 32))
-        }
-        bound = address(bytes20(head));
+        bound = address(bytes20(reportData));
     }
 
     /// @dev Checks the fields every attestation must satisfy, then stores and emits.

@@ -179,15 +179,14 @@ contract CampaignRegistry is ICampaignRegistry {
 
     /// @inheritdoc ICampaignRegistry
     function staleClaims(uint256 max) external view returns (bytes32[] memory ids) {
-        ids = new bytes32[](max);
+        bytes32[] memory found = new bytes32[](max < _active.length ? max : _active.length);
         uint256 n;
-        for (uint256 i = _active.length; i > 0 && n < max; --i) {
+        for (uint256 i = _active.length; i > 0 && n < found.length; --i) {
             bytes32 id = _active[i - 1];
-            if (block.timestamp > _campaigns[id].claimDeadline) ids[n++] = id;
+            if (block.timestamp > _campaigns[id].claimDeadline) found[n++] = id;
         }
-        assembly ("memory-safe") {
-            mstore(ids, n)
-        }
+        ids = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) ids[i] = found[i];
     }
 
     /// @inheritdoc ICampaignRegistry
@@ -235,7 +234,7 @@ contract CampaignRegistry is ICampaignRegistry {
         RateWindow memory rw = _rates[strategyId];
         if (rw.start != start) rw = RateWindow({start: start, count: 0});
         if (rw.count >= limit) revert CampaignRegistryRateLimited(strategyId, rw.count, limit);
-        rw.count += 1;
+        ++rw.count;
         _rates[strategyId] = rw;
     }
 
@@ -254,9 +253,8 @@ contract CampaignRegistry is ICampaignRegistry {
             for (uint256 j = 0; j < i; ++j) {
                 if (order[j] == k) revert CampaignRegistryInvalidDispatchOrder(i);
             }
-            uint256 metric = by == DispatchBy.Reputation
-                ? REPUTATION.score(k)
-                : REPUTATION.stakeOf(REPUTATION.operatorOf(k)).active;
+            uint256 metric =
+                by == DispatchBy.Reputation ? REPUTATION.score(k) : REPUTATION.stakeOf(REPUTATION.operatorOf(k)).active;
             if (metric > previous) revert CampaignRegistryInvalidDispatchOrder(i);
             previous = metric;
         }
@@ -293,7 +291,7 @@ contract CampaignRegistry is ICampaignRegistry {
     }
 
     function _lose(bytes32 campaignId, uint256 receiptId, LossReason reason) private returns (bool) {
-        _lostAttempts[msg.sender] += 1;
+        ++_lostAttempts[msg.sender];
         emit SettleAttemptLost(block.chainid, campaignId, msg.sender, receiptId, reason);
         return false;
     }

@@ -44,7 +44,7 @@ interface IReceiptRegistry is IReceiptView {
     error ReceiptRegistryDuplicateRoot(bytes32 traceRoot, uint256 existingId);
     /// @notice Thrown when an execution hash was already posted.
     error ReceiptRegistryDuplicateExecution(bytes32 executionHash, uint256 existingId);
-    /// @notice Thrown when a receipt has no trade (leaf count zero or empty root).
+    /// @notice Thrown when a receipt has no trade (leaf count zero, empty root or empty execution hash).
     error ReceiptRegistryEmptyTrace();
     /// @notice Thrown when the campaign registry is set twice or to zero.
     error ReceiptRegistryCampaignRegistryInvalid(address current, address given);

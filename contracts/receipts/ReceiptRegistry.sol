@@ -16,12 +16,11 @@ import {ICampaignRegistry} from "../interfaces/ICampaignRegistry.sol";
 ///         Posting costs the same whatever the number of trades: only the root and counts are stored.
 contract ReceiptRegistry is IReceiptRegistry, AccessControl, EIP712 {
     /// @notice EIP-712 type of a receipt.
-    bytes32 public constant RECEIPT_TYPEHASH =
-        keccak256(
-            "Receipt(address keeper,bytes32 campaignId,bytes32 traceRoot,bytes32 executionHash,uint32 leafCount,"
-            "ReceiptSummary summary,string cid,uint256 nonce)"
-            "ReceiptSummary(uint128 volume,uint128 avgPrice,int256 pnl)"
-        );
+    bytes32 public constant RECEIPT_TYPEHASH = keccak256(
+        "Receipt(address keeper,bytes32 campaignId,bytes32 traceRoot,bytes32 executionHash,uint32 leafCount,"
+        "ReceiptSummary summary,string cid,uint256 nonce)"
+        "ReceiptSummary(uint128 volume,uint128 avgPrice,int256 pnl)"
+    );
     /// @notice EIP-712 type of a receipt's summary.
     bytes32 public constant SUMMARY_TYPEHASH = keccak256("ReceiptSummary(uint128 volume,uint128 avgPrice,int256 pnl)");
 
@@ -69,7 +68,9 @@ contract ReceiptRegistry is IReceiptRegistry, AccessControl, EIP712 {
         if (!ATTESTATIONS.isAttested(keeper)) revert ReceiptRegistryNotAttested(keeper);
         address claimant = _campaigns.liveClaimantOf(input.campaignId);
         if (claimant != keeper) revert ReceiptRegistryNotClaimant(input.campaignId, keeper, claimant);
-        if (input.leafCount == 0 || input.traceRoot == bytes32(0)) revert ReceiptRegistryEmptyTrace();
+        if (input.leafCount == 0 || input.traceRoot == bytes32(0) || input.executionHash == bytes32(0)) {
+            revert ReceiptRegistryEmptyTrace();
+        }
         uint256 existing = _byRoot[input.traceRoot];
         if (existing != 0) revert ReceiptRegistryDuplicateRoot(input.traceRoot, existing);
         existing = _byExecution[input.executionHash];

@@ -37,6 +37,15 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         uint64 releasedAt;
     }
 
+    /// @dev Accounting totals of the stake token (see `stakeTotals`).
+    struct StakeTotals {
+        uint256 deposited;
+        uint256 active;
+        uint256 unbonding;
+        uint256 slashed;
+        uint256 withdrawn;
+    }
+
     /// @notice The stake token (the deposit asset).
     IERC20 public immutable STAKE_TOKEN;
     /// @notice Governance thresholds.
@@ -57,11 +66,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     mapping(bytes32 evidenceHash => bool) private _usedEvidence;
     uint256 private _disputeCount;
     uint256 private _queueHead = 1;
-    uint256 private _totalDeposited;
-    uint256 private _totalActive;
-    uint256 private _totalUnbonding;
-    uint256 private _totalSlashed;
-    uint256 private _totalWithdrawn;
+    StakeTotals private _totals;
 
     /// @param stakeToken The deposit asset, staked by operators and used for bonds and rewards.
     /// @param parameters Governance thresholds.
@@ -94,8 +99,8 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         if (amount == 0) revert ReputationOracleZeroAmount();
         OperatorStake storage s = _stakes[msg.sender];
         s.active += uint128(amount);
-        _totalDeposited += amount;
-        _totalActive += amount;
+        _totals.deposited += amount;
+        _totals.active += amount;
         emit Staked(msg.sender, amount, s.active);
         STAKE_TOKEN.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -109,11 +114,11 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         // Safe: amount <= active checked above.
         unchecked {
             s.active -= uint128(amount);
-            _totalActive -= amount;
+            _totals.active -= amount;
         }
         s.unbonding += uint128(amount);
         s.unlockAt = unlockAt;
-        _totalUnbonding += amount;
+        _totals.unbonding += amount;
         emit UnstakeRequested(msg.sender, amount, s.unbonding, unlockAt);
     }
 
@@ -125,8 +130,8 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         if (block.timestamp < s.unlockAt) revert ReputationOracleStillBonded(msg.sender, s.unlockAt);
         if (s.openDisputes != 0) revert ReputationOracleDisputesPending(msg.sender, s.openDisputes);
         s.unbonding = 0;
-        _totalUnbonding -= amount;
-        _totalWithdrawn += amount;
+        _totals.unbonding -= amount;
+        _totals.withdrawn += amount;
         emit Withdrawn(msg.sender, amount);
         STAKE_TOKEN.safeTransfer(msg.sender, amount);
     }
@@ -212,7 +217,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
             slashed: 0,
             evidenceHash: evidenceHash
         });
-        _stakes[operator].openDisputes += 1;
+        ++_stakes[operator].openDisputes;
         emit Challenged(id, receiptId, msg.sender, operator, evidence.kind, bond);
         STAKE_TOKEN.safeTransferFrom(msg.sender, address(this), bond);
     }
@@ -224,7 +229,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         Dispute storage d = _disputes[disputeId];
         _queueHead = head + 1;
         OperatorStake storage s = _stakes[d.operator];
-        s.openDisputes -= 1;
+        --s.openDisputes;
         if (!upheld) {
             d.status = DisputeStatus.Rejected;
             emit DisputeResolved(disputeId, false, 0, 0, 0);
@@ -356,7 +361,8 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         view
         returns (uint256 deposited, uint256 active, uint256 unbonding, uint256 slashed, uint256 withdrawn)
     {
-        return (_totalDeposited, _totalActive, _totalUnbonding, _totalSlashed, _totalWithdrawn);
+        StakeTotals storage t = _totals;
+        return (t.deposited, t.active, t.unbonding, t.slashed, t.withdrawn);
     }
 
     /// @notice Address receiving slashed stake net of whistleblower rewards.
@@ -377,10 +383,10 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         unchecked {
             s.active -= uint128(fromActive);
             s.unbonding -= uint128(fromUnbonding);
-            _totalActive -= fromActive;
-            _totalUnbonding -= fromUnbonding;
+            _totals.active -= fromActive;
+            _totals.unbonding -= fromUnbonding;
         }
-        _totalSlashed += slashed;
+        _totals.slashed += slashed;
     }
 
     /// @dev Checks the evidence against the receipt(s) and returns its hash (one dispute per evidence).

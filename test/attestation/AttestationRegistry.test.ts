@@ -35,9 +35,10 @@ describe("AttestationRegistry", function () {
   it("submitVerified_keeperSignsItsOwnQuote_reverts", async function () {
     const t = await networkHelpers.loadFixture(trustFixture);
     const q = await quoteFor(t, t.keepers[0]!.address);
-    await expect(
-      t.attestations.submitVerified(q, await signQuote(t, t.keepers[0]!, q)),
-    ).to.be.revertedWithCustomError(t.attestations, "AttestationRegistryVerifierNotApproved");
+    await expect(t.attestations.submitVerified(q, await signQuote(t, t.keepers[0]!, q))).to.be.revertedWithCustomError(
+      t.attestations,
+      "AttestationRegistryVerifierNotApproved",
+    );
   });
 
   it("submitVerified_reportDataBindsAnotherAddress_reverts", async function () {
@@ -91,9 +92,10 @@ describe("AttestationRegistry", function () {
     const keeper = t.keepers[0]!.address;
     const now = BigInt(await networkHelpers.time.latest());
     const old = await quoteFor(t, keeper, { verifiedAt: now - 86_400n - 10n });
-    await expect(
-      t.attestations.submitVerified(old, await signQuote(t, t.verifier, old)),
-    ).to.be.revertedWithCustomError(t.attestations, "AttestationRegistryStale");
+    await expect(t.attestations.submitVerified(old, await signQuote(t, t.verifier, old))).to.be.revertedWithCustomError(
+      t.attestations,
+      "AttestationRegistryStale",
+    );
     const future = await quoteFor(t, keeper, { verifiedAt: now + 3_600n });
     await expect(
       t.attestations.submitVerified(future, await signQuote(t, t.verifier, future)),
@@ -181,9 +183,10 @@ describe("AttestationRegistry", function () {
   it("grantRole_verifierApprovalAndTransferToTimelock_governanceOnly", async function () {
     const t = await networkHelpers.loadFixture(trustFixture);
     const role = await t.attestations.VERIFIER_ROLE();
-    await expect(
-      t.attestations.connect(t.stranger).grantRole(role, t.stranger.address),
-    ).to.be.revertedWithCustomError(t.attestations, "AccessControlUnauthorizedAccount");
+    await expect(t.attestations.connect(t.stranger).grantRole(role, t.stranger.address)).to.be.revertedWithCustomError(
+      t.attestations,
+      "AccessControlUnauthorizedAccount",
+    );
     // Hand governance to a "timelock" (any address), then the deployer loses it.
     const admin = await t.attestations.DEFAULT_ADMIN_ROLE();
     await t.attestations.grantRole(admin, t.stranger.address);
@@ -194,9 +197,10 @@ describe("AttestationRegistry", function () {
     );
     await t.attestations.connect(t.stranger).revokeRole(role, t.verifier.address);
     const q = await quoteFor(t, t.keepers[0]!.address);
-    await expect(
-      t.attestations.submitVerified(q, await signQuote(t, t.verifier, q)),
-    ).to.be.revertedWithCustomError(t.attestations, "AttestationRegistryVerifierNotApproved");
+    await expect(t.attestations.submitVerified(q, await signQuote(t, t.verifier, q))).to.be.revertedWithCustomError(
+      t.attestations,
+      "AttestationRegistryVerifierNotApproved",
+    );
   });
 
   it("submitQuote_noVerifierConfigured_reverts", async function () {

@@ -127,7 +127,7 @@ describe("CampaignRegistry", function () {
       await t.params.set(key("campaignRateWindowSeconds"), 3_600);
       // Start at the beginning of a fixed window.
       const now = BigInt(await networkHelpers.time.latest());
-      await networkHelpers.time.increaseTo(((now / 3_600n) + 1n) * 3_600n);
+      await networkHelpers.time.increaseTo((now / 3_600n + 1n) * 3_600n);
       for (const k of t.keepers) await t.reputation.connect(k).heartbeat();
       for (let i = 0; i < 3; i++) await publishRace(t, t.keepers[i % 3]!);
       const spec = await specFor(t);
@@ -148,20 +148,35 @@ describe("CampaignRegistry", function () {
       const t = await networkHelpers.loadFixture(keepersFixture);
       const [k0, k1, k2] = t.keepers.map((k) => k.address);
       const spec = await specFor(t);
-      const pub = (mode: number, by: number, order: string[]) => t.campaigns.connect(t.keepers[0]!).publish(spec, mode, by, order);
+      const pub = (mode: number, by: number, order: string[]) =>
+        t.campaigns.connect(t.keepers[0]!).publish(spec, mode, by, order);
       const err = "CampaignRegistryInvalidDispatchOrder";
-      await expect(pub(RACE, 0, [k0!])).to.be.revertedWithCustomError(t.campaigns, err).withArgs(0);
-      await expect(pub(DISPATCH, 0, [])).to.be.revertedWithCustomError(t.campaigns, err).withArgs(0);
-      await expect(pub(DISPATCH, 0, Array(9).fill(k0))).to.be.revertedWithCustomError(t.campaigns, err).withArgs(9);
-      await expect(pub(DISPATCH, 0, [k0!, k0!])).to.be.revertedWithCustomError(t.campaigns, err).withArgs(1);
-      await expect(pub(DISPATCH, 0, [k0!, t.stranger.address])).to.be.revertedWithCustomError(t.campaigns, err).withArgs(1);
+      await expect(pub(RACE, 0, [k0!]))
+        .to.be.revertedWithCustomError(t.campaigns, err)
+        .withArgs(0);
+      await expect(pub(DISPATCH, 0, []))
+        .to.be.revertedWithCustomError(t.campaigns, err)
+        .withArgs(0);
+      await expect(pub(DISPATCH, 0, Array(9).fill(k0)))
+        .to.be.revertedWithCustomError(t.campaigns, err)
+        .withArgs(9);
+      await expect(pub(DISPATCH, 0, [k0!, k0!]))
+        .to.be.revertedWithCustomError(t.campaigns, err)
+        .withArgs(1);
+      await expect(pub(DISPATCH, 0, [k0!, t.stranger.address]))
+        .to.be.revertedWithCustomError(t.campaigns, err)
+        .withArgs(1);
       // By capital: k2's operator staked 1x, k0's 3x: [k2, k0] is out of order.
-      await expect(pub(DISPATCH, BY_CAPITAL, [k2!, k0!])).to.be.revertedWithCustomError(t.campaigns, err).withArgs(1);
+      await expect(pub(DISPATCH, BY_CAPITAL, [k2!, k0!]))
+        .to.be.revertedWithCustomError(t.campaigns, err)
+        .withArgs(1);
       // By reputation: lower k1's score with a failure, then [k1, k0] is out of order.
       const id = await publishRace(t, t.keepers[1]!);
       await t.campaigns.connect(t.keepers[1]!).claim(id);
       await t.campaigns.connect(t.keepers[1]!).release(id);
-      await expect(pub(DISPATCH, BY_REPUTATION, [k1!, k0!])).to.be.revertedWithCustomError(t.campaigns, err).withArgs(1);
+      await expect(pub(DISPATCH, BY_REPUTATION, [k1!, k0!]))
+        .to.be.revertedWithCustomError(t.campaigns, err)
+        .withArgs(1);
       await expect(pub(DISPATCH, BY_REPUTATION, [k0!, k2!, k1!])).to.emit(t.campaigns, "CampaignPublished");
     });
   });
@@ -430,7 +445,8 @@ describe("CampaignRegistry", function () {
     const k0 = t.keepers[0]!;
     const spec = await specFor(t);
     const id = await t.campaigns.campaignIdOf(spec);
-    const gas = async (p: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => (await (await p).wait())!.gasUsed;
+    const gas = async (p: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) =>
+      (await (await p).wait())!.gasUsed;
     const publish = await gas(t.campaigns.connect(k0).publish(spec, RACE, 0, []));
     const claim = await gas(t.campaigns.connect(k0).claim(id));
     const receiptId = await postReceipt(t, k0, id, traceFor(id, 4));
@@ -447,7 +463,9 @@ describe("CampaignRegistry", function () {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(await publishRace(t, t.keepers[0]!, await specFor(t, { pair: `Q${i}` })));
     // Enough validity for every run's waits.
-    expect((await t.campaigns.campaignOf(ids[0]!)).notAfter).to.be.greaterThan(BigInt(await networkHelpers.time.latest()));
+    expect((await t.campaigns.campaignOf(ids[0]!)).notAfter).to.be.greaterThan(
+      BigInt(await networkHelpers.time.latest()),
+    );
     const action = fc.record({
       kind: fc.constantFrom("claim", "claim", "postAndSettle", "postAndSettle", "settleOld", "release", "wait"),
       keeper: fc.integer({ min: 0, max: 2 }),
@@ -467,11 +485,11 @@ describe("CampaignRegistry", function () {
             if (a.kind === "claim") {
               // Claim the campaign then try the next action on it with the same keeper most of the time.
               await t.campaigns.connect(keeper).claim(id);
-            }
-            else if (a.kind === "release") await t.campaigns.connect(keeper).release(id);
+            } else if (a.kind === "release") await t.campaigns.connect(keeper).release(id);
             else if (a.kind === "wait") await networkHelpers.time.increase(a.seconds);
             else if (a.kind === "postAndSettle") {
-              if ((await t.campaigns.liveClaimantOf(id)) !== keeper.address) await t.campaigns.connect(keeper).claim(id);
+              if ((await t.campaigns.liveClaimantOf(id)) !== keeper.address)
+                await t.campaigns.connect(keeper).claim(id);
               const receiptId = await postReceipt(t, keeper, id, traceFor(id, 2, `p${salt++}`));
               posted.push({ keeper: a.keeper, campaign: a.campaign, receiptId });
               await t.campaigns.connect(keeper).settle(id, receiptId);

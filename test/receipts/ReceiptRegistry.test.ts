@@ -178,6 +178,16 @@ describe("ReceiptRegistry", function () {
       t.receipts,
       "ReceiptRegistryEmptyTrace",
     );
+    for (const field of ["traceRoot", "executionHash"] as const) {
+      const empty = {
+        ...(await receiptInput(t, k0.address, campaignId, traceFor(campaignId, 1))),
+        [field]: ethers.ZeroHash,
+      };
+      await expect(t.receipts.post(empty, await signReceipt(t, k0, empty))).to.be.revertedWithCustomError(
+        t.receipts,
+        "ReceiptRegistryEmptyTrace",
+      );
+    }
   });
 
   it("verifyLeaf_standardTreeProof_trueAndTamperedLeafFalse", async function () {
@@ -206,9 +216,10 @@ describe("ReceiptRegistry", function () {
     await expect(t.receipts.setCampaignRegistry(t.stranger.address))
       .to.be.revertedWithCustomError(t.receipts, "ReceiptRegistryCampaignRegistryInvalid")
       .withArgs(await t.campaigns.getAddress(), t.stranger.address);
-    await expect(
-      t.receipts.connect(t.stranger).setCampaignRegistry(t.stranger.address),
-    ).to.be.revertedWithCustomError(t.receipts, "AccessControlUnauthorizedAccount");
+    await expect(t.receipts.connect(t.stranger).setCampaignRegistry(t.stranger.address)).to.be.revertedWithCustomError(
+      t.receipts,
+      "AccessControlUnauthorizedAccount",
+    );
   });
 
   it("post_gas_sameFor1And10000Trades", async function () {
@@ -230,7 +241,9 @@ describe("ReceiptRegistry", function () {
     await gasFor(2);
     const one = await gasFor(1);
     const many = await gasFor(10_000);
-    console.log(`      gas: post receipt 1 trade ${one.total}, 10,000 trades ${many.total} (execution ${one.execution})`);
+    console.log(
+      `      gas: post receipt 1 trade ${one.total}, 10,000 trades ${many.total} (execution ${one.execution})`,
+    );
     expect(many.execution).to.equal(one.execution);
     expect(many.total - one.total).to.be.lessThan(200n);
     expect(one.total).to.be.lessThanOrEqual(POST_GAS_BUDGET);

@@ -48,7 +48,6 @@ async function fraudFixture() {
   return { t, id, trace, receiptId };
 }
 
-
 /** Sends a transaction and returns it with the token balance change of each account. */
 async function withDeltas(
   t: Trust,
@@ -70,7 +69,9 @@ describe("ReputationOracle", function () {
       const op = t.operators[1]!;
       await t.asset.connect(op).approve(await t.reputation.getAddress(), 5n);
       const { tx, deltas } = await withDeltas(t, [op, t.reputation], () => t.reputation.connect(op).stake(5n));
-      await expect(tx).to.emit(t.reputation, "Staked").withArgs(op.address, 5n, MIN_STAKE + 5n);
+      await expect(tx)
+        .to.emit(t.reputation, "Staked")
+        .withArgs(op.address, 5n, MIN_STAKE + 5n);
       expect(deltas).to.deep.equal([-5n, 5n]);
       await expect(t.reputation.connect(op).stake(0n)).to.be.revertedWithCustomError(
         t.reputation,
@@ -304,7 +305,9 @@ describe("ReputationOracle", function () {
         .to.emit(t.reputation, "RewardPaid")
         .withArgs(t.keepers[1]!.address, t.operators[0]!.address, 70n);
       expect(await t.reputation.rewardsOf(t.operators[0]!.address)).to.equal(70n);
-      const { deltas } = await withDeltas(t, [t.operators[0]!], () => t.reputation.connect(t.operators[0]!).claimRewards());
+      const { deltas } = await withDeltas(t, [t.operators[0]!], () =>
+        t.reputation.connect(t.operators[0]!).claimRewards(),
+      );
       expect(deltas).to.deep.equal([70n]);
       await expect(t.reputation.connect(t.operators[0]!).claimRewards()).to.be.revertedWithCustomError(
         t.reputation,
@@ -416,7 +419,9 @@ describe("ReputationOracle", function () {
       const { tx, deltas } = await withDeltas(t, [t.challenger, t.governance, t.reputation], () =>
         t.reputation.resolve(1n, true),
       );
-      await expect(tx).to.emit(t.reputation, "DisputeResolved").withArgs(1n, true, slashed, reward, slashed - reward);
+      await expect(tx)
+        .to.emit(t.reputation, "DisputeResolved")
+        .withArgs(1n, true, slashed, reward, slashed - reward);
       expect(deltas).to.deep.equal([BOND + reward, slashed - reward, -(BOND + slashed)]);
       expect((await t.reputation.stakeOf(op)).active).to.equal(stake - slashed);
       expect((await t.reputation.disputeOf(1n)).status).to.equal(2n);
@@ -429,7 +434,9 @@ describe("ReputationOracle", function () {
     it("resolve_rejected_bondGoesToChallengedOperator", async function () {
       const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
       await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1));
-      const { tx, deltas } = await withDeltas(t, [t.operators[0]!, t.challenger], () => t.reputation.resolve(1n, false));
+      const { tx, deltas } = await withDeltas(t, [t.operators[0]!, t.challenger], () =>
+        t.reputation.resolve(1n, false),
+      );
       await expect(tx).to.emit(t.reputation, "DisputeResolved").withArgs(1n, false, 0n, 0n, 0n);
       expect(deltas).to.deep.equal([BOND, 0n]);
       expect((await t.reputation.stakeOf(t.operators[0]!.address)).active).to.equal(MIN_STAKE * 2n);
@@ -469,7 +476,9 @@ describe("ReputationOracle", function () {
       const s = await t.reputation.stakeOf(op.address);
       expect(s.active).to.equal(0n);
       expect(s.unbonding).to.equal(0n);
-      await expect(t.reputation.resolve(2n, true)).to.emit(t.reputation, "DisputeResolved").withArgs(2n, true, 0n, 0n, 0n);
+      await expect(t.reputation.resolve(2n, true))
+        .to.emit(t.reputation, "DisputeResolved")
+        .withArgs(2n, true, 0n, 0n, 0n);
       // The bond still comes back to the whistleblower even when nothing is left to slash.
       const { deltas } = await withDeltas(t, [t.challenger], () => t.reputation.resolve(3n, true));
       expect(deltas).to.deep.equal([BOND]);
@@ -492,9 +501,10 @@ describe("ReputationOracle", function () {
         t.reputation,
         "ReputationOracleZeroAddress",
       );
-      await expect(
-        t.reputation.connect(t.stranger).setSlashReceiver(t.stranger.address),
-      ).to.be.revertedWithCustomError(t.reputation, "AccessControlUnauthorizedAccount");
+      await expect(t.reputation.connect(t.stranger).setSlashReceiver(t.stranger.address)).to.be.revertedWithCustomError(
+        t.reputation,
+        "AccessControlUnauthorizedAccount",
+      );
       await expect(t.reputation.setSlashReceiver(t.stranger.address))
         .to.emit(t.reputation, "SlashReceiverChanged")
         .withArgs(t.governance.address, t.stranger.address);
@@ -558,8 +568,7 @@ describe("ReputationOracle", function () {
             else if (s.kind === "withdraw") {
               await networkHelpers.time.increase(UNBONDING);
               await t.reputation.connect(who).withdraw();
-            }
-            else if (s.kind === "wait") await networkHelpers.time.increase(UNBONDING / 2);
+            } else if (s.kind === "wait") await networkHelpers.time.increase(UNBONDING / 2);
             else if (s.kind === "challenge") {
               const postedAt = (await t.receipts.getReceipt(pool.receiptId)).postedAt;
               const closed = BigInt(await networkHelpers.time.latest()) + 1n > postedAt + BigInt(DAY);
@@ -575,7 +584,8 @@ describe("ReputationOracle", function () {
               const [head, count] = await t.reputation.queue();
               if (head > count) continue;
               await t.reputation.resolve(head, s.upheld);
-            } else if (s.kind === "reward") await t.reputation.connect(t.stranger).payReward(t.keepers[s.who * 2]!.address, s.amount);
+            } else if (s.kind === "reward")
+              await t.reputation.connect(t.stranger).payReward(t.keepers[s.who * 2]!.address, s.amount);
             else if (s.kind === "claim") await t.reputation.connect(who).claimRewards();
             succeeded.set(s.kind, (succeeded.get(s.kind) ?? 0) + 1);
           } catch (err) {

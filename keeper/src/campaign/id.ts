@@ -22,9 +22,7 @@ export const CAMPAIGN_ID_ABI_TYPES = [
 
 const bytes32 = z.string().refine((s) => isHexString(s, 32), { message: "must be a 0x-prefixed 32-byte hex string" });
 const uint = (max: bigint) =>
-  z.coerce
-    .bigint()
-    .refine((v) => v >= 0n && v <= max, { message: `must be an integer in [0, ${max}]` });
+  z.coerce.bigint().refine((v) => v >= 0n && v <= max, { message: `must be an integer in [0, ${max}]` });
 
 /** Validates a campaign spec (bytes32 fields as hex, numbers as bigint or decimal strings). */
 export const campaignSpecSchema = z
