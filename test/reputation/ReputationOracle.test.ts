@@ -617,3 +617,53 @@ describe("ReputationOracle", function () {
     expect((await t.reputation.stakeTotals())[3]).to.be.greaterThan(0n);
   });
 });
+
+describe("ReputationOracle with a hostile stake token", function () {
+  async function hostileFixture() {
+    const t: Trust = await deployTrust(ethers);
+    const token = await ethers.deployContract("ReentrantToken");
+    const oracle = await ethers.deployContract("ReputationOracle", [
+      await token.getAddress(),
+      await t.params.getAddress(),
+      await t.attestations.getAddress(),
+      await t.receipts.getAddress(),
+      t.governance.address,
+      t.governance.address,
+    ]);
+    // The token itself is the operator of keeper 0 and is credited a reward.
+    const keeper = t.keepers[0]!;
+    await token.execute(
+      await oracle.getAddress(),
+      oracle.interface.encodeFunctionData("proposeKeeper", [keeper.address]),
+    );
+    await oracle.connect(keeper).acceptOperator(await token.getAddress());
+    await token.mint(t.stranger.address, 1_000n);
+    await token.connect(t.stranger).approve(await oracle.getAddress(), 1_000n);
+    await oracle.connect(t.stranger).payReward(keeper.address, 1_000n);
+    await token.mint(await token.getAddress(), 10n ** 12n);
+    return { t, token, oracle };
+  }
+
+  it("claimRewards_reenteredFromTokenTransfer_reverts", async function () {
+    const { token, oracle } = await networkHelpers.loadFixture(hostileFixture);
+    const claim = oracle.interface.encodeFunctionData("claimRewards");
+    await token.arm(await oracle.getAddress(), claim);
+    await expect(token.execute(await oracle.getAddress(), claim)).to.be.revertedWithCustomError(
+      oracle,
+      "ReentrancyGuardReentrantCall",
+    );
+    expect(await oracle.rewardsOf(await token.getAddress())).to.equal(1_000n);
+    expect(await token.balanceOf(await oracle.getAddress())).to.equal(1_000n);
+  });
+
+  it("stake_reenteringWithdraw_reverts", async function () {
+    const { token, oracle } = await networkHelpers.loadFixture(hostileFixture);
+    const addr = await oracle.getAddress();
+    await token.execute(await token.getAddress(), token.interface.encodeFunctionData("approve", [addr, 10n ** 12n]));
+    await token.arm(addr, oracle.interface.encodeFunctionData("withdraw"));
+    await expect(
+      token.execute(addr, oracle.interface.encodeFunctionData("stake", [MIN_STAKE])),
+    ).to.be.revertedWithCustomError(oracle, "ReentrancyGuardReentrantCall");
+    expect((await oracle.stakeTotals())[0]).to.equal(0n);
+  });
+});
