@@ -21,7 +21,7 @@ import { decayTo, emptyCounters, score as modelScore, WAD, type Counters } from 
 
 const { ethers, networkHelpers } = await network.create();
 
-const GAS = { challenge: 310_000n, resolve: 200_000n };
+const GAS = { challenge: 310_000n, resolve: 210_000n };
 const PRICE_OUT_OF_BOUND = 0;
 const DUPLICATE_EXECUTION = 1;
 const DAY = 86_400;
