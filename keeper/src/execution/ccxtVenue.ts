@@ -326,6 +326,7 @@ export class CcxtVenue implements Venue {
       cost,
       average: average === 0n && filled > 0n ? divWad(cost, filled) : average,
       fee: this.feeInQuote(o, pair, cost, average),
+      gasCost: 0n,
       limitPrice: o.price !== undefined && o.price !== null ? num(o.price) : (req?.limitPrice ?? 0n),
       timestamp: o.timestamp ?? this.clock.now(),
     };

@@ -74,14 +74,24 @@ export interface Order {
   amount: bigint;
   /** Base filled so far (wad). */
   filled: bigint;
-  /** Quote exchanged for `filled` (wad), fees not included. */
+  /**
+   * Gross quote notional of `filled` (wad), before the trading fee. The quote balance moves by exactly
+   * `-(cost + fee)` on a buy and `+(cost - fee)` on a sell (on a DEX, where the pool fee is inside the
+   * swap amounts, `cost` is grossed up so that this identity holds to the unit).
+   */
   cost: bigint;
   /** Average fill price (wad), zero when nothing filled. */
   average: bigint;
-  /** Fees paid, in quote units (wad): trading fee plus, on a DEX, gas converted to quote. */
+  /** Trading fee in quote units (wad): exchange taker/maker fee, pool fee, bridge fee. */
   fee: bigint;
+  /** Network cost in quote units (wad); zero on a CEX. Paid in the native coin (`nativeFee`), not in quote. */
+  gasCost: bigint;
   limitPrice: bigint;
   timestamp: number;
+  /** Gas paid in the native coin (wei), on-chain venues only; its quote value is inside `fee`. */
+  nativeFee?: bigint;
+  /** Why nothing (or not everything) filled, when the venue said. */
+  reason?: string;
 }
 
 export interface Balance {
