@@ -163,7 +163,7 @@ export class CcxtVenue implements Venue {
     if (!this.markets) this.markets = await this.call("loadMarkets", () => this.exchange.loadMarkets());
   }
 
-  private market(pair: string): Market {
+  private market(pair: string): NonNullable<Market> {
     const market = this.markets?.[pair];
     if (!market) throw new InvalidOrderError(this.id, `unknown pair ${pair}`, { details: "call init() first" });
     return market;
@@ -316,7 +316,7 @@ export class CcxtVenue implements Venue {
       o.status === "open" ? "open" : o.status === "closed" ? "closed" : o.status === "rejected" ? "rejected" : "canceled";
     return {
       venueId: this.id,
-      id: o.id,
+      id: o.id ?? o.clientOrderId ?? req?.clientOrderId ?? "",
       clientOrderId: o.clientOrderId ?? req?.clientOrderId ?? "",
       pair,
       side: (o.side as Side | undefined) ?? req?.side ?? "buy",
