@@ -237,7 +237,9 @@ class Run {
   /** Sends the bought base across the bridge and waits for its release; returns what arrived. */
   async bridge(amount: bigint): Promise<bigint | undefined> {
     const b = this.plan.bridge!;
-    const { order } = await this.send({ venueId: b.venueId, pair: b.pair, side: "sell" }, amount, 1n, "bridge");
+    // The limit is the planned arrival per unit sent: a bridge that got dearer is refused before locking.
+    const limit = divWad(b.arriving, b.amount, "down");
+    const { order } = await this.send({ venueId: b.venueId, pair: b.pair, side: "sell" }, amount, limit, "bridge");
     if (!order || order.filled === 0n) return undefined;
     const venue = this.venue(b.venueId);
     const deadline = this.clock.now() + (this.opts.bridgeTimeoutMs ?? 30 * 60_000);
