@@ -80,9 +80,16 @@ test("evaluateRoute_dexCex_matchesAnalyticOptimum", () => {
   const cost = (y * dStar) / ((x - dStar) * gamma);
   const analytic = dStar * pNet - cost - 1.5;
   assert.ok(Math.abs(wadToNumber(opp.amount) - dStar) <= 0.001, `size ${wadToNumber(opp.amount)} vs ${dStar}`);
-  assert.ok(Math.abs(wadToNumber(opp.expectedProfit) - analytic) / analytic < 1e-4, `${opp.expectedProfit} vs ${analytic}`);
+  assert.ok(
+    Math.abs(wadToNumber(opp.expectedProfit) - analytic) / analytic < 1e-4,
+    `${opp.expectedProfit} vs ${analytic}`,
+  );
   assert.equal(opp.costs.gas, toWad("1.5"));
-  assert.equal(opp.buy.limitPrice, opp.buy.expectedQuote * 10n ** 18n / opp.amount + 1n, "DEX limit = all-in average, rounded up");
+  assert.equal(
+    opp.buy.limitPrice,
+    (opp.buy.expectedQuote * 10n ** 18n) / opp.amount + 1n,
+    "DEX limit = all-in average, rounded up",
+  );
 });
 
 test("evaluateRoute_balances_capTheSize", () => {

@@ -124,7 +124,8 @@ export function argmaxConcave(f: (x: bigint) => bigint, lo: bigint, hi: bigint, 
   }
   // At most a handful of candidates are left to compare (the interval is no wider than `step`).
   const span = hi - lo;
-  const candidates = span <= 8n ? Array.from({ length: Number(span) + 1 }, (_, i) => lo + BigInt(i)) : [lo, lo + span / 2n, hi];
+  const candidates =
+    span <= 8n ? Array.from({ length: Number(span) + 1 }, (_, i) => lo + BigInt(i)) : [lo, lo + span / 2n, hi];
   let best = candidates[0];
   let bestValue = f(best);
   for (const x of candidates.slice(1)) {
@@ -168,9 +169,7 @@ export function evaluateRoute(
   if (crossChain && (!bridge || bridge.from !== buy.chain || bridge.to !== sell.chain)) return undefined;
   const usedBridge = crossChain ? bridge : undefined;
   const arriving = (q: bigint) => (usedBridge ? bridgedAmount(usedBridge, q) : q);
-  const delayRiskBps = usedBridge
-    ? config.delayRiskBpsPerMinute * BigInt(Math.ceil(usedBridge.delayMs / 60_000))
-    : 0n;
+  const delayRiskBps = usedBridge ? config.delayRiskBpsPerMinute * BigInt(Math.ceil(usedBridge.delayMs / 60_000)) : 0n;
 
   // Upper bound: depth, balances (the buy spends quote there; without a bridge the sell spends base
   // already held on the sell venue), the bridge's capacity and the configured cap.
@@ -217,8 +216,14 @@ export function evaluateRoute(
     }
     return ((price ?? 0n) * buffer) / BPS;
   };
-  const bestAsk = buy.liquidity.kind === "book" ? buy.liquidity.asks[0]?.price : divWad(buy.liquidity.reserveQuote, buy.liquidity.reserveBase);
-  const bestBid = sell.liquidity.kind === "book" ? sell.liquidity.bids[0]?.price : divWad(sell.liquidity.reserveQuote, sell.liquidity.reserveBase);
+  const bestAsk =
+    buy.liquidity.kind === "book"
+      ? buy.liquidity.asks[0]?.price
+      : divWad(buy.liquidity.reserveQuote, buy.liquidity.reserveBase);
+  const bestBid =
+    sell.liquidity.kind === "book"
+      ? sell.liquidity.bids[0]?.price
+      : divWad(sell.liquidity.reserveQuote, sell.liquidity.reserveBase);
   return {
     kind: classify(buy, sell, usedBridge !== undefined),
     market: buy.market,

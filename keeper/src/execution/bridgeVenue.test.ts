@@ -85,7 +85,11 @@ test("placeOrder_locksThenReleasesOnlyAfterTheDelay", async () => {
   t.advance(1);
   await Promise.all([relayer.poll(), relayer.poll()]);
   assert.equal((await venue.fetchOrder(PAIR, order.id)).status, "closed");
-  assert.equal((await balanceOf(tokenB, b, recipient)) - recipientBefore, toWad("4.995"), "released once, net of the fee");
+  assert.equal(
+    (await balanceOf(tokenB, b, recipient)) - recipientBefore,
+    toWad("4.995"),
+    "released once, net of the fee",
+  );
   await relayer.poll();
   assert.equal((await balanceOf(tokenB, b, recipient)) - recipientBefore, toWad("4.995"));
   const again = await venue.placeOrder({
@@ -112,7 +116,14 @@ test("placeOrder_overCapacity_refusedBeforeLocking", async () => {
   const { venue } = await setup();
   const before = await balanceOf(tokenA, a, await a.signers[0].getAddress());
   await assert.rejects(
-    venue.placeOrder({ pair: PAIR, side: "sell", amount: toWad("1000"), limitPrice: toWad("0.99"), timeInForce: "IOC", clientOrderId: "kbig" }),
+    venue.placeOrder({
+      pair: PAIR,
+      side: "sell",
+      amount: toWad("1000"),
+      limitPrice: toWad("0.99"),
+      timeInForce: "IOC",
+      clientOrderId: "kbig",
+    }),
     InvalidOrderError,
   );
   assert.equal(await balanceOf(tokenA, a, await a.signers[0].getAddress()), before);

@@ -11,12 +11,29 @@
  * lock, and only after the delay. It exists so that cross-chain arbitrage pays what real bridges charge
  * (a fee, a delay, gas, a capacity limit) in tests, demos and benchmarks.
  */
-import { Contract, type Signer, type Provider, id as topicId, zeroPadValue, isError } from "ethers";
+import {
+  Contract,
+  type Signer,
+  type Provider,
+  type TransactionReceipt,
+  id as topicId,
+  zeroPadValue,
+  isError,
+} from "ethers";
 import { type Clock, systemClock } from "./budget.js";
 import { InsufficientFundsError, InvalidOrderError, OrderNotFoundError, VenueRequestError } from "./errors.js";
 import { BPS, divWad, mulBps, mulWad, unitsToWad, wadToUnits, WAD } from "./fixed.js";
 import { ERC20_ABI } from "./uniswapV2Artifacts.js";
-import { splitPair, type Balance, type Order, type OrderBook, type OrderRequest, type Quote, type Side, type Venue } from "./venue.js";
+import {
+  splitPair,
+  type Balance,
+  type Order,
+  type OrderBook,
+  type OrderRequest,
+  type Quote,
+  type Side,
+  type Venue,
+} from "./venue.js";
 
 const TRANSFER_TOPIC = topicId("Transfer(address,address,uint256)");
 
@@ -265,7 +282,17 @@ export class BridgeVenue implements Venue {
     };
     // The limit is the least acceptable arrival per unit sent: refuse before locking anything.
     if (amountRaw === 0n || releaseRaw * WAD < req.limitPrice * amountRaw) {
-      const order: Order = { ...base, id: `refused:${req.clientOrderId}`, status: "canceled", filled: 0n, cost: 0n, average: 0n, fee: 0n, gasCost: 0n, reason: "fee above the limit" };
+      const order: Order = {
+        ...base,
+        id: `refused:${req.clientOrderId}`,
+        status: "canceled",
+        filled: 0n,
+        cost: 0n,
+        average: 0n,
+        fee: 0n,
+        gasCost: 0n,
+        reason: "fee above the limit",
+      };
       this.remember(order);
       return order;
     }
@@ -276,7 +303,7 @@ export class BridgeVenue implements Venue {
     if ((await token.balanceOf(owner)) < amountRaw) throw new InsufficientFundsError(this.id, "source balance too low");
     const tx = await token.transfer(this.relayer.opts.escrow, amountRaw);
     this.byClientId.set(req.clientOrderId, tx.hash);
-    const receipt = await tx.wait();
+    const receipt: TransactionReceipt | null = await tx.wait();
     if (!receipt) throw new VenueRequestError(this.id, "lock sent but no receipt");
     await this.relayer.submit(tx.hash, this.opts.recipient);
     const nativeFee = receipt.gasUsed * receipt.gasPrice;
@@ -330,7 +357,8 @@ export class BridgeVenue implements Venue {
     const b = unitsToWad(await dst.balanceOf(this.opts.recipient), decimals);
     let inFlight = 0n;
     for (const t of this.relayer.transfers.values()) {
-      if (t.status === "pending" && t.recipient.toLowerCase() === this.opts.recipient.toLowerCase()) inFlight += t.releaseRaw;
+      if (t.status === "pending" && t.recipient.toLowerCase() === this.opts.recipient.toLowerCase())
+        inFlight += t.releaseRaw;
     }
     return {
       [base]: { free: a, used: 0n, total: a },

@@ -43,10 +43,22 @@ test("budgets_sameKey_shareOneBucket", () => {
 
 test("backoffDelayMs_grows_exponentiallyWithJitterAndCap", () => {
   const policy = BackoffPolicy.parse({ baseMs: 100, maxMs: 1000 });
-  assert.equal(backoffDelayMs(0, policy, () => 0), 50);
-  assert.equal(backoffDelayMs(0, policy, () => 1), 100);
-  assert.equal(backoffDelayMs(3, policy, () => 0), 400);
-  assert.equal(backoffDelayMs(10, policy, () => 1), 1000);
+  assert.equal(
+    backoffDelayMs(0, policy, () => 0),
+    50,
+  );
+  assert.equal(
+    backoffDelayMs(0, policy, () => 1),
+    100,
+  );
+  assert.equal(
+    backoffDelayMs(3, policy, () => 0),
+    400,
+  );
+  assert.equal(
+    backoffDelayMs(10, policy, () => 1),
+    1000,
+  );
   const spread = new Set(Array.from({ length: 20 }, (_, i) => backoffDelayMs(2, policy, () => i / 20)));
   assert.ok(spread.size > 10, "jitter spreads clients out");
 });

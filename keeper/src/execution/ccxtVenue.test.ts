@@ -141,7 +141,12 @@ test("placeOrder_timeoutAfterExecution_looksUpClientIdAndNeverDoublesTheOrder", 
 
 test("placeOrder_503BeforeExecution_retriesAndPlacesOnce", async () => {
   const { v } = venue();
-  fixture.faults.push({ method: "POST", path: "/api/v3/order", status: 503, body: { code: -1001, msg: "Internal error" } });
+  fixture.faults.push({
+    method: "POST",
+    path: "/api/v3/order",
+    status: 503,
+    body: { code: -1001, msg: "Internal error" },
+  });
   const order = await v.placeOrder({
     pair: "ETH/USDT",
     side: "sell",
@@ -232,7 +237,12 @@ test("errors_persistent429_surfaceAsRateLimited", async () => {
   const { v } = venue();
   await v.init();
   for (let i = 0; i < 10; i++) {
-    fixture.faults.push({ method: "GET", path: "/api/v3/depth", status: 429, body: { code: -1003, msg: "Too many requests" } });
+    fixture.faults.push({
+      method: "GET",
+      path: "/api/v3/depth",
+      status: 429,
+      body: { code: -1003, msg: "Too many requests" },
+    });
   }
   await assert.rejects(v.fetchOrderBook("ETH/USDT"), RateLimitedError);
 });
@@ -253,7 +263,12 @@ test("errors_persistent418_surfaceAsBanned", async () => {
 test("errors_persistent503_surfaceAsUnavailable", async () => {
   const { v } = venue();
   for (let i = 0; i < 10; i++) {
-    fixture.faults.push({ method: "GET", path: "/api/v3/exchangeInfo", status: 503, body: { code: -1001, msg: "Internal error" } });
+    fixture.faults.push({
+      method: "GET",
+      path: "/api/v3/exchangeInfo",
+      status: 503,
+      body: { code: -1001, msg: "Internal error" },
+    });
   }
   await assert.rejects(v.init(), VenueUnavailableError);
 });

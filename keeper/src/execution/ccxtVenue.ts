@@ -22,7 +22,15 @@ import {
   RequestTimeout,
   BaseError as CcxtBaseError,
 } from "ccxt";
-import { BackoffPolicy, type Clock, type RequestBudget, type Sleep, realSleep, systemClock, withRetry } from "./budget.js";
+import {
+  BackoffPolicy,
+  type Clock,
+  type RequestBudget,
+  type Sleep,
+  realSleep,
+  systemClock,
+  withRetry,
+} from "./budget.js";
 import {
   InsufficientFundsError,
   InvalidOrderError,
@@ -94,7 +102,8 @@ export function mapCcxtError(venueId: string, err: unknown, retryAfterMs?: numbe
   if (err instanceof NetworkError) return new VenueUnavailableError(venueId, `network error: ${short}`, opts);
   // OperationFailed (Binance -1000/-1001 "unknown/internal error"): the request may be retried.
   if (err instanceof OperationFailed) return new VenueUnavailableError(venueId, `operation failed: ${short}`, opts);
-  if (err instanceof InsufficientFunds) return new InsufficientFundsError(venueId, `insufficient funds: ${short}`, opts);
+  if (err instanceof InsufficientFunds)
+    return new InsufficientFundsError(venueId, `insufficient funds: ${short}`, opts);
   if (err instanceof OrderNotFound) return new OrderNotFoundError(venueId, `order not found: ${short}`, opts);
   if (err instanceof InvalidOrder) return new InvalidOrderError(venueId, `invalid order: ${short}`, opts);
   if (err instanceof CcxtBaseError) return new VenueRequestError(venueId, `request failed: ${short}`, opts);
@@ -196,7 +205,8 @@ export class CcxtVenue implements Venue {
     await this.init();
     this.market(pair);
     const book = await this.call("fetchOrderBook", () => this.exchange.fetchOrderBook(pair, depth));
-    const levels = (side: typeof book.bids) => side.map(([price, amount]) => ({ price: num(price), amount: num(amount) }));
+    const levels = (side: typeof book.bids) =>
+      side.map(([price, amount]) => ({ price: num(price), amount: num(amount) }));
     return {
       venueId: this.id,
       pair,
@@ -313,7 +323,13 @@ export class CcxtVenue implements Venue {
     const average = o.average !== undefined && o.average !== null ? num(o.average) : 0n;
     const cost = o.cost !== undefined && o.cost !== null ? num(o.cost) : (filled * average) / WAD;
     const status: OrderStatus =
-      o.status === "open" ? "open" : o.status === "closed" ? "closed" : o.status === "rejected" ? "rejected" : "canceled";
+      o.status === "open"
+        ? "open"
+        : o.status === "closed"
+          ? "closed"
+          : o.status === "rejected"
+            ? "rejected"
+            : "canceled";
     return {
       venueId: this.id,
       id: o.id ?? o.clientOrderId ?? req?.clientOrderId ?? "",

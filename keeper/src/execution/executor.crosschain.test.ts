@@ -22,7 +22,11 @@ after(async () => {
 });
 
 async function snap(venue: UniswapV2Venue, chain: string): Promise<VenueSnapshot> {
-  const [liquidity, q, bal] = await Promise.all([venue.liquidity(PAIR), venue.quote(PAIR, "buy", toWad("1")), venue.balances()]);
+  const [liquidity, q, bal] = await Promise.all([
+    venue.liquidity(PAIR),
+    venue.quote(PAIR, "buy", toWad("1")),
+    venue.balances(),
+  ]);
   return {
     venueId: venue.id,
     kind: "dex",
@@ -115,7 +119,10 @@ test("executeArbitrage_crossChainThroughTheBridge_buysLocksWaitsReleasesSells", 
   assert.equal(gained - spent, report.quoteDelta);
   const realised = wadToNumber(report.pnl);
   const planned = wadToNumber(plan.expectedProfit + plan.costs.delayRisk);
-  assert.ok(realised > 0 && Math.abs(realised - planned) / planned < 0.05, `realised ${realised} vs planned ${planned}`);
+  assert.ok(
+    realised > 0 && Math.abs(realised - planned) / planned < 0.05,
+    `realised ${realised} vs planned ${planned}`,
+  );
   assert.equal(report.baseDelta, 0n, "bought = bridged; arrived (net of the bridge fee) = sold");
   assert.ok(bridged.fee > 0n);
 });

@@ -23,7 +23,12 @@ after(async () => {
 function cexVenue() {
   return new MemoryVenue(
     "cex",
-    { "ETH/USD": { bids: [{ price: toWad("2100"), amount: toWad("1000") }], asks: [{ price: toWad("2101"), amount: toWad("1000") }] } },
+    {
+      "ETH/USD": {
+        bids: [{ price: toWad("2100"), amount: toWad("1000") }],
+        asks: [{ price: toWad("2101"), amount: toWad("1000") }],
+      },
+    },
     { ETH: toWad("100"), USD: toWad("1000000") },
     { lot: toWad("0.0001"), takerFeeBps: 10n },
   );
@@ -128,7 +133,13 @@ test("executeArbitrage_poolMovedBeforeTheSwap_dexLegRevertsOnItsBoundAndNoCexOrd
   const router = new Contract(fx.router, UniswapV2Router02Artifact.abi, other);
   const block = await chain.provider.getBlock("latest");
   await (
-    await router.swapExactTokensForTokens(parseEther("20000"), 0n, [fx.usd, fx.weth], await other.getAddress(), block!.timestamp + 600)
+    await router.swapExactTokensForTokens(
+      parseEther("20000"),
+      0n,
+      [fx.usd, fx.weth],
+      await other.getAddress(),
+      block!.timestamp + 600,
+    )
   ).wait();
   const before = await dex.balances();
   const report = await executeArbitrage({ uniswap: dex, cex }, plan, "dexcex-2", {

@@ -83,13 +83,18 @@ test("executeArbitrage_partialFillOnClose_retriedWithinBudget", async () => {
   assert.equal(report.status, "completed");
   assert.equal(report.retriesUsed, 1);
   assert.equal(report.closeFilled, plan.amount);
-  assert.equal(new Set(report.orders.map((o) => o.clientOrderId)).size, report.orders.length, "every attempt its own id");
+  assert.equal(
+    new Set(report.orders.map((o) => o.clientOrderId)).size,
+    report.orders.length,
+    "every attempt its own id",
+  );
 });
 
 test("executeArbitrage_closeVenueRejects_unwindsWithinBoundAndReports", async () => {
   const { cheap, rich } = venues();
   const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
-  for (let i = 0; i < 10; i++) rich.script.push({ kind: "throw", error: new InvalidOrderError("rich", "market halted") });
+  for (let i = 0; i < 10; i++)
+    rich.script.push({ kind: "throw", error: new InvalidOrderError("rich", "market halted") });
   const report = await executeArbitrage({ cheap, rich }, plan, "c3", opts({ unwindSlippageBps: 100n }));
   assert.equal(report.status, "unwound");
   assert.equal(report.residual, 0n);
@@ -158,7 +163,12 @@ test("executeArbitrage_guardRefuses_noOrderSent", async () => {
 
 test("executeArbitrage_gasOverBudget_onChainLegNotSent", async () => {
   const { cheap, rich } = venues();
-  const dex = new MemoryVenue("dex", cheap.books, { ETH: toWad("10"), USD: toWad("100000") }, { kind: "dex", gasPerOrder: toWad("5") });
+  const dex = new MemoryVenue(
+    "dex",
+    cheap.books,
+    { ETH: toWad("10"), USD: toWad("100000") },
+    { kind: "dex", gasPerOrder: toWad("5") },
+  );
   const plan = evaluateRoute({ ...(await snapshot(dex)), gasCostPerOrder: toWad("5") }, await snapshot(rich))!;
   const report = await executeArbitrage({ dex, rich }, plan, "c8", opts({ gasBudget: toWad("4") }));
   assert.equal(report.status, "abandoned");

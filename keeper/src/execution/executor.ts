@@ -163,10 +163,14 @@ class Run {
     try {
       await this.opts.guard?.({ ...req, venueId: leg.venueId, purpose });
     } catch (error) {
-      this.event("refused", `guard refused ${purpose} order: ${error instanceof Error ? error.message : String(error)}`, {
-        venueId: leg.venueId,
-        clientOrderId: req.clientOrderId,
-      });
+      this.event(
+        "refused",
+        `guard refused ${purpose} order: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          venueId: leg.venueId,
+          clientOrderId: req.clientOrderId,
+        },
+      );
       return { error };
     }
     try {
@@ -301,7 +305,8 @@ class Run {
     const open = r.orders.find((o) => o.purpose === "open" && o.filled > 0n);
     const mark = open ? divWad(open.cost, open.filled) : 0n;
     r.pnl = r.quoteDelta - r.gasSpent + mulWad(r.baseDelta, mark);
-    if (status === "exposed") this.event("exposed", `residual ${residual} left on ${residualVenue}`, { venueId: residualVenue });
+    if (status === "exposed")
+      this.event("exposed", `residual ${residual} left on ${residualVenue}`, { venueId: residualVenue });
     this.event("done", `${status}: pnl ${r.pnl}`);
     return r;
   }

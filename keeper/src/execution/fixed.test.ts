@@ -18,7 +18,8 @@ test("toWad_tooManyDecimalsOrGarbage_throws", () => {
 });
 
 test("fromWad_roundTrips", () => {
-  for (const s of ["0", "1", "2000.25", "-3.000000000000000001", "123456789.123456789"]) assert.equal(fromWad(toWad(s)), s);
+  for (const s of ["0", "1", "2000.25", "-3.000000000000000001", "123456789.123456789"])
+    assert.equal(fromWad(toWad(s)), s);
   assert.equal(numberToDecimalString(1.5e-10), "0.00000000015");
 });
 

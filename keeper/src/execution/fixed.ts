@@ -97,13 +97,15 @@ export function mulBps(amount: bigint, bps: bigint, rounding: Rounding = "down")
 
 /** Converts raw token units with `decimals` (<= 18) to a wad, exactly. */
 export function unitsToWad(units: bigint, decimals: number): bigint {
-  if (decimals > WAD_DECIMALS) throw new ConfigError(`tokens with more than 18 decimals are not supported (${decimals})`);
+  if (decimals > WAD_DECIMALS)
+    throw new ConfigError(`tokens with more than 18 decimals are not supported (${decimals})`);
   return units * 10n ** BigInt(WAD_DECIMALS - decimals);
 }
 
 /** Converts a wad to raw token units with `decimals`, rounding in the given direction. */
 export function wadToUnits(wad: bigint, decimals: number, rounding: Rounding = "down"): bigint {
-  if (decimals > WAD_DECIMALS) throw new ConfigError(`tokens with more than 18 decimals are not supported (${decimals})`);
+  if (decimals > WAD_DECIMALS)
+    throw new ConfigError(`tokens with more than 18 decimals are not supported (${decimals})`);
   return divRound(wad, 10n ** BigInt(WAD_DECIMALS - decimals), rounding);
 }
 

@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MarketMaker, cancelAllActions, computeQuotes, planRefresh, type MarketMakingParams, type MarketState } from "./marketMaking.js";
+import {
+  MarketMaker,
+  cancelAllActions,
+  computeQuotes,
+  planRefresh,
+  type MarketMakingParams,
+  type MarketState,
+} from "./marketMaking.js";
 import { toWad } from "./fixed.js";
 import { MemoryVenue } from "./testing/memoryVenue.js";
 import type { Order } from "./venue.js";
@@ -100,7 +107,12 @@ test("cancelAllActions_cancelsEveryOpenOrder", () => {
 test("marketMaker_quotesRefreshesAndCancelsAllOnBreakerTrip", async () => {
   const venue = new MemoryVenue(
     "cex",
-    { "ETH/USD": { bids: [{ price: toWad("1990"), amount: toWad("10") }], asks: [{ price: toWad("2010"), amount: toWad("10") }] } },
+    {
+      "ETH/USD": {
+        bids: [{ price: toWad("1990"), amount: toWad("10") }],
+        asks: [{ price: toWad("2010"), amount: toWad("10") }],
+      },
+    },
     { ETH: toWad("5"), USD: toWad("100000") },
     { lot: toWad("0.001") },
   );

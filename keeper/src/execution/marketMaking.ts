@@ -95,10 +95,13 @@ export function planRefresh(open: Order[], desired: MakerQuotes, now: number, p:
         actions.push({ type: "cancel", order, reason: "side no longer quoted" });
         continue;
       }
-      const drift = ((order.limitPrice > want.price ? order.limitPrice - want.price : want.price - order.limitPrice) * BPS) / want.price;
+      const drift =
+        ((order.limitPrice > want.price ? order.limitPrice - want.price : want.price - order.limitPrice) * BPS) /
+        want.price;
       const stale = now - order.timestamp > p.maxAgeMs;
       if (kept) actions.push({ type: "cancel", order, reason: "duplicate" });
-      else if (drift > p.priceToleranceBps) actions.push({ type: "cancel", order, reason: `price drifted ${drift} bps` });
+      else if (drift > p.priceToleranceBps)
+        actions.push({ type: "cancel", order, reason: `price drifted ${drift} bps` });
       else if (stale) actions.push({ type: "cancel", order, reason: "too old" });
       else kept = true;
     }

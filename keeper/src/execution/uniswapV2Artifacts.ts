@@ -45,14 +45,17 @@ export interface UniswapV2Deployment {
 /** Deploys WETH9, UniswapV2Factory and UniswapV2Router02 from the shipped artifacts. */
 export async function deployUniswapV2(deployer: Signer): Promise<UniswapV2Deployment> {
   const weth = await new ContractFactory(WETH9Artifact.abi, WETH9Artifact.bytecode, deployer).deploy();
-  const factory = await new ContractFactory(UniswapV2FactoryArtifact.abi, UniswapV2FactoryArtifact.bytecode, deployer).deploy(
-    await deployer.getAddress(),
-  );
+  const factory = await new ContractFactory(
+    UniswapV2FactoryArtifact.abi,
+    UniswapV2FactoryArtifact.bytecode,
+    deployer,
+  ).deploy(await deployer.getAddress());
   await Promise.all([weth.waitForDeployment(), factory.waitForDeployment()]);
-  const router = await new ContractFactory(UniswapV2Router02Artifact.abi, UniswapV2Router02Artifact.bytecode, deployer).deploy(
-    await factory.getAddress(),
-    await weth.getAddress(),
-  );
+  const router = await new ContractFactory(
+    UniswapV2Router02Artifact.abi,
+    UniswapV2Router02Artifact.bytecode,
+    deployer,
+  ).deploy(await factory.getAddress(), await weth.getAddress());
   await router.waitForDeployment();
   return { factory: await factory.getAddress(), router: await router.getAddress(), weth: await weth.getAddress() };
 }

@@ -12,11 +12,31 @@
  * - Client order ids are idempotent within the process (a second placement returns the first order).
  */
 import { Contract, MaxUint256, type Signer, type TransactionReceipt, isError } from "ethers";
-import { InsufficientFundsError, InvalidOrderError, OrderNotFoundError, VenueRequestError, VenueUnavailableError } from "./errors.js";
+import {
+  InsufficientFundsError,
+  InvalidOrderError,
+  OrderNotFoundError,
+  VenueRequestError,
+  VenueUnavailableError,
+} from "./errors.js";
 import { BPS, divRound, divWad, mulWad, unitsToWad, wadToUnits } from "./fixed.js";
 import { buyCost, sellProceeds, type CurveLiquidity } from "./liquidity.js";
-import { ERC20_ABI, UniswapV2FactoryArtifact, UniswapV2PairArtifact, UniswapV2Router02Artifact } from "./uniswapV2Artifacts.js";
-import { splitPair, type Balance, type Order, type OrderBook, type OrderRequest, type Quote, type Side, type Venue } from "./venue.js";
+import {
+  ERC20_ABI,
+  UniswapV2FactoryArtifact,
+  UniswapV2PairArtifact,
+  UniswapV2Router02Artifact,
+} from "./uniswapV2Artifacts.js";
+import {
+  splitPair,
+  type Balance,
+  type Order,
+  type OrderBook,
+  type OrderRequest,
+  type Quote,
+  type Side,
+  type Venue,
+} from "./venue.js";
 
 /** Uniswap v2's pool fee: 0.3% of the input amount. */
 export const UNISWAP_V2_FEE_BPS = 30n;
@@ -231,8 +251,13 @@ export class UniswapV2Venue implements Venue {
     if (req.timeInForce !== "IOC") throw new InvalidOrderError(this.id, "a pool only takes immediate-or-cancel swaps");
     const info = this.info(req.pair);
     const amountRaw = wadToUnits(req.amount, info.baseDecimals, "down");
-    if (amountRaw <= 0n || req.limitPrice <= 0n) throw new InvalidOrderError(this.id, "amount and limit price must be positive");
-    const notional = mulWad(unitsToWad(amountRaw, info.baseDecimals), req.limitPrice, req.side === "sell" ? "up" : "down");
+    if (amountRaw <= 0n || req.limitPrice <= 0n)
+      throw new InvalidOrderError(this.id, "amount and limit price must be positive");
+    const notional = mulWad(
+      unitsToWad(amountRaw, info.baseDecimals),
+      req.limitPrice,
+      req.side === "sell" ? "up" : "down",
+    );
     const boundRaw = wadToUnits(notional, info.quoteDecimals, req.side === "sell" ? "up" : "down");
     const { sellPath, buyPath } = this.path(info);
     const payToken = new Contract(req.side === "sell" ? info.cfg.base : info.cfg.quote, ERC20_ABI, this.opts.signer);
@@ -365,7 +390,9 @@ export class UniswapV2Venue implements Venue {
 }
 
 /** Native-coin price from a pool whose base is the wrapped native coin (e.g. WETH/USD): its spot price. */
-export function nativePriceFromPool(wrappedNativePair: string): (pair: string, venue: UniswapV2Venue) => Promise<bigint> {
+export function nativePriceFromPool(
+  wrappedNativePair: string,
+): (pair: string, venue: UniswapV2Venue) => Promise<bigint> {
   return async (_pair, venue) => {
     const liq = await venue.liquidity(wrappedNativePair);
     return divWad(liq.reserveQuote, liq.reserveBase);

@@ -104,7 +104,8 @@ export class BinanceFixture {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(body));
     };
-    if (fault && !fault.afterExecute) return send(fault.status, fault.body ?? { code: -1000, msg: "fault" }, fault.headers);
+    if (fault && !fault.afterExecute)
+      return send(fault.status, fault.body ?? { code: -1000, msg: "fault" }, fault.headers);
     const [status, body] = this.route(method, url.pathname, params);
     if (fault) return send(fault.status, fault.body ?? { code: -1000, msg: "fault" }, fault.headers);
     return send(status, body);
@@ -165,7 +166,9 @@ export class BinanceFixture {
     if (key === "POST /api/v3/order") return this.placeOrder(p);
     if (key === "GET /api/v3/order" || key === "DELETE /api/v3/order") {
       const order = this.orders.find((o) =>
-        p.get("origClientOrderId") ? o.clientOrderId === p.get("origClientOrderId") : String(o.orderId) === p.get("orderId"),
+        p.get("origClientOrderId")
+          ? o.clientOrderId === p.get("origClientOrderId")
+          : String(o.orderId) === p.get("orderId"),
       );
       if (!order) return [400, { code: -2013, msg: "Order does not exist." }];
       if (method === "DELETE") {
@@ -224,8 +227,7 @@ export class BinanceFixture {
       this.balances[s.base].free -= filled;
       this.balances[s.quote].free += quote - fee;
     }
-    const status =
-      filled >= qty ? "FILLED" : tif === "IOC" ? "EXPIRED" : filled > 0 ? "PARTIALLY_FILLED" : "NEW";
+    const status = filled >= qty ? "FILLED" : tif === "IOC" ? "EXPIRED" : filled > 0 ? "PARTIALLY_FILLED" : "NEW";
     const order: FixtureOrder = {
       symbol,
       orderId: this.nextId++,

@@ -4,7 +4,13 @@
  */
 import hre from "hardhat";
 import { BrowserProvider, Contract, parseEther, type Signer } from "ethers";
-import { addLiquidity, deployTestToken, deployUniswapV2, WETH9Artifact, type UniswapV2Deployment } from "../uniswapV2Artifacts.js";
+import {
+  addLiquidity,
+  deployTestToken,
+  deployUniswapV2,
+  WETH9Artifact,
+  type UniswapV2Deployment,
+} from "../uniswapV2Artifacts.js";
 
 export interface LocalChain {
   signers: Signer[];
@@ -18,7 +24,11 @@ export interface LocalChain {
  */
 export async function localChain(chainId?: number): Promise<LocalChain> {
   const conn = await hre.network.create(chainId ? { override: { chainId } } : undefined);
-  const provider = new BrowserProvider(conn.provider, undefined, { polling: true, pollingInterval: 50, cacheTimeout: -1 });
+  const provider = new BrowserProvider(conn.provider, undefined, {
+    polling: true,
+    pollingInterval: 50,
+    cacheTimeout: -1,
+  });
   const accounts = (await conn.provider.request({ method: "eth_accounts" })) as string[];
   const signers = await Promise.all(accounts.slice(0, 10).map((a) => provider.getSigner(a)));
   return { signers, provider, close: () => conn.close() };

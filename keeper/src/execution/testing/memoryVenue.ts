@@ -60,7 +60,13 @@ export class MemoryVenue implements Venue {
 
   async fetchOrderBook(pair: string): Promise<OrderBook> {
     const b = this.books[pair];
-    return { venueId: this.id, pair, bids: b.bids.map((l) => ({ ...l })), asks: b.asks.map((l) => ({ ...l })), timestamp: 0 };
+    return {
+      venueId: this.id,
+      pair,
+      bids: b.bids.map((l) => ({ ...l })),
+      asks: b.asks.map((l) => ({ ...l })),
+      timestamp: 0,
+    };
   }
 
   async quote(pair: string, side: Side, amount: bigint): Promise<Quote> {
@@ -105,7 +111,8 @@ export class MemoryVenue implements Venue {
       cost += mulWad(take, level.price);
     }
     const fee = mulBps(cost, this.takerFeeBps, "up");
-    if (req.side === "buy" && (this.wallet[quote] ?? 0n) < cost + fee) throw new InsufficientFundsError(this.id, "quote");
+    if (req.side === "buy" && (this.wallet[quote] ?? 0n) < cost + fee)
+      throw new InsufficientFundsError(this.id, "quote");
     if (req.side === "sell" && (this.wallet[base] ?? 0n) < filled) throw new InsufficientFundsError(this.id, "base");
     let left = filled;
     for (const level of levels) {

@@ -1,7 +1,12 @@
 import type { Clock, Sleep } from "../budget.js";
 
 /** A virtual clock whose `sleep` advances time instantly and records every wait. */
-export function virtualTime(start = 1_700_000_000_000): { clock: Clock; sleep: Sleep; sleeps: number[]; advance(ms: number): void } {
+export function virtualTime(start = 1_700_000_000_000): {
+  clock: Clock;
+  sleep: Sleep;
+  sleeps: number[];
+  advance(ms: number): void;
+} {
   let now = start;
   const sleeps: number[] = [];
   return {
