@@ -171,6 +171,16 @@ export function evaluateRoute(
   const arriving = (q: bigint) => (usedBridge ? bridgedAmount(usedBridge, q) : q);
   const delayRiskBps = usedBridge ? config.delayRiskBpsPerMinute * BigInt(Math.ceil(usedBridge.delayMs / 60_000)) : 0n;
 
+  // Profit is concave in q: if the very first unit loses (best bid net of fees below best ask plus
+  // fees), no size wins. This cheap test rejects most routes before any search.
+  const probe = buy.lot > sell.lot ? buy.lot : sell.lot;
+  const firstUnit = probe > 0n ? probe : 10n ** 12n;
+  const firstCost = buyCost(buy.liquidity, firstUnit);
+  // (fixed bridge fees only lower the profit further, so the probe leaves them out)
+  const firstArrival = usedBridge ? firstUnit - mulBps(firstUnit, usedBridge.feeBps, "up") : firstUnit;
+  const firstProceeds = sellProceeds(sell.liquidity, firstArrival);
+  if (!firstCost || !firstProceeds || firstProceeds.quote <= firstCost.quote) return undefined;
+
   // Upper bound: depth, balances (the buy spends quote there; without a bridge the sell spends base
   // already held on the sell venue), the bridge's capacity and the configured cap.
   let upper = maxBuyable(buy.liquidity);
@@ -179,7 +189,8 @@ export function evaluateRoute(
   if (!usedBridge && sell.baseAvailable < upper) upper = sell.baseAvailable;
   if (usedBridge && usedBridge.capacity < upper) upper = usedBridge.capacity;
   if (config.maxAmount > 0n && config.maxAmount < upper) upper = config.maxAmount;
-  upper = maxAffordable(buy.liquidity, buy.quoteAvailable, upper);
+  const fullCost = buyCost(buy.liquidity, upper);
+  if (!fullCost || fullCost.quote > buy.quoteAvailable) upper = maxAffordable(buy.liquidity, buy.quoteAvailable, upper);
   if (upper <= 0n) return undefined;
 
   const variable = (q: bigint): bigint => {
@@ -190,7 +201,8 @@ export function evaluateRoute(
   };
   const lot = buy.lot > sell.lot ? buy.lot : sell.lot;
   // Search on the lot grid (whole lots), so the optimum is never lost to rounding afterwards.
-  const unit = lot > 0n ? lot : 1n;
+  // Without a lot (a pool), search on a grid of 1e-12 base, far below any size that matters.
+  const unit = lot > 0n ? lot : 10n ** 6n;
   const amount = argmaxConcave((n) => variable(n * unit), 0n, upper / unit) * unit;
   if (amount <= 0n) return undefined;
 
