@@ -35,7 +35,11 @@ function rng(seed: number): () => number {
   };
 }
 
-function ccxtBook(mid: number, rand: () => number, levels = 20): { bids: [number, number][]; asks: [number, number][] } {
+function ccxtBook(
+  mid: number,
+  rand: () => number,
+  levels = 20,
+): { bids: [number, number][]; asks: [number, number][] } {
   const bids: [number, number][] = [];
   const asks: [number, number][] = [];
   for (let i = 0; i < levels; i++) {
@@ -45,7 +49,10 @@ function ccxtBook(mid: number, rand: () => number, levels = 20): { bids: [number
   return { bids, asks };
 }
 
-function snapshotFromCcxt(venueId: string, book: { bids: [number, number][]; asks: [number, number][] }): VenueSnapshot {
+function snapshotFromCcxt(
+  venueId: string,
+  book: { bids: [number, number][]; asks: [number, number][] },
+): VenueSnapshot {
   const lv = (l: [number, number][]) => l.map(([p, a]) => ({ price: toWad(p), amount: toWad(a) }));
   return {
     venueId,
@@ -99,7 +106,14 @@ async function detectionThroughput(): Promise<void> {
 
 async function firstOrderLatency(): Promise<void> {
   const symbols = (): Record<string, FixtureSymbol> => ({
-    ETHUSDT: { base: "ETH", quote: "USDT", tickSize: "0.01", stepSize: "0.001", bids: [[1999, 50]], asks: [[2000, 50]] },
+    ETHUSDT: {
+      base: "ETH",
+      quote: "USDT",
+      tickSize: "0.01",
+      stepSize: "0.001",
+      bids: [[1999, 50]],
+      asks: [[2000, 50]],
+    },
   });
   const cheap = new BinanceFixture(symbols(), { ETH: 1e6, USDT: 1e9 });
   const rich = new BinanceFixture(symbols(), { ETH: 1e6, USDT: 1e9 });
@@ -127,7 +141,8 @@ async function firstOrderLatency(): Promise<void> {
         if (e.kind === "order" && firstOrderAt === 0) firstOrderAt = performance.now();
       },
     });
-    if (firstOrderAt === 0) throw new Error(`run ${i}: no order reached the exchange (${JSON.stringify(report.events)})`);
+    if (firstOrderAt === 0)
+      throw new Error(`run ${i}: no order reached the exchange (${JSON.stringify(report.events)})`);
     if (report.status !== "completed") throw new Error(`run ${i}: ${report.status}`);
     if (i >= 20) samples.push(firstOrderAt - t0); // the first 20 warm up ccxt and the sockets
   }
