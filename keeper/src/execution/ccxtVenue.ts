@@ -21,6 +21,7 @@ import {
   RateLimitExceeded,
   RequestTimeout,
   BaseError as CcxtBaseError,
+  functions,
 } from "ccxt";
 import {
   BackoffPolicy,
@@ -195,7 +196,7 @@ export class CcxtVenue implements Venue {
     // ccxt's TICK_SIZE precision mode gives steps (0.001); DECIMAL_PLACES gives digit counts (3).
     const step = (p: number | undefined): bigint => {
       if (p === undefined || p === null) return 0n;
-      if (this.exchange.precisionMode === 4 /* TICK_SIZE */) return toWad(p);
+      if (this.exchange.precisionMode === functions.TICK_SIZE) return toWad(p);
       return 10n ** BigInt(18 - p);
     };
     return { lot: step(m.precision.amount), tick: step(m.precision.price), minAmount: num(m.limits.amount?.min) };

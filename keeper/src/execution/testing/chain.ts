@@ -26,7 +26,7 @@ export async function localChain(chainId?: number): Promise<LocalChain> {
   const conn = await hre.network.create(chainId ? { override: { chainId } } : undefined);
   const provider = new BrowserProvider(conn.provider, undefined, {
     polling: true,
-    pollingInterval: 50,
+    pollingInterval: 5,
     cacheTimeout: -1,
   });
   const accounts = (await conn.provider.request({ method: "eth_accounts" })) as string[];
