@@ -11,6 +11,7 @@ import {
   type VenueSnapshot,
 } from "./arbitrage.js";
 import { toWad, wadToNumber } from "./fixed.js";
+import { buyCost, sellProceeds } from "./liquidity.js";
 import type { BookLevel } from "./venue.js";
 
 const lv = (price: string, amount: string): BookLevel => ({ price: toWad(price), amount: toWad(amount) });
@@ -149,5 +150,33 @@ test("argmaxConcave_findsTheMaximumOfConcaveFunctions", () => {
       return f(found) === f(peak);
     }),
     { numRuns: 200 },
+  );
+});
+
+test("evaluateRoute_randomBooks_sizeIsTheBruteForceOptimumOnTheLotGrid", () => {
+  const lot = toWad("0.1");
+  const levels = (base: number, dir: 1 | -1) =>
+    fc
+      .array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 30 })), { minLength: 1, maxLength: 5 })
+      .map((ls) => {
+        const sorted = [...new Set(ls.map(([p]) => p))].sort((x, y) => x - y);
+        return sorted.map((p, i) => lv(String(base + dir * p), String(ls[i % ls.length][1] / 10)));
+      });
+  fc.assert(
+    fc.property(levels(100, 1), levels(103, -1), fc.integer({ min: 0, max: 30 }), (asks, bids, feeBps) => {
+      const buy = { ...cex("a", [lv("90", "100")], asks, BigInt(feeBps)), lot };
+      const sell = { ...cex("b", bids, [lv("200", "100")], BigInt(feeBps)), lot };
+      const opp = evaluateRoute(buy, sell);
+      let best = 0n;
+      for (let n = 1n; ; n++) {
+        const q = n * lot;
+        const c = buyCost(buy.liquidity, q);
+        const p = sellProceeds(sell.liquidity, q);
+        if (!c || !p) break;
+        if (p.quote - c.quote > best) best = p.quote - c.quote;
+      }
+      return opp === undefined ? best === 0n : opp.expectedProfit === best;
+    }),
+    { numRuns: 300 },
   );
 });
