@@ -37,7 +37,7 @@ export function allocate(pool: bigint, targets: SleeveTargets): SleeveAmounts {
  * Market scores of the two trading sleeves (e.g. the best weighted ROI of each type this tick; negative
  * or missing counts as 0). Returns targets tilted toward the better one:
  *
- *   shift = trunc(bound * (scoreArb - scoreMM) / (scoreArb + scoreMM))      in [-bound, +bound]
+ *   shift = round(bound * (scoreArb - scoreMM) / (scoreArb + scoreMM))      in [-bound, +bound]
  *   marketMaking' = marketMaking - shift,  arbitrage' = arbitrage + shift     (each kept within [0, 10_000])
  *
  * Equal scores (or both zero) leave the governance targets unchanged.
@@ -50,7 +50,7 @@ export function rebalanceTargets(
   const mm = scores.marketMaking > 0 && Number.isFinite(scores.marketMaking) ? scores.marketMaking : 0;
   const arb = scores.arbitrage > 0 && Number.isFinite(scores.arbitrage) ? scores.arbitrage : 0;
   if (mm + arb === 0 || boundBps <= 0) return base;
-  let shift = Math.trunc((boundBps * (arb - mm)) / (arb + mm));
+  let shift = Math.round((boundBps * (arb - mm)) / (arb + mm));
   // Keep both trading sleeves non-negative: a shift cannot take more than a sleeve holds.
   if (shift > base.marketMaking) shift = base.marketMaking;
   if (-shift > base.arbitrage) shift = -base.arbitrage;
