@@ -1,8 +1,8 @@
 import { allocate, capToSleeve, rebalanceTargets, targetsFromParameters } from "./allocator.js";
 import { EngineError } from "./errors.js";
-import { BPS, type EngineParameters } from "./parameters.js";
+import { BPS, MAX_FAILURE_COOLDOWN_SECONDS, type EngineParameters } from "./parameters.js";
 import { QueueBuilder, TYPE_PRIORITY, type QueueEntry } from "./queue.js";
-import { fundedRoi, recordOutcome, successWeight, utilisationWeight, volatilityWeight, type SuccessStats } from "./roi.js";
+import { fundedRoi, recordOutcome, roiWeight, type SuccessStats } from "./roi.js";
 import { EMPTY_FAILURE_COOLDOWN, isCoolingDown, pruneFailures, recordFailure, type FailureCooldownState } from "./safety/failureCooldown.js";
 import { INITIAL_DRAWDOWN, isPaused, resetDrawdown, updateDrawdown, type DrawdownState } from "./safety/drawdownBreaker.js";
 import { EMPTY_RETRY_BUDGET, canAttempt, recordAttempt, type RetryBudgetState } from "./safety/retryBudget.js";
@@ -198,7 +198,8 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
   for (const pair of released.released) {
     actions.push({ kind: "breakerResumed", breaker: "slippage", pair, reason: "cooldownElapsed" });
   }
-  st.failures = pruneFailures(st.failures, now, params.failureCooldownSeconds);
+  // Prune with the largest allowed cool-down, so a later raise of the parameter still applies to old failures.
+  st.failures = pruneFailures(st.failures, now, MAX_FAILURE_COOLDOWN_SECONDS);
   const dd = updateDrawdown(st.drawdown, st.realisedPnl + (snap.markToMarketPnl ?? 0n), snap.pool, now, params);
   st.drawdown = dd.state;
   if (dd.event?.kind === "tripped") {
@@ -218,10 +219,7 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
   for (let i = 0; i < n; i++) {
     const c = cands[i]!;
     const raw = fundedRoi(c);
-    const w =
-      volatilityWeight(snap.volatilityBps.get(c.pair), params.volatilityReferenceBps) *
-      successWeight(st.stats.get(c.strategyId)) *
-      utilisationWeight(c.utilisation);
+    const w = roiWeight(snap.volatilityBps.get(c.pair), st.stats.get(c.strategyId), c.utilisation, params.volatilityReferenceBps);
     weight[i] = w;
     const roi = raw > 0 ? raw * w : raw;
     fullRoi[i] = roi;

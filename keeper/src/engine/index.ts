@@ -36,6 +36,7 @@ export {
   SUCCESS_DECAY,
   fundedRoi,
   recordOutcome,
+  roiWeight,
   successWeight,
   utilisationWeight,
   volatilityWeight,

@@ -6,6 +6,9 @@ export const BPS = 10_000;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/** Upper bound of `failureCooldownSeconds` (the engine keeps failures this long). */
+export const MAX_FAILURE_COOLDOWN_SECONDS = 86_400;
+
 /**
  * Every threshold the engine reads, validated. Field names are EXACTLY the on-chain `ParamKeys` names
  * (`contracts/libraries/ParamKeys.sol`), so a `Parameters` contract read maps one-to-one; fields marked
@@ -41,7 +44,7 @@ export const EngineParameters = z
     /** Engine-only: weighted ROI a candidate must exceed to run at all (0 = any positive ROI). */
     minRoiBps: int(0, BPS).default(0),
     /** Engine-only: a strategy whose run failed is not started again for this long. */
-    failureCooldownSeconds: int(0, 86_400).default(30),
+    failureCooldownSeconds: int(0, MAX_FAILURE_COOLDOWN_SECONDS).default(30),
     /** Engine-only: most the rebalancer may move weight between the two trading sleeves. */
     rebalanceBoundBps: int(0, 5_000).default(1_000),
     /** Engine-only: market volatility at which the volatility weight halves an ROI. */

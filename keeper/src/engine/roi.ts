@@ -73,6 +73,16 @@ export function utilisationWeight(utilisation: number | undefined): number {
   return utilisation > 1 ? 1 : utilisation;
 }
 
+/** Product of the three weights (the engine computes it once per candidate per tick). */
+export function roiWeight(
+  volatilityBps: number | undefined,
+  stats: SuccessStats | undefined,
+  utilisation: number | undefined,
+  volatilityReferenceBps: number,
+): number {
+  return volatilityWeight(volatilityBps, volatilityReferenceBps) * successWeight(stats) * utilisationWeight(utilisation);
+}
+
 /** The engine's ROI for one candidate: raw ROI at the funded capital, times the three weights. */
 export function weightedRoi(
   est: RoiEstimate,
@@ -83,10 +93,5 @@ export function weightedRoi(
 ): number {
   const raw = fundedRoi(est, funded);
   if (!(raw > 0)) return raw;
-  return (
-    raw *
-    volatilityWeight(volatilityBps, volatilityReferenceBps) *
-    successWeight(stats) *
-    utilisationWeight(est.utilisation)
-  );
+  return raw * roiWeight(volatilityBps, stats, est.utilisation, volatilityReferenceBps);
 }
