@@ -106,6 +106,7 @@ describe("engine properties", () => {
         const switchTimes: number[] = [];
         const startTimesByPair = new Map<string, number[]>();
         const failedAt = new Map<string, number>();
+        const activeByType = new Map<StrategyType, number>();
 
         for (const step of steps) {
           now += step.dt;
@@ -121,6 +122,7 @@ describe("engine properties", () => {
               result: { ...step.finish, status, resumeState: { run: running.runId } },
             });
             if (status === "failed") failedThisTick = running.strategyId;
+            activeByType.delete(running.type);
             running = null;
           }
           if (step.reset) events.push({ kind: "resetBreakers" });
@@ -171,7 +173,10 @@ describe("engine properties", () => {
             }
             if (a.kind === "start") {
               // Mutex: never two active strategies of one type (and one slot: never two at all).
-              assert.equal(running, null, `start of run ${a.runId} while run ${running?.runId} is active`);
+              const sameType = activeByType.get(a.type);
+              assert.equal(sameType, undefined, `start of ${a.type} run ${a.runId} while ${a.type} run ${sameType} is active`);
+              assert.ok(running === null, `start of run ${a.runId} while another run is active`);
+              activeByType.set(a.type, a.runId);
               running = { runId: a.runId, type: a.type, strategyId: a.strategyId, pair: a.pair };
               // Failure cool-down and retry budget.
               const f = failedAt.get(a.strategyId);

@@ -2,7 +2,7 @@ import { allocate, capToSleeve, rebalanceTargets, targetsFromParameters } from "
 import { EngineError } from "./errors.js";
 import { BPS, MAX_FAILURE_COOLDOWN_SECONDS, type EngineParameters } from "./parameters.js";
 import { QueueBuilder, TYPE_PRIORITY, type QueueEntry } from "./queue.js";
-import { fundedRoi, recordOutcome, roiWeight, type SuccessStats } from "./roi.js";
+import { fundedRoi, recordOutcome, successWeight, utilisationWeight, volatilityWeight, type SuccessStats } from "./roi.js";
 import { EMPTY_FAILURE_COOLDOWN, isCoolingDown, pruneFailures, recordFailure, type FailureCooldownState } from "./safety/failureCooldown.js";
 import { INITIAL_DRAWDOWN, isPaused, resetDrawdown, updateDrawdown, type DrawdownState } from "./safety/drawdownBreaker.js";
 import { EMPTY_RETRY_BUDGET, canAttempt, recordAttempt, type RetryBudgetState } from "./safety/retryBudget.js";
@@ -115,6 +115,13 @@ export function initialEngineState(): EngineState {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** What the rules say about one pair this tick (computed once per pair, not per candidate). */
+interface PairFacts {
+  readonly volatilityWeight: number;
+  /** Slippage breaker tripped or retry budget spent. */
+  readonly blocked: boolean;
+}
+
 /** Is `a` a better pick than `b` (ROI, then type priority, then id)? */
 function better(a: Candidate, aRoi: number, b: Candidate, bRoi: number): boolean {
   if (aRoi !== bRoi) return aRoi > bRoi;
@@ -209,22 +216,46 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
   }
   const paused = isPaused(st.drawdown);
 
-  // 3. Rank candidates. First pass: ROI at full need (the market's own quality, used for sleeve scores).
+  // 3. Rank candidates. First pass: ROI at full need (the market's own quality, used for sleeve scores)
+  // and the rule checks that do not depend on capital. Per-pair facts are computed once per pair.
   const cands = snap.candidates;
   const n = cands.length;
   const fullRoi = new Float64Array(n);
   const weight = new Float64Array(n);
+  const open = new Uint8Array(n);
+  const pairs = new Map<string, PairFacts>();
+  const suspended = st.suspended;
+  const checkFailures = st.failures.size > 0;
   let scoreMM = 0;
   let scoreArb = 0;
   for (let i = 0; i < n; i++) {
     const c = cands[i]!;
+    let pf = pairs.get(c.pair);
+    if (pf === undefined) {
+      pf = {
+        volatilityWeight: volatilityWeight(snap.volatilityBps.get(c.pair), params.volatilityReferenceBps),
+        blocked:
+          isPairTripped(st.slippage, c.pair) || !canAttempt(st.retries, c.pair, now, params.retriesPerMinutePerPair),
+      };
+      pairs.set(c.pair, pf);
+    }
     const raw = fundedRoi(c);
-    const w = roiWeight(snap.volatilityBps.get(c.pair), st.stats.get(c.strategyId), c.utilisation, params.volatilityReferenceBps);
+    // Same factor order as `roiWeight`, so the result is bit-identical to `weightedRoi`.
+    const w = pf.volatilityWeight * successWeight(st.stats.get(c.strategyId)) * utilisationWeight(c.utilisation);
     weight[i] = w;
     const roi = raw > 0 ? raw * w : raw;
     fullRoi[i] = roi;
-    if (c.type === "marketMaking" && roi > scoreMM) scoreMM = roi;
-    else if (c.type === "arbitrage" && roi > scoreArb) scoreArb = roi;
+    if (c.type === "marketMaking") {
+      if (roi > scoreMM) scoreMM = roi;
+    } else if (c.type === "arbitrage" && roi > scoreArb) scoreArb = roi;
+    if (
+      !paused &&
+      !pf.blocked &&
+      !(suspended !== null && suspended.type === c.type && suspended.strategyId !== c.strategyId) &&
+      !(checkFailures && isCoolingDown(st.failures, c.strategyId, now, params.failureCooldownSeconds))
+    ) {
+      open[i] = 1;
+    }
   }
 
   // 4. Capital: governance targets tilted by the market scores, sliced exactly.
@@ -243,12 +274,12 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
   // Second pass: ROI at the capital the sleeve can grant, eligibility, best challenger, queue.
   const minRoi = params.minRoiBps / BPS;
   const active = st.active;
-  const suspended = st.suspended;
   const roi = new Float64Array(n);
   const eligible = new Uint8Array(n);
   let currentRoi = 0;
   let best = -1;
   const queue = new QueueBuilder(st.queue, now, params.maxQueueLength);
+  const pendingId = st.pending?.strategyId;
   for (let i = 0; i < n; i++) {
     const c = cands[i]!;
     const granted = capToSleeve(c.capitalLocked, c.type, amounts);
@@ -262,20 +293,10 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
       currentRoi = r;
       continue;
     }
-    if (
-      paused ||
-      !(r > minRoi) ||
-      granted <= 0n ||
-      (suspended !== null && suspended.type === c.type && suspended.strategyId !== c.strategyId) ||
-      isPairTripped(st.slippage, c.pair) ||
-      isCoolingDown(st.failures, c.strategyId, now, params.failureCooldownSeconds) ||
-      !canAttempt(st.retries, c.pair, now, params.retriesPerMinutePerPair)
-    ) {
-      continue;
-    }
+    if (open[i] === 0 || !(r > minRoi) || granted <= 0n) continue;
     eligible[i] = 1;
     if (best < 0 || better(c, r, cands[best]!, roi[best]!)) best = i;
-    if (st.pending === null || st.pending.strategyId !== c.strategyId) queue.offer(c.strategyId, c.type, r);
+    if (c.strategyId !== pendingId) queue.offer(c.strategyId, c.type, r);
   }
   st.queue = queue.build();
 

@@ -46,6 +46,9 @@ export class QueueBuilder {
   }
 
   offer(strategyId: string, type: StrategyType, roi: number): void {
+    const list0 = this.entries;
+    // Fast reject (no allocation) when the queue is full and this one is strictly worse than the last.
+    if (list0.length >= this.maxLength && roi < list0[list0.length - 1]!.roi) return;
     const entry: QueueEntry = { strategyId, type, roi, since: this.previousSince.get(strategyId) ?? this.now };
     const list = this.entries;
     if (list.length >= this.maxLength && compareEntries(entry, list[list.length - 1]!) >= 0) return;
