@@ -154,7 +154,8 @@ function percentile(sorted: Float64Array, p: number): number {
 function main(): void {
   const arg = process.argv.indexOf("--ticks");
   const ticks = arg > 0 ? Number(process.argv[arg + 1]) : 20_000;
-  if (!Number.isInteger(ticks) || ticks <= 0) throw new Error(`--ticks must be a positive integer, got ${process.argv[arg + 1]}`);
+  if (!Number.isInteger(ticks) || ticks <= 0)
+    throw new Error(`--ticks must be a positive integer, got ${process.argv[arg + 1]}`);
 
   const load = loadavg()
     .map((l) => l.toFixed(2))
@@ -165,7 +166,9 @@ function main(): void {
   const main = runTicks(1_000, ticks, 2_000);
   const sorted = Float64Array.from(main.samples).sort();
   const meanUs = Number(main.totalNs) / 1_000 / main.ticks;
-  console.log(`\n1,000 candidates, ${main.ticks} ticks (after 2,000 warm-up), ${main.starts} starts, ${main.switches} switches`);
+  console.log(
+    `\n1,000 candidates, ${main.ticks} ticks (after 2,000 warm-up), ${main.starts} starts, ${main.switches} switches`,
+  );
   console.log(`  decisions/s (ticks/s): ${Math.round(1e6 / meanUs).toLocaleString("en-US")}`);
   console.log(`  candidates evaluated/s: ${Math.round((1e6 / meanUs) * 1_000).toLocaleString("en-US")}`);
   console.log(

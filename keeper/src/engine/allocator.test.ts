@@ -58,7 +58,11 @@ describe("allocator", () => {
   });
 
   it("rebalance_sleeveCannotGoNegative", () => {
-    const t = rebalanceTargets({ marketMaking: 9_000, arbitrage: 200, buffer: 800 }, { marketMaking: 1, arbitrage: 0 }, 1_000);
+    const t = rebalanceTargets(
+      { marketMaking: 9_000, arbitrage: 200, buffer: 800 },
+      { marketMaking: 1, arbitrage: 0 },
+      1_000,
+    );
     assert.deepEqual(t, { marketMaking: 9_200, arbitrage: 0, buffer: 800 });
   });
 

@@ -58,7 +58,10 @@ const offerArb = fc.option(
 );
 
 const stepArb = fc.record({
-  dt: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 20_000 }), weight: 8 }, { arbitrary: fc.integer({ min: 0, max: 4_000_000 }), weight: 1 }),
+  dt: fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: 20_000 }), weight: 8 },
+    { arbitrary: fc.integer({ min: 0, max: 4_000_000 }), weight: 1 },
+  ),
   offers: fc.array(offerArb, { minLength: UNIVERSE.length, maxLength: UNIVERSE.length }),
   finish: fc.option(
     fc.record({
@@ -166,21 +169,30 @@ describe("engine properties", () => {
             if (a.kind === "switch") {
               // Never inside the cool-down, never past the frequency cap.
               const last = switchTimes.at(-1);
-              if (last !== undefined) assert.ok(now - last >= params.switchCooldownSeconds * 1000, "switch inside cool-down");
+              if (last !== undefined)
+                assert.ok(now - last >= params.switchCooldownSeconds * 1000, "switch inside cool-down");
               switchTimes.push(now);
               const inHour = switchTimes.filter((t) => t > now - HOUR_MS).length;
-              assert.ok(inHour <= params.maxSwitchesPerHour, `switch past the cap: ${inHour} > ${params.maxSwitchesPerHour}`);
+              assert.ok(
+                inHour <= params.maxSwitchesPerHour,
+                `switch past the cap: ${inHour} > ${params.maxSwitchesPerHour}`,
+              );
             }
             if (a.kind === "start") {
               // Mutex: never two active strategies of one type (and one slot: never two at all).
               const sameType = activeByType.get(a.type);
-              assert.equal(sameType, undefined, `start of ${a.type} run ${a.runId} while ${a.type} run ${sameType} is active`);
+              assert.equal(
+                sameType,
+                undefined,
+                `start of ${a.type} run ${a.runId} while ${a.type} run ${sameType} is active`,
+              );
               assert.ok(running === null, `start of run ${a.runId} while another run is active`);
               activeByType.set(a.type, a.runId);
               running = { runId: a.runId, type: a.type, strategyId: a.strategyId, pair: a.pair };
               // Failure cool-down and retry budget.
               const f = failedAt.get(a.strategyId);
-              if (f !== undefined) assert.ok(now >= f + params.failureCooldownSeconds * 1000, "started inside failure cool-down");
+              if (f !== undefined)
+                assert.ok(now >= f + params.failureCooldownSeconds * 1000, "started inside failure cool-down");
               const times = (startTimesByPair.get(a.pair) ?? []).filter((t) => t > now - RETRY_WINDOW_MS);
               times.push(now);
               startTimesByPair.set(a.pair, times);
@@ -242,11 +254,18 @@ function checkTick(
   assert.ok(a.arbitrage <= (pool * BigInt(t.arbitrage)) / 10_000n);
 
   const roiOf = (c: Candidate) =>
-    weightedRoi(c, capToSleeve(c.capitalLocked, c.type, a), VOL.get(c.pair), after.stats.get(c.strategyId), params.volatilityReferenceBps);
+    weightedRoi(
+      c,
+      capToSleeve(c.capitalLocked, c.type, a),
+      VOL.get(c.pair),
+      after.stats.get(c.strategyId),
+      params.volatilityReferenceBps,
+    );
 
   // A tripped breaker blocks execution until its cool-down has elapsed or it is reset.
   const pausedBefore = before.drawdown.trippedAt;
-  const blockedByDrawdown = pausedBefore !== null && !reset && now < pausedBefore + params.breakerCooldownSeconds * 1000;
+  const blockedByDrawdown =
+    pausedBefore !== null && !reset && now < pausedBefore + params.breakerCooldownSeconds * 1000;
   for (const act of actions) {
     if (act.kind === "start") {
       assert.ok(!blockedByDrawdown, "start while the drawdown breaker is tripped");
@@ -269,7 +288,10 @@ function checkTick(
       const fromRoi = from === undefined ? 0 : roiOf(from);
       assert.equal(act.toRoi, toRoi);
       assert.equal(act.fromRoi, fromRoi);
-      assert.ok(toRoi > 0 && toRoi * BPS >= params.roiThresholdBps * Math.max(fromRoi, 0), "switch below the threshold");
+      assert.ok(
+        toRoi > 0 && toRoi * BPS >= params.roiThresholdBps * Math.max(fromRoi, 0),
+        "switch below the threshold",
+      );
       assert.ok(before.active !== null && before.active.status === "running");
       if (act.mode === "preempt") assert.equal(before.active.type, "marketMaking");
     }

@@ -9,8 +9,22 @@ const CAPITAL = 10_000n;
 const POOL = 1_000_000n;
 
 /** A candidate whose raw ROI is `roiBps` basis points of 10_000 capital. */
-function cand(strategyId: string, type: StrategyType, pair: string, roiBps: number, extra: Partial<Candidate> = {}): Candidate {
-  return { strategyId, type, pair, expectedProfit: BigInt(roiBps), estimatedCost: 0n, capitalLocked: CAPITAL, ...extra };
+function cand(
+  strategyId: string,
+  type: StrategyType,
+  pair: string,
+  roiBps: number,
+  extra: Partial<Candidate> = {},
+): Candidate {
+  return {
+    strategyId,
+    type,
+    pair,
+    expectedProfit: BigInt(roiBps),
+    estimatedCost: 0n,
+    capitalLocked: CAPITAL,
+    ...extra,
+  };
 }
 
 function params(input: EngineParametersInput = {}): EngineParameters {
@@ -38,7 +52,12 @@ function snap(now: number, candidates: Candidate[], o: Opts = {}): EngineSnapsho
 
 const ok = (pnl = 0n, slippageBps = 0): ExecutionResult => ({ status: "succeeded", pnl, slippageBps });
 const failed: ExecutionResult = { status: "failed", pnl: 0n, slippageBps: 0 };
-const aborted = (resumeState?: unknown): ExecutionResult => ({ status: "aborted", pnl: 0n, slippageBps: 0, resumeState });
+const aborted = (resumeState?: unknown): ExecutionResult => ({
+  status: "aborted",
+  pnl: 0n,
+  slippageBps: 0,
+  resumeState,
+});
 const finished = (runId: number, result: ExecutionResult): EngineEvent => ({ kind: "runFinished", runId, result });
 
 const kinds = (actions: readonly EngineAction[]) => actions.map((a) => a.kind).filter((k) => k !== "allocation");
@@ -78,7 +97,10 @@ describe("decide", () => {
   it("idle_noPositiveRoi_staysIdle", () => {
     const loss = cand("l", "arbitrage", "P", 10, { estimatedCost: 20n });
     const tiny = cand("t", "marketMaking", "Q", 5);
-    const { state, actions } = decide(initialEngineState(), snap(0, [loss, tiny], { params: params({ minRoiBps: 5 }) }));
+    const { state, actions } = decide(
+      initialEngineState(),
+      snap(0, [loss, tiny], { params: params({ minRoiBps: 5 }) }),
+    );
     assert.deepEqual(kinds(actions), []);
     assert.equal(state.mode, "idle");
   });
@@ -86,7 +108,10 @@ describe("decide", () => {
   it("decide_doesNotMutateInputState", () => {
     const [first] = run([[0, [mm1]]]);
     const before = structuredClone(first!.state);
-    decide(first!.state, snap(120_000, [mm1, cand("arb-2", "arbitrage", "P", 1_000)], { events: [finished(1, ok(5n))] }));
+    decide(
+      first!.state,
+      snap(120_000, [mm1, cand("arb-2", "arbitrage", "P", 1_000)], { events: [finished(1, ok(5n))] }),
+    );
     assert.deepEqual(first!.state, before);
   });
 
@@ -113,7 +138,10 @@ describe("decide", () => {
     assert.equal(out[2]!.state.lastVerdict, "debouncing");
     const sw = out[3]!.actions;
     assert.deepEqual(kinds(sw), ["switch", "abort"]);
-    assert.deepEqual(sw.find((a) => a.kind === "abort"), { kind: "abort", runId: 1, reason: "switch" });
+    assert.deepEqual(
+      sw.find((a) => a.kind === "abort"),
+      { kind: "abort", runId: 1, reason: "switch" },
+    );
     assert.equal(out[3]!.state.active?.status, "stopping");
     // The replaced run reports; the challenger starts; the market maker is not kept for resume.
     const next = decide(out[3]!.state, snap(106_000, [mm1, challenger], { events: [finished(1, aborted({ q: 1 }))] }));
@@ -142,7 +170,10 @@ describe("decide", () => {
     ]);
     const sw = out[1]!.actions.find((a) => a.kind === "switch");
     assert.equal(sw?.kind === "switch" && sw.mode, "preempt");
-    assert.deepEqual(out[1]!.actions.find((a) => a.kind === "abort"), { kind: "abort", runId: 1, reason: "preempt" });
+    assert.deepEqual(
+      out[1]!.actions.find((a) => a.kind === "abort"),
+      { kind: "abort", runId: 1, reason: "preempt" },
+    );
 
     // The market maker stops with its state; the arbitrage starts; mm-1 keeps the market-making lock.
     let d = decide(out[1]!.state, snap(100_100, [mm1, urgent, mm2], { events: [finished(1, aborted({ quotes: 3 }))] }));
@@ -229,7 +260,10 @@ describe("decide", () => {
     ]);
     assert.deepEqual(kinds(out[1]!.actions), []);
     assert.deepEqual(kinds(out[2]!.actions), ["breakerTripped", "abort"], "1.1% below the peak of +20000 trips");
-    assert.deepEqual(out[2]!.actions.find((a) => a.kind === "abort"), { kind: "abort", runId: 1, reason: "breaker" });
+    assert.deepEqual(
+      out[2]!.actions.find((a) => a.kind === "abort"),
+      { kind: "abort", runId: 1, reason: "breaker" },
+    );
     let d = decide(out[2]!.state, snap(3_000, [mm1, arb1], { params: p, events: [finished(1, ok(9_000n))] }));
     assert.deepEqual(kinds(d.actions), [], "paused: nothing starts");
     assert.equal(d.state.lastVerdict, "paused");
@@ -333,7 +367,11 @@ describe("decide", () => {
     assert.deepEqual(out[3]!.actions, [], "a zero-ROI candidate does not move the targets");
     const d = decide(out[3]!.state, snap(4, [arb1], { pool: 2_000_000n }));
     const alloc = d.actions.find((a) => a.kind === "allocation");
-    assert.deepEqual(alloc?.kind === "allocation" && alloc.targets, { marketMaking: 6_000, arbitrage: 3_000, buffer: 1_000 });
+    assert.deepEqual(alloc?.kind === "allocation" && alloc.targets, {
+      marketMaking: 6_000,
+      arbitrage: 3_000,
+      buffer: 1_000,
+    });
   });
 
   it("runFinished_unknownRun_throwsEngineError", () => {

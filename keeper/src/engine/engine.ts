@@ -2,12 +2,43 @@ import { allocate, capToSleeve, rebalanceTargets, targetsFromParameters } from "
 import { EngineError } from "./errors.js";
 import { BPS, MAX_FAILURE_COOLDOWN_SECONDS, type EngineParameters } from "./parameters.js";
 import { QueueBuilder, TYPE_PRIORITY, type QueueEntry } from "./queue.js";
-import { fundedRoi, recordOutcome, successWeight, utilisationWeight, volatilityWeight, type SuccessStats } from "./roi.js";
-import { EMPTY_FAILURE_COOLDOWN, isCoolingDown, pruneFailures, recordFailure, type FailureCooldownState } from "./safety/failureCooldown.js";
-import { INITIAL_DRAWDOWN, isPaused, resetDrawdown, updateDrawdown, type DrawdownState } from "./safety/drawdownBreaker.js";
+import {
+  fundedRoi,
+  recordOutcome,
+  successWeight,
+  utilisationWeight,
+  volatilityWeight,
+  type SuccessStats,
+} from "./roi.js";
+import {
+  EMPTY_FAILURE_COOLDOWN,
+  isCoolingDown,
+  pruneFailures,
+  recordFailure,
+  type FailureCooldownState,
+} from "./safety/failureCooldown.js";
+import {
+  INITIAL_DRAWDOWN,
+  isPaused,
+  resetDrawdown,
+  updateDrawdown,
+  type DrawdownState,
+} from "./safety/drawdownBreaker.js";
 import { EMPTY_RETRY_BUDGET, canAttempt, recordAttempt, type RetryBudgetState } from "./safety/retryBudget.js";
-import { EMPTY_SLIPPAGE_BREAKER, isPairTripped, observeSlippage, releaseElapsed, type SlippageBreakerState } from "./safety/slippageBreaker.js";
-import { INITIAL_SWITCH_STATE, evaluateSwitch, recordSwitch, type SwitchState, type SwitchVerdict } from "./switching.js";
+import {
+  EMPTY_SLIPPAGE_BREAKER,
+  isPairTripped,
+  observeSlippage,
+  releaseElapsed,
+  type SlippageBreakerState,
+} from "./safety/slippageBreaker.js";
+import {
+  INITIAL_SWITCH_STATE,
+  evaluateSwitch,
+  recordSwitch,
+  type SwitchState,
+  type SwitchVerdict,
+} from "./switching.js";
 import type {
   AbortReason,
   Candidate,
@@ -134,7 +165,8 @@ function better(a: Candidate, aRoi: number, b: Candidate, bRoi: number): boolean
 function applyEvent(st: Mutable<EngineState>, ev: EngineEvent, snap: EngineSnapshot, actions: EngineAction[]): void {
   const { now, params } = snap;
   if (ev.kind === "resetBreakers") {
-    if (isPaused(st.drawdown)) actions.push({ kind: "breakerResumed", breaker: "drawdown", pair: "*", reason: "reset" });
+    if (isPaused(st.drawdown))
+      actions.push({ kind: "breakerResumed", breaker: "drawdown", pair: "*", reason: "reset" });
     for (const pair of [...st.slippage.keys()].sort()) {
       actions.push({ kind: "breakerResumed", breaker: "slippage", pair, reason: "reset" });
     }
@@ -210,7 +242,13 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
   const dd = updateDrawdown(st.drawdown, st.realisedPnl + (snap.markToMarketPnl ?? 0n), snap.pool, now, params);
   st.drawdown = dd.state;
   if (dd.event?.kind === "tripped") {
-    actions.push({ kind: "breakerTripped", breaker: "drawdown", pair: "*", until: dd.event.until, valueBps: dd.event.drawdownBps });
+    actions.push({
+      kind: "breakerTripped",
+      breaker: "drawdown",
+      pair: "*",
+      until: dd.event.until,
+      valueBps: dd.event.drawdownBps,
+    });
   } else if (dd.event?.kind === "resumed") {
     actions.push({ kind: "breakerResumed", breaker: "drawdown", pair: "*", reason: "cooldownElapsed" });
   }

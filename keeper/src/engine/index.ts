@@ -43,7 +43,13 @@ export {
   weightedRoi,
 } from "./roi.js";
 export type { SuccessStats } from "./roi.js";
-export { INITIAL_SWITCH_STATE, evaluateSwitch, passesThreshold, recordSwitch, switchesInLastHour } from "./switching.js";
+export {
+  INITIAL_SWITCH_STATE,
+  evaluateSwitch,
+  passesThreshold,
+  recordSwitch,
+  switchesInLastHour,
+} from "./switching.js";
 export type { SwitchState, SwitchVerdict } from "./switching.js";
 export { QueueBuilder, TYPE_PRIORITY, compareEntries } from "./queue.js";
 export type { QueueEntry } from "./queue.js";

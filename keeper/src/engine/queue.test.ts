@@ -23,10 +23,17 @@ describe("queue", () => {
   it("build_boundedKeepsBest", () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.record({ id: fc.string({ minLength: 1, maxLength: 4 }), roi: fc.double({ min: -1, max: 1, noNaN: true }), t: fc.constantFrom(...STRATEGY_TYPES) }), {
-          selector: (x) => x.id,
-          maxLength: 60,
-        }),
+        fc.uniqueArray(
+          fc.record({
+            id: fc.string({ minLength: 1, maxLength: 4 }),
+            roi: fc.double({ min: -1, max: 1, noNaN: true }),
+            t: fc.constantFrom(...STRATEGY_TYPES),
+          }),
+          {
+            selector: (x) => x.id,
+            maxLength: 60,
+          },
+        ),
         fc.integer({ min: 1, max: 10 }),
         (offers, k) => {
           const q = new QueueBuilder([], 0, k);

@@ -1,13 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  fundedRoi,
-  recordOutcome,
-  successWeight,
-  utilisationWeight,
-  volatilityWeight,
-  weightedRoi,
-} from "./roi.js";
+import { fundedRoi, recordOutcome, successWeight, utilisationWeight, volatilityWeight, weightedRoi } from "./roi.js";
 
 const est = { expectedProfit: 150n, estimatedCost: 50n, capitalLocked: 10_000n };
 

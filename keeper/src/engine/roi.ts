@@ -80,7 +80,9 @@ export function roiWeight(
   utilisation: number | undefined,
   volatilityReferenceBps: number,
 ): number {
-  return volatilityWeight(volatilityBps, volatilityReferenceBps) * successWeight(stats) * utilisationWeight(utilisation);
+  return (
+    volatilityWeight(volatilityBps, volatilityReferenceBps) * successWeight(stats) * utilisationWeight(utilisation)
+  );
 }
 
 /** The engine's ROI for one candidate: raw ROI at the funded capital, times the three weights. */

@@ -114,7 +114,10 @@ describe("EngineRunner", () => {
 
     clock.t = 2_100;
     actions = runner.tick({ market: market(300), pool: 1_000_000n });
-    assert.equal(actions.find((a) => a.kind === "start")?.kind === "start" && actions.find((a) => a.kind === "start")!.strategyId, "arb-1");
+    assert.equal(
+      actions.find((a) => a.kind === "start")?.kind === "start" && actions.find((a) => a.kind === "start")!.strategyId,
+      "arb-1",
+    );
     assert.equal(runner.engineState.mode, "arbitrage");
     assert.equal(runner.engineState.suspended?.strategyId, "mm-1");
 
@@ -171,7 +174,11 @@ describe("EngineRunner", () => {
 
   it("constructor_duplicateIds_throwsConfigError", () => {
     assert.throws(
-      () => new EngineRunner({ strategies: [new QuotingMarketMaker("x"), new QuotingMarketMaker("x")], clock: new ManualClock() }),
+      () =>
+        new EngineRunner({
+          strategies: [new QuotingMarketMaker("x"), new QuotingMarketMaker("x")],
+          clock: new ManualClock(),
+        }),
       ConfigError,
     );
   });

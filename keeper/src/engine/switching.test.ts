@@ -1,6 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { INITIAL_SWITCH_STATE, evaluateSwitch, passesThreshold, recordSwitch, switchesInLastHour } from "./switching.js";
+import {
+  INITIAL_SWITCH_STATE,
+  evaluateSwitch,
+  passesThreshold,
+  recordSwitch,
+  switchesInLastHour,
+} from "./switching.js";
 
 const P = { roiThresholdBps: 15_000, switchCooldownSeconds: 60, maxSwitchesPerHour: 3, debounceSeconds: 5 };
 

@@ -26,7 +26,8 @@ export interface SwitchState {
 export const INITIAL_SWITCH_STATE: SwitchState = { lastSwitchAt: null, recent: [], challenger: null };
 export const HOUR_MS = 3_600_000;
 
-export type SwitchVerdict = "allowed" | "noChallenger" | "belowThreshold" | "debouncing" | "coolingDown" | "frequencyCap";
+export type SwitchVerdict =
+  "allowed" | "noChallenger" | "belowThreshold" | "debouncing" | "coolingDown" | "frequencyCap";
 
 export interface SwitchParams {
   readonly roiThresholdBps: number;

@@ -28,23 +28,27 @@ describe("RetryBudget", () => {
 
   it("property_matchesBruteForceCount", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 30_000 }), { maxLength: 60 }), fc.integer({ min: 1, max: 10 }), (gaps, limit) => {
-        let s = EMPTY_RETRY_BUDGET;
-        const times: number[] = [];
-        let t = 0;
-        for (const g of gaps) {
-          t += g;
-          const expected = times.filter((x) => x > t - RETRY_WINDOW_MS).length;
-          assert.equal(attemptsInWindow(s, "P", t), expected);
-          assert.equal(canAttempt(s, "P", t, limit), expected < limit);
-          if (expected < limit) {
-            s = recordAttempt(s, "P", t);
-            times.push(t);
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 30_000 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 10 }),
+        (gaps, limit) => {
+          let s = EMPTY_RETRY_BUDGET;
+          const times: number[] = [];
+          let t = 0;
+          for (const g of gaps) {
+            t += g;
+            const expected = times.filter((x) => x > t - RETRY_WINDOW_MS).length;
+            assert.equal(attemptsInWindow(s, "P", t), expected);
+            assert.equal(canAttempt(s, "P", t, limit), expected < limit);
+            if (expected < limit) {
+              s = recordAttempt(s, "P", t);
+              times.push(t);
+            }
+            // Never more than `limit` attempts in any window.
+            assert.ok(times.filter((x) => x > t - RETRY_WINDOW_MS).length <= limit);
           }
-          // Never more than `limit` attempts in any window.
-          assert.ok(times.filter((x) => x > t - RETRY_WINDOW_MS).length <= limit);
-        }
-      }),
+        },
+      ),
     );
   });
 });
