@@ -172,6 +172,59 @@ describe("EngineRunner", () => {
     await runner.stop();
   });
 
+  it("estimateThrows_withHook_strategySitsOut_othersRun", async () => {
+    const broken: Strategy<Market> = {
+      id: "broken",
+      type: "arbitrage",
+      pair: "BTC/USDC",
+      estimatedROI: () => {
+        throw new RangeError("bad book");
+      },
+      canInterruptCurrent: () => false,
+      exec: () => Promise.reject(new Error("never called")),
+    };
+    const errors: [string, EngineError][] = [];
+    const mm = new QuotingMarketMaker("mm-1");
+    const runner = new EngineRunner<Market>({
+      strategies: [broken, mm],
+      clock: new ManualClock(0),
+      params,
+      onStrategyError: (id, e) => errors.push([id, e]),
+    });
+    const actions = runner.tick({ market: market(0), pool: 1_000_000n });
+    assert.equal(actions.find((a) => a.kind === "start")?.kind === "start", true);
+    assert.equal(errors[0]?.[0], "broken");
+    assert.ok(errors[0]?.[1].walk((e) => e instanceof RangeError));
+    await runner.stop();
+  });
+
+  it("estimateThrows_withoutHook_tickThrows_resultsKept", async () => {
+    let fail = false;
+    const flaky: Strategy<Market> = {
+      id: "flaky",
+      type: "arbitrage",
+      pair: "BTC/USDC",
+      estimatedROI: () => {
+        if (fail) throw new RangeError("bad book");
+        return { expectedProfit: 100n, estimatedCost: 0n, capitalLocked: 10_000n };
+      },
+      canInterruptCurrent: () => false,
+      exec: async () => ({ status: "succeeded", pnl: 7n, slippageBps: 0 }),
+    };
+    const clock = new ManualClock(0);
+    const runner = new EngineRunner<Market>({ strategies: [flaky], clock, params });
+    runner.tick({ market: market(0), pool: 1_000_000n });
+    await runner.settle();
+    fail = true;
+    clock.t = 1;
+    assert.throws(() => runner.tick({ market: market(0), pool: 1_000_000n }), EngineError);
+    fail = false;
+    clock.t = 2;
+    runner.tick({ market: market(0), pool: 1_000_000n });
+    assert.equal(runner.engineState.realisedPnl, 7n, "the run's result survived the failed tick");
+    await runner.stop();
+  });
+
   it("constructor_duplicateIds_throwsConfigError", () => {
     assert.throws(
       () =>

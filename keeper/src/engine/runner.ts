@@ -27,6 +27,11 @@ export interface EngineRunnerOptions<M extends MarketView> {
   readonly state?: EngineState;
   /** Called with each finished run's result (before the next tick feeds it to the engine). */
   readonly onRunFinished?: (runId: number, strategyId: string, result: ExecutionResult) => void;
+  /**
+   * Called when a strategy's `estimatedROI` or `canInterruptCurrent` throws: that strategy sits out the
+   * tick and the others go on. Without this hook the error is thrown from `tick` (never swallowed).
+   */
+  readonly onStrategyError?: (strategyId: string, error: EngineError) => void;
 }
 
 interface InFlight {
@@ -51,6 +56,7 @@ export class EngineRunner<M extends MarketView = MarketView> {
   private readonly strategies: ReadonlyMap<string, Strategy<M>>;
   private readonly clock: Clock;
   private readonly onRunFinished?: EngineRunnerOptions<M>["onRunFinished"];
+  private readonly onStrategyError?: EngineRunnerOptions<M>["onStrategyError"];
   private readonly inbox: EngineEvent[] = [];
   private readonly inFlight = new Map<number, InFlight>();
   private finishWaiters: (() => void)[] = [];
@@ -67,6 +73,7 @@ export class EngineRunner<M extends MarketView = MarketView> {
     this.params = opts.params ?? DEFAULT_ENGINE_PARAMETERS;
     this.state = opts.state ?? initialEngineState();
     this.onRunFinished = opts.onRunFinished;
+    this.onStrategyError = opts.onStrategyError;
   }
 
   get engineState(): EngineState {
@@ -92,7 +99,9 @@ export class EngineRunner<M extends MarketView = MarketView> {
     const now = this.clock.now();
     if (now < this.lastNow) throw new EngineError(`clock went backwards: ${now} < ${this.lastNow}`);
     this.lastNow = now;
-    const events = this.inbox.splice(0, this.inbox.length);
+    // Results leave the inbox only once the engine has taken them (a throwing tick loses none).
+    const taken = this.inbox.length;
+    const events = this.inbox.slice(0, taken);
     if (input.resetBreakers === true) events.push({ kind: "resetBreakers" });
 
     const active = this.state.active;
@@ -102,15 +111,27 @@ export class EngineRunner<M extends MarketView = MarketView> {
         : { runId: active.runId, strategyId: active.strategyId, type: active.type, pair: active.pair, roi: active.roi };
     const candidates: Candidate[] = [];
     for (const s of this.strategies.values()) {
-      const est = s.estimatedROI(input.market);
-      if (est === null) continue;
-      candidates.push({
-        ...est,
-        strategyId: s.id,
-        type: s.type,
-        pair: s.pair,
-        canInterrupt: current !== null && current.strategyId !== s.id && s.canInterruptCurrent(current, input.market),
-      });
+      let candidate: Candidate | null;
+      try {
+        const est = s.estimatedROI(input.market);
+        candidate =
+          est === null
+            ? null
+            : {
+                ...est,
+                strategyId: s.id,
+                type: s.type,
+                pair: s.pair,
+                canInterrupt:
+                  current !== null && current.strategyId !== s.id && s.canInterruptCurrent(current, input.market),
+              };
+      } catch (err) {
+        const error = new EngineError(`strategy ${s.id} failed to estimate`, { cause: err });
+        if (this.onStrategyError === undefined) throw error;
+        this.onStrategyError(s.id, error);
+        continue;
+      }
+      if (candidate !== null) candidates.push(candidate);
     }
 
     const { state, actions } = decide(this.state, {
@@ -123,6 +144,7 @@ export class EngineRunner<M extends MarketView = MarketView> {
       markToMarketPnl: input.markToMarketPnl,
     });
     this.state = state;
+    this.inbox.splice(0, taken);
 
     for (const action of actions) {
       if (action.kind === "start") this.launch(action, now);
