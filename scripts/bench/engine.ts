@@ -13,7 +13,15 @@
 import { cpus, loadavg } from "node:os";
 import { decide, initialEngineState, type EngineSnapshot, type EngineState } from "../../keeper/src/engine/engine.js";
 import { DEFAULT_ENGINE_PARAMETERS } from "../../keeper/src/engine/parameters.js";
-import type { Candidate, EngineEvent, StrategyType } from "../../keeper/src/engine/types.js";
+import { EngineRunner } from "../../keeper/src/engine/runner.js";
+import type { ExecutionContext, Strategy } from "../../keeper/src/engine/strategy.js";
+import type {
+  Candidate,
+  EngineEvent,
+  ExecutionResult,
+  RoiEstimate,
+  StrategyType,
+} from "../../keeper/src/engine/types.js";
 
 const MARKETS = 50;
 const VARIANTS = 64;
@@ -147,11 +155,74 @@ function runTicks(candidates: number, ticks: number, warmup: number): Stats {
   return { ticks, totalNs, samples, cpuSamples, starts, switches };
 }
 
+/** A strategy for the runner bench: its estimate is read from the current variant; runs end when due. */
+class BenchStrategy implements Strategy {
+  constructor(
+    readonly id: string,
+    readonly type: StrategyType,
+    readonly pair: string,
+    private readonly index: number,
+    private readonly feed: BenchFeed,
+  ) {}
+  estimatedROI(): RoiEstimate {
+    return this.feed.current[this.index]!;
+  }
+  canInterruptCurrent(): boolean {
+    return this.feed.current[this.index]!.canInterrupt === true;
+  }
+  exec(ctx: ExecutionContext): Promise<ExecutionResult> {
+    return new Promise((resolve) => {
+      ctx.signal.addEventListener("abort", () =>
+        resolve({ status: "aborted", pnl: 0n, slippageBps: 0, resumeState: { quotes: 3 } }),
+      );
+      // Market makers run until aborted; other runs end ~30 ticks later.
+      if (this.type !== "marketMaking") {
+        this.feed.due.push({
+          at: this.feed.tick + 30,
+          finish: () => resolve({ status: "succeeded", pnl: 1_000n, slippageBps: 5 }),
+        });
+      }
+    });
+  }
+}
+
+interface BenchFeed {
+  current: readonly Candidate[];
+  tick: number;
+  due: { at: number; finish: () => void }[];
+}
+
+/** Full runner ticks: 1,000 `Strategy` objects asked for estimates, `decide`, actions carried out. */
+async function runRunnerTicks(candidates: number, ticks: number, warmup: number): Promise<Float64Array> {
+  const { variants, volatility } = makeVariants(candidates, 42);
+  const feed: BenchFeed = { current: variants[0]!, tick: 0, due: [] };
+  const strategies = variants[0]!.map((c, i) => new BenchStrategy(c.strategyId, c.type, c.pair, i, feed));
+  let now = 1_700_000_000_000;
+  const runner = new EngineRunner({ strategies, clock: { now: () => now }, params: DEFAULT_ENGINE_PARAMETERS });
+  const market = { volatilityBps: volatility };
+  const samples = new Float64Array(ticks);
+  for (let i = 0; i < warmup + ticks; i++) {
+    now += 100;
+    feed.tick = i;
+    feed.current = variants[i % VARIANTS]!;
+    const due = feed.due.filter((d) => d.at <= i);
+    feed.due = feed.due.filter((d) => d.at > i);
+    for (const d of due) d.finish();
+    await new Promise((r) => setImmediate(r)); // let finished runs reach the runner's inbox
+    const t0 = process.hrtime.bigint();
+    runner.tick({ market, pool: 10_000_000_000_000n });
+    const dt = process.hrtime.bigint() - t0;
+    if (i >= warmup) samples[i - warmup] = Number(dt) / 1_000;
+  }
+  await runner.stop();
+  return samples;
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const arg = process.argv.indexOf("--ticks");
   const ticks = arg > 0 ? Number(process.argv[arg + 1]) : 20_000;
   if (!Number.isInteger(ticks) || ticks <= 0)
@@ -179,6 +250,11 @@ function main(): void {
     `  tick CPU time:        p50 ${percentile(cpuSorted, 50).toFixed(0)} us, p99 ${percentile(cpuSorted, 99).toFixed(0)} us (wall minus time the OS gave other processes)`,
   );
 
+  const full = Float64Array.from(await runRunnerTicks(1_000, Math.min(ticks, 10_000), 1_000)).sort();
+  console.log(
+    `\nrunner tick (1,000 Strategy objects -> estimates -> decide -> actions), ${full.length} ticks: p50 ${percentile(full, 50).toFixed(1)} us, p99 ${percentile(full, 99).toFixed(1)} us (wall)`,
+  );
+
   console.log("\nscaling (median tick time, robust to other processes; ratio to 250 candidates)");
   console.log("  candidates   p50 wall us   p50 CPU us   p99 CPU us   ratio   ns/candidate");
   let base = 0;
@@ -194,4 +270,4 @@ function main(): void {
   }
 }
 
-main();
+await main();
