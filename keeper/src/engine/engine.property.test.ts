@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { capToSleeve } from "./allocator.js";
 import { decide, initialEngineState, type EngineState } from "./engine.js";
 import { BPS, parseEngineParameters, type EngineParameters } from "./parameters.js";
+import { compareEntries } from "./queue.js";
 import { weightedRoi } from "./roi.js";
 import { RETRY_WINDOW_MS } from "./safety/retryBudget.js";
 import { HOUR_MS } from "./switching.js";
@@ -296,6 +297,11 @@ function checkTick(
       if (act.mode === "preempt") assert.equal(before.active.type, "marketMaking");
     }
   }
+  // Queue: bounded, best first, never holding the running strategy.
+  assert.ok(after.queue.length <= params.maxQueueLength);
+  for (let i = 1; i < after.queue.length; i++) assert.ok(compareEntries(after.queue[i - 1]!, after.queue[i]!) < 0);
+  if (after.active !== null) assert.ok(!after.queue.some((e) => e.strategyId === after.active!.strategyId));
+
   if (after.drawdown.trippedAt !== null) {
     assert.ok(after.active === null || after.active.status === "stopping", "a paused engine has no running run");
     assert.equal(after.suspended, null);
