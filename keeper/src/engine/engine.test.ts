@@ -337,6 +337,12 @@ describe("decide", () => {
     );
   });
 
+  it("retryBudgetZero_governanceHalt_nothingStarts", () => {
+    const d = decide(initialEngineState(), snap(0, [mm1, arb1], { params: params({ retriesPerMinutePerPair: 0 }) }));
+    assert.deepEqual(kinds(d.actions), []);
+    assert.equal(d.state.queue.length, 0);
+  });
+
   it("start_capitalCappedBySleeve", () => {
     const big = cand("arb-big", "arbitrage", "P", 100_000, { capitalLocked: 10_000_000n, expectedProfit: 1_000_000n });
     const rb = cand("rb-1", "rebalance", "USDC", 1, { capitalLocked: 10_000_000n, expectedProfit: 100_000n });

@@ -15,6 +15,8 @@ export const MAX_FAILURE_COOLDOWN_SECONDS = 86_400;
  * "engine-only" have no on-chain key yet and come from the keeper's own configuration.
  *
  * The snapshot can change between two ticks: the engine reads it from each tick's input and keeps no copy.
+ * Defaults equal the `Parameters` contract's defaults; bounds contain its bounds, so every value the chain
+ * accepts also parses here.
  */
 export const EngineParameters = z
   .object({
@@ -23,17 +25,17 @@ export const EngineParameters = z
     /** Minimum time between two switches. */
     switchCooldownSeconds: int(0, 86_400).default(60),
     /** Most switches in any rolling hour. */
-    maxSwitchesPerHour: int(1, 3_600).default(12),
+    maxSwitchesPerHour: int(1, 3_600).default(6),
     /** A challenger must stay the best (and past the threshold) this long before a switch. */
-    debounceSeconds: int(0, 3_600).default(5),
+    debounceSeconds: int(0, 3_600).default(10),
     /** Largest accepted slippage of a run against its quote; above it the pair's breaker trips. */
     maxSlippageBps: int(1, BPS).default(50),
-    /** Run attempts (first tries and retries alike) allowed per trade pair in any rolling minute. */
-    retriesPerMinutePerPair: int(1, 600).default(6),
+    /** Run attempts (first tries and retries alike) allowed per trade pair in any rolling minute (0 = none). */
+    retriesPerMinutePerPair: int(0, 600).default(3),
     /** Largest drawdown of equity from its high-water mark before the keeper pauses. */
     pnlDrawdownBps: int(1, BPS).default(500),
     /** Pause length after a breaker trips; trading resumes by rule once it has elapsed. */
-    breakerCooldownSeconds: int(0, 7 * 86_400).default(900),
+    breakerCooldownSeconds: int(0, 7 * 86_400).default(300),
     /** Target weight of the market-making sleeve (the three targets sum to 10_000). */
     sleeveTargetMarketMakingBps: int(0, BPS).default(7_000),
     /** Target weight of the arbitrage sleeve. */
