@@ -281,6 +281,10 @@ function checkTick(
       assert.ok(act.capital <= c.capitalLocked);
       assert.ok(act.roi > params.minRoiBps / BPS);
     }
+    if (act.kind === "abort" && act.reason === "unprofitable") {
+      assert.equal(before.active?.type, "marketMaking", "only a market maker is stopped for being unprofitable");
+      assert.ok(!actions.some((x) => x.kind === "switch"));
+    }
     if (act.kind === "switch") {
       // Never below the threshold ratio (ROIs recomputed here from the snapshot).
       const to = candidates.find((x) => x.strategyId === act.toStrategyId)!;

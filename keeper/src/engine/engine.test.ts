@@ -208,6 +208,39 @@ describe("decide", () => {
     assert.equal(d.state.suspended, null);
   });
 
+  it("marketMakingUnprofitableForDebounce_stopped_notASwitch", () => {
+    const p = params({ debounceSeconds: 10 });
+    const losing = cand("mm-1", "marketMaking", "ETH/USDC", 10, { estimatedCost: 20n });
+    const rb = cand("rb-1", "rebalance", "USDC", 1);
+    // No challenger meanwhile (with one, the switch gate would decide: a positive challenger beats a losing run).
+    const out = run([
+      [0, [mm1], { params: p }],
+      [1_000, [losing], { params: p }],
+      [5_000, [mm1], { params: p }],
+      [6_000, [], { params: p }],
+      [15_999, [losing], { params: p }],
+      [16_000, [], { params: p }],
+    ]);
+    assert.equal(out[1]!.state.active?.unprofitableSince, 1_000);
+    assert.equal(out[2]!.state.active?.unprofitableSince, null, "profitable again: the clock restarts");
+    assert.deepEqual(kinds(out[4]!.actions), []);
+    assert.deepEqual(kinds(out[5]!.actions), ["abort"]);
+    assert.deepEqual(out[5]!.actions.at(-1), { kind: "abort", runId: 1, reason: "unprofitable" });
+    assert.equal(out[5]!.state.switching.lastSwitchAt, null, "not counted as a switch");
+    const d = decide(out[5]!.state, snap(16_100, [rb], { params: p, events: [finished(1, aborted({}))] }));
+    assert.equal(starts(d.actions)[0]?.strategyId, "rb-1");
+    assert.equal(d.state.suspended, null, "an unprofitable stop is not resumed");
+  });
+
+  it("arbitrageInFlight_opportunityGone_notStopped", () => {
+    const out = run([
+      [0, [arb1]],
+      [60_000, []],
+    ]);
+    assert.deepEqual(kinds(out[1]!.actions), []);
+    assert.equal(out[1]!.state.active?.status, "running");
+  });
+
   it("switch_insideCooldown_refused", () => {
     const p = params({ switchCooldownSeconds: 300 });
     const a = cand("arb-1", "arbitrage", "P", 200);

@@ -64,6 +64,8 @@ export interface ActiveRun {
   readonly status: "running" | "stopping";
   readonly stopReason: AbortReason | null;
   readonly resumedFrom: number | null;
+  /** Market making only: since when its ROI has been at or below the minimum (null = profitable). */
+  readonly unprofitableSince: number | null;
 }
 
 /** A pre-empted run waiting to resume; it keeps its type's lock. */
@@ -97,7 +99,7 @@ export interface EngineState {
   readonly targets: SleeveTargets | null;
   readonly amounts: SleeveAmounts | null;
   /** Why the last tick did or did not switch (for logs and the dashboard). */
-  readonly lastVerdict: SwitchVerdict | "paused" | "idle" | "stopping";
+  readonly lastVerdict: SwitchVerdict | "paused" | "idle" | "stopping" | "unprofitable";
 }
 
 /** One tick's input: time, parameters, capital and market state come in as values. */
@@ -315,6 +317,7 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
   const roi = new Float64Array(n);
   const eligible = new Uint8Array(n);
   let currentRoi = 0;
+  let currentFound = false;
   let best = -1;
   const queue = new QueueBuilder(st.queue, now, params.maxQueueLength);
   const pendingId = st.pending?.strategyId;
@@ -329,6 +332,7 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
     roi[i] = r;
     if (active !== null && c.strategyId === active.strategyId) {
       currentRoi = r;
+      currentFound = true;
       continue;
     }
     if (open[i] === 0 || !(r > minRoi) || granted <= 0n) continue;
@@ -395,6 +399,24 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
       st.pending = { strategyId: challenger.strategyId, decidedAt: now };
       st.switching = recordSwitch(st.switching, now);
       st.queue = st.queue.filter((e) => e.strategyId !== challenger.strategyId);
+      return { state: st, actions };
+    }
+    // A market maker (it runs until stopped) whose opportunity is gone or below the minimum ROI for
+    // `debounceSeconds` is stopped; the slot frees for the queue. Not a switch. Other runs end by themselves
+    // (an arbitrage in flight is never cut between its legs for this).
+    if (active.type === "marketMaking") {
+      if (currentFound && currentRoi > minRoi) {
+        if (active.unprofitableSince !== null) st.active = { ...active, unprofitableSince: null };
+      } else {
+        const since = active.unprofitableSince ?? now;
+        if (now >= since + params.debounceSeconds * 1000) {
+          actions.push({ kind: "abort", runId: active.runId, reason: "unprofitable" });
+          st.active = { ...active, status: "stopping", stopReason: "unprofitable", unprofitableSince: since };
+          st.lastVerdict = "unprofitable";
+        } else if (active.unprofitableSince === null) {
+          st.active = { ...active, unprofitableSince: since };
+        }
+      }
     }
     return { state: st, actions };
   }
@@ -449,6 +471,7 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
     status: "running",
     stopReason: null,
     resumedFrom: resume?.runId ?? null,
+    unprofitableSince: null,
   };
   st.mode = c.type;
   st.locks = { ...st.locks, [c.type]: runId };

@@ -53,8 +53,11 @@ export interface ExecutionResult {
   readonly error?: KeeperError;
 }
 
-/** Why the engine aborts a run. */
-export type AbortReason = "switch" | "preempt" | "breaker";
+/**
+ * Why the engine aborts a run: replaced by a better one, pre-empted (to resume later), paused by the
+ * drawdown breaker, or a market maker whose opportunity stayed gone or unprofitable for the debounce time.
+ */
+export type AbortReason = "switch" | "preempt" | "breaker" | "unprofitable";
 
 /** Input events, processed in order at the start of a tick. */
 export type EngineEvent =
