@@ -225,6 +225,55 @@ describe("EngineRunner", () => {
     await runner.stop();
   });
 
+  it("execInvalidResult_recordedAsFailed", async () => {
+    const sloppy: Strategy<Market> = {
+      id: "sloppy",
+      type: "arbitrage",
+      pair: "BTC/USDC",
+      estimatedROI: () => ({ expectedProfit: 100n, estimatedCost: 0n, capitalLocked: 10_000n }),
+      canInterruptCurrent: () => false,
+      exec: async () => ({ status: "succeeded", pnl: 5 as unknown as bigint, slippageBps: 0 }),
+    };
+    const results: ExecutionResult[] = [];
+    const clock = new ManualClock(0);
+    const runner = new EngineRunner<Market>({
+      strategies: [sloppy],
+      clock,
+      params,
+      onRunFinished: (_r, _s, r) => results.push(r),
+    });
+    runner.tick({ market: market(0), pool: 1_000_000n });
+    await runner.settle();
+    assert.equal(results[0]?.status, "failed");
+    assert.match(results[0]?.error?.details ?? "", /pnl must be a bigint/);
+    clock.t = 1;
+    runner.tick({ market: market(0), pool: 1_000_000n });
+    assert.equal(runner.engineState.realisedPnl, 0n);
+  });
+
+  it("onRunFinishedThrows_reportedAtNextTick", async () => {
+    const clock = new ManualClock(0);
+    const arb = new ControlledArbitrage("arb-1");
+    const runner = new EngineRunner<Market>({
+      strategies: [arb],
+      clock,
+      params,
+      onRunFinished: () => {
+        throw new RangeError("log sink down");
+      },
+    });
+    runner.tick({ market: market(100), pool: 1_000_000n });
+    arb.complete(1n);
+    await runner.settle();
+    clock.t = 1;
+    assert.throws(
+      () => runner.tick({ market: market(100), pool: 1_000_000n }),
+      (e: unknown) => e instanceof EngineError && e.walk((x) => x instanceof RangeError) !== undefined,
+    );
+    runner.tick({ market: market(0), pool: 1_000_000n });
+    assert.equal(runner.engineState.realisedPnl, 1n, "the result itself was kept");
+  });
+
   it("constructor_duplicateIds_throwsConfigError", () => {
     assert.throws(
       () =>

@@ -60,6 +60,7 @@ export class EngineRunner<M extends MarketView = MarketView> {
   private readonly inbox: EngineEvent[] = [];
   private readonly inFlight = new Map<number, InFlight>();
   private finishWaiters: (() => void)[] = [];
+  private readonly hookErrors: EngineError[] = [];
   private lastNow = Number.NEGATIVE_INFINITY;
 
   constructor(opts: EngineRunnerOptions<M>) {
@@ -96,6 +97,8 @@ export class EngineRunner<M extends MarketView = MarketView> {
 
   /** One decision step. Synchronous: it launches runs but does not wait for them. */
   tick(input: TickInput<M>): readonly EngineAction[] {
+    const hookError = this.hookErrors.shift();
+    if (hookError !== undefined) throw hookError;
     const now = this.clock.now();
     if (now < this.lastNow) throw new EngineError(`clock went backwards: ${now} < ${this.lastNow}`);
     this.lastNow = now;
@@ -198,6 +201,17 @@ export class EngineRunner<M extends MarketView = MarketView> {
         params: this.params,
         startedAt: now,
       });
+      const problem = invalidResult(result);
+      if (problem !== null) {
+        result = {
+          status: "failed",
+          pnl: typeof result?.pnl === "bigint" ? result.pnl : 0n,
+          slippageBps: 0,
+          error: new EngineError(`strategy ${strategy.id} run ${action.runId} returned an invalid result`, {
+            details: problem,
+          }),
+        };
+      }
     } catch (err) {
       const error =
         err instanceof KeeperError
@@ -207,9 +221,27 @@ export class EngineRunner<M extends MarketView = MarketView> {
     }
     this.inFlight.delete(action.runId);
     this.inbox.push({ kind: "runFinished", runId: action.runId, result });
-    this.onRunFinished?.(action.runId, strategy.id, result);
+    try {
+      this.onRunFinished?.(action.runId, strategy.id, result);
+    } catch (err) {
+      // Thrown from the next tick: nothing awaits this promise, so throwing here would go unhandled.
+      this.hookErrors.push(new EngineError(`onRunFinished hook threw for run ${action.runId}`, { cause: err }));
+    }
     const waiters = this.finishWaiters;
     this.finishWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+const STATUSES: ReadonlySet<string> = new Set(["succeeded", "failed", "aborted"]);
+
+/** Why a value from `exec` is not an `ExecutionResult`, or null when it is one. */
+function invalidResult(r: ExecutionResult | undefined): string | null {
+  if (typeof r !== "object" || r === null) return `expected an object, got ${r === null ? "null" : typeof r}`;
+  if (!STATUSES.has(r.status)) return `status ${String(r.status)} is not succeeded, failed or aborted`;
+  if (typeof r.pnl !== "bigint") return `pnl must be a bigint, got ${typeof r.pnl}`;
+  if (typeof r.slippageBps !== "number" || !Number.isFinite(r.slippageBps) || r.slippageBps < 0) {
+    return `slippageBps must be a finite number >= 0, got ${String(r.slippageBps)}`;
+  }
+  return null;
 }
