@@ -58,3 +58,4 @@ export * from "./safety/retryBudget.js";
 export * from "./safety/slippageBreaker.js";
 export * from "./safety/drawdownBreaker.js";
 export { EngineError } from "./errors.js";
+export { deserializeEngineState, serializeEngineState } from "./codec.js";
