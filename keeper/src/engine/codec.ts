@@ -121,6 +121,7 @@ const EngineStateSchema = z
       "idle",
       "stopping",
       "unprofitable",
+      "runToCompletion",
     ]),
   })
   .strict()

@@ -232,6 +232,20 @@ describe("decide", () => {
     assert.equal(d.state.suspended, null, "an unprofitable stop is not resumed");
   });
 
+  it("arbitrageInFlight_runsToCompletion_challengerWaitsInQueue", () => {
+    const better = cand("arb-2", "arbitrage", "Q", 5_000, { canInterrupt: true });
+    const out = run([
+      [0, [arb1]],
+      [60_000, [arb1, better]],
+      [61_000, [better], { events: [finished(1, ok(10n))] }],
+    ]);
+    assert.deepEqual(kinds(out[1]!.actions), [], "no switch away from an arbitrage in flight");
+    assert.equal(out[1]!.state.lastVerdict, "runToCompletion");
+    assert.equal(out[1]!.state.queue[0]?.strategyId, "arb-2");
+    assert.equal(starts(out[2]!.actions)[0]?.strategyId, "arb-2", "it runs next, without a switch");
+    assert.equal(out[2]!.state.switching.lastSwitchAt, null);
+  });
+
   it("arbitrageInFlight_opportunityGone_notStopped", () => {
     const out = run([
       [0, [arb1]],
@@ -243,8 +257,8 @@ describe("decide", () => {
 
   it("switch_insideCooldown_refused", () => {
     const p = params({ switchCooldownSeconds: 300 });
-    const a = cand("arb-1", "arbitrage", "P", 200);
-    const b = cand("arb-2", "arbitrage", "Q", 1_000);
+    const a = cand("mm-2", "marketMaking", "P", 200);
+    const b = cand("mm-3", "marketMaking", "Q", 1_000);
     const out = run([
       [0, [mm1], { params: p }],
       [10_000, [mm1, a], { params: p }],
@@ -260,7 +274,7 @@ describe("decide", () => {
 
   it("switch_pastFrequencyCap_refused", () => {
     const p = params({ switchCooldownSeconds: 0, maxSwitchesPerHour: 2 });
-    const c = (id: string, bps: number) => cand(id, "arbitrage", id, bps);
+    const c = (id: string, bps: number) => cand(id, "marketMaking", id, bps);
     const out = run([
       [0, [c("a", 100)], { params: p }],
       [1_000, [c("a", 100), c("b", 200)], { params: p }],

@@ -99,7 +99,7 @@ export interface EngineState {
   readonly targets: SleeveTargets | null;
   readonly amounts: SleeveAmounts | null;
   /** Why the last tick did or did not switch (for logs and the dashboard). */
-  readonly lastVerdict: SwitchVerdict | "paused" | "idle" | "stopping" | "unprofitable";
+  readonly lastVerdict: SwitchVerdict | "paused" | "idle" | "stopping" | "unprofitable" | "runToCompletion";
 }
 
 /** One tick's input: time, parameters, capital and market state come in as values. */
@@ -368,6 +368,13 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
       st.lastVerdict = "stopping";
       return { state: st, actions };
     }
+    // Arbitrage and rebalance runs are short and multi-leg: they run to completion (cutting one between its
+    // legs would leave an open position). Challengers wait in the queue; only market making is switched.
+    if (active.type !== "marketMaking") {
+      st.switching = st.switching.challenger === null ? st.switching : { ...st.switching, challenger: null };
+      st.lastVerdict = "runToCompletion";
+      return { state: st, actions };
+    }
     const challenger = best >= 0 ? cands[best]! : null;
     const gate = evaluateSwitch(
       st.switching,
@@ -379,11 +386,7 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
     st.switching = gate.state;
     st.lastVerdict = gate.verdict;
     if (gate.verdict === "allowed" && challenger !== null) {
-      const preempt =
-        challenger.canInterrupt === true &&
-        active.type === "marketMaking" &&
-        challenger.type !== active.type &&
-        suspended === null;
+      const preempt = challenger.canInterrupt === true && challenger.type !== active.type && suspended === null;
       actions.push({
         kind: "switch",
         mode: preempt ? "preempt" : "replace",
@@ -402,20 +405,17 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
       return { state: st, actions };
     }
     // A market maker (it runs until stopped) whose opportunity is gone or below the minimum ROI for
-    // `debounceSeconds` is stopped; the slot frees for the queue. Not a switch. Other runs end by themselves
-    // (an arbitrage in flight is never cut between its legs for this).
-    if (active.type === "marketMaking") {
-      if (currentFound && currentRoi > minRoi) {
-        if (active.unprofitableSince !== null) st.active = { ...active, unprofitableSince: null };
-      } else {
-        const since = active.unprofitableSince ?? now;
-        if (now >= since + params.debounceSeconds * 1000) {
-          actions.push({ kind: "abort", runId: active.runId, reason: "unprofitable" });
-          st.active = { ...active, status: "stopping", stopReason: "unprofitable", unprofitableSince: since };
-          st.lastVerdict = "unprofitable";
-        } else if (active.unprofitableSince === null) {
-          st.active = { ...active, unprofitableSince: since };
-        }
+    // `debounceSeconds` is stopped; the slot frees for the queue. Not a switch.
+    if (currentFound && currentRoi > minRoi) {
+      if (active.unprofitableSince !== null) st.active = { ...active, unprofitableSince: null };
+    } else {
+      const since = active.unprofitableSince ?? now;
+      if (now >= since + params.debounceSeconds * 1000) {
+        actions.push({ kind: "abort", runId: active.runId, reason: "unprofitable" });
+        st.active = { ...active, status: "stopping", stopReason: "unprofitable", unprofitableSince: since };
+        st.lastVerdict = "unprofitable";
+      } else if (active.unprofitableSince === null) {
+        st.active = { ...active, unprofitableSince: since };
       }
     }
     return { state: st, actions };
