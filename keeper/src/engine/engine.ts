@@ -220,10 +220,11 @@ function applyEvent(st: Mutable<EngineState>, ev: EngineEvent, snap: EngineSnaps
 
 /**
  * The engine: one pure step of the state machine. Processes the snapshot's events (run results, resets),
- * updates the breakers, re-slices the capital, ranks every candidate by weighted ROI, then either stops the
- * running strategy (breaker, switch, pre-emption) or, when idle, starts the next one (pending challenger,
- * then the pre-empted run, then the head of the queue). Returns the new state and the actions to carry out.
- * Cost: O(n log k) for n candidates and a queue of k.
+ * updates the breakers, re-slices the capital, ranks every candidate by weighted ROI, then: when paused,
+ * stops everything; when a market maker runs, may switch away from it (replace or pre-empt) or stop it as
+ * unprofitable; when an arbitrage or rebalance runs, lets it finish; when idle, starts the next run
+ * (pending challenger, then the pre-empted run, then the head of the queue). Returns the new state and the
+ * actions to carry out; never mutates its inputs. Cost: O(n log k) for n candidates and a queue of k.
  */
 export function decide(state: EngineState, snap: EngineSnapshot): Decision {
   const { now, params } = snap;
@@ -362,7 +363,7 @@ export function decide(state: EngineState, snap: EngineSnapshot): Decision {
     return { state: st, actions };
   }
 
-  // 6. Running: may a challenger replace or pre-empt it?
+  // 6. Running: an arbitrage or rebalance finishes; a market maker may be switched away from or stopped.
   if (active !== null) {
     if (active.status === "stopping") {
       st.lastVerdict = "stopping";
