@@ -19,7 +19,7 @@ const UNIVERSE: { id: string; type: StrategyType; pair: string }[] = [
 const text = (v: unknown) => serializeEngineState(v as EngineState);
 
 describe("codec", () => {
-  it("roundTrip_randomSequences_sameStateAndSameDecisions", () => {
+  it("roundTrip_randomSequences_sameStateAndSameDecisions_inputUntouched", () => {
     let suspendedSeen = 0;
     fc.assert(
       fc.property(
@@ -78,6 +78,7 @@ describe("codec", () => {
             const b = decide(restored, snap);
             assert.equal(text(b.state), text(a.state));
             assert.equal(text(b.actions), text(a.actions));
+            assert.equal(serializeEngineState(state), saved, "decide does not mutate its input state");
             state = a.state;
             if (state.suspended !== null) suspendedSeen++;
           }
