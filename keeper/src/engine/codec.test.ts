@@ -41,7 +41,7 @@ describe("codec", () => {
               { nil: null },
             ),
           }),
-          { maxLength: 40 },
+          { maxLength: 60 },
         ),
         (steps) => {
           let state = initialEngineState();
@@ -53,7 +53,12 @@ describe("codec", () => {
               events.push({
                 kind: "runFinished",
                 runId: state.active.runId,
-                result: { ...step.finish, resumeState: { quotes: new Map([["bid", 1n]]), at: now } },
+                result: {
+                  ...step.finish,
+                  // A run asked to stop reports `aborted`, so pre-empted runs become suspended.
+                  status: state.active.status === "stopping" ? "aborted" : step.finish.status,
+                  resumeState: { quotes: new Map([["bid", 1n]]), at: now },
+                },
               });
             }
             const candidates: Candidate[] = [];
@@ -84,7 +89,7 @@ describe("codec", () => {
           }
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 500 },
     );
     assert.ok(suspendedSeen > 0, "the sequences must reach a suspended run (resume state with a Map and a bigint)");
   });
