@@ -114,6 +114,8 @@ describe("engine properties", () => {
         const startTimesByPair = new Map<string, number[]>();
         const failedAt = new Map<string, number>();
         const activeByType = new Map<StrategyType, number>();
+        /** Which strategies had an opportunity at each tick, oldest first. */
+        const history: { now: number; present: Set<string> }[] = [];
 
         for (const step of steps) {
           now += step.dt;
@@ -162,6 +164,7 @@ describe("engine properties", () => {
           state = d.state;
           if (failedThisTick !== null) failedAt.set(failedThisTick, now);
           checkTick(before, state, d.actions, candidates, params, pool, now, step.reset);
+          history.push({ now, present: new Set(candidates.map((c) => c.strategyId)) });
           see(`verdict:${state.lastVerdict}`);
           for (const a of d.actions) {
             if (a.kind === "switch") see(`switch:${a.mode}`);
@@ -172,6 +175,12 @@ describe("engine properties", () => {
 
           for (const a of d.actions) {
             if (a.kind === "switch") {
+              // Debounce: the challenger has had an opportunity in every tick of the last debounceSeconds.
+              let since = now;
+              for (let h = history.length - 1; h >= 0 && history[h]!.present.has(a.toStrategyId); h--) {
+                since = history[h]!.now;
+              }
+              assert.ok(now - since >= params.debounceSeconds * 1000, "switch before the debounce time");
               // Never inside the cool-down, never past the frequency cap.
               const last = switchTimes.at(-1);
               if (last !== undefined)
