@@ -9,3 +9,4 @@ export * from "./store/s3.js";
 export * from "./trace.js";
 export * from "./trace-writer.js";
 export * from "./seal.js";
+export * from "./units.js";
