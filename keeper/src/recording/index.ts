@@ -10,3 +10,4 @@ export * from "./trace.js";
 export * from "./trace-writer.js";
 export * from "./seal.js";
 export * from "./units.js";
+export * from "./post.js";

@@ -1,6 +1,6 @@
 import { concat, encodeBytes32String, getBytes, keccak256, toUtf8Bytes } from "ethers";
 import { z } from "zod";
-import { DecimalFormatError, WAD, WAD_DECIMALS, canonicalDecimal, toFixed } from "./decimal.js";
+import { DecimalFormatError, WAD, WAD_DECIMALS, canonicalDecimal, fromFixed, toFixed } from "./decimal.js";
 import { ReceiptError, TraceEntryInvalidError } from "./errors.js";
 import { PRICE_DECIMALS, SIZE_DECIMALS, type ResolvedUnits } from "./units.js";
 
@@ -328,4 +328,12 @@ export function traceLeafHash(leaf: TraceLeaf): string {
 /** True when the leaf's price lies outside its own bound (`TraceLeafLib.priceOutOfBound`). */
 export function leafPriceOutOfBound(leaf: TraceLeaf): boolean {
   return leaf[5] < leaf[8] || leaf[5] > leaf[9];
+}
+
+/**
+ * The `minPrice`/`maxPrice` entry fields of a campaign's `priceWindow` (8-decimal integers, as
+ * `CampaignRegistry` stores them): what the keeper writes into every entry of the campaign's trace.
+ */
+export function boundsOfPriceWindow(w: { minPrice: bigint; maxPrice: bigint }): { minPrice: string; maxPrice: string } {
+  return { minPrice: fromFixed(w.minPrice, PRICE_DECIMALS), maxPrice: fromFixed(w.maxPrice, PRICE_DECIMALS) };
 }
