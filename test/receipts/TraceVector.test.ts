@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { network } from "hardhat";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { deployTrust, onboard, publishRace, receiptInput, signReceipt, LEAF_TYPES, type Trust } from "../helpers/trust.js";
+import {
+  deployTrust,
+  onboard,
+  publishRace,
+  receiptInput,
+  signReceipt,
+  LEAF_TYPES,
+  type Trust,
+} from "../helpers/trust.js";
 import type { TraceLeafLibHarness } from "../../types/ethers-contracts/index.js";
 
 /**

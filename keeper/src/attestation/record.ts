@@ -1,4 +1,12 @@
-import { getAddress, hexlify, keccak256, TypedDataEncoder, verifyTypedData, type TypedDataDomain, type TypedDataField } from "ethers";
+import {
+  getAddress,
+  hexlify,
+  keccak256,
+  TypedDataEncoder,
+  verifyTypedData,
+  type TypedDataDomain,
+  type TypedDataField,
+} from "ethers";
 import { ConfigError } from "../errors.js";
 import type { TypedDataSigner } from "../recording/receipt.js";
 import { TCB_STATUS_CODE, TEE_TYPE_CODE, type VerifiedQuote } from "./dcap.js";
@@ -71,7 +79,10 @@ export function developmentAttestationRecord(
     throw new AttestationError("development quote of another chain", { details: `${dev.chainId}` });
   }
   const reportData = Uint8Array.from(Buffer.from(dev.reportData.replace(/^0x/, ""), "hex"));
-  if (reportData.length !== REPORT_DATA_LENGTH || parseReportData(reportData).address !== getAddress(opts.expectedAddress)) {
+  if (
+    reportData.length !== REPORT_DATA_LENGTH ||
+    parseReportData(reportData).address !== getAddress(opts.expectedAddress)
+  ) {
     throw new AttestationError("development quote does not bind the keeper address", { details: opts.expectedAddress });
   }
   return {

@@ -36,6 +36,7 @@ export async function signForRegistry(
 export async function submitVerifiedAttestation(registry: AttestationRegistry, signed: SignedAttestation) {
   const tx = await registry.submitVerified(signed.record, signed.signature);
   const receipt = await tx.wait();
-  if (!receipt || receipt.status !== 1) throw new AttestationError("submitVerified was not mined", { details: tx.hash });
+  if (!receipt || receipt.status !== 1)
+    throw new AttestationError("submitVerified was not mined", { details: tx.hash });
   return receipt;
 }

@@ -169,7 +169,10 @@ describe("recording end to end", () => {
     // Whistleblower: a keeper-made proof of the bad fill is accepted as evidence; an in-bound leaf is refused.
     const bond = await params.get(key("challengeBond"));
     await (await asset.connect(challenger).approve(await reputation.getAddress(), bond)).wait();
-    await assert.rejects(challengePriceOutOfBound(reputation.connect(challenger), posted.receiptId, good), RecordingError);
+    await assert.rejects(
+      challengePriceOutOfBound(reputation.connect(challenger), posted.receiptId, good),
+      RecordingError,
+    );
     const bad = await proveTraceLeafFromStore(store, onChain.cid, 3);
     const balanceBefore = await asset.balanceOf(challenger!.address);
     const { disputeId } = await challengePriceOutOfBound(reputation.connect(challenger), posted.receiptId, bad);

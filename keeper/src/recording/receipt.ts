@@ -106,7 +106,11 @@ export const TRACE_DOCUMENT_FORMAT = "vsv-trace/2";
  * id, fill id and millisecond time included: the leaves commit to the economic fields only). Anyone holding
  * the CID can rebuild every leaf, the root, the execution hash and the summary from it.
  */
-export function traceDocumentBytes(campaignId: string, entries: readonly TraceEntry[], units: ReceiptUnits): Uint8Array {
+export function traceDocumentBytes(
+  campaignId: string,
+  entries: readonly TraceEntry[],
+  units: ReceiptUnits,
+): Uint8Array {
   const u = parseUnits(units);
   return new TextEncoder().encode(
     canonicalJson({
@@ -138,7 +142,8 @@ export async function loadTraceDocument(store: ContentStore, cid: string): Promi
     throw new RecordingError("not a trace document", { details: `${cid}: format ${String(doc.format)}` });
   }
   const units = ReceiptUnitsSchema.safeParse(doc.units);
-  if (!units.success) throw new RecordingError("trace document has invalid units", { details: cid, cause: units.error });
+  if (!units.success)
+    throw new RecordingError("trace document has invalid units", { details: cid, cause: units.error });
   const campaignId = doc.campaignId;
   const entries = doc.entries.map((e) => parseTraceEntry(e));
   if (entries.some((e) => e.campaignId !== campaignId)) {

@@ -169,10 +169,16 @@ describe("trace leaf encoding", () => {
     assert.equal(leaf("-0.01"), 0n, "a rebate is not a cost");
     assert.equal(leaf("0"), 0n);
     const other = (p: Record<string, string>) =>
-      traceLeaf(parseTraceEntry({ ...sampleEntry(1), fee: "2", feeAsset: "BNB" }), parseUnits({ ...UNITS, feeAssetPrices: p }));
+      traceLeaf(
+        parseTraceEntry({ ...sampleEntry(1), fee: "2", feeAsset: "BNB" }),
+        parseUnits({ ...UNITS, feeAssetPrices: p }),
+      );
     assert.equal(other({ BNB: "600.5" })[7], 1_201_000_000n);
     assert.throws(() => other({}), ReceiptError);
-    assert.throws(() => traceLeaf(parseTraceEntry({ ...sampleEntry(1), pair: "ETH/USDT", feeAsset: "USDT" }), U), ReceiptError);
+    assert.throws(
+      () => traceLeaf(parseTraceEntry({ ...sampleEntry(1), pair: "ETH/USDT", feeAsset: "USDT" }), U),
+      ReceiptError,
+    );
   });
   it("leafPriceOutOfBound_matchesTheBoundInclusive", () => {
     const at = (price: string) => leafPriceOutOfBound(traceLeaf(parseTraceEntry({ ...sampleEntry(0), price }), U));

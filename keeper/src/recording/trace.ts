@@ -243,7 +243,9 @@ export const MAX_TRACE_LEAVES = 2 ** 32 - 1;
 export function feeInQuote36(e: TraceEntry, units: ResolvedUnits): bigint {
   const [base, quote] = e.pair.split("/");
   if (quote !== units.depositAsset) {
-    throw new ReceiptError("pair is not quoted in the deposit asset", { details: `${e.pair} vs ${units.depositAsset}` });
+    throw new ReceiptError("pair is not quoted in the deposit asset", {
+      details: `${e.pair} vs ${units.depositAsset}`,
+    });
   }
   const f = toFixed(e.fee, WAD_DECIMALS);
   if (e.feeAsset === quote) return f * WAD;
