@@ -99,11 +99,53 @@ export async function challengePriceOutOfBound(
     otherLeaf: leaf,
     otherProof: [],
   });
-  const mined = await tx.wait();
-  if (!mined || mined.status !== 1) throw new RecordingError("challenge was not mined", { details: tx.hash });
+  return disputeFrom(reputation, await tx.wait(), tx.hash);
+}
+
+/**
+ * Files a `DuplicateExecution` challenge: leaf `p` of `receiptId` and leaf `other` of the earlier receipt
+ * `otherReceiptId` carry the same `executionId` (one fill claimed twice). Refuses, without sending, leaves with
+ * different execution ids or a receipt order the oracle would refuse. Returns the dispute id.
+ */
+export async function challengeDuplicateExecution(
+  reputation: ReputationOracle,
+  receiptId: bigint,
+  p: TraceProof,
+  otherReceiptId: bigint,
+  other: TraceProof,
+): Promise<{ disputeId: bigint; txHash: string }> {
+  if (p.leaf[2] !== other.leaf[2]) {
+    throw new RecordingError("the two leaves are different fills: no DuplicateExecution evidence", {
+      details: `${p.leaf[2]} vs ${other.leaf[2]}`,
+    });
+  }
+  if (otherReceiptId >= receiptId) {
+    throw new RecordingError("the other receipt must be the earlier one", {
+      details: `receipt ${receiptId}, other ${otherReceiptId}`,
+    });
+  }
+  const a = proofForContract(p);
+  const b = proofForContract(other);
+  const tx = await reputation.challenge(receiptId, {
+    kind: 1n, // IReputationOracle.EvidenceKind.DuplicateExecution
+    leaf: a.leaf,
+    proof: a.proof,
+    otherReceiptId,
+    otherLeaf: b.leaf,
+    otherProof: b.proof,
+  });
+  return disputeFrom(reputation, await tx.wait(), tx.hash);
+}
+
+function disputeFrom(
+  reputation: ReputationOracle,
+  mined: ContractTransactionReceipt | null,
+  txHash: string,
+): { disputeId: bigint; txHash: string } {
+  if (!mined || mined.status !== 1) throw new RecordingError("challenge was not mined", { details: txHash });
   for (const log of mined.logs) {
     const parsed = reputation.interface.parseLog(log);
-    if (parsed?.name === "Challenged") return { disputeId: parsed.args.disputeId as bigint, txHash: tx.hash };
+    if (parsed?.name === "Challenged") return { disputeId: parsed.args.disputeId as bigint, txHash };
   }
-  throw new RecordingError("challenge mined without a Challenged event", { details: tx.hash });
+  throw new RecordingError("challenge mined without a Challenged event", { details: txHash });
 }
