@@ -93,6 +93,14 @@ describe("TraceTree", () => {
     assert.deepEqual(file, JSON.parse(JSON.stringify(buildTraceTestVector())));
   });
 
+  it("leafEncoding_isTheTraceLeafLibStructFieldTypes", () => {
+    // Read the struct from the Solidity source, so a change there fails here too.
+    const sol = readFileSync(new URL("../../../contracts/libraries/TraceLeafLib.sol", import.meta.url), "utf8");
+    const body = /struct TraceLeaf \{([^}]*)\}/.exec(sol)?.[1] ?? "";
+    const types = [...body.matchAll(/^\s*(\w+)\s+\w+;/gm)].map((m) => m[1]);
+    assert.deepEqual(types, [...TRACE_LEAF_ENCODING]);
+  });
+
   it("fromEntries_identicalToOpenZeppelinStandardMerkleTree", () => {
     const es = entries(37);
     const ours = TraceTree.fromEntries(es, UNITS);
