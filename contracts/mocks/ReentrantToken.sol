@@ -7,7 +7,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// @notice Test-only hostile asset: on every transfer it calls back into a target with preset calldata
 ///         (for example the vault's `redeem` in the middle of a deposit) and records whether it succeeded.
 contract ReentrantToken is ERC20 {
-    address public target;
+    address public callbackTarget;
     bytes public payload;
     bool public attacking;
     bool public lastCallSucceeded;
@@ -22,7 +22,7 @@ contract ReentrantToken is ERC20 {
 
     /// @notice Arms the callback: the next transfer calls `target_` with `payload_` once.
     function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+        callbackTarget = target_;
         payload = payload_;
     }
 
@@ -32,10 +32,10 @@ contract ReentrantToken is ERC20 {
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        address t = target;
+        address t = callbackTarget;
         if (t != address(0) && !attacking) {
             attacking = true;
-            target = address(0);
+            callbackTarget = address(0);
             (bool ok, bytes memory data) = t.call(payload);
             lastCallSucceeded = ok;
             lastRevertData = data;

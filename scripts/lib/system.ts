@@ -1,5 +1,11 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import type { BaseContract } from "ethers";
+import { ZeroAddress, type BaseContract, type ContractTransactionResponse } from "ethers";
+import type { StrategyVault, VaultTimelock } from "../../types/ethers-contracts/index.js";
+
+/** What every admin-owned contract of the system exposes (OpenZeppelin `Ownable`). */
+interface Owned {
+  transferOwnership(newOwner: string): Promise<ContractTransactionResponse>;
+}
 
 /** Options for deploying the whole system on one chain. */
 export interface SystemOptions {
@@ -9,9 +15,37 @@ export interface SystemOptions {
   depositAsset?: string;
   /** Amount of the deposit asset minted to each development account on local chains (6 decimals). */
   devFunding?: bigint;
+  /** Chainlink reference feed bounding keepers' reported prices on non-local networks (else set by governance). */
+  priceFeed?: string;
+  /** Vault guardian (pause, breaker reset); the deployer when absent. */
+  guardian?: string;
+  /** Governance timing; defaults in `DEFAULT_GOVERNANCE`. */
+  governance?: Partial<GovernanceSettings>;
   /** Progress lines (the deploy script prints them; tests pass nothing). */
   log?: (line: string) => void;
 }
+
+/** Governor and timelock settings. Voting delay and period count the vault's clock: hour-long epochs. */
+export interface GovernanceSettings {
+  /** Epochs (hours) between a proposal and its vote snapshot. */
+  votingDelay: number;
+  /** Epochs (hours) a vote stays open. */
+  votingPeriod: number;
+  /** Votes (vault shares, 12 decimals) needed to propose. */
+  proposalThreshold: bigint;
+  /** Quorum as a percentage of the share supply at the snapshot. */
+  quorumPercent: number;
+  /** Seconds between queueing and executing a passed proposal. */
+  timelockDelaySeconds: number;
+}
+
+export const DEFAULT_GOVERNANCE: GovernanceSettings = {
+  votingDelay: 1,
+  votingPeriod: 72,
+  proposalThreshold: 0n,
+  quorumPercent: 4,
+  timelockDelaySeconds: 2 * 24 * 3600,
+};
 
 /** One entry of the deployed system: contract name -> instance and the artifact it came from. */
 export interface SystemEntry {
@@ -59,7 +93,54 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
 
   // Every tunable threshold. Owned by the deployer until governance is deployed, then by the timelock.
   const deployer = await signers[0]!.getAddress();
-  await deploy("Parameters", "Parameters", [deployer]);
+  const parameters = await deploy("Parameters", "Parameters", [deployer]);
+
+  // (The trust layer, issue 4, deploys here: ReputationOracle, ReceiptRegistry, AttestationRegistry, ...)
+
+  // Vault. Its eligibility and receipt sources are the trust layer's contracts when they are deployed
+  // above; otherwise zero, and draws are impossible until governance sets them (setEligibility/setReceipts).
+  const addressOf = async (name: string): Promise<string> =>
+    system[name] ? await system[name].contract.getAddress() : ZeroAddress;
+  const feed = system["DepositAssetPriceFeed"] ? await addressOf("DepositAssetPriceFeed") : (opts.priceFeed ?? ZeroAddress);
+  const vault = (await deploy("StrategyVault", "StrategyVault", [
+    await system["DepositAsset"]!.contract.getAddress(),
+    await parameters.getAddress(),
+    deployer,
+    await addressOf("ReputationOracle"),
+    await addressOf("ReceiptRegistry"),
+    feed,
+  ])) as unknown as StrategyVault;
+  await (await vault.setGuardian(opts.guardian ?? deployer)).wait();
+  await deploy("VaultUpkeep", "VaultUpkeep", [await vault.getAddress(), deployer]);
+
+  // Governance: the timelock executes what the governor passes; anyone may execute a ready operation.
+  const g = { ...DEFAULT_GOVERNANCE, ...opts.governance };
+  const timelock = (await deploy("VaultTimelock", "VaultTimelock", [
+    g.timelockDelaySeconds,
+    [],
+    [ZeroAddress],
+    deployer,
+  ])) as unknown as VaultTimelock;
+  const governor = await deploy("VaultGovernor", "VaultGovernor", [
+    await vault.getAddress(),
+    await timelock.getAddress(),
+    g.votingDelay,
+    g.votingPeriod,
+    g.proposalThreshold,
+    g.quorumPercent,
+  ]);
+  const governorAddress = await governor.getAddress();
+  await (await timelock.grantRole(await timelock.PROPOSER_ROLE(), governorAddress)).wait();
+  await (await timelock.grantRole(await timelock.CANCELLER_ROLE(), governorAddress)).wait();
+
+  // Hand every admin to the timelock, then the deployer gives up the timelock's admin role.
+  const timelockAddress = await timelock.getAddress();
+  for (const name of ["StrategyVault", "VaultUpkeep", "Parameters"]) {
+    const owned = system[name]!.contract as unknown as Owned;
+    await (await owned.transferOwnership(timelockAddress)).wait();
+  }
+  await (await timelock.renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), deployer)).wait();
+  log(`  governance: timelock owns Parameters, StrategyVault and VaultUpkeep; deployer renounced`);
 
   return system;
 }
