@@ -409,6 +409,13 @@ contract StrategyVault is
         return "mode=timestamp&epoch=3600";
     }
 
+    /// @notice The delegate of `account`; address(0) (mint and burn side) never delegates.
+    /// @dev Short-circuits the zero address so mints and burns skip one cold storage read.
+    function delegates(address account) public view override returns (address) {
+        if (account == address(0)) return address(0);
+        return super.delegates(account);
+    }
+
     /// @inheritdoc ERC4626
     function decimals() public view override(ERC20, ERC4626) returns (uint8) {
         return super.decimals();
