@@ -2,8 +2,8 @@
 pragma solidity 0.8.30;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {AutomationCompatibleInterface} from
-    "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+// solhint-disable-next-line max-line-length
+import {AutomationCompatibleInterface} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
 import {IStrategyVault} from "../interfaces/IStrategyVault.sol";
 import {IStaleClaimSource, IVaultUpkeep} from "../interfaces/IVaultUpkeep.sol";
 
@@ -16,6 +16,7 @@ contract VaultUpkeep is AutomationCompatibleInterface, IVaultUpkeep, Ownable {
     uint256 public constant MAX_CLAIMS_PER_UPKEEP = 50;
 
     /// @notice The vault whose buffer this upkeep keeps at target.
+    // solhint-disable-next-line immutable-vars-naming
     IStrategyVault public immutable vault;
     /// @notice The stale-claim source (the campaign registry); zero while claim expiry is disabled.
     IStaleClaimSource public claimSource;
@@ -54,14 +55,16 @@ contract VaultUpkeep is AutomationCompatibleInterface, IVaultUpkeep, Ownable {
         uint256 expired;
         IStaleClaimSource source = claimSource;
         if (ids.length != 0 && address(source) != address(0)) {
-            if (ids.length > MAX_CLAIMS_PER_UPKEEP) {
-                assembly ("memory-safe") {
-                    mstore(ids, MAX_CLAIMS_PER_UPKEEP)
-                }
-            }
-            expired = source.expireClaims(ids);
+            expired = source.expireClaims(_firstN(ids, MAX_CLAIMS_PER_UPKEEP));
         }
         if (!rebalanced && expired == 0) revert VaultUpkeepNothingToDo();
         emit UpkeepPerformed(rebalanced, expired);
+    }
+
+    /// @dev The first `n` ids (all of them when there are no more than `n`).
+    function _firstN(bytes32[] memory ids, uint256 n) private pure returns (bytes32[] memory out) {
+        if (ids.length < n + 1) return ids;
+        out = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) out[i] = ids[i];
     }
 }

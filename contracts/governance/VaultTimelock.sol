@@ -11,7 +11,10 @@ contract VaultTimelock is TimelockController {
     /// @param proposers Who may queue (the governor).
     /// @param executors Who may execute (address(0): anyone).
     /// @param admin Temporary admin that wires roles and then renounces (zero: none).
-    constructor(uint256 minDelay, address[] memory proposers, address[] memory executors, address admin)
-        TimelockController(minDelay, proposers, executors, admin)
-    {}
+    constructor(
+        uint256 minDelay,
+        address[] memory proposers,
+        address[] memory executors,
+        address admin
+    ) TimelockController(minDelay, proposers, executors, admin) {}
 }

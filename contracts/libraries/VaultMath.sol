@@ -18,13 +18,16 @@ library VaultMath {
 
     /// @notice Profit still locked at `nowTs` when `locked` was locked at `lastReport` to unlock by `unlockEnd`.
     /// @dev Linear decay; rounds up so the share price never runs ahead of the schedule.
-    function lockedAt(uint256 locked, uint256 lastReport, uint256 unlockEnd, uint256 nowTs)
-        internal
-        pure
-        returns (uint256)
-    {
-        if (nowTs >= unlockEnd || locked == 0) return 0;
-        return Math.mulDiv(locked, unlockEnd - nowTs, unlockEnd - lastReport, Math.Rounding.Ceil);
+    function lockedAt(
+        uint256 locked,
+        uint256 lastReport,
+        uint256 unlockEnd,
+        uint256 nowTs
+    ) internal pure returns (uint256) {
+        if (nowTs < unlockEnd && locked != 0) {
+            return Math.mulDiv(locked, unlockEnd - nowTs, unlockEnd - lastReport, Math.Rounding.Ceil);
+        }
+        return 0;
     }
 
     /// @notice Room left under a cap: `cap - used`, or zero when the cap is reached.
@@ -43,11 +46,11 @@ library VaultMath {
     /// @param liquid Buffer plus the undrawn assets of both sleeves.
     /// @param targets Target assets of market making, arbitrage and buffer (weight x total assets).
     /// @param drawn Assets currently drawn from market making and arbitrage.
-    function rebalancePlan(uint256 liquid, uint256[3] memory targets, uint256[2] memory drawn)
-        internal
-        pure
-        returns (uint256 buffer, uint256 idle0, uint256 idle1)
-    {
+    function rebalancePlan(
+        uint256 liquid,
+        uint256[3] memory targets,
+        uint256[2] memory drawn
+    ) internal pure returns (uint256 buffer, uint256 idle0, uint256 idle1) {
         uint256 available = room(liquid, targets[2]);
         idle0 = Math.min(room(targets[0], drawn[0]), available);
         available -= idle0;

@@ -36,6 +36,7 @@ contract ReentrantToken is ERC20 {
         if (t != address(0) && !attacking) {
             attacking = true;
             callbackTarget = address(0);
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory data) = t.call(payload);
             lastCallSucceeded = ok;
             lastRevertData = data;

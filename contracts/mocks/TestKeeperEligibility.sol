@@ -9,15 +9,15 @@ import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
 contract TestKeeperEligibility is IKeeperEligibility {
     struct KeeperInfo {
         bool eligible;
-        uint256 score;
         address operator;
+        uint256 score;
     }
 
     mapping(address keeper => KeeperInfo) private _info;
 
     /// @notice Sets what the vault will be told about `keeper`.
     function setKeeper(address keeper, bool eligible, uint256 score_, address operator) external {
-        _info[keeper] = KeeperInfo(eligible, score_, operator);
+        _info[keeper] = KeeperInfo(eligible, operator, score_);
     }
 
     /// @inheritdoc IKeeperEligibility

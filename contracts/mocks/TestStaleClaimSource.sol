@@ -19,13 +19,17 @@ contract TestStaleClaimSource is IStaleClaimSource {
 
     /// @inheritdoc IStaleClaimSource
     function staleClaims(uint256 max) external view returns (bytes32[] memory ids) {
-        ids = new bytes32[](max);
         uint256 n;
-        for (uint256 i = 0; i < _ids.length && n < max; ++i) {
-            if (_isStale(_ids[i])) ids[n++] = _ids[i];
+        for (uint256 i = 0; i < _ids.length; ++i) {
+            if (_isStale(_ids[i])) ++n;
         }
-        assembly ("memory-safe") {
-            mstore(ids, n)
+        ids = new bytes32[](n < max ? n : max);
+        uint256 k;
+        for (uint256 i = 0; i < _ids.length && k < ids.length; ++i) {
+            if (_isStale(_ids[i])) {
+                ids[k] = _ids[i];
+                ++k;
+            }
         }
     }
 

@@ -3,7 +3,6 @@ pragma solidity 0.8.30;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
@@ -60,6 +59,7 @@ contract StrategyVault is
     }
 
     /// @notice The protocol's parameter store (owned by the timelock).
+    // solhint-disable-next-line immutable-vars-naming
     IParameters public immutable parameters;
     /// @notice Source of keeper eligibility and reputation (the reputation oracle); zero until set.
     IKeeperEligibility public eligibility;
@@ -112,9 +112,11 @@ contract StrategyVault is
     function totalAssets() public view override returns (uint256) {
         Book memory b = _book;
         uint256 gross = uint256(b.buffer) + b.sleeves;
-        if (block.timestamp >= b.unlockEnd) return gross;
-        uint256 locked = _lockedProfitNow(b.unlockEnd);
-        return gross > locked ? gross - locked : 0;
+        if (block.timestamp < b.unlockEnd) {
+            uint256 locked = _lockedProfitNow(b.unlockEnd);
+            return gross > locked ? gross - locked : 0;
+        }
+        return gross;
     }
 
     /// @notice Zero while paused (deposits stopped), else unlimited.
@@ -138,7 +140,7 @@ contract StrategyVault is
         uint256 shares = balanceOf(owner) - _lockedOf(owner);
         uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
         uint256 liquid = _liquidUpTo(assets);
-        return liquid >= assets ? shares : _convertToShares(liquid, Math.Rounding.Floor);
+        return liquid < assets ? _convertToShares(liquid, Math.Rounding.Floor) : shares;
     }
 
     /// @notice ERC-4626 deposit, guarded against reentrancy through the asset.
@@ -152,12 +154,7 @@ contract StrategyVault is
     }
 
     /// @notice ERC-4626 withdraw, served from the buffer first; guarded against reentrancy.
-    function withdraw(uint256 assets, address receiver, address owner)
-        public
-        override
-        nonReentrant
-        returns (uint256)
-    {
+    function withdraw(uint256 assets, address receiver, address owner) public override nonReentrant returns (uint256) {
         return super.withdraw(assets, receiver, owner);
     }
 
@@ -228,17 +225,17 @@ contract StrategyVault is
         _sleeveDrawn[s] -= uint128(principal);
         uint256 profit;
         uint256 loss;
-        if (returned >= principal) {
-            profit = returned - principal;
-            _sleeveIdle[s] += uint128(principal);
-            if (profit != 0) _splitProfit(profit, msg.sender, priceOk);
-        } else {
+        if (returned < principal) {
             loss = principal - returned;
             _sleeveIdle[s] += uint128(returned);
             _book.sleeves -= SafeCast.toUint96(loss);
             _capLockedProfit();
             uint256 maxLoss = VaultMath.bpsOf(assetsBefore, _param(ParamKeys.MAX_LOSS_BPS));
             if (loss > maxLoss) _trip("loss", loss, maxLoss);
+        } else {
+            profit = returned - principal;
+            _sleeveIdle[s] += uint128(principal);
+            if (profit != 0) _splitProfit(profit, msg.sender, priceOk);
         }
         if (!priceOk) _trip("price", deviation, _param(ParamKeys.PRICE_DEVIATION_BPS));
         emit Repaid(msg.sender, sleeve, receiptId, principal, returned, profit, loss);
@@ -346,11 +343,11 @@ contract StrategyVault is
 
     /// @inheritdoc IStrategyVault
     function unlock(uint256 lockId) external {
-        Lock memory l = _lockOf(lockId);
-        if (l.owner != msg.sender) revert StrategyVaultLockNotOwned(lockId, msg.sender);
-        if (block.timestamp < l.unlockAt) revert StrategyVaultLockNotExpired(lockId, l.unlockAt);
+        Lock memory entry = _lockOf(lockId);
+        if (entry.owner != msg.sender) revert StrategyVaultLockNotOwned(lockId, msg.sender);
+        if (block.timestamp < entry.unlockAt) revert StrategyVaultLockNotExpired(lockId, entry.unlockAt);
         _removeLock(lockId);
-        emit Unlocked(msg.sender, lockId, l.shares);
+        emit Unlocked(msg.sender, lockId, entry.shares);
     }
 
     /// @inheritdoc IStrategyVault
@@ -451,14 +448,15 @@ contract StrategyVault is
     }
 
     /// @dev Takes the assets from the buffer, then from the undrawn sleeves; then burns and pays.
-    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
-        internal
-        override
-    {
+    function _withdraw(
+        address caller,
+        address receiver,
+        address owner,
+        uint256 assets,
+        uint256 shares
+    ) internal override {
         Book memory b = _book;
-        if (assets <= b.buffer) {
-            _book.buffer = b.buffer - uint96(assets);
-        } else {
+        if (assets > b.buffer) {
             uint256 rest = assets - b.buffer;
             uint256 idle0 = _sleeveIdle[0];
             uint256 from0 = Math.min(rest, idle0);
@@ -467,6 +465,8 @@ contract StrategyVault is
             b.buffer = 0;
             b.sleeves -= uint96(rest);
             _book = b;
+        } else {
+            _book.buffer = b.buffer - uint96(assets);
         }
         super._withdraw(caller, receiver, owner, assets, shares);
     }
@@ -511,7 +511,7 @@ contract StrategyVault is
         IReceiptView.Receipt memory r = source.getReceipt(receiptId);
         if (r.keeper != msg.sender) revert StrategyVaultReceiptNotOwned(receiptId, r.keeper, msg.sender);
         deviation = VaultMath.deviationBps(r.summary.avgPrice, _referencePrice());
-        ok = deviation <= _param(ParamKeys.PRICE_DEVIATION_BPS);
+        ok = deviation < _param(ParamKeys.PRICE_DEVIATION_BPS) + 1;
     }
 
     /// @dev The Chainlink reference in 8 decimals; stale or non-positive answers revert.
@@ -519,7 +519,7 @@ contract StrategyVault is
         AggregatorV3Interface feed = priceFeed;
         if (address(feed) == address(0)) revert StrategyVaultSourceNotSet("priceFeed");
         (, int256 answer, , uint256 updatedAt, ) = feed.latestRoundData();
-        if (answer <= 0) revert StrategyVaultOracleInvalidAnswer(answer);
+        if (answer < 1) revert StrategyVaultOracleInvalidAnswer(answer);
         uint256 maxAge = _param(ParamKeys.ORACLE_MAX_AGE_SECONDS);
         if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > maxAge) {
             revert StrategyVaultOracleStale(updatedAt, maxAge);
@@ -558,9 +558,11 @@ contract StrategyVault is
     }
 
     function _lockedProfitNow(uint256 unlockEnd) private view returns (uint256) {
-        if (block.timestamp >= unlockEnd) return 0;
-        ProfitLock memory p = _profit;
-        return VaultMath.lockedAt(p.locked, p.lastReport, unlockEnd, block.timestamp);
+        if (block.timestamp < unlockEnd) {
+            ProfitLock memory p = _profit;
+            return VaultMath.lockedAt(p.locked, p.lastReport, unlockEnd, block.timestamp);
+        }
+        return 0;
     }
 
     function _targetBps(uint256 s) private view returns (uint256) {

@@ -32,7 +32,8 @@ abstract contract VaultEarn {
 
     /// @dev Unclaimed Earn rewards of `account`.
     function _earnedOf(address account) internal view returns (uint256) {
-        return _rewards[account] + VaultMath.earnedBy(_weights[account], _rewardPerWeight, _rewardPerWeightPaid[account]);
+        uint256 accrued = VaultMath.earnedBy(_weights[account], _rewardPerWeight, _rewardPerWeightPaid[account]);
+        return _rewards[account] + accrued;
     }
 
     /// @dev Lock `lockId` as stored.
@@ -52,10 +53,13 @@ abstract contract VaultEarn {
     }
 
     /// @dev Records a new lock and returns its id (ids start at 1).
-    function _addLock(address owner, uint256 shares, uint8 tier, uint256 unlockAt, uint256 multiplierBps)
-        internal
-        returns (uint256 lockId)
-    {
+    function _addLock(
+        address owner,
+        uint256 shares,
+        uint8 tier,
+        uint256 unlockAt,
+        uint256 multiplierBps
+    ) internal returns (uint256 lockId) {
         _settle(owner);
         uint256 weight = VaultMath.bpsOf(shares, multiplierBps);
         lockId = ++_lockCount;
@@ -72,13 +76,13 @@ abstract contract VaultEarn {
     }
 
     /// @dev Deletes lock `lockId` and returns it; the caller has checked owner and expiry.
-    function _removeLock(uint256 lockId) internal returns (IStrategyVault.Lock memory l) {
-        l = _locks[lockId];
-        _settle(l.owner);
+    function _removeLock(uint256 lockId) internal returns (IStrategyVault.Lock memory entry) {
+        entry = _locks[lockId];
+        _settle(entry.owner);
         delete _locks[lockId];
-        _lockedShares[l.owner] -= l.shares;
-        _weights[l.owner] -= l.weight;
-        _totalWeight -= l.weight;
+        _lockedShares[entry.owner] -= entry.shares;
+        _weights[entry.owner] -= entry.weight;
+        _totalWeight -= entry.weight;
     }
 
     /// @dev Zeroes and returns `account`'s unclaimed rewards.

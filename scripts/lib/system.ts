@@ -101,7 +101,9 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   // above; otherwise zero, and draws are impossible until governance sets them (setEligibility/setReceipts).
   const addressOf = async (name: string): Promise<string> =>
     system[name] ? await system[name].contract.getAddress() : ZeroAddress;
-  const feed = system["DepositAssetPriceFeed"] ? await addressOf("DepositAssetPriceFeed") : (opts.priceFeed ?? ZeroAddress);
+  const feed = system["DepositAssetPriceFeed"]
+    ? await addressOf("DepositAssetPriceFeed")
+    : (opts.priceFeed ?? ZeroAddress);
   const vault = (await deploy("StrategyVault", "StrategyVault", [
     await system["DepositAsset"]!.contract.getAddress(),
     await parameters.getAddress(),

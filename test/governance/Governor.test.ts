@@ -34,7 +34,18 @@ async function governedSystem() {
     await vault.connect(s).delegate(s.address);
   }
   await time.increase(HOUR);
-  return { system, vault, asset, params, governor, timelock, deployer: deployer!, alice: alice!, bob: bob!, attacker: attacker! };
+  return {
+    system,
+    vault,
+    asset,
+    params,
+    governor,
+    timelock,
+    deployer: deployer!,
+    alice: alice!,
+    bob: bob!,
+    attacker: attacker!,
+  };
 }
 
 type Fixture = Awaited<ReturnType<typeof governedSystem>>;
@@ -90,7 +101,10 @@ describe("Governance", function () {
       f,
       [
         { target: paramsAddress, data: f.params.interface.encodeFunctionData("set", [key("maxSlippageBps"), 80n]) },
-        { target: await f.vault.getAddress(), data: f.vault.interface.encodeFunctionData("setEligibility", [f.bob.address]) },
+        {
+          target: await f.vault.getAddress(),
+          data: f.vault.interface.encodeFunctionData("setEligibility", [f.bob.address]),
+        },
       ],
       "Raise max slippage to 0.8% and set the eligibility source",
     );
@@ -122,7 +136,12 @@ describe("Governance", function () {
     const f = await networkHelpers.loadFixture(governedSystem);
     const p = await propose(
       f,
-      [{ target: await f.params.getAddress(), data: f.params.interface.encodeFunctionData("set", [key("minScore"), 1n]) }],
+      [
+        {
+          target: await f.params.getAddress(),
+          data: f.params.interface.encodeFunctionData("set", [key("minScore"), 1n]),
+        },
+      ],
       "Lower the minimum score",
     );
     await time.increase((DEFAULT_GOVERNANCE.votingDelay + 1) * HOUR);
@@ -159,13 +178,22 @@ describe("Governance", function () {
     const f = await networkHelpers.loadFixture(governedSystem);
     const p = await propose(
       f,
-      [{ target: await f.params.getAddress(), data: f.params.interface.encodeFunctionData("set", [key("minScore"), 1n]) }],
+      [
+        {
+          target: await f.params.getAddress(),
+          data: f.params.interface.encodeFunctionData("set", [key("minScore"), 1n]),
+        },
+      ],
       "Lower the minimum score",
     );
     await time.increase((DEFAULT_GOVERNANCE.votingDelay + 1) * HOUR);
     const voter = await ethers.deployContract("FlashVoter");
     await f.asset.mint(await voter.getAddress(), 1_000_000n * USD); // far more than all depositors
-    const weight = await voter.attack.staticCall(await f.vault.getAddress(), await f.governor.getAddress(), p.proposalId);
+    const weight = await voter.attack.staticCall(
+      await f.vault.getAddress(),
+      await f.governor.getAddress(),
+      p.proposalId,
+    );
     expect(weight).to.equal(0n);
     await voter.attack(await f.vault.getAddress(), await f.governor.getAddress(), p.proposalId);
     const votes = await f.governor.proposalVotes(p.proposalId);
@@ -176,7 +204,12 @@ describe("Governance", function () {
     const f = await networkHelpers.loadFixture(governedSystem);
     const p = await propose(
       f,
-      [{ target: await f.params.getAddress(), data: f.params.interface.encodeFunctionData("set", [key("minScore"), 1n]) }],
+      [
+        {
+          target: await f.params.getAddress(),
+          data: f.params.interface.encodeFunctionData("set", [key("minScore"), 1n]),
+        },
+      ],
       "Lower the minimum score",
     );
     await time.increase((DEFAULT_GOVERNANCE.votingDelay + 1) * HOUR);

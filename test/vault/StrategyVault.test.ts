@@ -80,9 +80,10 @@ describe("StrategyVault", function () {
 
     it("redeem_byStrangerWithoutAllowance_reverts", async function () {
       const { vault, alice, stranger } = await networkHelpers.loadFixture(fundedFixture);
-      await expect(
-        vault.connect(stranger).redeem(1n, stranger.address, alice.address),
-      ).to.be.revertedWithCustomError(vault, "ERC20InsufficientAllowance");
+      await expect(vault.connect(stranger).redeem(1n, stranger.address, alice.address)).to.be.revertedWithCustomError(
+        vault,
+        "ERC20InsufficientAllowance",
+      );
     });
 
     it("deposit_inflationAttack_attackerCannotStealFromVictim", async function () {
@@ -126,7 +127,9 @@ describe("StrategyVault", function () {
     it("rebalance_emitsTheNewSplit", async function () {
       const { vault, alice } = await networkHelpers.loadFixture(vaultFixture);
       await vault.connect(alice).deposit(1_000n * USD, alice.address);
-      await expect(vault.rebalance()).to.emit(vault, "Rebalanced").withArgs(100n * USD, 700n * USD, 200n * USD);
+      await expect(vault.rebalance())
+        .to.emit(vault, "Rebalanced")
+        .withArgs(100n * USD, 700n * USD, 200n * USD);
     });
 
     it("rebalanceNeeded_afterDepositBeyondTolerance", async function () {
@@ -171,7 +174,9 @@ describe("StrategyVault", function () {
 
     it("sleeveAssets_invalidSleeve_reverts", async function () {
       const { vault } = await networkHelpers.loadFixture(vaultFixture);
-      await expect(vault.sleeveAssets(3)).to.be.revertedWithCustomError(vault, "StrategyVaultInvalidSleeve").withArgs(3);
+      await expect(vault.sleeveAssets(3))
+        .to.be.revertedWithCustomError(vault, "StrategyVaultInvalidSleeve")
+        .withArgs(3);
     });
   });
 
@@ -478,10 +483,7 @@ describe("StrategyVault", function () {
     it("pause_byStranger_reverts", async function () {
       const { vault, stranger } = await networkHelpers.loadFixture(fundedFixture);
       await expect(vault.connect(stranger).pause()).to.be.revertedWithCustomError(vault, "StrategyVaultNotGuardian");
-      await expect(vault.connect(stranger).unpause()).to.be.revertedWithCustomError(
-        vault,
-        "StrategyVaultNotGuardian",
-      );
+      await expect(vault.connect(stranger).unpause()).to.be.revertedWithCustomError(vault, "StrategyVaultNotGuardian");
     });
 
     it("setters_byStranger_revert", async function () {
@@ -492,7 +494,9 @@ describe("StrategyVault", function () {
         vault.connect(stranger).setPriceFeed(stranger.address),
         vault.connect(stranger).setGuardian(stranger.address),
       ]) {
-        await expect(call).to.be.revertedWithCustomError(vault, "OwnableUnauthorizedAccount").withArgs(stranger.address);
+        await expect(call)
+          .to.be.revertedWithCustomError(vault, "OwnableUnauthorizedAccount")
+          .withArgs(stranger.address);
       }
     });
 

@@ -87,7 +87,11 @@ describe("StrategyVault gas", function () {
     rows.push(["draw", await gasOf(vault.connect(keeper).draw(0, 10_000n * USD)), 144_500n]);
     await receipts.add(keeper.address, PRICE_ONE, 0n);
     await vault.connect(alice).lock(10n ** 15n, 1);
-    rows.push(["repay (profit)", await gasOf(vault.connect(keeper).repay(0, 10_000n * USD, 10_500n * USD, 1n)), 262_000n]);
+    rows.push([
+      "repay (profit)",
+      await gasOf(vault.connect(keeper).repay(0, 10_000n * USD, 10_500n * USD, 1n)),
+      262_000n,
+    ]);
     rows.push(["lock", await gasOf(vault.connect(alice).lock(10n ** 15n, 2)), 180_500n]);
     rows.push(["claim (Earn)", await gasOf(vault.connect(alice).claim()), 53_600n]);
     rows.push(["claimKeeperFees", await gasOf(vault.connect(operator).claimKeeperFees()), 63_300n]);

@@ -92,7 +92,10 @@ async function apply(f: F, a: Action): Promise<void> {
       if ((await vault.breakerTripped()) || (await vault.paused())) return;
       const assets = await vault.totalAssets();
       const cap = (assets * (a.sleeve === 0 ? 7_000n : 2_000n)) / 10_000n - (await vault.sleeveDrawn(a.sleeve));
-      const own = (assets * 2_500n) / 10_000n - (await vault.keeperDrawn(keeper.address, 0)) - (await vault.keeperDrawn(keeper.address, 1));
+      const own =
+        (assets * 2_500n) / 10_000n -
+        (await vault.keeperDrawn(keeper.address, 0)) -
+        (await vault.keeperDrawn(keeper.address, 1));
       const idle = (await vault.sleeveAssets(a.sleeve)) - (await vault.sleeveDrawn(a.sleeve));
       const room = [cap, own, idle].reduce((m, x) => (x < m ? x : m));
       const amount = room > 0n ? part(room, a.permille) : 0n;
@@ -140,7 +143,9 @@ async function checkInvariants(f: F): Promise<void> {
   // The vault holds at least the liquid assets it books plus what it owes lockers and keepers.
   let liquid = await vault.sleeveAssets(2);
   for (const s of [0, 1]) liquid += (await vault.sleeveAssets(s)) - (await vault.sleeveDrawn(s));
-  expect(await asset.balanceOf(await vault.getAddress())).to.be.greaterThanOrEqual(liquid + (await vault.reservedAssets()));
+  expect(await asset.balanceOf(await vault.getAddress())).to.be.greaterThanOrEqual(
+    liquid + (await vault.reservedAssets()),
+  );
   // Earn rewards owed never exceed what is reserved for them.
   let owed = 0n;
   for (const h of holders) owed += await vault.earned(h.address);
@@ -189,16 +194,21 @@ describe("StrategyVault properties", function () {
 
   it("convert_monotonicAndRoundTripsNeverGain", async function () {
     await fc.assert(
-      fc.asyncProperty(stateArb, fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 12n }), async (s, x, y) => {
-        const { vault } = await reach(s);
-        const [a, b] = x <= y ? [x, y] : [y, x];
-        expect(await vault.convertToShares(a)).to.be.lessThanOrEqual(await vault.convertToShares(b));
-        const sa = a * 10n ** 6n;
-        const sb = b * 10n ** 6n;
-        expect(await vault.convertToAssets(sa)).to.be.lessThanOrEqual(await vault.convertToAssets(sb));
-        expect(await vault.convertToAssets(await vault.convertToShares(a))).to.be.lessThanOrEqual(a);
-        expect(await vault.convertToShares(await vault.convertToAssets(sa))).to.be.lessThanOrEqual(sa);
-      }),
+      fc.asyncProperty(
+        stateArb,
+        fc.bigInt({ min: 0n, max: 10n ** 12n }),
+        fc.bigInt({ min: 0n, max: 10n ** 12n }),
+        async (s, x, y) => {
+          const { vault } = await reach(s);
+          const [a, b] = x <= y ? [x, y] : [y, x];
+          expect(await vault.convertToShares(a)).to.be.lessThanOrEqual(await vault.convertToShares(b));
+          const sa = a * 10n ** 6n;
+          const sb = b * 10n ** 6n;
+          expect(await vault.convertToAssets(sa)).to.be.lessThanOrEqual(await vault.convertToAssets(sb));
+          expect(await vault.convertToAssets(await vault.convertToShares(a))).to.be.lessThanOrEqual(a);
+          expect(await vault.convertToShares(await vault.convertToAssets(sa))).to.be.lessThanOrEqual(sa);
+        },
+      ),
       { numRuns: 30 },
     );
   });
