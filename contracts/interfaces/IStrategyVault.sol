@@ -82,6 +82,8 @@ interface IStrategyVault {
     event ProfitSplit(uint256 toDepositors, uint256 toEarn, uint256 keeperFee, address indexed operator);
     /// @notice Emitted when the sleeves are rebalanced towards their targets.
     event Rebalanced(uint256 buffer, uint256 marketMakingIdle, uint256 arbitrageIdle);
+    /// @notice Emitted when governance writes off capital a keeper drew and did not return.
+    event WrittenOff(address indexed keeper, uint8 indexed sleeve, uint256 amount);
     /// @notice Emitted when the circuit breaker trips; `reason` is "loss" or "price".
     event BreakerTripped(bytes32 indexed reason, uint256 value, uint256 bound);
     /// @notice Emitted when the guardian or governance resets the circuit breaker.
@@ -182,4 +184,7 @@ interface IStrategyVault {
 
     /// @notice Sets the guardian (zero: none).
     function setGuardian(address guardian_) external;
+
+    /// @notice Books `amount` drawn by `keeper` from `sleeve` as lost (a keeper that will not repay).
+    function writeOff(address keeper, uint8 sleeve, uint256 amount) external;
 }

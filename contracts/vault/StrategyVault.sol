@@ -78,7 +78,7 @@ contract StrategyVault is
     mapping(address keeper => uint256[2]) private _keeperDrawn;
     mapping(address keeper => uint256) private _keeperTotalDrawn;
     mapping(address operator => uint256) private _keeperFees;
-    mapping(uint256 receiptId => bool) private _receiptUsed;
+    mapping(address source => mapping(uint256 receiptId => bool)) private _receiptUsed;
 
     modifier onlyGuardianOrOwner() {
         if (msg.sender != guardian && msg.sender != owner()) revert StrategyVaultNotGuardian(msg.sender);
@@ -219,7 +219,7 @@ contract StrategyVault is
         (bool priceOk, uint256 deviation) = _checkReceipt(receiptId);
         uint256 assetsBefore = totalAssets();
 
-        _receiptUsed[receiptId] = true;
+        _receiptUsed[address(receipts)][receiptId] = true;
         _keeperDrawn[msg.sender][s] = owed - principal;
         _keeperTotalDrawn[msg.sender] -= principal;
         _sleeveDrawn[s] -= uint128(principal);
@@ -323,6 +323,20 @@ contract StrategyVault is
     function setGuardian(address guardian_) external onlyOwner {
         guardian = guardian_;
         emit SourceSet("guardian", guardian_);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function writeOff(address keeper, uint8 sleeve, uint256 amount) external onlyOwner {
+        uint256 s = _drawable(sleeve);
+        if (amount == 0) revert StrategyVaultZeroAmount();
+        uint256 owed = _keeperDrawn[keeper][s];
+        if (amount > owed) revert StrategyVaultRepayExceedsDrawn(keeper, sleeve, amount, owed);
+        _keeperDrawn[keeper][s] = owed - amount;
+        _keeperTotalDrawn[keeper] -= amount;
+        _sleeveDrawn[s] -= uint128(amount);
+        _book.sleeves -= SafeCast.toUint96(amount);
+        _capLockedProfit();
+        emit WrittenOff(keeper, sleeve, amount);
     }
 
     // ================================================================== Earn and fees
@@ -507,7 +521,7 @@ contract StrategyVault is
     function _checkReceipt(uint256 receiptId) private view returns (bool ok, uint256 deviation) {
         IReceiptView source = receipts;
         if (address(source) == address(0)) revert StrategyVaultSourceNotSet("receipts");
-        if (_receiptUsed[receiptId]) revert StrategyVaultReceiptAlreadyUsed(receiptId);
+        if (_receiptUsed[address(source)][receiptId]) revert StrategyVaultReceiptAlreadyUsed(receiptId);
         IReceiptView.Receipt memory r = source.getReceipt(receiptId);
         if (r.keeper != msg.sender) revert StrategyVaultReceiptNotOwned(receiptId, r.keeper, msg.sender);
         deviation = VaultMath.deviationBps(r.summary.avgPrice, _referencePrice());

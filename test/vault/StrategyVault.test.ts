@@ -78,6 +78,34 @@ describe("StrategyVault", function () {
       );
     });
 
+    it("permit_signedApproval_letsSpenderRedeem", async function () {
+      const { vault, alice, bob } = await networkHelpers.loadFixture(fundedFixture);
+      const { chainId } = await ethers.provider.getNetwork();
+      const deadline = BigInt(await time.latest()) + 3_600n;
+      const value = 10n ** 12n;
+      const signature = await alice.signTypedData(
+        { name: "Strategy Vault Share", version: "1", chainId, verifyingContract: await vault.getAddress() },
+        {
+          Permit: [
+            { name: "owner", type: "address" },
+            { name: "spender", type: "address" },
+            { name: "value", type: "uint256" },
+            { name: "nonce", type: "uint256" },
+            { name: "deadline", type: "uint256" },
+          ],
+        },
+        { owner: alice.address, spender: bob.address, value, nonce: 0n, deadline },
+      );
+      const { v, r, s } = ethers.Signature.from(signature);
+      await vault.permit(alice.address, bob.address, value, deadline, v, r, s);
+      expect(await vault.allowance(alice.address, bob.address)).to.equal(value);
+      await vault.connect(bob).redeem(value, bob.address, alice.address);
+      await expect(vault.permit(alice.address, bob.address, value, deadline, v, r, s)).to.be.revertedWithCustomError(
+        vault,
+        "ERC2612InvalidSigner",
+      );
+    });
+
     it("redeem_byStrangerWithoutAllowance_reverts", async function () {
       const { vault, alice, stranger } = await networkHelpers.loadFixture(fundedFixture);
       await expect(vault.connect(stranger).redeem(1n, stranger.address, alice.address)).to.be.revertedWithCustomError(
@@ -170,6 +198,16 @@ describe("StrategyVault", function () {
         .to.be.revertedWithCustomError(vault, "ERC4626ExceededMaxWithdraw")
         .withArgs(alice.address, liquid + 1n, liquid);
       await vault.connect(alice).redeem(maxShares, alice.address, alice.address);
+    });
+
+    it("rebalance_byAnyoneRepeatedly_movesNoValue", async function () {
+      const { vault, alice, stranger } = await networkHelpers.loadFixture(fundedFixture);
+      await vault.connect(alice).deposit(3_333n * USD, alice.address);
+      const assets = await vault.totalAssets();
+      const max = await vault.maxWithdraw(alice.address);
+      for (let i = 0; i < 3; i++) await vault.connect(stranger).rebalance();
+      expect(await vault.totalAssets()).to.equal(assets);
+      expect(await vault.maxWithdraw(alice.address)).to.equal(max);
     });
 
     it("sleeveAssets_invalidSleeve_reverts", async function () {
@@ -484,6 +522,38 @@ describe("StrategyVault", function () {
       const { vault, stranger } = await networkHelpers.loadFixture(fundedFixture);
       await expect(vault.connect(stranger).pause()).to.be.revertedWithCustomError(vault, "StrategyVaultNotGuardian");
       await expect(vault.connect(stranger).unpause()).to.be.revertedWithCustomError(vault, "StrategyVaultNotGuardian");
+    });
+
+    it("writeOff_byOwner_booksTheLossAtOnce", async function () {
+      const { vault, owner, keeper } = await networkHelpers.loadFixture(drawnFixture);
+      await expect(vault.connect(owner).writeOff(keeper.address, MM, 500n * USD))
+        .to.emit(vault, "WrittenOff")
+        .withArgs(keeper.address, MM, 500n * USD);
+      expect(await vault.totalAssets()).to.equal(9_500n * USD);
+      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(1_500n * USD);
+      expect(await vault.sleeveDrawn(MM)).to.equal(1_500n * USD);
+      await expect(vault.connect(owner).writeOff(keeper.address, MM, 1_501n * USD))
+        .to.be.revertedWithCustomError(vault, "StrategyVaultRepayExceedsDrawn")
+        .withArgs(keeper.address, MM, 1_501n * USD, 1_500n * USD);
+    });
+
+    it("writeOff_byGuardianOrStranger_reverts", async function () {
+      const { vault, guardian, keeper } = await networkHelpers.loadFixture(drawnFixture);
+      await expect(vault.connect(guardian).writeOff(keeper.address, MM, 1n))
+        .to.be.revertedWithCustomError(vault, "OwnableUnauthorizedAccount")
+        .withArgs(guardian.address);
+    });
+
+    it("repay_receiptSourceReplaced_usedIdsDoNotCollide", async function () {
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const { vault, owner, keeper, receipts } = f;
+      await receipts.add(keeper.address, PRICE_ONE, 0n);
+      await vault.connect(keeper).repay(MM, 1_000n * USD, 1_000n * USD, 1n);
+      const next = await ethers.deployContract("TestReceiptSource");
+      await next.add(keeper.address, PRICE_ONE, 0n);
+      await vault.connect(owner).setReceipts(await next.getAddress());
+      await vault.connect(keeper).repay(MM, 1_000n * USD, 1_000n * USD, 1n);
+      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(0n);
     });
 
     it("setters_byStranger_revert", async function () {
