@@ -8,11 +8,9 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IStrategyVault} from "../interfaces/IStrategyVault.sol";
 import {IParameters} from "../interfaces/IParameters.sol";
 import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
@@ -20,6 +18,7 @@ import {IReceiptView} from "../interfaces/IReceiptView.sol";
 import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {VaultEarn} from "./VaultEarn.sol";
+import {VaultSources} from "./VaultSources.sol";
 
 /// @title StrategyVault
 /// @notice ERC-4626 vault on the deposit asset whose capital eligible keepers work in two sleeves (market
@@ -27,15 +26,7 @@ import {VaultEarn} from "./VaultEarn.sol";
 ///         hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
 /// @dev Assets are booked internally (`_book`), never read from `balanceOf`: donations do not move the share
 ///      price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
-contract StrategyVault is
-    IStrategyVault,
-    ERC4626,
-    ERC20Permit,
-    ERC20Votes,
-    Ownable,
-    ReentrancyGuardTransient,
-    VaultEarn
-{
+contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTransient, VaultSources, VaultEarn {
     using SafeERC20 for IERC20;
 
     /// @notice Length of one vote-checkpoint epoch (the ERC-6372 clock ticks once per epoch).
@@ -58,18 +49,6 @@ contract StrategyVault is
         uint48 lastReport;
     }
 
-    /// @notice The protocol's parameter store (owned by the timelock).
-    // solhint-disable-next-line immutable-vars-naming
-    IParameters public immutable parameters;
-    /// @notice Source of keeper eligibility and reputation (the reputation oracle); zero until set.
-    IKeeperEligibility public eligibility;
-    /// @notice Source of execution receipts (the receipt registry); zero until set.
-    IReceiptView public receipts;
-    /// @notice Chainlink reference feed bounding reported execution prices; zero until set.
-    AggregatorV3Interface public priceFeed;
-    /// @notice May pause, unpause and reset the breaker next to the owner (the timelock).
-    address public guardian;
-
     Book private _book;
     ProfitLock private _profit;
     uint128[2] private _sleeveIdle;
@@ -79,11 +58,6 @@ contract StrategyVault is
     mapping(address keeper => uint256) private _keeperTotalDrawn;
     mapping(address operator => uint256) private _keeperFees;
     mapping(address source => mapping(uint256 receiptId => bool)) private _receiptUsed;
-
-    modifier onlyGuardianOrOwner() {
-        if (msg.sender != guardian && msg.sender != owner()) revert StrategyVaultNotGuardian(msg.sender);
-        _;
-    }
 
     /// @param asset_ The deposit asset.
     /// @param parameters_ The parameter store.
@@ -98,13 +72,12 @@ contract StrategyVault is
         address eligibility_,
         address receipts_,
         address priceFeed_
-    ) ERC20("Strategy Vault Share", "svUSD") ERC20Permit("Strategy Vault Share") ERC4626(asset_) Ownable(owner_) {
-        if (address(parameters_) == address(0)) revert StrategyVaultZeroAddress();
-        parameters = parameters_;
-        eligibility = IKeeperEligibility(eligibility_);
-        receipts = IReceiptView(receipts_);
-        priceFeed = AggregatorV3Interface(priceFeed_);
-    }
+    )
+        ERC20("Strategy Vault Share", "svUSD")
+        ERC20Permit("Strategy Vault Share")
+        ERC4626(asset_)
+        VaultSources(parameters_, owner_, eligibility_, receipts_, priceFeed_)
+    {}
 
     // ================================================================== ERC-4626 accounting
 
@@ -296,33 +269,6 @@ contract StrategyVault is
     /// @inheritdoc IStrategyVault
     function paused() external view returns (bool) {
         return _book.paused;
-    }
-
-    /// @inheritdoc IStrategyVault
-    function setEligibility(address source) external onlyOwner {
-        if (source == address(0)) revert StrategyVaultZeroAddress();
-        eligibility = IKeeperEligibility(source);
-        emit SourceSet("eligibility", source);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function setReceipts(address source) external onlyOwner {
-        if (source == address(0)) revert StrategyVaultZeroAddress();
-        receipts = IReceiptView(source);
-        emit SourceSet("receipts", source);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function setPriceFeed(address feed) external onlyOwner {
-        if (feed == address(0)) revert StrategyVaultZeroAddress();
-        priceFeed = AggregatorV3Interface(feed);
-        emit SourceSet("priceFeed", feed);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function setGuardian(address guardian_) external onlyOwner {
-        guardian = guardian_;
-        emit SourceSet("guardian", guardian_);
     }
 
     /// @inheritdoc IStrategyVault
@@ -528,19 +474,6 @@ contract StrategyVault is
         ok = deviation < _param(ParamKeys.PRICE_DEVIATION_BPS) + 1;
     }
 
-    /// @dev The Chainlink reference in 8 decimals; stale or non-positive answers revert.
-    function _referencePrice() private view returns (uint256) {
-        AggregatorV3Interface feed = priceFeed;
-        if (address(feed) == address(0)) revert StrategyVaultSourceNotSet("priceFeed");
-        (, int256 answer, , uint256 updatedAt, ) = feed.latestRoundData();
-        if (answer < 1) revert StrategyVaultOracleInvalidAnswer(answer);
-        uint256 maxAge = _param(ParamKeys.ORACLE_MAX_AGE_SECONDS);
-        if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > maxAge) {
-            revert StrategyVaultOracleStale(updatedAt, maxAge);
-        }
-        return VaultMath.toPrice8(uint256(answer), feed.decimals());
-    }
-
     /// @dev Liquid assets (buffer, then undrawn sleeves), read only as far as needed to cover `wanted`.
     function _liquidUpTo(uint256 wanted) private view returns (uint256 liquid) {
         liquid = _book.buffer;
@@ -581,10 +514,6 @@ contract StrategyVault is
 
     function _targetBps(uint256 s) private view returns (uint256) {
         return _param(s == 0 ? ParamKeys.SLEEVE_TARGET_MARKET_MAKING_BPS : ParamKeys.SLEEVE_TARGET_ARBITRAGE_BPS);
-    }
-
-    function _param(bytes32 key) private view returns (uint256) {
-        return parameters.get(key);
     }
 
     function _drawable(uint8 sleeve) private pure returns (uint256) {
