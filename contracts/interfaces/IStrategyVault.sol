@@ -103,6 +103,18 @@ interface IStrategyVault {
     /// @notice Emitted when governance sets a source address ("eligibility", "receipts", "priceFeed", "guardian").
     event SourceSet(bytes32 indexed source, address value);
 
+    /// @notice Deposits `assets` for `receiver` after an EIP-2612 permit of the asset (one transaction).
+    /// @dev A failing permit (e.g. already used by a front-runner) is ignored; the deposit then needs an
+    ///      allowance as usual.
+    function depositWithPermit(
+        uint256 assets,
+        address receiver,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 shares);
+
     // ------------------------------------------------------------------ sleeves and keepers
     /// @notice Assets in `sleeve`: undrawn plus drawn for market making / arbitrage, idle for the buffer.
     function sleeveAssets(uint8 sleeve) external view returns (uint256);

@@ -106,6 +106,53 @@ describe("StrategyVault", function () {
       );
     });
 
+    async function assetPermit(f: Awaited<ReturnType<typeof vaultFixture>>, value: bigint) {
+      const { chainId } = await ethers.provider.getNetwork();
+      const deadline = BigInt(await time.latest()) + 3_600n;
+      const signature = await f.bob.signTypedData(
+        { name: "Test USD", version: "1", chainId, verifyingContract: await f.asset.getAddress() },
+        {
+          Permit: [
+            { name: "owner", type: "address" },
+            { name: "spender", type: "address" },
+            { name: "value", type: "uint256" },
+            { name: "nonce", type: "uint256" },
+            { name: "deadline", type: "uint256" },
+          ],
+        },
+        {
+          owner: f.bob.address,
+          spender: await f.vault.getAddress(),
+          value,
+          nonce: await f.asset.nonces(f.bob.address),
+          deadline,
+        },
+      );
+      const sig = ethers.Signature.from(signature);
+      return { deadline, v: sig.v, r: sig.r, s: sig.s };
+    }
+
+    it("depositWithPermit_oneTransaction_depositsWithoutPriorApproval", async function () {
+      const f = await networkHelpers.loadFixture(vaultFixture);
+      await f.asset.connect(f.bob).approve(await f.vault.getAddress(), 0n);
+      const { deadline, v, r, s } = await assetPermit(f, 500n * USD);
+      const shares = await f.vault.previewDeposit(500n * USD);
+      await expect(f.vault.connect(f.bob).depositWithPermit(500n * USD, f.bob.address, deadline, v, r, s))
+        .to.emit(f.vault, "Deposit")
+        .withArgs(f.bob.address, f.bob.address, 500n * USD, shares);
+    });
+
+    it("depositWithPermit_permitFrontRun_stillDeposits", async function () {
+      const f = await networkHelpers.loadFixture(vaultFixture);
+      await f.asset.connect(f.bob).approve(await f.vault.getAddress(), 0n);
+      const { deadline, v, r, s } = await assetPermit(f, 500n * USD);
+      await f.asset
+        .connect(f.stranger)
+        .permit(f.bob.address, await f.vault.getAddress(), 500n * USD, deadline, v, r, s);
+      await f.vault.connect(f.bob).depositWithPermit(500n * USD, f.bob.address, deadline, v, r, s);
+      expect(await f.vault.totalAssets()).to.equal(500n * USD);
+    });
+
     it("redeem_byStrangerWithoutAllowance_reverts", async function () {
       const { vault, alice, stranger } = await networkHelpers.loadFixture(fundedFixture);
       await expect(vault.connect(stranger).redeem(1n, stranger.address, alice.address)).to.be.revertedWithCustomError(
