@@ -84,6 +84,8 @@ interface IStrategyVault {
     event Rebalanced(uint256 buffer, uint256 marketMakingIdle, uint256 arbitrageIdle);
     /// @notice Emitted when governance writes off capital a keeper drew and did not return.
     event WrittenOff(address indexed keeper, uint8 indexed sleeve, uint256 amount);
+    /// @notice Emitted when unbooked asset tokens are booked as depositors' profit.
+    event SurplusAbsorbed(uint256 assets);
     /// @notice Emitted when the circuit breaker trips; `reason` is "loss" or "price".
     event BreakerTripped(bytes32 indexed reason, uint256 value, uint256 bound);
     /// @notice Emitted when the guardian or governance resets the circuit breaker.
@@ -136,6 +138,10 @@ interface IStrategyVault {
 
     /// @notice True when the buffer is off its target by more than `rebalanceToleranceBps` of total assets.
     function rebalanceNeeded() external view returns (bool);
+
+    /// @notice Books asset tokens the vault holds beyond its books (slashed stake sent by the reputation
+    ///         oracle, donations) as depositors' profit, unlocking linearly like any profit; anyone may call.
+    function absorbSurplus() external returns (uint256 surplus);
 
     /// @notice Profit not yet unlocked into the share price.
     function lockedProfit() external view returns (uint256);

@@ -252,6 +252,17 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IStrategyVault
+    function absorbSurplus() external nonReentrant returns (uint256 surplus) {
+        uint256 booked = uint256(_book.buffer) + _sleeveIdle[0] + _sleeveIdle[1] + _reserved;
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        if (balance > booked) {
+            surplus = balance - booked;
+            _lockProfit(surplus);
+            emit SurplusAbsorbed(surplus);
+        }
+    }
+
+    /// @inheritdoc IStrategyVault
     function lockedProfit() external view returns (uint256) {
         return _lockedProfitNow(_book.unlockEnd);
     }
@@ -467,15 +478,20 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         }
         _reserved += fee + toEarn;
         uint256 toDepositors = profit - fee - toEarn;
+        _lockProfit(toDepositors);
+        emit ProfitSplit(toDepositors, toEarn, fee, operator);
+    }
+
+    /// @dev Books `amount` into the buffer as depositors' profit, unlocking linearly from now.
+    function _lockProfit(uint256 amount) private {
         Book memory b = _book;
         _profit = ProfitLock({
-            locked: SafeCast.toUint128(_lockedProfitNow(b.unlockEnd) + toDepositors),
+            locked: SafeCast.toUint128(_lockedProfitNow(b.unlockEnd) + amount),
             lastReport: uint48(block.timestamp)
         });
         b.unlockEnd = uint48(block.timestamp + _param(ParamKeys.PROFIT_UNLOCK_SECONDS));
-        b.buffer += SafeCast.toUint96(toDepositors);
+        b.buffer += SafeCast.toUint96(amount);
         _book = b;
-        emit ProfitSplit(toDepositors, toEarn, fee, operator);
     }
 
     /// @dev Checks receipt `receiptId` is the caller's and unused; returns whether its price is in bounds.

@@ -376,6 +376,24 @@ describe("StrategyVault", function () {
       expect(await vault.reservedAssets()).to.equal(10n * USD);
     });
 
+    it("absorbSurplus_slashedStakeSentToVault_unlocksAsProfit", async function () {
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const { vault, asset, stranger } = f;
+      expect(await vault.absorbSurplus.staticCall()).to.equal(0n);
+      await asset.connect(stranger).transfer(await vault.getAddress(), 500n * USD); // e.g. a slash
+      expect(await vault.totalAssets()).to.equal(10_000n * USD);
+      const t0 = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(t0);
+      await expect(vault.connect(stranger).absorbSurplus())
+        .to.emit(vault, "SurplusAbsorbed")
+        .withArgs(500n * USD);
+      expect(await vault.lockedProfit()).to.equal(500n * USD);
+      expect(await vault.totalAssets()).to.equal(10_000n * USD);
+      await time.increaseTo(t0 + DAY);
+      expect(await vault.totalAssets()).to.equal(10_500n * USD);
+      expect(await vault.absorbSurplus.staticCall()).to.equal(0n);
+    });
+
     it("repay_harvestSandwich_earnsNothingForTheSandwicher", async function () {
       const f = await networkHelpers.loadFixture(drawnFixture);
       const { vault, asset, keeper, bob } = f;
