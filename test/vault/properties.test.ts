@@ -33,6 +33,7 @@ type Action =
   | { kind: "draw"; sleeve: number; permille: number }
   | { kind: "repay"; permille: number; resultBps: number }
   | { kind: "rebalance" }
+  | { kind: "donate"; amount: bigint; absorb: boolean }
   | { kind: "wait"; seconds: number };
 
 const user = fc.integer({ min: 0, max: 2 });
@@ -48,6 +49,12 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   // A repayment returns between 99% and 120% of its principal (losses stay under the breaker bound).
   fc.record({ kind: fc.constant("repay" as const), permille, resultBps: fc.integer({ min: 9_900, max: 12_000 }) }),
   fc.record({ kind: fc.constant("rebalance" as const) }),
+  // A transfer straight to the vault (a donation or slashed stake), absorbed as profit or left unbooked.
+  fc.record({
+    kind: fc.constant("donate" as const),
+    amount: fc.bigInt({ min: 1n, max: 5_000n * USD }),
+    absorb: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant("wait" as const), seconds: fc.integer({ min: 1, max: 2 * 86_400 }) }),
 );
 
@@ -118,6 +125,10 @@ async function apply(f: F, a: Action): Promise<void> {
     }
     case "rebalance":
       await vault.rebalance();
+      return;
+    case "donate":
+      await f.asset.connect(f.keeper2).transfer(await vault.getAddress(), a.amount);
+      if (a.absorb) await vault.absorbSurplus();
       return;
     case "wait":
       await time.increase(a.seconds);
