@@ -137,6 +137,7 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
 
   // Hand every admin to the timelock, then the deployer gives up the timelock's admin role.
   const timelockAddress = await timelock.getAddress();
+  await handOverTrustLayer(system, deployer, timelockAddress, await vault.getAddress());
   for (const name of ["StrategyVault", "VaultUpkeep", "Parameters"]) {
     const owned = system[name]!.contract as unknown as Owned;
     await (await owned.transferOwnership(timelockAddress)).wait();
@@ -145,4 +146,34 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   log(`  governance: timelock owns Parameters, StrategyVault and VaultUpkeep; deployer renounced`);
 
   return system;
+}
+
+/** Governance roles of the trust layer that move from the deployer to the timelock. */
+const GOVERNANCE_ROLES = ["ARBITER_ROLE", "DEFAULT_ADMIN_ROLE"] as const;
+
+/**
+ * When the trust layer (issue 4) is in `system`: its slashed stake goes to the vault (booked for the
+ * depositors by `absorbSurplus`), and every governance role the deployer holds (`GOVERNANCE_ROLES`, admin
+ * last) is granted to the timelock and renounced by the deployer. Operational roles (verifiers, reporters)
+ * stay where the trust layer's own deploy step put them.
+ */
+export async function handOverTrustLayer(
+  system: System,
+  deployer: string,
+  timelock: string,
+  vault: string,
+): Promise<void> {
+  const reputation = system["ReputationOracle"]?.contract;
+  if (reputation) await (await reputation.getFunction("setSlashReceiver")(vault)).wait();
+  for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle", "CampaignRegistry"]) {
+    const contract = system[name]?.contract;
+    if (!contract || !contract.interface.hasFunction("hasRole")) continue;
+    for (const getter of GOVERNANCE_ROLES) {
+      if (!contract.interface.hasFunction(getter)) continue;
+      const role = (await contract.getFunction(getter)()) as string;
+      if (!((await contract.getFunction("hasRole")(role, deployer)) as boolean)) continue;
+      await (await contract.getFunction("grantRole")(role, timelock)).wait();
+      await (await contract.getFunction("renounceRole")(role, deployer)).wait();
+    }
+  }
 }

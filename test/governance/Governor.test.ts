@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { id as hashText } from "ethers";
 import { deployLocalSystem } from "../helpers/fixtures.js";
-import { DEFAULT_GOVERNANCE } from "../../scripts/lib/system.js";
+import { DEFAULT_GOVERNANCE, handOverTrustLayer } from "../../scripts/lib/system.js";
 import type {
   Parameters,
   StrategyVault,
@@ -228,5 +228,36 @@ describe("Governance", function () {
     const supply = await f.vault.getPastTotalSupply(snapshot);
     expect(supply).to.equal(await f.vault.totalSupply());
     expect(await f.governor.quorum(snapshot)).to.equal((supply * 4n) / 100n);
+  });
+});
+
+describe("handOverTrustLayer", function () {
+  async function rolesFixture() {
+    const [deployer, timelock, vault] = await ethers.getSigners();
+    const reputation = await ethers.deployContract("TestRoleHolder", [deployer!.address]);
+    const receipts = await ethers.deployContract("TestRoleHolder", [deployer!.address]);
+    return { deployer: deployer!, timelock: timelock!, vault: vault!, reputation, receipts };
+  }
+
+  it("handOverTrustLayer_movesGovernanceRolesAndPointsSlashesAtVault", async function () {
+    const { deployer, timelock, vault, reputation, receipts } = await networkHelpers.loadFixture(rolesFixture);
+    await handOverTrustLayer(
+      {
+        ReputationOracle: { artifact: "TestRoleHolder", contract: reputation },
+        ReceiptRegistry: { artifact: "TestRoleHolder", contract: receipts },
+      },
+      deployer.address,
+      timelock.address,
+      vault.address,
+    );
+    expect(await reputation.slashReceiver()).to.equal(vault.address);
+    for (const c of [reputation, receipts]) {
+      for (const role of [await c.DEFAULT_ADMIN_ROLE(), await c.ARBITER_ROLE()]) {
+        expect(await c.hasRole(role, timelock.address)).to.equal(true);
+        expect(await c.hasRole(role, deployer.address)).to.equal(false);
+      }
+      // Operational roles stay where the trust layer's deploy step put them.
+      expect(await c.hasRole(await c.VERIFIER_ROLE(), deployer.address)).to.equal(true);
+    }
   });
 });
