@@ -20,11 +20,11 @@ const compiler = {
 
 /**
  * The strategy vault (ERC-4626 + votes + permit + sleeves + Earn) is optimised for size rather than
- * runtime so that it stays under the 24,576-byte contract size limit.
+ * runtime so that it stays under the 24,576-byte contract size limit (runs 50: about 23.9 KB).
  */
 const sizeOptimised = {
   ...compiler,
-  settings: { ...compiler.settings, optimizer: { enabled: true, runs: 200 } },
+  settings: { ...compiler.settings, optimizer: { enabled: true, runs: 50 } },
 };
 
 export default defineConfig({

@@ -93,14 +93,14 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         return gross;
     }
 
-    /// @notice Zero while paused (deposits stopped), else unlimited.
+    /// @notice Zero while paused (deposits stopped), else the room left in the 96-bit books.
     function maxDeposit(address) public view override returns (uint256) {
-        return _book.paused ? 0 : type(uint256).max;
+        return _depositRoom();
     }
 
-    /// @notice Zero while paused (deposits stopped), else unlimited.
+    /// @notice Zero while paused (deposits stopped), else the shares of the room left in the 96-bit books.
     function maxMint(address) public view override returns (uint256) {
-        return _book.paused ? 0 : type(uint256).max;
+        return _convertToShares(_depositRoom(), Math.Rounding.Floor);
     }
 
     /// @notice Assets `owner` can take out now: its unlocked shares' value, limited by the liquid assets.
@@ -503,6 +503,12 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         if (r.keeper != msg.sender) revert StrategyVaultReceiptNotOwned(receiptId, r.keeper, msg.sender);
         deviation = VaultMath.deviationBps(r.summary.avgPrice, _referencePrice());
         ok = deviation < _param(ParamKeys.PRICE_DEVIATION_BPS) + 1;
+    }
+
+    /// @dev Assets a deposit may add: zero while paused, else what keeps the booked total within 96 bits.
+    function _depositRoom() private view returns (uint256) {
+        Book memory b = _book;
+        return b.paused ? 0 : type(uint96).max - (uint256(b.buffer) + b.sleeves);
     }
 
     /// @dev Liquid assets (buffer, then undrawn sleeves), read only as far as needed to cover `wanted`.
