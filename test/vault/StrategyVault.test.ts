@@ -48,6 +48,13 @@ describe("StrategyVault", function () {
       expect(await vault.sleeveAssets(BUFFER)).to.equal(1_000n * USD);
     });
 
+    it("maxDeposit_isTheRoomLeftInTheBooks", async function () {
+      const { vault, alice } = await networkHelpers.loadFixture(fundedFixture);
+      const room = 2n ** 96n - 1n - 10_000n * USD;
+      expect(await vault.maxDeposit(alice.address)).to.equal(room);
+      expect(await vault.maxMint(alice.address)).to.equal(await vault.convertToShares(room));
+    });
+
     it("mint_pullsPreviewedAssets", async function () {
       const { vault, asset, alice } = await networkHelpers.loadFixture(fundedFixture);
       const shares = 123_456_789_012n;
