@@ -58,8 +58,8 @@ interface IStrategyVault {
     error StrategyVaultLockTierInvalid(uint8 tier);
     /// @notice Thrown when an account moves, redeems or locks more shares than it holds unlocked.
     error StrategyVaultSharesLocked(address account, uint256 amount, uint256 unlocked);
-    /// @notice Thrown when `unlock` is called by someone other than the lock's owner.
-    error StrategyVaultLockNotOwned(uint256 lockId, address caller);
+    /// @notice Thrown when `unlock` names a lock that does not exist (never created or already released).
+    error StrategyVaultLockUnknown(uint256 lockId);
     /// @notice Thrown when `unlock` is called before the lock expires.
     error StrategyVaultLockNotExpired(uint256 lockId, uint256 unlockAt);
     /// @notice Thrown when an address that must be set is zero.
@@ -166,7 +166,8 @@ interface IStrategyVault {
     /// @notice Locks `shares` of the caller for `tier` (1 or 2); returns the new lock's id.
     function lock(uint256 shares, uint8 tier) external returns (uint256 lockId);
 
-    /// @notice Releases an expired lock of the caller.
+    /// @notice Releases an expired lock; anyone may call (the shares stay with the lock's owner, who loses
+    ///         the lock's Earn weight, so an expired lock cannot keep earning as if still committed).
     function unlock(uint256 lockId) external;
 
     /// @notice Shares of `account` currently locked.

@@ -330,10 +330,10 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     /// @inheritdoc IStrategyVault
     function unlock(uint256 lockId) external {
         Lock memory entry = _lockOf(lockId);
-        if (entry.owner != msg.sender) revert StrategyVaultLockNotOwned(lockId, msg.sender);
+        if (entry.owner == address(0)) revert StrategyVaultLockUnknown(lockId);
         if (block.timestamp < entry.unlockAt) revert StrategyVaultLockNotExpired(lockId, entry.unlockAt);
         _removeLock(lockId);
-        emit Unlocked(msg.sender, lockId, entry.shares);
+        emit Unlocked(entry.owner, lockId, entry.shares);
     }
 
     /// @inheritdoc IStrategyVault

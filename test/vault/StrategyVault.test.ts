@@ -727,13 +727,13 @@ describe("StrategyVault", function () {
         .withArgs(1n, unlockAt);
     });
 
-    it("unlock_byAnotherAccount_reverts", async function () {
+    it("unlock_expiredLockByAnyone_returnsSharesToOwnerAndDropsWeight", async function () {
       const { vault, alice, bob } = await networkHelpers.loadFixture(fundedFixture);
       await vault.connect(alice).lock(1_000n, 1);
       await time.increase(31 * DAY);
-      await expect(vault.connect(bob).unlock(1n))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultLockNotOwned")
-        .withArgs(1n, bob.address);
+      await expect(vault.connect(bob).unlock(1n)).to.emit(vault, "Unlocked").withArgs(alice.address, 1n, 1_000n);
+      expect(await vault.lockedShares(alice.address)).to.equal(0n);
+      expect(await vault.balanceOf(bob.address)).to.equal(0n);
     });
 
     it("unlock_afterExpiry_freesShares", async function () {
@@ -742,7 +742,9 @@ describe("StrategyVault", function () {
       await time.increase(30 * DAY);
       await expect(vault.connect(alice).unlock(1n)).to.emit(vault, "Unlocked").withArgs(alice.address, 1n, 1_000n);
       expect(await vault.lockedShares(alice.address)).to.equal(0n);
-      await expect(vault.connect(alice).unlock(1n)).to.be.revertedWithCustomError(vault, "StrategyVaultLockNotOwned");
+      await expect(vault.connect(alice).unlock(1n))
+        .to.be.revertedWithCustomError(vault, "StrategyVaultLockUnknown")
+        .withArgs(1n);
       await vault.connect(alice).transfer(bob.address, await vault.balanceOf(alice.address));
     });
 
