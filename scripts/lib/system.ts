@@ -15,7 +15,10 @@ export interface SystemOptions {
   depositAsset?: string;
   /** Amount of the deposit asset minted to each development account on local chains (6 decimals). */
   devFunding?: bigint;
-  /** Chainlink reference feed bounding keepers' reported prices on non-local networks (else set by governance). */
+  /**
+   * Chainlink reference feed bounding the average prices keepers report (the market they trade). Default:
+   * `ReferencePriceFeed` from the system when present, else `DepositAssetPriceFeed`, else unset (governance).
+   */
   priceFeed?: string;
   /** Vault guardian (pause, breaker reset); the deployer when absent. */
   guardian?: string;
@@ -101,9 +104,12 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   // above; otherwise zero, and draws are impossible until governance sets them (setEligibility/setReceipts).
   const addressOf = async (name: string): Promise<string> =>
     system[name] ? await system[name].contract.getAddress() : ZeroAddress;
-  const feed = system["DepositAssetPriceFeed"]
-    ? await addressOf("DepositAssetPriceFeed")
-    : (opts.priceFeed ?? ZeroAddress);
+  // The reference feed bounds the average price keepers report in receipts, so it must price the market
+  // they trade: `opts.priceFeed`, else a `ReferencePriceFeed` deployed above for the local markets, else the
+  // deposit asset's feed (then receipts must report prices near it, or governance sets another feed).
+  const feed =
+    opts.priceFeed ??
+    (system["ReferencePriceFeed"] ? await addressOf("ReferencePriceFeed") : await addressOf("DepositAssetPriceFeed"));
   const vault = (await deploy("StrategyVault", "StrategyVault", [
     await system["DepositAsset"]!.contract.getAddress(),
     await parameters.getAddress(),
