@@ -127,6 +127,9 @@ interface IStrategyVault {
     /// @notice Assets drawn by `keeper` from `sleeve` and not yet repaid.
     function keeperDrawn(address keeper, uint8 sleeve) external view returns (uint256);
 
+    /// @notice Most `keeper` could draw from `sleeve` now (zero when not eligible, paused or tripped).
+    function drawable(address keeper, uint8 sleeve) external view returns (uint256);
+
     /// @notice Draws `amount` from `sleeve` to the caller, an eligible keeper, within the sleeve's and its own cap.
     function draw(uint8 sleeve, uint256 amount) external;
 

@@ -171,6 +171,16 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IStrategyVault
+    function drawable(address keeper, uint8 sleeve) external view returns (uint256) {
+        uint256 s = _drawable(sleeve);
+        Book memory b = _book;
+        IKeeperEligibility source = eligibility;
+        if (b.paused || b.breaker || address(source) == address(0) || !source.isEligible(keeper)) return 0;
+        (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) = _rooms(keeper, s, source);
+        return Math.min(Math.min(sleeveRoom, keeperRoom), idle);
+    }
+
+    /// @inheritdoc IStrategyVault
     function draw(uint8 sleeve, uint256 amount) external nonReentrant {
         Book memory b = _book;
         if (b.paused) revert StrategyVaultIsPaused();
@@ -181,13 +191,9 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         if (address(source) == address(0)) revert StrategyVaultSourceNotSet("eligibility");
         if (!source.isEligible(msg.sender)) revert StrategyVaultNotEligible(msg.sender);
 
-        uint256 assets = totalAssets();
-        uint256 sleeveRoom = VaultMath.room(VaultMath.bpsOf(assets, _targetBps(s)), _sleeveDrawn[s]);
+        (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) = _rooms(msg.sender, s, source);
         if (amount > sleeveRoom) revert StrategyVaultSleeveCapExceeded(sleeve, amount, sleeveRoom);
-        uint256 cap = VaultMath.keeperCap(assets, _param(ParamKeys.KEEPER_CAP_BPS), source.score(msg.sender));
-        uint256 keeperRoom = VaultMath.room(cap, _keeperTotalDrawn[msg.sender]);
         if (amount > keeperRoom) revert StrategyVaultKeeperCapExceeded(msg.sender, amount, keeperRoom);
-        uint256 idle = _sleeveIdle[s];
         if (amount > idle) revert StrategyVaultSleeveIdleExceeded(sleeve, amount, idle);
 
         _sleeveIdle[s] = uint128(idle - amount);
@@ -233,13 +239,11 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     /// @inheritdoc IStrategyVault
     function rebalance() external {
         (uint256 buffer, uint256 idle0, uint256 idle1) = _plan();
-        Book memory b = _book;
         uint256 drawn = uint256(_sleeveDrawn[0]) + _sleeveDrawn[1];
         _book.buffer = SafeCast.toUint96(buffer);
         _book.sleeves = SafeCast.toUint96(idle0 + idle1 + drawn);
         _sleeveIdle[0] = uint128(idle0);
         _sleeveIdle[1] = uint128(idle1);
-        assert(uint256(b.buffer) + b.sleeves == buffer + idle0 + idle1 + drawn);
         emit Rebalanced(buffer, idle0, idle1);
     }
 
@@ -503,6 +507,19 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         if (r.keeper != msg.sender) revert StrategyVaultReceiptNotOwned(receiptId, r.keeper, msg.sender);
         deviation = VaultMath.deviationBps(r.summary.avgPrice, _referencePrice());
         ok = deviation < _param(ParamKeys.PRICE_DEVIATION_BPS) + 1;
+    }
+
+    /// @dev What `keeper` may still draw from sleeve `s`: room under the sleeve cap, under its own cap, and idle.
+    function _rooms(
+        address keeper,
+        uint256 s,
+        IKeeperEligibility source
+    ) private view returns (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) {
+        uint256 assets = totalAssets();
+        sleeveRoom = VaultMath.room(VaultMath.bpsOf(assets, _targetBps(s)), _sleeveDrawn[s]);
+        uint256 cap = VaultMath.keeperCap(assets, _param(ParamKeys.KEEPER_CAP_BPS), source.score(keeper));
+        keeperRoom = VaultMath.room(cap, _keeperTotalDrawn[keeper]);
+        idle = _sleeveIdle[s];
     }
 
     /// @dev Assets a deposit may add: zero while paused, else what keeps the booked total within 96 bits.

@@ -286,6 +286,21 @@ describe("StrategyVault", function () {
       expect(await vault.totalAssets()).to.equal(10_000n * USD);
     });
 
+    it("drawable_isTheSmallestOfTheCaps", async function () {
+      const { vault, keeper, stranger, eligibility, operator, guardian } =
+        await networkHelpers.loadFixture(fundedFixture);
+      expect(await vault.drawable(keeper.address, MM)).to.equal(2_500n * USD); // keeper cap
+      expect(await vault.drawable(keeper.address, ARB)).to.equal(2_000n * USD); // sleeve cap and idle
+      await eligibility.setKeeper(keeper.address, true, 4_000n, operator.address);
+      expect(await vault.drawable(keeper.address, MM)).to.equal(1_000n * USD);
+      await vault.connect(keeper).draw(MM, 1_000n * USD);
+      expect(await vault.drawable(keeper.address, ARB)).to.equal(0n);
+      expect(await vault.drawable(stranger.address, MM)).to.equal(0n);
+      await eligibility.setKeeper(keeper.address, true, 10_000n, operator.address);
+      await vault.connect(guardian).pause();
+      expect(await vault.drawable(keeper.address, MM)).to.equal(0n);
+    });
+
     it("draw_notEligible_reverts", async function () {
       const { vault, stranger } = await networkHelpers.loadFixture(fundedFixture);
       await expect(vault.connect(stranger).draw(MM, 1n))
