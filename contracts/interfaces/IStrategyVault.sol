@@ -86,7 +86,8 @@ interface IStrategyVault {
     event WrittenOff(address indexed keeper, uint8 indexed sleeve, uint256 amount);
     /// @notice Emitted when unbooked asset tokens are booked as depositors' profit.
     event SurplusAbsorbed(uint256 assets);
-    /// @notice Emitted when the circuit breaker trips; `reason` is "loss" or "price".
+    /// @notice Emitted when the circuit breaker trips; `reason` is "loss", "price" or "pnl" (a repayment
+    ///         returning less than its receipt's reported PnL).
     event BreakerTripped(bytes32 indexed reason, uint256 value, uint256 bound);
     /// @notice Emitted when the guardian or governance resets the circuit breaker.
     event BreakerReset(address indexed by);

@@ -210,7 +210,10 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         if (principal == 0) revert StrategyVaultZeroAmount();
         uint256 owed = _keeperDrawn[msg.sender][s];
         if (principal > owed) revert StrategyVaultRepayExceedsDrawn(msg.sender, sleeve, principal, owed);
-        (bool priceOk, uint256 deviation) = _checkReceipt(receiptId);
+        (bool priceOk, uint256 deviation, uint256 shortfall) = _checkReceipt(
+            receiptId,
+            SafeCast.toInt256(returned) - SafeCast.toInt256(principal)
+        );
         uint256 assetsBefore = totalAssets();
 
         _receiptUsed[address(receipts)][receiptId] = true;
@@ -229,9 +232,10 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         } else {
             profit = returned - principal;
             _sleeveIdle[s] += uint128(principal);
-            if (profit != 0) _splitProfit(profit, msg.sender, priceOk);
+            if (profit != 0) _splitProfit(profit, msg.sender, priceOk && shortfall == 0);
         }
         if (!priceOk) _trip("price", deviation, _param(ParamKeys.PRICE_DEVIATION_BPS));
+        if (shortfall != 0) _trip("pnl", shortfall, 0);
         emit Repaid(msg.sender, sleeve, receiptId, principal, returned, profit, loss);
         if (returned != 0) IERC20(asset()).safeTransferFrom(msg.sender, address(this), returned);
     }
@@ -498,8 +502,12 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         _book = b;
     }
 
-    /// @dev Checks receipt `receiptId` is the caller's and unused; returns whether its price is in bounds.
-    function _checkReceipt(uint256 receiptId) private view returns (bool ok, uint256 deviation) {
+    /// @dev Checks receipt `receiptId` is the caller's and unused; returns whether its price is in bounds, and
+    ///      by how much the repayment's `realised` result falls short of the PnL the receipt reports.
+    function _checkReceipt(
+        uint256 receiptId,
+        int256 realised
+    ) private view returns (bool ok, uint256 deviation, uint256 shortfall) {
         IReceiptView source = receipts;
         if (address(source) == address(0)) revert StrategyVaultSourceNotSet("receipts");
         if (_receiptUsed[address(source)][receiptId]) revert StrategyVaultReceiptAlreadyUsed(receiptId);
@@ -507,6 +515,7 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         if (r.keeper != msg.sender) revert StrategyVaultReceiptNotOwned(receiptId, r.keeper, msg.sender);
         deviation = VaultMath.deviationBps(r.summary.avgPrice, _referencePrice());
         ok = deviation < _param(ParamKeys.PRICE_DEVIATION_BPS) + 1;
+        if (realised < r.summary.pnl) shortfall = uint256(r.summary.pnl - realised);
     }
 
     /// @dev What `keeper` may still draw from sleeve `s`: room under the sleeve cap, under its own cap, and idle.

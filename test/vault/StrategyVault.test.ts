@@ -370,9 +370,14 @@ describe("StrategyVault", function () {
   });
 
   describe("repay, profit and loss", function () {
-    async function receipt(f: Awaited<ReturnType<typeof drawnFixture>>, price = PRICE_ONE, who = f.keeper.address) {
-      const id = await f.receipts.add.staticCall(who, price, 0n);
-      await f.receipts.add(who, price, 0n);
+    async function receipt(
+      f: Awaited<ReturnType<typeof drawnFixture>>,
+      price = PRICE_ONE,
+      who = f.keeper.address,
+      pnl = 0n,
+    ) {
+      const id = await f.receipts.add.staticCall(who, price, pnl);
+      await f.receipts.add(who, price, pnl);
       return id;
     }
 
@@ -447,7 +452,9 @@ describe("StrategyVault", function () {
       const f = await networkHelpers.loadFixture(drawnFixture);
       const { vault, keeper } = f;
       const price = await vault.convertToAssets(10n ** 12n);
-      await vault.connect(keeper).repay(MM, 2_000n * USD, 1_900n * USD, await receipt(f));
+      await vault
+        .connect(keeper)
+        .repay(MM, 2_000n * USD, 1_900n * USD, await receipt(f, PRICE_ONE, keeper.address, -100n * USD));
       expect(await vault.totalAssets()).to.equal(9_900n * USD);
       expect(await vault.convertToAssets(10n ** 12n)).to.be.lessThan(price);
       expect(await vault.breakerTripped()).to.equal(false); // 1% < maxLossBps 2%
@@ -456,7 +463,8 @@ describe("StrategyVault", function () {
     it("repay_lossAboveMax_tripsBreakerAndStopsDraws", async function () {
       const f = await networkHelpers.loadFixture(drawnFixture);
       const { vault, keeper } = f;
-      await expect(vault.connect(keeper).repay(MM, 1_000n * USD, 700n * USD, await receipt(f)))
+      const lossReceipt = await receipt(f, PRICE_ONE, keeper.address, -300n * USD);
+      await expect(vault.connect(keeper).repay(MM, 1_000n * USD, 700n * USD, lossReceipt))
         .to.emit(vault, "BreakerTripped")
         .withArgs(ethers.encodeBytes32String("loss"), 300n * USD, 200n * USD);
       expect(await vault.breakerTripped()).to.equal(true);
@@ -477,6 +485,34 @@ describe("StrategyVault", function () {
         .withArgs(ethers.encodeBytes32String("price"), 300n, 200n);
       expect(await vault.keeperFees(operator.address)).to.equal(0n);
       expect(await vault.breakerTripped()).to.equal(true);
+    });
+
+    it("repay_returnsLessThanReceiptPnl_tripsBreakerAndWithholdsFee", async function () {
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const { vault, keeper, operator } = f;
+      // The trace says +200; the keeper hands back only +50 and keeps the rest.
+      const id = await receipt(f, PRICE_ONE, keeper.address, 200n * USD);
+      await expect(vault.connect(keeper).repay(MM, 2_000n * USD, 2_050n * USD, id))
+        .to.emit(vault, "BreakerTripped")
+        .withArgs(ethers.encodeBytes32String("pnl"), 150n * USD, 0n);
+      expect(await vault.keeperFees(operator.address)).to.equal(0n);
+      expect(await vault.breakerTripped()).to.equal(true);
+    });
+
+    it("repay_reportedLossButReturnsLess_tripsBreaker", async function () {
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const id = await receipt(f, PRICE_ONE, f.keeper.address, -10n * USD);
+      await expect(f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 1_980n * USD, id))
+        .to.emit(f.vault, "BreakerTripped")
+        .withArgs(ethers.encodeBytes32String("pnl"), 10n * USD, 0n);
+    });
+
+    it("repay_returnsAtLeastReceiptPnl_doesNotTrip", async function () {
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const id = await receipt(f, PRICE_ONE, f.keeper.address, 100n * USD);
+      await f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 2_100n * USD, id);
+      expect(await f.vault.breakerTripped()).to.equal(false);
+      expect(await f.vault.keeperFees(f.operator.address)).to.equal(10n * USD);
     });
 
     it("repay_priceWithinBound_doesNotTrip", async function () {

@@ -114,10 +114,12 @@ async function apply(f: F, a: Action): Promise<void> {
         const owed = await vault.keeperDrawn(keeper.address, sleeve);
         const principal = part(owed, a.permille);
         if (principal === 0n) continue;
-        const id = await f.receipts.add.staticCall(keeper.address, PRICE_ONE, 0n);
-        await f.receipts.add(keeper.address, PRICE_ONE, 0n);
+        const returned = (principal * BigInt(a.resultBps)) / 10_000n;
+        const pnl = returned - principal; // the trace reports what the keeper hands back
+        const id = await f.receipts.add.staticCall(keeper.address, PRICE_ONE, pnl);
+        await f.receipts.add(keeper.address, PRICE_ONE, pnl);
         await f.feed.updateAnswer(PRICE_ONE); // keep the reference fresh
-        await vault.connect(keeper).repay(sleeve, principal, (principal * BigInt(a.resultBps)) / 10_000n, id);
+        await vault.connect(keeper).repay(sleeve, principal, returned, id);
         if (await vault.breakerTripped()) await vault.connect(f.guardian).resetBreaker();
         return;
       }
