@@ -4,43 +4,53 @@ pragma solidity 0.8.30;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// @title ReentrantToken
-/// @notice Test-only hostile asset: on every transfer it calls back into a target with preset calldata
-///         (for example the vault's `redeem` in the middle of a deposit) and records whether it succeeded.
+/// @notice Hostile ERC-20 for reentrancy tests: once armed, its next balance update calls back into a target
+///         (e.g. the contract that is moving the token) and bubbles up any revert. It can also act as an account
+///         (`execute`), so it can be an operator of the contract under attack. Tests only.
 contract ReentrantToken is ERC20 {
-    address public callbackTarget;
-    bytes public payload;
-    bool public attacking;
-    bool public lastCallSucceeded;
-    bytes public lastRevertData;
+    /// @notice Thrown when the token's own call reverts without data.
+    error ReentrantTokenCallFailed();
 
-    constructor() ERC20("Hostile USD", "hUSD") {}
+    address private _target;
+    bytes private _data;
 
-    /// @notice Mints freely (test token).
+    constructor() ERC20("Hostile", "HOST") {}
+
+    /// @notice Mints `amount` to `to` (tests only).
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
     }
 
-    /// @notice Arms the callback: the next transfer calls `target_` with `payload_` once.
-    function arm(address target_, bytes calldata payload_) external {
-        callbackTarget = target_;
-        payload = payload_;
+    /// @notice Arms the callback: the next transfer calls `target` with `data`.
+    function arm(address target, bytes calldata data) external {
+        _target = target;
+        _data = data;
     }
 
-    function decimals() public pure override returns (uint8) {
-        return 6;
+    /// @notice Calls `target` with `data` as this token (to act as an operator).
+    function execute(address target, bytes calldata data) external returns (bytes memory) {
+        return _call(target, data);
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        address t = callbackTarget;
-        if (t != address(0) && !attacking) {
-            attacking = true;
-            callbackTarget = address(0);
-            // solhint-disable-next-line avoid-low-level-calls
-            (bool ok, bytes memory data) = t.call(payload);
-            lastCallSucceeded = ok;
-            lastRevertData = data;
-            attacking = false;
+        address target = _target;
+        if (target != address(0)) {
+            _target = address(0);
+            _call(target, _data);
+        }
+    }
+
+    function _call(address target, bytes memory data) private returns (bytes memory result) {
+        bool ok;
+        // solhint-disable-next-line avoid-low-level-calls
+        (ok, result) = target.call(data);
+        if (!ok) {
+            if (result.length == 0) revert ReentrantTokenCallFailed();
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
         }
     }
 }

@@ -1,6 +1,13 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { ZeroAddress, type BaseContract, type ContractTransactionResponse } from "ethers";
-import type { StrategyVault, VaultTimelock } from "../../types/ethers-contracts/index.js";
+import type {
+  AttestationRegistry,
+  CampaignRegistry,
+  ReceiptRegistry,
+  ReputationOracle,
+  StrategyVault,
+  VaultTimelock,
+} from "../../types/ethers-contracts/index.js";
 
 /** What every admin-owned contract of the system exposes (OpenZeppelin `Ownable`). */
 interface Owned {
@@ -24,6 +31,12 @@ export interface SystemOptions {
   guardian?: string;
   /** Governance timing; defaults in `DEFAULT_GOVERNANCE`. */
   governance?: Partial<GovernanceSettings>;
+  /**
+   * Hand `Parameters`, the vault, the upkeep and the trust layer's governance roles to the timelock at the
+   * end (default true). `false` keeps the deployer as the admin of everything, for unit tests that act as
+   * governance directly.
+   */
+  handOverToTimelock?: boolean;
   /** Progress lines (the deploy script prints them; tests pass nothing). */
   log?: (line: string) => void;
 }
@@ -98,7 +111,7 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   const deployer = await signers[0]!.getAddress();
   const parameters = await deploy("Parameters", "Parameters", [deployer]);
 
-  // (The trust layer, issue 4, deploys here: ReputationOracle, ReceiptRegistry, AttestationRegistry, ...)
+  await deployTrustLayer(deploy, system, deployer, parameters);
 
   // Vault. Its eligibility and receipt sources are the trust layer's contracts when they are deployed
   // above; otherwise zero, and draws are impossible until governance sets them (setEligibility/setReceipts).
@@ -142,16 +155,61 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   await (await timelock.grantRole(await timelock.CANCELLER_ROLE(), governorAddress)).wait();
 
   // Hand every admin to the timelock, then the deployer gives up the timelock's admin role.
-  const timelockAddress = await timelock.getAddress();
-  await handOverTrustLayer(system, deployer, timelockAddress, await vault.getAddress());
-  for (const name of ["StrategyVault", "VaultUpkeep", "Parameters"]) {
-    const owned = system[name]!.contract as unknown as Owned;
-    await (await owned.transferOwnership(timelockAddress)).wait();
+  if (opts.handOverToTimelock ?? true) {
+    const timelockAddress = await timelock.getAddress();
+    await handOverTrustLayer(system, deployer, timelockAddress, await vault.getAddress());
+    for (const name of ["StrategyVault", "VaultUpkeep", "Parameters"]) {
+      const owned = system[name]!.contract as unknown as Owned;
+      await (await owned.transferOwnership(timelockAddress)).wait();
+    }
+    await (await timelock.renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), deployer)).wait();
+    log(`  governance: timelock owns Parameters, StrategyVault and VaultUpkeep; deployer renounced`);
+  } else {
+    log(`  governance: deployer still admin of everything (handOverToTimelock: false)`);
   }
-  await (await timelock.renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), deployer)).wait();
-  log(`  governance: timelock owns Parameters, StrategyVault and VaultUpkeep; deployer renounced`);
 
   return system;
+}
+
+type DeployFn = (name: string, artifact: string, args?: unknown[]) => Promise<BaseContract>;
+
+/**
+ * Trust layer: attestations, receipts, reputation and campaigns, wired together. Governance roles
+ * (attestation admin and verifier approval, receipt admin, reputation admin and arbiter, slash receiver)
+ * start with the deployer; the governance deployment moves them to the timelock (`grantRole` to the
+ * timelock, then `renounceRole`), and points `setSlashReceiver` at the vault.
+ */
+async function deployTrustLayer(
+  deploy: DeployFn,
+  system: System,
+  deployer: string,
+  parameters: BaseContract,
+): Promise<void> {
+  const asset = await system["DepositAsset"]!.contract.getAddress();
+  const attestations = (await deploy("AttestationRegistry", "AttestationRegistry", [
+    parameters,
+    deployer,
+  ])) as unknown as AttestationRegistry;
+  const receipts = (await deploy("ReceiptRegistry", "ReceiptRegistry", [
+    attestations,
+    deployer,
+  ])) as unknown as ReceiptRegistry;
+  const reputation = (await deploy("ReputationOracle", "ReputationOracle", [
+    asset,
+    parameters,
+    attestations,
+    receipts,
+    deployer,
+    deployer,
+  ])) as unknown as ReputationOracle;
+  const campaigns = (await deploy("CampaignRegistry", "CampaignRegistry", [
+    parameters,
+    reputation,
+    receipts,
+    attestations,
+  ])) as unknown as CampaignRegistry;
+  await (await receipts.setCampaignRegistry(await campaigns.getAddress())).wait();
+  await (await reputation.grantRole(await reputation.REPORTER_ROLE(), await campaigns.getAddress())).wait();
 }
 
 /** Governance roles of the trust layer that move from the deployer to the timelock. */

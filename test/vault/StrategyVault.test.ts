@@ -847,7 +847,7 @@ describe("StrategyVault", function () {
   describe("reentrancy through a hostile asset", function () {
     async function hostileFixture() {
       const [owner, alice, keeper, operator] = await ethers.getSigners();
-      const token = await ethers.deployContract("ReentrantToken");
+      const token = await ethers.deployContract("ReentrantAsset");
       const params = await ethers.deployContract("Parameters", [owner!.address]);
       const feed = await ethers.deployContract("MockV3Aggregator", [8, PRICE_ONE]);
       const eligibility = await ethers.deployContract("TestKeeperEligibility");
