@@ -5,6 +5,7 @@ import { deployLocalSystem } from "../helpers/fixtures.js";
 import { DEFAULT_GOVERNANCE, handOverTrustLayer } from "../../scripts/lib/system.js";
 import type {
   Parameters,
+  ReputationOracle,
   StrategyVault,
   TestStablecoin,
   VaultGovernor,
@@ -73,7 +74,21 @@ describe("Governance", function () {
     expect(await f.governor.votingPeriod()).to.equal(BigInt(DEFAULT_GOVERNANCE.votingPeriod));
   });
 
-  it("deploySystem_noTrustLayer_leavesSourcesForGovernance", async function () {
+  it("deploySystem_trustLayer_governanceRolesWithTimelockAndSlashesToVault", async function () {
+    const f = await networkHelpers.loadFixture(governedSystem);
+    const timelock = await f.timelock.getAddress();
+    const reputation = f.system["ReputationOracle"]!.contract as unknown as ReputationOracle;
+    expect(await reputation.slashReceiver()).to.equal(await f.vault.getAddress());
+    expect(await reputation.hasRole(await reputation.ARBITER_ROLE(), timelock)).to.equal(true);
+    expect(await reputation.hasRole(await reputation.ARBITER_ROLE(), f.deployer.address)).to.equal(false);
+    for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle"]) {
+      const c = f.system[name]!.contract as unknown as ReputationOracle;
+      expect(await c.hasRole(ethers.ZeroHash, timelock), name).to.equal(true);
+      expect(await c.hasRole(ethers.ZeroHash, f.deployer.address), name).to.equal(false);
+    }
+  });
+
+  it("deploySystem_vaultSources_areTheTrustLayerOrUnset", async function () {
     const f = await networkHelpers.loadFixture(governedSystem);
     if (f.system["ReputationOracle"]) {
       expect(await f.vault.eligibility()).to.equal(await f.system["ReputationOracle"].contract.getAddress());
