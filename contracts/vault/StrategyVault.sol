@@ -27,7 +27,7 @@ import {VaultSources} from "./VaultSources.sol";
 ///         hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
 /// @dev Assets are booked internally (`_book`), never read from `balanceOf`: donations do not move the share
 ///      price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
-contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTransient, VaultSources, VaultEarn {
+contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTransient, VaultEarn {
     using SafeERC20 for IERC20;
 
     /// @notice Length of one vote-checkpoint epoch (the ERC-6372 clock ticks once per epoch).
@@ -322,44 +322,6 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     // ================================================================== Earn and fees
 
     /// @inheritdoc IStrategyVault
-    function lock(uint256 shares, uint8 tier) external returns (uint256 lockId) {
-        if (tier != 1 && tier != 2) revert StrategyVaultLockTierInvalid(tier);
-        if (shares == 0) revert StrategyVaultZeroAmount();
-        uint256 unlocked = balanceOf(msg.sender) - _lockedOf(msg.sender);
-        if (shares > unlocked) revert StrategyVaultSharesLocked(msg.sender, shares, unlocked);
-        (bytes32 secondsKey, bytes32 multiplierKey) = tier == 1
-            ? (ParamKeys.LOCK_TIER1_SECONDS, ParamKeys.LOCK_TIER1_MULTIPLIER_BPS)
-            : (ParamKeys.LOCK_TIER2_SECONDS, ParamKeys.LOCK_TIER2_MULTIPLIER_BPS);
-        uint256 unlockAt = block.timestamp + _param(secondsKey);
-        lockId = _addLock(msg.sender, shares, tier, unlockAt, _param(multiplierKey));
-        emit Locked(msg.sender, lockId, shares, tier, unlockAt);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function unlock(uint256 lockId) external {
-        Lock memory entry = _lockOf(lockId);
-        if (entry.owner == address(0)) revert StrategyVaultLockUnknown(lockId);
-        if (block.timestamp < entry.unlockAt) revert StrategyVaultLockNotExpired(lockId, entry.unlockAt);
-        _removeLock(lockId);
-        emit Unlocked(entry.owner, lockId, entry.shares);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function lockedShares(address account) external view returns (uint256) {
-        return _lockedOf(account);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function getLock(uint256 lockId) external view returns (Lock memory) {
-        return _lockOf(lockId);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function earned(address account) external view returns (uint256) {
-        return _earnedOf(account);
-    }
-
-    /// @inheritdoc IStrategyVault
     function claim() external nonReentrant returns (uint256 amount) {
         amount = _takeRewards(msg.sender);
         _reserved -= amount;
@@ -421,6 +383,11 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     ///      the attacker a million times what it could steal.
     function _decimalsOffset() internal pure override returns (uint8) {
         return _DECIMALS_OFFSET;
+    }
+
+    /// @dev Shares held by `account` (locked or not), for the Earn bookkeeping.
+    function _sharesOf(address account) internal view override returns (uint256) {
+        return balanceOf(account);
     }
 
     /// @dev Refuses to move or burn locked shares, then moves balances and votes.

@@ -2,14 +2,16 @@
 pragma solidity 0.8.30;
 
 import {IStrategyVault} from "../interfaces/IStrategyVault.sol";
+import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
+import {VaultSources} from "./VaultSources.sol";
 
 /// @title VaultEarn
 /// @notice Earn bookkeeping of the strategy vault: share locks per tier and a Synthetix-style
 ///         reward-per-weight accumulator, where a lock's weight is `shares x tier multiplier / 10_000`.
-/// @dev Holds no tokens and moves none: the vault calls these helpers and pays out. Locked shares stay in
-///      the owner's balance (they keep their votes); the vault refuses to move them in `_update`.
-abstract contract VaultEarn {
+/// @dev Holds no tokens and moves none: the vault pays claims out. Locked shares stay in the owner's
+///      balance (they keep their votes); the vault refuses to move them in `_update`.
+abstract contract VaultEarn is VaultSources {
     mapping(uint256 lockId => IStrategyVault.Lock) private _locks;
     uint256 private _lockCount;
     mapping(address account => uint256) private _lockedShares;
@@ -19,6 +21,47 @@ abstract contract VaultEarn {
     uint256 private _rewardPerWeight;
     mapping(address account => uint256) private _rewardPerWeightPaid;
     mapping(address account => uint256) private _rewards;
+
+    /// @inheritdoc IStrategyVault
+    function lock(uint256 shares, uint8 tier) external returns (uint256 lockId) {
+        if (tier != 1 && tier != 2) revert StrategyVaultLockTierInvalid(tier);
+        if (shares == 0) revert StrategyVaultZeroAmount();
+        uint256 unlocked = _sharesOf(msg.sender) - _lockedOf(msg.sender);
+        if (shares > unlocked) revert StrategyVaultSharesLocked(msg.sender, shares, unlocked);
+        (bytes32 secondsKey, bytes32 multiplierKey) = tier == 1
+            ? (ParamKeys.LOCK_TIER1_SECONDS, ParamKeys.LOCK_TIER1_MULTIPLIER_BPS)
+            : (ParamKeys.LOCK_TIER2_SECONDS, ParamKeys.LOCK_TIER2_MULTIPLIER_BPS);
+        uint256 unlockAt = block.timestamp + _param(secondsKey);
+        lockId = _addLock(msg.sender, shares, tier, unlockAt, _param(multiplierKey));
+        emit Locked(msg.sender, lockId, shares, tier, unlockAt);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function unlock(uint256 lockId) external {
+        IStrategyVault.Lock memory entry = _lockOf(lockId);
+        if (entry.owner == address(0)) revert StrategyVaultLockUnknown(lockId);
+        if (block.timestamp < entry.unlockAt) revert StrategyVaultLockNotExpired(lockId, entry.unlockAt);
+        _removeLock(lockId);
+        emit Unlocked(entry.owner, lockId, entry.shares);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function lockedShares(address account) external view returns (uint256) {
+        return _lockedOf(account);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function getLock(uint256 lockId) external view returns (IStrategyVault.Lock memory) {
+        return _lockOf(lockId);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function earned(address account) external view returns (uint256) {
+        return _earnedOf(account);
+    }
+
+    /// @dev Shares `account` holds (the share token's balance), locked or not.
+    function _sharesOf(address account) internal view virtual returns (uint256);
 
     /// @dev Shares of `account` under lock.
     function _lockedOf(address account) internal view returns (uint256) {
