@@ -52,6 +52,7 @@ contract Parameters is IParameters, Ownable {
         _define(ParamKeys.LOCK_TIER2_MULTIPLIER_BPS, 20_000, _BPS, 50_000);
         _define(ParamKeys.EARN_SHARE_BPS, 1_000, 0, _MAX_PROFIT_SHARES_BPS);
         _define(ParamKeys.KEEPER_FEE_BPS, 1_000, 0, 3_000);
+        _define(ParamKeys.REBALANCE_TOLERANCE_BPS, 100, 10, 2_000);
         // reputation and slashing
         _define(ParamKeys.MIN_STAKE, 1_000e6, 1e6, 1e15);
         _define(ParamKeys.MIN_SCORE, 5_000, 0, _BPS);

@@ -52,6 +52,8 @@ library ParamKeys {
     bytes32 internal constant EARN_SHARE_BPS = "earnShareBps";
     /// @dev Share of each profit paid to keepers as performance fee (weighted by reputation).
     bytes32 internal constant KEEPER_FEE_BPS = "keeperFeeBps";
+    /// @dev Buffer deviation from its target, as a fraction of total assets, that makes a rebalance due.
+    bytes32 internal constant REBALANCE_TOLERANCE_BPS = "rebalanceToleranceBps";
 
     // ---------------------------------------------------------------- reputation and slashing
     /// @dev Minimum operator stake for eligibility (deposit-asset units).

