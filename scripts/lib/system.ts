@@ -1,3 +1,4 @@
+import { DEVELOPMENT_MEASUREMENT } from "../../keeper/src/attestation/development.js";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { ZeroAddress, type BaseContract, type ContractTransactionResponse } from "ethers";
 import type {
@@ -101,6 +102,9 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
     log(`  funded ${signers.length} development accounts with ${funding / 10n ** 6n} tUSD each`);
     // Chainlink reference price of the deposit asset in USD (8 decimals, as Chainlink's USD feeds).
     await deploy("DepositAssetPriceFeed", "MockV3Aggregator", [8, 100_000_000n]);
+    // Reference price of the market the local keepers trade (ETH/USDT on the exchange simulators, which
+    // start at 3,000): the vault bounds the average price of every receipt by it.
+    await deploy("ReferencePriceFeed", "MockV3Aggregator", [8, LOCAL_REFERENCE_PRICE]);
   } else {
     if (!opts.depositAsset) throw new Error("depositAsset is required on non-local networks");
     const asset = await ethers.getContractAt("IERC20Metadata", opts.depositAsset);
@@ -112,6 +116,7 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   const parameters = await deploy("Parameters", "Parameters", [deployer]);
 
   await deployTrustLayer(deploy, system, deployer, parameters);
+  if (opts.local) await setUpLocalTrust(system, signers[LOCAL_VERIFIER_INDEX]!, log);
 
   // Vault. Its eligibility and receipt sources are the trust layer's contracts when they are deployed
   // above; otherwise zero, and draws are impossible until governance sets them (setEligibility/setReceipts).
@@ -169,6 +174,33 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   }
 
   return system;
+}
+
+/** Dev account that signs attestation verifications on local chains (`npm start`'s verifier). */
+export const LOCAL_VERIFIER_INDEX = 4;
+/** ETH/USDT start price of the local exchange simulators, 8 decimals. */
+export const LOCAL_REFERENCE_PRICE = 3_000n * 10n ** 8n;
+
+/**
+ * Local chains only, before governance takes over: allowlist the development TEE measurement (the
+ * pseudo-measurement development quotes carry, never a real one) and approve the local verifier, so
+ * keepers can attest with the development quote provider. On real networks both are governance votes.
+ */
+async function setUpLocalTrust(system: System, verifier: { getAddress(): Promise<string> }, log: (l: string) => void) {
+  const params = system["Parameters"]!.contract as unknown as {
+    setMeasurementAllowed(m: string, allowed: boolean): Promise<{ wait(): Promise<unknown> }>;
+  };
+  await (await params.setMeasurementAllowed(DEVELOPMENT_MEASUREMENT, true)).wait();
+  const registry = system["AttestationRegistry"]?.contract as unknown as
+    | {
+        VERIFIER_ROLE(): Promise<string>;
+        grantRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
+      }
+    | undefined;
+  if (registry) {
+    await (await registry.grantRole(await registry.VERIFIER_ROLE(), await verifier.getAddress())).wait();
+  }
+  log(`  local trust: development measurement allowlisted, verifier ${await verifier.getAddress()} approved`);
 }
 
 type DeployFn = (name: string, artifact: string, args?: unknown[]) => Promise<BaseContract>;

@@ -59,3 +59,20 @@ describe("remote network environment", function () {
     });
   }
 });
+
+describe("deploy: local trust set-up", function () {
+  it("deploySystem_local_allowlistsDevMeasurementAndApprovesVerifierBeforeHandover", async function () {
+    const { ethers } = await network.create();
+    const system = await deployLocalSystem(ethers);
+    const { DEVELOPMENT_MEASUREMENT } = await import("../../keeper/src/attestation/development.js");
+    const { LOCAL_VERIFIER_INDEX } = await import("../../scripts/lib/system.js");
+    const params = system["Parameters"]!.contract as unknown as { isMeasurementAllowed(m: string): Promise<boolean> };
+    expect(await params.isMeasurementAllowed(DEVELOPMENT_MEASUREMENT)).to.equal(true);
+    const registry = system["AttestationRegistry"]!.contract as unknown as {
+      VERIFIER_ROLE(): Promise<string>;
+      hasRole(role: string, account: string): Promise<boolean>;
+    };
+    const verifier = (await ethers.getSigners())[LOCAL_VERIFIER_INDEX]!;
+    expect(await registry.hasRole(await registry.VERIFIER_ROLE(), verifier.address)).to.equal(true);
+  });
+});
