@@ -12,10 +12,10 @@ import { createConnector } from "wagmi";
 const STORAGE_KEY = "vsv.devWallet.account";
 
 /** Extra methods of the development wallet: list the node's accounts and pick one. */
-export interface DevWalletProperties {
+export type DevWalletProperties = {
   listAccounts(): Promise<readonly Address[]>;
   selectAccount(account: Address): Promise<void>;
-}
+};
 
 export interface DevWalletParameters {
   /** JSON-RPC endpoint of the local node (through the app's /api/rpc proxy). */

@@ -1,5 +1,5 @@
-import { defineChain } from "viem";
-import { cookieStorage, createConfig, createStorage, http } from "wagmi";
+import { defineChain, type Chain } from "viem";
+import { cookieStorage, createConfig, createStorage, http, type CreateConnectorFn } from "wagmi";
 import { injected } from "wagmi/connectors";
 import { devWallet } from "./devWallet";
 
@@ -12,7 +12,7 @@ export interface ChainTarget {
 }
 
 /** The page's chain as a viem chain (RPC through the app's /api/rpc proxy). */
-export function targetChain(t: ChainTarget) {
+export function targetChain(t: ChainTarget): Chain {
   return defineChain({
     id: t.chainId,
     name: t.local ? `Local chain (${t.network})` : t.network,
@@ -28,9 +28,10 @@ export function targetChain(t: ChainTarget) {
  */
 export function getConfig(t: ChainTarget) {
   const chain = targetChain(t);
+  const connectors: CreateConnectorFn[] = t.local ? [devWallet({ rpcUrl: t.rpcUrl }), injected()] : [injected()];
   return createConfig({
     chains: [chain],
-    connectors: t.local ? [devWallet({ rpcUrl: t.rpcUrl }), injected()] : [injected()],
+    connectors,
     storage: createStorage({ storage: cookieStorage }),
     ssr: true,
     pollingInterval: t.local ? 500 : 4_000,

@@ -1,0 +1,89 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { Address } from "viem";
+import { useConnect, useConnection, useConnectors, useDisconnect } from "wagmi";
+import type { DevWalletProperties } from "../lib/devWallet";
+import { explainError } from "../lib/errors";
+import { shortAddress } from "../lib/format";
+
+/** Connect (development wallet on local chains, injected wallet everywhere), account picker, disconnect. */
+export function WalletButton() {
+  const { address, connector, isConnected } = useConnection();
+  const connectors = useConnectors();
+  const connect = useConnect();
+  const disconnect = useDisconnect();
+  const [open, setOpen] = useState(false);
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
+
+  if (!mounted) return <div style={{ minHeight: 40 }} />;
+
+  if (isConnected && address) {
+    return (
+      <div className="row">
+        {connector?.id === "devWallet" ? (
+          <DevAccountPicker connector={connector as unknown as DevWalletProperties} address={address} />
+        ) : (
+          <span className="mono" data-testid="account">
+            {shortAddress(address)}
+          </span>
+        )}
+        <button className="small" onClick={() => disconnect.mutate()}>
+          Disconnect
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <div className="row" style={{ position: "relative" }}>
+      <button className="primary" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
+        Connect wallet
+      </button>
+      {open ? (
+        <div className="panel stack" style={{ position: "absolute", right: 0, top: 46, zIndex: 20, width: 280 }}>
+          {connectors.map((c) => (
+            <button
+              key={c.uid}
+              onClick={() => connect.mutate({ connector: c }, { onSuccess: () => setOpen(false) })}
+              disabled={connect.isPending}
+            >
+              {c.id === "injected" ? "Browser wallet (injected)" : c.name}
+            </button>
+          ))}
+          {connect.error ? (
+            <div className="notice bad" role="alert">
+              {explainError(connect.error, { decimals: 18, symbol: "ETH" }).title}
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function DevAccountPicker({ connector, address }: { connector: DevWalletProperties; address: Address }) {
+  const [accounts, setAccounts] = useState<readonly Address[]>([address]);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    connector.listAccounts().then(setAccounts, (e: unknown) => setError(String(e)));
+  }, [connector]);
+  return (
+    <label className="row" style={{ color: "inherit" }}>
+      <span className="muted">Dev account</span>
+      <select
+        data-testid="dev-account"
+        value={address}
+        onChange={(e) => connector.selectAccount(e.target.value as Address).catch((err: unknown) => setError(String(err)))}
+      >
+        {accounts.map((a, i) => (
+          <option key={a} value={a}>
+            #{i} {shortAddress(a)}
+          </option>
+        ))}
+      </select>
+      {error ? <span className="muted">{error}</span> : null}
+    </label>
+  );
+}
