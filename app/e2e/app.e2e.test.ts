@@ -30,6 +30,54 @@ async function assertFitsWidth(): Promise<void> {
   assert.ok(width <= MOBILE.width, `page is ${width}px wide at ${MOBILE.width}px`);
 }
 
+/**
+ * A browser wallet (what MetaMask injects as `window.ethereum`), scripted for the test: it starts on
+ * chain 1, switches chain on request, forwards reads and transactions to the local node through the
+ * app's RPC proxy, and refuses to sign when `window.__wallet.reject` is set (the user clicking Reject).
+ * Plain JavaScript in a string: it runs in the page, where the test's compiled helpers do not exist.
+ */
+function scriptedBrowserWallet(rpcUrl: string, account: string): string {
+  return `(() => {
+  const listeners = new Map();
+  const state = { chainId: "0x1", reject: false };
+  const emit = (event, arg) => (listeners.get(event) || new Set()).forEach((fn) => fn(arg));
+  const provider = {
+    isMetaMask: true,
+    async request({ method, params }) {
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [${JSON.stringify(account)}];
+      if (method === "eth_chainId") return state.chainId;
+      if (method === "wallet_switchEthereumChain") {
+        state.chainId = params[0].chainId;
+        emit("chainChanged", state.chainId);
+        return null;
+      }
+      if (method === "wallet_requestPermissions" || method === "wallet_getPermissions")
+        return [{ parentCapability: "eth_accounts" }];
+      if (method === "eth_sendTransaction" && state.reject)
+        throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+      if (method.startsWith("wallet_")) return null;
+      const res = await fetch(${JSON.stringify(rpcUrl)}, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params || [] }),
+      });
+      const body = await res.json();
+      if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+      return body.result;
+    },
+    on(event, fn) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event).add(fn);
+    },
+    removeListener(event, fn) {
+      (listeners.get(event) || new Set()).delete(fn);
+    },
+  };
+  window.ethereum = provider;
+  window.__wallet = state;
+})();`;
+}
+
 describe("web app end to end (chromium, local chain, real deploy)", { timeout: 120_000 }, () => {
   before(async () => {
     sys = await startSystem();
@@ -128,6 +176,37 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await page.getByTestId("missing-Parameters").waitFor();
     await assertFitsWidth();
     await shot("06-governance");
+  });
+
+  it("injectedWallet_wrongNetworkIsDetectedAndSwitchedInOneClick", async () => {
+    const wallet = await sys.browser.newContext({ viewport: MOBILE });
+    wallet.setDefaultTimeout(15_000);
+    await wallet.addInitScript({ content: scriptedBrowserWallet(`${sys.appUrl}/api/rpc`, accounts[2]!) });
+    const p = await wallet.newPage();
+    try {
+      await p.goto(sys.appUrl);
+      await p.getByRole("button", { name: "Connect wallet" }).click();
+      await p.getByRole("button", { name: "Browser wallet (injected)" }).click();
+      const banner = p.getByTestId("wrong-network");
+      await banner.waitFor();
+      assert.match(await banner.innerText(), /on chain 1; this vault lives on the local chain \(chain 31337\)/);
+      await p.screenshot({ path: join(RESULTS, "07-wrong-network.png"), fullPage: true });
+      await p.getByRole("button", { name: "Switch to chain 31337" }).click();
+      await banner.waitFor({ state: "detached" });
+      await p.getByTestId("asset-balance").filter({ hasText: /^1,000,000 tUSD$/ }).waitFor();
+
+      // The user refuses to sign: the page says so, nothing is sent.
+      await p.evaluate(() => ((window as unknown as { __wallet: { reject: boolean } }).__wallet.reject = true));
+      await p.getByTestId("faucet-amount").fill("5");
+      await p.getByTestId("faucet").click();
+      const failed = p.locator('[data-testid="tx"][data-status="failed"]');
+      await failed.waitFor();
+      assert.match(await failed.innerText(), /You rejected the request in your wallet: nothing was sent\./);
+      assert.equal(await balanceOf(accounts[2]!), 1_000_000n * 10n ** 6n);
+      await p.screenshot({ path: join(RESULTS, "08-rejected-signature.png"), fullPage: true });
+    } finally {
+      await wallet.close();
+    }
   });
 
   it("rpcProxy_refusesMalformedRequests", async () => {

@@ -4,7 +4,7 @@
  * stopped by `stop()`; nothing is left behind.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,6 +115,8 @@ export async function startSystem(): Promise<System> {
       await p.exited;
       clearTimeout(timer);
     }
+    // The deployment of the test chain is meaningless once the chain is gone.
+    rmSync(join(ROOT, "deployments", "e2e.json"), { force: true });
   };
   try {
     const chainPort = await freePort();

@@ -1,13 +1,22 @@
 "use client";
 
+import { useEffect } from "react";
 import { useTxEntries } from "../hooks/useTransactor";
 import { shortAddress } from "../lib/format";
 
+const CONFIRMED_VISIBLE_MS = 8_000;
 const TITLES = { simulating: "Checking", pending: "Pending", confirmed: "Confirmed", failed: "Failed" } as const;
 
 /** Every recent transaction with its state: pending, confirmed, or failed with the reason. */
 export function TxToasts() {
   const { entries, dismiss } = useTxEntries();
+  // Confirmed transactions fade after a while; failures stay until dismissed (the reason matters).
+  useEffect(() => {
+    const timers = entries
+      .filter((e) => e.status === "confirmed")
+      .map((e) => setTimeout(() => dismiss(e.id), CONFIRMED_VISIBLE_MS));
+    return () => timers.forEach(clearTimeout);
+  }, [entries, dismiss]);
   if (entries.length === 0) return null;
   return (
     <div className="tx-list" aria-live="polite">

@@ -37,12 +37,12 @@ export function WalletButton() {
   }
 
   return (
-    <div className="row" style={{ position: "relative" }}>
+    <div className="stack">
       <button className="primary" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
         Connect wallet
       </button>
       {open ? (
-        <div className="panel stack" style={{ position: "absolute", right: 0, top: 46, zIndex: 20, width: 280 }}>
+        <div className="stack" style={{ maxWidth: 320 }}>
           {connectors.map((c) => (
             <button
               key={c.uid}

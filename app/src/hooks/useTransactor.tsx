@@ -3,7 +3,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 import type { TransactionReceipt } from "viem";
-import { useConfig } from "wagmi";
+import { useConfig, useConnection } from "wagmi";
+import { useTarget } from "../app/providers";
 import { waitForTransactionReceipt, writeContract, type WriteContractParameters } from "wagmi/actions";
 import { explainError, type ErrorUnits } from "../lib/errors";
 
@@ -69,12 +70,18 @@ export function useTransactor() {
   const config = useConfig();
   const store = useTxEntries();
   const queryClient = useQueryClient();
+  const { chainId } = useConnection();
+  const target = useTarget();
   return useCallback(
     async <R,>(
       label: string,
       simulate: Simulation<R>,
       units: ErrorUnits,
     ): Promise<{ receipt: TransactionReceipt; result: R | undefined } | null> => {
+      if (chainId !== target.chainId) {
+        store.add({ label, status: "failed", message: `Switch your wallet to chain ${target.chainId} first.` });
+        return null;
+      }
       const id = store.add({ label, status: "simulating", message: "Checking the transaction…" });
       try {
         const sim = await simulate();
@@ -92,6 +99,6 @@ export function useTransactor() {
         return null;
       }
     },
-    [config, store, queryClient],
+    [config, store, queryClient, chainId, target.chainId],
   );
 }
