@@ -18,7 +18,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseAbi, type Abi, type AbiError, type AbiParameter } from "viem";
+import { parseAbi, type Abi, type AbiParameter } from "viem";
+
+type AbiError = Extract<Abi[number], { type: "error" }>;
 import { expectedVaultErrors, expectedVaultSignatures } from "../app/src/contracts/expected.js";
 import { ROOT, type Deployment } from "./lib/deployments.js";
 

@@ -22,7 +22,12 @@ async function main(): Promise<void> {
   if (await rpcReady().catch(() => false)) {
     throw new Error(`something already listens on ${RPC_URL}; stop it first (another npm start?)`);
   }
-  if (await fetch(APP_URL).then(() => true, () => false)) {
+  if (
+    await fetch(APP_URL).then(
+      () => true,
+      () => false,
+    )
+  ) {
     throw new Error(`something already listens on ${APP_URL}; stop it first (another npm start?)`);
   }
   console.log("[start] starting local chain (hardhat node)");
@@ -50,10 +55,15 @@ async function main(): Promise<void> {
   // this deployment), then `next start`; pages are served at once, with no compile on first visit.
   console.log("[start] building the web app (next build)");
   await runOnce("app-build", "npm", ["run", "build", "--workspace", "app"]);
-  startService("app", "npm", ["run", "start", "--workspace", "app", "--", "--hostname", "127.0.0.1", "--port", "3000"], {
-    env: { APP_NETWORK: "localhost", APP_RPC_URL: RPC_URL },
-    quiet: /^(\s*$|> |\s*- Network:|\s*✓ Starting)/,
-  });
+  startService(
+    "app",
+    "npm",
+    ["run", "start", "--workspace", "app", "--", "--hostname", "127.0.0.1", "--port", "3000"],
+    {
+      env: { APP_NETWORK: "localhost", APP_RPC_URL: RPC_URL },
+      quiet: /^(\s*$|> |\s*- Network:|\s*✓ Starting)/,
+    },
+  );
   await waitFor("the web app", async () => (await fetch(`${APP_URL}/api/deployment`)).ok);
   console.log(`[start] web app: ${APP_URL} (development wallet on the local chain's accounts)`);
 

@@ -99,7 +99,10 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
   it("vaultPage_showsVaultNotDeployedBeforeTheVaultExists", async () => {
     await page.goto(sys.appUrl);
     await page.getByTestId("vault-missing").waitFor();
-    assert.match(await page.getByTestId("vault-missing").innerText(), /not deployed on this network \(e2e, chain 31337\)/);
+    assert.match(
+      await page.getByTestId("vault-missing").innerText(),
+      /not deployed on this network \(e2e, chain 31337\)/,
+    );
     await assertFitsWidth();
     await shot("01-vault-disconnected");
   });
@@ -117,7 +120,10 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     const before = await balanceOf(accounts[0]!);
     await page.getByTestId("faucet-amount").fill("2500.5");
     await page.getByTestId("faucet").click();
-    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Faucet 2500.5 tUSD" }).waitFor();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Faucet 2500.5 tUSD" })
+      .waitFor();
     await page.getByTestId("asset-balance").filter({ hasText: "1,002,500.5 tUSD" }).waitFor();
     assert.equal((await balanceOf(accounts[0]!)) - before, 2_500_500_000n);
     await assertFitsWidth();
@@ -137,7 +143,10 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
 
   it("devWallet_switchesAccount", async () => {
     await page.getByTestId("dev-account").selectOption({ index: 1 });
-    await page.getByTestId("asset-balance").filter({ hasText: /^1,000,000 tUSD$/ }).waitFor();
+    await page
+      .getByTestId("asset-balance")
+      .filter({ hasText: /^1,000,000 tUSD$/ })
+      .waitFor();
     await page.getByTestId("faucet-amount").fill("1");
     await page.getByTestId("faucet").click();
     await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Faucet 1 tUSD" }).waitFor();
@@ -193,7 +202,10 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
       await p.screenshot({ path: join(RESULTS, "07-wrong-network.png"), fullPage: true });
       await p.getByRole("button", { name: "Switch to chain 31337" }).click();
       await banner.waitFor({ state: "detached" });
-      await p.getByTestId("asset-balance").filter({ hasText: /^1,000,000 tUSD$/ }).waitFor();
+      await p
+        .getByTestId("asset-balance")
+        .filter({ hasText: /^1,000,000 tUSD$/ })
+        .waitFor();
 
       // The user refuses to sign: the page says so, nothing is sent.
       await p.evaluate(() => ((window as unknown as { __wallet: { reject: boolean } }).__wallet.reject = true));
@@ -210,7 +222,11 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
   });
 
   it("rpcProxy_refusesMalformedRequests", async () => {
-    const res = await fetch(`${sys.appUrl}/api/rpc`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    const res = await fetch(`${sys.appUrl}/api/rpc`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(res.status, 400);
   });
 });

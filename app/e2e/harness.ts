@@ -64,7 +64,8 @@ function start(name: string, command: string, args: string[], cwd: string, env: 
 async function waitFor(what: string, probe: () => Promise<boolean>, proc: Proc, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited (${proc.child.exitCode}):\n${proc.output.join("")}`);
+    if (proc.child.exitCode !== null)
+      throw new Error(`${proc.name} exited (${proc.child.exitCode}):\n${proc.output.join("")}`);
     if (await probe().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -92,7 +93,8 @@ export interface System {
 /** Chain + deploy + app + browser. Requires `next build` to have run (the app's `pretest` does it). */
 export async function startSystem(): Promise<System> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  if (!existsSync(join(APP_DIR, ".next", "BUILD_ID"))) throw new Error("the app is not built: run `npm run build --workspace app`");
+  if (!existsSync(join(APP_DIR, ".next", "BUILD_ID")))
+    throw new Error("the app is not built: run `npm run build --workspace app`");
   mkdirSync(RESULTS, { recursive: true });
   const procs: Proc[] = [];
   let browser: Browser | undefined;
@@ -121,7 +123,12 @@ export async function startSystem(): Promise<System> {
   try {
     const chainPort = await freePort();
     const rpcUrl = `http://127.0.0.1:${chainPort}`;
-    const chain = start("chain", join(BIN, "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(chainPort)], ROOT);
+    const chain = start(
+      "chain",
+      join(BIN, "hardhat"),
+      ["node", "--hostname", "127.0.0.1", "--port", String(chainPort)],
+      ROOT,
+    );
     procs.push(chain);
     await waitFor("the local chain", async () => (await rpc<string>(rpcUrl, "eth_chainId")) === "0x7a69", chain);
 
@@ -134,10 +141,16 @@ export async function startSystem(): Promise<System> {
 
     const appPort = await freePort();
     const appUrl = `http://127.0.0.1:${appPort}`;
-    const app = start("app", join(BIN, "next"), ["start", "--hostname", "127.0.0.1", "--port", String(appPort)], APP_DIR, {
-      APP_NETWORK: "e2e",
-      APP_RPC_URL: rpcUrl,
-    });
+    const app = start(
+      "app",
+      join(BIN, "next"),
+      ["start", "--hostname", "127.0.0.1", "--port", String(appPort)],
+      APP_DIR,
+      {
+        APP_NETWORK: "e2e",
+        APP_RPC_URL: rpcUrl,
+      },
+    );
     procs.push(app);
     await waitFor("the app", async () => (await fetch(`${appUrl}/api/deployment`)).ok, app);
 

@@ -51,7 +51,11 @@ export function AssetPanel() {
         <div className="stat">
           <div className="label">Your balance</div>
           <div className="value" data-testid="asset-balance">
-            {!isConnected ? "connect a wallet" : asset.balance === undefined ? "…" : `${formatAmount(asset.balance, asset.decimals)} ${asset.symbol}`}
+            {!isConnected
+              ? "connect a wallet"
+              : asset.balance === undefined
+                ? "…"
+                : `${formatAmount(asset.balance, asset.decimals)} ${asset.symbol}`}
           </div>
         </div>
       </div>
@@ -59,14 +63,21 @@ export function AssetPanel() {
         <div className="row" style={{ alignItems: "end" }}>
           <label style={{ flex: "1 1 140px" }}>
             Faucet amount ({asset.symbol})
-            <input inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="faucet-amount" />
+            <input
+              inputMode="decimal"
+              value={amount}
+              onChange={(e) => setAmount(e.target.value)}
+              data-testid="faucet-amount"
+            />
           </label>
           <button className="primary" onClick={faucet} disabled={!isConnected || parsed === null} data-testid="faucet">
             Get test {asset.symbol}
           </button>
         </div>
       ) : null}
-      {target.local && parsed === null ? <div className="muted">Enter a positive amount with at most {asset.decimals} decimals.</div> : null}
+      {target.local && parsed === null ? (
+        <div className="muted">Enter a positive amount with at most {asset.decimals} decimals.</div>
+      ) : null}
     </section>
   );
 }

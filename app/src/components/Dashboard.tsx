@@ -14,7 +14,12 @@ async function fetchDashboard(): Promise<DashboardData> {
 
 export function Dashboard() {
   const q = useQuery({ queryKey: ["dashboard"], queryFn: fetchDashboard, refetchInterval: 5_000 });
-  if (q.error) return <div className="notice bad" role="alert">{q.error.message}</div>;
+  if (q.error)
+    return (
+      <div className="notice bad" role="alert">
+        {q.error.message}
+      </div>
+    );
   if (!q.data) return <div className="muted">Reading the chain…</div>;
   const d = q.data;
   const dec = d.asset?.decimals ?? 18;
@@ -25,11 +30,15 @@ export function Dashboard() {
       <div className="stats">
         <div className="stat">
           <div className="label">Network</div>
-          <div className="value">{d.network} ({d.chainId})</div>
+          <div className="value">
+            {d.network} ({d.chainId})
+          </div>
         </div>
         <div className="stat">
           <div className="label">Block</div>
-          <div className="value" data-testid="head-block">#{d.head.number}</div>
+          <div className="value" data-testid="head-block">
+            #{d.head.number}
+          </div>
         </div>
         <div className="stat">
           <div className="label">Deposit asset supply</div>
@@ -46,7 +55,13 @@ export function Dashboard() {
           <h2>Capital allocation</h2>
           {d.vault ? (
             <>
-              <Donut label="Allocation by sleeve" parts={d.vault.sleeves.map((s) => ({ name: `${s.name} (${amt(s.assets)})`, value: Number(BigInt(s.assets)) }))} />
+              <Donut
+                label="Allocation by sleeve"
+                parts={d.vault.sleeves.map((s) => ({
+                  name: `${s.name} (${amt(s.assets)})`,
+                  value: Number(BigInt(s.assets)),
+                }))}
+              />
               <div className="muted">Total assets {amt(d.vault.totalAssets)}</div>
               {d.vault.paused ? <div className="notice bad">Vault paused</div> : null}
               {d.vault.breakerTripped ? <div className="notice warn">Circuit breaker tripped</div> : null}
@@ -59,12 +74,28 @@ export function Dashboard() {
           <h2>Share price</h2>
           {d.vault ? (
             <>
-              <LineChart label="Share price history" points={d.vault.history.map((h) => ({ x: h.timestamp, y: h.sharePrice }))} format={(y) => y.toFixed(6)} />
+              <LineChart
+                label="Share price history"
+                points={d.vault.history.map((h) => ({ x: h.timestamp, y: h.sharePrice }))}
+                format={(y) => y.toFixed(6)}
+              />
               <div className="stats">
-                <div className="stat"><div className="label">Now</div><div className="value">{d.vault.sharePrice.toFixed(6)}</div></div>
-                <div className="stat"><div className="label">Volatility (yearly)</div><div className="value">{d.vault.volatility === null ? "–" : formatPercent(d.vault.volatility)}</div></div>
-                <div className="stat"><div className="label">Realised APY</div><div className="value">{d.vault.realisedApy === null ? "–" : formatPercent(d.vault.realisedApy)}</div></div>
-                <div className="stat"><div className="label">PnL since deploy</div><div className="value">{amt(d.vault.pnl)}</div></div>
+                <div className="stat">
+                  <div className="label">Now</div>
+                  <div className="value">{d.vault.sharePrice.toFixed(6)}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">Volatility (yearly)</div>
+                  <div className="value">{d.vault.volatility === null ? "–" : formatPercent(d.vault.volatility)}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">Realised APY</div>
+                  <div className="value">{d.vault.realisedApy === null ? "–" : formatPercent(d.vault.realisedApy)}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">PnL since deploy</div>
+                  <div className="value">{amt(d.vault.pnl)}</div>
+                </div>
               </div>
             </>
           ) : (
@@ -75,12 +106,31 @@ export function Dashboard() {
           <h2>Executions</h2>
           {d.receipts ? (
             <>
-              <Bars label="PnL of the latest receipts" values={[...d.receipts.latest].reverse().map((r) => Number(BigInt(r.pnl)) / 10 ** dec)} />
+              <Bars
+                label="PnL of the latest receipts"
+                values={[...d.receipts.latest].reverse().map((r) => Number(BigInt(r.pnl)) / 10 ** dec)}
+              />
               <div className="stats">
-                <div className="stat"><div className="label">Receipts</div><div className="value">{d.receipts.stats.executions}</div></div>
-                <div className="stat"><div className="label">Profitable</div><div className="value">{d.receipts.stats.executions ? formatPercent(d.receipts.stats.profitable / d.receipts.stats.executions, 0) : "–"}</div></div>
-                <div className="stat"><div className="label">Volume</div><div className="value">{amt(d.receipts.stats.volume)}</div></div>
-                <div className="stat"><div className="label">Keepers</div><div className="value">{d.receipts.stats.keepers}</div></div>
+                <div className="stat">
+                  <div className="label">Receipts</div>
+                  <div className="value">{d.receipts.stats.executions}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">Profitable</div>
+                  <div className="value">
+                    {d.receipts.stats.executions
+                      ? formatPercent(d.receipts.stats.profitable / d.receipts.stats.executions, 0)
+                      : "–"}
+                  </div>
+                </div>
+                <div className="stat">
+                  <div className="label">Volume</div>
+                  <div className="value">{amt(d.receipts.stats.volume)}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">Keepers</div>
+                  <div className="value">{d.receipts.stats.keepers}</div>
+                </div>
               </div>
             </>
           ) : (
@@ -89,17 +139,34 @@ export function Dashboard() {
         </section>
         <section className="panel">
           <h2>Keeper SLA</h2>
-          <div className="muted">Keeper uptime and execution delay come from the reputation oracle{d.missing.includes("ReputationOracle") ? ", which is not deployed yet" : ""}.</div>
+          <div className="muted">
+            Keeper uptime and execution delay come from the reputation oracle
+            {d.missing.includes("ReputationOracle") ? ", which is not deployed yet" : ""}.
+          </div>
         </section>
       </div>
       {d.receipts && d.receipts.latest.length > 0 ? (
         <section className="panel scroll-x">
           <h2>Recent receipts</h2>
           <table>
-            <thead><tr><th>#</th><th>Keeper</th><th>PnL</th><th>Leaves</th><th>Content id</th></tr></thead>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Keeper</th>
+                <th>PnL</th>
+                <th>Leaves</th>
+                <th>Content id</th>
+              </tr>
+            </thead>
             <tbody>
               {d.receipts.latest.map((r) => (
-                <tr key={r.id}><td>{r.id}</td><td className="mono">{shortAddress(r.keeper)}</td><td>{amt(r.pnl)}</td><td>{r.leafCount}</td><td className="mono">{r.cid}</td></tr>
+                <tr key={r.id}>
+                  <td>{r.id}</td>
+                  <td className="mono">{shortAddress(r.keeper)}</td>
+                  <td>{amt(r.pnl)}</td>
+                  <td>{r.leafCount}</td>
+                  <td className="mono">{r.cid}</td>
+                </tr>
               ))}
             </tbody>
           </table>

@@ -23,7 +23,11 @@ export function Governance() {
     <div className="grid">
       <section className="panel stack">
         <h2>Parameters</h2>
-        {parameters ? <ParameterTable /> : <NotDeployed name={NAMES.parameters} what="every tunable threshold lives there, owned by the timelock." />}
+        {parameters ? (
+          <ParameterTable />
+        ) : (
+          <NotDeployed name={NAMES.parameters} what="every tunable threshold lives there, owned by the timelock." />
+        )}
       </section>
       <section className="panel stack">
         <h2>Proposals</h2>
@@ -43,7 +47,12 @@ export function Governance() {
 
 function useParameterKeys() {
   const { parameters } = useContracts();
-  return useReadContract({ address: parameters?.address, abi: abis.IParameters, functionName: "keys", query: { enabled: parameters !== undefined } });
+  return useReadContract({
+    address: parameters?.address,
+    abi: abis.IParameters,
+    functionName: "keys",
+    query: { enabled: parameters !== undefined },
+  });
 }
 
 function ParameterTable() {
@@ -57,18 +66,31 @@ function ParameterTable() {
     ]),
     query: { enabled: keys.data !== undefined },
   });
-  if (keys.error || values.error) return <div className="notice bad">{(keys.error ?? values.error)!.message.split("\n")[0]}</div>;
+  if (keys.error || values.error)
+    return <div className="notice bad">{(keys.error ?? values.error)!.message.split("\n")[0]}</div>;
   if (!keys.data || !values.data) return <div className="muted">…</div>;
   return (
     <div className="scroll-x">
       <table data-testid="parameters">
-        <thead><tr><th>Key</th><th>Value</th><th>Bounds</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Key</th>
+            <th>Value</th>
+            <th>Bounds</th>
+          </tr>
+        </thead>
         <tbody>
           {keys.data.map((k, i) => {
             const value = values.data[2 * i] as bigint;
             const [min, max] = values.data[2 * i + 1] as readonly [bigint, bigint];
             return (
-              <tr key={k}><td className="mono">{keyName(k)}</td><td>{value.toString()}</td><td>{min.toString()}–{max.toString()}</td></tr>
+              <tr key={k}>
+                <td className="mono">{keyName(k)}</td>
+                <td>{value.toString()}</td>
+                <td>
+                  {min.toString()}–{max.toString()}
+                </td>
+              </tr>
             );
           })}
         </tbody>
@@ -83,7 +105,11 @@ function ProposalForm({ canPropose }: { canPropose: boolean }) {
   const [value, setValue] = useState("");
   const calldata = useMemo(() => {
     if (!key || !/^\d+$/.test(value)) return null;
-    return encodeFunctionData({ abi: abis.IParameters, functionName: "set", args: [stringToHex(key, { size: 32 }), BigInt(value)] });
+    return encodeFunctionData({
+      abi: abis.IParameters,
+      functionName: "set",
+      args: [stringToHex(key, { size: 32 }), BigInt(value)],
+    });
   }, [key, value]);
   const names = keys.data?.map(keyName) ?? [];
   return (
@@ -93,10 +119,19 @@ function ProposalForm({ canPropose }: { canPropose: boolean }) {
         {names.length ? (
           <select value={key} onChange={(e) => setKey(e.target.value)}>
             <option value="">choose…</option>
-            {names.map((n) => <option key={n} value={n}>{n}</option>)}
+            {names.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
           </select>
         ) : (
-          <input placeholder="e.g. roiThresholdBps" value={key} onChange={(e) => setKey(e.target.value)} maxLength={31} />
+          <input
+            placeholder="e.g. roiThresholdBps"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            maxLength={31}
+          />
         )}
       </label>
       <label>
@@ -108,7 +143,9 @@ function ProposalForm({ canPropose }: { canPropose: boolean }) {
           Action: <code>Parameters.set</code> with calldata <code data-testid="proposal-calldata">{calldata}</code>
         </div>
       ) : null}
-      <button className="primary" disabled={!canPropose || !calldata}>Propose</button>
+      <button className="primary" disabled={!canPropose || !calldata}>
+        Propose
+      </button>
       {!canPropose ? <div className="muted">Proposing opens when the governor is deployed.</div> : null}
     </div>
   );

@@ -14,10 +14,14 @@ export function NetworkGuard() {
     <div style={{ padding: "8px 16px" }}>
       <div className="notice warn row" role="alert" data-testid="wrong-network">
         <span style={{ flex: 1 }}>
-          Your wallet is on chain {chainId}; this vault lives on {target.local ? "the local chain" : target.network} (chain{" "}
-          {target.chainId}).
+          Your wallet is on chain {chainId}; this vault lives on {target.local ? "the local chain" : target.network}{" "}
+          (chain {target.chainId}).
         </span>
-        <button className="primary" disabled={switchChain.isPending} onClick={() => switchChain.mutate({ chainId: target.chainId })}>
+        <button
+          className="primary"
+          disabled={switchChain.isPending}
+          onClick={() => switchChain.mutate({ chainId: target.chainId })}
+        >
           {switchChain.isPending ? "Switching…" : `Switch to chain ${target.chainId}`}
         </button>
         {switchChain.error ? (

@@ -28,10 +28,23 @@ export function Operators() {
         <h2>Keeper status</h2>
         <label>
           Keeper address (its attested key)
-          <input placeholder={address ?? "0x…"} value={text} onChange={(e) => setText(e.target.value)} data-testid="keeper-address" />
+          <input
+            placeholder={address ?? "0x…"}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            data-testid="keeper-address"
+          />
         </label>
         {text && !isAddress(text) ? <div className="notice warn">Not an address.</div> : null}
-        {reputation ? keeper ? <KeeperStatus keeper={keeper} /> : <div className="muted">Connect or enter a keeper address.</div> : <NotDeployed name={NAMES.reputation} what="no scores to show." />}
+        {reputation ? (
+          keeper ? (
+            <KeeperStatus keeper={keeper} />
+          ) : (
+            <div className="muted">Connect or enter a keeper address.</div>
+          )
+        ) : (
+          <NotDeployed name={NAMES.reputation} what="no scores to show." />
+        )}
       </section>
       <section className="panel stack">
         <h2>Attestation</h2>
@@ -58,9 +71,18 @@ function KeeperStatus({ keeper }: { keeper: Address }) {
   const registered = operator !== "0x0000000000000000000000000000000000000000";
   return (
     <div className="stats" data-testid="keeper-status">
-      <div className="stat"><div className="label">Operator</div><div className="value mono">{registered ? shortAddress(operator) : "unregistered"}</div></div>
-      <div className="stat"><div className="label">Score</div><div className="value">{formatPercent(Number(score) / 10_000, 1)}</div></div>
-      <div className="stat"><div className="label">Eligible now</div><div className="value">{eligible ? "yes" : "no"}</div></div>
+      <div className="stat">
+        <div className="label">Operator</div>
+        <div className="value mono">{registered ? shortAddress(operator) : "unregistered"}</div>
+      </div>
+      <div className="stat">
+        <div className="label">Score</div>
+        <div className="value">{formatPercent(Number(score) / 10_000, 1)}</div>
+      </div>
+      <div className="stat">
+        <div className="label">Eligible now</div>
+        <div className="value">{eligible ? "yes" : "no"}</div>
+      </div>
     </div>
   );
 }

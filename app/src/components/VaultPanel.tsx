@@ -103,7 +103,13 @@ function useRealisedApy(vaultAddress: Address, decimals: number, priceNow: bigin
     queryFn: async () => {
       const from = BigInt(deployment!.blockNumber);
       const [then, b0, b1] = await Promise.all([
-        client!.readContract({ address: vaultAddress, abi: vault!.abi, functionName: "convertToAssets", args: [10n ** BigInt(decimals)], blockNumber: from }),
+        client!.readContract({
+          address: vaultAddress,
+          abi: vault!.abi,
+          functionName: "convertToAssets",
+          args: [10n ** BigInt(decimals)],
+          blockNumber: from,
+        }),
         client!.getBlock({ blockNumber: from }),
         client!.getBlock(),
       ]);
@@ -131,15 +137,37 @@ function Vault({ address: vaultAddress }: { address: Address }) {
         </div>
       ) : null}
       {s.breakerTripped ? (
-        <div className="notice warn">The circuit breaker tripped after a loss: keepers cannot draw capital until it is reset.</div>
+        <div className="notice warn">
+          The circuit breaker tripped after a loss: keepers cannot draw capital until it is reset.
+        </div>
       ) : null}
       <div className="stats">
-        <Stat label="Share price" testid="share-price" value={s.sharePrice === undefined ? "…" : `${formatAmount(s.sharePrice, asset.decimals, 6)} ${asset.symbol}`} />
-        <Stat label="Realised APY" value={apy.data === undefined ? "…" : apy.data === null ? "–" : formatPercent(apy.data)} />
-        <Stat label="Total assets" value={s.totalAssets === undefined ? "…" : `${formatAmount(s.totalAssets, asset.decimals)} ${asset.symbol}`} />
-        <Stat label="Your shares" testid="vault-shares" value={s.shares === undefined ? "…" : `${formatAmount(s.shares, s.decimals, 4)} ${s.symbol}`} />
-        <Stat label="Withdrawable now" value={s.maxWithdraw === undefined ? "…" : `${formatAmount(s.maxWithdraw, asset.decimals)} ${asset.symbol}`} />
-        <Stat label={`${SLEEVES[2]} (serves withdrawals)`} value={s.buffer === undefined ? "…" : `${formatAmount(s.buffer, asset.decimals)} ${asset.symbol}`} />
+        <Stat
+          label="Share price"
+          testid="share-price"
+          value={s.sharePrice === undefined ? "…" : `${formatAmount(s.sharePrice, asset.decimals, 6)} ${asset.symbol}`}
+        />
+        <Stat
+          label="Realised APY"
+          value={apy.data === undefined ? "…" : apy.data === null ? "–" : formatPercent(apy.data)}
+        />
+        <Stat
+          label="Total assets"
+          value={s.totalAssets === undefined ? "…" : `${formatAmount(s.totalAssets, asset.decimals)} ${asset.symbol}`}
+        />
+        <Stat
+          label="Your shares"
+          testid="vault-shares"
+          value={s.shares === undefined ? "…" : `${formatAmount(s.shares, s.decimals, 4)} ${s.symbol}`}
+        />
+        <Stat
+          label="Withdrawable now"
+          value={s.maxWithdraw === undefined ? "…" : `${formatAmount(s.maxWithdraw, asset.decimals)} ${asset.symbol}`}
+        />
+        <Stat
+          label={`${SLEEVES[2]} (serves withdrawals)`}
+          value={s.buffer === undefined ? "…" : `${formatAmount(s.buffer, asset.decimals)} ${asset.symbol}`}
+        />
       </div>
       <div className="tabs" role="tablist">
         {(["deposit", "withdraw", "earn"] as const).map((t) => (
@@ -148,7 +176,13 @@ function Vault({ address: vaultAddress }: { address: Address }) {
           </button>
         ))}
       </div>
-      {tab === "deposit" ? <Deposit s={s} /> : tab === "withdraw" ? <Withdraw s={s} /> : <Earn s={s} shareUnits={shareUnits} />}
+      {tab === "deposit" ? (
+        <Deposit s={s} />
+      ) : tab === "withdraw" ? (
+        <Withdraw s={s} />
+      ) : (
+        <Earn s={s} shareUnits={shareUnits} />
+      )}
     </section>
   );
 }
@@ -173,13 +207,24 @@ function Deposit({ s }: { s: VaultState }) {
   const { address } = useConnection();
   const [text, setText] = useState("");
   const amount = parseAmount(text, asset.decimals);
-  const preview = useReadContract({ ...s.v, functionName: "previewDeposit", args: [amount ?? 0n], query: { enabled: amount !== null } });
+  const preview = useReadContract({
+    ...s.v,
+    functionName: "previewDeposit",
+    args: [amount ?? 0n],
+    query: { enabled: amount !== null },
+  });
   const needsApproval = amount !== null && (s.allowance ?? 0n) < amount;
 
   const approve = () =>
     transact(
       `Approve ${text} ${asset.symbol}`,
-      () => simulateContract(config, { ...asset.contract!, functionName: "approve", args: [s.v.address, amount!], account: address }),
+      () =>
+        simulateContract(config, {
+          ...asset.contract!,
+          functionName: "approve",
+          args: [s.v.address, amount!],
+          account: address,
+        }),
       asset,
     );
   const deposit = async () => {
@@ -192,9 +237,20 @@ function Deposit({ s }: { s: VaultState }) {
   };
   return (
     <div className="stack">
-      <AmountInput label={`Amount (${asset.symbol})`} value={text} onChange={setText} max={asset.balance} decimals={asset.decimals} testid="deposit-amount" />
+      <AmountInput
+        label={`Amount (${asset.symbol})`}
+        value={text}
+        onChange={setText}
+        max={asset.balance}
+        decimals={asset.decimals}
+        testid="deposit-amount"
+      />
       <div className="muted" data-testid="deposit-preview">
-        {amount === null ? "Enter an amount to see the shares you receive." : preview.data === undefined ? "…" : `You receive ≈ ${formatAmount(preview.data, s.decimals, 6)} ${s.symbol}`}
+        {amount === null
+          ? "Enter an amount to see the shares you receive."
+          : preview.data === undefined
+            ? "…"
+            : `You receive ≈ ${formatAmount(preview.data, s.decimals, 6)} ${s.symbol}`}
       </div>
       <div className="row">
         {needsApproval ? (
@@ -202,7 +258,12 @@ function Deposit({ s }: { s: VaultState }) {
             1. Approve {asset.symbol}
           </button>
         ) : null}
-        <button className={needsApproval ? "" : "primary"} disabled={!address || amount === null || needsApproval} onClick={deposit} data-testid="deposit">
+        <button
+          className={needsApproval ? "" : "primary"}
+          disabled={!address || amount === null || needsApproval}
+          onClick={deposit}
+          data-testid="deposit"
+        >
           {needsApproval ? "2. Deposit" : "Deposit"}
         </button>
       </div>
@@ -217,13 +278,24 @@ function Withdraw({ s }: { s: VaultState }) {
   const { address } = useConnection();
   const [text, setText] = useState("");
   const amount = parseAmount(text, asset.decimals);
-  const preview = useReadContract({ ...s.v, functionName: "previewWithdraw", args: [amount ?? 0n], query: { enabled: amount !== null } });
+  const preview = useReadContract({
+    ...s.v,
+    functionName: "previewWithdraw",
+    args: [amount ?? 0n],
+    query: { enabled: amount !== null },
+  });
   const aboveBuffer = amount !== null && s.maxWithdraw !== undefined && amount > s.maxWithdraw;
 
   const withdraw = async () => {
     const done = await transact(
       `Withdraw ${text} ${asset.symbol}`,
-      () => simulateContract(config, { ...s.v, functionName: "withdraw", args: [amount!, address!, address!], account: address }),
+      () =>
+        simulateContract(config, {
+          ...s.v,
+          functionName: "withdraw",
+          args: [amount!, address!, address!],
+          account: address,
+        }),
       asset,
     );
     if (done) setText("");
@@ -231,18 +303,36 @@ function Withdraw({ s }: { s: VaultState }) {
   const redeemAll = () =>
     transact(
       `Redeem all ${s.symbol}`,
-      () => simulateContract(config, { ...s.v, functionName: "redeem", args: [s.maxRedeem ?? 0n, address!, address!], account: address }),
+      () =>
+        simulateContract(config, {
+          ...s.v,
+          functionName: "redeem",
+          args: [s.maxRedeem ?? 0n, address!, address!],
+          account: address,
+        }),
       { decimals: s.decimals, symbol: s.symbol },
     );
   return (
     <div className="stack">
-      <AmountInput label={`Amount (${asset.symbol})`} value={text} onChange={setText} max={s.maxWithdraw} decimals={asset.decimals} testid="withdraw-amount" />
+      <AmountInput
+        label={`Amount (${asset.symbol})`}
+        value={text}
+        onChange={setText}
+        max={s.maxWithdraw}
+        decimals={asset.decimals}
+        testid="withdraw-amount"
+      />
       <div className="muted" data-testid="withdraw-preview">
-        {amount === null ? "Enter an amount to see the shares it burns." : preview.data === undefined ? "…" : `Burns ≈ ${formatAmount(preview.data, s.decimals, 6)} ${s.symbol}`}
+        {amount === null
+          ? "Enter an amount to see the shares it burns."
+          : preview.data === undefined
+            ? "…"
+            : `Burns ≈ ${formatAmount(preview.data, s.decimals, 6)} ${s.symbol}`}
       </div>
       {aboveBuffer ? (
         <div className="notice warn">
-          Above what the buffer holds for you now ({formatAmount(s.maxWithdraw!, asset.decimals)} {asset.symbol}): the vault will refuse.
+          Above what the buffer holds for you now ({formatAmount(s.maxWithdraw!, asset.decimals)} {asset.symbol}): the
+          vault will refuse.
         </div>
       ) : null}
       <div className="row">
@@ -269,7 +359,11 @@ function useLockIds(vault: Address, account: Address | undefined) {
     localStorage.setItem(key, JSON.stringify(next));
     setIds(next);
   };
-  return { ids, add: (id: bigint) => save([...ids, id.toString()]), remove: (id: string) => save(ids.filter((x) => x !== id)) };
+  return {
+    ids,
+    add: (id: bigint) => save([...ids, id.toString()]),
+    remove: (id: string) => save(ids.filter((x) => x !== id)),
+  };
 }
 
 function Earn({ s, shareUnits }: { s: VaultState; shareUnits: { decimals: number; symbol: string } }) {
@@ -302,17 +396,36 @@ function Earn({ s, shareUnits }: { s: VaultState; shareUnits: { decimals: number
     if (done) locks.remove(id);
   };
   const claim = () =>
-    transact("Claim Earn yield", () => simulateContract(config, { ...s.v, functionName: "claim", account: address }), asset);
+    transact(
+      "Claim Earn yield",
+      () => simulateContract(config, { ...s.v, functionName: "claim", account: address }),
+      asset,
+    );
 
   return (
     <div className="stack">
       <div className="stats">
-        <Stat label="Locked shares" testid="locked-shares" value={s.lockedShares === undefined ? "…" : `${formatAmount(s.lockedShares, s.decimals, 4)} ${s.symbol}`} />
-        <Stat label="Earned (claimable)" testid="earned" value={s.earned === undefined ? "…" : `${formatAmount(s.earned, asset.decimals, 6)} ${asset.symbol}`} />
+        <Stat
+          label="Locked shares"
+          testid="locked-shares"
+          value={s.lockedShares === undefined ? "…" : `${formatAmount(s.lockedShares, s.decimals, 4)} ${s.symbol}`}
+        />
+        <Stat
+          label="Earned (claimable)"
+          testid="earned"
+          value={s.earned === undefined ? "…" : `${formatAmount(s.earned, asset.decimals, 6)} ${asset.symbol}`}
+        />
       </div>
       <div className="row" style={{ alignItems: "end" }}>
         <div style={{ flex: "2 1 180px" }}>
-          <AmountInput label={`Shares to lock (${s.symbol})`} value={text} onChange={setText} max={free} decimals={s.decimals} testid="lock-amount" />
+          <AmountInput
+            label={`Shares to lock (${s.symbol})`}
+            value={text}
+            onChange={setText}
+            max={free}
+            decimals={s.decimals}
+            testid="lock-amount"
+          />
         </div>
         <label style={{ flex: "1 1 120px" }}>
           Tier
@@ -370,12 +483,22 @@ function AmountInput(props: {
       <span className="row" style={{ justifyContent: "space-between" }}>
         <span>{props.label}</span>
         {max !== undefined && max !== maxUint256 ? (
-          <button type="button" className="small" onClick={() => props.onChange(formatAmount(max, props.decimals, props.decimals).replace(/,/g, ""))}>
+          <button
+            type="button"
+            className="small"
+            onClick={() => props.onChange(formatAmount(max, props.decimals, props.decimals).replace(/,/g, ""))}
+          >
             Max {formatAmount(max, props.decimals)}
           </button>
         ) : null}
       </span>
-      <input inputMode="decimal" placeholder="0.0" value={props.value} onChange={(e) => props.onChange(e.target.value)} data-testid={props.testid} />
+      <input
+        inputMode="decimal"
+        placeholder="0.0"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        data-testid={props.testid}
+      />
     </label>
   );
 }

@@ -75,7 +75,9 @@ function DevAccountPicker({ connector, address }: { connector: DevWalletProperti
       <select
         data-testid="dev-account"
         value={address}
-        onChange={(e) => connector.selectAccount(e.target.value as Address).catch((err: unknown) => setError(String(err)))}
+        onChange={(e) =>
+          connector.selectAccount(e.target.value as Address).catch((err: unknown) => setError(String(err)))
+        }
       >
         {accounts.map((a, i) => (
           <option key={a} value={a}>

@@ -70,7 +70,13 @@ export function LineChart({
   const sy = (y: number) => P.t + (1 - (y - y0) / (y1 - y0)) * (H - P.t - P.b);
   const d = points.map((p, i) => `${i ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ");
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} preserveAspectRatio="none" style={{ width: "100%", height: 200 }}>
+    <svg
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={label}
+      preserveAspectRatio="none"
+      style={{ width: "100%", height: 200 }}
+    >
       <line x1={P.l} x2={W - P.r} y1={H - P.b} y2={H - P.b} stroke="#30363d" />
       <path d={d} fill="none" stroke="#58a6ff" strokeWidth={2} vectorEffect="non-scaling-stroke" />
       <text x={P.l} y={12} fill="#8b949e" fontSize={12}>
@@ -91,11 +97,26 @@ export function Bars({ values, label }: { values: number[]; label: string }) {
   const m = Math.max(...values.map(Math.abs), 1e-12);
   const w = W / values.length;
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} preserveAspectRatio="none" style={{ width: "100%", height: 140 }}>
+    <svg
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={label}
+      preserveAspectRatio="none"
+      style={{ width: "100%", height: 140 }}
+    >
       <line x1={0} x2={W} y1={H / 2} y2={H / 2} stroke="#30363d" />
       {values.map((v, i) => {
         const h = (Math.abs(v) / m) * (H / 2 - 4);
-        return <rect key={i} x={i * w + 2} width={Math.max(w - 4, 1)} y={v >= 0 ? H / 2 - h : H / 2} height={h} fill={v >= 0 ? "#3fb950" : "#f85149"} />;
+        return (
+          <rect
+            key={i}
+            x={i * w + 2}
+            width={Math.max(w - 4, 1)}
+            y={v >= 0 ? H / 2 - h : H / 2}
+            height={h}
+            fill={v >= 0 ? "#3fb950" : "#f85149"}
+          />
+        );
       })}
     </svg>
   );

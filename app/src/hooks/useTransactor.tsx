@@ -89,8 +89,13 @@ export function useTransactor() {
         const hash = await writeContract(config, sim.request as WriteContractParameters);
         store.update(id, { hash, message: "Sent; waiting for confirmation…" });
         const receipt = await waitForTransactionReceipt(config, { hash });
-        if (receipt.status !== "success") throw new Error(`the transaction reverted on chain (block ${receipt.blockNumber})`);
-        store.update(id, { status: "confirmed", blockNumber: receipt.blockNumber, message: `Confirmed in block ${receipt.blockNumber}` });
+        if (receipt.status !== "success")
+          throw new Error(`the transaction reverted on chain (block ${receipt.blockNumber})`);
+        store.update(id, {
+          status: "confirmed",
+          blockNumber: receipt.blockNumber,
+          message: `Confirmed in block ${receipt.blockNumber}`,
+        });
         await queryClient.invalidateQueries();
         return { receipt, result: sim.result as R | undefined };
       } catch (err) {

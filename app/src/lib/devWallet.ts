@@ -1,12 +1,4 @@
-import {
-  getAddress,
-
-  RpcRequestError,
-  SwitchChainError,
-  type Address,
-  type EIP1193RequestFn,
-  type Hex,
-} from "viem";
+import { getAddress, RpcRequestError, SwitchChainError, type Address, type EIP1193RequestFn, type Hex } from "viem";
 import { createConnector } from "wagmi";
 
 const STORAGE_KEY = "vsv.devWallet.account";
@@ -64,7 +56,8 @@ export function devWallet({ rpcUrl }: DevWalletParameters) {
         if (method === "eth_accounts" || method === "eth_requestAccounts") return active ? [active] : [];
         if (method === "wallet_switchEthereumChain") {
           const wanted = Number(BigInt((params as [{ chainId: Hex }])[0].chainId));
-          if (wanted !== (await chainId())) throw new SwitchChainError(new Error(`the local node is chain ${await chainId()}`));
+          if (wanted !== (await chainId()))
+            throw new SwitchChainError(new Error(`the local node is chain ${await chainId()}`));
           return null;
         }
         return rpc(method, params ?? []);
@@ -137,4 +130,3 @@ export function devWallet({ rpcUrl }: DevWalletParameters) {
     };
   });
 }
-

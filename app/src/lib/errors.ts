@@ -66,7 +66,9 @@ export function explainError(err: unknown, units: ErrorUnits): ExplainedError {
     if (rejected) return { title: "You rejected the request in your wallet: nothing was sent." };
     if (err.walk((e) => e instanceof InsufficientFundsError))
       return { title: "Not enough ETH to pay for gas on this network." };
-    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
+    const reverted = err.walk(
+      (e) => e instanceof ContractFunctionRevertedError,
+    ) as ContractFunctionRevertedError | null;
     if (reverted) {
       const decoded =
         reverted.data?.errorName !== undefined

@@ -28,7 +28,13 @@ describe("annualisedVolatility", () => {
     assert.ok(Math.abs(annualisedVolatility(pts)! - expected) < 1e-12);
   });
   it("annualisedVolatility_needsTwoReturns", () => {
-    assert.equal(annualisedVolatility([{ timestamp: 0, price: 1 }, { timestamp: 1, price: 2 }]), null);
+    assert.equal(
+      annualisedVolatility([
+        { timestamp: 0, price: 1 },
+        { timestamp: 1, price: 2 },
+      ]),
+      null,
+    );
   });
 });
 

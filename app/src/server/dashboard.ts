@@ -61,7 +61,14 @@ async function readAsset(client: PublicClient, address: Address) {
   return { address, symbol, decimals, totalSupply: totalSupply.toString() };
 }
 
-async function readVault(client: PublicClient, address: Address, fromBlock: bigint, head: bigint, points: number, assetDecimals: number) {
+async function readVault(
+  client: PublicClient,
+  address: Address,
+  fromBlock: bigint,
+  head: bigint,
+  points: number,
+  assetDecimals: number,
+) {
   const c = { address, abi: vaultAbi } as const;
   const [decimals, totalAssets, totalSupply, paused, breakerTripped, ...sleeves] = await Promise.all([
     client.readContract({ ...c, functionName: "decimals" }),
@@ -85,7 +92,7 @@ async function readVault(client: PublicClient, address: Address, fromBlock: bigi
   const first = history[0];
   const last = history[history.length - 1];
   const sharePrice = last?.sharePrice ?? 0;
-  const pnl = first ? BigInt(Math.round((sharePrice - first.sharePrice) * scale)) * totalSupply / one : 0n;
+  const pnl = first ? (BigInt(Math.round((sharePrice - first.sharePrice) * scale)) * totalSupply) / one : 0n;
   return {
     address,
     decimals,
@@ -97,7 +104,8 @@ async function readVault(client: PublicClient, address: Address, fromBlock: bigi
     sharePrice,
     history,
     volatility: annualisedVolatility(history.map((h) => ({ timestamp: h.timestamp, price: h.sharePrice }))),
-    realisedApy: first && last ? realisedApy(first.sharePrice, last.sharePrice, last.timestamp - first.timestamp) : null,
+    realisedApy:
+      first && last ? realisedApy(first.sharePrice, last.sharePrice, last.timestamp - first.timestamp) : null,
     pnl: pnl.toString(),
   };
 }
@@ -114,17 +122,20 @@ async function readReceipts(client: PublicClient, address: Address): Promise<Non
   const keepers = new Set(all.map(({ r }) => r.keeper));
   return {
     total: all.length,
-    latest: all.slice(-10).reverse().map(({ id, r }) => ({
-      id,
-      keeper: r.keeper,
-      postedAt: Number(r.postedAt),
-      campaignId: r.campaignId,
-      traceRoot: r.traceRoot,
-      cid: r.cid,
-      leafCount: r.leafCount,
-      volume: r.summary.volume.toString(),
-      pnl: r.summary.pnl.toString(),
-    })),
+    latest: all
+      .slice(-10)
+      .reverse()
+      .map(({ id, r }) => ({
+        id,
+        keeper: r.keeper,
+        postedAt: Number(r.postedAt),
+        campaignId: r.campaignId,
+        traceRoot: r.traceRoot,
+        cid: r.cid,
+        leafCount: r.leafCount,
+        volume: r.summary.volume.toString(),
+        pnl: r.summary.pnl.toString(),
+      })),
     stats: {
       executions: all.length,
       profitable: all.filter(({ r }) => r.summary.pnl > 0n).length,
@@ -136,7 +147,12 @@ async function readReceipts(client: PublicClient, address: Address): Promise<Non
 }
 
 /** Everything the risk dashboard shows, read from the chain now. */
-export async function readDashboard(client: PublicClient, network: string, deployment: AppDeployment | null, points: number): Promise<DashboardData> {
+export async function readDashboard(
+  client: PublicClient,
+  network: string,
+  deployment: AppDeployment | null,
+  points: number,
+): Promise<DashboardData> {
   const head = await client.getBlock();
   const chainId = await client.getChainId();
   const at = (name: string) => contractAddress(deployment, name);
@@ -152,7 +168,14 @@ export async function readDashboard(client: PublicClient, network: string, deplo
     missing: expected.filter((n) => !at(n)),
     asset,
     vault: vaultAddress
-      ? await readVault(client, vaultAddress, BigInt(deployment!.blockNumber), head.number, points, asset?.decimals ?? 18)
+      ? await readVault(
+          client,
+          vaultAddress,
+          BigInt(deployment!.blockNumber),
+          head.number,
+          points,
+          asset?.decimals ?? 18,
+        )
       : null,
     receipts: receiptsAddress ? await readReceipts(client, receiptsAddress) : null,
   };

@@ -20,7 +20,9 @@ export function loadDeployment(): { deployment: AppDeployment; source: Deploymen
   if (existsSync(path)) {
     const parsed = deploymentSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
     if (!parsed.success)
-      throw new DeploymentFileError(`${path}: ${parsed.error.issues[0]!.path.join(".")} ${parsed.error.issues[0]!.message}`);
+      throw new DeploymentFileError(
+        `${path}: ${parsed.error.issues[0]!.path.join(".")} ${parsed.error.issues[0]!.message}`,
+      );
     return { deployment: parsed.data, source: "file" };
   }
   const snapshot = (deployedContracts as Record<string, Omit<AppDeployment, "network"> | undefined>)[network];

@@ -14,10 +14,16 @@ export async function GET(req: Request): Promise<Response> {
   const config = serverConfig();
   const loaded = loadDeployment();
   try {
-    const data = await readDashboard(chainClient(config.rpcUrl), config.network, loaded?.deployment ?? null, parsed.data.points);
+    const data = await readDashboard(
+      chainClient(config.rpcUrl),
+      config.network,
+      loaded?.deployment ?? null,
+      parsed.data.points,
+    );
     return Response.json(data, { headers: { "cache-control": "no-store" } });
   } catch (err) {
-    const message = err instanceof Error ? (err as { shortMessage?: string }).shortMessage ?? err.message : String(err);
+    const message =
+      err instanceof Error ? ((err as { shortMessage?: string }).shortMessage ?? err.message) : String(err);
     return Response.json({ error: `could not read the chain at ${config.rpcUrl}: ${message}` }, { status: 503 });
   }
 }

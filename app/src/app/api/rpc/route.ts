@@ -5,7 +5,12 @@ export const dynamic = "force-dynamic";
 
 /** Methods that make the node sign with its own accounts: only forwarded to local chains. */
 const SIGNING = /^(eth_sendTransaction|eth_sign|eth_signTransaction|eth_signTypedData.*|personal_.*|eth_accounts)$/;
-const request = z.object({ jsonrpc: z.literal("2.0"), id: z.union([z.number(), z.string(), z.null()]), method: z.string(), params: z.unknown().optional() });
+const request = z.object({
+  jsonrpc: z.literal("2.0"),
+  id: z.union([z.number(), z.string(), z.null()]),
+  method: z.string(),
+  params: z.unknown().optional(),
+});
 const body = z.union([request, z.array(request).min(1).max(100)]);
 
 function rpcError(id: unknown, code: number, message: string) {
@@ -23,11 +28,21 @@ export async function POST(req: Request): Promise<Response> {
   try {
     parsed = body.parse(await req.json());
   } catch (err) {
-    return Response.json(rpcError(null, -32600, `invalid JSON-RPC request: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`), { status: 400 });
+    return Response.json(
+      rpcError(
+        null,
+        -32600,
+        `invalid JSON-RPC request: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      ),
+      { status: 400 },
+    );
   }
   const calls = Array.isArray(parsed) ? parsed : [parsed];
   const refused = config.local ? undefined : calls.find((c) => SIGNING.test(c.method));
-  if (refused) return Response.json(rpcError(refused.id, 4200, `${refused.method} is only served on local networks`), { status: 403 });
+  if (refused)
+    return Response.json(rpcError(refused.id, 4200, `${refused.method} is only served on local networks`), {
+      status: 403,
+    });
   try {
     const upstream = await fetch(config.rpcUrl, {
       method: "POST",
