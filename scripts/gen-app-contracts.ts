@@ -18,10 +18,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseAbi, type Abi, type AbiParameter } from "viem";
+import type { Abi } from "viem";
 
 type AbiError = Extract<Abi[number], { type: "error" }>;
-import { expectedVaultErrors, expectedVaultSignatures } from "../app/src/contracts/expected.js";
+import { expectedVaultAbi, missingFromVault, signature } from "../app/src/contracts/check.js";
 import { ROOT, type Deployment } from "./lib/deployments.js";
 
 const ARTIFACTS = join(ROOT, "artifacts");
@@ -73,31 +73,11 @@ function readDeployments(): Deployment[] {
     .map((f) => JSON.parse(readFileSync(join(DEPLOYMENTS, f), "utf8")) as Deployment);
 }
 
-function paramType(p: AbiParameter): string {
-  const components = (p as { components?: readonly AbiParameter[] }).components;
-  if (!components) return p.type;
-  return `(${components.map(paramType).join(",")})${p.type.slice("tuple".length)}`;
-}
-
-/** Canonical text of an ABI item (`function lock(uint256,uint8) nonpayable returns (uint256)`), names dropped. */
-function signature(item: Abi[number]): string {
-  if (item.type === "function")
-    return `function ${item.name}(${item.inputs.map(paramType).join(",")}) ${item.stateMutability} returns (${item.outputs.map(paramType).join(",")})`;
-  if (item.type === "event")
-    return `event ${item.name}(${item.inputs.map((p) => paramType(p) + (p.indexed ? " indexed" : "")).join(",")})`;
-  if (item.type === "error") return `error ${item.name}(${item.inputs.map(paramType).join(",")})`;
-  return item.type;
-}
-
 /** The vault ABI the app uses, and where it came from. */
 function vaultAbi(artifacts: Map<string, Artifact>): { abi: Abi; source: "artifact" | "interface" } {
-  const expected = parseAbi([...expectedVaultSignatures, ...expectedVaultErrors]);
   const artifact = artifacts.get(VAULT);
-  if (!artifact) return { abi: expected, source: "interface" };
-  const present = new Set(artifact.abi.map(signature));
-  const missing = parseAbi(expectedVaultSignatures)
-    .map(signature)
-    .filter((s) => !present.has(s));
+  if (!artifact) return { abi: expectedVaultAbi(), source: "interface" };
+  const missing = missingFromVault(artifact.abi);
   if (missing.length > 0)
     throw new GenerationError(
       `${VAULT} lacks what the app calls (app/src/contracts/expected.ts): ${missing.join("; ")}`,
