@@ -3,8 +3,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
-import { decodeFunctionResult, encodeFunctionData, formatUnits, parseAbi } from "viem";
-import { vaultAbi } from "../src/generated/contracts";
+import {
+  createPublicClient,
+  createWalletClient,
+  decodeFunctionResult,
+  encodeFunctionData,
+  formatUnits,
+  http,
+  parseAbi,
+  parseSignature,
+} from "viem";
+import { abis, vaultAbi } from "../src/generated/contracts";
+import { permitTypedData } from "../src/lib/permit";
 import { RESULTS, ROOT, rpc, startSystem, type System } from "./harness";
 
 const MOBILE = { width: 390, height: 844 };
@@ -293,6 +303,34 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     } finally {
       await wallet.close();
     }
+  });
+
+  it("permit_typedDataSignedByTheNodeIsAcceptedByTheToken", async () => {
+    // The dev wallet's signing path (eth_signTypedData_v4 on the node) with the page's permit typed data.
+    const [owner, spender] = [accounts[3]!, accounts[4]!];
+    const token = { address: asset, abi: abis.TestStablecoin } as const;
+    const client = createPublicClient({ transport: http(sys.rpcUrl) });
+    const wallet = createWalletClient({ transport: http(sys.rpcUrl) });
+    const [domain, nonce, block] = await Promise.all([
+      client.readContract({ ...token, functionName: "eip712Domain" }),
+      client.readContract({ ...token, functionName: "nonces", args: [owner] }),
+      client.getBlock(),
+    ]);
+    const deadline = block.timestamp + 600n;
+    const typed = permitTypedData(domain, { owner, spender, value: 123_000_000n, nonce, deadline });
+    const sig = parseSignature(await wallet.signTypedData({ account: owner, ...typed }));
+    const hash = await wallet.writeContract({
+      ...token,
+      functionName: "permit",
+      args: [owner, spender, 123_000_000n, deadline, Number(sig.v), sig.r, sig.s],
+      account: owner,
+      chain: null,
+    });
+    assert.equal((await client.waitForTransactionReceipt({ hash })).status, "success");
+    assert.equal(
+      await client.readContract({ ...token, functionName: "allowance", args: [owner, spender] }),
+      123_000_000n,
+    );
   });
 
   it("rpcProxy_refusesMalformedRequests", async () => {

@@ -4,10 +4,12 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { maxUint256, type Address } from "viem";
 import { useConfig, useConnection, usePublicClient, useReadContract, useReadContracts } from "wagmi";
-import { simulateContract } from "wagmi/actions";
+import { getBlock, readContract, signTypedData, simulateContract } from "wagmi/actions";
+import { parseSignature } from "viem";
+import { PERMIT_VALIDITY_SECONDS, permitTypedData } from "../lib/permit";
 import { useTarget } from "../app/providers";
 import { SLEEVES } from "../contracts/expected";
-import { abis } from "../generated/contracts";
+import { abis, depositWithPermitAbi, vaultFeatures } from "../generated/contracts";
 import { useAsset } from "../hooks/useAsset";
 import { useContracts } from "../hooks/useContracts";
 import { useTransactor } from "../hooks/useTransactor";
@@ -227,6 +229,38 @@ function Deposit({ s }: { s: VaultState }) {
         }),
       asset,
     );
+  const permitDeposit = async () => {
+    const done = await transact(
+      `Permit and deposit ${text} ${asset.symbol}`,
+      async () => {
+        const token = asset.contract!;
+        const [domain, nonce, block] = await Promise.all([
+          readContract(config, { ...token, functionName: "eip712Domain" }),
+          readContract(config, { ...token, functionName: "nonces", args: [address!] }),
+          getBlock(config),
+        ]);
+        const deadline = block.timestamp + PERMIT_VALIDITY_SECONDS;
+        const typed = permitTypedData(domain, {
+          owner: address!,
+          spender: s.v.address,
+          value: amount!,
+          nonce,
+          deadline,
+        });
+        const sig = parseSignature(await signTypedData(config, { account: address!, ...typed }));
+        const v = Number(sig.v ?? BigInt(sig.yParity + 27));
+        return simulateContract(config, {
+          address: s.v.address,
+          abi: depositWithPermitAbi,
+          functionName: "depositWithPermit",
+          args: [amount!, address!, deadline, v, sig.r, sig.s],
+          account: address,
+        });
+      },
+      asset,
+    );
+    if (done) setText("");
+  };
   const deposit = async () => {
     const done = await transact(
       `Deposit ${text} ${asset.symbol}`,
@@ -253,8 +287,18 @@ function Deposit({ s }: { s: VaultState }) {
             : `You receive ≈ ${formatAmount(preview.data, s.decimals, 6)} ${s.symbol}`}
       </div>
       <div className="row">
+        {needsApproval && vaultFeatures.depositWithPermit ? (
+          <button className="primary" disabled={!address} onClick={permitDeposit} data-testid="permit-deposit">
+            Sign permit and deposit
+          </button>
+        ) : null}
         {needsApproval ? (
-          <button className="primary" disabled={!address} onClick={approve} data-testid="approve">
+          <button
+            className={vaultFeatures.depositWithPermit ? "" : "primary"}
+            disabled={!address}
+            onClick={approve}
+            data-testid="approve"
+          >
             1. Approve {asset.symbol}
           </button>
         ) : null}

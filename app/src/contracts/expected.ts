@@ -63,3 +63,10 @@ export const expectedVaultErrors = [
 
 /** Sleeve indexes of `sleeveAssets(uint8)`, in the vault's order. */
 export const SLEEVES = ["Market making", "Arbitrage", "Buffer"] as const;
+
+/**
+ * Optional: one-transaction deposit with an EIP-2612 permit of the asset instead of a separate approve.
+ * Used only when the compiled vault has exactly this function (`vaultFeatures.depositWithPermit`).
+ */
+export const optionalDepositWithPermit =
+  "function depositWithPermit(uint256 assets, address receiver, uint256 deadline, uint8 v, bytes32 r, bytes32 s) returns (uint256)" as const;
