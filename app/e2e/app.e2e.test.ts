@@ -139,6 +139,12 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await page.getByTestId("asset-balance").filter({ hasText: "1,000,000 tUSD" }).waitFor();
   });
 
+  it("devWallet_reconnectsAfterReload", async () => {
+    await page.reload();
+    await page.getByTestId("dev-account").waitFor();
+    await page.getByTestId("asset-balance").filter({ hasText: "1,000,000 tUSD" }).waitFor();
+  });
+
   it("faucet_mintsAndTheBalanceChanges", async () => {
     const before = await balanceOf(accounts[0]!);
     await page.getByTestId("faucet-amount").fill("2500.5");

@@ -20,10 +20,13 @@ export function WalletButton() {
   if (!mounted) return <div style={{ minHeight: 40 }} />;
 
   if (isConnected && address) {
+    // The live connector, not the connection's: after a reload the connection restored from the cookie
+    // holds a plain description of the connector until wagmi has reconnected it.
+    const dev = connector?.id === "devWallet" ? connectors.find((c) => c.id === "devWallet") : undefined;
     return (
       <div className="row">
-        {connector?.id === "devWallet" ? (
-          <DevAccountPicker connector={connector as unknown as DevWalletProperties} address={address} />
+        {dev ? (
+          <DevAccountPicker connector={dev as unknown as DevWalletProperties} address={address} />
         ) : (
           <span className="mono" data-testid="account">
             {shortAddress(address)}
