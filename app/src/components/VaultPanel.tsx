@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { maxUint256, type Address } from "viem";
+import { maxUint256, stringToHex, type Address } from "viem";
 import { useConfig, useConnection, usePublicClient, useReadContract, useReadContracts } from "wagmi";
 import { getBlock, readContract, signTypedData, simulateContract } from "wagmi/actions";
 import { parseSignature } from "viem";
@@ -391,7 +391,31 @@ function Withdraw({ s }: { s: VaultState }) {
   );
 }
 
-const TIER_LABELS = ["Flexible (tier 0, 1×)", "Tier 1", "Tier 2"] as const;
+/** Lock tiers with their duration and yield multiplier from `Parameters` when it is deployed. */
+function useTierLabels(): string[] {
+  const { parameters } = useContracts();
+  const keys = ["lockTier1Seconds", "lockTier1MultiplierBps", "lockTier2Seconds", "lockTier2MultiplierBps"] as const;
+  const q = useReadContracts({
+    allowFailure: false,
+    contracts: parameters
+      ? keys.map((k) => ({ ...parameters, functionName: "get", args: [stringToHex(k, { size: 32 })] }) as const)
+      : [],
+    query: { enabled: parameters !== undefined },
+  });
+  const d = q.data as readonly bigint[] | undefined;
+  const tier = (n: 1 | 2, seconds?: bigint, bps?: bigint) =>
+    seconds === undefined || bps === undefined
+      ? `Tier ${n}`
+      : `Tier ${n}: ${formatDuration(seconds)}, ${(Number(bps) / 10_000).toFixed(2)}×`;
+  return ["Flexible (tier 0, 1×)", tier(1, d?.[0], d?.[1]), tier(2, d?.[2], d?.[3])];
+}
+
+function formatDuration(seconds: bigint): string {
+  const s = Number(seconds);
+  if (s >= 86_400) return `${+(s / 86_400).toFixed(1)} days`;
+  if (s >= 3_600) return `${+(s / 3_600).toFixed(1)} h`;
+  return `${s} s`;
+}
 
 function useLockIds(vault: Address, account: Address | undefined) {
   const key = `vsv.locks.${vault}.${account ?? ""}`;
@@ -419,6 +443,7 @@ function Earn({ s, shareUnits }: { s: VaultState; shareUnits: { decimals: number
   const [tier, setTier] = useState(1);
   const [manualId, setManualId] = useState("");
   const locks = useLockIds(s.v.address, address);
+  const tierLabels = useTierLabels();
   const shares = parseAmount(text, s.decimals);
   const free = s.shares !== undefined && s.lockedShares !== undefined ? s.shares - s.lockedShares : undefined;
 
@@ -474,8 +499,8 @@ function Earn({ s, shareUnits }: { s: VaultState; shareUnits: { decimals: number
         <label style={{ flex: "1 1 120px" }}>
           Tier
           <select value={tier} onChange={(e) => setTier(Number(e.target.value))} data-testid="lock-tier">
-            {TIER_LABELS.map((l, i) => (
-              <option key={l} value={i}>
+            {tierLabels.map((l, i) => (
+              <option key={i} value={i}>
                 {l}
               </option>
             ))}

@@ -9,7 +9,7 @@ const env = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, { error: "must be a network name such as localhost" })
     .default("localhost"),
-  APP_RPC_URL: z.url({ error: "must be an http(s) URL" }).optional(),
+  APP_RPC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   DEPLOYMENTS_DIR: z.string().min(1).optional(),
 });
 
