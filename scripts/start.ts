@@ -8,6 +8,15 @@ import { runOnce, startService, stopAll, waitFor } from "./lib/processes.js";
 
 const RPC_URL = "http://127.0.0.1:8545";
 const APP_URL = "http://127.0.0.1:3000";
+const SIM_PORTS = { binance: 8601, okx: 8602 } as const;
+
+async function simReady(): Promise<boolean> {
+  for (const port of Object.values(SIM_PORTS)) {
+    const res = await fetch(`http://127.0.0.1:${port}/sim/health`);
+    if (!res.ok) return false;
+  }
+  return true;
+}
 
 async function rpcReady(): Promise<boolean> {
   const res = await fetch(RPC_URL, {
@@ -42,6 +51,18 @@ async function main(): Promise<void> {
     `[start] development accounts: hardhat's default mnemonic "test test test ... junk" (never use on a real network)`,
   );
 
+  // Exchange simulators (Binance and OKX REST dialects) in their own process; they print their URLs
+  // and the demo accounts' API keys (also listed in the README).
+  startService("sim", "tsx", [
+    "keeper/src/sim/cli.ts",
+    "--binance-port",
+    String(SIM_PORTS.binance),
+    "--okx-port",
+    String(SIM_PORTS.okx),
+    "--seed",
+    "42",
+  ]);
+
   await runOnce("deploy", "hardhat", ["run", "scripts/deploy.ts", "--network", "localhost"], {
     FORCE_DEPLOY: "1",
   });
@@ -50,6 +71,11 @@ async function main(): Promise<void> {
   console.log(`[start] deployed: ${Object.keys(deployment.contracts).length} contracts, deployments/localhost.json`);
   for (const [name, c] of Object.entries(deployment.contracts))
     console.log(`[start]   ${name.padEnd(22)} ${c.address}`);
+
+  await waitFor("the exchange simulators", simReady);
+  console.log(
+    `[start] exchange simulators: binance http://127.0.0.1:${SIM_PORTS.binance}, okx http://127.0.0.1:${SIM_PORTS.okx}`,
+  );
 
   // The web page: a production build (its prebuild step regenerates the app's typed contracts from
   // this deployment), then `next start`; pages are served at once, with no compile on first visit.

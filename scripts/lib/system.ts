@@ -1,5 +1,11 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { BaseContract } from "ethers";
+import type {
+  AttestationRegistry,
+  CampaignRegistry,
+  ReceiptRegistry,
+  ReputationOracle,
+} from "../../types/ethers-contracts/index.js";
 
 /** Options for deploying the whole system on one chain. */
 export interface SystemOptions {
@@ -57,5 +63,52 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
     system["DepositAsset"] = { artifact: "IERC20Metadata", contract: asset };
   }
 
+  // Every tunable threshold. Owned by the deployer until governance is deployed, then by the timelock.
+  const deployer = await signers[0]!.getAddress();
+  const parameters = await deploy("Parameters", "Parameters", [deployer]);
+
+  await deployTrustLayer(deploy, system, deployer, parameters);
+
   return system;
+}
+
+type DeployFn = (name: string, artifact: string, args?: unknown[]) => Promise<BaseContract>;
+
+/**
+ * Trust layer: attestations, receipts, reputation and campaigns, wired together. Governance roles
+ * (attestation admin and verifier approval, receipt admin, reputation admin and arbiter, slash receiver)
+ * start with the deployer; the governance deployment moves them to the timelock (`grantRole` to the
+ * timelock, then `renounceRole`), and points `setSlashReceiver` at the vault.
+ */
+async function deployTrustLayer(
+  deploy: DeployFn,
+  system: System,
+  deployer: string,
+  parameters: BaseContract,
+): Promise<void> {
+  const asset = await system["DepositAsset"]!.contract.getAddress();
+  const attestations = (await deploy("AttestationRegistry", "AttestationRegistry", [
+    parameters,
+    deployer,
+  ])) as unknown as AttestationRegistry;
+  const receipts = (await deploy("ReceiptRegistry", "ReceiptRegistry", [
+    attestations,
+    deployer,
+  ])) as unknown as ReceiptRegistry;
+  const reputation = (await deploy("ReputationOracle", "ReputationOracle", [
+    asset,
+    parameters,
+    attestations,
+    receipts,
+    deployer,
+    deployer,
+  ])) as unknown as ReputationOracle;
+  const campaigns = (await deploy("CampaignRegistry", "CampaignRegistry", [
+    parameters,
+    reputation,
+    receipts,
+    attestations,
+  ])) as unknown as CampaignRegistry;
+  await (await receipts.setCampaignRegistry(await campaigns.getAddress())).wait();
+  await (await reputation.grantRole(await reputation.REPORTER_ROLE(), await campaigns.getAddress())).wait();
 }

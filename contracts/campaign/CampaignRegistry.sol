@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ICampaignRegistry} from "../interfaces/ICampaignRegistry.sol";
+import {IReputationOracle} from "../interfaces/IReputationOracle.sol";
+import {IReceiptView} from "../interfaces/IReceiptView.sol";
+import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
+import {IParameters} from "../interfaces/IParameters.sol";
+import {ParamKeys} from "../libraries/ParamKeys.sol";
+import {CampaignIdLib} from "../libraries/CampaignIdLib.sol";
+
+/// @title CampaignRegistry
+/// @notice The Campaign Oracle. Eligible keepers publish campaigns (one per id, rate-limited per strategy
+///         id), claim them by race or in dispatch order, and settle them with a receipt; the first settle
+///         wins. Claims expire after `claimTtlSeconds`. Outcomes (success with delay, failure, expiry) are
+///         reported to the reputation oracle. Every event carries `block.chainid` for cross-chain mirrors.
+contract CampaignRegistry is ICampaignRegistry {
+    using CampaignIdLib for CampaignIdLib.CampaignSpec;
+
+    /// @notice Longest dispatch list (assignee plus backups).
+    uint256 public constant MAX_DISPATCH = 8;
+
+    /// @dev Creations of one strategy id in the current rate window.
+    struct RateWindow {
+        uint64 start;
+        uint64 count;
+    }
+
+    /// @notice Governance thresholds.
+    IParameters public immutable PARAMETERS;
+    /// @notice Eligibility, scores and outcome reports.
+    IReputationOracle public immutable REPUTATION;
+    /// @notice Receipts used to settle.
+    IReceiptView public immutable RECEIPTS;
+    /// @notice Attestations (settling needs a fresh one).
+    IAttestationRegistry public immutable ATTESTATIONS;
+
+    mapping(bytes32 campaignId => Campaign) private _campaigns;
+    mapping(bytes32 strategyId => RateWindow) private _rates;
+    mapping(bytes32 assetPair => uint256) private _pairClaimedAt;
+    mapping(address publisher => uint256) private _penalties;
+    mapping(address keeper => uint256) private _lostAttempts;
+    bytes32[] private _active;
+    mapping(bytes32 campaignId => uint256) private _activeIndex; // position + 1
+
+    /// @param parameters Governance thresholds.
+    /// @param reputation The reputation oracle (this contract needs its `REPORTER_ROLE`).
+    /// @param receipts The receipt registry.
+    /// @param attestations The attestation registry.
+    constructor(
+        IParameters parameters,
+        IReputationOracle reputation,
+        IReceiptView receipts,
+        IAttestationRegistry attestations
+    ) {
+        PARAMETERS = parameters;
+        REPUTATION = reputation;
+        RECEIPTS = receipts;
+        ATTESTATIONS = attestations;
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function publish(
+        CampaignIdLib.CampaignSpec calldata spec,
+        Mode mode,
+        DispatchBy dispatchBy,
+        address[] calldata dispatchOrder
+    ) external returns (bytes32 campaignId, bool created) {
+        if (!REPUTATION.isEligible(msg.sender)) revert CampaignRegistryNotEligible(msg.sender);
+        campaignId = spec.id();
+        Campaign storage c = _campaigns[campaignId];
+        if (c.status != Status.None) {
+            uint256 points = PARAMETERS.get(ParamKeys.REPUBLISH_PENALTY_POINTS);
+            _penalties[msg.sender] += points;
+            emit CampaignRepublished(block.chainid, campaignId, msg.sender, points);
+            return (campaignId, false);
+        }
+        CampaignIdLib.PriceWindow calldata w = spec.priceWindow;
+        if (w.minPrice > w.maxPrice || w.notBefore >= w.notAfter || w.notAfter <= block.timestamp) {
+            revert CampaignRegistryInvalidWindow();
+        }
+        _checkDispatchOrder(mode, dispatchBy, dispatchOrder);
+        _countCreation(spec.route.strategyId);
+
+        c.publisher = msg.sender;
+        c.publishedAt = uint64(block.timestamp);
+        c.status = Status.Open;
+        c.mode = mode;
+        c.notBefore = w.notBefore;
+        c.notAfter = w.notAfter;
+        c.assetPair = spec.assetPair;
+        c.strategyId = spec.route.strategyId;
+        if (dispatchOrder.length != 0) c.dispatchOrder = dispatchOrder;
+        emit CampaignPublished(block.chainid, campaignId, msg.sender, spec, mode, dispatchOrder);
+        return (campaignId, true);
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function claim(bytes32 campaignId) external {
+        if (!REPUTATION.isEligible(msg.sender)) revert CampaignRegistryNotEligible(msg.sender);
+        Campaign storage c = _existing(campaignId);
+        if (c.status == Status.Claimed && block.timestamp > c.claimDeadline) _endClaim(campaignId, c, true);
+        if (c.status != Status.Open) revert CampaignRegistryNotClaimable(campaignId, c.status, c.claimant);
+        if (block.timestamp < c.notBefore || block.timestamp > c.notAfter) {
+            revert CampaignRegistryOutsideWindow(campaignId, c.notBefore, c.notAfter);
+        }
+        if (c.mode == Mode.Dispatch) _checkTurn(campaignId, c);
+        if (_pairClaimedAt[c.assetPair] == block.timestamp) {
+            revert CampaignRegistryPairLocked(c.assetPair, block.timestamp);
+        }
+
+        _pairClaimedAt[c.assetPair] = block.timestamp;
+        uint64 deadline = uint64(block.timestamp + PARAMETERS.get(ParamKeys.CLAIM_TTL_SECONDS));
+        c.status = Status.Claimed;
+        c.claimant = msg.sender;
+        c.claimedAt = uint64(block.timestamp);
+        c.claimDeadline = deadline;
+        _active.push(campaignId);
+        _activeIndex[campaignId] = _active.length;
+        emit CampaignClaimed(block.chainid, campaignId, msg.sender, deadline);
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function release(bytes32 campaignId) external {
+        Campaign storage c = _existing(campaignId);
+        if (c.status != Status.Claimed || c.claimant != msg.sender) {
+            revert CampaignRegistryNotClaimant(campaignId, msg.sender);
+        }
+        _endClaim(campaignId, c, false);
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function settle(bytes32 campaignId, uint256 receiptId) external returns (bool settled) {
+        if (!ATTESTATIONS.isAttested(msg.sender)) revert CampaignRegistryNotAttested(msg.sender);
+        Campaign storage c = _existing(campaignId);
+        IReceiptView.Receipt memory r = RECEIPTS.getReceipt(receiptId);
+        if (r.keeper != msg.sender || r.campaignId != campaignId) {
+            revert CampaignRegistryReceiptMismatch(campaignId, receiptId);
+        }
+        if (c.status == Status.Settled) return _lose(campaignId, receiptId, LossReason.AlreadySettled);
+        if (c.status != Status.Claimed || c.claimant != msg.sender) {
+            return _lose(campaignId, receiptId, LossReason.NotClaimant);
+        }
+        if (block.timestamp > c.claimDeadline) {
+            _endClaim(campaignId, c, true);
+            return _lose(campaignId, receiptId, LossReason.ClaimExpired);
+        }
+
+        uint64 delay = uint64(block.timestamp) - c.claimedAt;
+        c.status = Status.Settled;
+        c.settledReceiptId = receiptId;
+        _removeActive(campaignId);
+        emit CampaignSettled(block.chainid, campaignId, msg.sender, receiptId, delay);
+        REPUTATION.recordOutcome(msg.sender, IReputationOracle.Outcome.Success, delay);
+        return true;
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function expireClaim(bytes32 campaignId) external {
+        Campaign storage c = _existing(campaignId);
+        if (c.status != Status.Claimed || block.timestamp <= c.claimDeadline) {
+            revert CampaignRegistryClaimNotStale(campaignId, c.claimDeadline);
+        }
+        _endClaim(campaignId, c, true);
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function expireStaleClaims(uint256 max) external returns (uint256 expired) {
+        // Backwards, so the swap-and-pop removal only moves already-visited entries.
+        for (uint256 i = _active.length; i > 0 && expired < max; --i) {
+            bytes32 id = _active[i - 1];
+            Campaign storage c = _campaigns[id];
+            if (block.timestamp > c.claimDeadline) {
+                _endClaim(id, c, true);
+                ++expired;
+            }
+        }
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function staleClaims(uint256 max) external view returns (bytes32[] memory ids) {
+        bytes32[] memory found = new bytes32[](max < _active.length ? max : _active.length);
+        uint256 n;
+        for (uint256 i = _active.length; i > 0 && n < found.length; --i) {
+            bytes32 id = _active[i - 1];
+            if (block.timestamp > _campaigns[id].claimDeadline) found[n++] = id;
+        }
+        ids = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) ids[i] = found[i];
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function liveClaimantOf(bytes32 campaignId) external view returns (address) {
+        Campaign storage c = _campaigns[campaignId];
+        if (c.status != Status.Claimed || block.timestamp > c.claimDeadline) return address(0);
+        return c.claimant;
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function campaignOf(bytes32 campaignId) external view returns (Campaign memory) {
+        return _campaigns[campaignId];
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function campaignIdOf(CampaignIdLib.CampaignSpec calldata spec) external pure returns (bytes32) {
+        return spec.id();
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function penaltyPointsOf(address publisher) external view returns (uint256) {
+        return _penalties[publisher];
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function lostAttemptsOf(address keeper) external view returns (uint256) {
+        return _lostAttempts[keeper];
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function activeClaimCount() external view returns (uint256) {
+        return _active.length;
+    }
+
+    function _existing(bytes32 campaignId) private view returns (Campaign storage c) {
+        c = _campaigns[campaignId];
+        if (c.status == Status.None) revert CampaignRegistryUnknownCampaign(campaignId);
+    }
+
+    /// @dev Counts one creation for `strategyId` in the current fixed window (`now / window`).
+    function _countCreation(bytes32 strategyId) private {
+        uint256 window = PARAMETERS.get(ParamKeys.CAMPAIGN_RATE_WINDOW_SECONDS);
+        uint256 limit = PARAMETERS.get(ParamKeys.CAMPAIGN_RATE_LIMIT_COUNT);
+        uint64 start = uint64((block.timestamp / window) * window);
+        RateWindow memory rw = _rates[strategyId];
+        if (rw.start != start) rw = RateWindow({start: start, count: 0});
+        if (rw.count >= limit) revert CampaignRegistryRateLimited(strategyId, rw.count, limit);
+        ++rw.count;
+        _rates[strategyId] = rw;
+    }
+
+    /// @dev Dispatch lists: 1..8 distinct eligible keepers, non-increasing in score or operator stake.
+    function _checkDispatchOrder(Mode mode, DispatchBy by, address[] calldata order) private view {
+        uint256 n = order.length;
+        if (mode == Mode.Race) {
+            if (n != 0) revert CampaignRegistryInvalidDispatchOrder(0);
+            return;
+        }
+        if (n == 0 || n > MAX_DISPATCH) revert CampaignRegistryInvalidDispatchOrder(n);
+        uint256 previous = type(uint256).max;
+        for (uint256 i = 0; i < n; ++i) {
+            address k = order[i];
+            if (!REPUTATION.isEligible(k)) revert CampaignRegistryInvalidDispatchOrder(i);
+            for (uint256 j = 0; j < i; ++j) {
+                if (order[j] == k) revert CampaignRegistryInvalidDispatchOrder(i);
+            }
+            uint256 metric =
+                by == DispatchBy.Reputation ? REPUTATION.score(k) : REPUTATION.stakeOf(REPUTATION.operatorOf(k)).active;
+            if (metric > previous) revert CampaignRegistryInvalidDispatchOrder(i);
+            previous = metric;
+        }
+    }
+
+    /// @dev In dispatch mode, entry i may claim from `publishedAt + i * window`; anyone after the list ends.
+    function _checkTurn(bytes32 campaignId, Campaign storage c) private view {
+        uint256 window = PARAMETERS.get(ParamKeys.DISPATCH_WINDOW_SECONDS);
+        address[] storage order = c.dispatchOrder;
+        uint256 n = order.length;
+        uint256 position = n;
+        for (uint256 i = 0; i < n; ++i) {
+            if (order[i] == msg.sender) {
+                position = i;
+                break;
+            }
+        }
+        uint64 turnStartsAt = uint64(c.publishedAt + position * window);
+        if (block.timestamp < turnStartsAt) revert CampaignRegistryNotYourTurn(campaignId, msg.sender, turnStartsAt);
+    }
+
+    /// @dev Ends the live claim: reopens the campaign and reports the expiry or failure.
+    function _endClaim(bytes32 campaignId, Campaign storage c, bool expired) private {
+        address keeper = c.claimant;
+        c.status = Status.Open;
+        c.claimant = address(0);
+        _removeActive(campaignId);
+        emit CampaignClaimEnded(block.chainid, campaignId, keeper, expired);
+        REPUTATION.recordOutcome(
+            keeper,
+            expired ? IReputationOracle.Outcome.Expiry : IReputationOracle.Outcome.Failure,
+            0
+        );
+    }
+
+    function _lose(bytes32 campaignId, uint256 receiptId, LossReason reason) private returns (bool) {
+        ++_lostAttempts[msg.sender];
+        emit SettleAttemptLost(block.chainid, campaignId, msg.sender, receiptId, reason);
+        return false;
+    }
+
+    function _removeActive(bytes32 campaignId) private {
+        uint256 index = _activeIndex[campaignId];
+        uint256 last = _active.length;
+        if (index != last) {
+            bytes32 moved = _active[last - 1];
+            _active[index - 1] = moved;
+            _activeIndex[moved] = index;
+        }
+        _active.pop();
+        delete _activeIndex[campaignId];
+    }
+}

@@ -1,0 +1,89 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { concat, keccak256, toBeHex, zeroPadValue } from "ethers";
+import { campaignId, campaignSpecFromNames, parseCampaignSpec, CampaignSpecError } from "./id.js";
+import { KeeperError } from "../errors.js";
+
+interface Vector {
+  name: string;
+  names: { assetPair: string; strategyId: string; sourceVenue: string; targetVenue: string };
+  spec: unknown;
+  campaignId: string;
+}
+
+const vectors = (
+  JSON.parse(readFileSync(new URL("../../../test/vectors/campaign-id.json", import.meta.url), "utf8")) as {
+    vectors: Vector[];
+  }
+).vectors;
+
+test("campaignId_sharedVectors_match", () => {
+  assert.ok(vectors.length >= 4);
+  for (const v of vectors) {
+    assert.equal(campaignId(parseCampaignSpec(v.spec)), v.campaignId, v.name);
+  }
+});
+
+test("campaignSpecFromNames_sharedVectors_encodeNamesAsBytes32", () => {
+  for (const v of vectors) {
+    const spec = parseCampaignSpec(v.spec);
+    const fromNames = campaignSpecFromNames({
+      assetPair: v.names.assetPair,
+      priceWindow: spec.priceWindow,
+      route: { strategyId: v.names.strategyId, sourceVenue: v.names.sourceVenue, targetVenue: v.names.targetVenue },
+    });
+    assert.deepEqual(fromNames, spec, v.name);
+  }
+});
+
+test("campaignId_equalsHashOfConcatenatedWords", () => {
+  // abi.encode of static values is their 32-byte words back to back: recompute without the ABI coder.
+  for (const v of vectors) {
+    const s = parseCampaignSpec(v.spec);
+    const word = (n: bigint) => zeroPadValue(toBeHex(n), 32);
+    const packed = concat([
+      s.assetPair,
+      word(s.priceWindow.minPrice),
+      word(s.priceWindow.maxPrice),
+      word(s.priceWindow.notBefore),
+      word(s.priceWindow.notAfter),
+      s.route.strategyId,
+      s.route.sourceVenue,
+      s.route.targetVenue,
+    ]);
+    assert.equal(keccak256(packed), v.campaignId, v.name);
+  }
+});
+
+test("campaignId_oneUnitPriceChange_changesId", () => {
+  const a = vectors.find((v) => v.name === "eth-usdc-arbitrage")!;
+  const b = vectors.find((v) => v.name === "eth-usdc-arbitrage-max-price-plus-one")!;
+  assert.notEqual(a.campaignId, b.campaignId);
+});
+
+test("parseCampaignSpec_badField_throwsCampaignSpecErrorNamingIt", () => {
+  const v = vectors[0]!;
+  const bad = structuredClone(v.spec) as { priceWindow: { notAfter: string } };
+  bad.priceWindow.notAfter = (1n << 64n).toString();
+  assert.throws(
+    () => parseCampaignSpec(bad),
+    (err: unknown) =>
+      err instanceof CampaignSpecError &&
+      err instanceof KeeperError &&
+      err.shortMessage.startsWith("invalid campaign spec: priceWindow.notAfter"),
+  );
+  assert.throws(() => parseCampaignSpec({ ...(v.spec as object), extra: 1 }), CampaignSpecError);
+});
+
+test("campaignSpecFromNames_nameLongerThan31Bytes_throws", () => {
+  assert.throws(
+    () =>
+      campaignSpecFromNames({
+        assetPair: "A".repeat(32),
+        priceWindow: { minPrice: 1n, maxPrice: 2n, notBefore: 0n, notAfter: 1n },
+        route: { strategyId: "s", sourceVenue: "a", targetVenue: "b" },
+      }),
+    /assetPair "A{32}" does not fit in bytes32/,
+  );
+});

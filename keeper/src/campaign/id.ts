@@ -1,0 +1,99 @@
+/**
+ * Campaign ids, computed exactly as `CampaignIdLib.id` on-chain:
+ * `campaignId = keccak256(abi.encode(assetPair, priceWindow, route))` with
+ * `assetPair: bytes32`, `priceWindow: (uint128 minPrice, uint128 maxPrice, uint64 notBefore, uint64 notAfter)`,
+ * `route: (bytes32 strategyId, bytes32 sourceVenue, bytes32 targetVenue)`.
+ * Names (pair symbol, strategy, venues) are short strings encoded as bytes32 (`encodeBytes32String`).
+ * `test/vectors/campaign-id.json` pins the result for both the Solidity and the TypeScript side.
+ */
+import { AbiCoder, encodeBytes32String, isHexString, keccak256 } from "ethers";
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+
+const UINT128_MAX = (1n << 128n) - 1n;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/** ABI types of the three encoded values, in order. */
+export const CAMPAIGN_ID_ABI_TYPES = [
+  "bytes32",
+  "tuple(uint128 minPrice, uint128 maxPrice, uint64 notBefore, uint64 notAfter)",
+  "tuple(bytes32 strategyId, bytes32 sourceVenue, bytes32 targetVenue)",
+] as const;
+
+const bytes32 = z.string().refine((s) => isHexString(s, 32), { message: "must be a 0x-prefixed 32-byte hex string" });
+const uint = (max: bigint) =>
+  z.coerce.bigint().refine((v) => v >= 0n && v <= max, { message: `must be an integer in [0, ${max}]` });
+
+/** Validates a campaign spec (bytes32 fields as hex, numbers as bigint or decimal strings). */
+export const campaignSpecSchema = z
+  .object({
+    assetPair: bytes32,
+    priceWindow: z.object({
+      minPrice: uint(UINT128_MAX),
+      maxPrice: uint(UINT128_MAX),
+      notBefore: uint(UINT64_MAX),
+      notAfter: uint(UINT64_MAX),
+    }),
+    route: z.object({ strategyId: bytes32, sourceVenue: bytes32, targetVenue: bytes32 }),
+  })
+  .strict();
+
+/** A campaign's economic content, as the `CampaignIdLib.CampaignSpec` struct. */
+export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
+
+/** The same spec written with readable names (each at most 31 bytes of UTF-8). */
+export interface NamedCampaignSpec {
+  assetPair: string;
+  priceWindow: CampaignSpec["priceWindow"];
+  route: { strategyId: string; sourceVenue: string; targetVenue: string };
+}
+
+/** Thrown when a spec cannot be encoded (bad field, name too long). */
+export class CampaignSpecError extends ConfigError {
+  override name = "CampaignSpecError";
+}
+
+/** Validates `input` as a campaign spec, with one clear error naming the bad field. */
+export function parseCampaignSpec(input: unknown): CampaignSpec {
+  const parsed = campaignSpecSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CampaignSpecError(`invalid campaign spec: ${issue.path.join(".")} ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Encodes readable names as bytes32 (`encodeBytes32String`) and validates the result. */
+export function campaignSpecFromNames(named: NamedCampaignSpec): CampaignSpec {
+  const name = (field: string, value: string): string => {
+    try {
+      return encodeBytes32String(value);
+    } catch (cause) {
+      throw new CampaignSpecError(`invalid campaign spec: ${field} "${value}" does not fit in bytes32`, { cause });
+    }
+  };
+  return parseCampaignSpec({
+    assetPair: name("assetPair", named.assetPair),
+    priceWindow: named.priceWindow,
+    route: {
+      strategyId: name("route.strategyId", named.route.strategyId),
+      sourceVenue: name("route.sourceVenue", named.route.sourceVenue),
+      targetVenue: name("route.targetVenue", named.route.targetVenue),
+    },
+  });
+}
+
+/** The ABI encoding hashed into the id. */
+export function encodeCampaignSpec(spec: CampaignSpec): string {
+  const s = parseCampaignSpec(spec);
+  return AbiCoder.defaultAbiCoder().encode(CAMPAIGN_ID_ABI_TYPES, [
+    s.assetPair,
+    [s.priceWindow.minPrice, s.priceWindow.maxPrice, s.priceWindow.notBefore, s.priceWindow.notAfter],
+    [s.route.strategyId, s.route.sourceVenue, s.route.targetVenue],
+  ]);
+}
+
+/** `keccak256(abi.encode(assetPair, priceWindow, route))`, as `CampaignRegistry.campaignIdOf`. */
+export function campaignId(spec: CampaignSpec): string {
+  return keccak256(encodeCampaignSpec(spec));
+}

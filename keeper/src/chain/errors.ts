@@ -1,0 +1,57 @@
+import { isError, type Interface } from "ethers";
+import { KeeperError } from "../errors.js";
+
+/** A transaction or call the chain refused: `reason` is the decoded custom error name when known. */
+export class ChainRevertError extends KeeperError {
+  override name = "ChainRevertError";
+  constructor(
+    readonly label: string,
+    readonly reason: string,
+    readonly args: readonly unknown[],
+    cause?: unknown,
+  ) {
+    super(`${label} reverted: ${reason}(${args.map(String).join(", ")})`, { cause });
+  }
+}
+
+/** The RPC endpoint failed after every retry. */
+export class ChainUnavailableError extends KeeperError {
+  override name = "ChainUnavailableError";
+}
+
+/** Errors worth retrying: the node or the network failed, not the transaction. */
+export function isTransientRpcError(err: unknown): boolean {
+  if (isError(err, "NETWORK_ERROR") || isError(err, "TIMEOUT") || isError(err, "SERVER_ERROR")) return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|429|Too Many Requests|502|503|504/i.test(
+    message,
+  );
+}
+
+/** Nonce already used (by a previous attempt of ours that did land, or by another process using the key). */
+export function isNonceError(err: unknown): boolean {
+  if (isError(err, "NONCE_EXPIRED")) return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return /nonce too low|nonce has already been used|already known|replacement transaction underpriced/i.test(message);
+}
+
+/** Decodes a revert into `ChainRevertError` using the contract interfaces that may have raised it. */
+export function decodeRevert(
+  label: string,
+  err: unknown,
+  interfaces: readonly Interface[],
+): ChainRevertError | undefined {
+  if (!isError(err, "CALL_EXCEPTION")) return undefined;
+  const data = err.data;
+  if (data) {
+    for (const iface of interfaces) {
+      try {
+        const parsed = iface.parseError(data);
+        if (parsed) return new ChainRevertError(label, parsed.name, [...parsed.args], err);
+      } catch {
+        // Not this interface's error: try the next one.
+      }
+    }
+  }
+  return new ChainRevertError(label, err.reason ?? err.shortMessage ?? "unknown revert", [], err);
+}

@@ -1,0 +1,360 @@
+/**
+ * A venue over any ccxt exchange instance. Only real ccxt calls: `loadMarkets`, `fetchOrderBook`,
+ * `createOrder` (limit, `{ timeInForce, clientOrderId }`), `cancelOrder`, `fetchOrder`, `fetchBalance`.
+ * Every call goes through the exchange's shared `RequestBudget` and is retried with back-off on rate
+ * limits, bans and outages; ccxt's typed errors become the keeper's own (`errors.ts`).
+ *
+ * Order placement is idempotent: the client order id is sent with the order, and before any resend
+ * (after a timeout or a 5xx, when the order may have reached the exchange) the order is looked up by
+ * that id, so a retry never creates a second order.
+ */
+import type { Exchange, Market, Order as CcxtOrder } from "ccxt";
+import {
+  DDoSProtection,
+  DuplicateOrderId,
+  ExchangeNotAvailable,
+  InsufficientFunds,
+  InvalidOrder,
+  NetworkError,
+  OperationFailed,
+  OrderNotFound,
+  RateLimitExceeded,
+  RequestTimeout,
+  BaseError as CcxtBaseError,
+  functions,
+} from "ccxt";
+import {
+  BackoffPolicy,
+  type Clock,
+  type RequestBudget,
+  type Sleep,
+  realSleep,
+  systemClock,
+  withRetry,
+} from "./budget.js";
+import {
+  InsufficientFundsError,
+  InvalidOrderError,
+  OrderNotFoundError,
+  RateLimitedError,
+  VenueBannedError,
+  VenueError,
+  VenueRequestError,
+  VenueTimeoutError,
+  VenueUnavailableError,
+} from "./errors.js";
+import { divWad, fromWad, mulBps, roundToStep, toWad, wadToNumber, WAD } from "./fixed.js";
+import { buyCost, sellProceeds, topPrice, type BookLiquidity } from "./liquidity.js";
+import {
+  splitPair,
+  type Balance,
+  type Order,
+  type OrderBook,
+  type OrderRequest,
+  type OrderStatus,
+  type Quote,
+  type Side,
+  type Venue,
+} from "./venue.js";
+
+export interface CcxtVenueOptions {
+  /** Venue id used in logs and errors (default: the ccxt exchange id). */
+  id?: string;
+  /** The budget shared by everything that talks to this exchange (see `RequestBudgets`). */
+  budget: RequestBudget;
+  policy?: Partial<BackoffPolicy>;
+  clock?: Clock;
+  sleep?: Sleep;
+  random?: () => number;
+  /** Book depth read by `quote` (default 100 levels). */
+  quoteDepth?: number;
+  /** Taker fee override in basis points (default: the market's `taker` from ccxt). */
+  takerFeeBps?: number;
+}
+
+/** Maps a ccxt error (or anything thrown under ccxt) to the keeper's error classes. */
+export function mapCcxtError(venueId: string, err: unknown, retryAfterMs?: number, nowMs?: number): VenueError {
+  if (err instanceof VenueError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const short = message.split("\n")[0].slice(0, 200);
+  const opts = { cause: err, details: message };
+  // Subclasses first: RateLimitExceeded and DDoSProtection are NetworkErrors, OrderNotFound an InvalidOrder.
+  if (err instanceof RateLimitExceeded) {
+    const e = new RateLimitedError(venueId, `rate limited: ${short}`, opts);
+    e.retryAfterMs = retryAfterMs;
+    return e;
+  }
+  if (err instanceof DDoSProtection) {
+    // ccxt raises DDoSProtection for both 429 and 418; its message carries the HTTP status.
+    const status = /^\S+ (\d{3}) /.exec(message)?.[1];
+    if (status === "429") {
+      const e = new RateLimitedError(venueId, `rate limited: ${short}`, opts);
+      e.retryAfterMs = retryAfterMs;
+      return e;
+    }
+    const e = new VenueBannedError(venueId, `banned: ${short}`, opts);
+    // Binance names the end of an IP ban in the body: "IP banned until 1700000000000".
+    const until = /banned until (\d{13})/.exec(message)?.[1];
+    e.retryAfterMs = retryAfterMs ?? (until && nowMs !== undefined ? Math.max(0, Number(until) - nowMs) : undefined);
+    return e;
+  }
+  if (err instanceof RequestTimeout) return new VenueTimeoutError(venueId, `timeout: ${short}`, opts);
+  if (err instanceof ExchangeNotAvailable) return new VenueUnavailableError(venueId, `unavailable: ${short}`, opts);
+  if (err instanceof NetworkError) return new VenueUnavailableError(venueId, `network error: ${short}`, opts);
+  // OperationFailed (Binance -1000/-1001 "unknown/internal error"): the request may be retried.
+  if (err instanceof OperationFailed) return new VenueUnavailableError(venueId, `operation failed: ${short}`, opts);
+  if (err instanceof InsufficientFunds)
+    return new InsufficientFundsError(venueId, `insufficient funds: ${short}`, opts);
+  if (err instanceof OrderNotFound) return new OrderNotFoundError(venueId, `order not found: ${short}`, opts);
+  if (err instanceof InvalidOrder) return new InvalidOrderError(venueId, `invalid order: ${short}`, opts);
+  if (err instanceof CcxtBaseError) return new VenueRequestError(venueId, `request failed: ${short}`, opts);
+  return new VenueRequestError(venueId, `unexpected failure: ${short}`, opts);
+}
+
+function parseRetryAfter(headers: unknown, nowMs: number): number | undefined {
+  if (!headers || typeof headers !== "object") return undefined;
+  const entry = Object.entries(headers as Record<string, unknown>).find(([k]) => k.toLowerCase() === "retry-after");
+  if (!entry) return undefined;
+  const value = String(entry[1]);
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
+}
+
+const num = (v: number | undefined | null): bigint => (v === undefined || v === null ? 0n : toWad(v));
+
+export class CcxtVenue implements Venue {
+  readonly id: string;
+  readonly kind = "cex" as const;
+  private readonly policy: BackoffPolicy;
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
+  private markets?: Record<string, Market>;
+
+  constructor(
+    readonly exchange: Exchange,
+    private readonly opts: CcxtVenueOptions,
+  ) {
+    this.id = opts.id ?? exchange.id;
+    this.policy = BackoffPolicy.parse(opts.policy ?? {});
+    this.clock = opts.clock ?? systemClock;
+    this.sleep = opts.sleep ?? realSleep;
+  }
+
+  /** Runs one ccxt call under the budget with retries, mapping its errors. */
+  private async call<T>(what: string, fn: () => Promise<T>, shouldRetry?: (err: unknown) => boolean): Promise<T> {
+    return withRetry(
+      async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          const headers = (this.exchange as unknown as { last_response_headers?: unknown }).last_response_headers;
+          const now = this.clock.now();
+          throw mapCcxtError(this.id, err, parseRetryAfter(headers, now), now);
+        }
+      },
+      {
+        budget: this.opts.budget,
+        policy: this.policy,
+        clock: this.clock,
+        sleep: this.sleep,
+        random: this.opts.random,
+        shouldRetry,
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof VenueError) throw err;
+      throw new VenueRequestError(this.id, `${what} failed`, { cause: err });
+    });
+  }
+
+  /** Loads (once) the exchange's markets. */
+  async init(): Promise<void> {
+    if (!this.markets) this.markets = await this.call("loadMarkets", () => this.exchange.loadMarkets());
+  }
+
+  private market(pair: string): NonNullable<Market> {
+    const market = this.markets?.[pair];
+    if (!market) throw new InvalidOrderError(this.id, `unknown pair ${pair}`, { details: "call init() first" });
+    return market;
+  }
+
+  pairs(): string[] {
+    return Object.keys(this.markets ?? {});
+  }
+
+  /** Taker fee of a pair in basis points (override, else the market's `taker` rate). */
+  takerFeeBps(pair: string): bigint {
+    if (this.opts.takerFeeBps !== undefined) return BigInt(this.opts.takerFeeBps);
+    const taker = this.market(pair).taker ?? 0;
+    return BigInt(Math.round(taker * 10_000));
+  }
+
+  /** Lot (amount step) and tick (price step) of a pair as wads; zero when the market has none. */
+  steps(pair: string): { lot: bigint; tick: bigint; minAmount: bigint } {
+    const m = this.market(pair);
+    // ccxt's TICK_SIZE precision mode gives steps (0.001); DECIMAL_PLACES gives digit counts (3).
+    const step = (p: number | undefined): bigint => {
+      if (p === undefined || p === null) return 0n;
+      if (this.exchange.precisionMode === functions.TICK_SIZE) return toWad(p);
+      return 10n ** BigInt(18 - p);
+    };
+    return { lot: step(m.precision.amount), tick: step(m.precision.price), minAmount: num(m.limits.amount?.min) };
+  }
+
+  async fetchOrderBook(pair: string, depth?: number): Promise<OrderBook> {
+    await this.init();
+    this.market(pair);
+    const book = await this.call("fetchOrderBook", () => this.exchange.fetchOrderBook(pair, depth));
+    const levels = (side: typeof book.bids) =>
+      side.map(([price, amount]) => ({ price: num(price), amount: num(amount) }));
+    return {
+      venueId: this.id,
+      pair,
+      bids: levels(book.bids),
+      asks: levels(book.asks),
+      timestamp: book.timestamp ?? this.clock.now(),
+    };
+  }
+
+  async quote(pair: string, side: Side, amount: bigint): Promise<Quote> {
+    const book = await this.fetchOrderBook(pair, this.opts.quoteDepth ?? 100);
+    const liq: BookLiquidity = { kind: "book", bids: book.bids, asks: book.asks, takerFeeBps: this.takerFeeBps(pair) };
+    const fill = side === "buy" ? buyCost(liq, amount) : sellProceeds(liq, amount);
+    if (!fill) throw new InvalidOrderError(this.id, `book of ${pair} too thin for ${fromWad(amount)}`);
+    const top = topPrice(liq, side) ?? 0n;
+    const avgGross = divWad(fill.gross, amount);
+    const impact = top === 0n ? 0n : ((side === "buy" ? avgGross - top : top - avgGross) * 10_000n) / top;
+    return {
+      pair,
+      side,
+      amount,
+      price: divWad(fill.quote, amount, side === "buy" ? "up" : "down"),
+      amountIn: side === "buy" ? fill.quote : amount,
+      amountOut: side === "buy" ? amount : fill.quote,
+      fee: fill.fee,
+      gasCost: 0n,
+      slippageBps: Number(impact),
+    };
+  }
+
+  async placeOrder(req: OrderRequest): Promise<Order> {
+    await this.init();
+    const { lot, tick, minAmount } = this.steps(req.pair);
+    const amount = roundToStep(req.amount, lot, "down");
+    // Never worse than asked: a buy's limit rounds down to the tick, a sell's up.
+    const price = roundToStep(req.limitPrice, tick, req.side === "buy" ? "down" : "up");
+    if (amount <= 0n || amount < minAmount) {
+      throw new InvalidOrderError(this.id, `amount ${fromWad(req.amount)} below the lot/minimum of ${req.pair}`);
+    }
+    if (price <= 0n) throw new InvalidOrderError(this.id, `limit price must be positive (${fromWad(req.limitPrice)})`);
+    let sent = false;
+    const placed = await this.call(
+      "createOrder",
+      async () => {
+        if (sent) {
+          // The previous attempt may have reached the exchange: never send the same order twice.
+          const existing = await this.lookupByClientId(req.pair, req.clientOrderId);
+          if (existing) return existing;
+        }
+        sent = true;
+        try {
+          return await this.exchange.createOrder(req.pair, "limit", req.side, wadToNumber(amount), wadToNumber(price), {
+            timeInForce: req.timeInForce,
+            clientOrderId: req.clientOrderId,
+          });
+        } catch (err) {
+          // Binance answers a reused client order id with -2010 "Duplicate order sent." (an InvalidOrder).
+          if (err instanceof DuplicateOrderId || (err instanceof InvalidOrder && /duplicate/i.test(err.message))) {
+            const existing = await this.lookupByClientId(req.pair, req.clientOrderId);
+            if (existing) return existing;
+          }
+          throw err;
+        }
+      },
+      (err) => err instanceof VenueError && err.retryable,
+    );
+    return this.toOrder(placed, { ...req, amount, limitPrice: price });
+  }
+
+  async cancelOrder(pair: string, id: string): Promise<Order> {
+    await this.init();
+    const canceled = await this.call("cancelOrder", () => this.exchange.cancelOrder(id, pair));
+    // Some exchanges answer a cancel with a bare acknowledgement: read the order back when fields are missing.
+    if (canceled.filled === undefined || canceled.status === undefined) return this.fetchOrder(pair, id);
+    return this.toOrder(canceled);
+  }
+
+  async fetchOrder(pair: string, id: string): Promise<Order> {
+    await this.init();
+    return this.toOrder(await this.call("fetchOrder", () => this.exchange.fetchOrder(id, pair)));
+  }
+
+  /** Raw ccxt lookup by client order id (inside an existing budget slot). */
+  private async lookupByClientId(pair: string, clientOrderId: string): Promise<CcxtOrder | undefined> {
+    try {
+      return await this.exchange.fetchOrder("", pair, { clientOrderId });
+    } catch (err) {
+      if (err instanceof OrderNotFound) return undefined;
+      throw err;
+    }
+  }
+
+  async fetchOrderByClientId(pair: string, clientOrderId: string): Promise<Order | undefined> {
+    await this.init();
+    const order = await this.call("fetchOrder", () => this.lookupByClientId(pair, clientOrderId));
+    return order ? this.toOrder(order) : undefined;
+  }
+
+  async balances(): Promise<Record<string, Balance>> {
+    const raw = await this.call("fetchBalance", () => this.exchange.fetchBalance());
+    const out: Record<string, Balance> = {};
+    const skip = new Set(["info", "free", "used", "total", "timestamp", "datetime", "debt"]);
+    for (const [asset, value] of Object.entries(raw)) {
+      if (skip.has(asset) || !value || typeof value !== "object") continue;
+      const b = value as { free?: number; used?: number; total?: number };
+      out[asset] = { free: num(b.free), used: num(b.used), total: num(b.total) };
+    }
+    return out;
+  }
+
+  private toOrder(o: CcxtOrder, req?: Partial<OrderRequest>): Order {
+    const pair = o.symbol ?? req?.pair ?? "";
+    const filled = num(o.filled);
+    const average = o.average !== undefined && o.average !== null ? num(o.average) : 0n;
+    const cost = o.cost !== undefined && o.cost !== null ? num(o.cost) : (filled * average) / WAD;
+    const status: OrderStatus =
+      o.status === "open"
+        ? "open"
+        : o.status === "closed"
+          ? "closed"
+          : o.status === "rejected"
+            ? "rejected"
+            : "canceled";
+    return {
+      venueId: this.id,
+      id: o.id ?? o.clientOrderId ?? req?.clientOrderId ?? "",
+      clientOrderId: o.clientOrderId ?? req?.clientOrderId ?? "",
+      pair,
+      side: (o.side as Side | undefined) ?? req?.side ?? "buy",
+      status,
+      amount: o.amount !== undefined && o.amount !== null ? num(o.amount) : (req?.amount ?? 0n),
+      filled,
+      cost,
+      average: average === 0n && filled > 0n ? divWad(cost, filled) : average,
+      fee: this.feeInQuote(o, pair, cost, average),
+      gasCost: 0n,
+      limitPrice: o.price !== undefined && o.price !== null ? num(o.price) : (req?.limitPrice ?? 0n),
+      timestamp: o.timestamp ?? this.clock.now(),
+    };
+  }
+
+  /** Fee in quote units: as reported when in base or quote, else estimated from the taker rate. */
+  private feeInQuote(o: CcxtOrder, pair: string, cost: bigint, average: bigint): bigint {
+    const { base, quote } = splitPair(pair);
+    const fee = o.fee;
+    if (fee && fee.cost !== undefined && fee.currency === quote) return num(fee.cost);
+    if (fee && fee.cost !== undefined && fee.currency === base) return (num(fee.cost) * average) / WAD;
+    return pair && this.markets?.[pair] ? mulBps(cost, this.takerFeeBps(pair), "up") : 0n;
+  }
+}

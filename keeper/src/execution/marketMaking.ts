@@ -1,0 +1,186 @@
+/**
+ * Market making: pure quote computation and refresh decisions (no I/O), plus a thin runner that
+ * applies them to a venue with resting (GTC) limit orders.
+ *
+ * Quotes (all prices wads, sizes base wads):
+ *   halfSpreadBps = max(minHalfSpreadBps, volatilityBps x volSpreadFactorBps / 10_000)
+ *   skew          = clamp((inventory - target) / maxInventory, -1, 1)
+ *   reservation   = mid x (1 - skew x skewBps / 10_000)           (long inventory -> quote lower)
+ *   bid = floor_tick(reservation x (1 - halfSpread)),  ask = ceil_tick(reservation x (1 + halfSpread))
+ * The side that would push inventory past +/- maxInventory is not quoted; sizes are capped by the
+ * balances and rounded down to the lot. Existing orders are kept while within `priceToleranceBps` of the
+ * desired price and younger than `maxAgeMs`; otherwise cancelled and replaced. A circuit-breaker trip
+ * or a switch to another strategy cancels every order.
+ */
+import { BPS, divRound, divWad, roundToStep } from "./fixed.js";
+import { ExecutionError, VenueError } from "./errors.js";
+import type { OrderGuard } from "./executor.js";
+import { createHash } from "node:crypto";
+import type { Order, OrderRequest, Side, Venue } from "./venue.js";
+
+export interface MarketMakingParams {
+  minHalfSpreadBps: bigint;
+  /** Half-spread per unit of volatility, in bps of the volatility (10_000 = half-spread equals volatility). */
+  volSpreadFactorBps: bigint;
+  /** Largest mid shift (bps) at full inventory deviation. */
+  skewBps: bigint;
+  orderSize: bigint;
+  targetInventory: bigint;
+  maxInventory: bigint;
+  tick: bigint;
+  lot: bigint;
+  priceToleranceBps: bigint;
+  maxAgeMs: number;
+}
+
+export interface MarketState {
+  mid: bigint;
+  /** Volatility over the quoting horizon, in bps. */
+  volatilityBps: bigint;
+  inventory: bigint;
+  baseAvailable: bigint;
+  quoteAvailable: bigint;
+}
+
+export interface QuoteLevel {
+  side: Side;
+  price: bigint;
+  amount: bigint;
+}
+
+export interface MakerQuotes {
+  reservation: bigint;
+  halfSpreadBps: bigint;
+  bid?: QuoteLevel;
+  ask?: QuoteLevel;
+}
+
+export function computeQuotes(state: MarketState, p: MarketMakingParams): MakerQuotes {
+  const volSpread = (state.volatilityBps * p.volSpreadFactorBps) / BPS;
+  const halfSpreadBps = volSpread > p.minHalfSpreadBps ? volSpread : p.minHalfSpreadBps;
+  const deviation = state.inventory - p.targetInventory;
+  // skew in bps of full scale, clamped to [-BPS, BPS]
+  let skew = p.maxInventory > 0n ? (deviation * BPS) / p.maxInventory : 0n;
+  if (skew > BPS) skew = BPS;
+  if (skew < -BPS) skew = -BPS;
+  const reservation = (state.mid * (BPS * BPS - skew * p.skewBps)) / (BPS * BPS);
+  let bidPrice = roundToStep((reservation * (BPS - halfSpreadBps)) / BPS, p.tick, "down");
+  let askPrice = roundToStep(divRound(reservation * (BPS + halfSpreadBps), BPS, "up"), p.tick, "up");
+  if (askPrice <= bidPrice) askPrice = bidPrice + (p.tick > 0n ? p.tick : 1n);
+  if (bidPrice <= 0n) bidPrice = 0n;
+  const quotes: MakerQuotes = { reservation, halfSpreadBps };
+  if (bidPrice > 0n && deviation + p.orderSize <= p.maxInventory) {
+    const affordable = divWad(state.quoteAvailable, bidPrice);
+    const amount = roundToStep(p.orderSize < affordable ? p.orderSize : affordable, p.lot, "down");
+    if (amount > 0n) quotes.bid = { side: "buy", price: bidPrice, amount };
+  }
+  if (deviation - p.orderSize >= -p.maxInventory) {
+    const amount = roundToStep(p.orderSize < state.baseAvailable ? p.orderSize : state.baseAvailable, p.lot, "down");
+    if (amount > 0n) quotes.ask = { side: "sell", price: askPrice, amount };
+  }
+  return quotes;
+}
+
+export type MakerAction = { type: "cancel"; order: Order; reason: string } | { type: "place"; level: QuoteLevel };
+
+/** Which resting orders to keep, cancel and place so that the book shows `desired`. */
+export function planRefresh(open: Order[], desired: MakerQuotes, now: number, p: MarketMakingParams): MakerAction[] {
+  const actions: MakerAction[] = [];
+  for (const side of ["buy", "sell"] as const) {
+    const want = side === "buy" ? desired.bid : desired.ask;
+    const mine = open.filter((o) => o.side === side && o.status === "open");
+    let kept = false;
+    for (const order of mine) {
+      if (!want) {
+        actions.push({ type: "cancel", order, reason: "side no longer quoted" });
+        continue;
+      }
+      const drift =
+        ((order.limitPrice > want.price ? order.limitPrice - want.price : want.price - order.limitPrice) * BPS) /
+        want.price;
+      const stale = now - order.timestamp > p.maxAgeMs;
+      if (kept) actions.push({ type: "cancel", order, reason: "duplicate" });
+      else if (drift > p.priceToleranceBps)
+        actions.push({ type: "cancel", order, reason: `price drifted ${drift} bps` });
+      else if (stale) actions.push({ type: "cancel", order, reason: "too old" });
+      else kept = true;
+    }
+    if (want && !kept) actions.push({ type: "place", level: want });
+  }
+  return actions;
+}
+
+/** Cancels every resting order (circuit-breaker trip, switch away, shutdown). */
+export function cancelAllActions(open: Order[], reason: string): MakerAction[] {
+  return open.filter((o) => o.status === "open").map((order) => ({ type: "cancel" as const, order, reason }));
+}
+
+/** Applies market-making decisions to one venue and pair, tracking its own resting orders. */
+export class MarketMaker {
+  private readonly open = new Map<string, Order>();
+  private seq = 0;
+  stopped = false;
+
+  constructor(
+    private readonly venue: Venue,
+    private readonly pair: string,
+    private readonly campaignId: string,
+    private readonly params: MarketMakingParams,
+    private readonly guard?: OrderGuard,
+  ) {}
+
+  openOrders(): Order[] {
+    return [...this.open.values()];
+  }
+
+  /** Refreshes fills of resting orders, then re-quotes. Returns the actions taken. */
+  async tick(state: MarketState, now: number): Promise<MakerAction[]> {
+    if (this.stopped) throw new ExecutionError(`market maker ${this.campaignId} is stopped`);
+    for (const order of this.open.values()) {
+      const fresh = await this.venue.fetchOrder(this.pair, order.id);
+      if (fresh.status === "open") this.open.set(order.id, { ...fresh, timestamp: order.timestamp });
+      else this.open.delete(order.id);
+    }
+    const actions = planRefresh(this.openOrders(), computeQuotes(state, this.params), now, this.params);
+    await this.apply(actions, now);
+    return actions;
+  }
+
+  /** Cancels everything and refuses further ticks; resolves once no order of ours rests on the venue. */
+  async stop(reason: string): Promise<MakerAction[]> {
+    this.stopped = true;
+    const actions = cancelAllActions(this.openOrders(), reason);
+    await this.apply(actions, 0);
+    return actions;
+  }
+
+  private async apply(actions: MakerAction[], now: number): Promise<void> {
+    for (const action of actions) {
+      if (action.type === "cancel") {
+        try {
+          const result = await this.venue.cancelOrder(this.pair, action.order.id);
+          if (result.status !== "open") this.open.delete(action.order.id);
+        } catch (err) {
+          // Already gone (filled or cancelled elsewhere): read it back rather than assume.
+          if (!(err instanceof VenueError)) throw err;
+          const fresh = await this.venue.fetchOrder(this.pair, action.order.id);
+          if (fresh.status !== "open") this.open.delete(action.order.id);
+          else throw err;
+        }
+        continue;
+      }
+      const digest = createHash("sha256").update(`${this.campaignId}|mm|${this.seq++}`).digest("hex");
+      const req: OrderRequest = {
+        pair: this.pair,
+        side: action.level.side,
+        amount: action.level.amount,
+        limitPrice: action.level.price,
+        timeInForce: "GTC",
+        clientOrderId: `m${digest.slice(0, 31)}`,
+      };
+      await this.guard?.({ ...req, venueId: this.venue.id, purpose: "open" });
+      const order = await this.venue.placeOrder(req);
+      if (order.status === "open") this.open.set(order.id, { ...order, timestamp: now });
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Reads a venue into the in-memory `VenueSnapshot` the pure arbitrage functions work on: its book (or
+ * its pool's curve), fee, lot, gas per order and the keeper's balances there.
+ */
+import type { VenueSnapshot } from "./arbitrage.js";
+import { CcxtVenue } from "./ccxtVenue.js";
+import { toWad } from "./fixed.js";
+import { UniswapV2Venue } from "./uniswapV2Venue.js";
+import { splitPair, type Venue } from "./venue.js";
+
+export interface SnapshotOptions {
+  pair: string;
+  /** Canonical market shared by all venues that price the same thing (default: `pair`). */
+  market?: string;
+  /** Chain of an on-chain venue. */
+  chain?: string;
+  /** Taker fee (bps) for venues that do not expose one (CcxtVenue reads its market's). */
+  takerFeeBps?: bigint;
+  lot?: bigint;
+  /** Base amount whose quote gives the gas per order on a DEX (default 1). */
+  gasProbeAmount?: bigint;
+  /** Book depth to read (default 50). */
+  depth?: number;
+}
+
+export async function snapshotVenue(venue: Venue, opts: SnapshotOptions): Promise<VenueSnapshot> {
+  const { base, quote } = splitPair(opts.pair);
+  const balances = await venue.balances();
+  const common = {
+    venueId: venue.id,
+    kind: venue.kind,
+    market: opts.market ?? opts.pair,
+    pair: opts.pair,
+    baseAvailable: balances[base]?.free ?? 0n,
+    quoteAvailable: balances[quote]?.free ?? 0n,
+    chain: opts.chain,
+  };
+  if (venue instanceof UniswapV2Venue) {
+    const [liquidity, probe] = await Promise.all([
+      venue.liquidity(opts.pair),
+      venue.quote(opts.pair, "buy", opts.gasProbeAmount ?? toWad("1")),
+    ]);
+    return { ...common, liquidity, gasCostPerOrder: probe.gasCost, lot: opts.lot ?? 0n };
+  }
+  const book = await venue.fetchOrderBook(opts.pair, opts.depth ?? 50);
+  let takerFeeBps = opts.takerFeeBps;
+  let lot = opts.lot ?? 0n;
+  if (venue instanceof CcxtVenue) {
+    takerFeeBps ??= venue.takerFeeBps(opts.pair);
+    lot = opts.lot ?? venue.steps(opts.pair).lot;
+  }
+  if (takerFeeBps === undefined)
+    throw new RangeError(`snapshot of ${venue.id}: takerFeeBps is required for this venue`);
+  return {
+    ...common,
+    liquidity: { kind: "book", bids: book.bids, asks: book.asks, takerFeeBps },
+    gasCostPerOrder: 0n,
+    lot,
+  };
+}

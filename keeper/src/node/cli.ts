@@ -1,0 +1,128 @@
+import { Command, InvalidArgumentError } from "commander";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { KeeperError } from "../errors.js";
+import { Journal } from "./journal.js";
+import { credentialsSchema, decryptCredentials, encryptCredentials } from "./secrets.js";
+import { verifyQuoteFile } from "../attestation/verify-quote-file.js";
+
+/**
+ * The keeper's command line. Every command validates its input and fails with one clear line
+ * (`error: ...`) and a non-zero exit code; secrets are read from the environment, never from flags
+ * (flags end up in shell history and `ps`).
+ */
+export function buildCli(): Command {
+  const program = new Command("keeper")
+    .description("Attested keeper bot of the verifiable strategy vault")
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  const secrets = program
+    .command("secrets")
+    .description("Manage the encrypted exchange API keys file (passphrase from KEEPER_CREDENTIALS_PASSPHRASE)");
+
+  secrets
+    .command("encrypt")
+    .description("Encrypt a plaintext credentials JSON ({ venueId: { apiKey, secret, password? } }) into <out>")
+    .argument("<plaintext>", "plaintext credentials JSON file (delete it afterwards)")
+    .argument("<out>", "encrypted file to write")
+    .action((plaintext: string, out: string) => {
+      const passphrase = requireEnv("KEEPER_CREDENTIALS_PASSPHRASE");
+      const creds = credentialsSchema.parse(JSON.parse(readFileSync(plaintext, "utf8")));
+      writeFileSync(out, JSON.stringify(encryptCredentials(creds, passphrase), null, 2) + "\n", { mode: 0o600 });
+      console.log(`encrypted credentials for ${Object.keys(creds).join(", ")} -> ${out}`);
+    });
+
+  secrets
+    .command("check")
+    .description("Check that <file> decrypts with the passphrase; prints the venue ids, never the keys")
+    .argument("<file>", "encrypted credentials file")
+    .action((file: string) => {
+      const passphrase = requireEnv("KEEPER_CREDENTIALS_PASSPHRASE");
+      const creds = decryptCredentials(JSON.parse(readFileSync(file, "utf8")), passphrase);
+      console.log(`ok: credentials for ${Object.keys(creds.reveal()).join(", ")}`);
+    });
+
+  program
+    .command("status")
+    .description("Show the keeper's journal: unsettled orders, receipts not yet on-chain, campaigns")
+    .option("--data-dir <dir>", "keeper data directory", ".keeper-data")
+    .option("--json", "print JSON")
+    .action((opts: { dataDir: string; json?: boolean }) => {
+      const journal = new Journal(join(opts.dataDir, "journal.db"));
+      try {
+        const status = {
+          unsettledOrders: journal.unsettledOrders(),
+          unpostedReceipts: journal.unpostedReceipts().map(({ payload: _p, ...r }) => r),
+          receipts: journal.receipts().length,
+        };
+        if (opts.json) console.log(JSON.stringify(status, null, 2));
+        else {
+          console.log(`receipts journalled: ${status.receipts}`);
+          console.log(`receipts not yet on-chain: ${status.unpostedReceipts.length}`);
+          console.log(`orders awaiting an outcome: ${status.unsettledOrders.length}`);
+          for (const o of status.unsettledOrders) {
+            console.log(
+              `  ${o.clientOrderId} ${o.venue} ${o.side} ${o.amount} ${o.pair} @ ${o.limitPrice} (${o.state})`,
+            );
+          }
+        }
+      } finally {
+        journal.close();
+      }
+    });
+
+  program
+    .command("verify-quote")
+    .description(
+      "Verify an Intel DCAP quote (SGX or TDX) offline against its collateral with @phala/dcap-qvl; " +
+        "prints the TEE type, measurement, TCB status and report data as JSON; exits 1 when rejected",
+    )
+    .argument("<file>", "quote file: raw bytes or hex text")
+    .option("--collateral <file>", "collateral JSON (default: <file>_collateral.json)")
+    .option(
+      "--at <unixSeconds>",
+      "verification time (default: now); collateral is only valid in its window",
+      positiveInt,
+    )
+    .option("--expect-address <address>", "keeper address that the report data must bind")
+    .option("--allow <measurementHash...>", "allowed measurements (keccak256 of MRTD/MRENCLAVE, or raw hex)")
+    .action(
+      async (file: string, opts: { collateral?: string; at?: number; expectAddress?: string; allow?: string[] }) => {
+        const result = await verifyQuoteFile(file, {
+          collateralPath: opts.collateral,
+          at: opts.at,
+          expectedAddress: opts.expectAddress,
+          allowedMeasurements: opts.allow,
+        });
+        console.log(JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+        if (!result.ok) process.exitCode = 1;
+      },
+    );
+
+  return program;
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new KeeperError(`${name} is not set`);
+  return value;
+}
+
+/** Parses a positive integer option, for commander. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
+  return n;
+}
+
+const isMain = process.argv[1] !== undefined && /keeper(\.mjs)?$|cli\.ts$/.test(process.argv[1]);
+if (isMain) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      const message = err instanceof KeeperError ? err.shortMessage : err instanceof Error ? err.message : String(err);
+      console.error(`error: ${message}`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,58 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadKeeperConfig } from "./config.js";
+import { ConfigError } from "../errors.js";
+
+const KEY = "0x" + "ab".repeat(32);
+
+function file(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), "cfg-")), "keeper.json");
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+const base = {
+  name: "keeper-1",
+  chain: { rpcUrl: "http://127.0.0.1:8545", deployment: "deployments/localhost.json" },
+  pairs: ["ETH/USDT"],
+};
+
+describe("loadKeeperConfig", () => {
+  it("fileAndEnv_mergedWithDefaults", () => {
+    const cfg = loadKeeperConfig(file(base), { KEEPER_PRIVATE_KEY: KEY, KEEPER_METRICS_PORT: "9464" });
+    assert.equal(cfg.privateKey, KEY);
+    assert.equal(cfg.metricsPort, 9464);
+    assert.equal(cfg.mode, "live");
+    assert.equal(cfg.tickMs, 500);
+  });
+
+  it("badEnvKey_namesTheVariableWithoutEchoingIt", () => {
+    assert.throws(
+      () => loadKeeperConfig(file(base), { KEEPER_PRIVATE_KEY: "0xsecretbutshort" }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /KEEPER_PRIVATE_KEY \(environment\) must be 0x followed by 64 hex digits/);
+        assert.ok(!err.message.includes("secretbutshort"));
+        return true;
+      },
+    );
+  });
+
+  it("badField_namesTheField", () => {
+    assert.throws(
+      () => loadKeeperConfig(file({ ...base, pairs: ["eth-usdt"] }), { KEEPER_PRIVATE_KEY: KEY }),
+      /pairs.0 must look like ETH\/USDT/,
+    );
+  });
+
+  it("invalidJson_saysSo", () => {
+    assert.throws(() => loadKeeperConfig(file("{ nope"), {}), /is not valid JSON/);
+  });
+
+  it("missingFile_saysSo", () => {
+    assert.throws(() => loadKeeperConfig("/nonexistent/keeper.json", {}), /cannot read config file/);
+  });
+});

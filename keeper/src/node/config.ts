@@ -1,0 +1,89 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+
+const hex = (bytes: number) => new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`);
+
+/** One exchange the keeper trades on (a ccxt exchange id and, for the local simulator, its base URL). */
+export const venueConfigSchema = z.object({
+  id: z.string().min(1),
+  exchange: z.enum(["binance", "okx"]),
+  /** Rewrites ccxt's API URLs (local simulator); omitted for the real exchange. */
+  baseUrl: z.url().optional(),
+  /** Name of the entry in the encrypted credentials file. */
+  credentials: z.string().min(1),
+});
+
+export const keeperConfigSchema = z.object({
+  name: z.string().regex(/^[a-z0-9-]{1,32}$/, { error: "must be 1-32 lowercase letters, digits or dashes" }),
+  mode: z.enum(["live", "paper"]).default("live"),
+  chain: z.object({
+    rpcUrl: z.url(),
+    /** deployments/<network>.json written by the deploy script. */
+    deployment: z.string().min(1),
+  }),
+  /** The keeper's attested key. Prefer the KEEPER_PRIVATE_KEY environment variable to a file value. */
+  privateKey: z.string().regex(hex(32), { error: "must be 0x followed by 64 hex digits" }),
+  venues: z.array(venueConfigSchema).default([]),
+  /** Encrypted exchange credentials (see `keeper secrets`); the passphrase comes from the environment. */
+  credentialsFile: z.string().optional(),
+  pairs: z.array(z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, { error: "must look like ETH/USDT" })).min(1),
+  dataDir: z.string().min(1).default(".keeper-data"),
+  metricsPort: z.number().int().min(0).max(65_535).default(0),
+  heartbeatSeconds: z.number().int().min(5).max(3_600).default(60),
+  tickMs: z.number().int().min(10).max(60_000).default(500),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+});
+
+export type KeeperConfig = z.infer<typeof keeperConfigSchema>;
+
+/** Environment variables that override the file, and where they go. Secrets belong here, not in files. */
+export const ENV_OVERRIDES = {
+  KEEPER_RPC_URL: ["chain", "rpcUrl"],
+  KEEPER_PRIVATE_KEY: ["privateKey"],
+  KEEPER_DATA_DIR: ["dataDir"],
+  KEEPER_METRICS_PORT: ["metricsPort"],
+  KEEPER_LOG_LEVEL: ["logLevel"],
+} as const;
+
+/**
+ * Reads the keeper's configuration: a JSON file, then environment overrides, validated once with zod.
+ * The first problem is reported as `config <path>: <message>` naming the field or the variable;
+ * secret values are never echoed.
+ */
+export function loadKeeperConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): KeeperConfig {
+  let raw: Record<string, unknown> = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${path}`, { cause: err });
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`config file ${path} is not valid JSON`, { cause: err });
+    }
+  }
+  const fromEnv = new Set<string>();
+  for (const [variable, target] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[variable];
+    if (value === undefined || value === "") continue;
+    fromEnv.add(target.join("."));
+    let node = raw as Record<string, unknown>;
+    for (const part of target.slice(0, -1)) {
+      node[part] = { ...((node[part] as Record<string, unknown> | undefined) ?? {}) };
+      node = node[part] as Record<string, unknown>;
+    }
+    const last = target[target.length - 1]!;
+    node[last] = variable === "KEEPER_METRICS_PORT" ? Number(value) : value;
+  }
+  const parsed = keeperConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join(".");
+  const variable = Object.entries(ENV_OVERRIDES).find(([, t]) => t.join(".") === field)?.[0];
+  const where = fromEnv.has(field) && variable ? `${variable} (environment)` : field || "(root)";
+  throw new ConfigError(`config ${path ?? "(environment)"}: ${where} ${issue.message}`);
+}

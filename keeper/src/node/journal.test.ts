@@ -1,0 +1,99 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Journal, JournalError } from "./journal.js";
+
+const order = (id: string) => ({
+  clientOrderId: id,
+  campaignId: "0xc1",
+  venue: "binance",
+  pair: "ETH/USDT",
+  side: "buy" as const,
+  amount: "1.5",
+  limitPrice: "2000.10",
+});
+
+describe("Journal", () => {
+  it("recordOrderIntent_sameClientOrderIdTwice_throws", () => {
+    const j = new Journal(":memory:");
+    j.recordOrderIntent(order("a-1"));
+    assert.throws(() => j.recordOrderIntent(order("a-1")), JournalError);
+    assert.equal(j.unsettledOrders().length, 1);
+  });
+
+  it("updateOrder_terminalStateIsFinal", () => {
+    const j = new Journal(":memory:");
+    j.recordOrderIntent(order("a-1"));
+    j.updateOrder("a-1", "sent");
+    j.updateOrder("a-1", "filled", { exchangeOrderId: "77", filled: "1.5" });
+    assert.deepEqual(j.unsettledOrders(), []);
+    assert.throws(() => j.updateOrder("a-1", "cancelled"), /already filled/);
+    assert.equal(j.getOrder("a-1")?.exchangeOrderId, "77");
+  });
+
+  it("receipts_signedThenPosted_andNeverTwicePerCampaignOrRoot", () => {
+    const j = new Journal(":memory:");
+    j.recordSignedReceipt({ campaignId: "0xc1", traceRoot: "0xr1", cid: "bafy1", payload: "{}" });
+    assert.throws(() => j.recordSignedReceipt({ campaignId: "0xc1", traceRoot: "0xr2", cid: "b", payload: "{}" }));
+    assert.throws(() => j.recordSignedReceipt({ campaignId: "0xc2", traceRoot: "0xr1", cid: "b", payload: "{}" }));
+    assert.equal(j.unpostedReceipts().length, 1);
+    j.markReceiptSubmitted("0xc1", "0xtx");
+    j.markReceiptPosted("0xc1", "5");
+    assert.deepEqual(j.unpostedReceipts(), []);
+    assert.equal(j.getReceipt("0xc1")?.receiptId, "5");
+    assert.throws(() => j.markReceiptSubmitted("0xc1", "0xtx2"), /already posted/);
+  });
+
+  it("advanceCampaign_neverMovesBackwards", () => {
+    const j = new Journal(":memory:");
+    j.advanceCampaign("0xc1", "claimed");
+    assert.throws(() => j.advanceCampaign("0xc1", "published"), /cannot go back/);
+    j.advanceCampaign("0xc1", "settled");
+    j.advanceCampaign("0xc1", "settled");
+    assert.throws(() => j.advanceCampaign("0xc1", "abandoned"), /already settled/);
+  });
+
+  it("atomically_rollsBackOnError", () => {
+    const j = new Journal(":memory:");
+    assert.throws(() =>
+      j.atomically(() => {
+        j.recordOrderIntent(order("x"));
+        throw new Error("boom");
+      }),
+    );
+    assert.equal(j.getOrder("x"), undefined);
+  });
+
+  it("kill9_midWrites_everyAcknowledgedWriteSurvives", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "journal-"));
+    const path = join(dir, "journal.db");
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "--no-warnings", join(import.meta.dirname, "journal.crash-writer.ts"), path, String(round)],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      const acked: string[] = [];
+      const lines = createInterface({ input: child.stdout! });
+      await new Promise<void>((resolve) => {
+        lines.on("line", (line) => {
+          acked.push(line);
+          if (acked.length === 40 + round * 17) {
+            child.kill("SIGKILL");
+            resolve();
+          }
+        });
+      });
+      await new Promise((r) => child.on("exit", r));
+      const j = new Journal(path);
+      for (const id of acked) assert.ok(j.getOrder(id), `acknowledged order ${id} lost after kill -9`);
+      j.close();
+    }
+  });
+});

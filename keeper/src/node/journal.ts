@@ -1,0 +1,346 @@
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { KeeperError } from "../errors.js";
+
+/**
+ * The keeper's crash-safe journal (SQLite in WAL mode, `synchronous = FULL`: a committed write survives
+ * `kill -9` and power loss). Rules that make a restart safe:
+ *
+ * - An order is journalled as an `intent` with its idempotent client order id BEFORE it is sent. After a
+ *   crash, every order still `intent`/`sent` is reconciled by asking the venue for that client order id;
+ *   it is never re-sent under a new id, so an order is never sent twice.
+ * - A receipt is journalled as `signed` (with its full payload and signature) BEFORE it is submitted, and
+ *   marked `posted` with its on-chain id once mined. A restart re-submits `signed`/`submitted` receipts;
+ *   the registry rejects duplicates, so a receipt is neither lost nor posted twice.
+ * - Campaign progress moves forward only (`CAMPAIGN_ORDER`); a stale writer cannot move it back.
+ */
+
+export type OrderState =
+  "intent" | "sent" | "open" | "partiallyFilled" | "filled" | "cancelled" | "rejected" | "notFound";
+
+export const TERMINAL_ORDER_STATES: ReadonlySet<OrderState> = new Set(["filled", "cancelled", "rejected", "notFound"]);
+
+export interface OrderRecord {
+  clientOrderId: string;
+  campaignId: string;
+  venue: string;
+  pair: string;
+  side: "buy" | "sell";
+  amount: string;
+  limitPrice: string;
+  state: OrderState;
+  exchangeOrderId: string | null;
+  filled: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ReceiptState = "signed" | "submitted" | "posted";
+
+export interface ReceiptRecord {
+  campaignId: string;
+  traceRoot: string;
+  cid: string;
+  /** The signed receipt as JSON (typed-data values and signature), enough to re-submit it. */
+  payload: string;
+  state: ReceiptState;
+  txHash: string | null;
+  receiptId: string | null;
+  updatedAt: number;
+}
+
+export const CAMPAIGN_ORDER = ["detected", "published", "claimed", "executing", "executed", "settled"] as const;
+export type CampaignProgress = (typeof CAMPAIGN_ORDER)[number] | "abandoned";
+
+export class JournalError extends KeeperError {
+  override name = "JournalError";
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS orders (
+  client_order_id TEXT PRIMARY KEY,
+  campaign_id TEXT NOT NULL,
+  venue TEXT NOT NULL,
+  pair TEXT NOT NULL,
+  side TEXT NOT NULL CHECK (side IN ('buy','sell')),
+  amount TEXT NOT NULL,
+  limit_price TEXT NOT NULL,
+  state TEXT NOT NULL,
+  exchange_order_id TEXT,
+  filled TEXT NOT NULL DEFAULT '0',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_by_state ON orders(state);
+CREATE TABLE IF NOT EXISTS receipts (
+  campaign_id TEXT PRIMARY KEY,
+  trace_root TEXT NOT NULL UNIQUE,
+  cid TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('signed','submitted','posted')),
+  tx_hash TEXT,
+  receipt_id TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS campaigns (
+  campaign_id TEXT PRIMARY KEY,
+  progress TEXT NOT NULL,
+  detail TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+interface OrderRow {
+  client_order_id: string;
+  campaign_id: string;
+  venue: string;
+  pair: string;
+  side: "buy" | "sell";
+  amount: string;
+  limit_price: string;
+  state: OrderState;
+  exchange_order_id: string | null;
+  filled: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface ReceiptRow {
+  campaign_id: string;
+  trace_root: string;
+  cid: string;
+  payload: string;
+  state: ReceiptState;
+  tx_hash: string | null;
+  receipt_id: string | null;
+  updated_at: number;
+}
+
+function toOrder(r: OrderRow): OrderRecord {
+  return {
+    clientOrderId: r.client_order_id,
+    campaignId: r.campaign_id,
+    venue: r.venue,
+    pair: r.pair,
+    side: r.side,
+    amount: r.amount,
+    limitPrice: r.limit_price,
+    state: r.state,
+    exchangeOrderId: r.exchange_order_id,
+    filled: r.filled,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toReceipt(r: ReceiptRow): ReceiptRecord {
+  return {
+    campaignId: r.campaign_id,
+    traceRoot: r.trace_root,
+    cid: r.cid,
+    payload: r.payload,
+    state: r.state,
+    txHash: r.tx_hash,
+    receiptId: r.receipt_id,
+    updatedAt: r.updated_at,
+  };
+}
+
+export class Journal {
+  private readonly db: DatabaseSync;
+  private readonly stmts: Record<string, StatementSync>;
+
+  /** Opens (creating if needed) the journal at `path`; `:memory:` for tests. `now` gives unix ms. */
+  constructor(
+    path: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+    this.db.exec(SCHEMA);
+    this.stmts = {
+      insertOrder: this.db.prepare(
+        `INSERT INTO orders (client_order_id, campaign_id, venue, pair, side, amount, limit_price, state,
+           exchange_order_id, filled, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'intent', NULL, '0', ?, ?)`,
+      ),
+      getOrder: this.db.prepare(`SELECT * FROM orders WHERE client_order_id = ?`),
+      updateOrder: this.db.prepare(
+        `UPDATE orders SET state = ?, exchange_order_id = COALESCE(?, exchange_order_id), filled = ?, updated_at = ?
+         WHERE client_order_id = ?`,
+      ),
+      unsettledOrders: this.db.prepare(
+        `SELECT * FROM orders WHERE state NOT IN ('filled','cancelled','rejected','notFound') ORDER BY created_at`,
+      ),
+      ordersOfCampaign: this.db.prepare(`SELECT * FROM orders WHERE campaign_id = ? ORDER BY created_at`),
+      insertReceipt: this.db.prepare(
+        `INSERT INTO receipts (campaign_id, trace_root, cid, payload, state, tx_hash, receipt_id, updated_at)
+         VALUES (?, ?, ?, ?, 'signed', NULL, NULL, ?)`,
+      ),
+      getReceipt: this.db.prepare(`SELECT * FROM receipts WHERE campaign_id = ?`),
+      updateReceipt: this.db.prepare(
+        `UPDATE receipts SET state = ?, tx_hash = COALESCE(?, tx_hash), receipt_id = COALESCE(?, receipt_id),
+           updated_at = ? WHERE campaign_id = ?`,
+      ),
+      unpostedReceipts: this.db.prepare(`SELECT * FROM receipts WHERE state != 'posted' ORDER BY updated_at`),
+      allReceipts: this.db.prepare(`SELECT * FROM receipts ORDER BY updated_at`),
+      getCampaign: this.db.prepare(`SELECT progress FROM campaigns WHERE campaign_id = ?`),
+      upsertCampaign: this.db.prepare(
+        `INSERT INTO campaigns (campaign_id, progress, detail, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(campaign_id) DO UPDATE SET progress = excluded.progress, detail = excluded.detail,
+           updated_at = excluded.updated_at`,
+      ),
+      getKv: this.db.prepare(`SELECT value FROM kv WHERE key = ?`),
+      setKv: this.db.prepare(
+        `INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      ),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---------------------------------------------------------------- orders
+
+  /**
+   * Records the intent to send an order. Must be called (and return) before the order is sent.
+   * A client order id is used once: recording it again throws, so a retry cannot mint a second order.
+   */
+  recordOrderIntent(o: Omit<OrderRecord, "state" | "exchangeOrderId" | "filled" | "createdAt" | "updatedAt">): void {
+    const t = this.now();
+    try {
+      this.stmts.insertOrder!.run(o.clientOrderId, o.campaignId, o.venue, o.pair, o.side, o.amount, o.limitPrice, t, t);
+    } catch (err) {
+      throw new JournalError(`order ${o.clientOrderId} is already journalled`, { cause: err });
+    }
+  }
+
+  /** Moves an order to a new state; terminal states are final. */
+  updateOrder(
+    clientOrderId: string,
+    state: OrderState,
+    update: { exchangeOrderId?: string; filled?: string } = {},
+  ): void {
+    const current = this.getOrder(clientOrderId);
+    if (!current) throw new JournalError(`unknown order ${clientOrderId}`);
+    if (TERMINAL_ORDER_STATES.has(current.state) && current.state !== state) {
+      throw new JournalError(`order ${clientOrderId} is already ${current.state}; cannot become ${state}`);
+    }
+    this.stmts.updateOrder!.run(
+      state,
+      update.exchangeOrderId ?? null,
+      update.filled ?? current.filled,
+      this.now(),
+      clientOrderId,
+    );
+  }
+
+  getOrder(clientOrderId: string): OrderRecord | undefined {
+    const row = this.stmts.getOrder!.get(clientOrderId) as OrderRow | undefined;
+    return row ? toOrder(row) : undefined;
+  }
+
+  /** Orders whose outcome is not known yet: reconcile these with their venue after a restart. */
+  unsettledOrders(): OrderRecord[] {
+    return (this.stmts.unsettledOrders!.all() as unknown as OrderRow[]).map(toOrder);
+  }
+
+  ordersOfCampaign(campaignId: string): OrderRecord[] {
+    return (this.stmts.ordersOfCampaign!.all(campaignId) as unknown as OrderRow[]).map(toOrder);
+  }
+
+  // ---------------------------------------------------------------- receipts
+
+  /** Records a signed receipt before it is submitted. One receipt per campaign and per trace root. */
+  recordSignedReceipt(r: { campaignId: string; traceRoot: string; cid: string; payload: string }): void {
+    try {
+      this.stmts.insertReceipt!.run(r.campaignId, r.traceRoot, r.cid, r.payload, this.now());
+    } catch (err) {
+      throw new JournalError(`a receipt for campaign ${r.campaignId} (or root ${r.traceRoot}) is already journalled`, {
+        cause: err,
+      });
+    }
+  }
+
+  markReceiptSubmitted(campaignId: string, txHash: string): void {
+    this.moveReceipt(campaignId, "submitted", txHash, null);
+  }
+
+  markReceiptPosted(campaignId: string, receiptId: string, txHash?: string): void {
+    this.moveReceipt(campaignId, "posted", txHash ?? null, receiptId);
+  }
+
+  private moveReceipt(campaignId: string, state: ReceiptState, txHash: string | null, receiptId: string | null): void {
+    const current = this.getReceipt(campaignId);
+    if (!current) throw new JournalError(`unknown receipt for campaign ${campaignId}`);
+    if (current.state === "posted" && state !== "posted") {
+      throw new JournalError(`receipt of campaign ${campaignId} is already posted`);
+    }
+    this.stmts.updateReceipt!.run(state, txHash, receiptId, this.now(), campaignId);
+  }
+
+  getReceipt(campaignId: string): ReceiptRecord | undefined {
+    const row = this.stmts.getReceipt!.get(campaignId) as ReceiptRow | undefined;
+    return row ? toReceipt(row) : undefined;
+  }
+
+  /** Receipts signed but not yet known to be on-chain: re-submit these after a restart. */
+  unpostedReceipts(): ReceiptRecord[] {
+    return (this.stmts.unpostedReceipts!.all() as unknown as ReceiptRow[]).map(toReceipt);
+  }
+
+  receipts(): ReceiptRecord[] {
+    return (this.stmts.allReceipts!.all() as unknown as ReceiptRow[]).map(toReceipt);
+  }
+
+  // ---------------------------------------------------------------- campaigns and cursors
+
+  campaignProgress(campaignId: string): CampaignProgress | undefined {
+    const row = this.stmts.getCampaign!.get(campaignId) as { progress: CampaignProgress } | undefined;
+    return row?.progress;
+  }
+
+  /**
+   * Advances a campaign's progress. Moving backwards (or out of `settled`/`abandoned`) throws, so two
+   * writers racing on one campaign cannot undo each other's progress.
+   */
+  advanceCampaign(campaignId: string, progress: CampaignProgress, detail?: string): void {
+    const current = this.campaignProgress(campaignId);
+    if (current === "settled" || current === "abandoned") {
+      if (current === progress) return;
+      throw new JournalError(`campaign ${campaignId} is already ${current}`);
+    }
+    if (current && progress !== "abandoned") {
+      const from = CAMPAIGN_ORDER.indexOf(current);
+      const to = CAMPAIGN_ORDER.indexOf(progress);
+      if (to < from) throw new JournalError(`campaign ${campaignId} cannot go back from ${current} to ${progress}`);
+    }
+    this.stmts.upsertCampaign!.run(campaignId, progress, detail ?? null, this.now());
+  }
+
+  getCursor(key: string): string | undefined {
+    const row = this.stmts.getKv!.get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setCursor(key: string, value: string): void {
+    this.stmts.setKv!.run(key, value);
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none. */
+  atomically<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+}

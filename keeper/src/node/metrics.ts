@@ -1,0 +1,83 @@
+import { createServer, type Server } from "node:http";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The keeper's Prometheus metrics; one registry per keeper process (or per test). */
+export function createMetrics(labels: { keeper: string }) {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry });
+  const m = {
+    registry,
+    ticks: new Counter({ name: "keeper_ticks_total", help: "Engine ticks run", registers: [registry] }),
+    decisions: new Counter({
+      name: "keeper_decisions_total",
+      help: "Engine decisions by kind (switch, run, abort, queue, hold)",
+      labelNames: ["kind", "strategy"] as const,
+      registers: [registry],
+    }),
+    orders: new Counter({
+      name: "keeper_orders_total",
+      help: "Orders sent, by venue, side and outcome",
+      labelNames: ["venue", "side", "outcome"] as const,
+      registers: [registry],
+    }),
+    fills: new Counter({
+      name: "keeper_fills_total",
+      help: "Fills received, by venue",
+      labelNames: ["venue"] as const,
+      registers: [registry],
+    }),
+    pnl: new Gauge({
+      name: "keeper_pnl",
+      help: "Realised PnL in deposit-asset units (6 decimals applied)",
+      registers: [registry],
+    }),
+    receipts: new Counter({
+      name: "keeper_receipts_total",
+      help: "Receipts by state (signed, posted, rejected)",
+      labelNames: ["state"] as const,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: "keeper_errors_total",
+      help: "Errors caught by the keeper loop, by error name",
+      labelNames: ["name"] as const,
+      registers: [registry],
+    }),
+    heartbeats: new Counter({ name: "keeper_heartbeats_total", help: "Heartbeats sent", registers: [registry] }),
+    tickLatency: new Histogram({
+      name: "keeper_tick_duration_seconds",
+      help: "Engine tick latency",
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
+    orderLatency: new Histogram({
+      name: "keeper_order_latency_seconds",
+      help: "Opportunity to order acknowledgement",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Serves `GET /metrics` (Prometheus text format) on loopback; resolves once listening. */
+export async function serveMetrics(metrics: Metrics, port: number, host = "127.0.0.1"): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== "GET" || req.url !== "/metrics") {
+      res.writeHead(404).end("not found\n");
+      return;
+    }
+    metrics.registry.metrics().then(
+      (body) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
