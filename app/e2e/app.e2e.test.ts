@@ -12,6 +12,7 @@ import {
   http,
   parseAbi,
   parseSignature,
+  stringToHex,
 } from "viem";
 import { abis, vaultAbi } from "../src/generated/contracts";
 import { permitTypedData } from "../src/lib/permit";
@@ -266,13 +267,61 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await shot("04-dashboard");
   });
 
-  it("operatorsAndGovernance_degradeClearlyWithoutTheirContracts", async () => {
+  it("operators_anOperatorStakesAndBindsAKeeper", async () => {
+    const [operator, keeper] = [accounts[5]!, accounts[6]!];
     await page.getByRole("link", { name: "Operators" }).click();
-    await page.getByTestId("missing-ReputationOracle").first().waitFor();
+    await page.getByTestId("dev-account").selectOption({ index: 5 });
+    await page
+      .getByTestId("operator-stake")
+      .filter({ hasText: /^0 tUSD$/ })
+      .waitFor();
+    await page.getByTestId("stake-amount").fill("1500");
+    await page.getByTestId("stake-approve").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Approve 1500 tUSD" })
+      .waitFor();
+    await page.getByTestId("stake").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Stake 1500 tUSD" }).waitFor();
+    await page
+      .getByTestId("operator-stake")
+      .filter({ hasText: /^1,500 tUSD$/ })
+      .waitFor();
+    assert.equal(await balanceOf(operator), 1_000_000n * 10n ** 6n - 1_500_000_000n);
+
+    await page.getByTestId("propose-keeper").fill(keeper);
+    await page.getByTestId("propose").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Propose keeper" }).waitFor();
+    await page.getByTestId("dev-account").selectOption({ index: 6 });
+    await page.getByTestId("keeper-operator").filter({ hasText: "unregistered" }).waitFor();
+    await page.getByTestId("accept-operator").fill(operator);
+    await page.getByTestId("accept").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Accept operator" }).waitFor();
+    await page
+      .getByTestId("keeper-operator")
+      .filter({ hasText: `${operator.slice(0, 6)}…` })
+      .waitFor();
+    await page.getByTestId("attestation-none").waitFor();
     await assertFitsWidth();
     await shot("05-operators");
+  });
+
+  it("governance_showsParametersAndBuildsAChangeProposal", async () => {
     await page.getByRole("link", { name: "Governance" }).click();
-    await page.getByTestId("missing-Parameters").waitFor();
+    const table = page.getByTestId("parameters");
+    await table.waitFor();
+    assert.match(await table.innerText(), /roiThresholdBps/);
+    await page.getByTestId("proposal-key").selectOption("roiThresholdBps");
+    await page.getByTestId("proposal-value").fill("16000");
+    const calldata = await page.getByTestId("proposal-calldata").innerText();
+    assert.equal(
+      calldata,
+      encodeFunctionData({
+        abi: abis.IParameters,
+        functionName: "set",
+        args: [stringToHex("roiThresholdBps", { size: 32 }), 16_000n],
+      }),
+    );
     await assertFitsWidth();
     await shot("06-governance");
   });

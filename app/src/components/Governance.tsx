@@ -117,7 +117,7 @@ function ProposalForm({ canPropose }: { canPropose: boolean }) {
       <label>
         Parameter
         {names.length ? (
-          <select value={key} onChange={(e) => setKey(e.target.value)}>
+          <select value={key} onChange={(e) => setKey(e.target.value)} data-testid="proposal-key">
             <option value="">choose…</option>
             {names.map((n) => (
               <option key={n} value={n}>
@@ -136,7 +136,12 @@ function ProposalForm({ canPropose }: { canPropose: boolean }) {
       </label>
       <label>
         New value (integer, in the unit its name says)
-        <input inputMode="numeric" value={value} onChange={(e) => setValue(e.target.value)} />
+        <input
+          inputMode="numeric"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          data-testid="proposal-value"
+        />
       </label>
       {calldata ? (
         <div className="muted">

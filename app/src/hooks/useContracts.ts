@@ -18,12 +18,14 @@ export function useContracts() {
     const parameters = at(NAMES.parameters);
     const reputation = at(NAMES.reputation);
     const receipts = at(NAMES.receipts);
+    const attestation = at(NAMES.attestation);
     return {
       asset: asset ? { address: asset, abi: abis.TestStablecoin } : undefined,
       vault: vault ? { address: vault, abi: vaultAbi } : undefined,
       parameters: parameters ? { address: parameters, abi: abis.IParameters } : undefined,
-      reputation: reputation ? { address: reputation, abi: abis.IKeeperEligibility } : undefined,
-      receipts: receipts ? { address: receipts, abi: abis.IReceiptView } : undefined,
+      reputation: reputation ? { address: reputation, abi: abis.ReputationOracle } : undefined,
+      receipts: receipts ? { address: receipts, abi: abis.ReceiptRegistry } : undefined,
+      attestation: attestation ? { address: attestation, abi: abis.AttestationRegistry } : undefined,
     } as const;
   }, [deployment]);
 }

@@ -38,7 +38,7 @@ export function TxProvider({ children }: { children: ReactNode }) {
       entries: [],
       add(e) {
         const id = nextId++;
-        setEntries((list) => [...list.slice(-4), { ...e, id }]);
+        setEntries((list) => [...list.slice(-2), { ...e, id }]);
         return id;
       },
       update(id, patch) {

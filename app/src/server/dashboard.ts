@@ -44,7 +44,7 @@ export interface DashboardData {
   } | null;
 }
 
-/** How many receipts the dashboard reads at most (ids 1..N; newest shown). */
+/** How many of the latest receipts the dashboard reads for its stats (the newest 10 are listed). */
 const RECEIPT_SCAN_LIMIT = 500;
 
 export function chainClient(rpcUrl: string): PublicClient {
@@ -111,17 +111,19 @@ async function readVault(
 }
 
 async function readReceipts(client: PublicClient, address: Address): Promise<NonNullable<DashboardData["receipts"]>> {
-  const c = { address, abi: abis.IReceiptView } as const;
-  const all = [];
-  // Ids start at 1; `getReceipt` reverts past the last one.
-  for (let id = 1; id <= RECEIPT_SCAN_LIMIT; id++) {
-    const r = await client.readContract({ ...c, functionName: "getReceipt", args: [BigInt(id)] }).catch(() => null);
-    if (r === null) break;
-    all.push({ id, r });
-  }
+  const c = { address, abi: abis.ReceiptRegistry } as const;
+  const count = Number(await client.readContract({ ...c, functionName: "receiptCount" }));
+  // Ids run 1..count; the stats cover the latest RECEIPT_SCAN_LIMIT of them.
+  const ids = Array.from({ length: Math.min(count, RECEIPT_SCAN_LIMIT) }, (_, i) => count - i).reverse();
+  const all = await Promise.all(
+    ids.map(async (id) => ({
+      id,
+      r: await client.readContract({ ...c, functionName: "getReceipt", args: [BigInt(id)] }),
+    })),
+  );
   const keepers = new Set(all.map(({ r }) => r.keeper));
   return {
-    total: all.length,
+    total: count,
     latest: all
       .slice(-10)
       .reverse()
