@@ -204,7 +204,7 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     assert.ok(shares > 0n);
     await page.getByTestId("vault-shares").filter({ hasNotText: /^0 / }).waitFor();
     assert.match(await page.getByTestId("share-price").innerText(), /tUSD$/);
-    await shot("10-vault-deposited");
+    await shot("20-vault-deposited");
   });
 
   it("vault_withdrawalAboveTheBufferShowsTheDecodedReason", async (t) => {
@@ -216,7 +216,7 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     const failed = page.locator('[data-testid="tx"][data-status="failed"]').filter({ hasText: "Withdraw" });
     await failed.waitFor();
     assert.match(await failed.innerText(), /Withdrawal above what the buffer holds/);
-    await shot("11-vault-withdraw-above-buffer");
+    await shot("21-vault-withdraw-above-buffer");
   });
 
   it("vault_withdrawReturnsAssets", async (t) => {
@@ -241,7 +241,7 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
       .waitFor();
     assert.ok((await call<bigint>(vault, "lockedShares", [accounts[1]!])) > 0n);
     await page.getByTestId("locked-shares").filter({ hasNotText: /^0 / }).waitFor();
-    await shot("12-vault-locked");
+    await shot("22-vault-locked");
   });
 
   it("dashboard_readsTheChainAndNamesWhatIsMissing", async () => {
@@ -306,6 +306,20 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await shot("05-operators");
   });
 
+  it("dashboard_showsTheBoundKeepersSla", async () => {
+    const api = (await (await fetch(`${sys.appUrl}/api/dashboard`)).json()) as {
+      keepers: { keeper: string; operator: string; health: number; meanDelay: number | null }[] | null;
+    };
+    assert.equal(api.keepers?.length, 1);
+    assert.equal(api.keepers[0]!.keeper.toLowerCase(), accounts[6]!.toLowerCase());
+    assert.equal(api.keepers[0]!.operator.toLowerCase(), accounts[5]!.toLowerCase());
+    assert.equal(api.keepers[0]!.meanDelay, null);
+    await page.getByRole("link", { name: "Risk" }).click();
+    await page.getByTestId("sla").waitFor();
+    await assertFitsWidth();
+    await shot("07-dashboard-sla");
+  });
+
   it("governance_showsParametersAndBuildsAChangeProposal", async () => {
     await page.getByRole("link", { name: "Governance" }).click();
     const table = page.getByTestId("parameters");
@@ -338,7 +352,7 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
       const banner = p.getByTestId("wrong-network");
       await banner.waitFor();
       assert.match(await banner.innerText(), /on chain 1; this vault lives on the local chain \(chain 31337\)/);
-      await p.screenshot({ path: join(RESULTS, "07-wrong-network.png"), fullPage: true });
+      await p.screenshot({ path: join(RESULTS, "08-wrong-network.png"), fullPage: true });
       await p.getByRole("button", { name: "Switch to chain 31337" }).click();
       await banner.waitFor({ state: "detached" });
       await p
@@ -354,7 +368,7 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
       await failed.waitFor();
       assert.match(await failed.innerText(), /You rejected the request in your wallet: nothing was sent\./);
       assert.equal(await balanceOf(accounts[2]!), 1_000_000n * 10n ** 6n);
-      await p.screenshot({ path: join(RESULTS, "08-rejected-signature.png"), fullPage: true });
+      await p.screenshot({ path: join(RESULTS, "09-rejected-signature.png"), fullPage: true });
     } finally {
       await wallet.close();
     }

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { DashboardData } from "../server/dashboard";
 import { formatAmount, formatPercent, shortAddress } from "../lib/format";
-import { Bars, Donut, LineChart } from "./charts";
+import { Bars, Donut, LineChart, Meter } from "./charts";
 
 async function fetchDashboard(): Promise<DashboardData> {
   const res = await fetch("/api/dashboard?points=32", { cache: "no-store" });
@@ -139,10 +139,44 @@ export function Dashboard() {
         </section>
         <section className="panel">
           <h2>Keeper SLA</h2>
-          <div className="muted">
-            Keeper uptime and execution delay come from the reputation oracle
-            {d.missing.includes("ReputationOracle") ? ", which is not deployed yet" : ""}.
-          </div>
+          {d.keepers === null ? (
+            <div className="muted">The reputation oracle is not deployed: no keepers to measure.</div>
+          ) : d.keepers.length === 0 ? (
+            <div className="muted" data-testid="sla-empty">
+              No keeper is bound to an operator yet.
+            </div>
+          ) : (
+            <div className="stack" data-testid="sla">
+              <h3>Availability (heartbeat health)</h3>
+              <Meter values={d.keepers.map((k) => ({ label: shortAddress(k.keeper), value: k.health / 10_000 }))} />
+              <h3>Score</h3>
+              <Meter values={d.keepers.map((k) => ({ label: shortAddress(k.keeper), value: k.score / 10_000 }))} />
+              <div className="scroll-x">
+                <table>
+                  <thead>
+                    <tr>
+                      <th>Keeper</th>
+                      <th>Eligible</th>
+                      <th>OK / fail / expired</th>
+                      <th>Mean delay</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.keepers.map((k) => (
+                      <tr key={k.keeper}>
+                        <td className="mono">{shortAddress(k.keeper)}</td>
+                        <td>{k.eligible ? "yes" : "no"}</td>
+                        <td>
+                          {k.successes} / {k.failures} / {k.expiries}
+                        </td>
+                        <td>{k.meanDelay === null ? "–" : `${k.meanDelay.toFixed(1)} s`}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          )}
         </section>
       </div>
       {d.receipts && d.receipts.latest.length > 0 ? (

@@ -306,7 +306,7 @@ function Totals() {
     ],
   });
   if (!q.data) return <div className="muted">…</div>;
-  const [[deposited, active, unbonding, slashed], [, pending]] = q.data;
+  const [[deposited, active, unbonding, slashed], [head, opened]] = q.data;
   const amt = (v: bigint) => `${formatAmount(v, asset.decimals)} ${asset.symbol}`;
   return (
     <div className="stats">
@@ -314,7 +314,8 @@ function Totals() {
       <Stat label="Active" value={amt(active)} />
       <Stat label="Unbonding" value={amt(unbonding)} />
       <Stat label="Slashed" value={amt(slashed)} />
-      <Stat label="Disputes in the queue" value={String(pending)} />
+      <Stat label="Disputes opened" value={String(opened)} />
+      <Stat label="Next dispute to resolve" value={opened === 0n ? "–" : `#${head}`} />
     </div>
   );
 }

@@ -121,3 +121,35 @@ export function Bars({ values, label }: { values: number[]; label: string }) {
     </svg>
   );
 }
+
+/** Horizontal 0..1 meters, one per row (availability, score). */
+export function Meter({ values }: { values: { label: string; value: number }[] }) {
+  return (
+    <div className="stack" style={{ gap: 4 }}>
+      {values.map((v) => (
+        <div key={v.label} className="row" style={{ flexWrap: "nowrap" }}>
+          <span className="mono" style={{ width: 96, flex: "none" }}>
+            {v.label}
+          </span>
+          <svg
+            viewBox="0 0 100 10"
+            preserveAspectRatio="none"
+            style={{ flex: 1, height: 12 }}
+            role="img"
+            aria-label={`${v.label} ${(v.value * 100).toFixed(0)}%`}
+          >
+            <rect x={0} y={0} width={100} height={10} fill="#30363d" />
+            <rect
+              x={0}
+              y={0}
+              width={Math.max(0, Math.min(1, v.value)) * 100}
+              height={10}
+              fill={v.value >= 0.8 ? "#3fb950" : v.value >= 0.5 ? "#d29922" : "#f85149"}
+            />
+          </svg>
+          <span style={{ width: 48, textAlign: "right", flex: "none" }}>{(v.value * 100).toFixed(0)}%</span>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -27,6 +27,24 @@ export interface DashboardData {
     /** Change of the share price since the first sample × shares outstanding now, asset base units. */
     pnl: string;
   } | null;
+  /** Keepers bound to an operator (from `KeeperBound` events), with their SLA figures. */
+  keepers:
+    | {
+        keeper: Address;
+        operator: Address;
+        score: number;
+        eligible: boolean;
+        /** Availability in bps (heartbeat freshness). */
+        health: number;
+        lastSeen: number;
+        successes: string;
+        failures: string;
+        expiries: string;
+        frauds: string;
+        /** Mean execution delay in seconds over decayed outcomes; null without outcomes. */
+        meanDelay: number | null;
+      }[]
+    | null;
   receipts: {
     total: number;
     latest: {
@@ -148,6 +166,42 @@ async function readReceipts(client: PublicClient, address: Address): Promise<Non
   };
 }
 
+async function readKeepers(
+  client: PublicClient,
+  address: Address,
+  fromBlock: bigint,
+): Promise<NonNullable<DashboardData["keepers"]>> {
+  const c = { address, abi: abis.ReputationOracle } as const;
+  const bound = await client.getContractEvents({ ...c, eventName: "KeeperBound", fromBlock, toBlock: "latest" });
+  const keepers = [...new Set(bound.map((e) => e.args.keeper!))];
+  return Promise.all(
+    keepers.map(async (keeper) => {
+      const [operator, score, eligible, health, lastSeen, counters] = await Promise.all([
+        client.readContract({ ...c, functionName: "operatorOf", args: [keeper] }),
+        client.readContract({ ...c, functionName: "score", args: [keeper] }),
+        client.readContract({ ...c, functionName: "isEligible", args: [keeper] }),
+        client.readContract({ ...c, functionName: "health", args: [keeper] }),
+        client.readContract({ ...c, functionName: "lastSeen", args: [keeper] }),
+        client.readContract({ ...c, functionName: "countersOf", args: [keeper] }),
+      ]);
+      const outcomes = counters.successes + counters.failures + counters.expiries;
+      return {
+        keeper,
+        operator,
+        score: Number(score),
+        eligible,
+        health: Number(health),
+        lastSeen: Number(lastSeen),
+        successes: counters.successes.toString(),
+        failures: counters.failures.toString(),
+        expiries: counters.expiries.toString(),
+        frauds: counters.frauds.toString(),
+        meanDelay: outcomes === 0n ? null : Number(counters.delaySum) / Number(outcomes),
+      };
+    }),
+  );
+}
+
 /** Everything the risk dashboard shows, read from the chain now. */
 export async function readDashboard(
   client: PublicClient,
@@ -162,6 +216,7 @@ export async function readDashboard(
   const assetAddress = at(NAMES.asset);
   const vaultAddress = at(NAMES.vault);
   const receiptsAddress = at(NAMES.receipts);
+  const reputationAddress = at(NAMES.reputation);
   const asset = assetAddress ? await readAsset(client, assetAddress) : null;
   return {
     network,
@@ -179,6 +234,7 @@ export async function readDashboard(
           asset?.decimals ?? 18,
         )
       : null,
+    keepers: reputationAddress ? await readKeepers(client, reputationAddress, BigInt(deployment!.blockNumber)) : null,
     receipts: receiptsAddress ? await readReceipts(client, receiptsAddress) : null,
   };
 }
