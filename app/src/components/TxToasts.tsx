@@ -22,8 +22,8 @@ export function TxToasts() {
     <div className="tx-list" aria-live="polite">
       {entries.map((e) => (
         <div key={e.id} className="tx" data-status={e.status} data-testid="tx" role="status">
-          <div className="row" style={{ justifyContent: "space-between" }}>
-            <strong>
+          <div className="row" style={{ justifyContent: "space-between", flexWrap: "nowrap", alignItems: "start" }}>
+            <strong style={{ flex: 1, minWidth: 0, overflowWrap: "anywhere" }}>
               {e.label}: {TITLES[e.status]}
             </strong>
             {e.status === "confirmed" || e.status === "failed" ? (
