@@ -294,6 +294,12 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Propose keeper" }).waitFor();
     await page.getByTestId("dev-account").selectOption({ index: 6 });
     await page.getByTestId("keeper-operator").filter({ hasText: "unregistered" }).waitFor();
+    // Accepting an operator that did not propose this keeper: refused, with the reason.
+    await page.getByTestId("accept-operator").fill(accounts[7]!);
+    await page.getByTestId("accept").click();
+    const refused = page.locator('[data-testid="tx"][data-status="failed"]').filter({ hasText: "Accept operator" });
+    await refused.waitFor();
+    assert.match(await refused.innerText(), /has not proposed keeper .*: the operator proposes the keeper first\./);
     await page.getByTestId("accept-operator").fill(operator);
     await page.getByTestId("accept").click();
     await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Accept operator" }).waitFor();

@@ -87,6 +87,39 @@ describe("explainError", () => {
   });
 });
 
+describe("explainError (trust layer)", () => {
+  it("explainError_keeperAcceptsAnOperatorThatDidNotProposeIt", () => {
+    const KEEPER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
+    const data = encodeErrorResult({
+      abi: abis.ReputationOracle,
+      errorName: "ReputationOracleNotProposed",
+      args: [KEEPER, OWNER],
+    });
+    const cause = new ContractFunctionRevertedError({
+      abi: abis.ReputationOracle,
+      data,
+      functionName: "acceptOperator",
+    });
+    assert.equal(
+      explainError(cause, tUSD).title,
+      "Operator 0x7099…79C8 has not proposed keeper 0x976E…0aa9: the operator proposes the keeper first.",
+    );
+  });
+
+  it("explainError_withdrawBeforeUnbondingEndsGivesTheTime", () => {
+    const data = encodeErrorResult({
+      abi: abis.ReputationOracle,
+      errorName: "ReputationOracleStillBonded",
+      args: [OWNER, 1_800_000_000n],
+    });
+    const cause = new ContractFunctionRevertedError({ abi: abis.ReputationOracle, data, functionName: "withdraw" });
+    assert.equal(
+      explainError(cause, tUSD).title,
+      "The stake is still unbonding: it can be withdrawn from 2027-01-15T08:00:00Z.",
+    );
+  });
+});
+
 describe("decodeRevert", () => {
   it("decodeRevert_unknownSelectorIsNull", () => {
     assert.equal(decodeRevert("0xdeadbeef"), null);

@@ -7,7 +7,7 @@ import {
   type Hex,
 } from "viem";
 import { errorsAbi } from "../generated/contracts";
-import { formatAmount } from "./format";
+import { formatAmount, shortAddress } from "./format";
 
 /** Units the amounts of an error are shown in (the transaction's token). */
 export interface ErrorUnits {
@@ -22,6 +22,7 @@ export interface ExplainedError {
 }
 
 type Args = readonly unknown[];
+const short = (a: unknown) => shortAddress(String(a));
 const amount = (v: unknown, u: ErrorUnits) => `${formatAmount(v as bigint, u.decimals, u.decimals)} ${u.symbol}`;
 
 /** Human messages for the custom errors users meet, by error name (arguments as the ABI declares them). */
@@ -42,6 +43,18 @@ const MESSAGES: Record<string, (args: Args, u: ErrorUnits) => string> = {
   ERC2612ExpiredSignature: () => "The permit signature expired: sign again.",
   ERC2612InvalidSigner: () => "The permit was signed by another account than the owner.",
   TestStablecoinMintTooLarge: ([, max], u) => `The faucet gives at most ${amount(max, u)} per request.`,
+  ReputationOracleZeroAmount: () => "Enter an amount above zero.",
+  ReputationOracleInsufficientStake: ([, requested, active], u) =>
+    `You asked to unstake ${amount(requested, u)} but only ${amount(active, u)} is active.`,
+  ReputationOracleStillBonded: ([, unlockAt]) =>
+    `The stake is still unbonding: it can be withdrawn from ${new Date(Number(unlockAt) * 1000).toISOString().replace(".000Z", "Z")}.`,
+  ReputationOracleDisputesPending: ([, open]) =>
+    `Withdrawal blocked: ${String(open)} dispute(s) against this operator are still pending.`,
+  ReputationOracleKeeperBound: ([keeper, operator]) =>
+    `Keeper ${short(keeper)} is already bound to operator ${short(operator)}.`,
+  ReputationOracleNotProposed: ([keeper, operator]) =>
+    `Operator ${short(operator)} has not proposed keeper ${short(keeper)}: the operator proposes the keeper first.`,
+  ReputationOracleNotOperator: ([keeper]) => `You are not the operator of keeper ${short(keeper)}.`,
 };
 
 /** Decodes revert data against every custom error the app knows (all generated ABIs). */
