@@ -43,9 +43,11 @@ contract ReentrantToken is ERC20 {
 
     function _call(address target, bytes memory data) private returns (bytes memory result) {
         bool ok;
+        // solhint-disable-next-line avoid-low-level-calls
         (ok, result) = target.call(data);
         if (!ok) {
             if (result.length == 0) revert ReentrantTokenCallFailed();
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 revert(add(result, 32), mload(result))
             }
