@@ -312,6 +312,29 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await shot("05-operators");
   });
 
+  it("operators_stakeAboveTheBalanceShowsInsufficientBalance", async () => {
+    // The token's error surfaces from inside the oracle's transferFrom and is still decoded.
+    await page.getByTestId("dev-account").selectOption({ index: 7 });
+    await page
+      .getByTestId("operator-stake")
+      .filter({ hasText: /^0 tUSD$/ })
+      .waitFor();
+    await page.getByTestId("stake-amount").fill("2000000");
+    await page.getByTestId("stake-approve").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Approve 2000000 tUSD" })
+      .waitFor();
+    await page.getByTestId("stake").click();
+    const failed = page.locator('[data-testid="tx"][data-status="failed"]').filter({ hasText: "Stake 2000000 tUSD" });
+    await failed.waitFor();
+    assert.match(
+      await failed.innerText(),
+      /Insufficient balance: you have 1,000,000 tUSD, this needs 2,000,000 tUSD\./,
+    );
+    await shot("05b-operators-insufficient-balance");
+  });
+
   it("dashboard_showsTheBoundKeepersSla", async () => {
     const api = (await (await fetch(`${sys.appUrl}/api/dashboard`)).json()) as {
       keepers: { keeper: string; operator: string; health: number; meanDelay: number | null }[] | null;
@@ -323,7 +346,7 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await page.getByRole("link", { name: "Risk" }).click();
     await page.getByTestId("sla").waitFor();
     await assertFitsWidth();
-    await shot("07-dashboard-sla");
+    await shot("07-dashboard-sla-after-binding");
   });
 
   it("governance_showsParametersAndBuildsAChangeProposal", async () => {
