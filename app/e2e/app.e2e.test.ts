@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
@@ -100,6 +100,7 @@ function scriptedBrowserWallet(rpcUrl: string, account: string): string {
 
 describe("web app end to end (chromium, local chain, real deploy)", { timeout: 120_000 }, () => {
   before(async () => {
+    rmSync(RESULTS, { recursive: true, force: true }); // Screenshots of this run only.
     sys = await startSystem();
     const deployment = JSON.parse(readFileSync(join(ROOT, "deployments", "e2e.json"), "utf8")) as {
       contracts: Record<string, { address: `0x${string}` }>;
