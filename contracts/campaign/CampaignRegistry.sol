@@ -90,6 +90,8 @@ contract CampaignRegistry is ICampaignRegistry {
         c.notAfter = w.notAfter;
         c.assetPair = spec.assetPair;
         c.strategyId = spec.route.strategyId;
+        c.minPrice = w.minPrice;
+        c.maxPrice = w.maxPrice;
         if (dispatchOrder.length != 0) c.dispatchOrder = dispatchOrder;
         emit CampaignPublished(block.chainid, campaignId, msg.sender, spec, mode, dispatchOrder);
         return (campaignId, true);

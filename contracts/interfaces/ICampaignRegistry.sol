@@ -48,6 +48,8 @@ interface ICampaignRegistry {
         uint64 notAfter;
         bytes32 assetPair;
         bytes32 strategyId;
+        uint128 minPrice;
+        uint128 maxPrice;
         uint256 settledReceiptId;
         address[] dispatchOrder;
     }

@@ -80,6 +80,9 @@ interface IReceiptRegistry is IReceiptView {
     /// @param proof The Merkle proof (OpenZeppelin `MerkleProof`, sorted pairs).
     function verifyLeaf(uint256 receiptId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
 
+    /// @notice The campaign registry whose claims gate posts (zero until wired).
+    function campaignRegistry() external view returns (address);
+
     /// @notice The execution hash committed by a receipt.
     /// @param receiptId The receipt.
     function executionHashOf(uint256 receiptId) external view returns (bytes32);

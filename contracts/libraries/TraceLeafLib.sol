@@ -10,13 +10,15 @@ pragma solidity 0.8.30;
 library TraceLeafLib {
     /// @notice One trade of a trace.
     /// @param campaignId The campaign the trade executes.
-    /// @param timestamp Unix time of the fill.
-    /// @param executionId keccak256 of the venue's order id or the transaction hash (unique per real fill).
+    /// @param timestamp Unix time of the fill, seconds.
+    /// @param executionId Identity of one real fill: `keccak256(abi.encode(keccak256(bytes(venue)),
+    ///        keccak256(bytes(orderId)), keccak256(bytes(fillId))))` with the venue's order id (or the transaction
+    ///        hash) and the fill id of a partial fill (or the log index; empty when the order filled at once).
     /// @param venue The venue's name as bytes32 (`encodeBytes32String("binance")`).
     /// @param side 0 = buy, 1 = sell.
-    /// @param price Execution price, 8 decimals.
-    /// @param size Base-asset amount filled.
-    /// @param fee Fee paid, deposit-asset units.
+    /// @param price Execution price, quote per base, 8 decimals.
+    /// @param size Base-asset amount filled x 1e18 (18 decimals whatever the base token's own decimals).
+    /// @param fee Fee paid, converted to the deposit asset, in its smallest unit, rounded up (0 for a rebate).
     /// @param minPrice Lowest price the trade was allowed to fill at (the campaign's bound, 8 decimals).
     /// @param maxPrice Highest price the trade was allowed to fill at.
     struct TraceLeaf {

@@ -136,7 +136,7 @@ contract ReceiptRegistry is IReceiptRegistry, AccessControl, EIP712 {
         return _keepers[keeper].lastPostedAt;
     }
 
-    /// @notice The campaign registry whose claims gate posts.
+    /// @inheritdoc IReceiptRegistry
     function campaignRegistry() external view returns (address) {
         return address(_campaigns);
     }

@@ -9,6 +9,7 @@ import {IReputationOracle} from "../interfaces/IReputationOracle.sol";
 import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
 import {IReceiptRegistry} from "../interfaces/IReceiptRegistry.sol";
 import {IReceiptView} from "../interfaces/IReceiptView.sol";
+import {ICampaignRegistry} from "../interfaces/ICampaignRegistry.sol";
 import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 import {IParameters} from "../interfaces/IParameters.sol";
 import {ParamKeys} from "../libraries/ParamKeys.sol";
@@ -199,7 +200,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         if (block.timestamp > closesAt) revert ReputationOracleChallengeWindowClosed(receiptId, closesAt);
         address operator = _operatorAt(r.keeper, r.postedAt);
         if (operator == address(0)) revert ReputationOracleNoOperator(r.keeper);
-        bytes32 evidenceHash = _checkEvidence(receiptId, evidence);
+        bytes32 evidenceHash = _checkEvidence(receiptId, r.campaignId, evidence);
         if (_usedEvidence[evidenceHash]) revert ReputationOracleEvidenceUsed(evidenceHash);
         uint256 bond = PARAMETERS.get(ParamKeys.CHALLENGE_BOND);
 
@@ -390,11 +391,16 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     }
 
     /// @dev Checks the evidence against the receipt(s) and returns its hash (one dispute per evidence).
-    function _checkEvidence(uint256 receiptId, Evidence calldata e) private view returns (bytes32) {
+    function _checkEvidence(uint256 receiptId, bytes32 campaignId, Evidence calldata e) private view returns (bytes32) {
         bytes32 leafHash = e.leaf.hash();
         if (!RECEIPTS.verifyLeaf(receiptId, leafHash, e.proof)) revert ReputationOracleInvalidProof(receiptId);
         if (e.kind == EvidenceKind.PriceOutOfBound) {
-            if (!e.leaf.priceOutOfBound()) revert ReputationOracleEvidenceNotViolating(e.kind);
+            // The authoritative bound is the campaign's published price window; the bound the keeper wrote
+            // into its own leaf counts too (a trade outside either is a violation), so a keeper cannot
+            // escape by declaring a wider bound in its leaves.
+            if (!e.leaf.priceOutOfBound() && !_outsideCampaignWindow(campaignId, e.leaf.price)) {
+                revert ReputationOracleEvidenceNotViolating(e.kind);
+            }
             return keccak256(abi.encode(receiptId, e.kind, leafHash));
         }
         // DuplicateExecution: the same fill in an earlier receipt.
@@ -406,6 +412,15 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
             revert ReputationOracleInvalidProof(e.otherReceiptId);
         }
         return keccak256(abi.encode(receiptId, e.kind, e.leaf.executionId));
+    }
+
+    /// @dev Whether `price` lies outside the published price window of `campaignId`.
+    function _outsideCampaignWindow(bytes32 campaignId, uint128 price) private view returns (bool) {
+        address registry = RECEIPTS.campaignRegistry();
+        if (registry == address(0)) return false;
+        ICampaignRegistry.Campaign memory c = ICampaignRegistry(registry).campaignOf(campaignId);
+        if (c.status == ICampaignRegistry.Status.None) return false;
+        return price < c.minPrice || price > c.maxPrice;
     }
 
     /// @dev The operator answerable for a receipt the keeper posted at `postedAt`.

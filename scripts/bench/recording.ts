@@ -16,7 +16,8 @@ import { BUNDLED_DCAP_DIR, DCAP_SAMPLES } from "../../keeper/src/attestation/sam
 import { TraceTree, verifyTraceProof } from "../../keeper/src/recording/merkle.js";
 import { buildReceipt, traceDocumentBytes } from "../../keeper/src/recording/receipt.js";
 import { LocalDirectoryStore } from "../../keeper/src/recording/store/local.js";
-import { CAMPAIGN_A, sampleEntry } from "../../keeper/src/recording/test-fixtures.js";
+import { CAMPAIGN_A, UNITS, sampleEntry } from "../../keeper/src/recording/test-fixtures.js";
+import { parseUnits } from "../../keeper/src/recording/units.js";
 import { TRACE_LEAF_ENCODING, parseTraceEntry, traceLeaf } from "../../keeper/src/recording/trace.js";
 import { TraceWriter } from "../../keeper/src/recording/trace-writer.js";
 
@@ -67,14 +68,14 @@ try {
 
   // Merkle tree.
   t = now();
-  const tree = TraceTree.fromEntries(entries);
+  const tree = TraceTree.fromEntries(entries, UNITS);
   const buildMs = now() - t;
   row(`Merkle tree build, ${TRADES} leaves`, fmt(buildMs));
 
   // Reference: the same tree through StandardMerkleTree (generic ABI encoder per leaf); must give the same root.
   t = now();
   const standard = StandardMerkleTree.of(
-    entries.map((e, i) => traceLeaf(e, i)),
+    entries.map((e) => traceLeaf(e, parseUnits(UNITS))),
     [...TRACE_LEAF_ENCODING],
   );
   const standardMs = now() - t;
@@ -95,10 +96,10 @@ try {
   row(`proof verification, ${TRADES} proofs`, `${fmt(verMs)} (${Math.round(TRADES / (verMs / 1000))}/s)`);
 
   // Receipt: document to the content store + tree + summary.
-  const docBytes = traceDocumentBytes(CAMPAIGN_A, entries).length;
+  const docBytes = traceDocumentBytes(CAMPAIGN_A, entries, UNITS).length;
   const store = new LocalDirectoryStore(join(dir, "store"));
   t = now();
-  const { receipt } = await buildReceipt(entries, store, { depositAsset: "USDC", depositDecimals: 6 });
+  const { receipt } = await buildReceipt(entries, store, UNITS);
   row(`buildReceipt (${TRADES} trades, ${(docBytes / 1024).toFixed(0)} KiB doc)`, fmt(now() - t));
   row("receipt", `leafCount ${receipt.leafCount}, cid ${receipt.cid.slice(0, 16)}…`);
 

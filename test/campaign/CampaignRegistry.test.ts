@@ -15,7 +15,7 @@ import {
 
 const { ethers, networkHelpers } = await network.create();
 
-const GAS = { publish: 230_000n, claim: 225_000n, settle: 175_000n };
+const GAS = { publish: 250_000n, claim: 225_000n, settle: 175_000n };
 const RACE = 0;
 const DISPATCH = 1;
 const BY_REPUTATION = 0;

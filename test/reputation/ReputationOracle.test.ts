@@ -362,6 +362,26 @@ describe("ReputationOracle", function () {
         .withArgs(PRICE_OUT_OF_BOUND);
     });
 
+    it("challenge_leafDeclaresWiderBoundThanCampaign_stillViolates", async function () {
+      // A keeper cannot escape a price-bound dispute by writing a wider bound into its own leaves: the
+      // campaign's published window (3,000..3,100) is authoritative.
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const id = await publishRace(t, t.keepers[0]!);
+      await t.campaigns.connect(t.keepers[0]!).claim(id);
+      const leaves = traceFor(id, 4).leaves.map((l, i) =>
+        i === 2 ? { ...l, price: 2_000n * 10n ** 8n, minPrice: 0n, maxPrice: 2n ** 128n - 1n } : l,
+      );
+      const trace = traceOf(leaves);
+      const receiptId = await postReceipt(t, t.keepers[0]!, id, trace);
+      await expect(
+        t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 2)),
+      ).to.emit(t.reputation, "Challenged");
+      // A trade inside the campaign window and inside its own bound is not evidence.
+      await expect(
+        t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 0)),
+      ).to.be.revertedWithCustomError(t.reputation, "ReputationOracleEvidenceNotViolating");
+    });
+
     it("challenge_sameEvidenceTwice_reverts", async function () {
       const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
       const ev = evidence(PRICE_OUT_OF_BOUND, trace, 1);

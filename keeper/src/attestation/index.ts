@@ -8,3 +8,4 @@ export * from "./samples.js";
 export * from "./tdx-configfs.js";
 export * from "./verify-quote-file.js";
 export * from "./record.js";
+export * from "./submit.js";

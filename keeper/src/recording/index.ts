@@ -9,3 +9,5 @@ export * from "./store/s3.js";
 export * from "./trace.js";
 export * from "./trace-writer.js";
 export * from "./seal.js";
+export * from "./units.js";
+export * from "./post.js";

@@ -20,7 +20,7 @@ import {
 } from "./receipt.js";
 import { LocalDirectoryStore } from "./store/local.js";
 import { CAMPAIGN_A, CAMPAIGN_B, sampleEntry } from "./test-fixtures.js";
-import { parseTraceEntry, type TraceEntryInput } from "./trace.js";
+import { executionId, parseTraceEntry, type TraceEntryInput } from "./trace.js";
 
 const root = mkdtempSync(join(tmpdir(), "receipt-"));
 after(async () => rm(root, { recursive: true, force: true }));
@@ -94,10 +94,12 @@ describe("buildReceipt", () => {
     assert.equal(receipt.campaignId, CAMPAIGN_A);
     assert.equal(receipt.leafCount, 25);
     assert.equal(receipt.traceRoot, tree.root);
-    assert.equal(receipt.cidHash, keccak256(toUtf8Bytes(receipt.cid)));
+    assert.equal(receipt.executionHash, keccak256(concat(entries.map((e) => executionId(e)))));
+    assert.equal(receipt.executionHash, tree.executionHash);
     assert.ok(await store.has(receipt.cid));
     const doc = await loadTraceDocument(store, receipt.cid);
-    assert.deepEqual(doc.entries, entries);
+    assert.deepEqual(doc.entries, entries, "the document keeps every field of the entries");
+    assert.deepEqual(doc.units, { ...units, markPrices: {} });
     const p = tree.proof(17);
     assert.ok(verifyTraceProof(receipt.traceRoot, p.leaf, p.proof));
     assert.deepEqual(await checkReceiptAgainstStore(receipt, store, units), []);
@@ -113,9 +115,12 @@ describe("buildReceipt", () => {
     const falsified = {
       ...receipt,
       traceRoot: keccak256("0x01"),
+      executionHash: keccak256("0x02"),
       summary: { ...receipt.summary, pnl: receipt.summary.pnl + 1n },
     };
-    assert.deepEqual(await checkReceiptAgainstStore(falsified, store, units), ["traceRoot", "pnl"]);
+    assert.deepEqual(await checkReceiptAgainstStore(falsified, store, units), ["traceRoot", "executionHash", "pnl"]);
+    assert.deepEqual(await checkReceiptAgainstStore(receipt, store, { ...units, depositDecimals: 18 }), ["units"]);
+    assert.deepEqual(await checkReceiptAgainstStore(receipt, store), []);
   });
 
   it("buildReceipt_refusesEmptyOrMixedTraces", async () => {
@@ -134,16 +139,18 @@ describe("EIP-712 receipt signature", () => {
   const receipt = {
     campaignId: CAMPAIGN_A,
     traceRoot: keccak256("0x1234"),
+    executionHash: keccak256("0x5678"),
     cid: "bagaaierasords4njcts6vs7qvdjfcvgnume4hqohf65zsfguprqphs3icwea",
-    cidHash: keccak256(toUtf8Bytes("bagaaierasords4njcts6vs7qvdjfcvgnume4hqohf65zsfguprqphs3icwea")),
     leafCount: 3,
     summary: { volume: 6015_000000n, avgPrice: 2005_00000000n, pnl: -11_500000n },
   };
 
-  it("encodeType_matchesTheProposedSolidityStruct", () => {
+  it("encodeType_matchesReceiptRegistryTypehash", () => {
+    // The string of ReceiptRegistry.RECEIPT_TYPEHASH (the end-to-end test also checks hashReceipt on-chain).
     assert.equal(
       TypedDataEncoder.from(RECEIPT_TYPES).encodeType("Receipt"),
-      "Receipt(bytes32 campaignId,bytes32 traceRoot,bytes32 cidHash,uint32 leafCount,uint128 volume,uint128 avgPrice,int256 pnl,uint256 nonce)",
+      "Receipt(address keeper,bytes32 campaignId,bytes32 traceRoot,bytes32 executionHash,uint32 leafCount," +
+        "ReceiptSummary summary,string cid,uint256 nonce)ReceiptSummary(uint128 volume,uint128 avgPrice,int256 pnl)",
     );
   });
 
@@ -152,19 +159,26 @@ describe("EIP-712 receipt signature", () => {
     const signed = await signReceipt(wallet, domain, receipt, 5n);
     assert.equal(recoverReceiptSigner(domain, signed), wallet.address);
     const abi = AbiCoder.defaultAbiCoder();
+    const summaryTypeHash = keccak256(toUtf8Bytes("ReceiptSummary(uint128 volume,uint128 avgPrice,int256 pnl)"));
+    const summaryHash = keccak256(
+      abi.encode(
+        ["bytes32", "uint128", "uint128", "int256"],
+        [summaryTypeHash, 6015_000000n, 2005_00000000n, -11_500000n],
+      ),
+    );
     const typeHash = keccak256(toUtf8Bytes(TypedDataEncoder.from(RECEIPT_TYPES).encodeType("Receipt")));
     const structHash = keccak256(
       abi.encode(
-        ["bytes32", "bytes32", "bytes32", "bytes32", "uint32", "uint128", "uint128", "int256", "uint256"],
+        ["bytes32", "address", "bytes32", "bytes32", "bytes32", "uint32", "bytes32", "bytes32", "uint256"],
         [
           typeHash,
+          wallet.address,
           receipt.campaignId,
           receipt.traceRoot,
-          receipt.cidHash,
+          receipt.executionHash,
           3,
-          6015_000000n,
-          2005_00000000n,
-          -11_500000n,
+          summaryHash,
+          keccak256(toUtf8Bytes(receipt.cid)),
           5n,
         ],
       ),
@@ -191,5 +205,9 @@ describe("EIP-712 receipt signature", () => {
     assert.notEqual(recoverReceiptSigner(receiptDomain(31337n, registry), { ...signed, nonce: 6n }), wallet.address);
     const tampered = { ...signed, receipt: { ...receipt, summary: { ...receipt.summary, pnl: 1n } } };
     assert.notEqual(recoverReceiptSigner(receiptDomain(31337n, registry), tampered), wallet.address);
+    const otherCid = { ...signed, receipt: { ...receipt, cid: `${receipt.cid}x` } };
+    assert.notEqual(recoverReceiptSigner(receiptDomain(31337n, registry), otherCid), wallet.address);
+    const otherKeeper = { ...signed, keeper: registry };
+    assert.notEqual(recoverReceiptSigner(receiptDomain(31337n, registry), otherKeeper), wallet.address);
   });
 });

@@ -1,15 +1,15 @@
 import { TypedDataEncoder, verifyTypedData, type TypedDataDomain, type TypedDataField } from "ethers";
-import { z } from "zod";
 import { WAD, WAD_DECIMALS, floorDiv, toFixed } from "./decimal.js";
 import { ReceiptError, RecordingError } from "./errors.js";
 import { TraceTree, type TraceProof } from "./merkle.js";
 import type { ContentStore } from "./store/content-store.js";
-import { TRACE_LEAF_ENCODING, canonicalJson, hashString, parseTraceEntry, type TraceEntry } from "./trace.js";
+import { TRACE_LEAF_ENCODING, canonicalJson, feeInQuote36, parseTraceEntry, type TraceEntry } from "./trace.js";
+import { PRICE_DECIMALS, ReceiptUnitsSchema, parseUnits, type ReceiptUnits, type ResolvedUnits } from "./units.js";
 
 /**
- * Receipts: the on-chain summary of one campaign's trace. The trace document goes to the content store, its
- * Merkle root and CID (hashed) are signed with EIP-712 by the keeper's attested key, and the ReceiptRegistry
- * stores them. Every amount is a bigint; units are documented on each field.
+ * Receipts: the on-chain summary of one campaign's trace. The trace document goes to the content store; its
+ * Merkle root, execution hash, leaf count, summary and CID are signed with EIP-712 by the keeper's attested key
+ * (`ReceiptRegistry.hashReceipt`), and the ReceiptRegistry stores them. Every amount is a bigint; units are documented on each field.
  */
 
 /** Aggregates of a trace, as stored on-chain (`IReceiptView.ReceiptSummary`). */
@@ -22,44 +22,22 @@ export interface ReceiptSummary {
   pnl: bigint;
 }
 
+/** The receipt of one campaign's trace: the fields of `IReceiptRegistry.ReceiptInput` but the keeper and nonce. */
 export interface Receipt {
   campaignId: string;
-  /** Merkle root of the trace (StandardMerkleTree over TRACE_LEAF_ENCODING leaves). */
+  /** Merkle root of the trace (StandardMerkleTree over TRACE_LEAF_ENCODING = `TraceLeafLib.TraceLeaf` leaves). */
   traceRoot: string;
-  /** CIDv1 of the trace document in the content store. */
-  cid: string;
-  /** `keccak256(bytes(cid))`: what the EIP-712 struct signs (the registry stores the string and checks its hash). */
-  cidHash: string;
+  /** `keccak256(abi.encodePacked(executionId_0, ..., executionId_{n-1}))` in trace order. */
+  executionHash: string;
   leafCount: number;
   summary: ReceiptSummary;
+  /** CIDv1 of the trace document in the content store (signed and stored on-chain as a string). */
+  cid: string;
 }
 
-export const AVG_PRICE_DECIMALS = 8;
+export const AVG_PRICE_DECIMALS = PRICE_DECIMALS;
 const UINT128_MAX = 2n ** 128n - 1n;
 const INT256_MAX = 2n ** 255n - 1n;
-
-export const ReceiptUnitsSchema = z
-  .object({
-    /** Symbol of the vault's deposit asset; every traded pair must be quoted in it ("ETH/USDC" for "USDC"). */
-    depositAsset: z.string().regex(/^[A-Z0-9]{1,20}$/),
-    /** Decimals of the deposit asset's on-chain unit (USDC: 6). */
-    depositDecimals: z.number().int().min(0).max(36).default(6),
-    /** Prices (deposit asset per unit, decimal strings) of fee assets that are neither the base nor the quote. */
-    feeAssetPrices: z.record(z.string(), z.string()).default({}),
-    /** Mark prices per pair for open inventory (default: the pair's last fill price in the trace). */
-    markPrices: z.record(z.string(), z.string()).default({}),
-  })
-  .strict();
-export type ReceiptUnits = z.input<typeof ReceiptUnitsSchema>;
-
-function parseUnits(input: ReceiptUnits) {
-  const r = ReceiptUnitsSchema.safeParse(input);
-  if (!r.success) {
-    const details = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new ReceiptError("invalid receipt units", { details, cause: r.error });
-  }
-  return r.data;
-}
 
 function wadOf(value: string, what: string): bigint {
   try {
@@ -88,12 +66,6 @@ export function summarizeTrace(entries: readonly TraceEntry[], unitsInput: Recei
   const netBase = new Map<string, bigint>();
   const lastPrice = new Map<string, bigint>();
   for (const e of entries) {
-    const [base, quote] = e.pair.split("/");
-    if (quote !== units.depositAsset) {
-      throw new ReceiptError("pair is not quoted in the deposit asset", {
-        details: `${e.pair} vs ${units.depositAsset}`,
-      });
-    }
     const p = wadOf(e.price, "price");
     const s = wadOf(e.size, "size");
     const n = p * s;
@@ -102,16 +74,7 @@ export function summarizeTrace(entries: readonly TraceEntry[], unitsInput: Recei
     cash += e.side === "sell" ? n : -n;
     netBase.set(e.pair, (netBase.get(e.pair) ?? 0n) + (e.side === "buy" ? s : -s));
     lastPrice.set(e.pair, p);
-    const f = wadOf(e.fee, "fee");
-    if (e.feeAsset === quote) fees += f * WAD;
-    else if (e.feeAsset === base) fees += f * p;
-    else if (units.feeAssetPrices[e.feeAsset] !== undefined) {
-      fees += f * wadOf(units.feeAssetPrices[e.feeAsset], `fee asset price of ${e.feeAsset}`);
-    } else {
-      throw new ReceiptError("fee asset has no price in the deposit asset", {
-        details: `${e.feeAsset}: pass units.feeAssetPrices["${e.feeAsset}"]`,
-      });
-    }
+    fees += feeInQuote36(e, units);
   }
   let inventory = 0n;
   for (const [pair, q] of netBase) {
@@ -135,22 +98,41 @@ export function summarizeTrace(entries: readonly TraceEntry[], unitsInput: Recei
 // Trace documents in the content store
 // ---------------------------------------------------------------------------------------------------------------
 
-export const TRACE_DOCUMENT_FORMAT = "vsv-trace/1";
+export const TRACE_DOCUMENT_FORMAT = "vsv-trace/2";
 
-/** The canonical JSON document stored for a trace (json codec): format tag, leaf encoding, entries in order. */
-export function traceDocumentBytes(campaignId: string, entries: readonly TraceEntry[]): Uint8Array {
+/**
+ * The canonical JSON document stored for a trace (json codec): format tag, leaf encoding, the units the leaves
+ * and the summary were computed with, and the full entries in trace order (pair, fee asset, source, client order
+ * id, fill id and millisecond time included: the leaves commit to the economic fields only). Anyone holding
+ * the CID can rebuild every leaf, the root, the execution hash and the summary from it.
+ */
+export function traceDocumentBytes(
+  campaignId: string,
+  entries: readonly TraceEntry[],
+  units: ReceiptUnits,
+): Uint8Array {
+  const u = parseUnits(units);
   return new TextEncoder().encode(
-    canonicalJson({ format: TRACE_DOCUMENT_FORMAT, campaignId, leafEncoding: [...TRACE_LEAF_ENCODING], entries }),
+    canonicalJson({
+      format: TRACE_DOCUMENT_FORMAT,
+      campaignId,
+      leafEncoding: [...TRACE_LEAF_ENCODING],
+      units: u,
+      entries,
+    }),
   );
 }
 
+export interface TraceDocument {
+  campaignId: string;
+  units: ResolvedUnits;
+  entries: TraceEntry[];
+}
+
 /** Loads and validates a trace document from the store (the store re-checks its hash). */
-export async function loadTraceDocument(
-  store: ContentStore,
-  cid: string,
-): Promise<{ campaignId: string; entries: TraceEntry[] }> {
+export async function loadTraceDocument(store: ContentStore, cid: string): Promise<TraceDocument> {
   const bytes = await store.get(cid);
-  let doc: { format?: unknown; campaignId?: unknown; entries?: unknown };
+  let doc: { format?: unknown; campaignId?: unknown; entries?: unknown; units?: unknown };
   try {
     doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as typeof doc;
   } catch (err) {
@@ -159,17 +141,20 @@ export async function loadTraceDocument(
   if (doc.format !== TRACE_DOCUMENT_FORMAT || typeof doc.campaignId !== "string" || !Array.isArray(doc.entries)) {
     throw new RecordingError("not a trace document", { details: `${cid}: format ${String(doc.format)}` });
   }
+  const units = ReceiptUnitsSchema.safeParse(doc.units);
+  if (!units.success)
+    throw new RecordingError("trace document has invalid units", { details: cid, cause: units.error });
   const campaignId = doc.campaignId;
   const entries = doc.entries.map((e) => parseTraceEntry(e));
   if (entries.some((e) => e.campaignId !== campaignId)) {
     throw new RecordingError("trace document mixes campaigns", { details: cid });
   }
-  return { campaignId, entries };
+  return { campaignId, units: units.data, entries };
 }
 
 /**
- * Builds a receipt from a trace: stores the trace document, builds the Merkle tree and the summary.
- * All entries must belong to one campaign; an empty trace has no receipt.
+ * Builds a receipt from a trace: stores the trace document, builds the Merkle tree, the execution hash and the
+ * summary. All entries must belong to one campaign; an empty trace has no receipt.
  */
 export async function buildReceipt(
   entries: readonly TraceEntry[],
@@ -179,11 +164,18 @@ export async function buildReceipt(
   if (entries.length === 0) throw new ReceiptError("cannot build a receipt for an empty trace");
   const campaignId = entries[0].campaignId;
   if (entries.some((e) => e.campaignId !== campaignId)) throw new ReceiptError("trace mixes campaigns");
-  const tree = TraceTree.fromEntries(entries);
+  const tree = TraceTree.fromEntries(entries, units);
   const summary = summarizeTrace(entries, units);
-  const cid = await store.put(traceDocumentBytes(campaignId, entries), "json");
+  const cid = await store.put(traceDocumentBytes(campaignId, entries, units), "json");
   return {
-    receipt: { campaignId, traceRoot: tree.root, cid, cidHash: hashString(cid), leafCount: tree.leafCount, summary },
+    receipt: {
+      campaignId,
+      traceRoot: tree.root,
+      executionHash: tree.executionHash,
+      leafCount: tree.leafCount,
+      summary,
+      cid,
+    },
     tree,
   };
 }
@@ -197,28 +189,33 @@ export async function proveTraceLeafFromStore(
   cid: string,
   seq: number,
 ): Promise<TraceProof & { root: string; campaignId: string; entry: TraceEntry }> {
-  const { campaignId, entries } = await loadTraceDocument(store, cid);
-  const tree = TraceTree.fromEntries(entries);
+  const { campaignId, entries, units } = await loadTraceDocument(store, cid);
+  const tree = TraceTree.fromEntries(entries, units);
   return { ...tree.proof(seq), root: tree.root, campaignId, entry: entries[seq] };
 }
 
 /**
- * Recomputes a receipt's root, leaf count and summary from the trace in the store: what a verifier or a
- * challenger runs before trusting (or disputing) a posted receipt. Returns the list of mismatching fields.
+ * Recomputes a receipt's root, execution hash, leaf count and summary from the trace in the store (with the
+ * units the document states): what a verifier or a challenger runs before trusting (or disputing) a posted
+ * receipt. When `expectedUnits` is given, the document's units must equal them too. Returns the mismatching
+ * fields.
  */
 export async function checkReceiptAgainstStore(
   receipt: Receipt,
   store: ContentStore,
-  units: ReceiptUnits,
+  expectedUnits?: ReceiptUnits,
 ): Promise<string[]> {
-  const { campaignId, entries } = await loadTraceDocument(store, receipt.cid);
-  const tree = TraceTree.fromEntries(entries);
+  const { campaignId, entries, units } = await loadTraceDocument(store, receipt.cid);
+  const tree = TraceTree.fromEntries(entries, units);
   const s = summarizeTrace(entries, units);
   const bad: string[] = [];
+  if (expectedUnits !== undefined && canonicalJson(parseUnits(expectedUnits)) !== canonicalJson(units)) {
+    bad.push("units");
+  }
   if (campaignId !== receipt.campaignId) bad.push("campaignId");
   if (tree.root !== receipt.traceRoot) bad.push("traceRoot");
+  if (tree.executionHash !== receipt.executionHash) bad.push("executionHash");
   if (tree.leafCount !== receipt.leafCount) bad.push("leafCount");
-  if (hashString(receipt.cid) !== receipt.cidHash) bad.push("cidHash");
   if (s.volume !== receipt.summary.volume) bad.push("volume");
   if (s.avgPrice !== receipt.summary.avgPrice) bad.push("avgPrice");
   if (s.pnl !== receipt.summary.pnl) bad.push("pnl");
@@ -226,41 +223,57 @@ export async function checkReceiptAgainstStore(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// EIP-712
+// EIP-712: exactly `ReceiptRegistry.RECEIPT_TYPEHASH`
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Proposed typed data, to be aligned with the ReceiptRegistry contract at merge:
- * `Receipt(bytes32 campaignId,bytes32 traceRoot,bytes32 cidHash,uint32 leafCount,uint128 volume,uint128 avgPrice,int256 pnl,uint256 nonce)`.
+ * `Receipt(address keeper,bytes32 campaignId,bytes32 traceRoot,bytes32 executionHash,uint32 leafCount,ReceiptSummary summary,string cid,uint256 nonce)ReceiptSummary(uint128 volume,uint128 avgPrice,int256 pnl)`.
  */
 export const RECEIPT_TYPES: Record<string, TypedDataField[]> = {
   Receipt: [
+    { name: "keeper", type: "address" },
     { name: "campaignId", type: "bytes32" },
     { name: "traceRoot", type: "bytes32" },
-    { name: "cidHash", type: "bytes32" },
+    { name: "executionHash", type: "bytes32" },
     { name: "leafCount", type: "uint32" },
+    { name: "summary", type: "ReceiptSummary" },
+    { name: "cid", type: "string" },
+    { name: "nonce", type: "uint256" },
+  ],
+  ReceiptSummary: [
     { name: "volume", type: "uint128" },
     { name: "avgPrice", type: "uint128" },
     { name: "pnl", type: "int256" },
-    { name: "nonce", type: "uint256" },
   ],
 };
 
-/** The proposed domain: name "ReceiptRegistry", version "1", the chain id and the registry's address. */
+/** The registry's domain: name "ReceiptRegistry", version "1", the chain id and the registry's address. */
 export function receiptDomain(chainId: bigint | number, verifyingContract: string): TypedDataDomain {
   return { name: "ReceiptRegistry", version: "1", chainId, verifyingContract };
 }
 
-/** The message object signed for `receipt` with the keeper's registry `nonce`. */
-export function receiptMessage(receipt: Receipt, nonce: bigint): Record<string, unknown> {
+/** `IReceiptRegistry.ReceiptInput`: the signed message and the first argument of `post`. */
+export interface ReceiptInput {
+  keeper: string;
+  campaignId: string;
+  traceRoot: string;
+  executionHash: string;
+  leafCount: number;
+  summary: ReceiptSummary;
+  cid: string;
+  nonce: bigint;
+}
+
+/** The message signed for `receipt` by `keeper` with its registry `nonce` (also `post`'s input). */
+export function receiptInput(receipt: Receipt, keeper: string, nonce: bigint): ReceiptInput {
   return {
+    keeper,
     campaignId: receipt.campaignId,
     traceRoot: receipt.traceRoot,
-    cidHash: receipt.cidHash,
+    executionHash: receipt.executionHash,
     leafCount: receipt.leafCount,
-    volume: receipt.summary.volume,
-    avgPrice: receipt.summary.avgPrice,
-    pnl: receipt.summary.pnl,
+    summary: { ...receipt.summary },
+    cid: receipt.cid,
     nonce,
   };
 }
@@ -276,30 +289,36 @@ export interface TypedDataSigner {
 
 export interface SignedReceipt {
   receipt: Receipt;
+  /** The signing keeper key (`ReceiptInput.keeper`). */
+  keeper: string;
   nonce: bigint;
-  /** The EIP-712 digest the contract recovers the signer from. */
+  /** The EIP-712 digest the contract recovers the signer from (`ReceiptRegistry.hashReceipt`). */
   digest: string;
   signature: string;
 }
 
-/** Signs a receipt; `domain` and `types` are parameters so the lead can align them with the contract. */
+/** Signs a receipt as `keeper` (the signer's address) under the registry's `domain`. */
 export async function signReceipt(
-  signer: TypedDataSigner,
+  signer: TypedDataSigner & { getAddress(): Promise<string> },
   domain: TypedDataDomain,
   receipt: Receipt,
   nonce: bigint,
-  types: Record<string, TypedDataField[]> = RECEIPT_TYPES,
 ): Promise<SignedReceipt> {
-  const message = receiptMessage(receipt, nonce);
-  const signature = await signer.signTypedData(domain, types, message);
-  return { receipt, nonce, digest: TypedDataEncoder.hash(domain, types, message), signature };
+  const keeper = await signer.getAddress();
+  const message = receiptInput(receipt, keeper, nonce);
+  const signature = await signer.signTypedData(domain, RECEIPT_TYPES, { ...message });
+  return { receipt, keeper, nonce, digest: TypedDataEncoder.hash(domain, RECEIPT_TYPES, message), signature };
 }
 
-/** The address that signed `signed` under `domain` (what the contract's ECDSA.recover would return). */
+/** The address that signed `signed` under `domain` (what the contract's ECDSA.recover returns). */
 export function recoverReceiptSigner(
   domain: TypedDataDomain,
-  signed: Pick<SignedReceipt, "receipt" | "nonce" | "signature">,
-  types: Record<string, TypedDataField[]> = RECEIPT_TYPES,
+  signed: Pick<SignedReceipt, "receipt" | "keeper" | "nonce" | "signature">,
 ): string {
-  return verifyTypedData(domain, types, receiptMessage(signed.receipt, signed.nonce), signed.signature);
+  return verifyTypedData(
+    domain,
+    RECEIPT_TYPES,
+    receiptInput(signed.receipt, signed.keeper, signed.nonce),
+    signed.signature,
+  );
 }

@@ -41,7 +41,7 @@ describe("sealCampaign", () => {
     assert.equal(created, true);
     assert.equal(sealed.receipt.leafCount, 12);
     assert.equal(sealed.nonce, 4n);
-    assert.equal(sealed.signer, wallet.address);
+    assert.equal(sealed.keeper, wallet.address);
     assert.equal(recoverReceiptSigner(domain, sealed), wallet.address);
     assert.deepEqual(await loadSealedReceipt(p.traceDir, CAMPAIGN_A), sealed);
     assert.deepEqual(await checkReceiptAgainstStore(sealed.receipt, p.store, units), []);

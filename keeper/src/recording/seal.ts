@@ -1,18 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { TypedDataDomain, TypedDataField } from "ethers";
+import type { TypedDataDomain } from "ethers";
 import { z } from "zod";
 import { RecordingError } from "./errors.js";
 import {
-  RECEIPT_TYPES,
   buildReceipt,
   recoverReceiptSigner,
   signReceipt,
-  type ReceiptUnits,
   type SignedReceipt,
   type TypedDataSigner,
 } from "./receipt.js";
+import type { ReceiptUnits } from "./units.js";
 import type { ContentStore } from "./store/content-store.js";
 import { TraceWriter, fsyncDir, traceFileName } from "./trace-writer.js";
 
@@ -35,34 +34,33 @@ const bigintString = z
   .transform((s) => BigInt(s));
 const SealedReceiptSchema = z
   .object({
-    format: z.literal("vsv-sealed-receipt/1"),
+    format: z.literal("vsv-sealed-receipt/2"),
     receipt: z
       .object({
         campaignId: hex32,
         traceRoot: hex32,
-        cid: z.string().min(1),
-        cidHash: hex32,
+        executionHash: hex32,
         leafCount: z.number().int().positive(),
         summary: z.object({ volume: bigintString, avgPrice: bigintString, pnl: bigintString }).strict(),
+        cid: z.string().min(1),
       })
       .strict(),
+    keeper: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
     nonce: bigintString,
     digest: hex32,
     signature: z.string().regex(/^0x[0-9a-f]{130}$/),
-    signer: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   })
   .strict();
 
-export interface SealedReceipt extends SignedReceipt {
-  signer: string;
-}
+/** A signed receipt persisted before posting (`keeper` is the signer). */
+export type SealedReceipt = SignedReceipt;
 
 /** JSON form of a sealed receipt (bigints as decimal strings). */
 export function sealedReceiptToJson(s: SealedReceipt): string {
   const { receipt } = s;
   return `${JSON.stringify(
     {
-      format: "vsv-sealed-receipt/1",
+      format: "vsv-sealed-receipt/2",
       receipt: {
         ...receipt,
         summary: {
@@ -71,10 +69,10 @@ export function sealedReceiptToJson(s: SealedReceipt): string {
           pnl: receipt.summary.pnl.toString(),
         },
       },
+      keeper: s.keeper,
       nonce: s.nonce.toString(),
       digest: s.digest,
       signature: s.signature,
-      signer: s.signer,
     },
     null,
     2,
@@ -119,7 +117,6 @@ export interface SealCampaignParams {
   domain: TypedDataDomain;
   /** The keeper's next receipt nonce in the registry (used only if the campaign is not sealed yet). */
   nonce: bigint;
-  types?: Record<string, TypedDataField[]>;
 }
 
 /**
@@ -128,13 +125,12 @@ export interface SealCampaignParams {
  */
 export async function sealCampaign(p: SealCampaignParams): Promise<{ sealed: SealedReceipt; created: boolean }> {
   const campaignId = p.campaignId.toLowerCase();
-  const types = p.types ?? RECEIPT_TYPES;
   const signerAddress = await p.signer.getAddress();
   const existing = await loadSealedReceipt(p.traceDir, campaignId);
   if (existing) {
-    if (recoverReceiptSigner(p.domain, existing, types) !== existing.signer || existing.signer !== signerAddress) {
+    if (recoverReceiptSigner(p.domain, existing) !== existing.keeper || existing.keeper !== signerAddress) {
       throw new RecordingError("sealed receipt signature does not match this keeper and domain", {
-        details: `${campaignId}: signed by ${existing.signer}`,
+        details: `${campaignId}: signed by ${existing.keeper}`,
       });
     }
     return { sealed: existing, created: false };
@@ -144,8 +140,7 @@ export async function sealCampaign(p: SealCampaignParams): Promise<{ sealed: Sea
   const entries = writer.entries();
   await writer.close();
   const { receipt } = await buildReceipt(entries, p.store, p.units);
-  const signed = await signReceipt(p.signer, p.domain, receipt, p.nonce, types);
-  const sealed: SealedReceipt = { ...signed, signer: signerAddress };
+  const sealed: SealedReceipt = await signReceipt(p.signer, p.domain, receipt, p.nonce);
   await writeFileAtomic(p.traceDir, sealedReceiptFileName(campaignId), sealedReceiptToJson(sealed));
   return { sealed, created: true };
 }

@@ -1,4 +1,5 @@
 import type { TraceEntryInput } from "./trace.js";
+import type { ReceiptUnits } from "./units.js";
 
 /** Campaign ids and entries shared by the recording tests (test helper, not used by production code). */
 export const CAMPAIGN_A = `0x${"a1".repeat(32)}`;
@@ -21,5 +22,10 @@ export function sampleEntry(i: number, campaignId = CAMPAIGN_A): TraceEntryInput
     fee: buy ? "0.0003" : "0.25",
     feeAsset: buy ? "ETH" : "USDC",
     source: buy ? "cex" : "dex",
+    minPrice: "1990",
+    maxPrice: "2010.5",
   };
 }
+
+/** Units of the sample entries: pairs quoted in USDC, 6 decimals. */
+export const UNITS: ReceiptUnits = { depositAsset: "USDC", depositDecimals: 6 };

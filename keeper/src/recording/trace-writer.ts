@@ -7,7 +7,7 @@ import {
   TraceEntryInvalidError,
   TraceSealedError,
 } from "./errors.js";
-import { executionHash, parseTraceEntry, serializeTraceEntry, type TraceEntry } from "./trace.js";
+import { executionId, parseTraceEntry, serializeTraceEntry, type TraceEntry } from "./trace.js";
 
 /**
  * Append-only, crash-safe execution trace: one JSONL file per campaign (`<dir>/<campaignId>.jsonl`), one
@@ -79,7 +79,7 @@ export function parseTraceBytes(bytes: Uint8Array, source: string, campaignId?: 
         details: `${where}: ${entry.campaignId} != ${campaignId}`,
       });
     }
-    const h = executionHash(entry);
+    const h = executionId(entry);
     if (seen.has(h)) throw new TraceCorruptError("trace file records one execution twice", { details: where });
     seen.add(h);
     entries.push(entry);
@@ -114,7 +114,7 @@ export class TraceWriter {
     this.#entries = read.entries;
     this.#size = read.intactBytes;
     this.recoveredTornTail = read.tornTail;
-    read.entries.forEach((e, seq) => this.#lines.set(executionHash(e), { seq, line: serializeTraceEntry(e) }));
+    read.entries.forEach((e, seq) => this.#lines.set(executionId(e), { seq, line: serializeTraceEntry(e) }));
   }
 
   /** Opens (creating if needed) the trace of `campaignId` in `dir`, truncating a torn tail left by a crash. */
@@ -165,7 +165,7 @@ export class TraceWriter {
 
   /**
    * Validates, canonicalises and durably appends one entry (written and fsynced before the promise resolves).
-   * Recording the identical execution again is a no-op returning `duplicate: true`; the same execution hash with
+   * Recording the identical execution again is a no-op returning `duplicate: true`; the same execution id with
    * different content throws `DuplicateExecutionError`.
    */
   append(input: unknown): Promise<AppendResult> {
@@ -187,12 +187,12 @@ export class TraceWriter {
       });
     }
     const line = serializeTraceEntry(entry);
-    const h = executionHash(entry);
+    const h = executionId(entry);
     const known = this.#lines.get(h);
     if (known) {
       if (known.line === line) return { seq: known.seq, entry, duplicate: true };
       throw new DuplicateExecutionError("execution already recorded with different content", {
-        details: `executionHash ${h} (seq ${known.seq})`,
+        details: `executionId ${h} (seq ${known.seq})`,
       });
     }
     const buf = Buffer.from(`${line}\n`, "utf8");

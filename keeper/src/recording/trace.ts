@@ -1,7 +1,8 @@
-import { concat, getBytes, keccak256, toUtf8Bytes } from "ethers";
+import { concat, encodeBytes32String, getBytes, keccak256, toUtf8Bytes } from "ethers";
 import { z } from "zod";
-import { DecimalFormatError, WAD_DECIMALS, canonicalDecimal, toFixed } from "./decimal.js";
-import { TraceEntryInvalidError } from "./errors.js";
+import { DecimalFormatError, WAD, WAD_DECIMALS, canonicalDecimal, fromFixed, toFixed } from "./decimal.js";
+import { ReceiptError, TraceEntryInvalidError } from "./errors.js";
+import { PRICE_DECIMALS, SIZE_DECIMALS, type ResolvedUnits } from "./units.js";
 
 /**
  * One execution (fill) in a campaign's trace. Amounts are decimal strings (never JS numbers), validated and
@@ -18,12 +19,12 @@ const MAX_TIMESTAMP_MS = Number.MAX_SAFE_INTEGER;
 const BYTES32_RE = /^0x[0-9a-fA-F]{64}$/;
 const NO_CONTROL_RE = /^[^\u0000-\u001f\u007f]*$/;
 
-function decimalField(opts: { positive: boolean }) {
+function decimalField(opts: { positive: boolean; decimals: number }) {
   return z.string().transform((raw, ctx) => {
     let canonical: string;
     try {
       canonical = canonicalDecimal(raw);
-      toFixed(canonical, WAD_DECIMALS);
+      toFixed(canonical, opts.decimals);
     } catch (err) {
       ctx.addIssue({ code: "custom", message: err instanceof DecimalFormatError ? err.message : String(err) });
       return z.NEVER;
@@ -34,6 +35,14 @@ function decimalField(opts: { positive: boolean }) {
     }
     return canonical;
   });
+}
+
+function boundsOrdered(min: string, max: string): boolean {
+  try {
+    return toFixed(min, PRICE_DECIMALS) <= toFixed(max, PRICE_DECIMALS);
+  } catch {
+    return true; // the field itself already carries the precise error
+  }
 }
 
 const idString = (max: number, min: number) =>
@@ -55,24 +64,33 @@ export const TraceEntrySchema = z
     /** The keeper's own idempotency key for the order (the journal uses it to never send an order twice). */
     clientOrderId: idString(256, 0).default(""),
     /** Venue identifier, lower-case: "binance", "uniswap-v2", "bridge:hop"... */
+    /** At most 31 characters: the leaf carries it as `encodeBytes32String(venue)`. */
     venue: z
       .string()
       .min(1)
-      .max(64)
+      .max(31)
       .regex(/^[a-z0-9][a-z0-9._:-]*$/, "must be lower-case [a-z0-9._:-]"),
     /** "BASE/QUOTE", upper-case: "ETH/USDC". */
     pair: z.string().regex(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/, "must look like BASE/QUOTE (upper-case)"),
     side: z.enum(TRACE_SIDES),
-    /** Quote-asset units per base-asset unit, decimal string, > 0, at most 18 fractional digits. */
-    price: decimalField({ positive: true }),
-    /** Base-asset quantity, decimal string, > 0, at most 18 fractional digits. */
-    size: decimalField({ positive: true }),
+    /** Quote-asset units per base-asset unit, decimal string, > 0, at most 8 fractional digits (leaf: x 1e8). */
+    price: decimalField({ positive: true, decimals: PRICE_DECIMALS }),
+    /** Base-asset quantity, decimal string, > 0, at most 18 fractional digits (leaf: x 1e18). */
+    size: decimalField({ positive: true, decimals: SIZE_DECIMALS }),
     /** Fee paid in `feeAsset`; negative for a maker rebate. At most 18 fractional digits. */
-    fee: decimalField({ positive: false }),
+    fee: decimalField({ positive: false, decimals: WAD_DECIMALS }),
     feeAsset: z.string().regex(/^[A-Z0-9]{1,20}$/, "must be an upper-case asset symbol"),
     source: z.enum(TRACE_SOURCES),
+    /** Lowest price the trade was allowed to fill at: the campaign's `priceWindow.minPrice`, at most 8 decimals. */
+    minPrice: decimalField({ positive: true, decimals: PRICE_DECIMALS }),
+    /** Highest price the trade was allowed to fill at: the campaign's `priceWindow.maxPrice`. */
+    maxPrice: decimalField({ positive: true, decimals: PRICE_DECIMALS }),
   })
-  .strict();
+  .strict()
+  .refine((e) => boundsOrdered(e.minPrice, e.maxPrice), {
+    message: "minPrice must not exceed maxPrice",
+    path: ["minPrice"],
+  });
 
 /** A validated trace entry in canonical form. */
 export type TraceEntry = z.output<typeof TraceEntrySchema>;
@@ -116,7 +134,7 @@ export function serializeTraceEntry(entry: TraceEntry): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Solidity-side encoding
+// Solidity-side encoding: exactly `TraceLeafLib.TraceLeaf` (contracts/libraries/TraceLeafLib.sol)
 // ---------------------------------------------------------------------------------------------------------------
 
 /** keccak256 of a string's UTF-8 bytes, as Solidity's `keccak256(bytes(s))`. */
@@ -124,106 +142,160 @@ export function hashString(s: string): string {
   return keccak256(toUtf8Bytes(s));
 }
 
-// Venue, pair and asset names repeat across a trace: their hashes are memoised (bounded).
-const symbolHashes = new Map<string, string>();
-function hashSymbol(s: string): string {
-  let h = symbolHashes.get(s);
-  if (h === undefined) {
-    if (symbolHashes.size >= 4096) symbolHashes.clear();
-    h = hashString(s);
-    symbolHashes.set(s, h);
+// Venue names repeat across a trace: their hashes and bytes32 forms are memoised (bounded).
+const symbolCache = new Map<string, string>();
+function memo(key: string, compute: () => string): string {
+  let v = symbolCache.get(key);
+  if (v === undefined) {
+    if (symbolCache.size >= 4096) symbolCache.clear();
+    v = compute();
+    symbolCache.set(key, v);
   }
-  return h;
+  return v;
 }
 
-/** `venueId = keccak256(bytes(venue))`. */
-export const venueId = (venue: string): string => hashSymbol(venue);
-/** `pairId = keccak256(bytes(pair))`, pair as "BASE/QUOTE". */
-export const pairId = (pair: string): string => hashSymbol(pair);
+/** The leaf's `venue`: `encodeBytes32String(venue)` (the name's UTF-8 bytes, right-padded with zeros). */
+export const venueKey = (venue: string): string => memo(`k:${venue}`, () => encodeBytes32String(venue));
 
 /**
- * The execution hash identifies one fill across all traces (the ReceiptRegistry rejects a repeated one):
- * `keccak256(abi.encode(bytes32 venueId, bytes32 keccak256(bytes(orderId)), bytes32 keccak256(bytes(fillId))))`.
+ * The leaf's `executionId`: identifies one real fill across every trace (the reputation oracle's
+ * `DuplicateExecution` evidence is two leaves carrying the same one):
+ * `keccak256(abi.encode(keccak256(bytes(venue)), keccak256(bytes(orderId)), keccak256(bytes(fillId))))`.
+ * The venue is inside (two venues may reuse an order id) and so is the fill id (one order may fill in parts).
  */
-export function executionHash(e: Pick<TraceEntry, "venue" | "orderId" | "fillId">): string {
+export function executionId(e: Pick<TraceEntry, "venue" | "orderId" | "fillId">): string {
   // abi.encode of three bytes32 values is their plain concatenation.
-  return keccak256(concat([venueId(e.venue), hashString(e.orderId), hashString(e.fillId)]));
+  const venueHash = memo(`h:${e.venue}`, () => hashString(e.venue));
+  return keccak256(concat([venueHash, hashString(e.orderId), hashString(e.fillId)]));
+}
+
+/**
+ * The receipt's `executionHash`: `keccak256(abi.encodePacked(executionId_0, ..., executionId_{n-1}))` over the
+ * leaves in tree-input order (trace order, `seq`), as `IReceiptRegistry.ReceiptInput.executionHash`.
+ */
+export function traceExecutionHash(executionIds: readonly string[]): string {
+  if (executionIds.length === 0) throw new RangeError("an empty trace has no execution hash");
+  return keccak256(concat([...executionIds]));
 }
 
 export const SIDE_CODE: Record<TraceSide, number> = { buy: 0, sell: 1 };
-export const SOURCE_CODE: Record<TraceSource, number> = { cex: 0, dex: 1, bridge: 2, paper: 3 };
 
 /**
- * Leaf tuple of the trace Merkle tree, in this order (Solidity: a struct of these static fields, so
- * `abi.encode(leafStruct)` yields exactly these 13 words):
- * `(bytes32 campaignId, uint32 seq, uint64 timestampMs, bytes32 executionHash, bytes32 venueId, bytes32 pairId,
- *   uint8 side, uint8 source, uint256 priceWad, uint256 sizeWad, int256 feeWad, bytes32 feeAssetId,
- *   bytes32 clientOrderIdHash)`
- * and `leaf = keccak256(bytes.concat(keccak256(abi.encode(...))))` (OpenZeppelin StandardMerkleTree).
+ * Leaf types of the trace Merkle tree: `TraceLeafLib.TraceLeaf`
+ * `(bytes32 campaignId, uint64 timestamp, bytes32 executionId, bytes32 venue, uint8 side, uint128 price,
+ *   uint128 size, uint128 fee, uint128 minPrice, uint128 maxPrice)`, and
+ * `leaf = keccak256(bytes.concat(keccak256(abi.encode(...))))` (OpenZeppelin StandardMerkleTree).
  */
 export const TRACE_LEAF_ENCODING = [
   "bytes32",
-  "uint32",
   "uint64",
   "bytes32",
   "bytes32",
-  "bytes32",
   "uint8",
-  "uint8",
-  "uint256",
-  "uint256",
-  "int256",
-  "bytes32",
-  "bytes32",
+  "uint128",
+  "uint128",
+  "uint128",
+  "uint128",
+  "uint128",
 ] as const;
 
+/** A leaf as a tuple, in `TRACE_LEAF_ENCODING` order (what `StandardMerkleTree.of` takes). */
 export type TraceLeaf = [
   campaignId: string,
-  seq: number,
-  timestampMs: bigint,
-  executionHash: string,
-  venueId: string,
-  pairId: string,
+  timestamp: bigint,
+  executionId: string,
+  venue: string,
   side: number,
-  source: number,
-  priceWad: bigint,
-  sizeWad: bigint,
-  feeWad: bigint,
-  feeAssetId: string,
-  clientOrderIdHash: string,
+  price: bigint,
+  size: bigint,
+  fee: bigint,
+  minPrice: bigint,
+  maxPrice: bigint,
 ];
 
-/** Largest `seq` a leaf can carry (uint32). */
+/** A leaf as the struct `TraceLeafLib.TraceLeaf` (what a contract call such as `challenge` takes). */
+export interface TraceLeafStruct {
+  campaignId: string;
+  timestamp: bigint;
+  executionId: string;
+  venue: string;
+  side: number;
+  price: bigint;
+  size: bigint;
+  fee: bigint;
+  minPrice: bigint;
+  maxPrice: bigint;
+}
+
+export function leafStruct(l: TraceLeaf): TraceLeafStruct {
+  const [campaignId, timestamp, execId, venue, side, price, size, fee, minPrice, maxPrice] = l;
+  return { campaignId, timestamp, executionId: execId, venue, side, price, size, fee, minPrice, maxPrice };
+}
+
+/** Largest number of leaves of one trace (the receipt's `uint32 leafCount`). */
 export const MAX_TRACE_LEAVES = 2 ** 32 - 1;
 
-/** The leaf tuple of entry number `seq` (0-based position in the trace). */
-export function traceLeaf(entry: TraceEntry, seq: number): TraceLeaf {
-  if (!Number.isInteger(seq) || seq < 0 || seq >= MAX_TRACE_LEAVES) throw new RangeError(`bad leaf seq ${seq}`);
+/**
+ * The fee of `e` in quote-asset units with 36 decimals (wad x wad): a quote-asset fee as is, a base-asset fee
+ * at the fill price, any other asset at `units.feeAssetPrices`. Negative for a rebate. The pair must be quoted
+ * in the deposit asset.
+ */
+export function feeInQuote36(e: TraceEntry, units: ResolvedUnits): bigint {
+  const [base, quote] = e.pair.split("/");
+  if (quote !== units.depositAsset) {
+    throw new ReceiptError("pair is not quoted in the deposit asset", {
+      details: `${e.pair} vs ${units.depositAsset}`,
+    });
+  }
+  const f = toFixed(e.fee, WAD_DECIMALS);
+  if (e.feeAsset === quote) return f * WAD;
+  if (e.feeAsset === base) return f * toFixed(e.price, WAD_DECIMALS);
+  const price = units.feeAssetPrices[e.feeAsset];
+  if (price === undefined) {
+    throw new ReceiptError("fee asset has no price in the deposit asset", {
+      details: `${e.feeAsset}: pass units.feeAssetPrices["${e.feeAsset}"]`,
+    });
+  }
+  try {
+    return f * toFixed(price, WAD_DECIMALS);
+  } catch (err) {
+    throw new ReceiptError(`invalid fee asset price of ${e.feeAsset}`, { details: price, cause: err });
+  }
+}
+
+/**
+ * The leaf of one entry, in the units of `TraceLeafLib` (docs/SPECIFICATION.md, "Receipts"):
+ * - `timestamp`: unix **seconds**, `floor(entry.timestamp / 1000)` (the trace document keeps milliseconds);
+ * - `price`, `minPrice`, `maxPrice`: 8 decimals (exact: entries carry at most 8 fractional digits);
+ * - `size`: base-asset amount x 1e18 (exact);
+ * - `fee`: the fee converted to the deposit asset (see `feeInQuote36`), in its smallest unit, rounded **up**
+ *   (a cost is never understated); a net rebate is 0 (the leaf's fee is unsigned; the rebate stays in the trace
+ *   document and in the receipt's pnl).
+ * Pair, fee asset, source, client order id and the millisecond time are in the trace document (stored by CID),
+ * not in the leaf: the leaf commits to the economic fields the contracts check.
+ */
+export function traceLeaf(entry: TraceEntry, units: ResolvedUnits): TraceLeaf {
+  const fee36 = feeInQuote36(entry, units);
+  const scale = 10n ** BigInt(2 * WAD_DECIMALS - units.depositDecimals);
+  const fee = fee36 <= 0n ? 0n : (fee36 + scale - 1n) / scale;
   return [
     entry.campaignId,
-    seq,
-    BigInt(entry.timestamp),
-    executionHash(entry),
-    venueId(entry.venue),
-    pairId(entry.pair),
+    BigInt(Math.floor(entry.timestamp / 1000)),
+    executionId(entry),
+    venueKey(entry.venue),
     SIDE_CODE[entry.side],
-    SOURCE_CODE[entry.source],
-    toFixed(entry.price, WAD_DECIMALS),
-    toFixed(entry.size, WAD_DECIMALS),
-    toFixed(entry.fee, WAD_DECIMALS),
-    hashSymbol(entry.feeAsset),
-    hashString(entry.clientOrderId),
+    toFixed(entry.price, PRICE_DECIMALS),
+    toFixed(entry.size, SIZE_DECIMALS),
+    fee,
+    toFixed(entry.minPrice, PRICE_DECIMALS),
+    toFixed(entry.maxPrice, PRICE_DECIMALS),
   ];
 }
 
-const TWO_256 = 2n ** 256n;
-
 function putWord(out: Uint8Array, index: number, value: bigint, type: string): void {
-  const bits = type === "int256" ? 255 : Number(type.slice(4));
-  if (type === "int256" ? value < -(2n ** 255n) || value >= 2n ** 255n : value < 0n || value >= 2n ** BigInt(bits)) {
-    throw new RangeError(`leaf field ${index} out of range for ${type}: ${value}`);
-  }
-  let v = value < 0n ? TWO_256 + value : value;
+  const bits = BigInt(type.slice(4));
+  if (value < 0n || value >= 1n << bits) throw new RangeError(`leaf field ${index} out of range for ${type}: ${value}`);
+  let v = value;
   for (let b = 31; b >= 0 && v > 0n; b--) {
     out[index * 32 + b] = Number(v & 0xffn);
     v >>= 8n;
@@ -231,9 +303,9 @@ function putWord(out: Uint8Array, index: number, value: bigint, type: string): v
 }
 
 /**
- * `abi.encode` of a leaf tuple. Every field is a static 32-byte word, so the encoding is the 13 words in order
- * (bytes32 as is; uints big-endian, left-padded; int256 two's complement). Written out instead of going through
- * a generic ABI coder because it runs once per trade (a test checks it against ethers' AbiCoder).
+ * `abi.encode` of a leaf tuple. Every field is a static 32-byte word, so the encoding is the 10 words in order
+ * (bytes32 as is; uints big-endian, left-padded). Written out instead of going through a generic ABI coder
+ * because it runs once per trade (tests check it against ethers' AbiCoder and `StandardMerkleTree`).
  */
 export function encodeTraceLeaf(leaf: TraceLeaf): Uint8Array {
   const out = new Uint8Array(TRACE_LEAF_ENCODING.length * 32);
@@ -250,7 +322,20 @@ export function encodeTraceLeaf(leaf: TraceLeaf): Uint8Array {
   return out;
 }
 
-/** The leaf hash, exactly as Solidity computes it: `keccak256(bytes.concat(keccak256(abi.encode(leaf))))`. */
+/** The leaf hash, exactly as `TraceLeafLib.hash`: `keccak256(bytes.concat(keccak256(abi.encode(leaf))))`. */
 export function traceLeafHash(leaf: TraceLeaf): string {
   return keccak256(keccak256(encodeTraceLeaf(leaf)));
+}
+
+/** True when the leaf's price lies outside its own bound (`TraceLeafLib.priceOutOfBound`). */
+export function leafPriceOutOfBound(leaf: TraceLeaf): boolean {
+  return leaf[5] < leaf[8] || leaf[5] > leaf[9];
+}
+
+/**
+ * The `minPrice`/`maxPrice` entry fields of a campaign's `priceWindow` (8-decimal integers, as
+ * `CampaignRegistry` stores them): what the keeper writes into every entry of the campaign's trace.
+ */
+export function boundsOfPriceWindow(w: { minPrice: bigint; maxPrice: bigint }): { minPrice: string; maxPrice: string } {
+  return { minPrice: fromFixed(w.minPrice, PRICE_DECIMALS), maxPrice: fromFixed(w.maxPrice, PRICE_DECIMALS) };
 }
