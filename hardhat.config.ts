@@ -47,6 +47,9 @@ export default defineConfig({
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     // The chain started by `npm start` (`hardhat node`, loopback only).
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // A second local node on another port (the app's end-to-end tests): writes deployments/e2e.json,
+    // so a running `npm start` keeps its own deployments/localhost.json.
+    e2e: { type: "http", chainType: "l1", url: process.env.E2E_RPC_URL ?? "http://127.0.0.1:8546" },
     // Any real network: REMOTE_RPC_URL and DEPLOYER_PRIVATE_KEY from the environment
     // (checked by scripts/lib/env.ts before use, with a one-line error naming the variable).
     remote: {

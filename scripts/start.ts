@@ -7,6 +7,7 @@ import { readDeployment } from "./lib/deployments.js";
 import { runOnce, startService, stopAll, waitFor } from "./lib/processes.js";
 
 const RPC_URL = "http://127.0.0.1:8545";
+const APP_URL = "http://127.0.0.1:3000";
 const SIM_PORTS = { binance: 8601, okx: 8602 } as const;
 
 async function simReady(): Promise<boolean> {
@@ -29,6 +30,14 @@ async function rpcReady(): Promise<boolean> {
 async function main(): Promise<void> {
   if (await rpcReady().catch(() => false)) {
     throw new Error(`something already listens on ${RPC_URL}; stop it first (another npm start?)`);
+  }
+  if (
+    await fetch(APP_URL).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    throw new Error(`something already listens on ${APP_URL}; stop it first (another npm start?)`);
   }
   console.log("[start] starting local chain (hardhat node)");
   startService("chain", "hardhat", ["node", "--hostname", "127.0.0.1", "--port", "8545"], {
@@ -67,6 +76,22 @@ async function main(): Promise<void> {
   console.log(
     `[start] exchange simulators: binance http://127.0.0.1:${SIM_PORTS.binance}, okx http://127.0.0.1:${SIM_PORTS.okx}`,
   );
+
+  // The web page: a production build (its prebuild step regenerates the app's typed contracts from
+  // this deployment), then `next start`; pages are served at once, with no compile on first visit.
+  console.log("[start] building the web app (next build)");
+  await runOnce("app-build", "npm", ["run", "build", "--workspace", "app"]);
+  startService(
+    "app",
+    "npm",
+    ["run", "start", "--workspace", "app", "--", "--hostname", "127.0.0.1", "--port", "3000"],
+    {
+      env: { APP_NETWORK: "localhost", APP_RPC_URL: RPC_URL },
+      quiet: /^(\s*$|> |\s*- Network:|\s*✓ Starting)/,
+    },
+  );
+  await waitFor("the web app", async () => (await fetch(`${APP_URL}/api/deployment`)).ok);
+  console.log(`[start] web app: ${APP_URL} (development wallet on the local chain's accounts)`);
 
   console.log("[start] system running; press Ctrl-C to stop");
 }

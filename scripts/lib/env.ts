@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Networks whose chain runs on this machine: test tokens and open mints are allowed there. */
-export const LOCAL_NETWORKS = new Set(["hardhat", "hardhatMainnet", "localhost", "default"]);
+export const LOCAL_NETWORKS = new Set(["hardhat", "hardhatMainnet", "localhost", "default", "e2e"]);
 
 const remoteEnv = z.object({
   REMOTE_RPC_URL: z

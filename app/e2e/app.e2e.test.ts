@@ -1,0 +1,443 @@
+import assert from "node:assert/strict";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { BrowserContext, Page } from "playwright-core";
+import {
+  createPublicClient,
+  createWalletClient,
+  decodeFunctionResult,
+  encodeFunctionData,
+  formatUnits,
+  http,
+  parseAbi,
+  parseSignature,
+  stringToHex,
+} from "viem";
+import { abis, vaultAbi } from "../src/generated/contracts";
+import { permitTypedData } from "../src/lib/permit";
+import { RESULTS, ROOT, rpc, startSystem, type System } from "./harness";
+
+const MOBILE = { width: 390, height: 844 };
+const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)"]);
+
+let sys: System;
+let context: BrowserContext;
+let page: Page;
+let asset: `0x${string}`;
+/** The vault of the deployment; its tests are skipped (with that reason) while it is not deployed. */
+let vault: `0x${string}` | undefined;
+let accounts: `0x${string}`[];
+
+async function balanceOf(account: `0x${string}`): Promise<bigint> {
+  const data = encodeFunctionData({ abi: erc20, functionName: "balanceOf", args: [account] });
+  return BigInt(await rpc<string>(sys.rpcUrl, "eth_call", [{ to: asset, data }, "latest"]));
+}
+
+async function call<T>(to: `0x${string}`, functionName: string, args: unknown[]): Promise<T> {
+  const data = encodeFunctionData({ abi: vaultAbi, functionName, args } as never);
+  const raw = await rpc<`0x${string}`>(sys.rpcUrl, "eth_call", [{ to, data }, "latest"]);
+  return decodeFunctionResult({ abi: vaultAbi, functionName, data: raw } as never) as T;
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
+}
+
+/** Usable at 390 px: nothing wider than the viewport (no sideways scrolling). */
+async function assertFitsWidth(): Promise<void> {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= MOBILE.width, `page is ${width}px wide at ${MOBILE.width}px`);
+}
+
+/**
+ * A browser wallet (what MetaMask injects as `window.ethereum`), scripted for the test: it starts on
+ * chain 1, switches chain on request, forwards reads and transactions to the local node through the
+ * app's RPC proxy, and refuses to sign when `window.__wallet.reject` is set (the user clicking Reject).
+ * Plain JavaScript in a string: it runs in the page, where the test's compiled helpers do not exist.
+ */
+function scriptedBrowserWallet(rpcUrl: string, account: string): string {
+  return `(() => {
+  const listeners = new Map();
+  const state = { chainId: "0x1", reject: false };
+  const emit = (event, arg) => (listeners.get(event) || new Set()).forEach((fn) => fn(arg));
+  const provider = {
+    isMetaMask: true,
+    async request({ method, params }) {
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [${JSON.stringify(account)}];
+      if (method === "eth_chainId") return state.chainId;
+      if (method === "wallet_switchEthereumChain") {
+        state.chainId = params[0].chainId;
+        emit("chainChanged", state.chainId);
+        return null;
+      }
+      if (method === "wallet_requestPermissions" || method === "wallet_getPermissions")
+        return [{ parentCapability: "eth_accounts" }];
+      if (method === "eth_sendTransaction" && state.reject)
+        throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+      if (method.startsWith("wallet_")) return null;
+      const res = await fetch(${JSON.stringify(rpcUrl)}, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params || [] }),
+      });
+      const body = await res.json();
+      if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+      return body.result;
+    },
+    on(event, fn) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event).add(fn);
+    },
+    removeListener(event, fn) {
+      (listeners.get(event) || new Set()).delete(fn);
+    },
+  };
+  window.ethereum = provider;
+  window.__wallet = state;
+})();`;
+}
+
+describe("web app end to end (chromium, local chain, real deploy)", { timeout: 120_000 }, () => {
+  before(async () => {
+    rmSync(RESULTS, { recursive: true, force: true }); // Screenshots of this run only.
+    sys = await startSystem();
+    const deployment = JSON.parse(readFileSync(join(ROOT, "deployments", "e2e.json"), "utf8")) as {
+      contracts: Record<string, { address: `0x${string}` }>;
+    };
+    asset = deployment.contracts.DepositAsset!.address;
+    vault = deployment.contracts.StrategyVault?.address;
+    accounts = await rpc<`0x${string}`[]>(sys.rpcUrl, "eth_accounts");
+    context = await sys.browser.newContext({ viewport: MOBILE });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+  });
+
+  after(async () => {
+    await context?.close();
+    await sys?.stop();
+  });
+
+  it("vaultPage_rendersAt390pxAndSaysWhetherTheVaultIsDeployed", async () => {
+    await page.goto(sys.appUrl);
+    if (vault) await page.getByTestId("vault").waitFor();
+    else {
+      await page.getByTestId("vault-missing").waitFor();
+      assert.match(
+        await page.getByTestId("vault-missing").innerText(),
+        /not deployed on this network \(e2e, chain 31337\)/,
+      );
+    }
+    await assertFitsWidth();
+    await shot("01-vault-disconnected");
+  });
+
+  it("devWallet_connectsWithTheNodesFirstAccount", async () => {
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    await page.getByRole("button", { name: "Development wallet (local node)" }).click();
+    const picker = page.getByTestId("dev-account");
+    await picker.waitFor();
+    assert.equal((await picker.inputValue()).toLowerCase(), accounts[0]!.toLowerCase());
+    await page.getByTestId("asset-balance").filter({ hasText: "1,000,000 tUSD" }).waitFor();
+  });
+
+  it("devWallet_reconnectsAfterReload", async () => {
+    await page.reload();
+    await page.getByTestId("dev-account").waitFor();
+    await page.getByTestId("asset-balance").filter({ hasText: "1,000,000 tUSD" }).waitFor();
+  });
+
+  it("faucet_mintsAndTheBalanceChanges", async () => {
+    const before = await balanceOf(accounts[0]!);
+    await page.getByTestId("faucet-amount").fill("2500.5");
+    await page.getByTestId("faucet").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Faucet 2500.5 tUSD" })
+      .waitFor();
+    await page.getByTestId("asset-balance").filter({ hasText: "1,002,500.5 tUSD" }).waitFor();
+    assert.equal((await balanceOf(accounts[0]!)) - before, 2_500_500_000n);
+    await assertFitsWidth();
+    await shot("02-faucet-confirmed");
+  });
+
+  it("faucet_aboveTheMintLimitShowsTheDecodedReason", async () => {
+    const before = await balanceOf(accounts[0]!);
+    await page.getByTestId("faucet-amount").fill("20000000000");
+    await page.getByTestId("faucet").click();
+    const failed = page.locator('[data-testid="tx"][data-status="failed"]');
+    await failed.waitFor();
+    assert.match(await failed.innerText(), /The faucet gives at most 10,000,000,000 tUSD per request\./);
+    assert.equal(await balanceOf(accounts[0]!), before);
+    await shot("03-faucet-refused");
+  });
+
+  it("devWallet_switchesAccount", async () => {
+    await page.getByTestId("dev-account").selectOption({ index: 1 });
+    await page
+      .getByTestId("asset-balance")
+      .filter({ hasText: /^1,000,000 tUSD$/ })
+      .waitFor();
+    await page.getByTestId("faucet-amount").fill("1");
+    await page.getByTestId("faucet").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Faucet 1 tUSD" }).waitFor();
+    assert.equal(await balanceOf(accounts[1]!), 1_000_001_000_000n);
+  });
+
+  it("vault_depositShowsPreviewThenSharesAndBalanceChange", async (t) => {
+    if (!vault) return t.skip("StrategyVault is not in the deployment yet");
+    await page.getByTestId("vault").waitFor();
+    const assetsBefore = await balanceOf(accounts[1]!);
+    await page.getByTestId("deposit-amount").fill("1000");
+    await page.getByTestId("deposit-preview").filter({ hasText: "You receive ≈" }).waitFor();
+    await page.getByTestId("approve").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Approve 1000 tUSD" })
+      .waitFor();
+    await page.getByTestId("deposit").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Deposit 1000 tUSD" })
+      .waitFor();
+    assert.equal(assetsBefore - (await balanceOf(accounts[1]!)), 1_000_000_000n);
+    const shares = await call<bigint>(vault, "balanceOf", [accounts[1]!]);
+    assert.ok(shares > 0n);
+    await page.getByTestId("vault-shares").filter({ hasNotText: /^0 / }).waitFor();
+    assert.match(await page.getByTestId("share-price").innerText(), /tUSD$/);
+    await shot("20-vault-deposited");
+  });
+
+  it("vault_withdrawalAboveTheBufferShowsTheDecodedReason", async (t) => {
+    if (!vault) return t.skip("StrategyVault is not in the deployment yet");
+    const max = await call<bigint>(vault, "maxWithdraw", [accounts[1]!]);
+    await page.getByTestId("tab-withdraw").click();
+    await page.getByTestId("withdraw-amount").fill(formatUnits(max + 1_000_000n, 6));
+    await page.getByTestId("withdraw").click();
+    const failed = page.locator('[data-testid="tx"][data-status="failed"]').filter({ hasText: "Withdraw" });
+    await failed.waitFor();
+    assert.match(await failed.innerText(), /Withdrawal above what the buffer holds/);
+    await shot("21-vault-withdraw-above-buffer");
+  });
+
+  it("vault_withdrawReturnsAssets", async (t) => {
+    if (!vault) return t.skip("StrategyVault is not in the deployment yet");
+    const before = await balanceOf(accounts[1]!);
+    await page.getByTestId("withdraw-amount").fill("10");
+    await page.getByTestId("withdraw-preview").filter({ hasText: "Burns ≈" }).waitFor();
+    await page.getByTestId("withdraw").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Withdraw 10 tUSD" }).waitFor();
+    assert.equal((await balanceOf(accounts[1]!)) - before, 10_000_000n);
+  });
+
+  it("vault_lockMovesSharesToLocked", async (t) => {
+    if (!vault) return t.skip("StrategyVault is not in the deployment yet");
+    await page.getByTestId("tab-earn").click();
+    await page.getByTestId("lock-amount").fill("1");
+    await page.getByTestId("lock-tier").selectOption("1");
+    await page.getByTestId("lock").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: /^Lock 1 / })
+      .waitFor();
+    assert.ok((await call<bigint>(vault, "lockedShares", [accounts[1]!])) > 0n);
+    await page.getByTestId("locked-shares").filter({ hasNotText: /^0 / }).waitFor();
+    await shot("22-vault-locked");
+  });
+
+  it("dashboard_readsTheChainAndNamesWhatIsMissing", async () => {
+    const api = (await (await fetch(`${sys.appUrl}/api/dashboard`)).json()) as {
+      chainId: number;
+      head: { number: string };
+      asset: { symbol: string; totalSupply: string } | null;
+      vault: unknown;
+      missing: string[];
+    };
+    assert.equal(api.chainId, 31337);
+    assert.equal(api.asset?.symbol, "tUSD");
+    assert.equal(api.vault === null, vault === undefined);
+    assert.equal(api.missing.includes("StrategyVault"), vault === undefined);
+    assert.ok(BigInt(api.asset!.totalSupply) >= 20n * 1_000_000n * 10n ** 6n + 2_500_500_000n);
+    const bad = await fetch(`${sys.appUrl}/api/dashboard?points=1`);
+    assert.equal(bad.status, 400);
+
+    await page.getByRole("link", { name: "Risk" }).click();
+    await page.getByTestId("dashboard").waitFor();
+    if (!vault) assert.match(await page.getByTestId("dashboard-missing").innerText(), /StrategyVault/);
+    await assertFitsWidth();
+    await shot("04-dashboard");
+  });
+
+  it("operators_anOperatorStakesAndBindsAKeeper", async () => {
+    const [operator, keeper] = [accounts[5]!, accounts[6]!];
+    await page.getByRole("link", { name: "Operators" }).click();
+    await page.getByTestId("dev-account").selectOption({ index: 5 });
+    await page
+      .getByTestId("operator-stake")
+      .filter({ hasText: /^0 tUSD$/ })
+      .waitFor();
+    await page.getByTestId("stake-amount").fill("1500");
+    await page.getByTestId("stake-approve").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Approve 1500 tUSD" })
+      .waitFor();
+    await page.getByTestId("stake").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Stake 1500 tUSD" }).waitFor();
+    await page
+      .getByTestId("operator-stake")
+      .filter({ hasText: /^1,500 tUSD$/ })
+      .waitFor();
+    assert.equal(await balanceOf(operator), 1_000_000n * 10n ** 6n - 1_500_000_000n);
+
+    await page.getByTestId("propose-keeper").fill(keeper);
+    await page.getByTestId("propose").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Propose keeper" }).waitFor();
+    await page.getByTestId("dev-account").selectOption({ index: 6 });
+    await page.getByTestId("keeper-operator").filter({ hasText: "unregistered" }).waitFor();
+    // Accepting an operator that did not propose this keeper: refused, with the reason.
+    await page.getByTestId("accept-operator").fill(accounts[7]!);
+    await page.getByTestId("accept").click();
+    const refused = page.locator('[data-testid="tx"][data-status="failed"]').filter({ hasText: "Accept operator" });
+    await refused.waitFor();
+    assert.match(await refused.innerText(), /has not proposed keeper .*: the operator proposes the keeper first\./);
+    await page.getByTestId("accept-operator").fill(operator);
+    await page.getByTestId("accept").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Accept operator" }).waitFor();
+    await page
+      .getByTestId("keeper-operator")
+      .filter({ hasText: `${operator.slice(0, 6)}…` })
+      .waitFor();
+    await page.getByTestId("attestation-none").waitFor();
+    await assertFitsWidth();
+    await shot("05-operators");
+  });
+
+  it("operators_stakeAboveTheBalanceShowsInsufficientBalance", async () => {
+    // The token's error surfaces from inside the oracle's transferFrom and is still decoded.
+    await page.getByTestId("dev-account").selectOption({ index: 7 });
+    await page
+      .getByTestId("operator-stake")
+      .filter({ hasText: /^0 tUSD$/ })
+      .waitFor();
+    await page.getByTestId("stake-amount").fill("2000000");
+    await page.getByTestId("stake-approve").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Approve 2000000 tUSD" })
+      .waitFor();
+    await page.getByTestId("stake").click();
+    const failed = page.locator('[data-testid="tx"][data-status="failed"]').filter({ hasText: "Stake 2000000 tUSD" });
+    await failed.waitFor();
+    assert.match(
+      await failed.innerText(),
+      /Insufficient balance: you have 1,000,000 tUSD, this needs 2,000,000 tUSD\./,
+    );
+    await shot("05b-operators-insufficient-balance");
+  });
+
+  it("dashboard_showsTheBoundKeepersSla", async () => {
+    const api = (await (await fetch(`${sys.appUrl}/api/dashboard`)).json()) as {
+      keepers: { keeper: string; operator: string; health: number; meanDelay: number | null }[] | null;
+    };
+    assert.equal(api.keepers?.length, 1);
+    assert.equal(api.keepers[0]!.keeper.toLowerCase(), accounts[6]!.toLowerCase());
+    assert.equal(api.keepers[0]!.operator.toLowerCase(), accounts[5]!.toLowerCase());
+    assert.equal(api.keepers[0]!.meanDelay, null);
+    await page.getByRole("link", { name: "Risk" }).click();
+    await page.getByTestId("sla").waitFor();
+    await assertFitsWidth();
+    await shot("07-dashboard-sla-after-binding");
+  });
+
+  it("governance_showsParametersAndBuildsAChangeProposal", async () => {
+    await page.getByRole("link", { name: "Governance" }).click();
+    const table = page.getByTestId("parameters");
+    await table.waitFor();
+    assert.match(await table.innerText(), /roiThresholdBps/);
+    await page.getByTestId("proposal-key").selectOption("roiThresholdBps");
+    await page.getByTestId("proposal-value").fill("16000");
+    const calldata = await page.getByTestId("proposal-calldata").innerText();
+    assert.equal(
+      calldata,
+      encodeFunctionData({
+        abi: abis.IParameters,
+        functionName: "set",
+        args: [stringToHex("roiThresholdBps", { size: 32 }), 16_000n],
+      }),
+    );
+    await assertFitsWidth();
+    await shot("06-governance");
+  });
+
+  it("injectedWallet_wrongNetworkIsDetectedAndSwitchedInOneClick", async () => {
+    const wallet = await sys.browser.newContext({ viewport: MOBILE });
+    wallet.setDefaultTimeout(15_000);
+    await wallet.addInitScript({ content: scriptedBrowserWallet(`${sys.appUrl}/api/rpc`, accounts[2]!) });
+    const p = await wallet.newPage();
+    try {
+      await p.goto(sys.appUrl);
+      await p.getByRole("button", { name: "Connect wallet" }).click();
+      await p.getByRole("button", { name: "Browser wallet (injected)" }).click();
+      const banner = p.getByTestId("wrong-network");
+      await banner.waitFor();
+      assert.match(await banner.innerText(), /on chain 1; this vault lives on the local chain \(chain 31337\)/);
+      await p.screenshot({ path: join(RESULTS, "08-wrong-network.png"), fullPage: true });
+      await p.getByRole("button", { name: "Switch to chain 31337" }).click();
+      await banner.waitFor({ state: "detached" });
+      await p
+        .getByTestId("asset-balance")
+        .filter({ hasText: /^1,000,000 tUSD$/ })
+        .waitFor();
+
+      // The user refuses to sign: the page says so, nothing is sent.
+      await p.evaluate(() => ((window as unknown as { __wallet: { reject: boolean } }).__wallet.reject = true));
+      await p.getByTestId("faucet-amount").fill("5");
+      await p.getByTestId("faucet").click();
+      const failed = p.locator('[data-testid="tx"][data-status="failed"]');
+      await failed.waitFor();
+      assert.match(await failed.innerText(), /You rejected the request in your wallet: nothing was sent\./);
+      assert.equal(await balanceOf(accounts[2]!), 1_000_000n * 10n ** 6n);
+      await p.screenshot({ path: join(RESULTS, "09-rejected-signature.png"), fullPage: true });
+    } finally {
+      await wallet.close();
+    }
+  });
+
+  it("permit_typedDataSignedByTheNodeIsAcceptedByTheToken", async () => {
+    // The dev wallet's signing path (eth_signTypedData_v4 on the node) with the page's permit typed data.
+    const [owner, spender] = [accounts[3]!, accounts[4]!];
+    const token = { address: asset, abi: abis.TestStablecoin } as const;
+    const client = createPublicClient({ transport: http(sys.rpcUrl) });
+    const wallet = createWalletClient({ transport: http(sys.rpcUrl) });
+    const [domain, nonce, block] = await Promise.all([
+      client.readContract({ ...token, functionName: "eip712Domain" }),
+      client.readContract({ ...token, functionName: "nonces", args: [owner] }),
+      client.getBlock(),
+    ]);
+    const deadline = block.timestamp + 600n;
+    const typed = permitTypedData(domain, { owner, spender, value: 123_000_000n, nonce, deadline });
+    const sig = parseSignature(await wallet.signTypedData({ account: owner, ...typed }));
+    const hash = await wallet.writeContract({
+      ...token,
+      functionName: "permit",
+      args: [owner, spender, 123_000_000n, deadline, Number(sig.v), sig.r, sig.s],
+      account: owner,
+      chain: null,
+    });
+    assert.equal((await client.waitForTransactionReceipt({ hash })).status, "success");
+    assert.equal(
+      await client.readContract({ ...token, functionName: "allowance", args: [owner, spender] }),
+      123_000_000n,
+    );
+  });
+
+  it("rpcProxy_refusesMalformedRequests", async () => {
+    const res = await fetch(`${sys.appUrl}/api/rpc`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(res.status, 400);
+  });
+});

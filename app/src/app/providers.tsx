@@ -1,0 +1,39 @@
+"use client";
+
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createContext, useContext, useState, type ReactNode } from "react";
+import { WagmiProvider, type State } from "wagmi";
+import type { AppTarget } from "../lib/deployment";
+import { getConfig } from "../lib/wagmi";
+import { TxProvider } from "../hooks/useTransactor";
+
+const TargetContext = createContext<AppTarget | null>(null);
+
+/** The page's target (chain, deployment): set once per page load by the server. */
+export function useTarget(): AppTarget {
+  const t = useContext(TargetContext);
+  if (!t) throw new Error("useTarget outside <Providers>");
+  return t;
+}
+
+export function Providers({
+  target,
+  initialState,
+  children,
+}: {
+  target: AppTarget;
+  initialState: State | undefined;
+  children: ReactNode;
+}) {
+  const [config] = useState(() => getConfig(target));
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: 1 } } }));
+  return (
+    <TargetContext.Provider value={target}>
+      <WagmiProvider config={config} initialState={initialState}>
+        <QueryClientProvider client={queryClient}>
+          <TxProvider>{children}</TxProvider>
+        </QueryClientProvider>
+      </WagmiProvider>
+    </TargetContext.Provider>
+  );
+}

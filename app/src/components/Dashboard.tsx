@@ -1,0 +1,211 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import type { DashboardData } from "../server/dashboard";
+import { formatAmount, formatPercent, shortAddress } from "../lib/format";
+import { Bars, Donut, LineChart, Meter } from "./charts";
+
+async function fetchDashboard(): Promise<DashboardData> {
+  const res = await fetch("/api/dashboard?points=32", { cache: "no-store" });
+  const body = (await res.json()) as DashboardData | { error: string };
+  if ("error" in body) throw new Error(body.error);
+  return body;
+}
+
+export function Dashboard() {
+  const q = useQuery({ queryKey: ["dashboard"], queryFn: fetchDashboard, refetchInterval: 5_000 });
+  if (q.error)
+    return (
+      <div className="notice bad" role="alert">
+        {q.error.message}
+      </div>
+    );
+  if (!q.data) return <div className="muted">Reading the chain…</div>;
+  const d = q.data;
+  const dec = d.asset?.decimals ?? 18;
+  const sym = d.asset?.symbol ?? "";
+  const amt = (v: string) => `${formatAmount(BigInt(v), dec)} ${sym}`;
+  return (
+    <div className="stack" style={{ gap: 16 }} data-testid="dashboard">
+      <div className="stats">
+        <div className="stat">
+          <div className="label">Network</div>
+          <div className="value">
+            {d.network} ({d.chainId})
+          </div>
+        </div>
+        <div className="stat">
+          <div className="label">Block</div>
+          <div className="value" data-testid="head-block">
+            #{d.head.number}
+          </div>
+        </div>
+        <div className="stat">
+          <div className="label">Deposit asset supply</div>
+          <div className="value">{d.asset ? amt(d.asset.totalSupply) : "–"}</div>
+        </div>
+      </div>
+      {d.missing.length > 0 ? (
+        <div className="notice info" data-testid="dashboard-missing">
+          Not deployed on this network yet: {d.missing.join(", ")}. Their sections fill in once they are.
+        </div>
+      ) : null}
+      <div className="grid">
+        <section className="panel">
+          <h2>Capital allocation</h2>
+          {d.vault ? (
+            <>
+              <Donut
+                label="Allocation by sleeve"
+                parts={d.vault.sleeves.map((s) => ({
+                  name: `${s.name} (${amt(s.assets)})`,
+                  value: Number(BigInt(s.assets)),
+                }))}
+              />
+              <div className="muted">Total assets {amt(d.vault.totalAssets)}</div>
+              {d.vault.paused ? <div className="notice bad">Vault paused</div> : null}
+              {d.vault.breakerTripped ? <div className="notice warn">Circuit breaker tripped</div> : null}
+            </>
+          ) : (
+            <div className="muted">The vault is not deployed: no capital to allocate.</div>
+          )}
+        </section>
+        <section className="panel">
+          <h2>Share price</h2>
+          {d.vault ? (
+            <>
+              <LineChart
+                label="Share price history"
+                points={d.vault.history.map((h) => ({ x: h.timestamp, y: h.sharePrice }))}
+                format={(y) => y.toFixed(6)}
+              />
+              <div className="stats">
+                <div className="stat">
+                  <div className="label">Now</div>
+                  <div className="value">{d.vault.sharePrice.toFixed(6)}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">Volatility (yearly)</div>
+                  <div className="value">{d.vault.volatility === null ? "–" : formatPercent(d.vault.volatility)}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">Realised APY</div>
+                  <div className="value">{d.vault.realisedApy === null ? "–" : formatPercent(d.vault.realisedApy)}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">PnL since deploy</div>
+                  <div className="value">{amt(d.vault.pnl)}</div>
+                </div>
+              </div>
+            </>
+          ) : (
+            <div className="muted">No share price without a vault.</div>
+          )}
+        </section>
+        <section className="panel">
+          <h2>Executions</h2>
+          {d.receipts ? (
+            <>
+              <Bars
+                label="PnL of the latest receipts"
+                values={[...d.receipts.latest].reverse().map((r) => Number(BigInt(r.pnl)) / 10 ** dec)}
+              />
+              <div className="stats">
+                <div className="stat">
+                  <div className="label">Receipts</div>
+                  <div className="value">{d.receipts.stats.executions}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">Profitable</div>
+                  <div className="value">
+                    {d.receipts.stats.executions
+                      ? formatPercent(d.receipts.stats.profitable / d.receipts.stats.executions, 0)
+                      : "–"}
+                  </div>
+                </div>
+                <div className="stat">
+                  <div className="label">Volume</div>
+                  <div className="value">{amt(d.receipts.stats.volume)}</div>
+                </div>
+                <div className="stat">
+                  <div className="label">Keepers</div>
+                  <div className="value">{d.receipts.stats.keepers}</div>
+                </div>
+              </div>
+            </>
+          ) : (
+            <div className="muted">The receipt registry is not deployed: no executions recorded.</div>
+          )}
+        </section>
+        <section className="panel">
+          <h2>Keeper SLA</h2>
+          {d.keepers === null ? (
+            <div className="muted">The reputation oracle is not deployed: no keepers to measure.</div>
+          ) : d.keepers.length === 0 ? (
+            <div className="muted" data-testid="sla-empty">
+              No keeper is bound to an operator yet.
+            </div>
+          ) : (
+            <div className="stack" data-testid="sla">
+              <h3>Availability (heartbeat health)</h3>
+              <Meter values={d.keepers.map((k) => ({ label: shortAddress(k.keeper), value: k.health / 10_000 }))} />
+              <h3>Score</h3>
+              <Meter values={d.keepers.map((k) => ({ label: shortAddress(k.keeper), value: k.score / 10_000 }))} />
+              <div className="scroll-x">
+                <table>
+                  <thead>
+                    <tr>
+                      <th>Keeper</th>
+                      <th>Eligible</th>
+                      <th>OK / fail / expired</th>
+                      <th>Mean delay</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.keepers.map((k) => (
+                      <tr key={k.keeper}>
+                        <td className="mono">{shortAddress(k.keeper)}</td>
+                        <td>{k.eligible ? "yes" : "no"}</td>
+                        <td>
+                          {k.successes} / {k.failures} / {k.expiries}
+                        </td>
+                        <td>{k.meanDelay === null ? "–" : `${k.meanDelay.toFixed(1)} s`}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          )}
+        </section>
+      </div>
+      {d.receipts && d.receipts.latest.length > 0 ? (
+        <section className="panel scroll-x">
+          <h2>Recent receipts</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Keeper</th>
+                <th>PnL</th>
+                <th>Leaves</th>
+                <th>Content id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.receipts.latest.map((r) => (
+                <tr key={r.id}>
+                  <td>{r.id}</td>
+                  <td className="mono">{shortAddress(r.keeper)}</td>
+                  <td>{amt(r.pnl)}</td>
+                  <td>{r.leafCount}</td>
+                  <td className="mono">{r.cid}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+    </div>
+  );
+}

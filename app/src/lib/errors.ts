@@ -1,0 +1,105 @@
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  InsufficientFundsError,
+  UserRejectedRequestError,
+  type Hex,
+} from "viem";
+import { errorsAbi } from "../generated/contracts";
+import { formatAmount, shortAddress } from "./format";
+
+/** Units the amounts of an error are shown in (the transaction's token). */
+export interface ErrorUnits {
+  decimals: number;
+  symbol: string;
+}
+
+/** A failed transaction, explained: a one-line title and, when known, the decoded custom error. */
+export interface ExplainedError {
+  title: string;
+  errorName?: string;
+}
+
+type Args = readonly unknown[];
+const short = (a: unknown) => shortAddress(String(a));
+const amount = (v: unknown, u: ErrorUnits) => `${formatAmount(v as bigint, u.decimals, u.decimals)} ${u.symbol}`;
+
+/** Human messages for the custom errors users meet, by error name (arguments as the ABI declares them). */
+const MESSAGES: Record<string, (args: Args, u: ErrorUnits) => string> = {
+  ERC20InsufficientBalance: ([, balance, needed], u) =>
+    `Insufficient balance: you have ${amount(balance, u)}, this needs ${amount(needed, u)}.`,
+  ERC20InsufficientAllowance: ([, allowance, needed], u) =>
+    `Allowance too low: approved ${amount(allowance, u)}, this needs ${amount(needed, u)}. Approve first.`,
+  EnforcedPause: () => "The vault is paused: deposits, withdrawals and locks are stopped until it is unpaused.",
+  ERC4626ExceededMaxWithdraw: ([, assets, max], u) =>
+    `Withdrawal above what the buffer holds: you asked for ${amount(assets, u)}, at most ${amount(max, u)} can be withdrawn now.`,
+  ERC4626ExceededMaxRedeem: ([, shares, max], u) =>
+    `Redemption above what the buffer holds: you asked for ${amount(shares, u)}, at most ${amount(max, u)} can be redeemed now.`,
+  ERC4626ExceededMaxDeposit: ([, assets, max], u) =>
+    `Deposit above the vault's limit: you asked for ${amount(assets, u)}, at most ${amount(max, u)} is accepted now.`,
+  ERC4626ExceededMaxMint: ([, shares, max], u) =>
+    `Mint above the vault's limit: you asked for ${amount(shares, u)}, at most ${amount(max, u)} is accepted now.`,
+  ERC2612ExpiredSignature: () => "The permit signature expired: sign again.",
+  ERC2612InvalidSigner: () => "The permit was signed by another account than the owner.",
+  TestStablecoinMintTooLarge: ([, max], u) => `The faucet gives at most ${amount(max, u)} per request.`,
+  ReputationOracleZeroAmount: () => "Enter an amount above zero.",
+  ReputationOracleInsufficientStake: ([, requested, active], u) =>
+    `You asked to unstake ${amount(requested, u)} but only ${amount(active, u)} is active.`,
+  ReputationOracleStillBonded: ([, unlockAt]) =>
+    `The stake is still unbonding: it can be withdrawn from ${new Date(Number(unlockAt) * 1000).toISOString().replace(".000Z", "Z")}.`,
+  ReputationOracleDisputesPending: ([, open]) =>
+    `Withdrawal blocked: ${String(open)} dispute(s) against this operator are still pending.`,
+  ReputationOracleKeeperBound: ([keeper, operator]) =>
+    `Keeper ${short(keeper)} is already bound to operator ${short(operator)}.`,
+  ReputationOracleNotProposed: ([keeper, operator]) =>
+    `Operator ${short(operator)} has not proposed keeper ${short(keeper)}: the operator proposes the keeper first.`,
+  ReputationOracleNotOperator: ([keeper]) => `You are not the operator of keeper ${short(keeper)}.`,
+};
+
+/** Decodes revert data against every custom error the app knows (all generated ABIs). */
+export function decodeRevert(data: Hex): { errorName: string; args: Args } | null {
+  try {
+    const decoded = decodeErrorResult({ abi: errorsAbi, data });
+    return { errorName: decoded.errorName, args: (decoded.args ?? []) as Args };
+  } catch {
+    return null; // Not one of ours (or a plain `require` string, handled by the caller).
+  }
+}
+
+/**
+ * Turns whatever a write threw (viem errors from simulation, signing or sending) into a message a user
+ * understands: rejected signature, insufficient balance, paused vault, withdrawal above the buffer...
+ */
+export function explainError(err: unknown, units: ErrorUnits): ExplainedError {
+  if (err instanceof BaseError) {
+    const rejected = err.walk(
+      (e) => e instanceof UserRejectedRequestError || (e as { code?: unknown }).code === UserRejectedRequestError.code,
+    );
+    if (rejected) return { title: "You rejected the request in your wallet: nothing was sent." };
+    if (err.walk((e) => e instanceof InsufficientFundsError))
+      return { title: "Not enough ETH to pay for gas on this network." };
+    const reverted = err.walk(
+      (e) => e instanceof ContractFunctionRevertedError,
+    ) as ContractFunctionRevertedError | null;
+    if (reverted) {
+      const decoded =
+        reverted.data?.errorName !== undefined
+          ? { errorName: reverted.data.errorName, args: (reverted.data.args ?? []) as Args }
+          : reverted.raw
+            ? decodeRevert(reverted.raw)
+            : null;
+      if (decoded) {
+        const message = MESSAGES[decoded.errorName];
+        const title = message
+          ? message(decoded.args, units)
+          : `The contract refused: ${decoded.errorName}(${decoded.args.map(String).join(", ")}).`;
+        return { title, errorName: decoded.errorName };
+      }
+      if (reverted.reason) return { title: `The contract refused: ${reverted.reason}` };
+      return { title: "The contract refused the transaction (no reason given)." };
+    }
+    return { title: err.shortMessage };
+  }
+  return { title: err instanceof Error ? err.message : String(err) };
+}
