@@ -52,7 +52,7 @@ const UNITS = { depositAsset: "USDC", depositDecimals: 6 };
 async function setup() {
   const conn = await hre.network.create();
   const { ethers } = conn;
-  const system = await deploySystem(ethers, { local: true });
+  const system = await deploySystem(ethers, { local: true, handOverToTimelock: false });
   const c = <T>(name: string) => system[name]!.contract as unknown as T;
   const params = c<Parameters>("Parameters");
   const asset = c<TestStablecoin>("DepositAsset");
