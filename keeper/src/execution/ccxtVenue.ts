@@ -282,8 +282,9 @@ export class CcxtVenue implements Venue {
     );
     // Some exchanges (OKX) acknowledge a placement with its ids only: read the order back for its fills,
     // else a filled IOC would look like an empty cancelled one.
-    if ((placed.status === undefined || placed.filled === undefined) && placed.id) {
-      const read = await this.call("fetchOrder", () => this.exchange.fetchOrder(placed.id, req.pair));
+    const placedId = placed.id;
+    if ((placed.status === undefined || placed.filled === undefined) && placedId) {
+      const read = await this.call("fetchOrder", () => this.exchange.fetchOrder(placedId, req.pair));
       return this.toOrder(read, { ...req, amount, limitPrice: price });
     }
     return this.toOrder(placed, { ...req, amount, limitPrice: price });
