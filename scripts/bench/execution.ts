@@ -20,7 +20,7 @@ import { RequestBudgets } from "../../keeper/src/execution/budget.js";
 import { executeArbitrage } from "../../keeper/src/execution/executor.js";
 import { toWad } from "../../keeper/src/execution/fixed.js";
 import { snapshotVenue } from "../../keeper/src/execution/snapshot.js";
-import { simVenue } from "../../keeper/src/execution/testing/simVenues.js";
+import { simVenue } from "../../keeper/src/execution/simVenue.js";
 import { formatTrim } from "../../keeper/src/sim/money.js";
 import { parseScenario, type ScenarioInput } from "../../keeper/src/sim/scenario.js";
 import { startSimulation } from "../../keeper/src/sim/venues.js";

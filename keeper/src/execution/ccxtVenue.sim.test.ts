@@ -15,7 +15,7 @@ import { RequestBudgets } from "./budget.js";
 import type { CcxtVenue } from "./ccxtVenue.js";
 import { RateLimitedError, VenueBannedError, VenueTimeoutError, VenueUnavailableError } from "./errors.js";
 import { BPS, divRound, toWad, WAD } from "./fixed.js";
-import { simVenue } from "./testing/simVenues.js";
+import { simVenue } from "./simVenue.js";
 import { virtualTime } from "./testing/virtualTime.js";
 import type { Balance, Order } from "./venue.js";
 

@@ -15,7 +15,7 @@ import { executeArbitrage, type ExecutionReport } from "./executor.js";
 import { BPS, divRound, toWad, wadToNumber } from "./fixed.js";
 import { snapshotVenue } from "./snapshot.js";
 import { localChain, uniswapFixture, type LocalChain } from "./testing/chain.js";
-import { simVenue } from "./testing/simVenues.js";
+import { simVenue } from "./simVenue.js";
 import { virtualTime } from "./testing/virtualTime.js";
 import { UniswapV2Venue, nativePriceFromPool } from "./uniswapV2Venue.js";
 import type { Balance } from "./venue.js";

@@ -23,7 +23,7 @@ import { guardForRun } from "../execution/engineGuard.js";
 import { WAD, fromWad, wadToNumber } from "../execution/fixed.js";
 import { readMarket, midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
 import { STRATEGY_PLUGINS, type PluginContext } from "../execution/strategies/plugin.js";
-import { simVenue } from "../execution/testing/simVenues.js";
+import { simVenue } from "../execution/simVenue.js";
 import type { Venue } from "../execution/venue.js";
 import { formatTrim } from "../sim/money.js";
 import { parseScenario, type AccountConfig, type Scenario } from "../sim/scenario.js";

@@ -15,7 +15,7 @@ import { startSimulation, type RunningSimulation } from "../../sim/venues.js";
 import { RequestBudgets } from "../budget.js";
 import { engineGuard } from "../engineGuard.js";
 import { toWad, wadToNumber } from "../fixed.js";
-import { simVenue } from "../testing/simVenues.js";
+import { simVenue } from "../simVenue.js";
 import { virtualTime } from "../testing/virtualTime.js";
 import type { Venue } from "../venue.js";
 import { readMarket } from "./market.js";

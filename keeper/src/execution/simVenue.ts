@@ -1,13 +1,13 @@
 /**
  * `CcxtVenue`s over real, unmodified `ccxt.binance` / `ccxt.okx` clients pointed at a running exchange
- * simulator (`../../sim`). Shared by the integration tests, the strategies' tests, replay and the bench.
+ * simulator (`../sim`). Used by `keeper replay`, the benchmark and the integration tests.
  */
 import ccxt, { type Exchange as CcxtExchange } from "ccxt";
-import { ccxtSimConfig } from "../../sim/client.js";
-import type { AccountConfig } from "../../sim/scenario.js";
-import type { RunningSimulation } from "../../sim/venues.js";
-import type { BackoffPolicy, Clock, RequestBudget, Sleep } from "../budget.js";
-import { CcxtVenue } from "../ccxtVenue.js";
+import { ccxtSimConfig } from "../sim/client.js";
+import type { AccountConfig } from "../sim/scenario.js";
+import type { RunningSimulation } from "../sim/venues.js";
+import type { BackoffPolicy, Clock, RequestBudget, Sleep } from "./budget.js";
+import { CcxtVenue } from "./ccxtVenue.js";
 
 export type SimDialect = "binance" | "okx";
 
