@@ -137,4 +137,20 @@ describe("runReplay", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("runReplay_tightSlippageBound_everyOrderRefusedByTheSafetyRules", async () => {
+    // maxSlippageBps 1: every quote (5 bps from the mid) and every arbitrage limit is outside the band.
+    const r = await runReplay({
+      scenario,
+      steps: 16,
+      params: { maxSlippageBps: 1, debounceSeconds: 2, switchCooldownSeconds: 0, failureCooldownSeconds: 0 },
+    });
+    assert.ok(r.runs.length >= 2, JSON.stringify(r.runs));
+    assert.deepEqual(r.fills, [], "no order of the keeper reached a venue");
+    assert.ok(
+      r.runs.every((x) => x.status === undefined || x.status === "failed"),
+      JSON.stringify(r.runs),
+    );
+    assert.deepEqual(r.balances.end, r.balances.start, "balances untouched (PnL is only the price moving)");
+  });
 });

@@ -20,6 +20,7 @@ import type { EngineAction } from "../engine/types.js";
 import { KeeperError } from "../errors.js";
 import { RequestBudgets } from "../execution/budget.js";
 import { guardForRun } from "../execution/engineGuard.js";
+import { SafetyRules } from "../execution/safety.js";
 import { WAD, fromWad, wadToNumber } from "../execution/fixed.js";
 import { readMarket, midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
 import { STRATEGY_PLUGINS, type PluginContext } from "../execution/strategies/plugin.js";
@@ -81,7 +82,8 @@ export interface ReplayReport {
   pnl: { step: number; value: number; pnl: number; realised: number }[];
   fills: ReplayFill[];
   switches: { step: number; mode: string; from: string; to: string; fromRoi: number; toRoi: number }[];
-  breakerTrips: { step: number; breaker: string; pair: string; valueBps: number; until: number }[];
+  /** Engine breakers (`drawdown`, `slippage`) and the execution layer's circuit breaker (`execution`, with its reason). */
+  breakerTrips: { step: number; breaker: string; pair: string; valueBps: number; until: number; reason?: string }[];
   runs: { runId: number; strategyId: string; startStep: number; endStep?: number; status?: string; pnl?: number }[];
   /** Balances of the account at the start and the end, per venue and asset (decimal strings). */
   balances: { start: Record<string, Record<string, string>>; end: Record<string, Record<string, string>> };
@@ -200,13 +202,67 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
         parked.add(done);
         signal.addEventListener("abort", done, { once: true });
       });
+    let lastMarket: ExecutionMarket | undefined; // the reference prices of SafetyRules
+    const sources = scenario.venues.flatMap((v) =>
+      pairs.map((pair) => ({ venue: venues[v.name]!, options: { pair } })),
+    );
+    const volatility = new Map(
+      scenario.markets.map((m) => [
+        `${m.base}/${m.quote}`,
+        // The market's volatility over one hour of scenario time, in bps.
+        m.volatility * Math.sqrt(3_600_000 / (365 * 24 * 3_600_000)) * 10_000,
+      ]),
+    );
+    /** The account's value in quote at each venue's mid, and its balances. */
+    const valueOf = async (market: ExecutionMarket) => {
+      let value = 0n;
+      const balances: Record<string, Record<string, string>> = {};
+      for (const [name, venue] of Object.entries(venues)) {
+        const b = await venue.balances();
+        balances[name] = Object.fromEntries(Object.entries(b).map(([a, x]) => [a, fromWad(x.total)]));
+        value += b[quote]?.total ?? 0n;
+        for (const pair of pairs) {
+          const base = pair.split("/")[0]!;
+          const mid = midOf(market.snapshots.get(snapshotKey(name, pair)));
+          if (mid === undefined) throw new ReplayError(`no mid for ${pair} on ${name} at step ${step}`);
+          value += ((b[base]?.total ?? 0n) * mid) / WAD;
+        }
+      }
+      return { value, balances };
+    };
+    const midsOf = (market: ExecutionMarket): Record<string, string> =>
+      Object.fromEntries([...market.snapshots].map(([k, s]) => [k, fromWad(midOf(s) ?? 0n)]));
+
+    const firstMarket = await readMarket(sources, clock.now(), volatility);
+    const first = await valueOf(firstMarket);
+    const startValue = first.value;
+    const pool = startValue;
+    lastMarket = firstMarket;
     // The guard reads the engine's state, and the engine needs the strategies the guard protects.
     const engine: { runner?: EngineRunner<ExecutionMarket> } = {};
     const source = { state: () => engine.runner!.engineState, params: () => engine.runner!.parameters };
+    // The execution layer's per-order rules, next to the engine's: price band around the venue's last
+    // mid, orders per venue and pair per minute, cool-down after an incomplete execution, and the
+    // circuit breaker (loss beyond the drawdown bound of the pool, exposure, a fill past the band).
+    const executionTrips: { step: number; reason: string }[] = [];
+    const safety = new SafetyRules(
+      {
+        cooldownMs: params.failureCooldownSeconds * 1000,
+        maxOrdersPerMinute: 600,
+        maxSlippageBps: BigInt(params.maxSlippageBps),
+        maxLoss: (pool * BigInt(params.pnlDrawdownBps)) / 10_000n,
+      },
+      (venueId, pair) => midOf(lastMarket?.snapshots.get(snapshotKey(venueId, pair))),
+      clock,
+    );
+    safety.onTrip((reason) => {
+      executionTrips.push({ step, reason });
+    });
     const ctx: Omit<PluginContext, "config"> = {
       venues,
       waitForRefresh,
-      guard: (strategyId) => guardForRun(source, undefined, { strategyId, clock }),
+      guard: (strategyId) => guardForRun(source, safety, { strategyId, clock }),
+      onReport: (_id, pair, report) => safety.recordExecution(pair, report),
     };
     const specs = opts.strategies ?? defaultStrategies(scenario, account);
     const strategies: Strategy<ExecutionMarket>[] = specs.map((s) => {
@@ -259,36 +315,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     });
     engine.runner = runner;
 
-    const sources = scenario.venues.flatMap((v) =>
-      pairs.map((pair) => ({ venue: venues[v.name]!, options: { pair } })),
-    );
-    const volatility = new Map(
-      scenario.markets.map((m) => [
-        `${m.base}/${m.quote}`,
-        // The market's volatility over one hour of scenario time, in bps.
-        m.volatility * Math.sqrt(3_600_000 / (365 * 24 * 3_600_000)) * 10_000,
-      ]),
-    );
-    /** The account's value in quote at each venue's mid, and its balances. */
-    const valueOf = async (market: ExecutionMarket) => {
-      let value = 0n;
-      const balances: Record<string, Record<string, string>> = {};
-      for (const [name, venue] of Object.entries(venues)) {
-        const b = await venue.balances();
-        balances[name] = Object.fromEntries(Object.entries(b).map(([a, x]) => [a, fromWad(x.total)]));
-        value += b[quote]?.total ?? 0n;
-        for (const pair of pairs) {
-          const base = pair.split("/")[0]!;
-          const mid = midOf(market.snapshots.get(snapshotKey(name, pair)));
-          if (mid === undefined) throw new ReplayError(`no mid for ${pair} on ${name} at step ${step}`);
-          value += ((b[base]?.total ?? 0n) * mid) / WAD;
-        }
-      }
-      return { value, balances };
-    };
-    const midsOf = (market: ExecutionMarket): Record<string, string> =>
-      Object.fromEntries([...market.snapshots].map(([k, s]) => [k, fromWad(midOf(s) ?? 0n)]));
-
     const settle = async (): Promise<void> => {
       const deadline = Date.now() + (opts.stepTimeoutMs ?? 60_000);
       while (runner.runningCount > parked.size) {
@@ -297,18 +323,15 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
       }
     };
 
-    const firstMarket = await readMarket(sources, clock.now(), volatility);
-    const first = await valueOf(firstMarket);
-    const startValue = first.value;
     report.balances.start = first.balances;
     report.mids.start = midsOf(firstMarket);
-    const pool = startValue;
     const lastTrade = new Map<string, number>();
     bar?.start(opts.steps, 0, { pnl: "0", fills: 0 });
 
     let market = firstMarket;
     for (step = 0; step < opts.steps; step++) {
       if (step > 0) market = await readMarket(sources, clock.now(), volatility);
+      lastMarket = market;
       const { value } = await valueOf(market);
       const realised = runner.engineState.realisedPnl;
       const actions = runner.tick({ market, pool, markToMarketPnl: value - startValue - realised });
@@ -318,6 +341,16 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
       for (const release of [...parked]) release();
       await settle();
       collectFills(step);
+      for (const trip of executionTrips.splice(0)) {
+        report.breakerTrips.push({
+          step: trip.step,
+          breaker: "execution",
+          pair: "*",
+          valueBps: 0,
+          until: 0,
+          reason: trip.reason,
+        });
+      }
       const after = await valueOf(await readMarket(sources, clock.now(), volatility));
       report.pnl.push({
         step,
@@ -330,10 +363,10 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     await runner.stop();
     // The last tick sees every finished run (and no run is left open).
     collectFills(opts.steps - 1);
-    const lastMarket = await readMarket(sources, clock.now(), volatility);
-    const last = await valueOf(lastMarket);
+    const finalMarket = await readMarket(sources, clock.now(), volatility);
+    const last = await valueOf(finalMarket);
     report.balances.end = last.balances;
-    report.mids.end = midsOf(lastMarket);
+    report.mids.end = midsOf(finalMarket);
     report.summary = {
       startValue: wadToNumber(startValue),
       endValue: wadToNumber(last.value),

@@ -36,7 +36,7 @@ export interface ArbitrageStrategyOptions {
   clock?: Clock;
   sleep?: Sleep;
   /** Called with every finished execution (reports, replay). */
-  onReport?: (report: ExecutionReport, ctx: ExecutionContext) => void;
+  onReport?: (report: ExecutionReport, ctx: ExecutionContext) => void | Promise<void>;
   /** Whether a profitable arbitrage may pre-empt a running market maker (default true). */
   preemptMarketMaking?: boolean;
 }
@@ -118,7 +118,7 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
     if (!report) {
       return { status: "failed", pnl: 0n, slippageBps: 0, error: new ExecutionError(`arbitrage ${this.id}: no route`) };
     }
-    this.opts.onReport?.(report, ctx);
+    await this.opts.onReport?.(report, ctx);
     const plan = ranked.find((o) => report.campaignId.endsWith(`${o.buy.venueId}>${o.sell.venueId}`)) ?? ranked[0];
     const slippageBps = executionSlippageBps(plan, report);
     const ok = report.status === "completed" || report.status === "hedged" || report.status === "unwound";

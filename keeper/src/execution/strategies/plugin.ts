@@ -8,7 +8,7 @@ import type { ExecutionContext, Strategy } from "../../engine/strategy.js";
 import type { StrategyType } from "../../engine/types.js";
 import { ConfigError } from "../../errors.js";
 import type { Clock, Sleep } from "../budget.js";
-import type { OrderGuard } from "../executor.js";
+import type { ExecutionReport, OrderGuard } from "../executor.js";
 import { toWad } from "../fixed.js";
 import type { Venue } from "../venue.js";
 import { ArbitrageStrategy } from "./arbitrage.js";
@@ -23,6 +23,8 @@ export interface PluginContext {
   guard?: (strategyId: string, ctx: ExecutionContext) => OrderGuard | undefined;
   clock?: Clock;
   sleep?: Sleep;
+  /** Every finished arbitrage execution (feeds `SafetyRules.recordExecution`, reports). */
+  onReport?: (strategyId: string, pair: string, report: ExecutionReport) => void | Promise<void>;
   /** Waits between market-making refreshes (replay: one simulator step). */
   waitForRefresh?: (signal: AbortSignal) => Promise<void>;
   /** The plugin's own configuration (validated by `create`). */
@@ -92,6 +94,7 @@ export const arbitragePlugin: StrategyPlugin = {
       guard: ctx.guard ? (run) => ctx.guard!(c.id, run) : undefined,
       clock: ctx.clock,
       sleep: ctx.sleep,
+      onReport: ctx.onReport ? (report) => ctx.onReport!(c.id, c.pair, report) : undefined,
     });
   },
 };
