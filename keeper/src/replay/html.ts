@@ -6,7 +6,7 @@ import type { ReplayReport } from "./replay.js";
 
 const W = 900;
 const H = 260;
-const PAD = { l: 70, r: 20, t: 20, b: 30 };
+const PAD = { l: 70, r: 20, t: 28, b: 30 };
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -35,7 +35,7 @@ function scale(xMin: number, xMax: number, yMin: number, yMax: number, yLabel: s
     `<line x1="${PAD.l}" y1="${PAD.t}" x2="${PAD.l}" y2="${H - PAD.b}" class="axis"/>` +
     ticks +
     `<text x="${PAD.l}" y="${H - 8}">step ${xMin}</text><text x="${W - PAD.r}" y="${H - 8}" text-anchor="end">step ${xMax}</text>` +
-    `<text x="12" y="${PAD.t + 4}">${escapeHtml(yLabel)}</text>`;
+    `<text x="${PAD.l}" y="14">${escapeHtml(yLabel)}</text>`;
   return { x, y, axes };
 }
 
