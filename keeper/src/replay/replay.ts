@@ -150,6 +150,20 @@ function defaultStrategies(s: Scenario, account: AccountConfig): StrategySpec[] 
   return out;
 }
 
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ReplayError(`cannot read scenario file ${path}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ReplayError(`scenario file ${path} is not JSON`, { cause: err, details: String(err) });
+  }
+}
+
 /** A non-negative number as a decimal string on the grid of `step` (rounded down). */
 function decimal(n: number, step: string): string {
   const d = step.includes(".") ? step.split(".")[1]!.length : 0;
@@ -158,8 +172,7 @@ function decimal(n: number, step: string): string {
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
-  const scenario =
-    typeof opts.scenario === "string" ? parseScenario(JSON.parse(readFileSync(opts.scenario, "utf8"))) : opts.scenario;
+  const scenario = typeof opts.scenario === "string" ? parseScenario(readJson(opts.scenario)) : opts.scenario;
   const account = opts.account ? scenario.accounts.find((a) => a.name === opts.account) : scenario.accounts[0];
   if (!account) throw new ReplayError(`scenario ${scenario.name} has no account ${opts.account ?? "(none)"}`);
   if (!Number.isInteger(opts.steps) || opts.steps <= 0) throw new ReplayError(`steps must be a positive integer`);
