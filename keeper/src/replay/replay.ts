@@ -100,6 +100,8 @@ export interface ReplayReport {
     switches: number;
     breakerTrips: number;
     runs: number;
+    /** Orders of the account still resting on any venue after the replay stopped (quotes are cancelled: 0). */
+    openOrdersAtEnd: number;
   };
 }
 
@@ -311,6 +313,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
         switches: 0,
         breakerTrips: 0,
         runs: 0,
+        openOrdersAtEnd: 0,
       },
     };
     const runsById = new Map<number, ReplayReport["runs"][number]>();
@@ -394,6 +397,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
       switches: report.switches.length,
       breakerTrips: report.breakerTrips.length,
       runs: report.runs.length,
+      openOrdersAtEnd: [...run.sim.venues.values()].reduce((n, v) => n + v.exchange.openOrders(account.name).length, 0),
     };
     if (opts.outDir) {
       await mkdir(opts.outDir, { recursive: true });
