@@ -70,6 +70,8 @@ export interface CcxtVenueOptions {
   quoteDepth?: number;
   /** Taker fee override in basis points (default: the market's `taker` from ccxt). */
   takerFeeBps?: number;
+  /** Called before each back-off (logs, metrics, tests). */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }
 
 /** Maps a ccxt error (or anything thrown under ccxt) to the keeper's error classes. */
@@ -161,6 +163,7 @@ export class CcxtVenue implements Venue {
         sleep: this.sleep,
         random: this.opts.random,
         shouldRetry,
+        onRetry: this.opts.onRetry,
       },
     ).catch((err: unknown) => {
       if (err instanceof VenueError) throw err;
@@ -170,7 +173,10 @@ export class CcxtVenue implements Venue {
 
   /** Loads (once) the exchange's markets. */
   async init(): Promise<void> {
-    if (!this.markets) this.markets = await this.call("loadMarkets", () => this.exchange.loadMarkets());
+    if (this.markets) return;
+    // ccxt keeps a failed loadMarkets promise and hands it back to every later call: retries must reload.
+    let tries = 0;
+    this.markets = await this.call("loadMarkets", () => this.exchange.loadMarkets(tries++ > 0));
   }
 
   private market(pair: string): NonNullable<Market> {
@@ -274,6 +280,13 @@ export class CcxtVenue implements Venue {
       },
       (err) => err instanceof VenueError && err.retryable,
     );
+    // Some exchanges (OKX) acknowledge a placement with its ids only: read the order back for its fills,
+    // else a filled IOC would look like an empty cancelled one.
+    const placedId = placed.id;
+    if ((placed.status === undefined || placed.filled === undefined) && placedId) {
+      const read = await this.call("fetchOrder", () => this.exchange.fetchOrder(placedId, req.pair));
+      return this.toOrder(read, { ...req, amount, limitPrice: price });
+    }
     return this.toOrder(placed, { ...req, amount, limitPrice: price });
   }
 

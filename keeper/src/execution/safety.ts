@@ -8,9 +8,13 @@
  *   on a fill whose price strayed beyond `maxSlippageBps` from the reference, or on an exposed
  *   execution; while tripped only hedge and unwind orders pass (they close risk, never open it),
  *   and `onTrip` listeners run (e.g. the market maker cancels all its quotes).
- * The engine's own rules can be composed with these (`composeGuards`).
+ * The cool-down and the per-minute order count are the engine's own units (`engine/safety/`), keyed
+ * here by pair and by venue|pair; the engine's rules themselves join through `engineGuard.ts`
+ * (`composeGuards`).
  */
 import { z } from "zod";
+import { EMPTY_FAILURE_COOLDOWN, isCoolingDown, recordFailure } from "../engine/safety/failureCooldown.js";
+import { EMPTY_RETRY_BUDGET, attemptsInWindow, canAttempt, recordAttempt } from "../engine/safety/retryBudget.js";
 import { ConfigError } from "../errors.js";
 import { type Clock, systemClock } from "./budget.js";
 import { ExecutionError } from "./errors.js";
@@ -40,8 +44,8 @@ export function composeGuards(...guards: OrderGuard[]): OrderGuard {
 export class SafetyRules {
   readonly config: SafetyConfig;
   private readonly clock: Clock;
-  private readonly cooldownUntil = new Map<string, number>();
-  private readonly sent = new Map<string, number[]>();
+  private failures = EMPTY_FAILURE_COOLDOWN;
+  private sent = EMPTY_RETRY_BUDGET;
   private readonly listeners: ((reason: string) => void | Promise<void>)[] = [];
   realisedPnl = 0n;
   tripped?: { reason: string; at: number };
@@ -81,8 +85,11 @@ export class SafetyRules {
     const now = this.clock.now();
     if (this.tripped && !closing) throw new SafetyRefusedError(`circuit breaker tripped: ${this.tripped.reason}`);
     if (!closing && order.purpose !== "bridge") {
-      const until = this.cooldownUntil.get(order.pair) ?? 0;
-      if (now < until) throw new SafetyRefusedError(`${order.pair} cooling down for ${until - now} ms after a failure`);
+      const cooldownSeconds = this.config.cooldownMs / 1000;
+      if (isCoolingDown(this.failures, order.pair, now, cooldownSeconds)) {
+        const until = (this.failures.get(order.pair) ?? now) + this.config.cooldownMs;
+        throw new SafetyRefusedError(`${order.pair} cooling down for ${until - now} ms after a failure`);
+      }
       const ref = this.referencePrice(order.venueId, order.pair);
       if (ref !== undefined && ref > 0n) {
         const diff = order.limitPrice > ref ? order.limitPrice - ref : ref - order.limitPrice;
@@ -93,14 +100,12 @@ export class SafetyRules {
         }
       }
     }
-    const recent = (this.sent.get(key) ?? []).filter((t) => t > now - 60_000);
-    if (recent.length >= this.config.maxOrdersPerMinute && !closing) {
+    if (!closing && !canAttempt(this.sent, key, now, this.config.maxOrdersPerMinute)) {
       throw new SafetyRefusedError(
-        `${recent.length} orders on ${key} in the last minute (max ${this.config.maxOrdersPerMinute})`,
+        `${attemptsInWindow(this.sent, key, now)} orders on ${key} in the last minute (max ${this.config.maxOrdersPerMinute})`,
       );
     }
-    recent.push(now);
-    this.sent.set(key, recent);
+    this.sent = recordAttempt(this.sent, key, now);
   };
 
   /** Feeds a fill back: a price beyond the slippage bound from the reference trips the breaker. */
@@ -119,7 +124,7 @@ export class SafetyRules {
   async recordExecution(pair: string, report: ExecutionReport): Promise<void> {
     this.realisedPnl += report.pnl;
     const failed = report.status !== "completed";
-    if (failed) this.cooldownUntil.set(pair, this.clock.now() + this.config.cooldownMs);
+    if (failed) this.failures = recordFailure(this.failures, pair, this.clock.now());
     for (const order of report.orders) if (order.purpose !== "bridge") await this.recordFill(order);
     if (report.status === "exposed") await this.trip(`execution ${report.campaignId} left ${report.residual} exposed`);
     if (-this.realisedPnl > this.config.maxLoss)

@@ -100,6 +100,32 @@ export function buildCli(): Command {
       },
     );
 
+  program
+    .command("replay")
+    .description(
+      "Run the engine and execution over an exchange-simulator scenario, stepped by hand; writes " +
+        "report.json and a self-contained report.html (PnL, fills, switches, breaker trips)",
+    )
+    .argument("<scenario>", "scenario JSON file (e.g. keeper/src/sim/scenarios/flaky-arbitrage.json)")
+    .option("--steps <n>", "steps to replay", positiveInt, 120)
+    .option("--out <dir>", "directory for the report", "replay-report")
+    .option("--account <name>", "scenario account the keeper trades as (default: the first)")
+    .action(async (scenario: string, opts: { steps: number; out: string; account?: string }) => {
+      const { runReplay } = await import("../replay/replay.js");
+      const r = await runReplay({
+        scenario,
+        steps: opts.steps,
+        outDir: opts.out,
+        account: opts.account,
+        progress: true,
+      });
+      const s = r.summary;
+      console.log(
+        `replay ${r.scenario}: ${r.steps} steps, PnL ${s.pnl.toFixed(2)}, ${s.fills} fills, ${s.runs} runs, ` +
+          `${s.switches} switches, ${s.breakerTrips} breaker trips; report in ${join(opts.out, "report.{json,html}")}`,
+      );
+    });
+
   return program;
 }
 
