@@ -32,7 +32,9 @@ export function Governance() {
       <section className="panel stack">
         <h2>Proposals</h2>
         {governor ? (
-          <div className="muted">Governor at {governor[1].address}: proposals list with its ABI.</div>
+          <div className="muted">
+            Governor at <code>{governor[1].address}</code>.
+          </div>
         ) : (
           <NotDeployed name={NAMES.governor} what="proposals, votes, queue and execution go through it." />
         )}
