@@ -284,8 +284,8 @@ function KeeperStatus({ keeper }: { keeper: Address }) {
         </div>
       ) : (
         <div className="stats" data-testid="attestation">
-          <Stat label="Fresh and valid" value={att.data?.[1] ? "yes" : "no"} />
-          <Stat label="Age" value={age(a.attestedAt)} />
+          <Stat label="Fresh and valid" testid="attestation-valid" value={att.data?.[1] ? "yes" : "no"} />
+          <Stat label="Age" testid="attestation-age" value={age(a.attestedAt)} />
           <Stat label="TEE" value={TEE[a.teeType] ?? String(a.teeType)} />
           <Stat label="TCB" value={TCB[a.tcbStatus] ?? String(a.tcbStatus)} />
           <Stat label="Measurement" value={shortAddress(a.measurementHash)} />
