@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import {
   createPublicClient,
@@ -27,6 +27,7 @@ let context: BrowserContext;
 let page: Page;
 let asset: `0x${string}`;
 let vault: `0x${string}`;
+let deployment: { contracts: Record<string, { address: `0x${string}` }> };
 /** The share price the page shows right after the first deposit. */
 let sharePriceAtDeposit = "";
 let accounts: `0x${string}`[];
@@ -131,15 +132,18 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
   before(async () => {
     rmSync(RESULTS, { recursive: true, force: true }); // Screenshots of this run only.
     sys = await startSystem();
-    const deployment = JSON.parse(readFileSync(join(ROOT, "deployments", "e2e.json"), "utf8")) as {
-      contracts: Record<string, { address: `0x${string}` }>;
-    };
+    deployment = JSON.parse(readFileSync(join(ROOT, "deployments", "e2e.json"), "utf8")) as typeof deployment;
     asset = deployment.contracts.DepositAsset!.address;
     vault = deployment.contracts.StrategyVault!.address;
     accounts = await rpc<`0x${string}`[]>(sys.rpcUrl, "eth_accounts");
     context = await sys.browser.newContext({ viewport: MOBILE });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
+  });
+
+  // The page as it was at the end of every test: what a failure looked like.
+  afterEach(async (t) => {
+    await page?.screenshot({ path: join(RESULTS, "last", `${t.name}.png`), fullPage: true }).catch(() => undefined);
   });
 
   after(async () => {
@@ -481,6 +485,80 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     );
     await assertFitsWidth();
     await shot("06-governance");
+  });
+
+  it("governance_aParameterChangePassesThroughVoteQueueAndTimelockAndTheThresholdChanges", async () => {
+    const key = stringToHex("roiThresholdBps", { size: 32 });
+    const parameters = deployment.contracts.Parameters!.address;
+    const readParam = async () =>
+      decodeFunctionResult({
+        abi: abis.IParameters,
+        functionName: "get",
+        data: await rpc<`0x${string}`>(sys.rpcUrl, "eth_call", [
+          { to: parameters, data: encodeFunctionData({ abi: abis.IParameters, functionName: "get", args: [key] }) },
+          "latest",
+        ]),
+      });
+    assert.equal(await readParam(), 15_000n);
+    // The depositor (#1) delegates its shares' votes to itself, then proposes from the form.
+    await page.getByTestId("dev-account").selectOption({ index: 1 });
+    await page.getByTestId("delegate-self").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Delegate votes to yourself" })
+      .waitFor();
+    await page.getByTestId("votes").filter({ hasText: "995" }).waitFor();
+    await page.getByTestId("proposal-key").selectOption("roiThresholdBps");
+    await page.getByTestId("proposal-value").fill("16000");
+    await page.getByTestId("propose-change").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Propose: Set roiThresholdBps to 16000" })
+      .waitFor();
+    const proposal = page.getByTestId("proposal").filter({ hasText: "Set roiThresholdBps to 16000" });
+    await page.locator('[data-testid="proposal"][data-state="Pending"]').waitFor();
+    assert.match(await proposal.innerText(), /Parameters\.set roiThresholdBps → 16000/);
+    await shot("11-governance-proposal-pending");
+
+    // Voting opens after the voting delay (1 hour-epoch, counted from the next epoch).
+    await advance(2 * 3_600);
+    await page.locator('[data-testid="proposal"][data-state="Active"]').waitFor();
+    await page.getByTestId("vote-for").click();
+    await page
+      .locator('[data-testid="tx"][data-status="confirmed"]')
+      .filter({ hasText: "Vote for on proposal" })
+      .waitFor();
+    await proposal.getByTestId("votes-for").filter({ hasText: "995" }).waitFor();
+    await shot("12-governance-voted");
+
+    // The vote closes after 72 epochs: the proposal succeeded; queue it in the timelock.
+    await advance(73 * 3_600);
+    await page.locator('[data-testid="proposal"][data-state="Succeeded"]').waitFor();
+    await page.getByTestId("queue").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Queue proposal" }).waitFor();
+    await page.locator('[data-testid="proposal"][data-state="Queued"]').waitFor();
+    assert.equal(await readParam(), 15_000n, "nothing changes before the timelock delay");
+
+    // Executing before the timelock delay is refused with the reason; after it, the threshold changes.
+    await page.getByTestId("execute").click();
+    const early = page.locator('[data-testid="tx"][data-status="failed"]').filter({ hasText: "Execute proposal" });
+    await early.waitFor();
+    assert.match(
+      await early.innerText(),
+      /The timelock has not released this operation yet: its delay is still running/,
+    );
+    await advance(2 * 86_400 + 60);
+    await page.getByTestId("execute").click();
+    await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Execute proposal" }).waitFor();
+    await page.locator('[data-testid="proposal"][data-state="Executed"]').waitFor();
+    assert.equal(await readParam(), 16_000n);
+    await page
+      .getByTestId("parameters")
+      .locator("tr", { hasText: "roiThresholdBps" })
+      .filter({ hasText: "16000" })
+      .waitFor();
+    await assertFitsWidth();
+    await shot("13-governance-executed");
   });
 
   it("injectedWallet_wrongNetworkIsDetectedAndSwitchedInOneClick", async () => {

@@ -154,6 +154,28 @@ describe("explainError (trust layer)", () => {
   });
 });
 
+describe("explainError (governance)", () => {
+  it("explainError_executeBeforeTheTimelockDelay", () => {
+    const data = encodeErrorResult({
+      abi: abis.VaultTimelock,
+      errorName: "TimelockUnexpectedOperationState",
+      args: [`0x${"11".repeat(32)}`, `0x${"00".repeat(31)}04`],
+    });
+    const cause = new ContractFunctionRevertedError({ abi: abis.VaultGovernor, data, functionName: "execute" });
+    assert.match(explainError(cause, tUSD).title, /timelock has not released this operation yet/);
+  });
+
+  it("explainError_voteOnAPendingProposalNamesTheState", () => {
+    const data = encodeErrorResult({
+      abi: abis.VaultGovernor,
+      errorName: "GovernorUnexpectedProposalState",
+      args: [1n, 0, `0x${"00".repeat(31)}02`],
+    });
+    const cause = new ContractFunctionRevertedError({ abi: abis.VaultGovernor, data, functionName: "castVote" });
+    assert.equal(explainError(cause, tUSD).title, "The proposal is Pending: this step is not open in that state.");
+  });
+});
+
 describe("decodeRevert", () => {
   it("decodeRevert_unknownSelectorIsNull", () => {
     assert.equal(decodeRevert("0xdeadbeef"), null);

@@ -22,6 +22,17 @@ export interface ExplainedError {
 }
 
 type Args = readonly unknown[];
+/** OpenZeppelin `IGovernor.ProposalState`, in enum order. */
+export const PROPOSAL_STATE_NAMES = [
+  "Pending",
+  "Active",
+  "Canceled",
+  "Defeated",
+  "Succeeded",
+  "Queued",
+  "Expired",
+  "Executed",
+] as const;
 const isoSeconds = (t: unknown) => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
 
 /** What a user reads when the vault is paused (checked before sending, and decoded from reverts). */
@@ -63,6 +74,13 @@ const MESSAGES: Record<string, (args: Args, u: ErrorUnits) => string> = {
   StrategyVaultLockUnknown: ([id]) => `Lock #${String(id)} does not exist (or was already unlocked).`,
   StrategyVaultLockNotExpired: ([id, unlockAt]) =>
     `Lock #${String(id)} is still running: it can be unlocked from ${isoSeconds(unlockAt)}.`,
+  TimelockUnexpectedOperationState: () =>
+    "The timelock has not released this operation yet: its delay is still running (or it is not queued).",
+  GovernorUnexpectedProposalState: ([, current]) =>
+    `The proposal is ${PROPOSAL_STATE_NAMES[Number(current)] ?? `in state ${String(current)}`}: this step is not open in that state.`,
+  GovernorAlreadyCastVote: () => "You already voted on this proposal.",
+  GovernorInsufficientProposerVotes: ([, votes, threshold], u) =>
+    `Proposing needs ${amount(threshold, u)}; you have ${amount(votes, u)} (delegate your shares first).`,
   ERC2612ExpiredSignature: () => "The permit signature expired: sign again.",
   ERC2612InvalidSigner: () => "The permit was signed by another account than the owner.",
   TestStablecoinMintTooLarge: ([, max], u) => `The faucet gives at most ${amount(max, u)} per request.`,
