@@ -298,6 +298,7 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     const age = await page.getByTestId("attestation-age").innerText();
     const seconds = Number(/^(\d+) s ago$/.exec(age)?.[1]);
     assert.ok(seconds >= 0 && seconds < 120, `attestation age: ${age}`);
+    assert.match(await page.getByTestId("attestation-expiry").innerText(), /^in 2[34]\.\d h$/);
     assert.equal(
       (await page.getByTestId("keeper-operator").innerText()).toLowerCase(),
       `${accounts[9]!.slice(0, 6)}…${accounts[9]!.slice(-4)}`.toLowerCase(),
@@ -339,6 +340,17 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Unlock #1" }).waitFor();
     assert.equal(await call<bigint>(vault, "lockedShares", [accounts[1]!]), 0n);
     await page.getByTestId("locked-shares").filter({ hasText: /^0 / }).waitFor();
+  });
+
+  it("operators_anAttestationOlderThanItsMaxAgeShowsExpired", async () => {
+    // 31 days have passed on the chain since the keeper's attestation (max age: 1 day).
+    await page.getByRole("link", { name: "Operators" }).click();
+    await page.getByTestId("keeper-address").fill(accounts[8]!);
+    await page.getByTestId("attestation-valid").filter({ hasText: /^no$/ }).waitFor();
+    assert.match(await page.getByTestId("attestation-expiry").innerText(), /^3\d\.\d d ago$/);
+    await shot("14-operators-attestation-expired");
+    await page.getByRole("link", { name: "Vault", exact: true }).click();
+    await page.getByTestId("vault").waitFor();
   });
 
   it("vault_pausedByTheGuardianShowsThePausedMessageAndRefusesDeposits", async () => {
