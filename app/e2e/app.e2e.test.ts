@@ -30,6 +30,8 @@ let vault: `0x${string}`;
 let deployment: { contracts: Record<string, { address: `0x${string}` }> };
 /** The share price the page shows right after the first deposit. */
 let sharePriceAtDeposit = "";
+/** What `keeper-cycle.ts repay` printed: the posted receipt and its content id. */
+let keeperReceipt = { receiptId: "", cid: "" };
 let accounts: `0x${string}`[];
 
 async function balanceOf(account: `0x${string}`): Promise<bigint> {
@@ -275,7 +277,7 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     await failed.waitFor();
     assert.match(
       await failed.innerText(),
-      /Withdrawal above what the buffer holds: you asked for 900 tUSD, at most 805 tUSD can be withdrawn now\./,
+      /Withdrawal above what the buffer holds: you asked for 900 tUSD, at most 805 tUSD can be withdrawn now \(the buffer and undrawn sleeve capital/,
     );
     await shot("21-vault-withdraw-above-buffer");
   });
@@ -311,8 +313,9 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
 
   it("vault_keeperProfitRaisesTheSharePriceAndLockersClaimTheirEarnShare", async () => {
     // The keeper posts its receipt and repays the draw with 20 tUSD of profit.
-    const repaid = JSON.parse(await keeperCycle("repay", "--profit", "20")) as { receiptId: string; cid: string };
-    assert.equal(repaid.receiptId, "1");
+    keeperReceipt = JSON.parse(await keeperCycle("repay", "--profit", "20")) as typeof keeperReceipt;
+    assert.equal(keeperReceipt.receiptId, "1");
+    assert.match(keeperReceipt.cid, /^b[a-z2-7]+$/);
     // Profit unlocks linearly over a day: a day later the share price is higher.
     await advance(86_400);
     await page.getByTestId("share-price").filter({ hasNotText: sharePriceAtDeposit }).waitFor();
@@ -379,10 +382,20 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
       chainId: number;
       head: { number: string };
       asset: { symbol: string; totalSupply: string } | null;
-      vault: unknown;
+      vault: { sleeves: { name: string; assets: string }[] } | null;
+      receipts: { latest: { id: number; cid: string; pnl: string }[] } | null;
       missing: string[];
     };
     assert.equal(api.chainId, 31337);
+    // The keeper cycle's receipt, with the content id of its sealed trace.
+    assert.deepEqual(
+      api.receipts?.latest.map((r) => [r.id, r.cid, r.pnl]),
+      [[1, keeperReceipt.cid, "5000000"]],
+    );
+    assert.deepEqual(
+      api.vault?.sleeves.map((x) => x.name),
+      ["Market making", "Arbitrage", "Buffer"],
+    );
     assert.equal(api.asset?.symbol, "tUSD");
     assert.notEqual(api.vault, null);
     assert.equal(api.missing.includes("StrategyVault"), false);

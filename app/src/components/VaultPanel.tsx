@@ -168,7 +168,7 @@ function Vault({ address: vaultAddress }: { address: Address }) {
           value={s.maxWithdraw === undefined ? "…" : `${formatAmount(s.maxWithdraw, asset.decimals)} ${asset.symbol}`}
         />
         <Stat
-          label={`${SLEEVES[2]} (serves withdrawals)`}
+          label={`${SLEEVES[2]} (serves withdrawals first)`}
           value={s.buffer === undefined ? "…" : `${formatAmount(s.buffer, asset.decimals)} ${asset.symbol}`}
         />
       </div>

@@ -57,7 +57,7 @@ const MESSAGES: Record<string, (args: Args, u: ErrorUnits) => string> = {
     `Allowance too low: approved ${amount(allowance, u)}, this needs ${amount(needed, u)}. Approve first.`,
   StrategyVaultIsPaused: () => PAUSED_MESSAGE,
   ERC4626ExceededMaxWithdraw: ([, assets, max], u) =>
-    `Withdrawal above what the buffer holds: you asked for ${amount(assets, u)}, at most ${amount(max, u)} can be withdrawn now.`,
+    `Withdrawal above what the buffer holds: you asked for ${amount(assets, u)}, at most ${amount(max, u)} can be withdrawn now (the buffer and undrawn sleeve capital; keepers hold the rest until they repay).`,
   ERC4626ExceededMaxRedeem: ([, shares, max], u) =>
     `Redemption above what the buffer holds: you asked for ${amount(shares, u)}, at most ${amount(max, u)} can be redeemed now.`,
   // A paused vault's `maxDeposit` is zero: OpenZeppelin's ERC4626 refuses every deposit with max = 0.
