@@ -21,13 +21,7 @@ import { join, relative } from "node:path";
 import type { Abi } from "viem";
 
 type AbiError = Extract<Abi[number], { type: "error" }>;
-import {
-  depositWithPermitAbi,
-  expectedVaultAbi,
-  hasDepositWithPermit,
-  missingFromVault,
-  signature,
-} from "../app/src/contracts/check.js";
+import { expectedVaultAbi, missingFromVault, signature } from "../app/src/contracts/check.js";
 import { ROOT, type Deployment } from "./lib/deployments.js";
 
 const ARTIFACTS = join(ROOT, "artifacts");
@@ -133,12 +127,6 @@ export const abis = ${json(abis)} as const;
 export const vaultAbiSource: "artifact" | "interface" = ${json(vault.source)};
 
 export const vaultAbi = ${json(vault.abi)} as const;
-
-/** Optional vault features the app uses only when the compiled vault has them. */
-export const vaultFeatures: { depositWithPermit: boolean } = ${json({ depositWithPermit: hasDepositWithPermit(vault.abi) && vault.source === "artifact" })};
-
-/** The agreed \`depositWithPermit\` fragment; call it only when \`vaultFeatures.depositWithPermit\`. */
-export const depositWithPermitAbi = ${json(depositWithPermitAbi())} as const;
 
 export const errorsAbi = ${json([...errors.values()])} as const;
 

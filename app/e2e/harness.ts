@@ -83,6 +83,16 @@ export async function rpc<T>(url: string, method: string, params: unknown[] = []
   return body.result as T;
 }
 
+/** Runs a TypeScript script of the repository with tsx (Node 22 first on PATH); resolves to its stdout. */
+export async function runScript(script: string, args: string[]): Promise<string> {
+  const p = start(script, join(BIN, "tsx"), [script, ...args], ROOT);
+  const out: string[] = [];
+  p.child.stdout!.on("data", (b: Buffer) => out.push(b.toString()));
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`${script} ${args.join(" ")} exited ${code}:\n${p.output.join("")}`);
+  return out.join("").trim();
+}
+
 export interface System {
   rpcUrl: string;
   appUrl: string;

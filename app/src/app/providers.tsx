@@ -1,8 +1,8 @@
 "use client";
 
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createContext, useContext, useState, type ReactNode } from "react";
-import { WagmiProvider, type State } from "wagmi";
+import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
+import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
+import { useBlockNumber, WagmiProvider, type State } from "wagmi";
 import type { AppTarget } from "../lib/deployment";
 import { getConfig } from "../lib/wagmi";
 import { TxProvider } from "../hooks/useTransactor";
@@ -31,9 +31,26 @@ export function Providers({
     <TargetContext.Provider value={target}>
       <WagmiProvider config={config} initialState={initialState}>
         <QueryClientProvider client={queryClient}>
+          <ChainRefresh />
           <TxProvider>{children}</TxProvider>
         </QueryClientProvider>
       </WagmiProvider>
     </TargetContext.Provider>
   );
+}
+
+/**
+ * Re-reads the contract views on every new block, so the page follows what other accounts (keepers,
+ * the guardian, governance) do on chain, not only the user's own transactions.
+ */
+function ChainRefresh() {
+  const queryClient = useQueryClient();
+  const { data: blockNumber } = useBlockNumber({ watch: true });
+  useEffect(() => {
+    if (blockNumber === undefined) return;
+    void queryClient.invalidateQueries({
+      predicate: (q) => q.queryKey[0] === "readContract" || q.queryKey[0] === "readContracts",
+    });
+  }, [blockNumber, queryClient]);
+  return null;
 }

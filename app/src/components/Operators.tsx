@@ -219,8 +219,15 @@ function OperatorAccount({ operator }: { operator: Address }) {
   );
 }
 
+/** "in 23.9 h" / "3.0 d ago": a duration from now, in the largest fitting unit. */
+export function relative(seconds: number): string {
+  const s = Math.abs(seconds);
+  const text = s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : s >= 3_600 ? `${(s / 3_600).toFixed(1)} h` : `${s} s`;
+  return seconds >= 0 ? `in ${text}` : `${text} ago`;
+}
+
 function KeeperStatus({ keeper }: { keeper: Address }) {
-  const { reputation, attestation } = useContracts();
+  const { reputation, attestation, parameters } = useContracts();
   const r = reputation!;
   const head = useBlock({ watch: true });
   const q = useReadContracts({
@@ -242,6 +249,13 @@ function KeeperStatus({ keeper }: { keeper: Address }) {
         ]
       : [],
     query: { enabled: attestation !== undefined },
+  });
+  const maxAge = useReadContracts({
+    allowFailure: false,
+    contracts: parameters
+      ? [{ ...parameters, functionName: "get", args: [stringToHex("attestationMaxAgeSeconds", { size: 32 })] }]
+      : [],
+    query: { enabled: parameters !== undefined },
   });
   if (q.error) return <div className="notice bad">{q.error.message.split("\n")[0]}</div>;
   if (!q.data) return <div className="muted">…</div>;
@@ -284,8 +298,17 @@ function KeeperStatus({ keeper }: { keeper: Address }) {
         </div>
       ) : (
         <div className="stats" data-testid="attestation">
-          <Stat label="Fresh and valid" value={att.data?.[1] ? "yes" : "no"} />
-          <Stat label="Age" value={age(a.attestedAt)} />
+          <Stat label="Fresh and valid" testid="attestation-valid" value={att.data?.[1] ? "yes" : "no"} />
+          <Stat label="Age" testid="attestation-age" value={age(a.attestedAt)} />
+          <Stat
+            label={att.data?.[1] ? "Expires" : "Expired or invalid"}
+            testid="attestation-expiry"
+            value={
+              maxAge.data?.[0] === undefined || now === undefined
+                ? "…"
+                : relative(Number(a.attestedAt + (maxAge.data[0] as bigint)) - now)
+            }
+          />
           <Stat label="TEE" value={TEE[a.teeType] ?? String(a.teeType)} />
           <Stat label="TCB" value={TCB[a.tcbStatus] ?? String(a.tcbStatus)} />
           <Stat label="Measurement" value={shortAddress(a.measurementHash)} />

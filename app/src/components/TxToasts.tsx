@@ -32,7 +32,11 @@ export function TxToasts() {
               </button>
             ) : null}
           </div>
-          {e.message ? <div className={e.status === "failed" ? "" : "muted"}>{e.message}</div> : null}
+          {e.message ? (
+            <div className={e.status === "failed" ? "" : "muted"} style={{ overflowWrap: "anywhere" }}>
+              {e.message}
+            </div>
+          ) : null}
           {e.hash ? <div className="muted mono">tx {shortAddress(e.hash)}</div> : null}
         </div>
       ))}

@@ -8,8 +8,9 @@ import { getBlock, readContract, signTypedData, simulateContract } from "wagmi/a
 import { parseSignature } from "viem";
 import { PERMIT_VALIDITY_SECONDS, permitTypedData } from "../lib/permit";
 import { useTarget } from "../app/providers";
-import { SLEEVES } from "../contracts/expected";
-import { abis, depositWithPermitAbi, vaultFeatures } from "../generated/contracts";
+import { LOCK_TIERS, SLEEVES } from "../contracts/expected";
+import { abis } from "../generated/contracts";
+import { VaultPausedError } from "../lib/errors";
 import { useAsset } from "../hooks/useAsset";
 import { useContracts } from "../hooks/useContracts";
 import { useTransactor } from "../hooks/useTransactor";
@@ -135,7 +136,7 @@ function Vault({ address: vaultAddress }: { address: Address }) {
       {s.error ? <div className="notice bad">Could not read the vault: {s.error.message.split("\n")[0]}</div> : null}
       {s.paused ? (
         <div className="notice bad" data-testid="vault-paused">
-          The vault is paused: deposits, withdrawals and locks are stopped.
+          The vault is paused: deposits and keeper draws are stopped; withdrawals stay open.
         </div>
       ) : null}
       {s.breakerTripped ? (
@@ -167,7 +168,7 @@ function Vault({ address: vaultAddress }: { address: Address }) {
           value={s.maxWithdraw === undefined ? "…" : `${formatAmount(s.maxWithdraw, asset.decimals)} ${asset.symbol}`}
         />
         <Stat
-          label={`${SLEEVES[2]} (serves withdrawals)`}
+          label={`${SLEEVES[2]} (serves withdrawals first)`}
           value={s.buffer === undefined ? "…" : `${formatAmount(s.buffer, asset.decimals)} ${asset.symbol}`}
         />
       </div>
@@ -216,6 +217,10 @@ function Deposit({ s }: { s: VaultState }) {
     query: { enabled: amount !== null },
   });
   const needsApproval = amount !== null && (s.allowance ?? 0n) < amount;
+  /** Reads `paused()` now (not the cached state): a paused vault is said so before the wallet is asked. */
+  const refuseIfPaused = async () => {
+    if (await readContract(config, { ...s.v, functionName: "paused" })) throw new VaultPausedError();
+  };
 
   const approve = () =>
     transact(
@@ -233,6 +238,7 @@ function Deposit({ s }: { s: VaultState }) {
     const done = await transact(
       `Permit and deposit ${text} ${asset.symbol}`,
       async () => {
+        await refuseIfPaused();
         const token = asset.contract!;
         const [domain, nonce, block] = await Promise.all([
           readContract(config, { ...token, functionName: "eip712Domain" }),
@@ -250,8 +256,7 @@ function Deposit({ s }: { s: VaultState }) {
         const sig = parseSignature(await signTypedData(config, { account: address!, ...typed }));
         const v = Number(sig.v ?? BigInt(sig.yParity + 27));
         return simulateContract(config, {
-          address: s.v.address,
-          abi: depositWithPermitAbi,
+          ...s.v,
           functionName: "depositWithPermit",
           args: [amount!, address!, deadline, v, sig.r, sig.s],
           account: address,
@@ -264,7 +269,15 @@ function Deposit({ s }: { s: VaultState }) {
   const deposit = async () => {
     const done = await transact(
       `Deposit ${text} ${asset.symbol}`,
-      () => simulateContract(config, { ...s.v, functionName: "deposit", args: [amount!, address!], account: address }),
+      async () => {
+        await refuseIfPaused();
+        return simulateContract(config, {
+          ...s.v,
+          functionName: "deposit",
+          args: [amount!, address!],
+          account: address,
+        });
+      },
       asset,
     );
     if (done) setText("");
@@ -287,18 +300,13 @@ function Deposit({ s }: { s: VaultState }) {
             : `You receive ≈ ${formatAmount(preview.data, s.decimals, 6)} ${s.symbol}`}
       </div>
       <div className="row">
-        {needsApproval && vaultFeatures.depositWithPermit ? (
+        {needsApproval ? (
           <button className="primary" disabled={!address} onClick={permitDeposit} data-testid="permit-deposit">
             Sign permit and deposit
           </button>
         ) : null}
         {needsApproval ? (
-          <button
-            className={vaultFeatures.depositWithPermit ? "" : "primary"}
-            disabled={!address}
-            onClick={approve}
-            data-testid="approve"
-          >
+          <button className="" disabled={!address} onClick={approve} data-testid="approve">
             1. Approve {asset.symbol}
           </button>
         ) : null}
@@ -391,7 +399,7 @@ function Withdraw({ s }: { s: VaultState }) {
   );
 }
 
-/** Lock tiers with their duration and yield multiplier from `Parameters` when it is deployed. */
+/** Lock tiers 1 and 2 with their duration and yield multiplier from `Parameters` when it is deployed. */
 function useTierLabels(): string[] {
   const { parameters } = useContracts();
   const keys = ["lockTier1Seconds", "lockTier1MultiplierBps", "lockTier2Seconds", "lockTier2MultiplierBps"] as const;
@@ -407,7 +415,7 @@ function useTierLabels(): string[] {
     seconds === undefined || bps === undefined
       ? `Tier ${n}`
       : `Tier ${n}: ${formatDuration(seconds)}, ${(Number(bps) / 10_000).toFixed(2)}×`;
-  return ["Flexible (tier 0, 1×)", tier(1, d?.[0], d?.[1]), tier(2, d?.[2], d?.[3])];
+  return [tier(1, d?.[0], d?.[1]), tier(2, d?.[2], d?.[3])];
 }
 
 function formatDuration(seconds: bigint): string {
@@ -500,7 +508,7 @@ function Earn({ s, shareUnits }: { s: VaultState; shareUnits: { decimals: number
           Tier
           <select value={tier} onChange={(e) => setTier(Number(e.target.value))} data-testid="lock-tier">
             {tierLabels.map((l, i) => (
-              <option key={i} value={i}>
+              <option key={LOCK_TIERS[i]} value={LOCK_TIERS[i]}>
                 {l}
               </option>
             ))}

@@ -1,5 +1,5 @@
 import { parseAbi, type Abi, type AbiParameter } from "viem";
-import { expectedVaultErrors, expectedVaultSignatures, optionalDepositWithPermit } from "./expected.js";
+import { expectedVaultErrors, expectedVaultSignatures } from "./expected.js";
 
 function paramType(p: AbiParameter): string {
   const components = (p as { components?: readonly AbiParameter[] }).components;
@@ -31,15 +31,4 @@ export function missingFromVault(abi: Abi): string[] {
   return parseAbi(expectedVaultSignatures)
     .map(signature)
     .filter((s) => !present.has(s));
-}
-
-/** Whether `abi` has the optional `depositWithPermit` exactly as the app calls it. */
-export function hasDepositWithPermit(abi: Abi): boolean {
-  const wanted = signature(parseAbi([optionalDepositWithPermit])[0]!);
-  return abi.some((item) => signature(item) === wanted);
-}
-
-/** The `depositWithPermit` fragment alone, for a typed call guarded by `hasDepositWithPermit`. */
-export function depositWithPermitAbi(): Abi {
-  return parseAbi([optionalDepositWithPermit]);
 }

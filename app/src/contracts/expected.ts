@@ -42,6 +42,12 @@ export const expectedVaultSignatures = [
   "function lockedShares(address account) view returns (uint256)",
   "function earned(address account) view returns (uint256)",
   "function claim() returns (uint256)",
+  // One-transaction deposit with an EIP-2612 permit of the asset
+  "function depositWithPermit(uint256 assets, address receiver, uint256 deadline, uint8 v, bytes32 r, bytes32 s) returns (uint256)",
+  // Governance votes (ERC-5805 on the shares)
+  "function delegate(address delegatee)",
+  "function delegates(address account) view returns (address)",
+  "function getVotes(address account) view returns (uint256)",
   // Safety and allocation
   "function paused() view returns (bool)",
   "function breakerTripped() view returns (bool)",
@@ -49,24 +55,26 @@ export const expectedVaultSignatures = [
 ] as const;
 
 /**
- * Errors the app turns into human messages (see `src/lib/errors.ts`). They come from OpenZeppelin's
- * ERC4626 / Pausable, which the vault inherits; included in the interface ABI so that the messages
- * work before the vault is compiled.
+ * Errors the app turns into human messages (see `src/lib/errors.ts`): OpenZeppelin's ERC4626 limits
+ * (a paused vault refuses deposits with `ERC4626ExceededMaxDeposit(receiver, assets, 0)`, since its
+ * `maxDeposit` is zero) and the vault's own Earn errors. Included in the interface ABI so that the
+ * messages work before the vault is compiled.
  */
 export const expectedVaultErrors = [
-  "error EnforcedPause()",
   "error ERC4626ExceededMaxDeposit(address receiver, uint256 assets, uint256 max)",
   "error ERC4626ExceededMaxMint(address receiver, uint256 shares, uint256 max)",
   "error ERC4626ExceededMaxWithdraw(address owner, uint256 assets, uint256 max)",
   "error ERC4626ExceededMaxRedeem(address owner, uint256 shares, uint256 max)",
+  "error StrategyVaultIsPaused()",
+  "error StrategyVaultZeroAmount()",
+  "error StrategyVaultLockTierInvalid(uint8 tier)",
+  "error StrategyVaultSharesLocked(address account, uint256 amount, uint256 unlocked)",
+  "error StrategyVaultLockUnknown(uint256 lockId)",
+  "error StrategyVaultLockNotExpired(uint256 lockId, uint256 unlockAt)",
 ] as const;
 
-/** Sleeve indexes of `sleeveAssets(uint8)`, in the vault's order. */
+/** Sleeve indexes of `sleeveAssets(uint8)`, in the vault's order (`IStrategyVault.Sleeve`). */
 export const SLEEVES = ["Market making", "Arbitrage", "Buffer"] as const;
 
-/**
- * Optional: one-transaction deposit with an EIP-2612 permit of the asset instead of a separate approve.
- * Used only when the compiled vault has exactly this function (`vaultFeatures.depositWithPermit`).
- */
-export const optionalDepositWithPermit =
-  "function depositWithPermit(uint256 assets, address receiver, uint256 deadline, uint8 v, bytes32 r, bytes32 s) returns (uint256)" as const;
+/** Earn lock tiers `lock(shares, tier)` accepts (tier 0 is "not locked" and is refused). */
+export const LOCK_TIERS = [1, 2] as const;

@@ -19,6 +19,8 @@ export function useContracts() {
     const reputation = at(NAMES.reputation);
     const receipts = at(NAMES.receipts);
     const attestation = at(NAMES.attestation);
+    const governor = at(NAMES.governor);
+    const timelock = at(NAMES.timelock);
     return {
       asset: asset ? { address: asset, abi: abis.TestStablecoin } : undefined,
       vault: vault ? { address: vault, abi: vaultAbi } : undefined,
@@ -26,6 +28,8 @@ export function useContracts() {
       reputation: reputation ? { address: reputation, abi: abis.ReputationOracle } : undefined,
       receipts: receipts ? { address: receipts, abi: abis.ReceiptRegistry } : undefined,
       attestation: attestation ? { address: attestation, abi: abis.AttestationRegistry } : undefined,
+      governor: governor ? { address: governor, abi: abis.VaultGovernor } : undefined,
+      timelock: timelock ? { address: timelock, abi: abis.VaultTimelock } : undefined,
     } as const;
   }, [deployment]);
 }

@@ -36,7 +36,7 @@ export const NAMES = {
   receipts: "ReceiptRegistry",
   attestation: "AttestationRegistry",
   governor: "VaultGovernor",
-  timelock: "Timelock",
+  timelock: "VaultTimelock",
 } as const;
 
 export function contractAddress(d: AppDeployment | null, name: string): `0x${string}` | undefined {

@@ -10,7 +10,7 @@ import {
   InsufficientFundsError,
 } from "viem";
 import { abis, vaultAbi } from "../generated/contracts";
-import { decodeRevert, explainError } from "./errors";
+import { decodeRevert, explainError, PAUSED_MESSAGE, VaultPausedError } from "./errors";
 
 const tUSD = { decimals: 6, symbol: "tUSD" };
 const OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -43,9 +43,43 @@ describe("explainError", () => {
     assert.equal(e.title, "Insufficient balance: you have 5 tUSD, this needs 12.5 tUSD.");
   });
 
-  it("explainError_pausedVault", () => {
-    const data = encodeErrorResult({ abi: vaultAbi, errorName: "EnforcedPause" });
-    assert.match(explainError(revert(vaultAbi, data, "deposit", [1n, OWNER]), tUSD).title, /vault is paused/);
+  it("explainError_pausedVaultRefusesDepositsWithMaxZero", () => {
+    // The real vault: paused => maxDeposit = 0 => OpenZeppelin's ERC4626ExceededMaxDeposit(receiver, assets, 0).
+    const data = encodeErrorResult({
+      abi: vaultAbi,
+      errorName: "ERC4626ExceededMaxDeposit",
+      args: [OWNER, 5_000_000n, 0n],
+    });
+    const e = explainError(revert(vaultAbi, data, "deposit", [5_000_000n, OWNER]), tUSD);
+    assert.equal(e.errorName, "ERC4626ExceededMaxDeposit");
+    assert.equal(e.title, PAUSED_MESSAGE);
+  });
+
+  it("explainError_depositAboveANonZeroLimitShowsTheLimit", () => {
+    const data = encodeErrorResult({
+      abi: vaultAbi,
+      errorName: "ERC4626ExceededMaxDeposit",
+      args: [OWNER, 5_000_000n, 2_000_000n],
+    });
+    const e = explainError(revert(vaultAbi, data, "deposit", [5_000_000n, OWNER]), tUSD);
+    assert.match(e.title, /Deposit above the vault's limit: you asked for 5 tUSD, at most 2 tUSD/);
+  });
+
+  it("explainError_pausedCheckBeforeSendingExplainsItself", () => {
+    assert.equal(explainError(new VaultPausedError(), tUSD).title, PAUSED_MESSAGE);
+  });
+
+  it("explainError_lockOfMoreThanTheUnlockedShares", () => {
+    const shares = { decimals: 12, symbol: "vsvUSD" };
+    const data = encodeErrorResult({
+      abi: vaultAbi,
+      errorName: "StrategyVaultSharesLocked",
+      args: [OWNER, 3n * 10n ** 12n, 10n ** 12n],
+    });
+    assert.equal(
+      explainError(revert(vaultAbi, data, "lock", [3n * 10n ** 12n, 1]), shares).title,
+      "Only 1 vsvUSD of your shares are unlocked; you asked for 3 vsvUSD.",
+    );
   });
 
   it("explainError_withdrawalAboveBufferShowsTheMaximum", () => {
@@ -117,6 +151,28 @@ describe("explainError (trust layer)", () => {
       explainError(cause, tUSD).title,
       "The stake is still unbonding: it can be withdrawn from 2027-01-15T08:00:00Z.",
     );
+  });
+});
+
+describe("explainError (governance)", () => {
+  it("explainError_executeBeforeTheTimelockDelay", () => {
+    const data = encodeErrorResult({
+      abi: abis.VaultTimelock,
+      errorName: "TimelockUnexpectedOperationState",
+      args: [`0x${"11".repeat(32)}`, `0x${"00".repeat(31)}04`],
+    });
+    const cause = new ContractFunctionRevertedError({ abi: abis.VaultGovernor, data, functionName: "execute" });
+    assert.match(explainError(cause, tUSD).title, /timelock has not released this operation yet/);
+  });
+
+  it("explainError_voteOnAPendingProposalNamesTheState", () => {
+    const data = encodeErrorResult({
+      abi: abis.VaultGovernor,
+      errorName: "GovernorUnexpectedProposalState",
+      args: [1n, 0, `0x${"00".repeat(31)}02`],
+    });
+    const cause = new ContractFunctionRevertedError({ abi: abis.VaultGovernor, data, functionName: "castVote" });
+    assert.equal(explainError(cause, tUSD).title, "The proposal is Pending: this step is not open in that state.");
   });
 });
 

@@ -22,6 +22,30 @@ export interface ExplainedError {
 }
 
 type Args = readonly unknown[];
+/** OpenZeppelin `IGovernor.ProposalState`, in enum order. */
+export const PROPOSAL_STATE_NAMES = [
+  "Pending",
+  "Active",
+  "Canceled",
+  "Defeated",
+  "Succeeded",
+  "Queued",
+  "Expired",
+  "Executed",
+] as const;
+const isoSeconds = (t: unknown) => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
+
+/** What a user reads when the vault is paused (checked before sending, and decoded from reverts). */
+export const PAUSED_MESSAGE =
+  "The vault is paused: deposits and keeper draws are stopped until the guardian unpauses it; withdrawals stay open.";
+
+/** Thrown before asking the wallet to sign a deposit into a paused vault (read from `paused()`). */
+export class VaultPausedError extends Error {
+  override name = "VaultPausedError";
+  constructor() {
+    super(PAUSED_MESSAGE);
+  }
+}
 const short = (a: unknown) => shortAddress(String(a));
 const amount = (v: unknown, u: ErrorUnits) => `${formatAmount(v as bigint, u.decimals, u.decimals)} ${u.symbol}`;
 
@@ -31,15 +55,32 @@ const MESSAGES: Record<string, (args: Args, u: ErrorUnits) => string> = {
     `Insufficient balance: you have ${amount(balance, u)}, this needs ${amount(needed, u)}.`,
   ERC20InsufficientAllowance: ([, allowance, needed], u) =>
     `Allowance too low: approved ${amount(allowance, u)}, this needs ${amount(needed, u)}. Approve first.`,
-  EnforcedPause: () => "The vault is paused: deposits, withdrawals and locks are stopped until it is unpaused.",
+  StrategyVaultIsPaused: () => PAUSED_MESSAGE,
   ERC4626ExceededMaxWithdraw: ([, assets, max], u) =>
-    `Withdrawal above what the buffer holds: you asked for ${amount(assets, u)}, at most ${amount(max, u)} can be withdrawn now.`,
+    `Withdrawal above what the buffer holds: you asked for ${amount(assets, u)}, at most ${amount(max, u)} can be withdrawn now (the buffer and undrawn sleeve capital; keepers hold the rest until they repay).`,
   ERC4626ExceededMaxRedeem: ([, shares, max], u) =>
     `Redemption above what the buffer holds: you asked for ${amount(shares, u)}, at most ${amount(max, u)} can be redeemed now.`,
+  // A paused vault's `maxDeposit` is zero: OpenZeppelin's ERC4626 refuses every deposit with max = 0.
   ERC4626ExceededMaxDeposit: ([, assets, max], u) =>
-    `Deposit above the vault's limit: you asked for ${amount(assets, u)}, at most ${amount(max, u)} is accepted now.`,
+    (max as bigint) === 0n
+      ? PAUSED_MESSAGE
+      : `Deposit above the vault's limit: you asked for ${amount(assets, u)}, at most ${amount(max, u)} is accepted now.`,
   ERC4626ExceededMaxMint: ([, shares, max], u) =>
     `Mint above the vault's limit: you asked for ${amount(shares, u)}, at most ${amount(max, u)} is accepted now.`,
+  StrategyVaultZeroAmount: () => "Enter an amount above zero.",
+  StrategyVaultLockTierInvalid: ([tier]) => `Lock tier ${String(tier)} does not exist: choose tier 1 or 2.`,
+  StrategyVaultSharesLocked: ([, wanted, unlocked], u) =>
+    `Only ${amount(unlocked, u)} of your shares are unlocked; you asked for ${amount(wanted, u)}.`,
+  StrategyVaultLockUnknown: ([id]) => `Lock #${String(id)} does not exist (or was already unlocked).`,
+  StrategyVaultLockNotExpired: ([id, unlockAt]) =>
+    `Lock #${String(id)} is still running: it can be unlocked from ${isoSeconds(unlockAt)}.`,
+  TimelockUnexpectedOperationState: () =>
+    "The timelock has not released this operation yet: its delay is still running (or it is not queued).",
+  GovernorUnexpectedProposalState: ([, current]) =>
+    `The proposal is ${PROPOSAL_STATE_NAMES[Number(current)] ?? `in state ${String(current)}`}: this step is not open in that state.`,
+  GovernorAlreadyCastVote: () => "You already voted on this proposal.",
+  GovernorInsufficientProposerVotes: ([, votes, threshold], u) =>
+    `Proposing needs ${amount(threshold, u)}; you have ${amount(votes, u)} (delegate your shares first).`,
   ERC2612ExpiredSignature: () => "The permit signature expired: sign again.",
   ERC2612InvalidSigner: () => "The permit was signed by another account than the owner.",
   TestStablecoinMintTooLarge: ([, max], u) => `The faucet gives at most ${amount(max, u)} per request.`,
@@ -47,7 +88,7 @@ const MESSAGES: Record<string, (args: Args, u: ErrorUnits) => string> = {
   ReputationOracleInsufficientStake: ([, requested, active], u) =>
     `You asked to unstake ${amount(requested, u)} but only ${amount(active, u)} is active.`,
   ReputationOracleStillBonded: ([, unlockAt]) =>
-    `The stake is still unbonding: it can be withdrawn from ${new Date(Number(unlockAt) * 1000).toISOString().replace(".000Z", "Z")}.`,
+    `The stake is still unbonding: it can be withdrawn from ${isoSeconds(unlockAt)}.`,
   ReputationOracleDisputesPending: ([, open]) =>
     `Withdrawal blocked: ${String(open)} dispute(s) against this operator are still pending.`,
   ReputationOracleKeeperBound: ([keeper, operator]) =>
