@@ -21,9 +21,11 @@ export class ChainUnavailableError extends KeeperError {
 
 /** Errors worth retrying: the node or the network failed, not the transaction. */
 export function isTransientRpcError(err: unknown): boolean {
+  // A decoded revert is the chain's answer, never a transport failure (its hex arguments may contain "502").
+  if (err instanceof ChainRevertError || isError(err, "CALL_EXCEPTION")) return false;
   if (isError(err, "NETWORK_ERROR") || isError(err, "TIMEOUT") || isError(err, "SERVER_ERROR")) return true;
   const message = err instanceof Error ? err.message : String(err);
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|429|Too Many Requests|502|503|504/i.test(
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|\b(?:429|502|503|504)\b|Too Many Requests/i.test(
     message,
   );
 }
