@@ -132,6 +132,8 @@ export interface ChainAdapter {
   heartbeat(): Promise<string>;
   keeperStatus(keeper?: string): Promise<KeeperStatus>;
 
+  /** Whether governance allowlisted this measurement hash (`Parameters.isMeasurementAllowed`). */
+  measurementAllowed(measurementHash: string): Promise<boolean>;
   /** Verifier (VERIFIER_ROLE): records verified quote fields signed by this adapter's key. */
   submitVerifiedQuote(fields: VerifiedQuoteFields): Promise<string>;
 

@@ -8,11 +8,13 @@ import { z } from "zod";
 import {
   AttestationRegistry__factory,
   CampaignRegistry__factory,
+  Parameters__factory,
   ReceiptRegistry__factory,
   ReputationOracle__factory,
   TestStablecoin__factory,
   type AttestationRegistry,
   type CampaignRegistry,
+  type Parameters,
   type ReceiptRegistry,
   type ReputationOracle,
   type TestStablecoin,
@@ -115,6 +117,7 @@ export class EvmChainAdapter implements ChainAdapter {
   readonly attestations: AttestationRegistry;
   readonly receipts: ReceiptRegistry;
   readonly asset: TestStablecoin;
+  readonly params: Parameters;
   readonly parameters: ParametersFollower;
   private readonly interfaces: Interface[];
 
@@ -130,6 +133,7 @@ export class EvmChainAdapter implements ChainAdapter {
     this.attestations = AttestationRegistry__factory.connect(addresses.attestations, signer);
     this.receipts = ReceiptRegistry__factory.connect(addresses.receipts, signer);
     this.asset = TestStablecoin__factory.connect(addresses.asset, signer);
+    this.params = Parameters__factory.connect(addresses.parameters, signer);
     this.interfaces = [
       this.campaigns.interface,
       this.reputation.interface,
@@ -325,6 +329,10 @@ export class EvmChainAdapter implements ChainAdapter {
       VERIFIED_QUOTE_TYPES,
       { ...fields },
     );
+  }
+
+  measurementAllowed(measurementHash: string): Promise<boolean> {
+    return this.sender.withRetry("isMeasurementAllowed", () => this.params.isMeasurementAllowed(measurementHash));
   }
 
   async submitVerifiedQuote(fields: VerifiedQuoteFields): Promise<string> {
