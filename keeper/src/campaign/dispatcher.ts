@@ -19,7 +19,7 @@
 import type { Logger } from "pino";
 import type { CampaignMode, ChainAdapter, DispatchBy } from "../chain/adapter.js";
 import { ChainRevertError } from "../chain/errors.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, KeeperError } from "../errors.js";
 import type { Journal } from "../node/journal.js";
 import { campaignId, parseCampaignSpec, type CampaignSpec } from "./id.js";
 
@@ -43,6 +43,11 @@ export interface CampaignJob {
  */
 export interface CampaignExecution {
   execute(job: CampaignJob): Promise<{ receiptId: bigint }>;
+}
+
+/** Thrown by an execution that traded nothing (the gap closed, venues refused): the claim is released. */
+export class CampaignNotExecutedError extends KeeperError {
+  override name = "CampaignNotExecutedError";
 }
 
 export type DispatchOutcome =
@@ -269,7 +274,15 @@ export class CampaignDispatcher {
       receiptId = BigInt(record.detail.slice("receipt ".length));
     } else {
       if (record?.progress !== "executing") journal.advanceCampaign(id, "executing");
-      ({ receiptId } = await execution.execute({ id, spec: w.spec }));
+      try {
+        ({ receiptId } = await execution.execute({ id, spec: w.spec }));
+      } catch (err) {
+        if (!(err instanceof CampaignNotExecutedError)) throw err;
+        // Nothing traded: give the claim back (reported as a failure) so another keeper may try.
+        const c = await chain.getCampaign(id);
+        if (c.status === "claimed" && c.claimant.toLowerCase() === this.account) await chain.releaseCampaign(id);
+        return this.finish(id, "abandoned", err.shortMessage);
+      }
       journal.advanceCampaign(id, "executed", `receipt ${receiptId}`);
     }
     const settled = await chain.settleCampaign(id, receiptId);
