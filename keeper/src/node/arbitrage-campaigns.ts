@@ -25,7 +25,7 @@ import { executeArbitrage, type ExecutionOptions, type ExecutionReport } from ".
 import { snapshotVenue, type SnapshotOptions } from "../execution/snapshot.js";
 import type { Order, Venue } from "../execution/venue.js";
 import { computeCid } from "../recording/store/content-store.js";
-import type { Journal, OrderState } from "./journal.js";
+import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
 
 /** Execution prices are wad (18 decimals); campaign prices are 8 decimals; deposit-asset amounts 6 decimals. */
 const WAD_TO_PRICE = 10n ** 10n;
@@ -147,7 +147,8 @@ export class ArbitrageCampaigns implements CampaignExecution {
       },
     });
     for (const o of report.orders) {
-      if (!journal.getOrder(o.clientOrderId)) continue; // a bridge transfer is not a venue order of the journal
+      const current = journal.getOrder(o.clientOrderId);
+      if (!current || TERMINAL_ORDER_STATES.has(current.state)) continue; // not journalled (bridge), or final
       journal.updateOrder(o.clientOrderId, orderState(o), { exchangeOrderId: o.id, filled: o.filled.toString() });
     }
     const fills = report.orders.filter((o) => o.filled > 0n);

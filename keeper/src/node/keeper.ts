@@ -161,11 +161,18 @@ export class KeeperNode {
     }
   }
 
-  /** Looks every unsettled journalled order up at its venue by client order id and adopts what it says. */
+  /**
+   * Looks every unsettled journalled order of a finished campaign up at its venue by client order id and adopts
+   * what it says (`notFound` when the venue never saw it).
+   */
   async reconcileOrders(): Promise<number> {
     const { journal, venues, log } = this.opts;
     let n = 0;
+    const resumable = new Set(journal.unfinishedCampaigns().map((c) => c.campaignId));
     for (const o of journal.unsettledOrders()) {
+      // A campaign that will resume re-runs its journalled plan: the executor sends the same client order ids and
+      // the venue is asked by id before every placement, so its orders are settled by that re-run instead.
+      if (resumable.has(o.campaignId)) continue;
       const venue = venues[o.venue];
       if (!venue) {
         log.warn({ clientOrderId: o.clientOrderId, venue: o.venue }, "order on an unknown venue left unsettled");
