@@ -23,7 +23,7 @@ import {
 } from "../execution/arbitrage.js";
 import { executeArbitrage, type ExecutionOptions, type ExecutionReport } from "../execution/executor.js";
 import { snapshotVenue, type SnapshotOptions } from "../execution/snapshot.js";
-import type { Order, Venue } from "../execution/venue.js";
+import type { Order, OrderRequest, Venue } from "../execution/venue.js";
 import { computeCid } from "../recording/store/content-store.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
 
@@ -78,6 +78,7 @@ export function arbitrageSpec(
 }
 
 const PLAN_KEY = (id: string) => `arbitrage-plan:${id}`;
+const RECEIPT_KEY = (id: string) => `arbitrage-receipt:${id}`;
 const toJson = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x));
 const fromJson = <T>(s: string): T =>
   JSON.parse(s, (_k, x: unknown) => (typeof x === "string" && /^-?\d+n$/.test(x) ? BigInt(x.slice(0, -1)) : x)) as T;
@@ -125,11 +126,18 @@ export class ArbitrageCampaigns implements CampaignExecution {
    */
   async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
     const { journal } = this.opts;
+    // A receipt built by an earlier run is posted as it was (same leaves, same root): never a second version.
+    const built = journal.getCursor(RECEIPT_KEY(job.id));
+    if (built) return this.opts.poster.post(fromJson<LeafReceipt>(built));
     const stored = journal.getCursor(PLAN_KEY(job.id));
     const plan = stored ? fromJson<Opportunity>(stored) : this.plans.get(job.id);
     if (!plan) throw new NothingExecutedError(`no plan for campaign ${job.id} (detected by another process)`);
     if (!stored) journal.setCursor(PLAN_KEY(job.id), toJson(plan));
-    const report = await executeArbitrage(this.venues, plan, job.id, {
+    // Orders journalled by an earlier (crashed) run of this campaign: ask the venue by client order id before
+    // placing them again (venues only refuse a duplicate id while the first order is open; IOC orders close at once).
+    const earlier = new Set(journal.ordersOfCampaign(job.id).map((o) => o.clientOrderId));
+    const venues = earlier.size === 0 ? this.venues : reconcilingVenues(this.venues, earlier);
+    const report = await executeArbitrage(venues, plan, job.id, {
       ...this.opts.execution,
       unwindSlippageBps: this.unwindBps,
       onEvent: (e) => this.opts.log?.debug({ campaignId: job.id, ...e }, `execution ${e.kind}: ${e.message}`),
@@ -154,8 +162,32 @@ export class ArbitrageCampaigns implements CampaignExecution {
     const fills = report.orders.filter((o) => o.filled > 0n);
     if (fills.length === 0) throw new NothingExecutedError(`campaign ${job.id}: nothing filled (${report.status})`);
     const receipt = await leafReceipt(job, fills, report);
+    journal.setCursor(RECEIPT_KEY(job.id), toJson(receipt)); // durable before it is posted
     return this.opts.poster.post(receipt);
   }
+}
+
+/** Venues whose `placeOrder` first looks the client order id up when it is in `earlier`, and adopts what exists. */
+function reconcilingVenues(venues: Record<string, Venue>, earlier: ReadonlySet<string>): Record<string, Venue> {
+  const out: Record<string, Venue> = {};
+  for (const [id, venue] of Object.entries(venues)) {
+    out[id] = new Proxy(venue, {
+      get(target, prop, receiver) {
+        if (prop !== "placeOrder") {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        }
+        return async (req: OrderRequest): Promise<Order> => {
+          if (earlier.has(req.clientOrderId)) {
+            const existing = await target.fetchOrderByClientId(req.pair, req.clientOrderId);
+            if (existing) return existing;
+          }
+          return target.placeOrder(req);
+        };
+      },
+    });
+  }
+  return out;
 }
 
 function orderState(o: Order): OrderState {

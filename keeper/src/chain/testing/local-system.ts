@@ -34,8 +34,9 @@ export interface LocalSystem {
   advance(seconds: number): Promise<void>;
 }
 
-export async function localSystem(): Promise<LocalSystem> {
-  const conn = await hre.network.create();
+/** Deploys on a fresh in-process chain, or on the JSON-RPC chain at `url` (e.g. a `hre.network.createServer`). */
+export async function localSystem(url?: string): Promise<LocalSystem> {
+  const conn = url ? await hre.network.create({ network: "localhost", override: { url } }) : await hre.network.create();
   const system = await deploySystem(conn.ethers, { local: true });
   const at = async (name: string) => system[name]!.contract.getAddress();
   const addresses: ChainAddresses = {

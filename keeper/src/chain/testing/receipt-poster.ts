@@ -86,6 +86,14 @@ export class LeafReceiptPoster implements ReceiptPoster<LeafReceipt> {
     const { root, executionHash } = treeOf(r.leaves);
     const existing = await this.chain.receiptIdByRoot(root);
     if (existing !== 0n) return { receiptId: existing };
+    // The same executions under another root were already posted: never a second receipt for them.
+    const sameExecutions = await this.chain.receipts.receiptIdByExecutionHash(executionHash);
+    if (sameExecutions !== 0n) {
+      const posted = await this.chain.getReceipt(sameExecutions);
+      if (posted.keeper === this.chain.account && posted.campaignId === r.campaignId) {
+        return { receiptId: sameExecutions };
+      }
+    }
     const input = {
       keeper: this.chain.account,
       campaignId: r.campaignId,
