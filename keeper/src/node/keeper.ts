@@ -10,7 +10,8 @@
  * - Tick (every `tickMs`, never overlapping): apply parameter changes, detect opportunities, offer each to the
  *   dispatcher, step watched campaigns. Any error is caught, logged and counted (`keeper_errors_total{name}`);
  *   the next tick runs.
- * - Heartbeat every `heartbeatSeconds` (must stay under `heartbeatMaxAgeSeconds`), and once at start.
+ * - Heartbeat every `heartbeatSeconds` (must stay under `heartbeatMaxAgeSeconds`), once at start, and on a tick
+ *   whenever chain time moved more than half of `heartbeatMaxAgeSeconds` since the last one.
  */
 import type { Server } from "node:http";
 import type { Logger } from "pino";
@@ -55,6 +56,8 @@ export class KeeperNode {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Chain time of the last heartbeat sent. */
+  private lastBeat = 0n;
   private server: Server | undefined;
 
   constructor(private readonly opts: KeeperNodeOptions) {
@@ -129,7 +132,11 @@ export class KeeperNode {
         this.opts.log.info({ changes: changes.map((c) => `${c.name}=${c.newValue}`) }, "parameters changed");
         this.opts.onParameters?.(this.parameters);
       }
-      const opportunities = await this.opts.source.detect(await this.opts.chain.now());
+      const now = await this.opts.chain.now();
+      // Chain time can run ahead of wall time (many blocks): beat again once half the allowed age has passed.
+      const maxAge = this.parameters["heartbeatMaxAgeSeconds"];
+      if (maxAge !== undefined && (now - this.lastBeat) * 2n > maxAge) await this.heartbeat();
+      const opportunities = await this.opts.source.detect(now);
       for (const opportunity of opportunities) {
         await this.guarded("offer", () => this.dispatcher.offer(opportunity));
       }
@@ -141,6 +148,7 @@ export class KeeperNode {
 
   private async heartbeat(): Promise<void> {
     await this.opts.chain.heartbeat();
+    this.lastBeat = await this.opts.chain.now();
     this.opts.metrics.heartbeats.inc();
   }
 
