@@ -47,7 +47,7 @@ export function writeSimScenario(path: string): void {
 
 /** Allowlists the development measurement and grants VERIFIER_ROLE to account #4 (idempotent). */
 export async function setupLocalTrust(rpcUrl: string, deployment: Deployment): Promise<void> {
-  const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true });
+  const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1 });
   const governance = new Wallet(devKey(0), provider);
   const params = Parameters__factory.connect(deployment.contracts["Parameters"]!.address, governance);
   if (!(await params.isMeasurementAllowed(DEVELOPMENT_MEASUREMENT))) {
