@@ -3,7 +3,19 @@
  * deploys the contracts to it and (as they land) the exchange simulators, keepers and web page.
  * Ctrl-C stops everything it started; no process is left behind.
  */
-import { readDeployment } from "./lib/deployments.js";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { deploymentPath, readDeployment, ROOT } from "./lib/deployments.js";
+import {
+  DEV_CREDENTIALS_PASSPHRASE,
+  devKey,
+  KEEPER_COUNT,
+  KEEPER_METRICS_PORTS,
+  setupLocalTrust,
+  VERIFIER_PORT,
+  writeKeeperFiles,
+  writeSimScenario,
+} from "./lib/keepers.js";
 import { runOnce, startService, stopAll, waitFor } from "./lib/processes.js";
 
 const RPC_URL = "http://127.0.0.1:8545";
@@ -53,8 +65,14 @@ async function main(): Promise<void> {
 
   // Exchange simulators (Binance and OKX REST dialects) in their own process; they print their URLs
   // and the demo accounts' API keys (also listed in the README).
+  const keeperData = join(ROOT, ".keeper-data");
+  mkdirSync(keeperData, { recursive: true });
+  const scenario = join(keeperData, "sim-scenario.json");
+  writeSimScenario(scenario); // the demo scenario plus an exchange account per keeper
   startService("sim", "tsx", [
     "keeper/src/sim/cli.ts",
+    "--scenario",
+    scenario,
     "--binance-port",
     String(SIM_PORTS.binance),
     "--okx-port",
@@ -93,7 +111,53 @@ async function main(): Promise<void> {
   await waitFor("the web app", async () => (await fetch(`${APP_URL}/api/deployment`)).ok);
   console.log(`[start] web app: ${APP_URL} (development wallet on the local chain's accounts)`);
 
+  await startKeepers(keeperData);
   console.log("[start] system running; press Ctrl-C to stop");
+}
+
+/** Local trust, the verifier (account #4), then three keepers (#1..#3; operators #5..#7) onboarded and running. */
+async function startKeepers(keeperData: string): Promise<void> {
+  const deployment = readDeployment("localhost")!;
+  await setupLocalTrust(RPC_URL, deployment);
+  console.log("[start] trust: development measurement allowlisted, account #4 approved as verifier");
+  const cli = "keeper/src/node/cli.ts";
+  startService(
+    "verifier",
+    "tsx",
+    [
+      cli,
+      "verifier",
+      "--rpc-url",
+      RPC_URL,
+      "--deployment",
+      deploymentPath("localhost"),
+      "--port",
+      String(VERIFIER_PORT),
+    ],
+    {
+      env: { KEEPER_VERIFIER_PRIVATE_KEY: devKey(4) },
+    },
+  );
+  await waitFor("the verifier", async () => (await fetch(`http://127.0.0.1:${VERIFIER_PORT}/health`)).ok);
+  const simUrls = { binance: `http://127.0.0.1:${SIM_PORTS.binance}`, okx: `http://127.0.0.1:${SIM_PORTS.okx}` };
+  for (let n = 1; n <= KEEPER_COUNT; n++) {
+    const config = writeKeeperFiles(keeperData, n, {
+      rpcUrl: RPC_URL,
+      deploymentPath: deploymentPath("localhost"),
+      simUrls,
+    });
+    const env = {
+      KEEPER_PRIVATE_KEY: devKey(n),
+      KEEPER_OPERATOR_PRIVATE_KEY: devKey(4 + n),
+      KEEPER_CREDENTIALS_PASSPHRASE: DEV_CREDENTIALS_PASSPHRASE,
+    };
+    await runOnce(`keeper${n}`, "tsx", [cli, "register", "--config", config], env);
+    await runOnce(`keeper${n}`, "tsx", [cli, "attest", "--config", config], env);
+    startService(`keeper${n}`, "tsx", [cli, "run", "--config", config], { env });
+    console.log(
+      `[start] keeper${n} running: .keeper-data/keeper${n}, metrics http://127.0.0.1:${KEEPER_METRICS_PORTS[n - 1]}/metrics`,
+    );
+  }
 }
 
 let shuttingDown = false;

@@ -21,9 +21,11 @@ export class ChainUnavailableError extends KeeperError {
 
 /** Errors worth retrying: the node or the network failed, not the transaction. */
 export function isTransientRpcError(err: unknown): boolean {
+  // A decoded revert is the chain's answer, never a transport failure (its hex arguments may contain "502").
+  if (err instanceof ChainRevertError || isError(err, "CALL_EXCEPTION")) return false;
   if (isError(err, "NETWORK_ERROR") || isError(err, "TIMEOUT") || isError(err, "SERVER_ERROR")) return true;
   const message = err instanceof Error ? err.message : String(err);
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|429|Too Many Requests|502|503|504/i.test(
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|\b(?:429|502|503|504)\b|Too Many Requests/i.test(
     message,
   );
 }
@@ -41,7 +43,20 @@ export function decodeRevert(
   err: unknown,
   interfaces: readonly Interface[],
 ): ChainRevertError | undefined {
-  if (!isError(err, "CALL_EXCEPTION")) return undefined;
+  if (!isError(err, "CALL_EXCEPTION")) {
+    // A send answered with a revert (JSON-RPC code 3 with revert data), e.g. by an automining node.
+    const data = nestedRevertData(err);
+    if (!data) return undefined;
+    for (const iface of interfaces) {
+      try {
+        const parsed = iface.parseError(data);
+        if (parsed) return new ChainRevertError(label, parsed.name, [...parsed.args], err);
+      } catch {
+        // Not this interface's error: try the next one.
+      }
+    }
+    return new ChainRevertError(label, "unknown revert", [data], err);
+  }
   const data = err.data;
   if (data) {
     for (const iface of interfaces) {
@@ -54,4 +69,21 @@ export function decodeRevert(
     }
   }
   return new ChainRevertError(label, err.reason ?? err.shortMessage ?? "unknown revert", [], err);
+}
+
+/** Revert data carried by a JSON-RPC error (`{ code: 3, data }`) somewhere inside an ethers error. */
+function nestedRevertData(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const visit = (e: unknown, depth: number): string | undefined => {
+    if (!e || typeof e !== "object" || seen.has(e) || depth > 4) return undefined;
+    seen.add(e);
+    const o = e as Record<string, unknown>;
+    if (o["code"] === 3 && typeof o["data"] === "string" && /^0x[0-9a-fA-F]{8,}$/.test(o["data"])) return o["data"];
+    for (const k of ["error", "info", "cause"]) {
+      const found = visit(o[k], depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return visit(err, 0);
 }

@@ -116,6 +116,10 @@ export class TxSender {
           throw new ChainUnavailableError(`${label}: nonce ${nonce} was used by another transaction`, { cause: err });
         }
         if (!isTransientRpcError(err) || attempt >= this.retry.attempts) {
+          // Some nodes (Hardhat automine) mine the transaction and answer the send with its revert: the nonce
+          // is then used, and the revert reason comes with the error.
+          const landed = await this.provider.getTransaction(hash).catch(() => null);
+          if (landed) this.nextNonce = nonce + 1;
           throw decodeRevert(label, err, this.opts.interfaces ?? []) ?? err;
         }
         await this.sleep(this.backoff(attempt));

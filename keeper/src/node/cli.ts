@@ -5,6 +5,8 @@ import { KeeperError } from "../errors.js";
 import { Journal } from "./journal.js";
 import { credentialsSchema, decryptCredentials, encryptCredentials } from "./secrets.js";
 import { verifyQuoteFile } from "../attestation/verify-quote-file.js";
+import { addChainCommands, chainStatus } from "./cli-chain.js";
+import { loadKeeperConfig } from "./config.js";
 
 /**
  * The keeper's command line. Every command validates its input and fails with one clear line
@@ -48,19 +50,25 @@ export function buildCli(): Command {
     .description("Show the keeper's journal: unsettled orders, receipts not yet on-chain, campaigns")
     .option("--data-dir <dir>", "keeper data directory", ".keeper-data")
     .option("--json", "print JSON")
-    .action((opts: { dataDir: string; json?: boolean }) => {
-      const journal = new Journal(join(opts.dataDir, "journal.db"));
+    .option("--config <file>", "also show the keeper's chain state (binding, stake, attestation, score, heartbeat)")
+    .action(async (opts: { dataDir: string; json?: boolean; config?: string }) => {
+      const config = opts.config ? loadKeeperConfig(opts.config) : undefined;
+      const journal = new Journal(join(config?.dataDir ?? opts.dataDir, "journal.db"));
       try {
         const status = {
           unsettledOrders: journal.unsettledOrders(),
           unpostedReceipts: journal.unpostedReceipts().map(({ payload: _p, ...r }) => r),
           receipts: journal.receipts().length,
+          unfinishedCampaigns: journal.unfinishedCampaigns(),
+          chain: config ? await chainStatus(config) : undefined,
         };
         if (opts.json) console.log(JSON.stringify(status, null, 2));
         else {
           console.log(`receipts journalled: ${status.receipts}`);
           console.log(`receipts not yet on-chain: ${status.unpostedReceipts.length}`);
           console.log(`orders awaiting an outcome: ${status.unsettledOrders.length}`);
+          console.log(`campaigns in progress: ${status.unfinishedCampaigns.length}`);
+          if (status.chain) console.log(`chain: ${JSON.stringify(status.chain)}`);
           for (const o of status.unsettledOrders) {
             console.log(
               `  ${o.clientOrderId} ${o.venue} ${o.side} ${o.amount} ${o.pair} @ ${o.limitPrice} (${o.state})`,
@@ -126,6 +134,7 @@ export function buildCli(): Command {
       );
     });
 
+  addChainCommands(program);
   return program;
 }
 

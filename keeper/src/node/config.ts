@@ -33,6 +33,15 @@ export const keeperConfigSchema = z.object({
   heartbeatSeconds: z.number().int().min(5).max(3_600).default(60),
   tickMs: z.number().int().min(10).max(60_000).default(500),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  /** Verifier service used by `keeper attest`. */
+  verifierUrl: z.url().optional(),
+  /** Arbitrage campaigns: validity bucket of a campaign and the executor's retry budget. */
+  arbitrage: z
+    .object({
+      bucketSeconds: z.number().int().min(10).max(3_600).default(60),
+      retryBudget: z.number().int().min(0).max(20).default(2),
+    })
+    .default({ bucketSeconds: 60, retryBudget: 2 }),
 });
 
 export type KeeperConfig = z.infer<typeof keeperConfigSchema>;

@@ -53,6 +53,27 @@ export interface ReceiptRecord {
 export const CAMPAIGN_ORDER = ["detected", "published", "claimed", "executing", "executed", "settled"] as const;
 export type CampaignProgress = (typeof CAMPAIGN_ORDER)[number] | "abandoned";
 
+export interface CampaignRecord {
+  campaignId: string;
+  progress: CampaignProgress;
+  detail: string | undefined;
+  updatedAt: number;
+}
+
+interface CampaignRow {
+  campaign_id: string;
+  progress: CampaignProgress;
+  detail: string | null;
+  updated_at: number;
+}
+
+const toCampaign = (r: CampaignRow): CampaignRecord => ({
+  campaignId: r.campaign_id,
+  progress: r.progress,
+  detail: r.detail ?? undefined,
+  updatedAt: r.updated_at,
+});
+
 export class JournalError extends KeeperError {
   override name = "JournalError";
 }
@@ -188,6 +209,10 @@ export class Journal {
       unpostedReceipts: this.db.prepare(`SELECT * FROM receipts WHERE state != 'posted' ORDER BY updated_at`),
       allReceipts: this.db.prepare(`SELECT * FROM receipts ORDER BY updated_at`),
       getCampaign: this.db.prepare(`SELECT progress FROM campaigns WHERE campaign_id = ?`),
+      getCampaignRow: this.db.prepare(`SELECT * FROM campaigns WHERE campaign_id = ?`),
+      unfinishedCampaigns: this.db.prepare(
+        `SELECT * FROM campaigns WHERE progress NOT IN ('settled','abandoned') ORDER BY updated_at`,
+      ),
       upsertCampaign: this.db.prepare(
         `INSERT INTO campaigns (campaign_id, progress, detail, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(campaign_id) DO UPDATE SET progress = excluded.progress, detail = excluded.detail,
@@ -302,6 +327,17 @@ export class Journal {
   campaignProgress(campaignId: string): CampaignProgress | undefined {
     const row = this.stmts.getCampaign!.get(campaignId) as { progress: CampaignProgress } | undefined;
     return row?.progress;
+  }
+
+  /** A campaign's progress with its last detail (the receipt id once executed, the reason once abandoned). */
+  getCampaign(campaignId: string): CampaignRecord | undefined {
+    const row = this.stmts.getCampaignRow!.get(campaignId) as CampaignRow | undefined;
+    return row ? toCampaign(row) : undefined;
+  }
+
+  /** Campaigns neither settled nor abandoned, oldest first: what a restart resumes. */
+  unfinishedCampaigns(): CampaignRecord[] {
+    return (this.stmts.unfinishedCampaigns!.all() as unknown as CampaignRow[]).map(toCampaign);
   }
 
   /**

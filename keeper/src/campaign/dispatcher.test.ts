@@ -1,0 +1,186 @@
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
+import type { EvmChainAdapter } from "../chain/evm.js";
+import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
+import { LeafReceiptPoster, type TradeLeaf } from "../chain/testing/receipt-poster.js";
+import { Journal } from "../node/journal.js";
+import { CampaignDispatcher, type CampaignExecution, type CampaignJob } from "./dispatcher.js";
+import { campaignSpecFromNames, type CampaignSpec } from "./id.js";
+
+/**
+ * The execution the dispatcher drives, reduced to what these tests observe: it "trades" by writing one leaf per
+ * fill and posts the receipt through the contract-aligned poster (idempotent on the trace root). Every call is
+ * logged in `calls` (shared by all keepers), so a double execution is visible.
+ */
+class LeafExecution implements CampaignExecution {
+  failNext = false;
+  constructor(
+    private readonly chain: EvmChainAdapter,
+    private readonly calls: { keeper: string; id: string }[],
+  ) {}
+  async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
+    this.calls.push({ keeper: this.chain.account, id: job.id });
+    const leaves: TradeLeaf[] = [0, 1].map((i) => ({
+      campaignId: job.id,
+      timestamp: 1_764_000_000n + BigInt(i),
+      executionId: keccak256(toUtf8Bytes(`${this.chain.account} ${job.id} ${i}`)),
+      venue: encodeBytes32String("binance"),
+      side: i,
+      price: job.spec.priceWindow.minPrice,
+      size: 10n ** 16n,
+      fee: 10n,
+      minPrice: job.spec.priceWindow.minPrice,
+      maxPrice: job.spec.priceWindow.maxPrice,
+    }));
+    const receipt = {
+      campaignId: job.id,
+      leaves,
+      summary: { volume: 60n * 10n ** 6n, avgPrice: job.spec.priceWindow.minPrice, pnl: 1n },
+      cid: `bafy-${job.id.slice(2, 12)}`,
+    };
+    const posted = await this.chain.postReceipt(new LeafReceiptPoster(this.chain), receipt);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("killed after posting, before answering");
+    }
+    return { receiptId: posted.receiptId };
+  }
+}
+
+let n = 0;
+async function spec(sys: LocalSystem, strategy = "arbitrage"): Promise<CampaignSpec> {
+  const now = await (await sys.adapter(0)).now();
+  n++;
+  return campaignSpecFromNames({
+    assetPair: `P${n}/USDC`,
+    priceWindow: {
+      minPrice: 3_000n * 10n ** 8n,
+      maxPrice: 3_100n * 10n ** 8n,
+      notBefore: now - 1n,
+      notAfter: now + 3_600n,
+    },
+    route: { strategyId: strategy, sourceVenue: "binance", targetVenue: "uniswap-v2" },
+  });
+}
+
+describe("CampaignDispatcher", () => {
+  let sys: LocalSystem;
+  let dir: string;
+  const calls: { keeper: string; id: string }[] = [];
+  let keepers: { chain: EvmChainAdapter; journal: Journal; exec: LeafExecution; d: CampaignDispatcher }[];
+  let values: Record<string, bigint>;
+
+  const dispatcher = (chain: EvmChainAdapter, journal: Journal, exec: CampaignExecution) =>
+    new CampaignDispatcher({ chain, journal, execution: exec, parameters: () => values });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "dispatch-"));
+    sys = await localSystem();
+    keepers = [];
+    for (let k = 0; k < 3; k++) {
+      const chain = await sys.onboardKeeper(k);
+      const journal = new Journal(join(dir, `k${k}.db`));
+      const exec = new LeafExecution(chain, calls);
+      keepers.push({ chain, journal, exec, d: dispatcher(chain, journal, exec) });
+    }
+    values = (await keepers[0]!.chain.parametersSnapshot()).values;
+  });
+  after(() => {
+    for (const k of keepers) k.journal.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("offer_threeKeepersRaceForOneCampaign_exactlyOneExecutesAndSettles", async () => {
+    for (let round = 0; round < 3; round++) {
+      const s = await spec(sys);
+      const outcomes = await Promise.all(keepers.map((k) => k.d.offer({ spec: s })));
+      const id = keepers[0]!.chain.campaignIdOf(s);
+      assert.equal(outcomes.filter((o) => o === "settled").length, 1, `round ${round}: ${outcomes.join(",")}`);
+      assert.equal(calls.filter((c) => c.id === id).length, 1);
+      const c = await keepers[0]!.chain.getCampaign(id);
+      assert.equal(c.status, "settled");
+      const winner = calls.find((x) => x.id === id)!.keeper;
+      assert.equal((await keepers[0]!.chain.getReceipt(c.settledReceiptId)).keeper, winner);
+      // Journals agree with the chain: the winner settled, the others gave up or still watch for a lapse.
+      for (const k of keepers) {
+        const p = k.journal.campaignProgress(id);
+        if (k.chain.account === winner) assert.equal(p, "settled");
+        else assert.ok(p === "published" || p === "abandoned" || p === "detected", String(p));
+      }
+      // The losers look again once the winner's claim would have lapsed, and find it settled by someone else.
+      for (const k of keepers) await k.d.tick();
+      for (const k of keepers) {
+        if (k.chain.account !== winner) assert.notEqual(k.journal.campaignProgress(id), "abandoned");
+      }
+      await sys.advance(Number(values["claimTtlSeconds"]) + 1);
+      for (const k of keepers) await k.d.tick();
+      for (const k of keepers) {
+        if (k.chain.account !== winner) assert.equal(k.journal.campaignProgress(id), "abandoned");
+      }
+      // Exactly one creation (the others saw the id on-chain or got `created: false`).
+      const created = await keepers[0]!.chain.campaigns.queryFilter(
+        keepers[0]!.chain.campaigns.filters.CampaignPublished(undefined, id),
+      );
+      assert.equal(created.length, 1);
+      // Offered again: known, nothing published or executed.
+      assert.deepEqual(await Promise.all(keepers.map((k) => k.d.offer({ spec: s }))), ["known", "known", "known"]);
+    }
+  });
+
+  it("offer_dispatchModeAssigneeSilent_backupClaimsAfterItsWindow", async () => {
+    const [assignee, backup] = [keepers[1]!, keepers[2]!];
+    const s = await spec(sys);
+    const order = [assignee.chain.account, backup.chain.account];
+    // The backup publishes (it detected the opportunity); the assignee never acts.
+    const first = await backup.d.offer({ spec: s, mode: "dispatch", dispatchBy: "reputation", dispatchOrder: order });
+    assert.equal(first, "waiting");
+    const id = backup.chain.campaignIdOf(s);
+    assert.equal((await backup.chain.getCampaign(id)).status, "open");
+    await sys.advance(Number(values["dispatchWindowSeconds"]));
+    const outcomes = await backup.d.tick();
+    assert.equal(outcomes.get(id), "settled");
+    assert.deepEqual(
+      calls.filter((c) => c.id === id).map((c) => c.keeper),
+      [backup.chain.account],
+    );
+  });
+
+  it("offer_rateLimitReached_defersUntilNextWindow", async () => {
+    const k = keepers[0]!;
+    const limit = Number(values["campaignRateLimitCount"]);
+    const window = values["campaignRateWindowSeconds"]!;
+    // Start at the beginning of a window so the whole burst falls inside one.
+    const now = await k.chain.now();
+    await sys.advance(Number(window - (now % window)) + 1);
+    const outcomes = [];
+    for (let i = 0; i <= limit; i++) outcomes.push(await k.d.offer({ spec: await spec(sys, "ratelimited") }));
+    assert.equal(outcomes.filter((o) => o === "settled").length, limit);
+    assert.equal(outcomes[limit], "rateLimited");
+    // Nothing was sent for the deferred one; the next window publishes it.
+    await sys.advance(Number(window));
+    const later = await k.d.tick();
+    assert.deepEqual([...later.values()], ["settled"]);
+  });
+
+  it("recover_crashAfterPostingBeforeSettle_resumesWithoutSecondReceipt", async () => {
+    const k = keepers[0]!;
+    k.exec.failNext = true;
+    const s = await spec(sys);
+    const id = k.chain.campaignIdOf(s);
+    await assert.rejects(k.d.offer({ spec: s }), /killed after posting/);
+    assert.equal(k.journal.campaignProgress(id), "executing");
+    const receiptsBefore = await k.chain.receipts.receiptCount();
+    // A new process: same journal, fresh dispatcher.
+    const restarted = dispatcher(k.chain, k.journal, k.exec);
+    assert.ok(restarted.recover() >= 1);
+    const out = await restarted.tick();
+    assert.equal(out.get(id), "settled");
+    assert.equal(await k.chain.receipts.receiptCount(), receiptsBefore);
+    assert.equal((await k.chain.getCampaign(id)).status, "settled");
+    assert.equal(k.journal.campaignProgress(id), "settled");
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The whole system on an in-process Hardhat chain, with one `EvmChainAdapter` per development account, for
+ * keeper integration tests. Accounts: #0 governance, #1..#3 keepers, #4 verifier, #5..#7 operators (one per
+ * keeper). Trust is set up as `npm start` does: the development measurement allowlisted and the verifier
+ * granted VERIFIER_ROLE. Keepers are onboarded through the adapter (stake, two-step binding, attestation,
+ * heartbeat), so the tests exercise the adapter's real transactions.
+ */
+import hre from "hardhat";
+import { BrowserProvider, HDNodeWallet, Mnemonic, hexlify, keccak256, toUtf8Bytes, type Eip1193Provider } from "ethers";
+import { deploySystem } from "../../../../scripts/lib/system.js";
+import { AttestationRegistry__factory, Parameters__factory } from "../../../../types/ethers-contracts/index.js";
+import { DEVELOPMENT_MEASUREMENT } from "../../attestation/development.js";
+import { buildReportData } from "../../attestation/report-data.js";
+import { EvmChainAdapter, type ChainAddresses } from "../evm.js";
+
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+export const MIN_STAKE = 1_000n * 10n ** 6n;
+
+/** Private key of development account `i` (the Hardhat default mnemonic). */
+export function devKey(i: number): string {
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
+}
+
+export interface LocalSystem {
+  provider: BrowserProvider;
+  eip1193: Eip1193Provider;
+  addresses: ChainAddresses;
+  deployBlock: number;
+  /** Adapter of development account `i` (cached). */
+  adapter(i: number): Promise<EvmChainAdapter>;
+  /** Operator #(5 + k) stakes, proposes keeper #(1 + k), the keeper accepts, is attested and sends a heartbeat. */
+  onboardKeeper(k: number): Promise<EvmChainAdapter>;
+  /** Moves the chain's clock (and mines a block). */
+  advance(seconds: number): Promise<void>;
+}
+
+/** Deploys on a fresh in-process chain, or on the JSON-RPC chain at `url` (e.g. a `hre.network.createServer`). */
+export async function localSystem(url?: string): Promise<LocalSystem> {
+  const conn = url ? await hre.network.create({ network: "localhost", override: { url } }) : await hre.network.create();
+  const system = await deploySystem(conn.ethers, { local: true });
+  const at = async (name: string) => system[name]!.contract.getAddress();
+  const addresses: ChainAddresses = {
+    parameters: await at("Parameters"),
+    campaigns: await at("CampaignRegistry"),
+    reputation: await at("ReputationOracle"),
+    attestations: await at("AttestationRegistry"),
+    receipts: await at("ReceiptRegistry"),
+    asset: await at("DepositAsset"),
+  };
+  const eip1193 = conn.provider as unknown as Eip1193Provider;
+  const provider = new BrowserProvider(eip1193, undefined, { cacheTimeout: -1, pollingInterval: 50 });
+  const deployBlock = await provider.getBlockNumber();
+  const [governance] = await conn.ethers.getSigners();
+  await (
+    await Parameters__factory.connect(addresses.parameters, governance!).setMeasurementAllowed(
+      DEVELOPMENT_MEASUREMENT,
+      true,
+    )
+  ).wait();
+  const attestations = AttestationRegistry__factory.connect(addresses.attestations, governance!);
+  await (
+    await attestations.grantRole(await attestations.VERIFIER_ROLE(), (await conn.ethers.getSigners())[4]!.address)
+  ).wait();
+
+  const adapters = new Map<number, EvmChainAdapter>();
+  const adapter = async (i: number) => {
+    let a = adapters.get(i);
+    if (!a) {
+      const wallet = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`).connect(
+        provider,
+      );
+      a = await EvmChainAdapter.connect(wallet, addresses, {
+        fromBlock: deployBlock,
+        sender: { sleep: async () => {} },
+      });
+      adapters.set(i, a);
+    }
+    return a;
+  };
+  return {
+    provider,
+    eip1193,
+    addresses,
+    deployBlock,
+    adapter,
+    async onboardKeeper(k) {
+      const keeper = await adapter(1 + k);
+      const operator = await adapter(5 + k);
+      const verifier = await adapter(4);
+      await operator.stake(MIN_STAKE);
+      await operator.proposeKeeper(keeper.account);
+      await keeper.acceptOperator(operator.account);
+      await verifier.submitVerifiedQuote({
+        keeper: keeper.account,
+        quoteHash: keccak256(toUtf8Bytes(`development quote ${keeper.account}`)),
+        teeType: 2,
+        measurementHash: DEVELOPMENT_MEASUREMENT,
+        tcbStatus: 0,
+        reportData: hexlify(buildReportData(keeper.account)),
+        verifiedAt: await keeper.now(),
+      });
+      await keeper.heartbeat();
+      return keeper;
+    },
+    async advance(seconds) {
+      await eip1193.request({ method: "evm_increaseTime", params: [seconds] });
+      await eip1193.request({ method: "evm_mine", params: [] });
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * A `ReceiptPoster` that encodes, signs (EIP-712, the `ReceiptRegistry` domain and types) and posts a receipt
+ * for a list of trade leaves, exactly as the contract verifies it. It is the chain-side half the tests and the
+ * local node use until `recording/post.ts` (the recording module's poster, built from sealed traces) is merged:
+ * TODO(merge): wire `recording/post.ts` into `KeeperNode` and keep this one for chain tests only.
+ */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { concat, keccak256 } from "ethers";
+import type { ReceiptPoster } from "../adapter.js";
+import type { EvmChainAdapter } from "../evm.js";
+
+/** Leaf encoding of `TraceLeafLib` (standard tree). */
+export const LEAF_TYPES = [
+  "bytes32",
+  "uint64",
+  "bytes32",
+  "bytes32",
+  "uint8",
+  "uint128",
+  "uint128",
+  "uint128",
+  "uint128",
+  "uint128",
+];
+
+export interface TradeLeaf {
+  campaignId: string;
+  timestamp: bigint;
+  executionId: string;
+  venue: string;
+  side: number;
+  price: bigint;
+  size: bigint;
+  fee: bigint;
+  minPrice: bigint;
+  maxPrice: bigint;
+}
+
+export interface LeafReceipt {
+  campaignId: string;
+  leaves: TradeLeaf[];
+  summary: { volume: bigint; avgPrice: bigint; pnl: bigint };
+  cid: string;
+}
+
+export const RECEIPT_TYPES = {
+  Receipt: [
+    { name: "keeper", type: "address" },
+    { name: "campaignId", type: "bytes32" },
+    { name: "traceRoot", type: "bytes32" },
+    { name: "executionHash", type: "bytes32" },
+    { name: "leafCount", type: "uint32" },
+    { name: "summary", type: "ReceiptSummary" },
+    { name: "cid", type: "string" },
+    { name: "nonce", type: "uint256" },
+  ],
+  ReceiptSummary: [
+    { name: "volume", type: "uint128" },
+    { name: "avgPrice", type: "uint128" },
+    { name: "pnl", type: "int256" },
+  ],
+};
+
+export const leafValues = (l: TradeLeaf) => [
+  l.campaignId,
+  l.timestamp,
+  l.executionId,
+  l.venue,
+  l.side,
+  l.price,
+  l.size,
+  l.fee,
+  l.minPrice,
+  l.maxPrice,
+];
+
+export function treeOf(leaves: readonly TradeLeaf[]) {
+  const tree = StandardMerkleTree.of(leaves.map(leafValues), LEAF_TYPES);
+  return { tree, root: tree.root, executionHash: keccak256(concat(leaves.map((l) => l.executionId))) };
+}
+
+export class LeafReceiptPoster implements ReceiptPoster<LeafReceipt> {
+  constructor(private readonly chain: EvmChainAdapter) {}
+
+  async post(r: LeafReceipt): Promise<{ receiptId: bigint; txHash?: string }> {
+    const { root, executionHash } = treeOf(r.leaves);
+    const existing = await this.chain.receiptIdByRoot(root);
+    if (existing !== 0n) return { receiptId: existing };
+    // The same executions under another root were already posted: never a second receipt for them.
+    const sameExecutions = await this.chain.receipts.receiptIdByExecutionHash(executionHash);
+    if (sameExecutions !== 0n) {
+      const posted = await this.chain.getReceipt(sameExecutions);
+      if (posted.keeper === this.chain.account && posted.campaignId === r.campaignId) {
+        return { receiptId: sameExecutions };
+      }
+    }
+    const input = {
+      keeper: this.chain.account,
+      campaignId: r.campaignId,
+      traceRoot: root,
+      executionHash,
+      leafCount: BigInt(r.leaves.length),
+      summary: r.summary,
+      cid: r.cid,
+      nonce: await this.chain.receipts.nonceOf(this.chain.account),
+    };
+    const domain = {
+      name: "ReceiptRegistry",
+      version: "1",
+      chainId: this.chain.chainId,
+      verifyingContract: this.chain.addresses.receipts,
+    };
+    const signature = await this.chain.sender.signer.signTypedData(domain, RECEIPT_TYPES, input);
+    const data = this.chain.receipts.interface.encodeFunctionData("post", [input, signature]);
+    const receipt = await this.chain.sender.send(`post receipt ${r.campaignId}`, {
+      to: this.chain.addresses.receipts,
+      data,
+    });
+    return { receiptId: await this.chain.receiptIdByRoot(root), txHash: receipt.hash };
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Arbitrage as campaigns: the opportunity source (venue snapshots -> `findOpportunities` -> one campaign spec per
+ * market) and the campaign execution (the planned legs through `executeArbitrage`, every order journalled before
+ * it is sent, the fills turned into trace leaves and posted as a receipt). Rules: docs/SPECIFICATION.md
+ * "Keeper node / Arbitrage campaigns".
+ */
+import type { Logger } from "pino";
+import { encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
+import type { ReceiptPoster } from "../chain/adapter.js";
+import type { LeafReceipt, TradeLeaf } from "../chain/testing/receipt-poster.js";
+import {
+  CampaignNotExecutedError,
+  type CampaignExecution,
+  type CampaignJob,
+  type Opportunity as CampaignOpportunity,
+} from "../campaign/dispatcher.js";
+import { campaignId, campaignSpecFromNames, type CampaignSpec } from "../campaign/id.js";
+import {
+  DEFAULT_ARBITRAGE_CONFIG,
+  findOpportunities,
+  type ArbitrageConfig,
+  type Opportunity,
+} from "../execution/arbitrage.js";
+import { executeArbitrage, type ExecutionOptions, type ExecutionReport } from "../execution/executor.js";
+import { snapshotVenue, type SnapshotOptions } from "../execution/snapshot.js";
+import type { Order, OrderRequest, Venue } from "../execution/venue.js";
+import { computeCid } from "../recording/store/content-store.js";
+import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
+
+/** Execution prices are wad (18 decimals); campaign prices are 8 decimals; deposit-asset amounts 6 decimals. */
+const WAD_TO_PRICE = 10n ** 10n;
+const WAD_TO_ASSET = 10n ** 12n;
+const BPS = 10_000n;
+
+/** Nothing traded (the gap closed, a venue refused): the claim should be released, no receipt exists. */
+export class NothingExecutedError extends CampaignNotExecutedError {
+  override name = "NothingExecutedError";
+}
+
+export interface ArbitrageMarketConfig {
+  market: string;
+  venues: (SnapshotOptions & { venue: Venue })[];
+}
+
+export interface ArbitrageCampaignOptions {
+  markets: ArbitrageMarketConfig[];
+  config?: ArbitrageConfig;
+  /** Campaign validity buckets: `notBefore = floor(now / bucket) * bucket`, `notAfter = notBefore + 2 * bucket`. */
+  bucketSeconds?: bigint;
+  /** Bound (bps) the hedge/unwind legs may move past the planned limits (the executor's `unwindSlippageBps`). */
+  unwindSlippageBps?: bigint;
+}
+
+/**
+ * The campaign spec of an arbitrage plan. The price window bounds every price the execution may trade at:
+ * `[min(buy, sell limit) * (1 - u), max(buy, sell limit) * (1 + u)]` with `u` the unwind bound, so every honest
+ * leaf lies inside it. Time is bucketed so keepers that see the same books at the same time compute the same id.
+ */
+export function arbitrageSpec(
+  plan: Opportunity,
+  nowSec: bigint,
+  bucketSeconds: bigint,
+  unwindBps: bigint,
+): CampaignSpec {
+  const lo = plan.buy.limitPrice < plan.sell.limitPrice ? plan.buy.limitPrice : plan.sell.limitPrice;
+  const hi = plan.buy.limitPrice < plan.sell.limitPrice ? plan.sell.limitPrice : plan.buy.limitPrice;
+  const notBefore = (nowSec / bucketSeconds) * bucketSeconds;
+  return campaignSpecFromNames({
+    assetPair: plan.market,
+    priceWindow: {
+      minPrice: (lo * (BPS - unwindBps)) / BPS / WAD_TO_PRICE,
+      maxPrice: ((hi * (BPS + unwindBps)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE,
+      notBefore,
+      notAfter: notBefore + 2n * bucketSeconds,
+    },
+    route: { strategyId: "arbitrage", sourceVenue: plan.buy.venueId, targetVenue: plan.sell.venueId },
+  });
+}
+
+const PLAN_KEY = (id: string) => `arbitrage-plan:${id}`;
+const RECEIPT_KEY = (id: string) => `arbitrage-receipt:${id}`;
+const toJson = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x));
+const fromJson = <T>(s: string): T =>
+  JSON.parse(s, (_k, x: unknown) => (typeof x === "string" && /^-?\d+n$/.test(x) ? BigInt(x.slice(0, -1)) : x)) as T;
+
+export class ArbitrageCampaigns implements CampaignExecution {
+  private readonly plans = new Map<string, Opportunity>();
+  private readonly venues: Record<string, Venue> = {};
+  private readonly bucket: bigint;
+  private readonly unwindBps: bigint;
+
+  constructor(
+    private readonly opts: ArbitrageCampaignOptions & {
+      journal: Journal;
+      poster: ReceiptPoster<LeafReceipt>;
+      execution: Omit<ExecutionOptions, "guard" | "unwindSlippageBps">;
+      log?: Logger;
+    },
+  ) {
+    for (const m of opts.markets) for (const v of m.venues) this.venues[v.venue.id] = v.venue;
+    this.bucket = opts.bucketSeconds ?? 60n;
+    this.unwindBps = opts.unwindSlippageBps ?? 100n;
+  }
+
+  /** Reads every venue and returns the best opportunity of each market as a campaign (the plan is kept). */
+  async detect(nowSec: bigint): Promise<CampaignOpportunity[]> {
+    const out: CampaignOpportunity[] = [];
+    for (const m of this.opts.markets) {
+      const snapshots = await Promise.all(
+        m.venues.map(({ venue, ...o }) => snapshotVenue(venue, { ...o, market: m.market })),
+      );
+      const best = findOpportunities(snapshots, this.opts.config ?? DEFAULT_ARBITRAGE_CONFIG)[0];
+      if (!best) continue;
+      const spec = arbitrageSpec(best, nowSec, this.bucket, this.unwindBps);
+      const id = campaignId(spec);
+      if (!this.plans.has(id)) this.plans.set(id, best);
+      out.push({ spec, mode: "race" });
+    }
+    return out;
+  }
+
+  /**
+   * Executes the campaign's plan. The plan is journalled before the first order; a re-run after a crash uses
+   * the journalled plan, so the executor derives the same client order ids and the venue returns the orders it
+   * already has (no order is sent twice). Every order is journalled (`intent`) before it is sent.
+   */
+  async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
+    const { journal } = this.opts;
+    // A receipt built by an earlier run is posted as it was (same leaves, same root): never a second version.
+    const built = journal.getCursor(RECEIPT_KEY(job.id));
+    if (built) return this.opts.poster.post(fromJson<LeafReceipt>(built));
+    const stored = journal.getCursor(PLAN_KEY(job.id));
+    const plan = stored ? fromJson<Opportunity>(stored) : this.plans.get(job.id);
+    if (!plan) throw new NothingExecutedError(`no plan for campaign ${job.id} (detected by another process)`);
+    if (!stored) journal.setCursor(PLAN_KEY(job.id), toJson(plan));
+    // Orders journalled by an earlier (crashed) run of this campaign: ask the venue by client order id before
+    // placing them again (venues only refuse a duplicate id while the first order is open; IOC orders close at once).
+    const earlier = new Set(journal.ordersOfCampaign(job.id).map((o) => o.clientOrderId));
+    const venues = earlier.size === 0 ? this.venues : reconcilingVenues(this.venues, earlier);
+    const report = await executeArbitrage(venues, plan, job.id, {
+      ...this.opts.execution,
+      unwindSlippageBps: this.unwindBps,
+      onEvent: (e) => this.opts.log?.debug({ campaignId: job.id, ...e }, `execution ${e.kind}: ${e.message}`),
+      guard: (o) => {
+        if (journal.getOrder(o.clientOrderId)) return; // the same order again after a restart: already journalled
+        journal.recordOrderIntent({
+          clientOrderId: o.clientOrderId,
+          campaignId: job.id,
+          venue: o.venueId,
+          pair: o.pair,
+          side: o.side,
+          amount: o.amount.toString(),
+          limitPrice: o.limitPrice.toString(),
+        });
+      },
+    });
+    for (const o of report.orders) {
+      const current = journal.getOrder(o.clientOrderId);
+      if (!current || TERMINAL_ORDER_STATES.has(current.state)) continue; // not journalled (bridge), or final
+      journal.updateOrder(o.clientOrderId, orderState(o), { exchangeOrderId: o.id, filled: o.filled.toString() });
+    }
+    const fills = report.orders.filter((o) => o.filled > 0n);
+    if (fills.length === 0) throw new NothingExecutedError(`campaign ${job.id}: nothing filled (${report.status})`);
+    const receipt = await leafReceipt(job, fills, report);
+    journal.setCursor(RECEIPT_KEY(job.id), toJson(receipt)); // durable before it is posted
+    return this.opts.poster.post(receipt);
+  }
+}
+
+/** Venues whose `placeOrder` first looks the client order id up when it is in `earlier`, and adopts what exists. */
+function reconcilingVenues(venues: Record<string, Venue>, earlier: ReadonlySet<string>): Record<string, Venue> {
+  const out: Record<string, Venue> = {};
+  for (const [id, venue] of Object.entries(venues)) {
+    out[id] = new Proxy(venue, {
+      get(target, prop, receiver) {
+        if (prop !== "placeOrder") {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        }
+        return async (req: OrderRequest): Promise<Order> => {
+          if (earlier.has(req.clientOrderId)) {
+            const existing = await target.fetchOrderByClientId(req.pair, req.clientOrderId);
+            if (existing) return existing;
+          }
+          return target.placeOrder(req);
+        };
+      },
+    });
+  }
+  return out;
+}
+
+function orderState(o: Order): OrderState {
+  if (o.status === "closed") return "filled";
+  if (o.status === "canceled") return "cancelled"; // IOC remainder expired; `filled` keeps what traded
+  if (o.status === "rejected") return "rejected";
+  return o.filled > 0n ? "partiallyFilled" : "open";
+}
+
+/** One leaf per fill; the execution id is keccak256("<venue>:<venue order id>"), unique per venue order. */
+export async function leafReceipt(job: CampaignJob, fills: Order[], report: ExecutionReport): Promise<LeafReceipt> {
+  const w = job.spec.priceWindow;
+  const leaves: TradeLeaf[] = fills.map((o) => ({
+    campaignId: job.id,
+    timestamp: BigInt(Math.floor(o.timestamp / 1000)),
+    executionId: keccak256(toUtf8Bytes(`${o.venueId}:${o.id}`)),
+    venue: encodeBytes32String(o.venueId),
+    side: o.side === "buy" ? 0 : 1,
+    price: o.average / WAD_TO_PRICE,
+    size: o.filled,
+    fee: o.fee,
+    minPrice: w.minPrice,
+    maxPrice: w.maxPrice,
+  }));
+  const volume = fills.reduce((s, o) => s + o.cost, 0n);
+  const base = fills.reduce((s, o) => s + o.filled, 0n);
+  const document = toUtf8Bytes(toJson({ format: "vsv-leaves/1", campaignId: job.id, leaves }));
+  return {
+    campaignId: job.id,
+    leaves,
+    summary: {
+      volume: volume / WAD_TO_ASSET,
+      avgPrice: base === 0n ? 0n : (volume * 10n ** 8n) / base,
+      pnl: report.pnl / WAD_TO_ASSET,
+    },
+    cid: (await computeCid(document, "json")).toString(),
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Crash test: a keeper (`keeper run`, a separate process) is killed with SIGKILL at random points 20 times while
+ * it detects, publishes, claims, trades, posts and settles planted arbitrage gaps; each time it is restarted on the
+ * same data directory. After every restart and quiet period: no client order id was used twice at any venue, every
+ * traded gap has exactly one receipt on chain and a settled campaign, and the journal agrees with the chain.
+ */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import hre from "hardhat";
+import { devKey, localSystem, type LocalSystem } from "../chain/testing/local-system.js";
+import type { RunningSimulation } from "../sim/venues.js";
+import { Journal } from "./journal.js";
+import { encryptCredentials } from "./secrets.js";
+import { keeperAccount, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
+
+const KEEPER_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const KILLS = 20;
+const PASSPHRASE = "crash-test-passphrase";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const until = async (what: string | (() => string), cond: () => Promise<boolean> | boolean, ms = 20_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
+    await sleep(25);
+  }
+};
+
+describe("keeper crash safety (kill -9)", () => {
+  let server: { close(): Promise<void> };
+  let sys: LocalSystem;
+  let run: RunningSimulation;
+  let dir: string;
+  let child: ChildProcess | undefined;
+  let configPath: string;
+  let output = "";
+  let lastJournal = "";
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "crash-"));
+    const rpc = await hre.network.createServer("default", "127.0.0.1", 0);
+    const { port } = await rpc.listen();
+    server = rpc;
+    const url = `http://127.0.0.1:${port}`;
+    sys = await localSystem(url);
+    await sys.onboardKeeper(0);
+    run = await startKeeperSimulation(1);
+    const a = sys.addresses;
+    const deployment = join(dir, "deployment.json");
+    writeFileSync(
+      deployment,
+      JSON.stringify({
+        chainId: 31337,
+        blockNumber: sys.deployBlock,
+        contracts: {
+          Parameters: { address: a.parameters },
+          CampaignRegistry: { address: a.campaigns },
+          ReputationOracle: { address: a.reputation },
+          AttestationRegistry: { address: a.attestations },
+          ReceiptRegistry: { address: a.receipts },
+          DepositAsset: { address: a.asset },
+        },
+      }),
+    );
+    const acct = keeperAccount(0);
+    const credentialsFile = join(dir, "credentials.enc.json");
+    const creds = {
+      alpha: { apiKey: acct.apiKey, secret: acct.secret },
+      beta: { apiKey: acct.apiKey, secret: acct.secret },
+    };
+    writeFileSync(credentialsFile, JSON.stringify(encryptCredentials(creds, PASSPHRASE)));
+    configPath = join(dir, "keeper.json");
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        name: "keeper0",
+        chain: { rpcUrl: url, deployment },
+        venues: [
+          { id: "alpha", exchange: "binance", baseUrl: run.urls.get("alpha"), credentials: "alpha" },
+          { id: "beta", exchange: "binance", baseUrl: run.urls.get("beta"), credentials: "beta" },
+        ],
+        credentialsFile,
+        pairs: [SYMBOL],
+        dataDir: join(dir, "data"),
+        tickMs: 25,
+        heartbeatSeconds: 60,
+        logLevel: "info",
+      }),
+    );
+  });
+
+  after(async () => {
+    child?.kill("SIGKILL");
+    await run?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const c = spawn(process.execPath, ["--import", "tsx", "src/node/cli.ts", "run", "--config", configPath], {
+      cwd: KEEPER_DIR,
+      env: { ...process.env, KEEPER_PRIVATE_KEY: devKey(1), KEEPER_CREDENTIALS_PASSPHRASE: PASSPHRASE },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let started = false;
+    c.stdout!.on("data", (d: Buffer) => {
+      const s = d.toString();
+      output += s;
+      if (s.includes("keeper started")) started = true;
+    });
+    c.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    child = c;
+    await until("keeper started", () => started || c.exitCode !== null, 30_000);
+    assert.equal(c.exitCode, null, output.slice(-2000));
+    return c;
+  };
+  const kill9 = async (c: ChildProcess) => {
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGKILL");
+    await exited;
+  };
+
+  it("run_killedAtRandomPoints20Times_noDuplicateOrderNoLostReceiptJournalAgreesWithChain", async () => {
+    const chain = await sys.adapter(1);
+    const alpha = run.sim.venues.get("alpha")!.exchange;
+    const beta = run.sim.venues.get("beta")!.exchange;
+    const bobSells = () => beta.openOrders("bob", SYMBOL).length;
+    const kills: number[] = [];
+    let c = await start();
+    for (let round = 0; round < KILLS; round++) {
+      plantGap(run, String(29_700 - round * 5));
+      // Kill at a random point: detection, publish, claim, either leg, receipt post or settle.
+      const delay = Math.floor(Math.random() * 400);
+      kills.push(delay);
+      await sleep(delay);
+      await kill9(c);
+      c = await start();
+      // The restarted keeper finishes what its predecessor left: the gap is traded and its campaign settled.
+      await until(`round ${round}: gap traded`, () => bobSells() === 0);
+      const why = () => `round ${round}: campaign settled\n${lastJournal}\n${output.split("\n").slice(-12).join("\n")}`;
+      await until(why, async () => {
+        const j = new Journal(join(dir, "data", "journal.db"));
+        try {
+          const busy = j.unfinishedCampaigns().filter((x) => ["claimed", "executing", "executed"].includes(x.progress));
+          // A campaign the chain shows claimed by this keeper is in progress even if the journal missed the claim.
+          for (const rec of j.unfinishedCampaigns()) {
+            const onChain = await chain.getCampaign(rec.campaignId);
+            if (onChain.status === "claimed" && onChain.claimant === chain.account) busy.push(rec);
+          }
+          const done = busy.length === 0 && j.unsettledOrders().length === 0;
+          if (!done) lastJournal = JSON.stringify({ busy, orders: j.unsettledOrders() });
+          return done;
+        } finally {
+          j.close();
+        }
+      });
+
+      // 1. No order twice: every client order id is unique at each venue; one buy and one sell per gap.
+      for (const venue of [alpha, beta]) {
+        const ids = venue.allOrders("keeper0", SYMBOL, { limit: 1000 }).map((o) => o.clientOrderId);
+        assert.equal(new Set(ids).size, ids.length, `round ${round}: duplicate client order id`);
+      }
+      const buys = beta.allOrders("keeper0", SYMBOL, { limit: 1000 }).filter((o) => o.executedQty > 0n);
+      const sells = alpha.allOrders("keeper0", SYMBOL, { limit: 1000 }).filter((o) => o.executedQty > 0n);
+      assert.equal(buys.length, round + 1, `round ${round}: buys`);
+      assert.equal(sells.length, round + 1, `round ${round}: sells`);
+
+      // 2. No lost receipt: one receipt per traded gap, each settling its campaign.
+      const settled = await chain.campaigns.queryFilter(chain.campaigns.filters.CampaignSettled());
+      assert.equal(settled.length, round + 1, `round ${round}: settled campaigns`);
+      assert.equal(await chain.receipts.nonceOf(chain.account), BigInt(round + 1), `round ${round}: receipts`);
+
+      // 3. Journal and chain agree on every campaign the journal knows.
+      const j = new Journal(join(dir, "data", "journal.db"));
+      try {
+        for (const e of settled) {
+          assert.equal(j.campaignProgress(e.args.campaignId), "settled", `round ${round}: ${e.args.campaignId}`);
+        }
+        for (const rec of j.unfinishedCampaigns()) {
+          const onChain = await chain.getCampaign(rec.campaignId);
+          assert.ok(
+            onChain.status !== "settled",
+            `round ${round}: ${rec.campaignId} settled on chain, ${rec.progress} in journal`,
+          );
+          assert.ok(
+            onChain.status !== "claimed" || onChain.claimant !== chain.account,
+            `round ${round}: claimed but idle`,
+          );
+        }
+      } finally {
+        j.close();
+      }
+    }
+    await kill9(c);
+    console.log(`kill delays after planting (ms): ${kills.join(", ")}`);
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * The keeper process: journal -> chain adapter -> parameters -> opportunity source -> campaign dispatcher ->
+ * execution -> receipts, with restart recovery, heartbeats, metrics and structured logs. Rules:
+ * docs/SPECIFICATION.md "Keeper node / Process".
+ *
+ * - Start: reconcile every unsettled journalled order with its venue by client order id (adopt the venue's
+ *   state, or `notFound` when the venue never saw it), reload unfinished campaigns (the dispatcher resumes them:
+ *   a re-run execution re-sends the same client order ids, which the venue answers with the existing orders; the
+ *   receipt poster is idempotent on the trace root), read every parameter, then tick.
+ * - Tick (every `tickMs`, never overlapping): apply parameter changes, detect opportunities, offer each to the
+ *   dispatcher, step watched campaigns. Any error is caught, logged and counted (`keeper_errors_total{name}`);
+ *   the next tick runs.
+ * - Heartbeat every `heartbeatSeconds` (must stay under `heartbeatMaxAgeSeconds`), once at start, and on a tick
+ *   whenever chain time moved more than half of `heartbeatMaxAgeSeconds` since the last one.
+ */
+import type { Server } from "node:http";
+import type { Logger } from "pino";
+import type { ChainAdapter } from "../chain/adapter.js";
+import {
+  CampaignDispatcher,
+  type CampaignExecution,
+  type DispatchOutcome,
+  type Opportunity,
+} from "../campaign/dispatcher.js";
+import type { Venue } from "../execution/venue.js";
+import { KeeperError } from "../errors.js";
+import type { Journal, OrderState } from "./journal.js";
+import { serveMetrics, type Metrics } from "./metrics.js";
+
+/** Detects opportunities as campaign specs (the strategies' side of the dispatcher). */
+export interface OpportunitySource {
+  detect(nowSec: bigint): Promise<Opportunity[]>;
+}
+
+export interface KeeperNodeOptions {
+  chain: ChainAdapter;
+  journal: Journal;
+  log: Logger;
+  metrics: Metrics;
+  source: OpportunitySource;
+  execution: CampaignExecution;
+  /** Venues by id, for reconciling orders after a restart. */
+  venues: Record<string, Venue>;
+  tickMs: number;
+  heartbeatSeconds: number;
+  /** Metrics port on loopback; undefined: no server. 0: any free port. */
+  metricsPort?: number;
+  /** Called with every parameter snapshot and change (retunes the engine). */
+  onParameters?: (values: Readonly<Record<string, bigint>>) => void;
+}
+
+export class KeeperNode {
+  readonly dispatcher: CampaignDispatcher;
+  private parameters: Record<string, bigint> = {};
+  private tickTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  /** Chain time of the last heartbeat sent. */
+  private lastBeat = 0n;
+  private server: Server | undefined;
+
+  constructor(private readonly opts: KeeperNodeOptions) {
+    this.dispatcher = new CampaignDispatcher({
+      chain: opts.chain,
+      journal: opts.journal,
+      execution: opts.execution,
+      parameters: () => this.parameters,
+      log: opts.log,
+      onOutcome: (_id, outcome: DispatchOutcome) => opts.metrics.decisions.inc({ kind: outcome, strategy: "campaign" }),
+    });
+  }
+
+  /** Port of the metrics server, once started. */
+  get metricsPort(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === "object" ? a.port : undefined;
+  }
+
+  /** Restart recovery, parameters, heartbeat, metrics; then ticks until `stop`. */
+  async start(): Promise<void> {
+    const { log } = this.opts;
+    const reconciled = await this.reconcileOrders();
+    const resumed = this.dispatcher.recover();
+    const snapshot = await this.opts.chain.parametersSnapshot();
+    this.parameters = { ...snapshot.values };
+    this.opts.onParameters?.(this.parameters);
+    if (this.opts.metricsPort !== undefined) this.server = await serveMetrics(this.opts.metrics, this.opts.metricsPort);
+    log.info(
+      {
+        account: this.opts.chain.account,
+        reconciled,
+        resumed,
+        block: snapshot.blockNumber,
+        metricsPort: this.metricsPort,
+      },
+      "keeper started",
+    );
+    await this.guarded("heartbeat", () => this.heartbeat());
+    this.heartbeatTimer = setInterval(
+      () => void this.guarded("heartbeat", () => this.heartbeat()),
+      this.opts.heartbeatSeconds * 1000,
+    );
+    this.schedule(0);
+  }
+
+  /** Stops ticking, waits for the tick in flight, closes the metrics server. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.tickTimer);
+    clearInterval(this.heartbeatTimer);
+    await this.running;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.opts.log.info("keeper stopped");
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.tickTimer = setTimeout(() => {
+      this.running = this.tick().finally(() => this.schedule(this.opts.tickMs));
+    }, ms);
+  }
+
+  /** One tick; never throws (errors are logged and counted). */
+  async tick(): Promise<void> {
+    const end = this.opts.metrics.tickLatency.startTimer();
+    await this.guarded("tick", async () => {
+      const changes = await this.opts.chain.parameterChanges();
+      if (changes.length > 0) {
+        for (const c of changes) this.parameters[c.name] = c.newValue;
+        this.opts.log.info({ changes: changes.map((c) => `${c.name}=${c.newValue}`) }, "parameters changed");
+        this.opts.onParameters?.(this.parameters);
+      }
+      const now = await this.opts.chain.now();
+      // Chain time can run ahead of wall time (many blocks): beat again once half the allowed age has passed.
+      const maxAge = this.parameters["heartbeatMaxAgeSeconds"];
+      if (maxAge !== undefined && (now - this.lastBeat) * 2n > maxAge) await this.heartbeat();
+      const opportunities = await this.opts.source.detect(now);
+      for (const opportunity of opportunities) {
+        await this.guarded("offer", () => this.dispatcher.offer(opportunity));
+      }
+      await this.dispatcher.tick();
+    });
+    this.opts.metrics.ticks.inc();
+    end();
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.opts.chain.heartbeat();
+    this.lastBeat = await this.opts.chain.now();
+    this.opts.metrics.heartbeats.inc();
+  }
+
+  private async guarded<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      const errors = err instanceof AggregateError ? err.errors : [err];
+      for (const e of errors) {
+        const name = e instanceof Error ? e.name : "unknown";
+        this.opts.metrics.errors.inc({ name });
+        this.opts.log.error(
+          { err: e, what },
+          `${what} failed: ${e instanceof KeeperError ? e.shortMessage : String(e)}`,
+        );
+      }
+      return undefined;
+    }
+  }
+
+  /**
+   * Looks every unsettled journalled order of a finished campaign up at its venue by client order id and adopts
+   * what it says (`notFound` when the venue never saw it).
+   */
+  async reconcileOrders(): Promise<number> {
+    const { journal, venues, log } = this.opts;
+    let n = 0;
+    const resumable = new Set(journal.unfinishedCampaigns().map((c) => c.campaignId));
+    for (const o of journal.unsettledOrders()) {
+      // A campaign that will resume re-runs its journalled plan: the executor sends the same client order ids and
+      // the venue is asked by id before every placement, so its orders are settled by that re-run instead.
+      if (resumable.has(o.campaignId)) continue;
+      const venue = venues[o.venue];
+      if (!venue) {
+        log.warn({ clientOrderId: o.clientOrderId, venue: o.venue }, "order on an unknown venue left unsettled");
+        continue;
+      }
+      const found = await venue.fetchOrderByClientId(o.pair, o.clientOrderId);
+      const state: OrderState = !found
+        ? "notFound"
+        : found.status === "closed"
+          ? "filled"
+          : found.status === "canceled"
+            ? "cancelled"
+            : found.status === "rejected"
+              ? "rejected"
+              : found.filled > 0n
+                ? "partiallyFilled"
+                : "open";
+      journal.updateOrder(o.clientOrderId, state, { exchangeOrderId: found?.id, filled: found?.filled.toString() });
+      n++;
+    }
+    return n;
+  }
+}
