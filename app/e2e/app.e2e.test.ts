@@ -413,6 +413,9 @@ describe("web app end to end (chromium, local chain, real deploy)", { timeout: 1
     const [operator, keeper] = [accounts[5]!, accounts[6]!];
     await page.getByRole("link", { name: "Operators" }).click();
     await page.getByTestId("dev-account").selectOption({ index: 5 });
+    // Wait until the page has switched to account #5 (the previous account also shows "0 tUSD" staked),
+    // or the amount would be typed into the previous account's form.
+    await page.locator(`[data-testid="keeper-address"][placeholder="${operator}" i]`).waitFor();
     await page
       .getByTestId("operator-stake")
       .filter({ hasText: /^0 tUSD$/ })

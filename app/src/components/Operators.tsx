@@ -39,7 +39,11 @@ export function Operators() {
     <div className="grid">
       <section className="panel stack">
         <h2>Your operator account</h2>
-        {address ? <OperatorAccount operator={address} /> : <div className="muted">Connect a wallet to stake.</div>}
+        {address ? (
+          <OperatorAccount key={address} operator={address} />
+        ) : (
+          <div className="muted">Connect a wallet to stake.</div>
+        )}
       </section>
       <section className="panel stack">
         <h2>Keeper status</h2>
