@@ -37,7 +37,8 @@ export interface LocalSystem {
 /** Deploys on a fresh in-process chain, or on the JSON-RPC chain at `url` (e.g. a `hre.network.createServer`). */
 export async function localSystem(url?: string): Promise<LocalSystem> {
   const conn = url ? await hre.network.create({ network: "localhost", override: { url } }) : await hre.network.create();
-  const system = await deploySystem(conn.ethers, { local: true });
+  // Account #0 acts as governance directly (no timelock): the fixture sets trust and parameters itself.
+  const system = await deploySystem(conn.ethers, { local: true, handOverToTimelock: false });
   const at = async (name: string) => system[name]!.contract.getAddress();
   const addresses: ChainAddresses = {
     parameters: await at("Parameters"),
