@@ -1,13 +1,12 @@
 /**
  * Arbitrage as campaigns: the opportunity source (venue snapshots -> `findOpportunities` -> one campaign spec per
  * market) and the campaign execution (the planned legs through `executeArbitrage`, every order journalled before
- * it is sent, the fills turned into trace leaves and posted as a receipt). Rules: docs/SPECIFICATION.md
+ * it is sent, the fills turned into trace entries and posted as a receipt by the recording poster). Rules: docs/SPECIFICATION.md
  * "Keeper node / Arbitrage campaigns".
  */
 import type { Logger } from "pino";
-import { encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
+import { formatUnits } from "ethers";
 import type { ReceiptPoster } from "../chain/adapter.js";
-import type { LeafReceipt, TradeLeaf } from "../chain/testing/receipt-poster.js";
 import {
   CampaignNotExecutedError,
   type CampaignExecution,
@@ -21,15 +20,15 @@ import {
   type ArbitrageConfig,
   type Opportunity,
 } from "../execution/arbitrage.js";
-import { executeArbitrage, type ExecutionOptions, type ExecutionReport } from "../execution/executor.js";
+import { executeArbitrage, type ExecutionOptions } from "../execution/executor.js";
 import { snapshotVenue, type SnapshotOptions } from "../execution/snapshot.js";
 import type { Order, OrderRequest, Venue } from "../execution/venue.js";
-import { computeCid } from "../recording/store/content-store.js";
+import type { CampaignTrace } from "../recording/poster.js";
+import { PRICE_DECIMALS } from "../recording/units.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
 
-/** Execution prices are wad (18 decimals); campaign prices are 8 decimals; deposit-asset amounts 6 decimals. */
+/** Execution prices are wad (18 decimals); campaign prices are 8 decimals. */
 const WAD_TO_PRICE = 10n ** 10n;
-const WAD_TO_ASSET = 10n ** 12n;
 const BPS = 10_000n;
 
 /** Nothing traded (the gap closed, a venue refused): the claim should be released, no receipt exists. */
@@ -78,7 +77,7 @@ export function arbitrageSpec(
 }
 
 const PLAN_KEY = (id: string) => `arbitrage-plan:${id}`;
-const RECEIPT_KEY = (id: string) => `arbitrage-receipt:${id}`;
+const TRACE_KEY = (id: string) => `arbitrage-trace:${id}`;
 const toJson = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x));
 const fromJson = <T>(s: string): T =>
   JSON.parse(s, (_k, x: unknown) => (typeof x === "string" && /^-?\d+n$/.test(x) ? BigInt(x.slice(0, -1)) : x)) as T;
@@ -92,7 +91,7 @@ export class ArbitrageCampaigns implements CampaignExecution {
   constructor(
     private readonly opts: ArbitrageCampaignOptions & {
       journal: Journal;
-      poster: ReceiptPoster<LeafReceipt>;
+      poster: ReceiptPoster<CampaignTrace>;
       execution: Omit<ExecutionOptions, "guard" | "unwindSlippageBps">;
       log?: Logger;
     },
@@ -126,9 +125,9 @@ export class ArbitrageCampaigns implements CampaignExecution {
    */
   async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
     const { journal } = this.opts;
-    // A receipt built by an earlier run is posted as it was (same leaves, same root): never a second version.
-    const built = journal.getCursor(RECEIPT_KEY(job.id));
-    if (built) return this.opts.poster.post(fromJson<LeafReceipt>(built));
+    // The fills of an earlier run are recorded as they were (same entries, same root): never a second version.
+    const built = journal.getCursor(TRACE_KEY(job.id));
+    if (built) return this.opts.poster.post(fromJson<CampaignTrace>(built));
     const stored = journal.getCursor(PLAN_KEY(job.id));
     const plan = stored ? fromJson<Opportunity>(stored) : this.plans.get(job.id);
     if (!plan) throw new NothingExecutedError(`no plan for campaign ${job.id} (detected by another process)`);
@@ -161,9 +160,9 @@ export class ArbitrageCampaigns implements CampaignExecution {
     }
     const fills = report.orders.filter((o) => o.filled > 0n);
     if (fills.length === 0) throw new NothingExecutedError(`campaign ${job.id}: nothing filled (${report.status})`);
-    const receipt = await leafReceipt(job, fills, report);
-    journal.setCursor(RECEIPT_KEY(job.id), toJson(receipt)); // durable before it is posted
-    return this.opts.poster.post(receipt);
+    const trace = campaignTrace(job, fills, this.venues);
+    journal.setCursor(TRACE_KEY(job.id), toJson(trace)); // durable before it is recorded and posted
+    return this.opts.poster.post(trace);
   }
 }
 
@@ -197,32 +196,28 @@ function orderState(o: Order): OrderState {
   return o.filled > 0n ? "partiallyFilled" : "open";
 }
 
-/** One leaf per fill; the execution id is keccak256("<venue>:<venue order id>"), unique per venue order. */
-export async function leafReceipt(job: CampaignJob, fills: Order[], report: ExecutionReport): Promise<LeafReceipt> {
+/**
+ * One trace entry per fill (the recording layer derives the leaf, the execution id and the summary from it).
+ * Prices are the fill's average truncated to 8 decimals, sizes and fees exact (wad), fees in the quote asset.
+ */
+export function campaignTrace(job: CampaignJob, fills: Order[], venues: Record<string, Venue>): CampaignTrace {
   const w = job.spec.priceWindow;
-  const leaves: TradeLeaf[] = fills.map((o) => ({
+  const entries = fills.map((o) => ({
+    timestamp: o.timestamp,
     campaignId: job.id,
-    timestamp: BigInt(Math.floor(o.timestamp / 1000)),
-    executionId: keccak256(toUtf8Bytes(`${o.venueId}:${o.id}`)),
-    venue: encodeBytes32String(o.venueId),
-    side: o.side === "buy" ? 0 : 1,
-    price: o.average / WAD_TO_PRICE,
-    size: o.filled,
-    fee: o.fee,
-    minPrice: w.minPrice,
-    maxPrice: w.maxPrice,
+    orderId: o.id,
+    fillId: "",
+    clientOrderId: o.clientOrderId,
+    venue: o.venueId,
+    pair: o.pair,
+    side: o.side,
+    price: formatUnits(o.average / WAD_TO_PRICE, PRICE_DECIMALS),
+    size: formatUnits(o.filled, 18),
+    fee: formatUnits(o.fee, 18),
+    feeAsset: o.pair.split("/")[1] ?? o.pair,
+    source: venues[o.venueId]?.kind ?? "cex",
+    minPrice: formatUnits(w.minPrice, PRICE_DECIMALS),
+    maxPrice: formatUnits(w.maxPrice, PRICE_DECIMALS),
   }));
-  const volume = fills.reduce((s, o) => s + o.cost, 0n);
-  const base = fills.reduce((s, o) => s + o.filled, 0n);
-  const document = toUtf8Bytes(toJson({ format: "vsv-leaves/1", campaignId: job.id, leaves }));
-  return {
-    campaignId: job.id,
-    leaves,
-    summary: {
-      volume: volume / WAD_TO_ASSET,
-      avgPrice: base === 0n ? 0n : (volume * 10n ** 8n) / base,
-      pnl: report.pnl / WAD_TO_ASSET,
-    },
-    cid: (await computeCid(document, "json")).toString(),
-  };
+  return { campaignId: job.id, entries };
 }

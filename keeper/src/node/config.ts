@@ -6,7 +6,11 @@ const hex = (bytes: number) => new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`);
 
 /** One exchange the keeper trades on (a ccxt exchange id and, for the local simulator, its base URL). */
 export const venueConfigSchema = z.object({
-  id: z.string().min(1),
+  /** Lower-case, at most 31 characters: traces record it as the leaf's `venue` (bytes32). */
+  id: z
+    .string()
+    .max(31)
+    .regex(/^[a-z0-9][a-z0-9._:-]*$/, "must be lower-case [a-z0-9._:-], at most 31 characters"),
   exchange: z.enum(["binance", "okx"]),
   /** Rewrites ccxt's API URLs (local simulator); omitted for the real exchange. */
   baseUrl: z.url().optional(),

@@ -14,6 +14,9 @@ import { fileURLToPath } from "node:url";
 import hre from "hardhat";
 import { devKey, localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import type { RunningSimulation } from "../sim/venues.js";
+import { checkReceiptAgainstStore } from "../recording/receipt.js";
+import { loadSealedReceipt } from "../recording/seal.js";
+import { LocalDirectoryStore } from "../recording/store/local.js";
 import { Journal } from "./journal.js";
 import { encryptCredentials } from "./secrets.js";
 import { keeperAccount, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
@@ -194,6 +197,18 @@ describe("keeper crash safety (kill -9)", () => {
         }
       } finally {
         j.close();
+      }
+
+      // 4. Recording and chain agree: each settled receipt is the one the keeper sealed, its CID resolves in the
+      // keeper's store and the stored trace rebuilds it (a crash left no torn or second version).
+      const store = new LocalDirectoryStore(join(dir, "data", "store"));
+      for (const e of settled) {
+        const posted = await chain.getReceipt((await chain.getCampaign(e.args.campaignId)).settledReceiptId);
+        const sealed = await loadSealedReceipt(join(dir, "data", "traces"), e.args.campaignId);
+        assert.ok(sealed, `round ${round}: ${e.args.campaignId} sealed`);
+        assert.equal(sealed.receipt.traceRoot, posted.traceRoot, `round ${round}: sealed root is the posted one`);
+        assert.equal(sealed.receipt.cid, posted.cid);
+        assert.deepEqual(await checkReceiptAgainstStore(sealed.receipt, store), [], `round ${round}: store`);
       }
     }
     await kill9(c);

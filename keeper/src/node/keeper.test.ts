@@ -4,6 +4,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
+import { verifyLeafOnChain } from "../recording/post.js";
+import { checkReceiptAgainstStore, proveTraceLeafFromStore } from "../recording/receipt.js";
+import { loadSealedReceipt } from "../recording/seal.js";
+import { LocalDirectoryStore } from "../recording/store/local.js";
 import type { RunningSimulation } from "../sim/venues.js";
 import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
 
@@ -20,13 +24,15 @@ describe("KeeperNode: three keepers race for planted gaps", () => {
   let run: RunningSimulation;
   let dir: string;
   let nodes: ReturnType<typeof keeperNode>[];
+  /** Settled campaign -> index of the keeper that executed it (set by the first test). */
+  const winners = new Map<string, number>();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "keepers-"));
     sys = await localSystem();
     run = await startKeeperSimulation(3);
     nodes = [];
-    for (let i = 0; i < 3; i++) nodes.push(keeperNode(await sys.onboardKeeper(i), run, i, join(dir, `k${i}.db`)));
+    for (let i = 0; i < 3; i++) nodes.push(keeperNode(await sys.onboardKeeper(i), run, i, join(dir, `k${i}`)));
   });
   after(async () => {
     for (const n of nodes) await n.node.stop();
@@ -50,6 +56,7 @@ describe("KeeperNode: three keepers race for planted gaps", () => {
 
     const events = await settled();
     assert.equal(events.length, 2);
+    winners.clear();
     const keepers = [0, 1, 2].map((i) => keeperAccount(i).name);
     for (const e of events) {
       const id = e.args.campaignId;
@@ -77,6 +84,7 @@ describe("KeeperNode: three keepers race for planted gaps", () => {
       const r = await chain.getReceipt(c.settledReceiptId);
       assert.equal(r.keeper, winner);
       assert.equal(r.leafCount, nodes[wi]!.journal.ordersOfCampaign(id).filter((o) => o.filled !== "0").length);
+      winners.set(id, wi);
     }
     // Metrics counted ticks and heartbeats on every node; no node counted an error.
     for (const n of nodes) {
@@ -91,6 +99,36 @@ describe("KeeperNode: three keepers race for planted gaps", () => {
           .filter((l) => l.includes("error"))
           .join("\n"),
       );
+    }
+  });
+
+  it("run_settledReceipt_cidResolvesInKeeperStoreAndKeeperProofVerifiesOnChain", async () => {
+    assert.equal(winners.size, 2, "the race test settled two campaigns");
+    const chain = await sys.adapter(0);
+    for (const [id, wi] of winners) {
+      const receiptId = (await chain.getCampaign(id)).settledReceiptId;
+      const posted = await chain.receipts.getReceipt(receiptId);
+      // The CID on chain resolves in the winner's store (<dataDir>/store), read by a fresh store instance.
+      const store = new LocalDirectoryStore(join(dir, `k${wi}`, "store"));
+      assert.ok(await store.has(posted.cid), `${posted.cid} in keeper ${wi}'s store`);
+      // The receipt the keeper sealed before posting is the one on chain, and the store's trace rebuilds it.
+      const sealed = await loadSealedReceipt(join(dir, `k${wi}`, "traces"), id);
+      assert.ok(sealed, `keeper ${wi} sealed ${id}`);
+      const { receipt } = sealed;
+      assert.equal(receipt.traceRoot, posted.traceRoot);
+      assert.equal(receipt.cid, posted.cid);
+      assert.equal(await chain.receipts.receiptIdByExecutionHash(receipt.executionHash), receiptId);
+      assert.deepEqual(await checkReceiptAgainstStore(receipt, store), []);
+      // Every leaf's keeper-produced proof verifies against the posted root; a proof under another receipt does not.
+      for (let seq = 0; seq < receipt.leafCount; seq++) {
+        const proof = await proveTraceLeafFromStore(store, posted.cid, seq);
+        assert.equal(proof.root, posted.traceRoot);
+        assert.equal(await verifyLeafOnChain(chain.receipts, receiptId, proof), true, `leaf ${seq}`);
+      }
+      const other = [...winners.keys()].find((x) => x !== id)!;
+      const otherId = (await chain.getCampaign(other)).settledReceiptId;
+      const foreign = await proveTraceLeafFromStore(store, posted.cid, 0);
+      assert.equal(await verifyLeafOnChain(chain.receipts, otherId, foreign), false);
     }
   });
 });

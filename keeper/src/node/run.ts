@@ -1,18 +1,19 @@
 /**
  * `keeper run`: builds a `KeeperNode` from the validated configuration and runs it until SIGINT/SIGTERM.
  * Wiring: config -> journal (`<dataDir>/journal.db`) -> EVM adapter (deployment file, the keeper key) ->
- * encrypted exchange credentials -> ccxt venues -> arbitrage campaigns -> dispatcher -> receipt poster.
+ * encrypted exchange credentials -> ccxt venues -> arbitrage campaigns -> dispatcher -> recording receipt poster
+ * (`<dataDir>/traces`, `<dataDir>/store`).
  */
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import ccxt, { type Exchange } from "ccxt";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
-import { LeafReceiptPoster } from "../chain/testing/receipt-poster.js";
 import { ConfigError } from "../errors.js";
 import { RequestBudget } from "../execution/budget.js";
 import { CcxtVenue } from "../execution/ccxtVenue.js";
 import type { Venue } from "../execution/venue.js";
+import { RecordingReceiptPoster } from "../recording/poster.js";
 import { ccxtSimConfig } from "../sim/client.js";
 import { ArbitrageCampaigns } from "./arbitrage-campaigns.js";
 import type { KeeperConfig } from "./config.js";
@@ -80,8 +81,8 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
   const ids = Object.keys(venues);
   const campaigns = new ArbitrageCampaigns({
     journal,
-    // TODO(merge): the recording module's poster (`recording/post.ts`, sealed traces in the content store).
-    poster: new LeafReceiptPoster(chain),
+    // Traces in <dataDir>/traces, trace documents in <dataDir>/store, sealed before they are posted.
+    poster: new RecordingReceiptPoster(chain, { dataDir: config.dataDir, log }),
     markets: config.pairs.map((pair) => ({ market: pair, venues: ids.map((id) => ({ venue: venues[id]!, pair })) })),
     bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
     execution: { retryBudget: config.arbitrage.retryBudget, gasBudget: 0n },

@@ -1,4 +1,4 @@
-import type { ContractTransactionReceipt } from "ethers";
+import type { TransactionReceipt } from "ethers";
 import type { ReceiptRegistry, ReputationOracle } from "../../../types/ethers-contracts/index.js";
 import { RecordingError } from "./errors.js";
 import { proofForContract, type TraceProof } from "./merkle.js";
@@ -33,12 +33,23 @@ export interface PostedReceipt {
 }
 
 /**
- * Posts a sealed receipt (`registry` connected to the relaying account; anyone may relay). Before sending it
+ * Sends a `post` transaction and returns it mined (status 1): lets a keeper route the post through its own
+ * per-key sender (nonce manager, retries) instead of the registry binding's runner.
+ */
+export type SendTransaction = (label: string, tx: { to: string; data: string }) => Promise<TransactionReceipt>;
+
+/**
+ * Posts a sealed receipt (`registry` connected to the relaying account, or sent through `send` when given;
+ * anyone may relay). Before sending it
  * checks that the registry computes the same EIP-712 digest (typed data or domain drift is a bug, caught
  * before spending gas). Idempotent: when the same root is already posted by the same keeper, its id is
  * returned and nothing is sent, so a keeper restarted between "mined" and "journal updated" does not fail.
  */
-export async function postSealedReceipt(registry: ReceiptRegistry, signed: SignedReceipt): Promise<PostedReceipt> {
+export async function postSealedReceipt(
+  registry: ReceiptRegistry,
+  signed: SignedReceipt,
+  send?: SendTransaction,
+): Promise<PostedReceipt> {
   const input = postInputOf(signed);
   const existing = await registry.receiptIdByRoot(input.traceRoot);
   if (existing !== 0n) {
@@ -56,12 +67,17 @@ export async function postSealedReceipt(registry: ReceiptRegistry, signed: Signe
       details: `signed ${signed.digest}, registry ${digest}`,
     });
   }
+  if (send) {
+    const data = registry.interface.encodeFunctionData("post", [input, signed.signature]);
+    const mined = await send(`post receipt ${input.campaignId}`, { to: await registry.getAddress(), data });
+    return { receiptId: receiptIdFrom(registry, mined), sent: true, txHash: mined.hash };
+  }
   const tx = await registry.post(input, signed.signature);
   const mined = await tx.wait();
   return { receiptId: receiptIdFrom(registry, mined), sent: true, txHash: tx.hash };
 }
 
-function receiptIdFrom(registry: ReceiptRegistry, mined: ContractTransactionReceipt | null): bigint {
+function receiptIdFrom(registry: ReceiptRegistry, mined: TransactionReceipt | null): bigint {
   if (!mined || mined.status !== 1) throw new RecordingError("post was not mined");
   for (const log of mined.logs) {
     const parsed = registry.interface.parseLog(log);
@@ -139,7 +155,7 @@ export async function challengeDuplicateExecution(
 
 function disputeFrom(
   reputation: ReputationOracle,
-  mined: ContractTransactionReceipt | null,
+  mined: TransactionReceipt | null,
   txHash: string,
 ): { disputeId: bigint; txHash: string } {
   if (!mined || mined.status !== 1) throw new RecordingError("challenge was not mined", { details: txHash });

@@ -8,6 +8,7 @@
 import hre from "hardhat";
 import { BrowserProvider, HDNodeWallet, Mnemonic, hexlify, keccak256, toUtf8Bytes, type Eip1193Provider } from "ethers";
 import { deploySystem } from "../../../../scripts/lib/system.js";
+import { AttestationRegistry__factory, Parameters__factory } from "../../../../types/ethers-contracts/index.js";
 import { DEVELOPMENT_MEASUREMENT } from "../../attestation/development.js";
 import { buildReportData } from "../../attestation/report-data.js";
 import { EvmChainAdapter, type ChainAddresses } from "../evm.js";
@@ -36,7 +37,7 @@ export interface LocalSystem {
 /** Deploys on a fresh in-process chain, or on the JSON-RPC chain at `url` (e.g. a `hre.network.createServer`). */
 export async function localSystem(url?: string): Promise<LocalSystem> {
   const conn = url ? await hre.network.create({ network: "localhost", override: { url } }) : await hre.network.create();
-  // Tests act as governance directly (parameter changes, revocations), so the deployer keeps the admin roles.
+  // Account #0 acts as governance directly (no timelock): the fixture sets trust and parameters itself.
   const system = await deploySystem(conn.ethers, { local: true, handOverToTimelock: false });
   const at = async (name: string) => system[name]!.contract.getAddress();
   const addresses: ChainAddresses = {
@@ -50,8 +51,17 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
   const eip1193 = conn.provider as unknown as Eip1193Provider;
   const provider = new BrowserProvider(eip1193, undefined, { cacheTimeout: -1, pollingInterval: 50 });
   const deployBlock = await provider.getBlockNumber();
-  // deploySystem already allowlisted the development measurement and approved verifier #4 on this local
-  // chain, before handing Parameters and the trust layer's admin roles to the governance timelock.
+  const [governance] = await conn.ethers.getSigners();
+  await (
+    await Parameters__factory.connect(addresses.parameters, governance!).setMeasurementAllowed(
+      DEVELOPMENT_MEASUREMENT,
+      true,
+    )
+  ).wait();
+  const attestations = AttestationRegistry__factory.connect(addresses.attestations, governance!);
+  await (
+    await attestations.grantRole(await attestations.VERIFIER_ROLE(), (await conn.ethers.getSigners())[4]!.address)
+  ).wait();
 
   const adapters = new Map<number, EvmChainAdapter>();
   const adapter = async (i: number) => {

@@ -1,8 +1,8 @@
 /**
- * A `ReceiptPoster` that encodes, signs (EIP-712, the `ReceiptRegistry` domain and types) and posts a receipt
- * for a list of trade leaves, exactly as the contract verifies it. It is the chain-side half the tests and the
- * local node use until `recording/post.ts` (the recording module's poster, built from sealed traces) is merged:
- * TODO(merge): wire `recording/post.ts` into `KeeperNode` and keep this one for chain tests only.
+ * Test support for chain tests and the keeper-scale bench: a `ReceiptPoster` that encodes, signs (EIP-712, the
+ * `ReceiptRegistry` domain and types) and posts a receipt for a list of trade leaves, exactly as the contract
+ * verifies it, with no trace file and no content store (the CID is whatever the caller passes). The keeper node
+ * posts through `recording/poster.ts` (`RecordingReceiptPoster`: trace, store, sealed receipt) instead.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { concat, keccak256 } from "ethers";

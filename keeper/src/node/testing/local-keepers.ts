@@ -6,7 +6,8 @@ import pino from "pino";
 import { RequestBudget } from "../../execution/budget.js";
 import { CcxtVenue } from "../../execution/ccxtVenue.js";
 import type { EvmChainAdapter } from "../../chain/evm.js";
-import { LeafReceiptPoster } from "../../chain/testing/receipt-poster.js";
+import { join } from "node:path";
+import { RecordingReceiptPoster } from "../../recording/poster.js";
 import { parseScenario, type AccountConfig } from "../../sim/scenario.js";
 import ccxt from "ccxt";
 import { ccxtSimConfig } from "../../sim/client.js";
@@ -84,14 +85,16 @@ export function venuesFor(run: RunningSimulation, i: number) {
   };
 }
 
-export function keeperNode(chain: EvmChainAdapter, run: RunningSimulation, i: number, journalPath: string) {
-  const journal = new Journal(journalPath);
+/** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
+export function keeperNode(chain: EvmChainAdapter, run: RunningSimulation, i: number, dataDir: string) {
+  const journal = new Journal(join(dataDir, "journal.db"));
   const venues = venuesFor(run, i);
   const metrics = createMetrics({ keeper: `keeper${i}` });
   const log = pino({ level: process.env["KEEPER_TEST_LOG"] ?? "silent" });
+  const poster = new RecordingReceiptPoster(chain, { dataDir, log });
   const campaigns = new ArbitrageCampaigns({
     journal,
-    poster: new LeafReceiptPoster(chain),
+    poster,
     markets: [
       {
         market: SYMBOL,
@@ -116,5 +119,5 @@ export function keeperNode(chain: EvmChainAdapter, run: RunningSimulation, i: nu
     heartbeatSeconds: 60,
     metricsPort: 0,
   });
-  return { node, journal, metrics, venues };
+  return { node, journal, metrics, venues, poster };
 }
