@@ -8,20 +8,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { concat, keccak256 } from "ethers";
 import type { ReceiptPoster } from "../adapter.js";
 import type { EvmChainAdapter } from "../evm.js";
-
-/** Leaf encoding of `TraceLeafLib` (standard tree). */
-export const LEAF_TYPES = [
-  "bytes32",
-  "uint64",
-  "bytes32",
-  "bytes32",
-  "uint8",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-];
+import { TRACE_LEAF_ENCODING } from "../../recording/trace.js";
 
 export interface TradeLeaf {
   campaignId: string;
@@ -75,7 +62,7 @@ export const leafValues = (l: TradeLeaf) => [
 ];
 
 export function treeOf(leaves: readonly TradeLeaf[]) {
-  const tree = StandardMerkleTree.of(leaves.map(leafValues), LEAF_TYPES);
+  const tree = StandardMerkleTree.of(leaves.map(leafValues), [...TRACE_LEAF_ENCODING]);
   return { tree, root: tree.root, executionHash: keccak256(concat(leaves.map((l) => l.executionId))) };
 }
 
