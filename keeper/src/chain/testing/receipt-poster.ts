@@ -9,6 +9,7 @@ import { concat, keccak256 } from "ethers";
 import type { ReceiptPoster } from "../adapter.js";
 import type { EvmChainAdapter } from "../evm.js";
 import { TRACE_LEAF_ENCODING } from "../../recording/trace.js";
+import { RECEIPT_TYPES } from "../../recording/receipt.js";
 
 export interface TradeLeaf {
   campaignId: string;
@@ -29,24 +30,6 @@ export interface LeafReceipt {
   summary: { volume: bigint; avgPrice: bigint; pnl: bigint };
   cid: string;
 }
-
-export const RECEIPT_TYPES = {
-  Receipt: [
-    { name: "keeper", type: "address" },
-    { name: "campaignId", type: "bytes32" },
-    { name: "traceRoot", type: "bytes32" },
-    { name: "executionHash", type: "bytes32" },
-    { name: "leafCount", type: "uint32" },
-    { name: "summary", type: "ReceiptSummary" },
-    { name: "cid", type: "string" },
-    { name: "nonce", type: "uint256" },
-  ],
-  ReceiptSummary: [
-    { name: "volume", type: "uint128" },
-    { name: "avgPrice", type: "uint128" },
-    { name: "pnl", type: "int256" },
-  ],
-};
 
 export const leafValues = (l: TradeLeaf) => [
   l.campaignId,
