@@ -6,7 +6,7 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { concat, encodeBytes32String, keccak256, toUtf8Bytes, zeroPadBytes, type Signer } from "ethers";
-import { deploySystem } from "../../scripts/lib/system.js";
+import { deploySystem, type System } from "../../scripts/lib/system.js";
 import type {
   AttestationRegistry,
   CampaignRegistry,
@@ -80,6 +80,8 @@ export interface Spec {
 
 export interface Trust {
   ethers: HardhatEthers;
+  /** Every deployed contract by name (the vault, governance, feeds...). */
+  system: System;
   params: Parameters;
   asset: TestStablecoin;
   attestations: AttestationRegistry;
@@ -103,6 +105,7 @@ export async function deployTrust(ethers: HardhatEthers): Promise<Trust> {
   const signers = await ethers.getSigners();
   const t: Trust = {
     ethers,
+    system,
     params: c<Parameters>("Parameters"),
     asset: c<TestStablecoin>("DepositAsset"),
     attestations: c<AttestationRegistry>("AttestationRegistry"),

@@ -1,16 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { deploySystem } from "../../scripts/lib/system.js";
-import { MEASUREMENT, onboard, postReceipt, publishRace, traceFor, type Trust } from "../helpers/trust.js";
-import type {
-  AttestationRegistry,
-  CampaignRegistry,
-  Parameters,
-  ReceiptRegistry,
-  ReputationOracle,
-  StrategyVault,
-  TestStablecoin,
-} from "../../types/ethers-contracts/index.js";
+import { deployTrust, onboard, postReceipt, publishRace, traceFor } from "../helpers/trust.js";
+import type { StrategyVault } from "../../types/ethers-contracts/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -23,28 +14,9 @@ const MM = 0;
  * stays governance (no timelock handover) so the test can allowlist a measurement and set the ETH/USD feed.
  */
 async function wiredSystem() {
-  const system = await deploySystem(ethers, { local: true, handOverToTimelock: false });
-  const c = <T>(name: string) => system[name]!.contract as unknown as T;
+  const t = await deployTrust(ethers);
   const signers = await ethers.getSigners();
-  const t: Trust = {
-    ethers,
-    params: c<Parameters>("Parameters"),
-    asset: c<TestStablecoin>("DepositAsset"),
-    attestations: c<AttestationRegistry>("AttestationRegistry"),
-    receipts: c<ReceiptRegistry>("ReceiptRegistry"),
-    reputation: c<ReputationOracle>("ReputationOracle"),
-    campaigns: c<CampaignRegistry>("CampaignRegistry"),
-    governance: signers[0]!,
-    keepers: [signers[1]!, signers[2]!, signers[3]!],
-    operators: [signers[4]!, signers[5]!],
-    challenger: signers[6]!,
-    stranger: signers[7]!,
-    verifier: signers[9]!,
-    chainId: (await ethers.provider.getNetwork()).chainId,
-  };
-  await t.params.setMeasurementAllowed(MEASUREMENT, true);
-  await t.attestations.grantRole(await t.attestations.VERIFIER_ROLE(), t.verifier.address);
-  const vault = c<StrategyVault>("StrategyVault");
+  const vault = t.system["StrategyVault"]!.contract as unknown as StrategyVault;
   // The keepers trade ETH/USDC around 3,050: the vault's reference must price that market.
   const ethUsd = await ethers.deployContract("MockV3Aggregator", [8, 3_050n * 10n ** 8n]);
   await vault.setPriceFeed(await ethUsd.getAddress());
