@@ -6,7 +6,7 @@
  * heartbeat), so the tests exercise the adapter's real transactions.
  */
 import hre from "hardhat";
-import { BrowserProvider, HDNodeWallet, Mnemonic, hexlify, keccak256, toUtf8Bytes, type Eip1193Provider } from "ethers";
+import { BrowserProvider, HDNodeWallet, encodeBytes32String, Mnemonic, hexlify, keccak256, toUtf8Bytes, type Eip1193Provider } from "ethers";
 import { deploySystem } from "../../../../scripts/lib/system.js";
 import { AttestationRegistry__factory, Parameters__factory } from "../../../../types/ethers-contracts/index.js";
 import { DEVELOPMENT_MEASUREMENT } from "../../attestation/development.js";
@@ -32,6 +32,8 @@ export interface LocalSystem {
   onboardKeeper(k: number): Promise<EvmChainAdapter>;
   /** Moves the chain's clock (and mines a block). */
   advance(seconds: number): Promise<void>;
+  /** Governance (account #0, no timelock in this fixture) sets a `Parameters` value, e.g. `campaignRateLimitCount`. */
+  setParameter(name: string, value: bigint): Promise<void>;
 }
 
 /** Deploys on a fresh in-process chain, or on the JSON-RPC chain at `url` (e.g. a `hre.network.createServer`). */
@@ -102,6 +104,10 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
       });
       await keeper.heartbeat();
       return keeper;
+    },
+    async setParameter(name, value) {
+      const parameters = Parameters__factory.connect(addresses.parameters, governance!);
+      await (await parameters.set(encodeBytes32String(name), value)).wait();
     },
     async advance(seconds) {
       await eip1193.request({ method: "evm_increaseTime", params: [seconds] });
