@@ -19,6 +19,7 @@ import {
   type ReputationOracle,
   type TestStablecoin,
 } from "../../../types/ethers-contracts/index.js";
+import { ATTESTATION_TYPES, attestationDomain } from "../attestation/record.js";
 import { campaignId, type CampaignSpec } from "../campaign/id.js";
 import { ConfigError } from "../errors.js";
 import type {
@@ -320,13 +321,8 @@ export class EvmChainAdapter implements ChainAdapter {
   /** EIP-712 domain and types of `AttestationRegistry.hashVerifiedQuote`. */
   async signVerifiedQuote(fields: VerifiedQuoteFields): Promise<string> {
     return this.sender.signer.signTypedData(
-      {
-        name: "AttestationRegistry",
-        version: "1",
-        chainId: this.chainId,
-        verifyingContract: this.addresses.attestations,
-      },
-      VERIFIED_QUOTE_TYPES,
+      attestationDomain(this.chainId, this.addresses.attestations),
+      ATTESTATION_TYPES,
       { ...fields },
     );
   }
@@ -362,16 +358,3 @@ export class EvmChainAdapter implements ChainAdapter {
     return this.sender.withRetry("receiptIdByRoot", () => this.receipts.receiptIdByRoot(traceRoot));
   }
 }
-
-/** `VerifiedQuote(address keeper,bytes32 quoteHash,uint8 teeType,bytes32 measurementHash,uint8 tcbStatus,bytes reportData,uint64 verifiedAt)`. */
-export const VERIFIED_QUOTE_TYPES = {
-  VerifiedQuote: [
-    { name: "keeper", type: "address" },
-    { name: "quoteHash", type: "bytes32" },
-    { name: "teeType", type: "uint8" },
-    { name: "measurementHash", type: "bytes32" },
-    { name: "tcbStatus", type: "uint8" },
-    { name: "reportData", type: "bytes" },
-    { name: "verifiedAt", type: "uint64" },
-  ],
-};
