@@ -6,6 +6,7 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { concat, encodeBytes32String, keccak256, toUtf8Bytes, zeroPadBytes, type Signer } from "ethers";
+import { TCB_STATUS_CODE, TEE_TYPE_CODE } from "../../keeper/src/attestation/dcap.js";
 import { ATTESTATION_TYPES, attestationDomain } from "../../keeper/src/attestation/record.js";
 import { RECEIPT_TYPES } from "../../keeper/src/recording/receipt.js";
 import { TRACE_LEAF_ENCODING, type TraceLeafStruct } from "../../keeper/src/recording/trace.js";
@@ -21,17 +22,15 @@ import type {
 
 export const key = encodeBytes32String;
 export const MEASUREMENT = keccak256(toUtf8Bytes("mrtd: keeper image v1"));
-export const TDX = 2;
-export const SGX = 1;
-export const TCB = {
-  UpToDate: 0,
-  SWHardeningNeeded: 1,
-  ConfigurationNeeded: 2,
-  ConfigurationAndSWHardeningNeeded: 3,
-  OutOfDate: 4,
-  OutOfDateConfigurationNeeded: 5,
-  Revoked: 6,
-} as const;
+export const TDX = TEE_TYPE_CODE.TDX;
+export const SGX = TEE_TYPE_CODE.SGX;
+/**
+ * TCB status codes of the on-chain `TcbStatus` enum (the keeper's DCAP module is the one definition). The keeper's
+ * `Unknown` (255) has no on-chain value: the verifier never submits it (see `submitVerified_tcbUnknown_reverts`).
+ */
+export const TCB = (({ Unknown: _unknown, ...onChain }) => onChain)(TCB_STATUS_CODE);
+/** The keeper's code for a TCB status the collateral does not name. */
+export const TCB_UNKNOWN = TCB_STATUS_CODE.Unknown;
 export const MIN_STAKE = 1_000n * 10n ** 6n;
 export const BOND = 100n * 10n ** 6n;
 
