@@ -12,6 +12,7 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {IStrategyVault} from "../interfaces/IStrategyVault.sol";
 import {IParameters} from "../interfaces/IParameters.sol";
 import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
@@ -29,19 +30,29 @@ import {VaultSources} from "./VaultSources.sol";
 ///      price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
 contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTransient, VaultEarn {
     using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace208;
 
     /// @notice Length of one vote-checkpoint epoch (the ERC-6372 clock ticks once per epoch).
     uint48 public constant VOTE_EPOCH_SECONDS = 1 hours;
     uint8 private constant _DECIMALS_OFFSET = 6;
 
-    /// @dev The one slot every deposit and withdrawal reads: buffer (idle, serves withdrawals), sleeves
-    ///      (undrawn + drawn of both drawable sleeves), end of the profit unlock, and the two switches.
+    /// @dev The one slot every deposit and withdrawal reads and writes: buffer (idle, serves withdrawals),
+    ///      sleeves (undrawn + drawn of both drawable sleeves), end of the profit unlock, the vote epoch of the
+    ///      last mint or burn (see `_recordSupply`), and the two switches.
     struct Book {
-        uint96 buffer;
-        uint96 sleeves;
-        uint48 unlockEnd;
+        uint88 buffer;
+        uint88 sleeves;
+        uint40 unlockEnd;
+        uint24 supplyEpoch;
         bool paused;
         bool breaker;
+    }
+
+    /// @dev Per-account votes and lock data, read once per transfer or burn: the account's delegate, and
+    ///      whether it has shares under an Earn lock (so accounts without locks skip the lock lookup).
+    struct Holder {
+        address delegatee;
+        bool hasLock;
     }
 
     /// @dev Profit locked at `lastReport`, unlocking linearly until `Book.unlockEnd` (read only before then).
@@ -59,6 +70,9 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     mapping(address keeper => uint256) private _keeperTotalDrawn;
     mapping(address operator => uint256) private _keeperFees;
     mapping(address source => mapping(uint256 receiptId => bool)) private _receiptUsed;
+    mapping(address account => Holder) private _holders;
+    /// @dev Total supply at the end of each epoch in which it changed, recorded lazily (see `_recordSupply`).
+    Checkpoints.Trace208 private _supplyHistory;
 
     /// @param asset_ The deposit asset.
     /// @param parameters_ The parameter store.
@@ -93,25 +107,25 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         return gross;
     }
 
-    /// @notice Zero while paused (deposits stopped), else the room left in the 96-bit books.
+    /// @notice Zero while paused (deposits stopped), else the room left in the 88-bit books.
     function maxDeposit(address) public view override returns (uint256) {
         return _depositRoom();
     }
 
-    /// @notice Zero while paused (deposits stopped), else the shares of the room left in the 96-bit books.
+    /// @notice Zero while paused (deposits stopped), else the shares of the room left in the 88-bit books.
     function maxMint(address) public view override returns (uint256) {
         return _convertToShares(_depositRoom(), Math.Rounding.Floor);
     }
 
     /// @notice Assets `owner` can take out now: its unlocked shares' value, limited by the liquid assets.
     function maxWithdraw(address owner) public view override returns (uint256) {
-        uint256 assets = _convertToAssets(balanceOf(owner) - _lockedOf(owner), Math.Rounding.Floor);
+        uint256 assets = _convertToAssets(_unlockedOf(owner), Math.Rounding.Floor);
         return Math.min(assets, _liquidUpTo(assets));
     }
 
     /// @notice Shares `owner` can redeem now: its unlocked shares, limited by the liquid assets.
     function maxRedeem(address owner) public view override returns (uint256) {
-        uint256 shares = balanceOf(owner) - _lockedOf(owner);
+        uint256 shares = _unlockedOf(owner);
         uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
         uint256 liquid = _liquidUpTo(assets);
         return liquid < assets ? _convertToShares(liquid, Math.Rounding.Floor) : shares;
@@ -225,7 +239,7 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         if (returned < principal) {
             loss = principal - returned;
             _sleeveIdle[s] += uint128(returned);
-            _book.sleeves -= SafeCast.toUint96(loss);
+            _book.sleeves -= SafeCast.toUint88(loss);
             _capLockedProfit();
             uint256 maxLoss = VaultMath.bpsOf(assetsBefore, _param(ParamKeys.MAX_LOSS_BPS));
             if (loss > maxLoss) _trip("loss", loss, maxLoss);
@@ -244,8 +258,8 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     function rebalance() external {
         (uint256 buffer, uint256 idle0, uint256 idle1) = _plan();
         uint256 drawn = uint256(_sleeveDrawn[0]) + _sleeveDrawn[1];
-        _book.buffer = SafeCast.toUint96(buffer);
-        _book.sleeves = SafeCast.toUint96(idle0 + idle1 + drawn);
+        _book.buffer = SafeCast.toUint88(buffer);
+        _book.sleeves = SafeCast.toUint88(idle0 + idle1 + drawn);
         _sleeveIdle[0] = uint128(idle0);
         _sleeveIdle[1] = uint128(idle1);
         emit Rebalanced(buffer, idle0, idle1);
@@ -314,7 +328,7 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         _keeperDrawn[keeper][s] = owed - amount;
         _keeperTotalDrawn[keeper] -= amount;
         _sleeveDrawn[s] -= uint128(amount);
-        _book.sleeves -= SafeCast.toUint96(amount);
+        _book.sleeves -= SafeCast.toUint88(amount);
         _capLockedProfit();
         emit WrittenOff(keeper, sleeve, amount);
     }
@@ -363,10 +377,20 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     }
 
     /// @notice The delegate of `account`; address(0) (mint and burn side) never delegates.
-    /// @dev Short-circuits the zero address so mints and burns skip one cold storage read.
+    /// @dev Kept in `Holder` next to the lock flag (one slot per account); short-circuits the zero address
+    ///      so mints and burns skip one cold storage read.
     function delegates(address account) public view override returns (address) {
         if (account == address(0)) return address(0);
-        return super.delegates(account);
+        return _holders[account].delegatee;
+    }
+
+    /// @notice Total supply at the end of past epoch `timepoint` (the Governor's quorum base).
+    /// @dev The supply is recorded once per epoch, before its first mint or burn (`_recordSupply`): epochs
+    ///      from the last change on have today's supply, earlier ones the recorded history.
+    function getPastTotalSupply(uint256 timepoint) public view override returns (uint256) {
+        uint48 epoch = _validateTimepoint(timepoint);
+        if (epoch >= _book.supplyEpoch) return totalSupply();
+        return _supplyHistory.upperLookupRecent(epoch);
     }
 
     /// @inheritdoc ERC4626
@@ -390,21 +414,45 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         return balanceOf(account);
     }
 
-    /// @dev Refuses to move or burn locked shares, then moves balances and votes.
+    /// @dev Records the supply before the epoch's first mint or burn, refuses to move or burn locked shares
+    ///      (the lock is read only for accounts flagged as having one), then moves balances and votes.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Votes) {
-        if (from != address(0)) {
-            uint256 locked = _lockedOf(from);
-            if (locked != 0) {
-                uint256 unlocked = balanceOf(from) - locked;
-                if (value > unlocked) revert StrategyVaultSharesLocked(from, value, unlocked);
-            }
+        if (from == address(0) || to == address(0)) _recordSupply();
+        if (from != address(0) && _holders[from].hasLock) {
+            uint256 unlocked = balanceOf(from) - _lockedOf(from);
+            if (value > unlocked) revert StrategyVaultSharesLocked(from, value, unlocked);
         }
         super._update(from, to, value);
     }
 
+    /// @dev Moves votes between the delegates; the total supply is not checkpointed per change (see
+    ///      `_recordSupply`).
+    function _transferVotingUnits(address from, address to, uint256 amount) internal override {
+        _moveDelegateVotes(delegates(from), delegates(to), amount);
+    }
+
+    /// @dev Votes' delegation, with the delegate stored in `Holder`.
+    function _delegate(address account, address delegatee) internal override {
+        Holder storage holder = _holders[account];
+        address previous = holder.delegatee;
+        holder.delegatee = delegatee;
+        emit DelegateChanged(account, previous, delegatee);
+        _moveDelegateVotes(previous, delegatee, _getVotingUnits(account));
+    }
+
+    /// @dev The current supply of votes: the share supply.
+    function _getTotalSupply() internal view override returns (uint256) {
+        return totalSupply();
+    }
+
+    /// @dev Flags whether `account` has shares under an Earn lock.
+    function _setHasLock(address account, bool hasLock) internal override {
+        _holders[account].hasLock = hasLock;
+    }
+
     /// @dev Books the deposit in the buffer, then pulls the assets and mints (OpenZeppelin).
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
-        _book.buffer += SafeCast.toUint96(assets);
+        _book.buffer += SafeCast.toUint88(assets);
         super._deposit(caller, receiver, assets, shares);
     }
 
@@ -424,15 +472,33 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
             _sleeveIdle[0] = uint128(idle0 - from0);
             _sleeveIdle[1] -= uint128(rest - from0);
             b.buffer = 0;
-            b.sleeves -= uint96(rest);
+            b.sleeves -= uint88(rest);
             _book = b;
         } else {
-            _book.buffer = b.buffer - uint96(assets);
+            _book.buffer = b.buffer - uint88(assets);
         }
         super._withdraw(caller, receiver, owner, assets, shares);
     }
 
     // ================================================================== internals
+
+    /// @dev Before the first mint or burn of an epoch, appends (epoch of the previous change, supply now):
+    ///      the supply at the end of every epoch from that change up to now. Nothing is appended before the
+    ///      first mint (the supply was zero). Later changes in the same epoch cost one warm read.
+    function _recordSupply() private {
+        uint48 epoch = clock();
+        uint24 last = _book.supplyEpoch;
+        if (last != epoch) {
+            if (last != 0) _supplyHistory.push(last, uint208(totalSupply()));
+            _book.supplyEpoch = SafeCast.toUint24(epoch);
+        }
+    }
+
+    /// @dev Shares of `account` not under an Earn lock.
+    function _unlockedOf(address account) private view returns (uint256 shares) {
+        shares = balanceOf(account);
+        if (_holders[account].hasLock) shares -= _lockedOf(account);
+    }
 
     /// @dev Splits a profit: keeper fee (scaled by score; none on a bad price), Earn share, rest locked.
     function _splitProfit(uint256 profit, address keeper, bool feeAllowed) private {
@@ -464,8 +530,8 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
             locked: SafeCast.toUint128(_lockedProfitNow(b.unlockEnd) + amount),
             lastReport: uint48(block.timestamp)
         });
-        b.unlockEnd = uint48(block.timestamp + _param(ParamKeys.PROFIT_UNLOCK_SECONDS));
-        b.buffer += SafeCast.toUint96(amount);
+        b.unlockEnd = SafeCast.toUint40(block.timestamp + _param(ParamKeys.PROFIT_UNLOCK_SECONDS));
+        b.buffer += SafeCast.toUint88(amount);
         _book = b;
     }
 
@@ -498,10 +564,10 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         idle = _sleeveIdle[s];
     }
 
-    /// @dev Assets a deposit may add: zero while paused, else what keeps the booked total within 96 bits.
+    /// @dev Assets a deposit may add: zero while paused, else what keeps the booked total within 88 bits.
     function _depositRoom() private view returns (uint256) {
         Book memory b = _book;
-        return b.paused ? 0 : type(uint96).max - (uint256(b.buffer) + b.sleeves);
+        return b.paused ? 0 : type(uint88).max - (uint256(b.buffer) + b.sleeves);
     }
 
     /// @dev Liquid assets (buffer, then undrawn sleeves), read only as far as needed to cover `wanted`.
