@@ -24,7 +24,7 @@ const compiler = {
  */
 const sizeOptimised = {
   ...compiler,
-  settings: { ...compiler.settings, optimizer: { enabled: true, runs: 50 } },
+  settings: { ...compiler.settings, viaIR: true, optimizer: { enabled: true, runs: 50 } },
 };
 
 export default defineConfig({
