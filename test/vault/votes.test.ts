@@ -93,7 +93,7 @@ class Reference {
 async function apply(f: F, ref: Reference, a: Action): Promise<void> {
   const users = [f.alice, f.bob, f.stranger];
   const { vault } = f;
-  const u = users[a.user]!;
+  const u = users["user" in a ? a.user : 0]!;
   switch (a.kind) {
     case "deposit":
       await vault.connect(u).deposit(a.amount, u.address);
