@@ -12,7 +12,6 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {IStrategyVault} from "../interfaces/IStrategyVault.sol";
 import {IParameters} from "../interfaces/IParameters.sol";
 import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
@@ -21,6 +20,7 @@ import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {VaultEarn} from "./VaultEarn.sol";
 import {VaultSources} from "./VaultSources.sol";
+import {VaultVotes} from "./VaultVotes.sol";
 
 /// @title StrategyVault
 /// @notice ERC-4626 vault on the deposit asset whose capital eligible keepers work in two sleeves (market
@@ -28,12 +28,9 @@ import {VaultSources} from "./VaultSources.sol";
 ///         hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
 /// @dev Assets are booked internally (`_book`), never read from `balanceOf`: donations do not move the share
 ///      price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
-contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTransient, VaultEarn {
+contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTransient, VaultEarn {
     using SafeERC20 for IERC20;
-    using Checkpoints for Checkpoints.Trace208;
 
-    /// @notice Length of one vote-checkpoint epoch (the ERC-6372 clock ticks once per epoch).
-    uint48 public constant VOTE_EPOCH_SECONDS = 1 hours;
     uint8 private constant _DECIMALS_OFFSET = 6;
 
     /// @dev The one slot every deposit and withdrawal reads and writes: buffer (idle, serves withdrawals),
@@ -46,13 +43,6 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         uint24 supplyEpoch;
         bool paused;
         bool breaker;
-    }
-
-    /// @dev Per-account votes and lock data, read once per transfer or burn: the account's delegate, and
-    ///      whether it has shares under an Earn lock (so accounts without locks skip the lock lookup).
-    struct Holder {
-        address delegatee;
-        bool hasLock;
     }
 
     /// @dev Profit locked at `lastReport`, unlocking linearly until `Book.unlockEnd` (read only before then).
@@ -70,9 +60,6 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     mapping(address keeper => uint256) private _keeperTotalDrawn;
     mapping(address operator => uint256) private _keeperFees;
     mapping(address source => mapping(uint256 receiptId => bool)) private _receiptUsed;
-    mapping(address account => Holder) private _holders;
-    /// @dev Total supply at the end of each epoch in which it changed, recorded lazily (see `_recordSupply`).
-    Checkpoints.Trace208 private _supplyHistory;
 
     /// @param asset_ The deposit asset.
     /// @param parameters_ The parameter store.
@@ -362,36 +349,7 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         return _reserved;
     }
 
-    // ================================================================== votes clock and overrides
-
-    /// @notice ERC-6372 clock: hour-long epochs since the Unix epoch. Checkpoints written in the same
-    ///         epoch are merged, so deposits do not append a new checkpoint per block.
-    function clock() public view override returns (uint48) {
-        return uint48(block.timestamp / VOTE_EPOCH_SECONDS);
-    }
-
-    /// @notice ERC-6372 clock description (timepoints are `timestamp / 3600`).
-    // solhint-disable-next-line func-name-mixedcase
-    function CLOCK_MODE() public pure override returns (string memory) {
-        return "mode=timestamp&epoch=3600";
-    }
-
-    /// @notice The delegate of `account`; address(0) (mint and burn side) never delegates.
-    /// @dev Kept in `Holder` next to the lock flag (one slot per account); short-circuits the zero address
-    ///      so mints and burns skip one cold storage read.
-    function delegates(address account) public view override returns (address) {
-        if (account == address(0)) return address(0);
-        return _holders[account].delegatee;
-    }
-
-    /// @notice Total supply at the end of past epoch `timepoint` (the Governor's quorum base).
-    /// @dev The supply is recorded once per epoch, before its first mint or burn (`_recordSupply`): epochs
-    ///      from the last change on have today's supply, earlier ones the recorded history.
-    function getPastTotalSupply(uint256 timepoint) public view override returns (uint256) {
-        uint48 epoch = _validateTimepoint(timepoint);
-        if (epoch >= _book.supplyEpoch) return totalSupply();
-        return _supplyHistory.upperLookupRecent(epoch);
-    }
+    // ================================================================== votes and ERC-20 overrides
 
     /// @inheritdoc ERC4626
     function decimals() public view override(ERC20, ERC4626) returns (uint8) {
@@ -418,36 +376,26 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     ///      (the lock is read only for accounts flagged as having one), then moves balances and votes.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Votes) {
         if (from == address(0) || to == address(0)) _recordSupply();
-        if (from != address(0) && _holders[from].hasLock) {
+        if (from != address(0) && _hasLock(from)) {
             uint256 unlocked = balanceOf(from) - _lockedOf(from);
             if (value > unlocked) revert StrategyVaultSharesLocked(from, value, unlocked);
         }
         super._update(from, to, value);
     }
 
-    /// @dev Moves votes between the delegates; the total supply is not checkpointed per change (see
-    ///      `_recordSupply`).
-    function _transferVotingUnits(address from, address to, uint256 amount) internal override {
-        _moveDelegateVotes(delegates(from), delegates(to), amount);
-    }
-
-    /// @dev Votes' delegation, with the delegate stored in `Holder`.
-    function _delegate(address account, address delegatee) internal override {
-        Holder storage holder = _holders[account];
-        address previous = holder.delegatee;
-        holder.delegatee = delegatee;
-        emit DelegateChanged(account, previous, delegatee);
-        _moveDelegateVotes(previous, delegatee, _getVotingUnits(account));
-    }
-
-    /// @dev The current supply of votes: the share supply.
-    function _getTotalSupply() internal view override returns (uint256) {
-        return totalSupply();
-    }
-
-    /// @dev Flags whether `account` has shares under an Earn lock.
+    /// @dev Flags whether `account` has shares under an Earn lock (in its `Holder` slot).
     function _setHasLock(address account, bool hasLock) internal override {
-        _holders[account].hasLock = hasLock;
+        _flagLock(account, hasLock);
+    }
+
+    /// @dev The epoch of the last mint or burn lives in the book, which deposits and withdrawals write anyway.
+    function _supplyEpoch() internal view override returns (uint256) {
+        return _book.supplyEpoch;
+    }
+
+    /// @dev Stores the epoch of the last mint or burn in the book.
+    function _setSupplyEpoch(uint48 epoch) internal override {
+        _book.supplyEpoch = SafeCast.toUint24(epoch);
     }
 
     /// @dev Books the deposit in the buffer, then pulls the assets and mints (OpenZeppelin).
@@ -482,22 +430,10 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
 
     // ================================================================== internals
 
-    /// @dev Before the first mint or burn of an epoch, appends (epoch of the previous change, supply now):
-    ///      the supply at the end of every epoch from that change up to now. Nothing is appended before the
-    ///      first mint (the supply was zero). Later changes in the same epoch cost one warm read.
-    function _recordSupply() private {
-        uint48 epoch = clock();
-        uint24 last = _book.supplyEpoch;
-        if (last != epoch) {
-            if (last != 0) _supplyHistory.push(last, uint208(totalSupply()));
-            _book.supplyEpoch = SafeCast.toUint24(epoch);
-        }
-    }
-
     /// @dev Shares of `account` not under an Earn lock.
     function _unlockedOf(address account) private view returns (uint256 shares) {
         shares = balanceOf(account);
-        if (_holders[account].hasLock) shares -= _lockedOf(account);
+        if (_hasLock(account)) shares -= _lockedOf(account);
     }
 
     /// @dev Splits a profit: keeper fee (scaled by score; none on a bad price), Earn share, rest locked.
