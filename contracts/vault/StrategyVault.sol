@@ -20,39 +20,22 @@ import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {VaultEarn} from "./VaultEarn.sol";
 import {VaultSources} from "./VaultSources.sol";
+import {VaultBook} from "./VaultBook.sol";
 import {VaultVotes} from "./VaultVotes.sol";
 
 /// @title StrategyVault
 /// @notice ERC-4626 vault on the deposit asset whose capital eligible keepers work in two sleeves (market
 ///         making, arbitrage) while an idle buffer serves withdrawals. Shares carry votes (checkpointed per
 ///         hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
-/// @dev Assets are booked internally (`_book`), never read from `balanceOf`: donations do not move the share
-///      price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
-contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTransient, VaultEarn {
+/// @dev Assets are booked internally (`_book`, in `VaultBook`), never read from `balanceOf`: donations do not
+///      move the share price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
+///      Votes (clock, lazily recorded total supply, delegate + lock flag per holder) are in `VaultVotes`, Earn
+///      locks and rewards in `VaultEarn`, sources and roles in `VaultSources`.
+contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTransient, VaultBook, VaultEarn {
     using SafeERC20 for IERC20;
 
     uint8 private constant _DECIMALS_OFFSET = 6;
 
-    /// @dev The one slot every deposit and withdrawal reads and writes: buffer (idle, serves withdrawals),
-    ///      sleeves (undrawn + drawn of both drawable sleeves), end of the profit unlock, the vote epoch of the
-    ///      last mint or burn (see `_recordSupply`), and the two switches.
-    struct Book {
-        uint88 buffer;
-        uint88 sleeves;
-        uint40 unlockEnd;
-        uint24 supplyEpoch;
-        bool paused;
-        bool breaker;
-    }
-
-    /// @dev Profit locked at `lastReport`, unlocking linearly until `Book.unlockEnd` (read only before then).
-    struct ProfitLock {
-        uint128 locked;
-        uint48 lastReport;
-    }
-
-    Book private _book;
-    ProfitLock private _profit;
     uint128[2] private _sleeveIdle;
     uint128[2] private _sleeveDrawn;
     uint256 private _reserved;
@@ -271,40 +254,7 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
         }
     }
 
-    /// @inheritdoc IStrategyVault
-    function lockedProfit() external view returns (uint256) {
-        return _lockedProfitNow(_book.unlockEnd);
-    }
-
-    // ================================================================== breaker, pause, roles
-
-    /// @inheritdoc IStrategyVault
-    function breakerTripped() external view returns (bool) {
-        return _book.breaker;
-    }
-
-    /// @inheritdoc IStrategyVault
-    function resetBreaker() external onlyGuardianOrOwner {
-        _book.breaker = false;
-        emit BreakerReset(msg.sender);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function pause() external onlyGuardianOrOwner {
-        _book.paused = true;
-        emit Paused(msg.sender);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function unpause() external onlyGuardianOrOwner {
-        _book.paused = false;
-        emit Unpaused(msg.sender);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function paused() external view returns (bool) {
-        return _book.paused;
-    }
+    // ================================================================== governance
 
     /// @inheritdoc IStrategyVault
     function writeOff(address keeper, uint8 sleeve, uint256 amount) external onlyOwner {
@@ -459,18 +409,6 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
         emit ProfitSplit(toDepositors, toEarn, fee, operator);
     }
 
-    /// @dev Books `amount` into the buffer as depositors' profit, unlocking linearly from now.
-    function _lockProfit(uint256 amount) private {
-        Book memory b = _book;
-        _profit = ProfitLock({
-            locked: SafeCast.toUint128(_lockedProfitNow(b.unlockEnd) + amount),
-            lastReport: uint48(block.timestamp)
-        });
-        b.unlockEnd = SafeCast.toUint40(block.timestamp + _param(ParamKeys.PROFIT_UNLOCK_SECONDS));
-        b.buffer += SafeCast.toUint88(amount);
-        _book = b;
-    }
-
     /// @dev Checks receipt `receiptId` is the caller's and unused; returns whether its price is in bounds, and
     ///      by how much the repayment's `realised` result falls short of the PnL the receipt reports.
     function _checkReceipt(
@@ -522,26 +460,6 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
         ];
         uint256 liquid = uint256(_book.buffer) + _sleeveIdle[0] + _sleeveIdle[1];
         return VaultMath.rebalancePlan(liquid, targets, [uint256(_sleeveDrawn[0]), uint256(_sleeveDrawn[1])]);
-    }
-
-    /// @dev After a loss, locked profit can never exceed the booked assets.
-    function _capLockedProfit() private {
-        Book memory b = _book;
-        uint256 gross = uint256(b.buffer) + b.sleeves;
-        if (_profit.locked > gross) _profit.locked = uint128(gross);
-    }
-
-    function _trip(bytes32 reason, uint256 value, uint256 bound) private {
-        _book.breaker = true;
-        emit BreakerTripped(reason, value, bound);
-    }
-
-    function _lockedProfitNow(uint256 unlockEnd) private view returns (uint256) {
-        if (block.timestamp < unlockEnd) {
-            ProfitLock memory p = _profit;
-            return VaultMath.lockedAt(p.locked, p.lastReport, unlockEnd, block.timestamp);
-        }
-        return 0;
     }
 
     function _targetBps(uint256 s) private view returns (uint256) {
