@@ -75,6 +75,31 @@ describe("StrategyVault gas", function () {
     }
   });
 
+  it("gas_firstMintOrBurnOfAnEpoch_paysTheSupplyRecordOnce", async function () {
+    const { vault, alice, bob } = await networkHelpers.loadFixture(vaultAndBaselines);
+    await vault.connect(bob).deposit(1_000n * USD, bob.address);
+    await toTopOfHour();
+    await vault.connect(alice).deposit(1_000n * USD, alice.address); // the history's first record (once ever)
+    await toTopOfHour();
+    // The first mint of the hour appends one supply record (a new slot); the next one in the hour does not.
+    // Before the lazy record (ERC20Votes checkpointing the supply on every change) the same two calls cost
+    // 96,885 and 99,499: the first of an hour appended a checkpoint too.
+    const first = await gasOf(vault.connect(alice).deposit(500n * USD, alice.address));
+    const next = await gasOf(vault.connect(alice).deposit(500n * USD, alice.address));
+    await toTopOfHour();
+    const shares = (await vault.balanceOf(alice.address)) / 4n;
+    const firstBurn = await gasOf(vault.connect(alice).redeem(shares, alice.address, alice.address));
+    const nextBurn = await gasOf(vault.connect(alice).redeem(shares, alice.address, alice.address));
+    console.log(`      | deposit, first of the hour | ${first} | then ${next} | record ${first - next} |`);
+    console.log(
+      `      | redeem, first of the hour | ${firstBurn} | then ${nextBurn} | record ${firstBurn - nextBurn} |`,
+    );
+    expect(first).to.be.lessThanOrEqual(98_100n);
+    expect(firstBurn).to.be.lessThanOrEqual(99_000n);
+    expect(next).to.be.lessThanOrEqual(BUDGETS["deposit (existing holder)"]!);
+    expect(nextBurn).to.be.lessThanOrEqual(BUDGETS["redeem (partial)"]!);
+  });
+
   it("gas_keeperAndEarnOperations_withinBudgets", async function () {
     const { vault, alice, keeper, receipts, operator } = await networkHelpers.loadFixture(vaultAndBaselines);
     await toTopOfHour();
