@@ -37,6 +37,7 @@ const BUDGETS: Record<string, bigint> = {
   "first deposit (empty vault)": 136_700n,
   "deposit (new holder)": 84_000n,
   "deposit (existing holder)": 66_500n,
+  "mint (existing holder)": 68_000n,
   "redeem (partial)": 67_400n,
   "withdraw (partial)": 67_400n,
   "redeem (all)": 62_500n,
@@ -54,6 +55,9 @@ describe("StrategyVault gas", function () {
     await measure("first deposit (empty vault)", (v) => v.connect(bob).deposit(1_000n * USD, bob.address));
     await measure("deposit (new holder)", (v) => v.connect(alice).deposit(1_000n * USD, alice.address));
     await measure("deposit (existing holder)", (v) => v.connect(alice).deposit(500n * USD, alice.address));
+    await measure("mint (existing holder)", async (v) =>
+      v.connect(alice).mint(await v.previewDeposit(500n * USD), alice.address),
+    );
     await measure("redeem (partial)", async (v) =>
       v.connect(alice).redeem((await v.balanceOf(alice.address)) / 3n, alice.address, alice.address),
     );
