@@ -49,6 +49,7 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
     attestations: await at("AttestationRegistry"),
     receipts: await at("ReceiptRegistry"),
     asset: await at("DepositAsset"),
+    vault: await at("StrategyVault"),
   };
   const eip1193 = conn.provider as unknown as Eip1193Provider;
   const provider = new BrowserProvider(eip1193, undefined, { cacheTimeout: -1, pollingInterval: 50 });
