@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, parseUnits } from "ethers";
 import { DEVELOPMENT_MEASUREMENT } from "../../keeper/src/attestation/development.js";
-import { defaultScenario, type AccountConfig } from "../../keeper/src/sim/scenario.js";
+import { defaultScenario, parseScenario, type AccountConfig } from "../../keeper/src/sim/scenario.js";
 import { encryptCredentials } from "../../keeper/src/node/secrets.js";
 import {
   AttestationRegistry__factory,
@@ -52,8 +52,8 @@ export const KEEPER_PAIR = "ETH/USDT";
  * OKX inventory after a few gaps.)
  */
 export const KEEPER_GAPS = [
-  { market: KEEPER_PAIR, fromStep: 20, toStep: 26, bps: 40, repeatEvery: 30 },
-  { market: KEEPER_PAIR, fromStep: 35, toStep: 41, bps: -40, repeatEvery: 30 },
+  { market: KEEPER_PAIR, fromStep: 5, toStep: 11, bps: 40, repeatEvery: 30 },
+  { market: KEEPER_PAIR, fromStep: 20, toStep: 26, bps: -40, repeatEvery: 30 },
 ];
 
 /**
@@ -64,10 +64,9 @@ export function writeSimScenario(path: string): void {
   const s = defaultScenario(42);
   const accounts = [...s.accounts, ...Array.from({ length: KEEPER_COUNT }, (_, i) => keeperSimAccount(i + 1))];
   const venues = s.venues.map((v) => (v.name === "okx" ? { ...v, gaps: KEEPER_GAPS } : v));
-  writeFileSync(
-    path,
-    JSON.stringify({ ...s, venues, accounts }, (_k, v: unknown) => (typeof v === "bigint" ? `${v}` : v)),
-  );
+  const json = JSON.stringify({ ...s, venues, accounts }, (_k, v: unknown) => (typeof v === "bigint" ? `${v}` : v));
+  parseScenario(JSON.parse(json)); // what the simulator will read: refuse a bad scenario here, not in its process
+  writeFileSync(path, json);
 }
 
 /** Dev account of the demo depositor, and what it deposits so the keepers have capital to draw (6 decimals). */
