@@ -145,7 +145,8 @@ async function startKeepers(keeperData: string): Promise<void> {
   // The vault's reference price follows the simulated ETH/USDT market (a local stand-in for a Chainlink node), and a
   // demo depositor (#10) gives the keepers capital to draw.
   stopRelay = startReferenceRelay(RPC_URL, deployment, simUrls.binance, {
-    onError: (err) => console.error(`[relay] reference price not posted: ${err instanceof Error ? err.message : String(err)}`),
+    onError: (err) =>
+      console.error(`[relay] reference price not posted: ${err instanceof Error ? err.message : String(err)}`),
   });
   const seeded = await seedVaultDeposit(RPC_URL, deployment);
   console.log(

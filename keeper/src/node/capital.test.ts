@@ -21,12 +21,7 @@ import type { EvmChainAdapter } from "../chain/evm.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import { LeafReceiptPoster, type TradeLeaf } from "../chain/testing/receipt-poster.js";
 import { SLEEVES, type CapitalAdapter } from "../chain/vault.js";
-import {
-  CapitalFlow,
-  buyCapitalWad,
-  quoteWadToDepositUnits,
-  repaymentParts,
-} from "./capital.js";
+import { CapitalFlow, buyCapitalWad, quoteWadToDepositUnits, repaymentParts } from "./capital.js";
 import { Journal } from "./journal.js";
 
 const USD = 10n ** 6n;
@@ -112,7 +107,12 @@ describe("CapitalFlow on the vault", () => {
     salt++;
     const spec = campaignSpecFromNames({
       assetPair: "ETH/USDT",
-      priceWindow: { minPrice: 3_000n * 10n ** 8n, maxPrice: 3_100n * 10n ** 8n + BigInt(salt), notBefore: now - 1n, notAfter: now + 3_600n },
+      priceWindow: {
+        minPrice: 3_000n * 10n ** 8n,
+        maxPrice: 3_100n * 10n ** 8n + BigInt(salt),
+        notBefore: now - 1n,
+        notAfter: now + 3_600n,
+      },
       route: { strategyId: "arbitrage", sourceVenue: "alpha", targetVenue: "beta" },
     });
     const { id } = await keeper.publishCampaign(spec, { mode: "race" });

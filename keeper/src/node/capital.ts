@@ -134,7 +134,8 @@ export class CapitalFlow {
   /** Journals the receipt a funded campaign's execution posted (its repayment will reference it). */
   executed(campaignId: string, receiptId: bigint): void {
     const rec = this.opts.journal.getCapital(campaignId);
-    if (rec && rec.amount > 0n && rec.receiptId === undefined) this.opts.journal.setCapitalReceipt(campaignId, receiptId);
+    if (rec && rec.amount > 0n && rec.receiptId === undefined)
+      this.opts.journal.setCapitalReceipt(campaignId, receiptId);
   }
 
   /** After a restart: settles intents a crash left open (draw landed or not; repayment re-sent or found on chain). */

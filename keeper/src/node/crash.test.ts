@@ -64,7 +64,9 @@ describe("keeper crash safety (kill -9)", () => {
     // and the deployment names the vault, so every campaign also draws and repays (killed at those steps too).
     const depositor = await sys.adapter(10);
     const vault = StrategyVault__factory.connect(sys.addresses.vault!, depositor.sender.signer);
-    await (await TestStablecoin__factory.connect(sys.addresses.asset, depositor.sender.signer).approve(vault, 10n ** 11n)).wait();
+    await (
+      await TestStablecoin__factory.connect(sys.addresses.asset, depositor.sender.signer).approve(vault, 10n ** 11n)
+    ).wait();
     await (await vault.deposit(10n ** 11n, depositor.account)).wait();
     const feed = MockV3Aggregator__factory.connect(await vault.priceFeed(), depositor.sender.signer);
     await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
@@ -185,9 +187,10 @@ describe("keeper crash safety (kill -9)", () => {
               ),
           ];
           const done = busy.length === 0 && j.unsettledOrders().length === 0 && capital.length === 0;
-          if (!done) lastJournal = JSON.stringify({ busy, orders: j.unsettledOrders(), capital }, (_k, v: unknown) =>
-            typeof v === "bigint" ? v.toString() : v,
-          );
+          if (!done)
+            lastJournal = JSON.stringify({ busy, orders: j.unsettledOrders(), capital }, (_k, v: unknown) =>
+              typeof v === "bigint" ? v.toString() : v,
+            );
           return done;
         } finally {
           j.close();

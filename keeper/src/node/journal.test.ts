@@ -21,7 +21,10 @@ describe("Journal", () => {
   it("recordDrawIntent_sameCampaignTwice_throws_andStatesOnlyMoveForward", () => {
     const j = new Journal(":memory:");
     j.recordDrawIntent({ campaignId: "0xc1", sleeve: 1, amount: 100n, drawnBefore: 40n });
-    assert.throws(() => j.recordDrawIntent({ campaignId: "0xc1", sleeve: 1, amount: 100n, drawnBefore: 40n }), JournalError);
+    assert.throws(
+      () => j.recordDrawIntent({ campaignId: "0xc1", sleeve: 1, amount: 100n, drawnBefore: 40n }),
+      JournalError,
+    );
     assert.equal(j.getCapital("0xc1")?.drawnBefore, 40n);
     assert.throws(() => j.moveCapital("0xc1", "repaid"), /cannot go from drawing to repaid/);
     j.moveCapital("0xc1", "drawn");
@@ -45,17 +48,25 @@ describe("Journal", () => {
     }
     j.recordDrawIntent({ campaignId: "0xc", sleeve: 1, amount: 10n, drawnBefore: 0n }); // still drawing
     // One part not drawn: nothing of the group is written.
-    assert.throws(() => j.beginRepayment(7n, [{ campaignId: "0xa", returned: 12n }, { campaignId: "0xc", returned: 10n }]));
+    assert.throws(() =>
+      j.beginRepayment(7n, [
+        { campaignId: "0xa", returned: 12n },
+        { campaignId: "0xc", returned: 10n },
+      ]),
+    );
     assert.equal(j.getCapital("0xa")?.state, "drawn");
     j.beginRepayment(7n, [
       { campaignId: "0xa", returned: 12n },
       { campaignId: "0xb", returned: 10n },
     ]);
     assert.throws(() => j.beginRepayment(7n, []), /already referenced/);
-    assert.deepEqual(j.repaymentParts(7n).map((p) => [p.state, p.returned]), [
-      ["repaying", 12n],
-      ["repaying", 10n],
-    ]);
+    assert.deepEqual(
+      j.repaymentParts(7n).map((p) => [p.state, p.returned]),
+      [
+        ["repaying", 12n],
+        ["repaying", 10n],
+      ],
+    );
     j.abortRepayment(7n, "refused");
     assert.equal(j.getCapital("0xa")?.state, "drawn");
     assert.equal(j.getCapital("0xa")?.repayReceiptId, undefined);

@@ -471,7 +471,15 @@ export class Journal {
   recordDrawIntent(r: { campaignId: string; sleeve: number; amount: bigint; drawnBefore: bigint }): void {
     const t = this.now();
     try {
-      this.stmts.insertCapital!.run(r.campaignId, r.sleeve, r.amount.toString(), "drawing", r.drawnBefore.toString(), t, t);
+      this.stmts.insertCapital!.run(
+        r.campaignId,
+        r.sleeve,
+        r.amount.toString(),
+        "drawing",
+        r.drawnBefore.toString(),
+        t,
+        t,
+      );
     } catch (err) {
       throw new JournalError(`capital of campaign ${r.campaignId} is already journalled`, { cause: err });
     }
