@@ -10,8 +10,8 @@ import {
   CampaignRegistry__factory,
   Parameters__factory,
   ReceiptRegistry__factory,
+  IStrategyVault__factory,
   ReputationOracle__factory,
-  StrategyVault__factory,
   TestStablecoin__factory,
   type AttestationRegistry,
   type CampaignRegistry,
@@ -148,7 +148,7 @@ export class EvmChainAdapter implements ChainAdapter {
       this.receipts.interface,
       this.asset.interface,
     ];
-    const vault = addresses.vault ? StrategyVault__factory.connect(addresses.vault, signer) : undefined;
+    const vault = addresses.vault ? IStrategyVault__factory.connect(addresses.vault, signer) : undefined;
     if (vault) this.interfaces.push(vault.interface);
     this.sender = new TxSender(signer, { ...opts.sender, interfaces: this.interfaces });
     this.capital =

@@ -4,7 +4,7 @@
  * every other write of the chain adapter. Rules: docs/SPECIFICATION.md "Keeper node / Capital flow" and "Vault".
  */
 import type { TransactionReceipt } from "ethers";
-import type { ReceiptRegistry, StrategyVault, TestStablecoin } from "../../../types/ethers-contracts/index.js";
+import type { IStrategyVault, ReceiptRegistry, TestStablecoin } from "../../../types/ethers-contracts/index.js";
 import type { TxSender } from "./sender.js";
 
 /** `StrategyVault.Sleeve`: the sleeves a keeper may draw from. */
@@ -36,7 +36,7 @@ export interface CapitalAdapter {
 export class EvmCapitalAdapter implements CapitalAdapter {
   constructor(
     readonly account: string,
-    private readonly vault: StrategyVault,
+    private readonly vault: IStrategyVault,
     private readonly vaultAddress: string,
     private readonly asset: TestStablecoin,
     private readonly assetAddress: string,

@@ -189,18 +189,21 @@ export class CapitalFlow {
       });
     }
     journal.beginRepayment(receiptId, parts);
-    await this.sendRepayment(receiptId);
+    await this.sendRepayment(receiptId, false);
   }
 
-  /** Sends the journalled repayment referencing `receiptId`, unless it is on chain already. */
-  private async sendRepayment(receiptId: bigint): Promise<void> {
+  /**
+   * Sends the journalled repayment referencing `receiptId`, unless it is on chain already (looked up when an earlier
+   * attempt may have been sent: `maybeSent`).
+   */
+  private async sendRepayment(receiptId: bigint, maybeSent = true): Promise<void> {
     const { capital, journal, sleeve, log, metrics } = this.opts;
     const parts = journal.repaymentParts(receiptId).filter((p) => p.state === "repaying");
     if (parts.length === 0) return;
     const principal = parts.reduce((s, p) => s + p.amount, 0n);
     const returned = parts.reduce((s, p) => s + (p.returned ?? 0n), 0n);
     const labels = { sleeve: String(sleeve) };
-    if (await capital.repaidWith(receiptId)) {
+    if (maybeSent && (await capital.repaidWith(receiptId))) {
       journal.finishRepayment(receiptId, "repayment found on chain");
       log?.info({ receiptId: receiptId.toString() }, "repayment already on chain");
       metrics?.capitalRepaid.inc(labels, toUnits(principal));

@@ -153,6 +153,7 @@ describe("keeper crash safety (kill -9)", () => {
     const beta = run.sim.venues.get("beta")!.exchange;
     const bobSells = () => beta.openOrders("bob", SYMBOL).length;
     const kills: number[] = [];
+    const checkedRepays = new Set<bigint>();
     let c = await start();
     for (let round = 0; round < KILLS; round++) {
       plantGap(run, String(29_700 - round * 5));
@@ -262,7 +263,8 @@ describe("keeper crash safety (kill -9)", () => {
           const ev = repays.find((e) => e.args.receiptId === r.repayReceiptId);
           assert.ok(ev, `round ${round}: ${r.campaignId} repaid on chain`);
         }
-        for (const e of repays) {
+        for (const e of repays.filter((x) => !checkedRepays.has(x.args.receiptId))) {
+          checkedRepays.add(e.args.receiptId);
           const pnl = (await chain.receipts.getReceipt(e.args.receiptId)).summary.pnl;
           assert.equal(e.args.returned - e.args.principal, pnl > -e.args.principal ? pnl : -e.args.principal);
         }
