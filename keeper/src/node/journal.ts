@@ -14,6 +14,8 @@ import { KeeperError } from "../errors.js";
  *   marked `posted` with its on-chain id once mined. A restart re-submits `signed`/`submitted` receipts;
  *   the registry rejects duplicates, so a receipt is neither lost nor posted twice.
  * - Campaign progress moves forward only (`CAMPAIGN_ORDER`); a stale writer cannot move it back.
+ * - Vault capital: a draw is journalled `drawing` (with the vault's debt read just before) and a repayment `repaying`
+ *   (its receipt and parts, in one transaction) BEFORE they are sent; states only move along `CAPITAL_MOVES`.
  */
 
 export type OrderState =

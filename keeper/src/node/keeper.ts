@@ -10,6 +10,8 @@
  * - Tick (every `tickMs`, never overlapping): apply parameter changes, detect opportunities, offer each to the
  *   dispatcher, step watched campaigns. Any error is caught, logged and counted (`keeper_errors_total{name}`);
  *   the next tick runs.
+ * - Capital (optional `CapitalFlow`): open draw/repay intents are settled at start; after every tick the capital of
+ *   finished campaigns is repaid (docs/SPECIFICATION.md "Keeper node / Capital flow").
  * - Heartbeat every `heartbeatSeconds` (must stay under `heartbeatMaxAgeSeconds`), once at start, and on a tick
  *   whenever chain time moved more than half of `heartbeatMaxAgeSeconds` since the last one.
  */
