@@ -6,10 +6,10 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
+import { Wallet, encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
 import {
   MockV3Aggregator__factory,
   StrategyVault__factory,
@@ -17,8 +17,8 @@ import {
   type StrategyVault,
 } from "../../../types/ethers-contracts/index.js";
 import { campaignSpecFromNames } from "../campaign/id.js";
-import type { EvmChainAdapter } from "../chain/evm.js";
-import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
+import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
+import { DEV_MNEMONIC, localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import { LeafReceiptPoster, type TradeLeaf } from "../chain/testing/receipt-poster.js";
 import { SLEEVES, type CapitalAdapter } from "../chain/vault.js";
 import { CapitalFlow, buyCapitalWad, quoteWadToDepositUnits, repaymentParts } from "./capital.js";
@@ -230,6 +230,28 @@ describe("CapitalFlow on the vault", () => {
     assert.equal(journal.getCapital(orphan)!.state, "repaid");
     assert.equal(await vault.keeperDrawn(keeper.account, ARB), 0n);
     journal.close();
+  });
+
+  it("readChainDeployment_withOrWithoutStrategyVault_capitalOnlyWithAVault", async () => {
+    const a = sys.addresses;
+    const contracts = {
+      Parameters: { address: a.parameters },
+      CampaignRegistry: { address: a.campaigns },
+      ReputationOracle: { address: a.reputation },
+      AttestationRegistry: { address: a.attestations },
+      ReceiptRegistry: { address: a.receipts },
+      DepositAsset: { address: a.asset },
+    };
+    const signer = Wallet.fromPhrase(DEV_MNEMONIC).connect(sys.provider);
+    for (const withVault of [false, true]) {
+      const path = join(dir, `deployment-${withVault}.json`);
+      const all = withVault ? { ...contracts, StrategyVault: { address: a.vault! } } : contracts;
+      writeFileSync(path, JSON.stringify({ chainId: 31337, contracts: all }));
+      const { addresses } = readChainDeployment(path);
+      assert.equal(addresses.vault, withVault ? a.vault : undefined);
+      const chain = await EvmChainAdapter.connect(signer, addresses);
+      assert.equal(chain.capital !== undefined, withVault, "a keeper without a vault trades its own capital");
+    }
   });
 
   for (const at of ["draw:before", "draw:after", "repay:before", "repay:after"] as const) {
