@@ -3,7 +3,7 @@
  * deploys the contracts to it and (as they land) the exchange simulators, keepers and web page.
  * Ctrl-C stops everything it started; no process is left behind.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deploymentPath, readDeployment, ROOT } from "./lib/deployments.js";
 import {
@@ -11,7 +11,9 @@ import {
   devKey,
   KEEPER_COUNT,
   KEEPER_METRICS_PORTS,
+  seedVaultDeposit,
   setupLocalTrust,
+  startReferenceRelay,
   VERIFIER_PORT,
   writeKeeperFiles,
   writeSimScenario,
@@ -140,7 +142,19 @@ async function startKeepers(keeperData: string): Promise<void> {
   );
   await waitFor("the verifier", async () => (await fetch(`http://127.0.0.1:${VERIFIER_PORT}/health`)).ok);
   const simUrls = { binance: `http://127.0.0.1:${SIM_PORTS.binance}`, okx: `http://127.0.0.1:${SIM_PORTS.okx}` };
+  // The vault's reference price follows the simulated ETH/USDT market (a local stand-in for a Chainlink node), and a
+  // demo depositor (#10) gives the keepers capital to draw.
+  stopRelay = startReferenceRelay(RPC_URL, deployment, simUrls.binance, {
+    onError: (err) =>
+      console.error(`[relay] reference price not posted: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  const seeded = await seedVaultDeposit(RPC_URL, deployment);
+  console.log(
+    `[start] reference price relay: simulator ETH/USDT mid -> ReferencePriceFeed every 15 s; demo depositor #10 deposited ${seeded / 10n ** 6n} tUSD`,
+  );
   for (let n = 1; n <= KEEPER_COUNT; n++) {
+    // A fresh chain every run: journals, traces and drawn capital of the previous chain's keepers mean nothing here.
+    rmSync(join(keeperData, `keeper${n}`), { recursive: true, force: true });
     const config = writeKeeperFiles(keeperData, n, {
       rpcUrl: RPC_URL,
       deploymentPath: deploymentPath("localhost"),
@@ -160,10 +174,12 @@ async function startKeepers(keeperData: string): Promise<void> {
   }
 }
 
+let stopRelay: (() => void) | undefined;
 let shuttingDown = false;
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
+  stopRelay?.();
   console.log("[start] stopping all services");
   await stopAll();
   console.log("[start] stopped");
