@@ -35,6 +35,8 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
     using SafeERC20 for IERC20;
 
     uint8 private constant _DECIMALS_OFFSET = 6;
+    /// @dev Receipt id of a repayment that cites no receipt (registry ids start at 1): principal only.
+    uint256 private constant _NO_RECEIPT = 0;
 
     uint128[2] private _sleeveIdle;
     uint128[2] private _sleeveDrawn;
@@ -194,13 +196,21 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
         if (principal == 0) revert StrategyVaultZeroAmount();
         uint256 owed = _keeperDrawn[msg.sender][s];
         if (principal > owed) revert StrategyVaultRepayExceedsDrawn(msg.sender, sleeve, principal, owed);
-        (bool priceOk, uint256 deviation, uint256 shortfall) = _checkReceipt(
-            receiptId,
-            SafeCast.toInt256(returned) - SafeCast.toInt256(principal)
-        );
+        bool priceOk = true;
+        uint256 deviation;
+        uint256 shortfall;
+        if (receiptId == _NO_RECEIPT) {
+            // Capital that traded nothing goes back without a receipt, principal only: no PnL without evidence.
+            if (returned != principal) revert StrategyVaultReceiptRequired(principal, returned);
+        } else {
+            (priceOk, deviation, shortfall) = _checkReceipt(
+                receiptId,
+                SafeCast.toInt256(returned) - SafeCast.toInt256(principal)
+            );
+            _receiptUsed[address(receipts)][receiptId] = true;
+        }
         uint256 assetsBefore = totalAssets();
 
-        _receiptUsed[address(receipts)][receiptId] = true;
         _keeperDrawn[msg.sender][s] = owed - principal;
         _keeperTotalDrawn[msg.sender] -= principal;
         _sleeveDrawn[s] -= uint128(principal);

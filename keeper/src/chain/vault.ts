@@ -11,6 +11,9 @@ import type { TxSender } from "./sender.js";
 export const SLEEVES = { marketMaking: 0, arbitrage: 1 } as const;
 export type SleeveName = keyof typeof SLEEVES;
 
+/** Receipt id of a repayment that cites no receipt: capital that traded nothing goes back, principal only. */
+export const NO_RECEIPT = 0n;
+
 /** Vault operations a keeper needs; `EvmChainAdapter.capital` implements them when the deployment has a vault. */
 export interface CapitalAdapter {
   /** The keeper's address (the vault's `msg.sender`). */
@@ -22,7 +25,10 @@ export interface CapitalAdapter {
   /** Sends `rebalance()` when the vault says one is due (idle capital moves from the buffer to the sleeves). */
   rebalanceIfNeeded(): Promise<boolean>;
   draw(sleeve: number, amount: bigint): Promise<string>;
-  /** Approves the vault for `returned` (when the allowance is short), then `repay(sleeve, principal, returned, id)`. */
+  /**
+   * Approves the vault for `returned` (when the allowance is short), then `repay(sleeve, principal, returned, id)`;
+   * `id` = `NO_RECEIPT` returns unused capital (`returned` must equal `principal`).
+   */
   repay(sleeve: number, principal: bigint, returned: bigint, receiptId: bigint): Promise<string>;
   /** The keeper wallet's deposit-asset balance (base units). */
   depositBalance(): Promise<bigint>;

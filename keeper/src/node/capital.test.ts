@@ -1,6 +1,6 @@
 /**
  * Capital flow against the real vault on an in-process chain: draws bounded by need and `drawable`, repayments of
- * principal + the receipt's PnL referencing the receipt, losses, carried capital, and crash safety: the flow is cut at
+ * principal + the receipt's PnL referencing the receipt, losses, receipt-less returns of unused capital, and crash safety: the flow is cut at
  * every step (before and after each draw and repayment is sent), a new flow on the reopened journal takes over, and
  * no draw or repayment happens twice while no capital stays drawn.
  */
@@ -20,7 +20,7 @@ import { campaignSpecFromNames } from "../campaign/id.js";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
 import { DEV_MNEMONIC, localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import { LeafReceiptPoster, type TradeLeaf } from "../chain/testing/receipt-poster.js";
-import { SLEEVES, type CapitalAdapter } from "../chain/vault.js";
+import { NO_RECEIPT, SLEEVES, type CapitalAdapter } from "../chain/vault.js";
 import { CapitalFlow, buyCapitalWad, quoteWadToDepositUnits, repaymentParts } from "./capital.js";
 import { Journal } from "./journal.js";
 
@@ -44,12 +44,9 @@ describe("capital units", () => {
 
   it("repaymentParts_lossBeyondPrincipal_returnsZeroNeverNegative", () => {
     const own = { campaignId: "a", amount: 100n };
-    assert.deepEqual(
-      repaymentParts(own, [{ campaignId: "b", amount: 50n }], 7n).map((p) => p.returned),
-      [107n, 50n],
-    );
-    assert.equal(repaymentParts(own, [], -30n)[0]!.returned, 70n);
-    assert.equal(repaymentParts(own, [], -130n)[0]!.returned, 0n);
+    assert.equal(repaymentParts(own, 7n)[0]!.returned, 107n);
+    assert.equal(repaymentParts(own, -30n)[0]!.returned, 70n);
+    assert.equal(repaymentParts(own, -130n)[0]!.returned, 0n);
   });
 });
 
@@ -211,26 +208,48 @@ describe("CapitalFlow on the vault", () => {
     strangerJournal.close();
   });
 
-  it("repayFinished_campaignWithoutReceipt_capitalGoesBackWithTheNextRepayment", async () => {
-    const journal = new Journal(join(dir, "carry.db"));
+  it("repayFinished_campaignWithoutReceipt_returnsPrincipalAtOnceCitingNoReceipt", async () => {
+    const journal = new Journal(join(dir, "unused.db"));
     const flow = new CapitalFlow({ capital: keeper.capital!, journal, sleeve: ARB });
     const orphan = await claimed();
     await flow.fund(orphan, 300n * USD);
     await keeper.releaseCampaign(orphan); // nothing traded
+    const price = await vault.convertToAssets(10n ** 12n);
+    assert.equal(await flow.repayFinished(), 0, "the campaign is not finished yet");
     journal.advanceCampaign(orphan, "abandoned", "nothing filled");
-    assert.equal(await flow.repayFinished(), 0, "no receipt to repay against yet");
-    assert.equal(journal.getCapital(orphan)!.state, "drawn");
-    const id = await claimed();
-    await flow.fund(id, 200n * USD);
-    const receiptId = await settle(journal, id, 3n * USD);
     assert.equal(await flow.repayFinished(), 1);
-    const [ev] = await repaidEvents(receiptId);
-    assert.equal(ev!.args.principal, 500n * USD);
-    assert.equal(ev!.args.returned, 503n * USD);
+    const [ev] = await repaidEvents(NO_RECEIPT);
+    assert.equal(ev!.args.principal, 300n * USD);
+    assert.equal(ev!.args.returned, 300n * USD);
     assert.equal(journal.getCapital(orphan)!.state, "repaid");
     assert.equal(await vault.keeperDrawn(keeper.account, ARB), 0n);
+    assert.equal(await vault.convertToAssets(10n ** 12n), price, "no PnL without a receipt");
+    assert.equal(flow.outstanding(), 0n);
     journal.close();
   });
+
+  for (const at of ["repay:before", "repay:after"] as const) {
+    it(`crash_${at.replace(":", "_")}OfAReturn_restartReturnsExactlyOnce`, async () => {
+      const path = join(dir, `crash-return-${at.replace(":", "-")}.db`);
+      const id = await claimed();
+      let journal = new Journal(path);
+      const dying = new CapitalFlow({ capital: crashing(keeper.capital!, at), journal, sleeve: ARB });
+      await dying.fund(id, 250n * USD);
+      await keeper.releaseCampaign(id);
+      journal.advanceCampaign(id, "abandoned", "nothing filled");
+      const returnsBefore = (await repaidEvents(NO_RECEIPT)).length;
+      await assert.rejects(dying.repayFinished(), Crash);
+      journal.close();
+      journal = new Journal(path);
+      const flow = new CapitalFlow({ capital: keeper.capital!, journal, sleeve: ARB });
+      await flow.recover();
+      await flow.repayFinished();
+      assert.equal((await repaidEvents(NO_RECEIPT)).length - returnsBefore, 1, "returned once");
+      assert.equal(journal.getCapital(id)!.state, "repaid");
+      assert.equal(await vault.keeperDrawn(keeper.account, ARB), 0n, "nothing stays drawn");
+      journal.close();
+    });
+  }
 
   it("readChainDeployment_withOrWithoutStrategyVault_capitalOnlyWithAVault", async () => {
     const a = sys.addresses;

@@ -8,7 +8,7 @@
 import type { Logger } from "pino";
 import type { CampaignExecution, CampaignJob } from "../campaign/dispatcher.js";
 import { ChainRevertError } from "../chain/errors.js";
-import type { CapitalAdapter } from "../chain/vault.js";
+import { NO_RECEIPT, type CapitalAdapter } from "../chain/vault.js";
 import { KeeperError } from "../errors.js";
 import type { CapitalRecord, Journal } from "./journal.js";
 import type { Metrics } from "./metrics.js";
@@ -39,19 +39,15 @@ export function buyCapitalWad(amount: bigint, limitPrice: bigint, expectedQuote:
 }
 
 /**
- * What a repayment returns for each campaign: the principal plus the receipt's PnL for the campaign whose receipt is
- * referenced (never below zero), the principal alone for capital carried from campaigns without a receipt.
+ * What a repayment returns for the campaign whose receipt it references: the principal plus the receipt's PnL, never
+ * below zero (a loss beyond the principal is the keeper's own).
  */
 export function repaymentParts(
   own: Pick<CapitalRecord, "campaignId" | "amount">,
-  carried: readonly Pick<CapitalRecord, "campaignId" | "amount">[],
   pnl: bigint,
 ): { campaignId: string; principal: bigint; returned: bigint }[] {
   const ownReturned = own.amount + pnl > 0n ? own.amount + pnl : 0n;
-  return [
-    { campaignId: own.campaignId, principal: own.amount, returned: ownReturned },
-    ...carried.map((c) => ({ campaignId: c.campaignId, principal: c.amount, returned: c.amount })),
-  ];
+  return [{ campaignId: own.campaignId, principal: own.amount, returned: ownReturned }];
 }
 
 export interface CapitalFlowOptions {
@@ -148,28 +144,23 @@ export class CapitalFlow {
 
   /**
    * Repays the capital of every finished campaign (settled, or abandoned after posting its receipt) with principal +
-   * the receipt's PnL, referencing that receipt; capital of finished campaigns without a receipt (nothing traded, the
-   * window closed, another keeper settled) goes back, principal only, with the next such repayment. Returns the
-   * number of repayments sent.
+   * the receipt's PnL, referencing that receipt; the capital of a finished campaign without a receipt (nothing traded,
+   * the window closed, another keeper settled) goes back at once, principal only, citing no receipt (`NO_RECEIPT`).
+   * Returns the number of repayments and returns sent.
    */
   repayFinished(): Promise<number> {
     return this.serial(async () => {
       await this.resolveIntents();
       const { journal, sleeve } = this.opts;
-      const own: { rec: CapitalRecord; receiptId: bigint }[] = [];
-      const carried: CapitalRecord[] = [];
+      let sent = 0;
       for (const rec of journal.capitalRecords(["drawn"])) {
         if (rec.sleeve !== sleeve) continue;
         const campaign = journal.getCampaign(rec.campaignId);
         if (campaign?.progress !== "settled" && campaign?.progress !== "abandoned") continue;
         const fromDetail = RECEIPT_IN_DETAIL.exec(campaign.detail ?? "")?.[1];
         const receiptId = rec.receiptId ?? (fromDetail !== undefined ? BigInt(fromDetail) : undefined);
-        if (receiptId === undefined) carried.push(rec);
-        else own.push({ rec, receiptId });
-      }
-      let sent = 0;
-      for (const [i, { rec, receiptId }] of own.entries()) {
-        await this.repay(rec, i === 0 ? carried : [], receiptId);
+        if (receiptId === undefined) await this.returnUnused(rec);
+        else await this.repay(rec, receiptId);
         sent++;
       }
       this.gauge();
@@ -177,10 +168,10 @@ export class CapitalFlow {
     });
   }
 
-  private async repay(own: CapitalRecord, carried: readonly CapitalRecord[], receiptId: bigint): Promise<void> {
+  private async repay(own: CapitalRecord, receiptId: bigint): Promise<void> {
     const { capital, journal } = this.opts;
     const pnl = await capital.receiptPnl(receiptId);
-    const parts = repaymentParts(own, carried, pnl);
+    const parts = repaymentParts(own, pnl);
     const returned = parts.reduce((s, p) => s + p.returned, 0n);
     const balance = await capital.depositBalance();
     if (balance < returned) {
@@ -190,6 +181,47 @@ export class CapitalFlow {
     }
     journal.beginRepayment(receiptId, parts);
     await this.sendRepayment(receiptId, false);
+  }
+
+  /** Journals, then sends, the receipt-less return of a finished campaign's unused capital (principal only). */
+  private async returnUnused(rec: CapitalRecord): Promise<void> {
+    const { capital, journal } = this.opts;
+    journal.beginReturn(rec.campaignId, await capital.keeperDrawn(rec.sleeve));
+    await this.sendReturn(journal.getCapital(rec.campaignId)!);
+  }
+
+  /** Sends a journalled receipt-less return (also after a restart that found it had not landed). */
+  private async sendReturn(rec: CapitalRecord): Promise<void> {
+    const { capital, journal, log, metrics } = this.opts;
+    let tx: string;
+    try {
+      tx = await capital.repay(rec.sleeve, rec.amount, rec.amount, NO_RECEIPT);
+    } catch (err) {
+      // Refused at estimation (nothing sent): the capital stays drawn and is tried again later.
+      if (err instanceof ChainRevertError) journal.abortReturn(rec.campaignId, err.shortMessage);
+      throw err;
+    }
+    journal.moveCapital(rec.campaignId, "repaid", { detail: `returned unused ${tx}` });
+    const labels = { sleeve: String(rec.sleeve) };
+    metrics?.capitalRepaid.inc(labels, toUnits(rec.amount));
+    metrics?.capitalReturned.inc(labels, toUnits(rec.amount));
+    log?.info({ campaignId: rec.campaignId, principal: rec.amount.toString() }, "unused capital returned");
+  }
+
+  /**
+   * A receipt-less return whose outcome is unknown (a crash, or a lost answer): it landed when the vault's
+   * `keeperDrawn` fell by its amount since the intent (capital steps are serial: nothing else moved it); otherwise it
+   * is sent again.
+   */
+  private async reconcileReturn(rec: CapitalRecord): Promise<void> {
+    const { capital, journal, log } = this.opts;
+    const now = await capital.keeperDrawn(rec.sleeve);
+    if (now + rec.amount <= (rec.drawnBefore ?? 0n)) {
+      journal.moveCapital(rec.campaignId, "repaid", { detail: "return found on chain" });
+      log?.info({ campaignId: rec.campaignId }, "return of unused capital already on chain");
+      return;
+    }
+    await this.sendReturn(rec);
   }
 
   /**
@@ -237,7 +269,9 @@ export class CapitalFlow {
   private async resolveIntents(): Promise<void> {
     const { journal } = this.opts;
     for (const rec of journal.capitalRecords(["drawing"])) await this.reconcileDraw(rec);
-    const receipts = new Set(journal.capitalRecords(["repaying"]).map((r) => r.repayReceiptId!));
+    const repaying = journal.capitalRecords(["repaying"]);
+    for (const rec of repaying.filter((r) => r.repayReceiptId === NO_RECEIPT)) await this.reconcileReturn(rec);
+    const receipts = new Set(repaying.map((r) => r.repayReceiptId!).filter((id) => id !== NO_RECEIPT));
     for (const receiptId of receipts) await this.sendRepayment(receiptId);
   }
 

@@ -97,7 +97,7 @@ export interface CapitalRecord {
   /** Principal drawn for the campaign (0 when unfunded). */
   amount: bigint;
   state: CapitalState;
-  /** `keeperDrawn(sleeve)` read just before the draw was sent. */
+  /** `keeperDrawn(sleeve)` read just before the draw was sent (or, once returning, before the receipt-less return). */
   drawnBefore: bigint | undefined;
   /** The receipt the campaign's execution posted. */
   receiptId: bigint | undefined;
@@ -305,6 +305,7 @@ export class Journal {
       updateCapital: this.db.prepare(
         `UPDATE capital SET state = ?, detail = COALESCE(?, detail), updated_at = ? WHERE campaign_id = ?`,
       ),
+      setDrawnBefore: this.db.prepare(`UPDATE capital SET drawn_before = ?, updated_at = ? WHERE campaign_id = ?`),
       setCapitalReceipt: this.db.prepare(`UPDATE capital SET receipt_id = ?, updated_at = ? WHERE campaign_id = ?`),
       beginRepayment: this.db.prepare(
         `UPDATE capital SET state = 'repaying', repay_receipt_id = ?, returned = ?, updated_at = ? WHERE campaign_id = ?`,
@@ -538,6 +539,28 @@ export class Journal {
   /** The campaigns whose capital the repayment referencing `receiptId` returns (any state). */
   repaymentParts(receiptId: bigint): CapitalRecord[] {
     return (this.stmts.repaymentParts!.all(receiptId.toString()) as unknown as CapitalRow[]).map(toCapital);
+  }
+
+  /**
+   * Journals, before it is sent, a receipt-less return of a campaign's unused capital (`repay` with receipt id
+   * `NO_RECEIPT`, principal only), with what the keeper owed the sleeve just before: a restart learns whether it
+   * landed by comparing that with the vault (the receipt id cannot tell: every such return cites 0).
+   */
+  beginReturn(campaignId: string, keeperDrawnBefore: bigint): void {
+    this.atomically(() => {
+      const current = this.getCapital(campaignId);
+      if (current?.state !== "drawn") {
+        throw new JournalError(`capital of campaign ${campaignId} is ${current?.state ?? "unknown"}, not drawn`);
+      }
+      this.stmts.beginRepayment!.run("0", current.amount.toString(), this.now(), campaignId);
+      this.stmts.setDrawnBefore!.run(keeperDrawnBefore.toString(), this.now(), campaignId);
+    });
+  }
+
+  /** A receipt-less return was refused before it was sent: the campaign's capital is `drawn` again. */
+  abortReturn(campaignId: string, detail: string): void {
+    if (this.getCapital(campaignId)?.state === "repaying")
+      this.stmts.abortRepayment!.run(detail, this.now(), campaignId);
   }
 
   /** The repayment referencing `receiptId` landed: its campaigns' capital is `repaid`. */
