@@ -143,14 +143,14 @@ async function startKeepers(keeperData: string): Promise<void> {
   await waitFor("the verifier", async () => (await fetch(`http://127.0.0.1:${VERIFIER_PORT}/health`)).ok);
   const simUrls = { binance: `http://127.0.0.1:${SIM_PORTS.binance}`, okx: `http://127.0.0.1:${SIM_PORTS.okx}` };
   // The vault's reference price follows the simulated ETH/USDT market (a local stand-in for a Chainlink node), and a
-  // demo depositor (#10) gives the keepers capital to draw.
+  // demo depositor (#18) gives the keepers capital to draw.
   stopRelay = startReferenceRelay(RPC_URL, deployment, simUrls.binance, {
     onError: (err) =>
       console.error(`[relay] reference price not posted: ${err instanceof Error ? err.message : String(err)}`),
   });
   const seeded = await seedVaultDeposit(RPC_URL, deployment);
   console.log(
-    `[start] reference price relay: simulator ETH/USDT mid -> ReferencePriceFeed every 15 s; demo depositor #10 deposited ${seeded / 10n ** 6n} tUSD`,
+    `[start] reference price relay: simulator ETH/USDT mid -> ReferencePriceFeed every 15 s; demo depositor #18 deposited ${seeded / 10n ** 6n} tUSD`,
   );
   for (let n = 1; n <= KEEPER_COUNT; n++) {
     // A fresh chain every run: journals, traces and drawn capital of the previous chain's keepers mean nothing here.

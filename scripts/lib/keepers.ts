@@ -3,7 +3,7 @@
  * scenario, local trust (the development measurement allowlisted, the verifier approved), and each keeper's data
  * directory (`.keeper-data/keeperN/`: configuration and encrypted exchange credentials).
  * Development accounts (Hardhat's default mnemonic): #0 deployer/governance, #1..#3 keepers, #4 verifier,
- * #5..#7 the keepers' operators, #10 the demo depositor, #11 the local reference-price relay.
+ * #5..#7 the keepers' operators, #18 the demo depositor, #19 the local reference-price relay (#10..#17 are left to users and the app tests).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -70,10 +70,10 @@ export function writeSimScenario(path: string): void {
 }
 
 /** Dev account of the demo depositor, and what it deposits so the keepers have capital to draw (6 decimals). */
-export const DEMO_DEPOSITOR_INDEX = 10;
+export const DEMO_DEPOSITOR_INDEX = 18;
 export const DEMO_DEPOSIT = 200_000n * 10n ** 6n;
 
-/** The demo depositor (#10) deposits `DEMO_DEPOSIT` into the vault (local chains; skipped when it holds shares). */
+/** The demo depositor (#18) deposits `DEMO_DEPOSIT` into the vault (local chains; skipped when it holds shares). */
 export async function seedVaultDeposit(rpcUrl: string, deployment: Deployment): Promise<bigint> {
   const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1 });
   try {
@@ -90,7 +90,7 @@ export async function seedVaultDeposit(rpcUrl: string, deployment: Deployment): 
 }
 
 /** Dev account that posts the local reference price. */
-export const PRICE_RELAY_INDEX = 11;
+export const PRICE_RELAY_INDEX = 19;
 
 /**
  * Local stand-in for a Chainlink node: every `intervalMs` posts the simulator's ETH/USDT mid (Binance dialect,
