@@ -163,10 +163,14 @@ export class Auditor {
     if (now === undefined) return;
     const window = await this.guarded("challenge window", () => this.param("challengeWindowSeconds"));
     if (window === undefined) return;
-    for (const status of ["pending", "unreachable"] as const) {
-      for (const r of this.opts.journal.receiptsWithStatus(status)) {
-        await this.guarded(`audit receipt ${r.receiptId}`, () => this.audit(r.receiptId, now, window));
-      }
+    // Outcomes first: a resolved dispute frees its bond for the challenges below.
+    await this.guarded("follow disputes", () => this.followDisputes());
+    const toAudit = [
+      ...this.opts.journal.receiptsWithStatus("pending"),
+      ...this.opts.journal.receiptsWithStatus("unreachable"),
+    ];
+    for (const r of toAudit) {
+      await this.guarded(`audit receipt ${r.receiptId}`, () => this.audit(r.receiptId, now, window));
     }
     for (const r of this.opts.journal.receiptsWithStatus("violating")) {
       const c = this.opts.journal.getChallenge(r.receiptId);
@@ -175,7 +179,6 @@ export class Auditor {
         this.challenge(r.receiptId, r.postedAt, now, window),
       );
     }
-    await this.guarded("follow disputes", () => this.followDisputes());
     this.opts.metrics.bondLocked.set(Number(this.opts.journal.lockedBond()));
   }
 

@@ -127,7 +127,12 @@ describe("auditTrace", () => {
   it("auditTrace_summaryOverstatedButRootMatches_mismatchReportedAndPriceStillChallengeable", () => {
     const d = doc([entry(0, { price: "28000" })]);
     const posted = postedFor(d);
-    const r = auditTrace({ ...posted, summary: { ...posted.summary, pnl: posted.summary.pnl + 1_000_000n } }, d, WINDOW, nothingEarlier);
+    const r = auditTrace(
+      { ...posted, summary: { ...posted.summary, pnl: posted.summary.pnl + 1_000_000n } },
+      d,
+      WINDOW,
+      nothingEarlier,
+    );
     assert.deepEqual(
       r.findings.map((f) => f.rule),
       ["receiptMismatch", "priceOutOfBound"],
