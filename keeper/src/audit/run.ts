@@ -20,6 +20,8 @@ export interface StartAuditorParams {
   registry: Registry;
   /** Deployment block (where following `ReceiptPosted` starts when `audit.fromBlock` is not set). */
   deploymentBlock?: number;
+  /** Start polling at once (default); false: the caller runs `tick()` itself (`keeper audit --once`). */
+  autoStart?: boolean;
 }
 
 export function startAuditor(p: StartAuditorParams): {
@@ -39,7 +41,7 @@ export function startAuditor(p: StartAuditorParams): {
     fromBlock: p.config.audit.fromBlock ?? p.deploymentBlock ?? 0,
     blockRange: p.config.audit.blockRange,
   });
-  auditor.start();
+  if (p.autoStart !== false) auditor.start();
   return {
     auditor,
     journal,

@@ -14,6 +14,7 @@ import { ConfigError } from "../errors.js";
 import { loadKeeperConfig, type KeeperConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { connectChain, runKeeper } from "./run.js";
+import { addAuditCommand } from "../audit/cli.js";
 
 const requireEnv = (name: string): string => {
   const v = process.env[name];
@@ -50,6 +51,7 @@ export async function chainStatus(config: KeeperConfig) {
 }
 
 export function addChainCommands(program: Command): void {
+  addAuditCommand(program, untilSignal);
   program
     .command("run")
     .description(
