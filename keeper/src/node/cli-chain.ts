@@ -59,8 +59,19 @@ export function addChainCommands(program: Command): void {
         "publish/claim/execute/settle them, post receipts, send heartbeats, serve /metrics (Ctrl-C stops cleanly)",
     )
     .requiredOption("--config <file>", "keeper configuration JSON (environment variables override it)")
-    .action(async (opts: { config: string }) => {
+    .option(
+      "--paper",
+      "paper mode: live order books, fills simulated locally (paper.balances), same traces and a PnL report in " +
+        "<dataDir>/paper/report.json; no order and no transaction is ever sent",
+    )
+    .action(async (opts: { config: string; paper?: boolean }) => {
       const config = loadKeeperConfig(opts.config);
+      if (opts.paper || config.mode === "paper") {
+        const { runPaperKeeper } = await import("../paper/run.js");
+        const paper = await runPaperKeeper(config);
+        await untilSignal(() => paper.stop());
+        return;
+      }
       const running = await runKeeper(config);
       await untilSignal(() => running.stop());
     });
