@@ -289,6 +289,21 @@ describe("Auditor on a local chain", () => {
     journal.close();
   });
 
+  it("tick_maxBondZero_violationReportedNeverChallenged", async () => {
+    const from = (await sys.provider.getBlockNumber()) + 1;
+    const id = await postReceipt([{ price: "35000" }]);
+    const { a, journal } = auditor("report-only", { fromBlock: from, maxBond: 0n });
+    const before = await balance();
+    await a.tick();
+    await a.tick();
+    assert.equal(journal.getReceipt(id)?.status, "violating");
+    assert.match(journal.getReceipt(id)?.findings ?? "", /priceOutOfBound/);
+    assert.equal(journal.getChallenge(id), undefined);
+    assert.equal((await challengesOf(id)).length, 0);
+    assert.equal(await balance(), before);
+    journal.close();
+  });
+
   it("tick_violationFoundAfterTheWindowClosed_notChallenged", async () => {
     const from = (await sys.provider.getBlockNumber()) + 1;
     const id = await postReceipt([{ price: "35000" }]);

@@ -172,7 +172,9 @@ export class Auditor {
     for (const r of toAudit) {
       await this.guarded(`audit receipt ${r.receiptId}`, () => this.audit(r.receiptId, now, window));
     }
-    for (const r of this.opts.journal.receiptsWithStatus("violating")) {
+    // maxBond 0: report only (the violations stay journalled as `violating`, with no challenge).
+    const violating = this.opts.maxBond > 0n ? this.opts.journal.receiptsWithStatus("violating") : [];
+    for (const r of violating) {
       const c = this.opts.journal.getChallenge(r.receiptId);
       if (c && c.state !== "intent") continue;
       await this.guarded(`challenge receipt ${r.receiptId}`, () =>
@@ -274,6 +276,8 @@ export class Auditor {
   private finish(receiptId: bigint, status: AuditStatus, findings?: unknown, attempt = false): void {
     this.opts.journal.setStatus(receiptId, status, findings === undefined ? undefined : toJson(findings), attempt);
     this.opts.metrics.receipts.inc({ result: status });
+    // Finished receipts are only needed again as the earlier half of a duplicate (read back from the chain then).
+    if (status !== "violating") this.posted.delete(receiptId);
   }
 
   /** Fetches and checks one receipt's trace; journals the result (and the evidence of a violation). */
