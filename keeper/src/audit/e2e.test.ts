@@ -1,17 +1,22 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBytes32String } from "ethers";
-import { localSystem, MIN_STAKE, type LocalSystem } from "../chain/testing/local-system.js";
+import hre from "hardhat";
+import { devKey, localSystem, MIN_STAKE, type LocalSystem } from "../chain/testing/local-system.js";
 import type { ReceiptPoster } from "../chain/adapter.js";
 import type { EvmChainAdapter } from "../chain/evm.js";
 import type { CampaignTrace, RecordingReceiptPoster } from "../recording/poster.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
 import type { RunningSimulation } from "../sim/venues.js";
-import { keeperNode, plantGap, startKeeperSimulation } from "../node/testing/local-keepers.js";
-import { startAuditor } from "./run.js";
+import { loadKeeperConfig } from "../node/config.js";
+import { runKeeper, type RunningKeeper } from "../node/run.js";
+import { encryptCredentials } from "../node/secrets.js";
+import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "../node/testing/local-keepers.js";
+
+const PASSPHRASE = "audit-e2e-passphrase";
 
 const until = async (what: string, cond: () => Promise<boolean>, ms = 30_000) => {
   const end = Date.now() + ms;
@@ -40,37 +45,81 @@ function tamperer(inner: RecordingReceiptPoster): ReceiptPoster<CampaignTrace> &
 }
 
 describe("auditor end to end: a cheating keeper is challenged by an honest keeper's auditor and slashed", () => {
+  let server: { close(): Promise<void> } | undefined;
   let sys: LocalSystem;
   let run: RunningSimulation;
   let dir: string;
   let cheaterChain: EvmChainAdapter;
   let honestChain: EvmChainAdapter;
   let cheater: ReturnType<typeof keeperNode>;
-  let honest: ReturnType<typeof keeperNode>;
-  let auditor: ReturnType<typeof startAuditor> | undefined;
+  let honest: RunningKeeper | undefined;
   let tamper: ReturnType<typeof tamperer>;
+  let configPath: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "audit-e2e-"));
-    sys = await localSystem();
+    const rpc = await hre.network.createServer("default", "127.0.0.1", 0);
+    const { port } = await rpc.listen();
+    server = rpc;
+    const url = `http://127.0.0.1:${port}`;
+    sys = await localSystem(url);
     run = await startKeeperSimulation(2);
     cheaterChain = await sys.onboardKeeper(0);
     honestChain = await sys.onboardKeeper(1);
     // Both keepers write trace documents to one shared store (as a shared directory or bucket would be).
-    const shared = new LocalDirectoryStore(join(dir, "shared-store"));
+    const shared = join(dir, "shared-store");
     cheater = keeperNode(cheaterChain, run, 0, join(dir, "cheater"), {
-      store: shared,
+      store: new LocalDirectoryStore(shared),
       wrapPoster: (p) => (tamper = tamperer(p)),
     });
-    honest = keeperNode(honestChain, run, 1, join(dir, "honest"), { store: shared });
+    // The honest keeper is configured as an operator would: `keeper run` with `audit.enabled` and the shared store.
+    const a = sys.addresses;
+    const deployment = join(dir, "deployment.json");
+    writeFileSync(
+      deployment,
+      JSON.stringify({
+        chainId: 31337,
+        blockNumber: sys.deployBlock,
+        contracts: {
+          Parameters: { address: a.parameters },
+          CampaignRegistry: { address: a.campaigns },
+          ReputationOracle: { address: a.reputation },
+          AttestationRegistry: { address: a.attestations },
+          ReceiptRegistry: { address: a.receipts },
+          DepositAsset: { address: a.asset },
+        },
+      }),
+    );
+    const acct = keeperAccount(1);
+    const credentialsFile = join(dir, "credentials.enc.json");
+    const creds = { sim: { apiKey: acct.apiKey, secret: acct.secret } };
+    writeFileSync(credentialsFile, JSON.stringify(encryptCredentials(creds, PASSPHRASE)));
+    configPath = join(dir, "honest.json");
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        name: "honest",
+        chain: { rpcUrl: url, deployment },
+        venues: [
+          { id: "alpha", exchange: "binance", baseUrl: run.urls.get("alpha"), credentials: "sim" },
+          { id: "beta", exchange: "binance", baseUrl: run.urls.get("beta"), credentials: "sim" },
+        ],
+        credentialsFile,
+        pairs: [SYMBOL],
+        dataDir: join(dir, "honest"),
+        tickMs: 50,
+        logLevel: process.env["KEEPER_TEST_LOG"] ?? "fatal",
+        store: { kind: "local", dir: shared },
+        audit: { enabled: true, maxBond: "500", pollMs: 100 },
+      }),
+    );
   });
   after(async () => {
-    await auditor?.stop();
-    for (const n of [cheater, honest]) {
-      await n.node.stop();
-      n.journal.close();
-    }
+    await honest?.stop();
+    await cheater.node.stop();
+    cheater.journal.close();
     await run.close();
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -91,25 +140,17 @@ describe("auditor end to end: a cheating keeper is challenged by an honest keepe
     assert.deepEqual(tamper.tampered, [event!.args.campaignId]);
     const receiptId = (await gov.getCampaign(event!.args.campaignId)).settledReceiptId;
 
-    // 2. The honest keeper runs with its auditor enabled (as `keeper run` wires it with `audit.enabled`).
+    // 2. The honest keeper starts (`keeper run` with `audit.enabled`): its auditor finds the leaf and challenges.
     const stakeBefore = (await gov.reputation.stakeOf(operator)).active;
     assert.equal(stakeBefore, MIN_STAKE);
     const whistleblowerBefore = await gov.asset.balanceOf(honestChain.account);
-    await honest.node.start();
-    auditor = startAuditor({
-      config: {
-        dataDir: join(dir, "honest"),
-        audit: { enabled: true, maxBond: "500", pollMs: 100, blockRange: 5_000 },
-      },
-      chain: honestChain,
-      store: new LocalDirectoryStore(join(dir, "shared-store")),
-      log: honest.log,
-      registry: honest.metrics.registry,
-      deploymentBlock: sys.deployBlock,
-    });
-    const journal = auditor.journal;
-    await until("the auditor's challenge filed", async () => journal.getChallenge(receiptId)?.state === "filed");
-    const challenge = journal.getChallenge(receiptId)!;
+    const env = { KEEPER_PRIVATE_KEY: devKey(2), KEEPER_CREDENTIALS_PASSPHRASE: PASSPHRASE };
+    honest = await runKeeper(loadKeeperConfig(configPath, env), env);
+    assert.ok(honest.auditor, "audit.enabled starts the auditor inside keeper run");
+    const auditor = honest.auditor;
+    const challengeOf = () => auditor.summary().challenges.find((c) => c.receiptId === receiptId);
+    await until("the auditor's challenge filed", async () => challengeOf()?.state === "filed");
+    const challenge = challengeOf()!;
     const dispute = await gov.reputation.disputeOf(challenge.disputeId!);
     assert.equal(dispute.challenger, honestChain.account);
     assert.equal(dispute.operator, operator);
@@ -132,13 +173,14 @@ describe("auditor end to end: a cheating keeper is challenged by an honest keepe
       "bond returned plus the whistleblower's cut",
     );
     assert.equal((await gov.reputation.countersOf(cheaterChain.account)).frauds, 10n ** 18n);
-    await until("the auditor saw the outcome", async () => journal.getChallenge(receiptId)?.state === "upheld");
+    await until("the auditor saw the outcome", async () => challengeOf()?.state === "upheld");
 
-    // One challenge for the one falsified receipt; the honest node and its auditor counted no error.
+    // One challenge for the one falsified receipt; the honest keeper and its auditor counted no error.
     const challenges = await gov.reputation.queryFilter(gov.reputation.filters.Challenged());
     assert.equal(challenges.length, 1);
-    const metrics = await honest.metrics.registry.metrics();
+    const metrics = await (await fetch(`http://127.0.0.1:${honest.node.metricsPort}/metrics`)).text();
     assert.match(metrics, /keeper_audit_challenges_total\{[^}]*outcome="upheld"[^}]*\} 1/);
+    assert.match(metrics, /keeper_heartbeats_total\{[^}]*\} [1-9]/);
     assert.doesNotMatch(metrics, /keeper_(audit_)?errors_total\{/);
   });
 });
