@@ -1,6 +1,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBytes32String } from "ethers";
@@ -174,6 +175,42 @@ describe("auditor end to end: a cheating keeper is challenged by an honest keepe
     );
     assert.equal((await gov.reputation.countersOf(cheaterChain.account)).frauds, 10n ** 18n);
     await until("the auditor saw the outcome", async () => challengeOf()?.state === "upheld");
+
+    // A second, independent auditor (`keeper audit --once`, another key and journal) finds the same violation: the
+    // oracle refuses the used evidence at estimation, so it is journalled as refused and no bond moves.
+    const late = await sys.adapter(3);
+    const lateBefore = await gov.asset.balanceOf(late.account);
+    const lateConfig = join(dir, "late.json");
+    const base = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
+    writeFileSync(lateConfig, JSON.stringify({ ...base, name: "late", dataDir: join(dir, "late") }));
+    // Asynchronous: the chain's JSON-RPC server runs in this process and must keep answering the child.
+    const once = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn(
+        process.execPath,
+        ["--import", "tsx", "src/node/cli.ts", "audit", "--once", "--config", lateConfig],
+        {
+          cwd: join(import.meta.dirname, "../.."),
+          env: { ...process.env, KEEPER_PRIVATE_KEY: devKey(3) },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      c.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      c.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      c.once("exit", (status) => resolve({ status, stdout, stderr }));
+    });
+    assert.equal(once.status, 0, once.stderr.slice(-2000));
+    const summary = JSON.parse(once.stdout) as {
+      receipts: Record<string, number>;
+      challenges: { state: string; detail: string }[];
+    };
+    assert.equal(summary.receipts["violating"], 1);
+    assert.deepEqual(
+      summary.challenges.map((c) => [c.state, c.detail]),
+      [["refused", "ReputationOracleEvidenceUsed"]],
+    );
+    assert.equal(await gov.asset.balanceOf(late.account), lateBefore);
 
     // One challenge for the one falsified receipt; the honest keeper and its auditor counted no error.
     const challenges = await gov.reputation.queryFilter(gov.reputation.filters.Challenged());
