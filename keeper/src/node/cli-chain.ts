@@ -14,6 +14,7 @@ import { ConfigError } from "../errors.js";
 import { loadKeeperConfig, type KeeperConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { connectChain, runKeeper } from "./run.js";
+import { addAuditCommand } from "../audit/cli.js";
 
 const requireEnv = (name: string): string => {
   const v = process.env[name];
@@ -50,6 +51,7 @@ export async function chainStatus(config: KeeperConfig) {
 }
 
 export function addChainCommands(program: Command): void {
+  addAuditCommand(program, untilSignal);
   program
     .command("run")
     .description(
@@ -57,8 +59,19 @@ export function addChainCommands(program: Command): void {
         "publish/claim/execute/settle them, post receipts, send heartbeats, serve /metrics (Ctrl-C stops cleanly)",
     )
     .requiredOption("--config <file>", "keeper configuration JSON (environment variables override it)")
-    .action(async (opts: { config: string }) => {
+    .option(
+      "--paper",
+      "paper mode: live order books, fills simulated locally (paper.balances), same traces and a PnL report in " +
+        "<dataDir>/paper/report.json; no order and no transaction is ever sent",
+    )
+    .action(async (opts: { config: string; paper?: boolean }) => {
       const config = loadKeeperConfig(opts.config);
+      if (opts.paper || config.mode === "paper") {
+        const { runPaperKeeper } = await import("../paper/run.js");
+        const paper = await runPaperKeeper(config);
+        await untilSignal(() => paper.stop());
+        return;
+      }
       const running = await runKeeper(config);
       await untilSignal(() => running.stop());
     });

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { auditConfigSchema } from "../audit/config.js";
+import { paperConfigSchema } from "../paper/config.js";
+import { storeConfigSchema } from "../recording/store/config.js";
 
 const hex = (bytes: number) => new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`);
 
@@ -51,6 +54,12 @@ export const keeperConfigSchema = z.object({
    * `StrategyVault` (docs/SPECIFICATION.md "Keeper node / Capital flow"). `enabled: false` trades own capital only.
    */
   capital: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  /** Content store of trace documents: `{ kind: "local", dir? }` (default `<dataDir>/store`) or `{ kind: "s3", ... }`. */
+  store: storeConfigSchema.default({ kind: "local" }),
+  /** Auditor (whistleblower) service inside `keeper run`: `{ enabled, maxBond, ... }`. */
+  audit: auditConfigSchema.default({ enabled: false, maxBond: "0", pollMs: 2_000, blockRange: 5_000 }),
+  /** Paper mode (`keeper run --paper`): simulated balances per venue. */
+  paper: paperConfigSchema.default({ balances: {} }),
 });
 
 export type KeeperConfig = z.infer<typeof keeperConfigSchema>;

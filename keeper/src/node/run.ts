@@ -14,6 +14,9 @@ import { RequestBudget } from "../execution/budget.js";
 import { CcxtVenue } from "../execution/ccxtVenue.js";
 import type { Venue } from "../execution/venue.js";
 import { RecordingReceiptPoster } from "../recording/poster.js";
+import { openContentStore } from "../recording/store/config.js";
+import { startAuditor } from "../audit/run.js";
+import type { Auditor } from "../audit/auditor.js";
 import { ccxtSimConfig } from "../sim/client.js";
 import { ArbitrageCampaigns } from "./arbitrage-campaigns.js";
 import { CapitalFlow, FundedExecution } from "./capital.js";
@@ -38,8 +41,8 @@ export async function connectChain(config: KeeperConfig) {
   return { chain, provider, deployment };
 }
 
-function loadCredentials(config: KeeperConfig, env: NodeJS.ProcessEnv): Credentials {
-  if (config.venues.length === 0) return {};
+function loadCredentials(config: KeeperConfig, env: NodeJS.ProcessEnv, always = false): Credentials {
+  if (config.venues.length === 0 && !always) return {};
   if (!config.credentialsFile) throw new ConfigError("config: credentialsFile is required when venues are configured");
   const passphrase = env["KEEPER_CREDENTIALS_PASSPHRASE"];
   if (!passphrase) throw new ConfigError("KEEPER_CREDENTIALS_PASSPHRASE is not set");
@@ -71,20 +74,28 @@ export function buildVenues(config: KeeperConfig, credentials: Credentials): Rec
 
 export interface RunningKeeper {
   node: KeeperNode;
+  auditor?: Auditor;
   stop(): Promise<void>;
 }
 
 export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningKeeper> {
-  const { chain } = await connectChain(config);
+  const { chain, deployment } = await connectChain(config);
   const log = createLogger({ name: "keeper", level: config.logLevel, keeper: config.name });
   const journal = new Journal(join(config.dataDir, "journal.db"));
   const venues = buildVenues(config, loadCredentials(config, env));
   const metrics = createMetrics({ keeper: config.name });
   const ids = Object.keys(venues);
+  // Trace documents go to the configured store (default <dataDir>/store; a shared directory or S3 lets auditors read them).
+  const store = openContentStore(config.store, {
+    dataDir: config.dataDir,
+    env,
+    secrets: () => loadCredentials(config, env, true),
+  });
+  log.info({ store: store.describe }, "content store");
   const campaigns = new ArbitrageCampaigns({
     journal,
-    // Traces in <dataDir>/traces, trace documents in <dataDir>/store, sealed before they are posted.
-    poster: new RecordingReceiptPoster(chain, { dataDir: config.dataDir, log }),
+    // Traces in <dataDir>/traces, sealed before they are posted.
+    poster: new RecordingReceiptPoster(chain, { dataDir: config.dataDir, log, store: store.store }),
     markets: config.pairs.map((pair) => ({ market: pair, venues: ids.map((id) => ({ venue: venues[id]!, pair })) })),
     bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
     execution: { retryBudget: config.arbitrage.retryBudget, gasBudget: 0n },
@@ -109,11 +120,25 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     metricsPort: config.metricsPort,
   });
   await node.start();
+  // The auditor (whistleblower) runs beside the node when `audit.enabled`, with the same key, store and metrics.
+  const auditor = config.audit.enabled
+    ? startAuditor({
+        config,
+        chain,
+        store: store.store,
+        log,
+        registry: metrics.registry,
+        deploymentBlock: deployment.blockNumber,
+      })
+    : undefined;
   return {
     node,
+    auditor: auditor?.auditor,
     async stop() {
+      await auditor?.stop();
       await node.stop();
       journal.close();
+      store.close();
     },
   };
 }

@@ -7,7 +7,9 @@ import { RequestBudget } from "../../execution/budget.js";
 import { CcxtVenue } from "../../execution/ccxtVenue.js";
 import type { EvmChainAdapter } from "../../chain/evm.js";
 import { join } from "node:path";
-import { RecordingReceiptPoster } from "../../recording/poster.js";
+import { RecordingReceiptPoster, type CampaignTrace } from "../../recording/poster.js";
+import type { ContentStore } from "../../recording/store/content-store.js";
+import type { ReceiptPoster } from "../../chain/adapter.js";
 import { parseScenario, type AccountConfig } from "../../sim/scenario.js";
 import ccxt from "ccxt";
 import { ccxtSimConfig } from "../../sim/client.js";
@@ -87,26 +89,34 @@ export function venuesFor(run: RunningSimulation, i: number) {
   };
 }
 
-/**
- * A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out.
- * `opts.capital`: draw from and repay to the vault's arbitrage sleeve, as `keeper run` does when the deployment has
- * a `StrategyVault`.
- */
+export interface KeeperNodeTestOptions {
+  /** Content store of trace documents (default `<dataDir>/store`); a shared one lets an auditor read them. */
+  store?: ContentStore;
+  /** Wraps the node's receipt poster (tests inject a trace tamperer here; production code has no such hook). */
+  wrapPoster?: (poster: RecordingReceiptPoster) => ReceiptPoster<CampaignTrace>;
+  /**
+   * Draw from and repay to the vault's arbitrage sleeve, as `keeper run` does when the deployment has a
+   * `StrategyVault`.
+   */
+  capital?: boolean;
+}
+
+/** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
 export function keeperNode(
   chain: EvmChainAdapter,
   run: RunningSimulation,
   i: number,
   dataDir: string,
-  opts: { capital?: boolean } = {},
+  opts: KeeperNodeTestOptions = {},
 ) {
   const journal = new Journal(join(dataDir, "journal.db"));
   const venues = venuesFor(run, i);
   const metrics = createMetrics({ keeper: `keeper${i}` });
   const log = pino({ level: process.env["KEEPER_TEST_LOG"] ?? "silent" });
-  const poster = new RecordingReceiptPoster(chain, { dataDir, log });
+  const poster = new RecordingReceiptPoster(chain, opts.store ? { dataDir, log, store: opts.store } : { dataDir, log });
   const campaigns = new ArbitrageCampaigns({
     journal,
-    poster,
+    poster: opts.wrapPoster ? opts.wrapPoster(poster) : poster,
     markets: [
       {
         market: SYMBOL,
@@ -136,5 +146,5 @@ export function keeperNode(
     heartbeatSeconds: 60,
     metricsPort: 0,
   });
-  return { node, journal, metrics, venues, poster, capital };
+  return { node, journal, metrics, venues, poster, capital, log };
 }
