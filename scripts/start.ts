@@ -165,16 +165,7 @@ async function startKeepers(keeperData: string): Promise<void> {
   startService(
     "verifier",
     "tsx",
-    [
-      cli,
-      "verifier",
-      "--rpc-url",
-      RPC_URL,
-      "--deployment",
-      deploymentPath(network),
-      "--port",
-      String(ports.verifier),
-    ],
+    [cli, "verifier", "--rpc-url", RPC_URL, "--deployment", deploymentPath(network), "--port", String(ports.verifier)],
     {
       env: { KEEPER_VERIFIER_PRIVATE_KEY: devKey(4) },
     },

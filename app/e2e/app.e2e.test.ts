@@ -57,6 +57,8 @@ let deployment: { contracts: Record<string, { address: `0x${string}` }> };
 let keeperReceipt = { receiptId: "", cid: "" };
 let accounts: `0x${string}`[];
 let stopReport: StopReport | undefined;
+/** The roiThresholdBps value governance set (the keepers must pick it up). */
+let governedRoi = 0n;
 
 const tusd = (v: bigint) => `${formatAmount(v, 6)} tUSD`;
 const sharesText = (v: bigint) => `${formatAmount(v, shareDecimals, 4)} ${shareSymbol}`;
@@ -86,7 +88,12 @@ async function showsChain(testid: string, expected: () => Promise<string>, timeo
   let want = "";
   while (Date.now() < deadline) {
     want = await expected();
-    shown = (await page.getByTestId(testid).innerText().catch(() => "")).trim();
+    shown = (
+      await page
+        .getByTestId(testid)
+        .innerText()
+        .catch(() => "")
+    ).trim();
     if (shown === want) return;
     await page.waitForTimeout(200);
   }
@@ -160,7 +167,6 @@ async function liquid(blockNumber: bigint): Promise<bigint> {
   return total;
 }
 
-
 describe("web app end to end (chromium, npm start: chain, deploy, simulators, keepers)", { timeout: 180_000 }, () => {
   before(async () => {
     rmSync(RESULTS, { recursive: true, force: true }); // Screenshots of this run only.
@@ -227,7 +233,10 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
 
   it("devWallet_switchesAccount", async () => {
     await selectAccount(USER);
-    await page.getByTestId("asset-balance").filter({ hasText: /^1,000,000 tUSD$/ }).waitFor();
+    await page
+      .getByTestId("asset-balance")
+      .filter({ hasText: /^1,000,000 tUSD$/ })
+      .waitFor();
   });
 
   it("faucet_mintsAndTheBalanceChanges", async () => {
@@ -238,7 +247,10 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
       .locator('[data-testid="tx"][data-status="confirmed"]')
       .filter({ hasText: "Faucet 2500.5 tUSD" })
       .waitFor();
-    await page.getByTestId("asset-balance").filter({ hasText: /^1,002,500.5 tUSD$/ }).waitFor();
+    await page
+      .getByTestId("asset-balance")
+      .filter({ hasText: /^1,002,500.5 tUSD$/ })
+      .waitFor();
     assert.equal((await balanceOf(user)) - DEV_FUNDING, 2_500_500_000n);
     await assertFitsWidth();
     await shot("02-faucet-confirmed");
@@ -277,8 +289,14 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     const shares = await call<bigint>(vault, "balanceOf", [user]);
     assert.equal(shares, deposit!.args.shares);
     assert.equal(await call<bigint>(vault, "previewDeposit", [1_000n * TUSD], deposit!.blockNumber - 1n), shares);
-    await page.getByTestId("vault-shares").filter({ hasText: sharesText(shares) }).waitFor();
-    await page.getByTestId("asset-balance").filter({ hasText: /^1,001,500.5 tUSD$/ }).waitFor();
+    await page
+      .getByTestId("vault-shares")
+      .filter({ hasText: sharesText(shares) })
+      .waitFor();
+    await page
+      .getByTestId("asset-balance")
+      .filter({ hasText: /^1,001,500.5 tUSD$/ })
+      .waitFor();
     await showsChain("share-price", async () => priceText(await sharePrice()));
     await shot("20-vault-deposited");
   });
@@ -296,7 +314,10 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     assert.equal(deposit!.args.assets, 5n * TUSD);
     const shares = await call<bigint>(vault, "balanceOf", [user]);
     assert.equal(shares - sharesBefore, deposit!.args.shares);
-    await page.getByTestId("vault-shares").filter({ hasText: sharesText(shares) }).waitFor();
+    await page
+      .getByTestId("vault-shares")
+      .filter({ hasText: sharesText(shares) })
+      .waitFor();
   });
 
   it("vault_lockMovesSharesToLocked", async () => {
@@ -337,7 +358,11 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
       (await call<bigint>(vault, "balanceOf", [user], at)) - (await call<bigint>(vault, "lockedShares", [user], at));
     const value = await call<bigint>(vault, "convertToAssets", [unlocked], at);
     const max = await call<bigint>(vault, "maxWithdraw", [user], at);
-    assert.equal(max, liquidNow < value ? liquidNow : value, "maxWithdraw: the unlocked value, capped by what is liquid");
+    assert.equal(
+      max,
+      liquidNow < value ? liquidNow : value,
+      "maxWithdraw: the unlocked value, capped by what is liquid",
+    );
     assert.ok(value - max > 2n * TUSD, "the user's unlocked shares are worth more than the vault holds liquid");
     // Ask for more than the vault holds liquid, and less than the shares are worth.
     const ask = (max + value) / 2n / TUSD;
@@ -370,8 +395,14 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     assert.equal(withdrawal!.args.assets, 10n * TUSD);
     const shares = await call<bigint>(vault, "balanceOf", [user]);
     assert.equal(sharesBefore - shares, withdrawal!.args.shares);
-    assert.equal(await call<bigint>(vault, "previewWithdraw", [10n * TUSD], withdrawal!.blockNumber - 1n), withdrawal!.args.shares);
-    await page.getByTestId("vault-shares").filter({ hasText: sharesText(shares) }).waitFor();
+    assert.equal(
+      await call<bigint>(vault, "previewWithdraw", [10n * TUSD], withdrawal!.blockNumber - 1n),
+      withdrawal!.args.shares,
+    );
+    await page
+      .getByTestId("vault-shares")
+      .filter({ hasText: sharesText(shares) })
+      .waitFor();
   });
 
   it("operators_anAttestedKeeperShowsItsAttestationStatusAndAge", async () => {
@@ -658,7 +689,10 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
       .filter({ hasText: "Vote for on proposal" })
       .waitFor();
     const weight = formatAmount(await call<bigint>(vault, "balanceOf", [user]), 12, 2);
-    await proposal.getByTestId("votes-for").filter({ hasText: new RegExp(`^${weight.replace(/[.]/g, "\\.")}$`) }).waitFor();
+    await proposal
+      .getByTestId("votes-for")
+      .filter({ hasText: new RegExp(`^${weight.replace(/[.]/g, "\\.")}$`) })
+      .waitFor();
     await shot("12-governance-voted");
 
     // The vote closes after 72 epochs: the proposal succeeded; queue it in the timelock.
@@ -682,6 +716,7 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     await page.locator('[data-testid="tx"][data-status="confirmed"]').filter({ hasText: "Execute proposal" }).waitFor();
     await page.locator('[data-testid="proposal"][data-state="Executed"]').waitFor();
     assert.equal(await readParam(), proposed);
+    governedRoi = proposed;
     await page
       .getByTestId("parameters")
       .locator("tr", { hasText: "roiThresholdBps" })
@@ -777,6 +812,44 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
       found.push(...(await audit(page)).map((p) => `${path}: ${p}`));
     }
     assert.deepEqual(found, []);
+  });
+
+  it("keepers_keptRunningThroughTheTimeJumpsAndPickedUpTheGovernedThreshold", async () => {
+    // Each keeper of `npm start` serves Prometheus metrics: still ticking after 34 days of chain time were
+    // skipped, no error counted, heartbeats sent again for the skipped time.
+    const metrics = async (port: number) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const sum = (name: string) =>
+        text
+          .split("\n")
+          .filter((l) => l.startsWith(name))
+          .reduce((acc, l) => acc + Number(l.split(" ").pop()), 0);
+      return {
+        ticks: sum("keeper_ticks_total"),
+        errors: sum("keeper_errors_total"),
+        beats: sum("keeper_heartbeats_total"),
+      };
+    };
+    const ports = START_KEEPERS.map((_, i) => sys.portBase + 5 + i);
+    const first = await Promise.all(ports.map(metrics));
+    await page.waitForTimeout(2_000);
+    const second = await Promise.all(ports.map(metrics));
+    for (const [i, m] of second.entries()) {
+      assert.ok(m.ticks > first[i]!.ticks, `keeper${i + 1} still ticks: ${JSON.stringify(m)}`);
+      assert.equal(m.errors, 0, `keeper${i + 1} counted errors`);
+      assert.ok(m.beats >= 2, `keeper${i + 1} heartbeats again after the time jumps: ${JSON.stringify(m)}`);
+    }
+    // Each keeper read the threshold governance changed.
+    assert.ok(governedRoi > 0n);
+    const log = sys.log();
+    for (const n of [1, 2, 3])
+      assert.match(
+        log,
+        new RegExp(
+          `^\\[keeper${n}\\] \\{.*"changes":\\["roiThresholdBps=${governedRoi}"\\].*"parameters changed"`,
+          "m",
+        ),
+      );
   });
 
   it("npmStart_stopsOnCtrlCWithNoProcessLeftAndItsServicesLoggedNoError", async () => {

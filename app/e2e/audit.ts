@@ -72,8 +72,6 @@ export async function audit(page: Page): Promise<string[]> {
     await cdp.detach();
   }
 
-  problems.push(
-    ...((await page.evaluate(PAGE_CHECKS)) as string[]),
-  );
+  problems.push(...((await page.evaluate(PAGE_CHECKS)) as string[]));
   return problems;
 }

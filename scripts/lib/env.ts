@@ -80,7 +80,9 @@ const startEnv = z.object({
     })
     .optional(),
   START_STATE_DIR: z.string().min(1, { error: "must not be empty" }).optional(),
-  START_NETWORK: z.enum(["localhost", "e2e"], { error: "must be localhost or e2e (a local network of hardhat.config.ts)" }).default("localhost"),
+  START_NETWORK: z
+    .enum(["localhost", "e2e"], { error: "must be localhost or e2e (a local network of hardhat.config.ts)" })
+    .default("localhost"),
   APP_DIST_DIR: z.string().regex(APP_DIST_DIR, { error: "must be .next or .next-<name>" }).default(".next"),
 });
 
