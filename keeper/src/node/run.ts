@@ -16,6 +16,7 @@ import type { Venue } from "../execution/venue.js";
 import { RecordingReceiptPoster } from "../recording/poster.js";
 import { ccxtSimConfig } from "../sim/client.js";
 import { ArbitrageCampaigns } from "./arbitrage-campaigns.js";
+import { attestThroughVerifier } from "./attest.js";
 import type { KeeperConfig } from "./config.js";
 import { Journal } from "./journal.js";
 import { KeeperNode } from "./keeper.js";
@@ -99,6 +100,8 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     tickMs: config.tickMs,
     heartbeatSeconds: config.heartbeatSeconds,
     metricsPort: config.metricsPort,
+    // Renew the attestation through the same verifier as `keeper attest` before it expires.
+    attest: config.verifierUrl ? async () => void (await attestThroughVerifier(chain, config.verifierUrl!)) : undefined,
   });
   await node.start();
   return {

@@ -15,7 +15,7 @@ import { BOB, testScenarioInput } from "../../sim/testkit.js";
 import { startSimulation, type RunningSimulation } from "../../sim/venues.js";
 import { ArbitrageCampaigns } from "../arbitrage-campaigns.js";
 import { Journal } from "../journal.js";
-import { KeeperNode } from "../keeper.js";
+import { KeeperNode, type KeeperNodeOptions } from "../keeper.js";
 import { createMetrics } from "../metrics.js";
 
 export const SYMBOL = "BTC/USDT";
@@ -86,7 +86,13 @@ export function venuesFor(run: RunningSimulation, i: number) {
 }
 
 /** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
-export function keeperNode(chain: EvmChainAdapter, run: RunningSimulation, i: number, dataDir: string) {
+export function keeperNode(
+  chain: EvmChainAdapter,
+  run: RunningSimulation,
+  i: number,
+  dataDir: string,
+  opts: Pick<KeeperNodeOptions, "attest" | "attestRetryMs"> = {},
+) {
   const journal = new Journal(join(dataDir, "journal.db"));
   const venues = venuesFor(run, i);
   const metrics = createMetrics({ keeper: `keeper${i}` });
@@ -118,6 +124,7 @@ export function keeperNode(chain: EvmChainAdapter, run: RunningSimulation, i: nu
     tickMs: 50,
     heartbeatSeconds: 60,
     metricsPort: 0,
+    ...opts,
   });
   return { node, journal, metrics, venues, poster };
 }
