@@ -163,7 +163,8 @@ describe("KeeperNode: attestation renewal", () => {
     const url = `http://127.0.0.1:${(verifier.address() as AddressInfo).port}`;
     keeper = keeperNode(chain, run, 0, join(dir, "k0"), {
       attest: async () => void (await attestThroughVerifier(chain, url)),
-      attestRetryMs: 0,
+      // Only failed attempts wait for this: renewals that succeed are never held back by it.
+      attestRetryMs: 60_000,
     });
     const first = await chain.keeperStatus();
     assert.equal(first.attested, true);
@@ -171,14 +172,21 @@ describe("KeeperNode: attestation renewal", () => {
     // Fresh: nothing to renew.
     await new Promise((r) => setTimeout(r, 300));
     assert.equal((await chain.keeperStatus()).attestedAt, first.attestedAt);
-    // Two days later (max age: one day) the attestation has expired; the running keeper renews it.
-    await sys.advance(2 * 86_400);
-    assert.equal((await chain.keeperStatus()).attested, false);
-    await until("the attestation renewed", async () => (await chain.keeperStatus()).attested);
-    const renewed = await chain.keeperStatus();
-    assert.ok(renewed.attestedAt >= first.attestedAt + 2n * 86_400n, `attestedAt ${renewed.attestedAt}`);
+    // Two days later (max age: one day) the attestation has expired; the running keeper renews it, and again
+    // after the next jump.
+    let previous = first.attestedAt;
+    for (let jump = 0; jump < 2; jump++) {
+      await sys.advance(2 * 86_400);
+      assert.equal((await chain.keeperStatus()).attested, false);
+      await until(`renewal ${jump + 1}`, async () => (await chain.keeperStatus()).attested);
+      const renewed = await chain.keeperStatus();
+      assert.ok(renewed.attestedAt >= previous + 2n * 86_400n, `attestedAt ${renewed.attestedAt}`);
+      previous = renewed.attestedAt;
+      // A development quote carries its wall-clock second; the registry refuses a quote used before.
+      await new Promise((r) => setTimeout(r, 1_100));
+    }
     const text = await keeper.metrics.registry.metrics();
-    assert.match(text, /keeper_attestations_renewed_total\{[^}]*\} 1/);
+    assert.match(text, /keeper_attestations_renewed_total\{[^}]*\} 2/);
     assert.doesNotMatch(
       text,
       /keeper_errors_total\{/,

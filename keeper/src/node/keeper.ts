@@ -13,8 +13,8 @@
  * - Heartbeat every `heartbeatSeconds` (must stay under `heartbeatMaxAgeSeconds`), once at start, and on a tick
  *   whenever chain time moved more than half of `heartbeatMaxAgeSeconds` since the last one.
  * - Attestation renewal (when `attest` is given): on a tick where chain time is more than half of
- *   `attestationMaxAgeSeconds` past the keeper's `attestedAt`, the keeper attests again (at most one attempt
- *   per `attestRetryMs` of wall time while it fails), so an expiring attestation never stops its campaigns.
+ *   `attestationMaxAgeSeconds` past the keeper's `attestedAt`, the keeper attests again (after a failed attempt, the next one
+ *   waits `attestRetryMs` of wall time), so an expiring attestation never stops its campaigns.
  */
 import type { Server } from "node:http";
 import type { Logger } from "pino";
@@ -67,8 +67,8 @@ export class KeeperNode {
   private lastBeat = 0n;
   /** The keeper's `attestedAt` as last read from the chain (undefined: not read yet). */
   private attestedAt: bigint | undefined;
-  /** Wall-clock time of the last renewal attempt. */
-  private lastAttestAttempt = 0;
+  /** Wall-clock time of the last failed renewal attempt. */
+  private lastAttestFailure = 0;
   private server: Server | undefined;
 
   constructor(private readonly opts: KeeperNodeOptions) {
@@ -165,9 +165,14 @@ export class KeeperNode {
     if (!attest || maxAge === undefined) return;
     this.attestedAt ??= (await chain.keeperStatus()).attestedAt;
     if ((now - this.attestedAt) * 2n <= maxAge) return;
-    if (Date.now() - this.lastAttestAttempt < (this.opts.attestRetryMs ?? 30_000)) return;
-    this.lastAttestAttempt = Date.now();
-    await attest();
+    // After a failed attempt, wait before asking the verifier again (the tick runs every `tickMs`).
+    if (Date.now() - this.lastAttestFailure < (this.opts.attestRetryMs ?? 30_000)) return;
+    try {
+      await attest();
+    } catch (err) {
+      this.lastAttestFailure = Date.now();
+      throw err;
+    }
     const before = this.attestedAt;
     this.attestedAt = (await chain.keeperStatus()).attestedAt;
     metrics.attestations.inc();
