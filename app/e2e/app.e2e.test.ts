@@ -173,7 +173,7 @@ async function liquid(blockNumber: bigint): Promise<bigint> {
   return total;
 }
 
-describe("web app end to end (chromium, npm start: chain, deploy, simulators, keepers)", { timeout: 180_000 }, () => {
+describe("web app end to end (chromium, npm start: chain, deploy, simulators, keepers)", { timeout: 300_000 }, () => {
   before(async () => {
     rmSync(RESULTS, { recursive: true, force: true }); // Screenshots of this run only.
     sys = await startSystem();
