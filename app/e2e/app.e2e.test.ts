@@ -157,9 +157,12 @@ async function assertFitsWidth(): Promise<void> {
 
 async function selectAccount(index: number): Promise<void> {
   const picker = page.getByTestId("dev-account");
+  // The picker lists the node's accounts once it has read them (the first render shows only the active one).
+  await picker.locator("option").nth(index).waitFor({ state: "attached" });
   await picker.selectOption({ index });
   const want = accounts[index]!.toLowerCase();
-  for (let i = 0; i < 50 && (await picker.inputValue()).toLowerCase() !== want; i++) await page.waitForTimeout(100);
+  const deadline = Date.now() + 15_000;
+  while ((await picker.inputValue()).toLowerCase() !== want && Date.now() < deadline) await page.waitForTimeout(100);
   assert.equal((await picker.inputValue()).toLowerCase(), want);
 }
 
