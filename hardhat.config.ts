@@ -19,12 +19,13 @@ const compiler = {
 };
 
 /**
- * The strategy vault (ERC-4626 + votes + permit + sleeves + Earn) is optimised for size rather than
- * runtime so that it stays under the 24,576-byte contract size limit (runs 50: about 24.1 KB of 24.576).
+ * The strategy vault (ERC-4626 + votes + permit + sleeves + Earn) is compiled through the IR pipeline with
+ * optimizer runs 50 so that it stays under the 24,576-byte contract size limit (24,393 bytes; the legacy
+ * pipeline gives 24,910 at runs 50, the IR pipeline 24,742 at runs 200). The IR code is also cheaper to run.
  */
 const sizeOptimised = {
   ...compiler,
-  settings: { ...compiler.settings, optimizer: { enabled: true, runs: 50 } },
+  settings: { ...compiler.settings, viaIR: true, optimizer: { enabled: true, runs: 50 } },
 };
 
 export default defineConfig({

@@ -8,7 +8,7 @@
  * `START_STATE_DIR`, `START_NETWORK` and `APP_DIST_DIR` move them (scripts/lib/env.ts), so that a second
  * instance (the app's end-to-end tests) runs beside a developer's.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { isAbsolute, join, relative } from "node:path";
 import { appBuildInputsHash, appBuildIsCurrent, recordAppBuild } from "./lib/app-build.js";
@@ -18,7 +18,9 @@ import {
   DEV_CREDENTIALS_PASSPHRASE,
   devKey,
   KEEPER_COUNT,
+  seedVaultDeposit,
   setupLocalTrust,
+  startReferenceRelay,
   writeKeeperFiles,
   writeSimScenario,
 } from "./lib/keepers.js";
@@ -173,7 +175,19 @@ async function startKeepers(keeperData: string): Promise<void> {
   const verifierUrl = `http://127.0.0.1:${ports.verifier}`;
   await waitFor("the verifier", async () => (await fetch(`${verifierUrl}/health`)).ok);
   const simUrls = { binance: `http://127.0.0.1:${ports.binance}`, okx: `http://127.0.0.1:${ports.okx}` };
+  // The vault's reference price follows the simulated ETH/USDT market (a local stand-in for a Chainlink node), and a
+  // demo depositor (#18) gives the keepers capital to draw.
+  stopRelay = startReferenceRelay(RPC_URL, deployment, simUrls.binance, {
+    onError: (err) =>
+      console.error(`[relay] reference price not posted: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  const seeded = await seedVaultDeposit(RPC_URL, deployment);
+  console.log(
+    `[start] reference price relay: simulator ETH/USDT mid -> ReferencePriceFeed every 15 s; demo depositor #18 deposited ${seeded / 10n ** 6n} tUSD`,
+  );
   for (let n = 1; n <= KEEPER_COUNT; n++) {
+    // A fresh chain every run: journals, traces and drawn capital of the previous chain's keepers mean nothing here.
+    rmSync(join(keeperData, `keeper${n}`), { recursive: true, force: true });
     const config = writeKeeperFiles(keeperData, n, {
       rpcUrl: RPC_URL,
       deploymentPath: deploymentPath(network),
@@ -195,10 +209,12 @@ async function startKeepers(keeperData: string): Promise<void> {
   }
 }
 
+let stopRelay: (() => void) | undefined;
 let shuttingDown = false;
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
+  stopRelay?.();
   console.log("[start] stopping all services");
   await stopAll();
   console.log("[start] stopped");

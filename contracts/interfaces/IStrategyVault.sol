@@ -42,6 +42,8 @@ interface IStrategyVault {
     error StrategyVaultIsPaused();
     /// @notice Thrown when an amount that must be positive is zero.
     error StrategyVaultZeroAmount();
+    /// @notice Thrown when a repayment without a receipt (`receiptId` 0) returns other than exactly its principal.
+    error StrategyVaultReceiptRequired(uint256 principal, uint256 returned);
     /// @notice Thrown when a repayment's principal exceeds what the keeper drew from the sleeve.
     error StrategyVaultRepayExceedsDrawn(address keeper, uint8 sleeve, uint256 principal, uint256 drawn);
     /// @notice Thrown when a repayment references a receipt posted by another keeper.
@@ -134,7 +136,8 @@ interface IStrategyVault {
     /// @notice Draws `amount` from `sleeve` to the caller, an eligible keeper, within the sleeve's and its own cap.
     function draw(uint8 sleeve, uint256 amount) external;
 
-    /// @notice Repays `principal` of an earlier draw with `returned` assets, citing the caller's receipt.
+    /// @notice Repays `principal` of an earlier draw with `returned` assets, citing the caller's receipt; capital that
+    ///         traded nothing goes back with `receiptId` 0 and `returned == principal` (no PnL without a receipt).
     function repay(uint8 sleeve, uint256 principal, uint256 returned, uint256 receiptId) external;
 
     /// @notice Moves idle assets between the buffer and the undrawn parts of the sleeves to meet the targets.

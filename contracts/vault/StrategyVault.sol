@@ -20,38 +20,24 @@ import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {VaultEarn} from "./VaultEarn.sol";
 import {VaultSources} from "./VaultSources.sol";
+import {VaultBook} from "./VaultBook.sol";
+import {VaultVotes} from "./VaultVotes.sol";
 
 /// @title StrategyVault
 /// @notice ERC-4626 vault on the deposit asset whose capital eligible keepers work in two sleeves (market
 ///         making, arbitrage) while an idle buffer serves withdrawals. Shares carry votes (checkpointed per
 ///         hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
-/// @dev Assets are booked internally (`_book`), never read from `balanceOf`: donations do not move the share
-///      price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
-contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTransient, VaultEarn {
+/// @dev Assets are booked internally (`_book`, in `VaultBook`), never read from `balanceOf`: donations do not
+///      move the share price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
+///      Votes (clock, lazily recorded total supply, delegate + lock flag per holder) are in `VaultVotes`, Earn
+///      locks and rewards in `VaultEarn`, sources and roles in `VaultSources`.
+contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTransient, VaultBook, VaultEarn {
     using SafeERC20 for IERC20;
 
-    /// @notice Length of one vote-checkpoint epoch (the ERC-6372 clock ticks once per epoch).
-    uint48 public constant VOTE_EPOCH_SECONDS = 1 hours;
     uint8 private constant _DECIMALS_OFFSET = 6;
+    /// @dev Receipt id of a repayment that cites no receipt (registry ids start at 1): principal only.
+    uint256 private constant _NO_RECEIPT = 0;
 
-    /// @dev The one slot every deposit and withdrawal reads: buffer (idle, serves withdrawals), sleeves
-    ///      (undrawn + drawn of both drawable sleeves), end of the profit unlock, and the two switches.
-    struct Book {
-        uint96 buffer;
-        uint96 sleeves;
-        uint48 unlockEnd;
-        bool paused;
-        bool breaker;
-    }
-
-    /// @dev Profit locked at `lastReport`, unlocking linearly until `Book.unlockEnd` (read only before then).
-    struct ProfitLock {
-        uint128 locked;
-        uint48 lastReport;
-    }
-
-    Book private _book;
-    ProfitLock private _profit;
     uint128[2] private _sleeveIdle;
     uint128[2] private _sleeveDrawn;
     uint256 private _reserved;
@@ -93,25 +79,25 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         return gross;
     }
 
-    /// @notice Zero while paused (deposits stopped), else the room left in the 96-bit books.
+    /// @notice Zero while paused (deposits stopped), else the room left in the 88-bit books.
     function maxDeposit(address) public view override returns (uint256) {
         return _depositRoom();
     }
 
-    /// @notice Zero while paused (deposits stopped), else the shares of the room left in the 96-bit books.
+    /// @notice Zero while paused (deposits stopped), else the shares of the room left in the 88-bit books.
     function maxMint(address) public view override returns (uint256) {
         return _convertToShares(_depositRoom(), Math.Rounding.Floor);
     }
 
     /// @notice Assets `owner` can take out now: its unlocked shares' value, limited by the liquid assets.
     function maxWithdraw(address owner) public view override returns (uint256) {
-        uint256 assets = _convertToAssets(balanceOf(owner) - _lockedOf(owner), Math.Rounding.Floor);
+        uint256 assets = _convertToAssets(_unlockedOf(owner), Math.Rounding.Floor);
         return Math.min(assets, _liquidUpTo(assets));
     }
 
     /// @notice Shares `owner` can redeem now: its unlocked shares, limited by the liquid assets.
     function maxRedeem(address owner) public view override returns (uint256) {
-        uint256 shares = balanceOf(owner) - _lockedOf(owner);
+        uint256 shares = _unlockedOf(owner);
         uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
         uint256 liquid = _liquidUpTo(assets);
         return liquid < assets ? _convertToShares(liquid, Math.Rounding.Floor) : shares;
@@ -210,13 +196,21 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         if (principal == 0) revert StrategyVaultZeroAmount();
         uint256 owed = _keeperDrawn[msg.sender][s];
         if (principal > owed) revert StrategyVaultRepayExceedsDrawn(msg.sender, sleeve, principal, owed);
-        (bool priceOk, uint256 deviation, uint256 shortfall) = _checkReceipt(
-            receiptId,
-            SafeCast.toInt256(returned) - SafeCast.toInt256(principal)
-        );
+        bool priceOk = true;
+        uint256 deviation;
+        uint256 shortfall;
+        if (receiptId == _NO_RECEIPT) {
+            // Capital that traded nothing goes back without a receipt, principal only: no PnL without evidence.
+            if (returned != principal) revert StrategyVaultReceiptRequired(principal, returned);
+        } else {
+            (priceOk, deviation, shortfall) = _checkReceipt(
+                receiptId,
+                SafeCast.toInt256(returned) - SafeCast.toInt256(principal)
+            );
+            _receiptUsed[address(receipts)][receiptId] = true;
+        }
         uint256 assetsBefore = totalAssets();
 
-        _receiptUsed[address(receipts)][receiptId] = true;
         _keeperDrawn[msg.sender][s] = owed - principal;
         _keeperTotalDrawn[msg.sender] -= principal;
         _sleeveDrawn[s] -= uint128(principal);
@@ -225,7 +219,7 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         if (returned < principal) {
             loss = principal - returned;
             _sleeveIdle[s] += uint128(returned);
-            _book.sleeves -= SafeCast.toUint96(loss);
+            _book.sleeves -= SafeCast.toUint88(loss);
             _capLockedProfit();
             uint256 maxLoss = VaultMath.bpsOf(assetsBefore, _param(ParamKeys.MAX_LOSS_BPS));
             if (loss > maxLoss) _trip("loss", loss, maxLoss);
@@ -244,8 +238,8 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
     function rebalance() external {
         (uint256 buffer, uint256 idle0, uint256 idle1) = _plan();
         uint256 drawn = uint256(_sleeveDrawn[0]) + _sleeveDrawn[1];
-        _book.buffer = SafeCast.toUint96(buffer);
-        _book.sleeves = SafeCast.toUint96(idle0 + idle1 + drawn);
+        _book.buffer = SafeCast.toUint88(buffer);
+        _book.sleeves = SafeCast.toUint88(idle0 + idle1 + drawn);
         _sleeveIdle[0] = uint128(idle0);
         _sleeveIdle[1] = uint128(idle1);
         emit Rebalanced(buffer, idle0, idle1);
@@ -270,40 +264,7 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         }
     }
 
-    /// @inheritdoc IStrategyVault
-    function lockedProfit() external view returns (uint256) {
-        return _lockedProfitNow(_book.unlockEnd);
-    }
-
-    // ================================================================== breaker, pause, roles
-
-    /// @inheritdoc IStrategyVault
-    function breakerTripped() external view returns (bool) {
-        return _book.breaker;
-    }
-
-    /// @inheritdoc IStrategyVault
-    function resetBreaker() external onlyGuardianOrOwner {
-        _book.breaker = false;
-        emit BreakerReset(msg.sender);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function pause() external onlyGuardianOrOwner {
-        _book.paused = true;
-        emit Paused(msg.sender);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function unpause() external onlyGuardianOrOwner {
-        _book.paused = false;
-        emit Unpaused(msg.sender);
-    }
-
-    /// @inheritdoc IStrategyVault
-    function paused() external view returns (bool) {
-        return _book.paused;
-    }
+    // ================================================================== governance
 
     /// @inheritdoc IStrategyVault
     function writeOff(address keeper, uint8 sleeve, uint256 amount) external onlyOwner {
@@ -314,7 +275,7 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         _keeperDrawn[keeper][s] = owed - amount;
         _keeperTotalDrawn[keeper] -= amount;
         _sleeveDrawn[s] -= uint128(amount);
-        _book.sleeves -= SafeCast.toUint96(amount);
+        _book.sleeves -= SafeCast.toUint88(amount);
         _capLockedProfit();
         emit WrittenOff(keeper, sleeve, amount);
     }
@@ -348,26 +309,7 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         return _reserved;
     }
 
-    // ================================================================== votes clock and overrides
-
-    /// @notice ERC-6372 clock: hour-long epochs since the Unix epoch. Checkpoints written in the same
-    ///         epoch are merged, so deposits do not append a new checkpoint per block.
-    function clock() public view override returns (uint48) {
-        return uint48(block.timestamp / VOTE_EPOCH_SECONDS);
-    }
-
-    /// @notice ERC-6372 clock description (timepoints are `timestamp / 3600`).
-    // solhint-disable-next-line func-name-mixedcase
-    function CLOCK_MODE() public pure override returns (string memory) {
-        return "mode=timestamp&epoch=3600";
-    }
-
-    /// @notice The delegate of `account`; address(0) (mint and burn side) never delegates.
-    /// @dev Short-circuits the zero address so mints and burns skip one cold storage read.
-    function delegates(address account) public view override returns (address) {
-        if (account == address(0)) return address(0);
-        return super.delegates(account);
-    }
+    // ================================================================== votes and ERC-20 overrides
 
     /// @inheritdoc ERC4626
     function decimals() public view override(ERC20, ERC4626) returns (uint8) {
@@ -390,21 +332,35 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         return balanceOf(account);
     }
 
-    /// @dev Refuses to move or burn locked shares, then moves balances and votes.
+    /// @dev Records the supply before the epoch's first mint or burn, refuses to move or burn locked shares
+    ///      (the lock is read only for accounts flagged as having one), then moves balances and votes.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Votes) {
-        if (from != address(0)) {
-            uint256 locked = _lockedOf(from);
-            if (locked != 0) {
-                uint256 unlocked = balanceOf(from) - locked;
-                if (value > unlocked) revert StrategyVaultSharesLocked(from, value, unlocked);
-            }
+        if (from == address(0) || to == address(0)) _recordSupply();
+        if (from != address(0) && _hasLock(from)) {
+            uint256 unlocked = balanceOf(from) - _lockedOf(from);
+            if (value > unlocked) revert StrategyVaultSharesLocked(from, value, unlocked);
         }
         super._update(from, to, value);
     }
 
+    /// @dev Flags whether `account` has shares under an Earn lock (in its `Holder` slot).
+    function _setHasLock(address account, bool hasLock) internal override {
+        _flagLock(account, hasLock);
+    }
+
+    /// @dev The epoch of the last mint or burn lives in the book, which deposits and withdrawals write anyway.
+    function _supplyEpoch() internal view override returns (uint256) {
+        return _book.supplyEpoch;
+    }
+
+    /// @dev Stores the epoch of the last mint or burn in the book.
+    function _setSupplyEpoch(uint48 epoch) internal override {
+        _book.supplyEpoch = SafeCast.toUint24(epoch);
+    }
+
     /// @dev Books the deposit in the buffer, then pulls the assets and mints (OpenZeppelin).
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
-        _book.buffer += SafeCast.toUint96(assets);
+        _book.buffer += SafeCast.toUint88(assets);
         super._deposit(caller, receiver, assets, shares);
     }
 
@@ -424,15 +380,21 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
             _sleeveIdle[0] = uint128(idle0 - from0);
             _sleeveIdle[1] -= uint128(rest - from0);
             b.buffer = 0;
-            b.sleeves -= uint96(rest);
+            b.sleeves -= uint88(rest);
             _book = b;
         } else {
-            _book.buffer = b.buffer - uint96(assets);
+            _book.buffer = b.buffer - uint88(assets);
         }
         super._withdraw(caller, receiver, owner, assets, shares);
     }
 
     // ================================================================== internals
+
+    /// @dev Shares of `account` not under an Earn lock.
+    function _unlockedOf(address account) private view returns (uint256 shares) {
+        shares = balanceOf(account);
+        if (_hasLock(account)) shares -= _lockedOf(account);
+    }
 
     /// @dev Splits a profit: keeper fee (scaled by score; none on a bad price), Earn share, rest locked.
     function _splitProfit(uint256 profit, address keeper, bool feeAllowed) private {
@@ -455,18 +417,6 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         uint256 toDepositors = profit - fee - toEarn;
         _lockProfit(toDepositors);
         emit ProfitSplit(toDepositors, toEarn, fee, operator);
-    }
-
-    /// @dev Books `amount` into the buffer as depositors' profit, unlocking linearly from now.
-    function _lockProfit(uint256 amount) private {
-        Book memory b = _book;
-        _profit = ProfitLock({
-            locked: SafeCast.toUint128(_lockedProfitNow(b.unlockEnd) + amount),
-            lastReport: uint48(block.timestamp)
-        });
-        b.unlockEnd = uint48(block.timestamp + _param(ParamKeys.PROFIT_UNLOCK_SECONDS));
-        b.buffer += SafeCast.toUint96(amount);
-        _book = b;
     }
 
     /// @dev Checks receipt `receiptId` is the caller's and unused; returns whether its price is in bounds, and
@@ -498,10 +448,10 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         idle = _sleeveIdle[s];
     }
 
-    /// @dev Assets a deposit may add: zero while paused, else what keeps the booked total within 96 bits.
+    /// @dev Assets a deposit may add: zero while paused, else what keeps the booked total within 88 bits.
     function _depositRoom() private view returns (uint256) {
         Book memory b = _book;
-        return b.paused ? 0 : type(uint96).max - (uint256(b.buffer) + b.sleeves);
+        return b.paused ? 0 : type(uint88).max - (uint256(b.buffer) + b.sleeves);
     }
 
     /// @dev Liquid assets (buffer, then undrawn sleeves), read only as far as needed to cover `wanted`.
@@ -520,26 +470,6 @@ contract StrategyVault is ERC4626, ERC20Permit, ERC20Votes, ReentrancyGuardTrans
         ];
         uint256 liquid = uint256(_book.buffer) + _sleeveIdle[0] + _sleeveIdle[1];
         return VaultMath.rebalancePlan(liquid, targets, [uint256(_sleeveDrawn[0]), uint256(_sleeveDrawn[1])]);
-    }
-
-    /// @dev After a loss, locked profit can never exceed the booked assets.
-    function _capLockedProfit() private {
-        Book memory b = _book;
-        uint256 gross = uint256(b.buffer) + b.sleeves;
-        if (_profit.locked > gross) _profit.locked = uint128(gross);
-    }
-
-    function _trip(bytes32 reason, uint256 value, uint256 bound) private {
-        _book.breaker = true;
-        emit BreakerTripped(reason, value, bound);
-    }
-
-    function _lockedProfitNow(uint256 unlockEnd) private view returns (uint256) {
-        if (block.timestamp < unlockEnd) {
-            ProfitLock memory p = _profit;
-            return VaultMath.lockedAt(p.locked, p.lastReport, unlockEnd, block.timestamp);
-        }
-        return 0;
     }
 
     function _targetBps(uint256 s) private view returns (uint256) {

@@ -63,6 +63,9 @@ abstract contract VaultEarn is VaultSources {
     /// @dev Shares `account` holds (the share token's balance), locked or not.
     function _sharesOf(address account) internal view virtual returns (uint256);
 
+    /// @dev Records whether `account` has shares under lock (set on its first lock, cleared on its last unlock).
+    function _setHasLock(address account, bool hasLock) internal virtual;
+
     /// @dev Shares of `account` under lock.
     function _lockedOf(address account) internal view returns (uint256) {
         return _lockedShares[account];
@@ -113,7 +116,9 @@ abstract contract VaultEarn is VaultSources {
             shares: shares,
             weight: weight
         });
-        _lockedShares[owner] += shares;
+        uint256 lockedBefore = _lockedShares[owner];
+        if (lockedBefore == 0) _setHasLock(owner, true);
+        _lockedShares[owner] = lockedBefore + shares;
         _weights[owner] += weight;
         _totalWeight += weight;
     }
@@ -123,7 +128,9 @@ abstract contract VaultEarn is VaultSources {
         entry = _locks[lockId];
         _settle(entry.owner);
         delete _locks[lockId];
-        _lockedShares[entry.owner] -= entry.shares;
+        uint256 lockedAfter = _lockedShares[entry.owner] - entry.shares;
+        _lockedShares[entry.owner] = lockedAfter;
+        if (lockedAfter == 0) _setHasLock(entry.owner, false);
         _weights[entry.owner] -= entry.weight;
         _totalWeight -= entry.weight;
     }

@@ -3,15 +3,21 @@
  * scenario, local trust (the development measurement allowlisted, the verifier approved), and each keeper's data
  * directory (`.keeper-data/keeperN/`: configuration and encrypted exchange credentials).
  * Development accounts (Hardhat's default mnemonic): #0 deployer/governance, #1..#3 keepers, #4 verifier,
- * #5..#7 the keepers' operators.
+ * #5..#7 the keepers' operators, #18 the demo depositor, #19 the local reference-price relay (#10..#17 are left to users and the app tests).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, parseUnits } from "ethers";
 import { DEVELOPMENT_MEASUREMENT } from "../../keeper/src/attestation/development.js";
-import { defaultScenario, type AccountConfig } from "../../keeper/src/sim/scenario.js";
+import { defaultScenario, parseScenario, type AccountConfig } from "../../keeper/src/sim/scenario.js";
 import { encryptCredentials } from "../../keeper/src/node/secrets.js";
-import { AttestationRegistry__factory, Parameters__factory } from "../../types/ethers-contracts/index.js";
+import {
+  AttestationRegistry__factory,
+  MockV3Aggregator__factory,
+  Parameters__factory,
+  StrategyVault__factory,
+  TestStablecoin__factory,
+} from "../../types/ethers-contracts/index.js";
 import type { Deployment } from "./deployments.js";
 
 export const KEEPER_COUNT = 3;
@@ -35,14 +41,97 @@ export function keeperSimAccount(n: number): AccountConfig {
   };
 }
 
-/** The simulator's demo scenario plus one funded account per keeper, written as JSON for `sim/cli.ts --scenario`. */
+/** The market the `npm start` keepers trade: the one the vault's local reference feed prices (ETH/USDT, from 3,000). */
+export const KEEPER_PAIR = "ETH/USDT";
+/**
+ * The arbitrage gaps of the `npm start` scenario: the OKX ETH/USDT mid pushed 40 bps up for 6 s, then 40 bps down for
+ * 6 s, in every 30 s. Short, frequent gaps give each keeper a few campaigns per gap, within the registry's creation
+ * limit; alternating directions move the keepers' ETH and USDT back and forth between the venues, so their exchange
+ * inventory does not run dry. (The simulator's demo default, 60 s up in every 5 minutes, made one new campaign per
+ * keeper per book move for a whole minute, most refused by the rate limit and then expired, and drained the keepers'
+ * OKX inventory after a few gaps.)
+ */
+export const KEEPER_GAPS = [
+  { market: KEEPER_PAIR, fromStep: 5, toStep: 11, bps: 40, repeatEvery: 30 },
+  { market: KEEPER_PAIR, fromStep: 20, toStep: 26, bps: -40, repeatEvery: 30 },
+];
+
+/**
+ * The simulator's demo scenario with the keepers' gaps on OKX (`KEEPER_GAPS`) and one funded account per keeper,
+ * written as JSON for `sim/cli.ts --scenario`.
+ */
 export function writeSimScenario(path: string): void {
   const s = defaultScenario(42);
   const accounts = [...s.accounts, ...Array.from({ length: KEEPER_COUNT }, (_, i) => keeperSimAccount(i + 1))];
-  writeFileSync(
-    path,
-    JSON.stringify({ ...s, accounts }, (_k, v: unknown) => (typeof v === "bigint" ? `${v}` : v)),
-  );
+  const venues = s.venues.map((v) => (v.name === "okx" ? { ...v, gaps: KEEPER_GAPS } : v));
+  const json = JSON.stringify({ ...s, venues, accounts }, (_k, v: unknown) => (typeof v === "bigint" ? `${v}` : v));
+  parseScenario(JSON.parse(json)); // what the simulator will read: refuse a bad scenario here, not in its process
+  writeFileSync(path, json);
+}
+
+/** Dev account of the demo depositor, and what it deposits so the keepers have capital to draw (6 decimals). */
+export const DEMO_DEPOSITOR_INDEX = 18;
+export const DEMO_DEPOSIT = 200_000n * 10n ** 6n;
+
+/** The demo depositor (#18) deposits `DEMO_DEPOSIT` into the vault (local chains; skipped when it holds shares). */
+export async function seedVaultDeposit(rpcUrl: string, deployment: Deployment): Promise<bigint> {
+  const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    const depositor = new Wallet(devKey(DEMO_DEPOSITOR_INDEX), provider);
+    const vault = StrategyVault__factory.connect(deployment.contracts["StrategyVault"]!.address, depositor);
+    if ((await vault.balanceOf(depositor.address)) > 0n) return 0n;
+    const asset = TestStablecoin__factory.connect(deployment.contracts["DepositAsset"]!.address, depositor);
+    await (await asset.approve(await vault.getAddress(), DEMO_DEPOSIT)).wait();
+    await (await vault.deposit(DEMO_DEPOSIT, depositor.address)).wait();
+    return DEMO_DEPOSIT;
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** Dev account that posts the local reference price. */
+export const PRICE_RELAY_INDEX = 19;
+
+/**
+ * Local stand-in for a Chainlink node: every `intervalMs` posts the simulator's ETH/USDT mid (Binance dialect,
+ * `bookTicker`) to the deployment's `ReferencePriceFeed` (a `MockV3Aggregator`, local deployments only), so the
+ * reference the vault bounds receipts by follows the market the keepers trade and never goes stale
+ * (`oracleMaxAgeSeconds`). Returns a function that stops it.
+ */
+export function startReferenceRelay(
+  rpcUrl: string,
+  deployment: Deployment,
+  simUrl: string,
+  opts: { intervalMs?: number; onError?: (err: unknown) => void } = {},
+): () => void {
+  const feedAddress = deployment.contracts["ReferencePriceFeed"]?.address;
+  if (!feedAddress) throw new Error("the deployment has no ReferencePriceFeed (not a local deployment?)");
+  const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1 });
+  const feed = MockV3Aggregator__factory.connect(feedAddress, new Wallet(devKey(PRICE_RELAY_INDEX), provider));
+  const symbol = KEEPER_PAIR.replace("/", "");
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const post = async () => {
+    const res = await fetch(`${simUrl}/api/v3/ticker/bookTicker?symbol=${symbol}`);
+    if (!res.ok) throw new Error(`bookTicker ${symbol}: HTTP ${res.status}`);
+    const t = (await res.json()) as { bidPrice: string; askPrice: string };
+    const mid = (parseUnits(t.bidPrice, 8) + parseUnits(t.askPrice, 8)) / 2n;
+    await (await feed.updateAnswer(mid)).wait();
+  };
+  const loop = () => {
+    if (stopped) return;
+    post()
+      .catch((err: unknown) => opts.onError?.(err))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, opts.intervalMs ?? 15_000);
+      });
+  };
+  loop();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    provider.destroy();
+  };
 }
 
 /** Allowlists the development measurement and grants VERIFIER_ROLE to account #4 (idempotent). */
@@ -99,7 +188,7 @@ export function writeKeeperFiles(
           { id: "okx", exchange: "okx", baseUrl: opts.simUrls.okx, credentials: "okx" },
         ],
         credentialsFile,
-        pairs: ["BTC/USDT"],
+        pairs: [KEEPER_PAIR],
         dataDir: dir,
         metricsPort: opts.metricsPort ?? KEEPER_METRICS_PORTS[n - 1],
         tickMs: 500,

@@ -1,7 +1,18 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256, toUtf8Bytes, zeroPadBytes, hexlify, randomBytes } from "ethers";
-import { deployTrust, attest, quoteFor, signQuote, MEASUREMENT, TCB, TDX, SGX, type Trust } from "../helpers/trust.js";
+import {
+  deployTrust,
+  attest,
+  quoteFor,
+  signQuote,
+  MEASUREMENT,
+  TCB,
+  TCB_UNKNOWN,
+  TDX,
+  SGX,
+  type Trust,
+} from "../helpers/trust.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -119,6 +130,14 @@ describe("AttestationRegistry", function () {
       expect(await t.attestations.isTcbAccepted(status)).to.equal(accepted);
     });
   }
+
+  it("submitVerified_tcbUnknown_revertsAndRecordsNothing", async function () {
+    // The keeper's `Unknown` code (255) is outside the on-chain enum: the call cannot even be decoded.
+    const t = await networkHelpers.loadFixture(trustFixture);
+    const q = await quoteFor(t, t.keepers[0]!.address, { tcbStatus: TCB_UNKNOWN, teeType: SGX });
+    await expect(t.attestations.submitVerified(q, await signQuote(t, t.verifier, q))).to.be.revert(ethers);
+    expect(await t.attestations.isAttested(q.keeper)).to.equal(false);
+  });
 
   it("submitVerified_teeTypeNone_reverts", async function () {
     const t = await networkHelpers.loadFixture(trustFixture);

@@ -245,6 +245,37 @@ describe("Governance", function () {
     expect(supply).to.equal(await f.vault.totalSupply());
     expect(await f.governor.quorum(snapshot)).to.equal((supply * 4n) / 100n);
   });
+
+  it("quorum_flashDepositInSnapshotEpoch_doesNotInflateIt", async function () {
+    // Threat: a large deposit redeemed within the proposal's snapshot epoch raising the quorum (blocking a
+    // proposal) or its own weight. The vault records the supply once per epoch; the epoch's value is its end.
+    const f = await networkHelpers.loadFixture(governedSystem);
+    const p = await propose(
+      f,
+      [
+        {
+          target: await f.params.getAddress(),
+          data: f.params.interface.encodeFunctionData("set", [key("minScore"), 1n]),
+        },
+      ],
+      "Lower the minimum score",
+    );
+    const snapshot = await f.governor.proposalSnapshot(p.proposalId);
+    const honest = await f.vault.totalSupply();
+    await time.increaseTo(snapshot * BigInt(HOUR) + 60n); // inside the snapshot epoch
+    expect(await f.vault.clock()).to.equal(snapshot);
+    await f.asset.connect(f.attacker).approve(await f.vault.getAddress(), 900_000n * USD);
+    await f.vault.connect(f.attacker).deposit(900_000n * USD, f.attacker.address);
+    await f.vault.connect(f.attacker).delegate(f.attacker.address);
+    await f.vault
+      .connect(f.attacker)
+      .redeem(await f.vault.balanceOf(f.attacker.address), f.attacker.address, f.attacker.address);
+    expect(await f.vault.clock()).to.equal(snapshot);
+    await time.increase(HOUR);
+    expect(await f.vault.getPastTotalSupply(snapshot)).to.equal(honest);
+    expect(await f.governor.quorum(snapshot)).to.equal((honest * 4n) / 100n);
+    expect(await f.vault.getPastVotes(f.attacker.address, snapshot)).to.equal(0n);
+  });
 });
 
 describe("handOverTrustLayer", function () {

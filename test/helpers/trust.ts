@@ -6,6 +6,10 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { concat, encodeBytes32String, keccak256, toUtf8Bytes, zeroPadBytes, type Signer } from "ethers";
+import { TCB_STATUS_CODE, TEE_TYPE_CODE } from "../../keeper/src/attestation/dcap.js";
+import { ATTESTATION_TYPES, attestationDomain } from "../../keeper/src/attestation/record.js";
+import { RECEIPT_TYPES } from "../../keeper/src/recording/receipt.js";
+import { TRACE_LEAF_ENCODING, type TraceLeafStruct } from "../../keeper/src/recording/trace.js";
 import { deploySystem, type System } from "../../scripts/lib/system.js";
 import type {
   AttestationRegistry,
@@ -18,46 +22,22 @@ import type {
 
 export const key = encodeBytes32String;
 export const MEASUREMENT = keccak256(toUtf8Bytes("mrtd: keeper image v1"));
-export const TDX = 2;
-export const SGX = 1;
-export const TCB = {
-  UpToDate: 0,
-  SWHardeningNeeded: 1,
-  ConfigurationNeeded: 2,
-  ConfigurationAndSWHardeningNeeded: 3,
-  OutOfDate: 4,
-  OutOfDateConfigurationNeeded: 5,
-  Revoked: 6,
-} as const;
+export const TDX = TEE_TYPE_CODE.TDX;
+export const SGX = TEE_TYPE_CODE.SGX;
+/**
+ * TCB status codes of the on-chain `TcbStatus` enum (the keeper's DCAP module is the one definition). The keeper's
+ * `Unknown` (255) has no on-chain value: the verifier never submits it (see `submitVerified_tcbUnknown_reverts`).
+ */
+export const TCB = (({ Unknown: _unknown, ...onChain }) => onChain)(TCB_STATUS_CODE);
+/** The keeper's code for a TCB status the collateral does not name. */
+export const TCB_UNKNOWN = TCB_STATUS_CODE.Unknown;
 export const MIN_STAKE = 1_000n * 10n ** 6n;
 export const BOND = 100n * 10n ** 6n;
 
-/** Leaf types of a trace (see `TraceLeafLib`). */
-export const LEAF_TYPES = [
-  "bytes32",
-  "uint64",
-  "bytes32",
-  "bytes32",
-  "uint8",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-];
+/** Leaf types of a trace (`TraceLeafLib`): the keeper's recording module is the one definition. */
+export const LEAF_TYPES: string[] = [...TRACE_LEAF_ENCODING];
 
-export interface Leaf {
-  campaignId: string;
-  timestamp: bigint;
-  executionId: string;
-  venue: string;
-  side: number;
-  price: bigint;
-  size: bigint;
-  fee: bigint;
-  minPrice: bigint;
-  maxPrice: bigint;
-}
+export type Leaf = TraceLeafStruct;
 
 export const leafValues = (l: Leaf) => [
   l.campaignId,
@@ -153,24 +133,11 @@ export async function quoteFor(t: Trust, keeper: string, o: QuoteOverrides = {})
 
 /** EIP-712 signature of `quote` by `signer` for the attestation registry. */
 export async function signQuote(t: Trust, signer: Signer, quote: Awaited<ReturnType<typeof quoteFor>>) {
-  const domain = {
-    name: "AttestationRegistry",
-    version: "1",
-    chainId: t.chainId,
-    verifyingContract: await t.attestations.getAddress(),
-  };
-  const types = {
-    VerifiedQuote: [
-      { name: "keeper", type: "address" },
-      { name: "quoteHash", type: "bytes32" },
-      { name: "teeType", type: "uint8" },
-      { name: "measurementHash", type: "bytes32" },
-      { name: "tcbStatus", type: "uint8" },
-      { name: "reportData", type: "bytes" },
-      { name: "verifiedAt", type: "uint64" },
-    ],
-  };
-  return signer.signTypedData(domain, types, quote);
+  return signer.signTypedData(
+    attestationDomain(t.chainId, await t.attestations.getAddress()),
+    ATTESTATION_TYPES,
+    quote,
+  );
 }
 
 /** Attests `keeper` through the approved verifier. */
@@ -256,23 +223,7 @@ export interface ReceiptInput {
   nonce: bigint;
 }
 
-export const RECEIPT_TYPES = {
-  Receipt: [
-    { name: "keeper", type: "address" },
-    { name: "campaignId", type: "bytes32" },
-    { name: "traceRoot", type: "bytes32" },
-    { name: "executionHash", type: "bytes32" },
-    { name: "leafCount", type: "uint32" },
-    { name: "summary", type: "ReceiptSummary" },
-    { name: "cid", type: "string" },
-    { name: "nonce", type: "uint256" },
-  ],
-  ReceiptSummary: [
-    { name: "volume", type: "uint128" },
-    { name: "avgPrice", type: "uint128" },
-    { name: "pnl", type: "int256" },
-  ],
-};
+export { RECEIPT_TYPES };
 
 /** Receipt fields for a trace, with the keeper's current nonce. */
 export async function receiptInput(

@@ -50,7 +50,7 @@ describe("StrategyVault", function () {
 
     it("maxDeposit_isTheRoomLeftInTheBooks", async function () {
       const { vault, alice } = await networkHelpers.loadFixture(fundedFixture);
-      const room = 2n ** 96n - 1n - 10_000n * USD;
+      const room = 2n ** 88n - 1n - 10_000n * USD;
       expect(await vault.maxDeposit(alice.address)).to.equal(room);
       expect(await vault.maxMint(alice.address)).to.equal(await vault.convertToShares(room));
     });
@@ -583,6 +583,41 @@ describe("StrategyVault", function () {
       await expect(f.vault.connect(f.keeper).repay(ARB, 1n, 1n, id))
         .to.be.revertedWithCustomError(f.vault, "StrategyVaultRepayExceedsDrawn")
         .withArgs(f.keeper.address, ARB, 1n, 0n);
+    });
+
+    it("repay_withoutReceipt_returnsPrincipalOnlyAndKeepsSharePrice", async function () {
+      // Capital whose campaign traded nothing goes back without a receipt (id 0).
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const { vault, keeper } = f;
+      const price = await vault.convertToAssets(10n ** 12n);
+      const drawn = await vault.keeperDrawn(keeper.address, MM);
+      await expect(vault.connect(keeper).repay(MM, 500n * USD, 500n * USD, 0n))
+        .to.emit(vault, "Repaid")
+        .withArgs(keeper.address, MM, 0n, 500n * USD, 500n * USD, 0n, 0n);
+      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(drawn - 500n * USD);
+      expect(await vault.convertToAssets(10n ** 12n)).to.equal(price);
+      // Id 0 is not consumed: the rest can go back the same way.
+      await vault.connect(keeper).repay(MM, drawn - 500n * USD, drawn - 500n * USD, 0n);
+      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(0n);
+    });
+
+    it("repay_withoutReceiptClaimingProfitOrLoss_reverts", async function () {
+      // No PnL without evidence: a loss would socialise an unproven loss, a profit would skip the receipt's checks.
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const { vault, keeper } = f;
+      await expect(vault.connect(keeper).repay(MM, 500n * USD, 400n * USD, 0n))
+        .to.be.revertedWithCustomError(vault, "StrategyVaultReceiptRequired")
+        .withArgs(500n * USD, 400n * USD);
+      await expect(vault.connect(keeper).repay(MM, 500n * USD, 600n * USD, 0n))
+        .to.be.revertedWithCustomError(vault, "StrategyVaultReceiptRequired")
+        .withArgs(500n * USD, 600n * USD);
+    });
+
+    it("repay_withoutReceiptByStrangerWhoDrewNothing_reverts", async function () {
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      await expect(f.vault.connect(f.stranger).repay(MM, 1n, 1n, 0n))
+        .to.be.revertedWithCustomError(f.vault, "StrategyVaultRepayExceedsDrawn")
+        .withArgs(f.stranger.address, MM, 1n, 0n);
     });
 
     it("repay_zeroPrincipal_reverts", async function () {

@@ -53,10 +53,10 @@ export class CampaignNotExecutedError extends KeeperError {
 export type DispatchOutcome =
   | "settled" // this keeper settled it
   | "known" // finished before (journal)
-  | "lost" // someone else holds the claim or settled it; watched for a fallback when the claim lapses
+  | "lost" // someone else holds the claim (watched for a fallback when it lapses) or settled it (finished)
   | "waiting" // not this keeper's turn yet (dispatch) or not yet in its window
   | "rateLimited" // the strategy's creation window is full; retried when the next one opens
-  | "abandoned"; // window over, settled by another keeper, or settle lost
+  | "abandoned"; // window over, nothing executed, or settle lost
 
 export interface DispatcherOptions {
   chain: ChainAdapter;
@@ -189,7 +189,8 @@ export class CampaignDispatcher {
     if (c.status === "settled") {
       const winner = (await chain.getReceipt(c.settledReceiptId)).keeper.toLowerCase();
       if (winner === me) return this.finish(id, "settled", `receipt ${c.settledReceiptId}`);
-      return this.finish(id, "abandoned", `settled by ${winner}`);
+      // A lost race, not a failure: reported as `lost`, journalled `abandoned` (finished without this keeper).
+      return this.finish(id, "lost", `settled by ${winner}`);
     }
     const now = await chain.now();
     const mine = c.status === "claimed" && c.claimant.toLowerCase() === me && now <= c.claimDeadline;

@@ -10,6 +10,7 @@ import {
   CampaignRegistry__factory,
   Parameters__factory,
   ReceiptRegistry__factory,
+  IStrategyVault__factory,
   ReputationOracle__factory,
   TestStablecoin__factory,
   type AttestationRegistry,
@@ -19,6 +20,7 @@ import {
   type ReputationOracle,
   type TestStablecoin,
 } from "../../../types/ethers-contracts/index.js";
+import { ATTESTATION_TYPES, attestationDomain } from "../attestation/record.js";
 import { campaignId, type CampaignSpec } from "../campaign/id.js";
 import { ConfigError } from "../errors.js";
 import type {
@@ -39,6 +41,7 @@ import type {
 import { ChainRevertError, ChainUnavailableError } from "./errors.js";
 import { ParametersFollower, type ParameterChange, type ParametersSnapshot } from "./parameters.js";
 import { TxSender, type SenderOptions } from "./sender.js";
+import { EvmCapitalAdapter, type CapitalAdapter } from "./vault.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { error: "must be a 0x-prefixed 20-byte address" });
 
@@ -50,6 +53,8 @@ export const chainAddressesSchema = z.object({
   attestations: address,
   receipts: address,
   asset: address,
+  /** `StrategyVault` (working capital); optional: a keeper without a vault trades its own capital. */
+  vault: address.optional(),
 });
 export type ChainAddresses = z.infer<typeof chainAddressesSchema>;
 
@@ -88,6 +93,7 @@ export function readChainDeployment(path: string): { chainId: number; blockNumbe
       attestations: pick("AttestationRegistry"),
       receipts: pick("ReceiptRegistry"),
       asset: pick("DepositAsset"),
+      ...(c["StrategyVault"] ? { vault: c["StrategyVault"].address } : {}),
     },
   };
 }
@@ -119,6 +125,8 @@ export class EvmChainAdapter implements ChainAdapter {
   readonly asset: TestStablecoin;
   readonly params: Parameters;
   readonly parameters: ParametersFollower;
+  /** The vault side (draw, repay), when the addresses name a `StrategyVault`. */
+  readonly capital: CapitalAdapter | undefined;
   private readonly interfaces: Interface[];
 
   private constructor(
@@ -141,7 +149,22 @@ export class EvmChainAdapter implements ChainAdapter {
       this.receipts.interface,
       this.asset.interface,
     ];
+    const vault = addresses.vault ? IStrategyVault__factory.connect(addresses.vault, signer) : undefined;
+    if (vault) this.interfaces.push(vault.interface);
     this.sender = new TxSender(signer, { ...opts.sender, interfaces: this.interfaces });
+    this.capital =
+      vault && addresses.vault
+        ? new EvmCapitalAdapter(
+            account,
+            vault,
+            addresses.vault,
+            this.asset,
+            addresses.asset,
+            this.receipts,
+            this.sender,
+            opts.fromBlock ?? 0,
+          )
+        : undefined;
     this.parameters = new ParametersFollower(addresses.parameters, this.sender.provider, opts.fromBlock ?? 0);
   }
 
@@ -320,13 +343,8 @@ export class EvmChainAdapter implements ChainAdapter {
   /** EIP-712 domain and types of `AttestationRegistry.hashVerifiedQuote`. */
   async signVerifiedQuote(fields: VerifiedQuoteFields): Promise<string> {
     return this.sender.signer.signTypedData(
-      {
-        name: "AttestationRegistry",
-        version: "1",
-        chainId: this.chainId,
-        verifyingContract: this.addresses.attestations,
-      },
-      VERIFIED_QUOTE_TYPES,
+      attestationDomain(this.chainId, this.addresses.attestations),
+      ATTESTATION_TYPES,
       { ...fields },
     );
   }
@@ -362,16 +380,3 @@ export class EvmChainAdapter implements ChainAdapter {
     return this.sender.withRetry("receiptIdByRoot", () => this.receipts.receiptIdByRoot(traceRoot));
   }
 }
-
-/** `VerifiedQuote(address keeper,bytes32 quoteHash,uint8 teeType,bytes32 measurementHash,uint8 tcbStatus,bytes reportData,uint64 verifiedAt)`. */
-export const VERIFIED_QUOTE_TYPES = {
-  VerifiedQuote: [
-    { name: "keeper", type: "address" },
-    { name: "quoteHash", type: "bytes32" },
-    { name: "teeType", type: "uint8" },
-    { name: "measurementHash", type: "bytes32" },
-    { name: "tcbStatus", type: "uint8" },
-    { name: "reportData", type: "bytes" },
-    { name: "verifiedAt", type: "uint64" },
-  ],
-};

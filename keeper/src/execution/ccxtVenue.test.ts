@@ -62,6 +62,10 @@ function venue(budgetCapacity = 100) {
   return { v, t, budget };
 }
 
+/** Makes every retry of `method path` fail the same way (more failures than the venue's retry budget). */
+function failPersistently(method: string, path: string, status: number, body: unknown): void {
+  for (let i = 0; i < 10; i++) fixture.faults.push({ method, path, status, body });
+}
 test("init_loadMarkets_onlyCallsExchangeInfo", async () => {
   const { v } = venue();
   await v.init();
@@ -236,40 +240,22 @@ test("fetchBalance_418Ban_blocksSharedBudgetThenSucceeds", async () => {
 test("errors_persistent429_surfaceAsRateLimited", async () => {
   const { v } = venue();
   await v.init();
-  for (let i = 0; i < 10; i++) {
-    fixture.faults.push({
-      method: "GET",
-      path: "/api/v3/depth",
-      status: 429,
-      body: { code: -1003, msg: "Too many requests" },
-    });
-  }
+  failPersistently("GET", "/api/v3/depth", 429, { code: -1003, msg: "Too many requests" });
   await assert.rejects(v.fetchOrderBook("ETH/USDT"), RateLimitedError);
 });
 
 test("errors_persistent418_surfaceAsBanned", async () => {
   const { v } = venue();
-  for (let i = 0; i < 10; i++) {
-    fixture.faults.push({
-      method: "GET",
-      path: "/api/v3/account",
-      status: 418,
-      body: { code: -1003, msg: "Way too many requests; IP banned until 1700000600000." },
-    });
-  }
+  failPersistently("GET", "/api/v3/account", 418, {
+    code: -1003,
+    msg: "Way too many requests; IP banned until 1700000600000.",
+  });
   await assert.rejects(v.balances(), VenueBannedError);
 });
 
 test("errors_persistent503_surfaceAsUnavailable", async () => {
   const { v } = venue();
-  for (let i = 0; i < 10; i++) {
-    fixture.faults.push({
-      method: "GET",
-      path: "/api/v3/exchangeInfo",
-      status: 503,
-      body: { code: -1001, msg: "Internal error" },
-    });
-  }
+  failPersistently("GET", "/api/v3/exchangeInfo", 503, { code: -1001, msg: "Internal error" });
   await assert.rejects(v.init(), VenueUnavailableError);
 });
 

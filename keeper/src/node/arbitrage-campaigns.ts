@@ -25,6 +25,7 @@ import { snapshotVenue, type SnapshotOptions } from "../execution/snapshot.js";
 import type { Order, OrderRequest, Venue } from "../execution/venue.js";
 import type { CampaignTrace } from "../recording/poster.js";
 import { PRICE_DECIMALS } from "../recording/units.js";
+import { buyCapitalWad, quoteWadToDepositUnits } from "./capital.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
 
 /** Execution prices are wad (18 decimals); campaign prices are 8 decimals. */
@@ -116,6 +117,18 @@ export class ArbitrageCampaigns implements CampaignExecution {
       out.push({ spec, mode: "race" });
     }
     return out;
+  }
+
+  /**
+   * Working capital the campaign's plan needs, in deposit-asset base units: the buy leg's worst-case cost
+   * (`buyCapitalWad`), quote wad -> 6 decimals rounded up (the venues' quote currency counts 1:1 as the vault's
+   * stablecoin). 0 when this process has no plan for it (it will not trade).
+   */
+  workingCapital(job: CampaignJob): bigint {
+    const stored = this.opts.journal.getCursor(PLAN_KEY(job.id));
+    const plan = stored ? fromJson<Opportunity>(stored) : this.plans.get(job.id);
+    if (!plan) return 0n;
+    return quoteWadToDepositUnits(buyCapitalWad(plan.buy.amount, plan.buy.limitPrice, plan.buy.expectedQuote));
   }
 
   /**

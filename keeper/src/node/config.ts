@@ -46,6 +46,11 @@ export const keeperConfigSchema = z.object({
       retryBudget: z.number().int().min(0).max(20).default(2),
     })
     .default({ bucketSeconds: 60, retryBudget: 2 }),
+  /**
+   * Vault capital: draw from the strategy's sleeve and repay after each campaign when the deployment has a
+   * `StrategyVault` (docs/SPECIFICATION.md "Keeper node / Capital flow"). `enabled: false` trades own capital only.
+   */
+  capital: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
 });
 
 export type KeeperConfig = z.infer<typeof keeperConfigSchema>;

@@ -14,6 +14,11 @@ import { fileURLToPath } from "node:url";
 import hre from "hardhat";
 import { devKey, localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import type { RunningSimulation } from "../sim/venues.js";
+import {
+  MockV3Aggregator__factory,
+  StrategyVault__factory,
+  TestStablecoin__factory,
+} from "../../../types/ethers-contracts/index.js";
 import { checkReceiptAgainstStore } from "../recording/receipt.js";
 import { loadSealedReceipt } from "../recording/seal.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
@@ -55,6 +60,16 @@ describe("keeper crash safety (kill -9)", () => {
     // Twenty gaps in about a minute: the creation rate limit (10 per 60 s by default) is not what this test is about,
     // and waiting out a full window would only slow it down (the dispatcher's own rate-limit tests cover it).
     await sys.setParameter("campaignRateLimitCount", 1_000n);
+    // Vault capital: a depositor (#10) funds the vault, the reference feed prices the simulated market (flat 30 000),
+    // and the deployment names the vault, so every campaign also draws and repays (killed at those steps too).
+    const depositor = await sys.adapter(10);
+    const vault = StrategyVault__factory.connect(sys.addresses.vault!, depositor.sender.signer);
+    await (
+      await TestStablecoin__factory.connect(sys.addresses.asset, depositor.sender.signer).approve(vault, 10n ** 11n)
+    ).wait();
+    await (await vault.deposit(10n ** 11n, depositor.account)).wait();
+    const feed = MockV3Aggregator__factory.connect(await vault.priceFeed(), depositor.sender.signer);
+    await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
     run = await startKeeperSimulation(1);
     const a = sys.addresses;
     const deployment = join(dir, "deployment.json");
@@ -70,6 +85,7 @@ describe("keeper crash safety (kill -9)", () => {
           AttestationRegistry: { address: a.attestations },
           ReceiptRegistry: { address: a.receipts },
           DepositAsset: { address: a.asset },
+          StrategyVault: { address: a.vault },
         },
       }),
     );
@@ -137,6 +153,7 @@ describe("keeper crash safety (kill -9)", () => {
     const beta = run.sim.venues.get("beta")!.exchange;
     const bobSells = () => beta.openOrders("bob", SYMBOL).length;
     const kills: number[] = [];
+    const checkedRepays = new Set<bigint>();
     let c = await start();
     for (let round = 0; round < KILLS; round++) {
       plantGap(run, String(29_700 - round * 5));
@@ -158,8 +175,23 @@ describe("keeper crash safety (kill -9)", () => {
             const onChain = await chain.getCampaign(rec.campaignId);
             if (onChain.status === "claimed" && onChain.claimant === chain.account) busy.push(rec);
           }
-          const done = busy.length === 0 && j.unsettledOrders().length === 0;
-          if (!done) lastJournal = JSON.stringify({ busy, orders: j.unsettledOrders() });
+          // Capital: no draw or repayment in flight, and the capital of every finished campaign with a receipt repaid.
+          const finished = (id: string) => ["settled", "abandoned"].includes(j.campaignProgress(id) ?? "");
+          const capital = [
+            ...j.capitalRecords(["drawing", "repaying"]),
+            ...j
+              .capitalRecords(["drawn"])
+              .filter(
+                (r) =>
+                  finished(r.campaignId) &&
+                  (r.receiptId !== undefined || /receipt \d+/.test(j.getCampaign(r.campaignId)?.detail ?? "")),
+              ),
+          ];
+          const done = busy.length === 0 && j.unsettledOrders().length === 0 && capital.length === 0;
+          if (!done)
+            lastJournal = JSON.stringify({ busy, orders: j.unsettledOrders(), capital }, (_k, v: unknown) =>
+              typeof v === "bigint" ? v.toString() : v,
+            );
           return done;
         } finally {
           j.close();
@@ -212,6 +244,34 @@ describe("keeper crash safety (kill -9)", () => {
         assert.equal(sealed.receipt.traceRoot, posted.traceRoot, `round ${round}: sealed root is the posted one`);
         assert.equal(sealed.receipt.cid, posted.cid);
         assert.deepEqual(await checkReceiptAgainstStore(sealed.receipt, store), [], `round ${round}: store`);
+      }
+
+      // 5. Capital: the vault saw exactly the draws the journal funded (none twice), each funded campaign's capital
+      // came back once against its receipt with the receipt's PnL, and what the vault says is owed is what the
+      // journal says is outstanding (capital of a campaign without a receipt waits for the next repayment).
+      const vault = chain.capital!;
+      const vaultContract = StrategyVault__factory.connect(sys.addresses.vault!, chain.sender.signer);
+      const draws = await vaultContract.queryFilter(vaultContract.filters.Drawn(chain.account));
+      const repays = await vaultContract.queryFilter(vaultContract.filters.Repaid(chain.account));
+      const jc = new Journal(join(dir, "data", "journal.db"));
+      try {
+        const funded = jc.capitalRecords().filter((r) => r.state !== "unfunded" && r.state !== "drawing");
+        assert.equal(draws.length, funded.length, `round ${round}: draws on chain = funded campaigns in the journal`);
+        const used = repays.map((e) => e.args.receiptId);
+        assert.equal(new Set(used).size, used.length, `round ${round}: a receipt repaid twice`);
+        for (const r of funded.filter((x) => x.state === "repaid")) {
+          const ev = repays.find((e) => e.args.receiptId === r.repayReceiptId);
+          assert.ok(ev, `round ${round}: ${r.campaignId} repaid on chain`);
+        }
+        for (const e of repays.filter((x) => !checkedRepays.has(x.args.receiptId))) {
+          checkedRepays.add(e.args.receiptId);
+          const pnl = (await chain.receipts.getReceipt(e.args.receiptId)).summary.pnl;
+          assert.equal(e.args.returned - e.args.principal, pnl > -e.args.principal ? pnl : -e.args.principal);
+        }
+        const outstanding = funded.filter((r) => r.state === "drawn").reduce((t, r) => t + r.amount, 0n);
+        assert.equal(await vault.keeperDrawn(1), outstanding, `round ${round}: vault debt = journal outstanding`);
+      } finally {
+        jc.close();
       }
     }
     await kill9(c);

@@ -18,6 +18,64 @@ const order = (id: string) => ({
 });
 
 describe("Journal", () => {
+  it("recordDrawIntent_sameCampaignTwice_throws_andStatesOnlyMoveForward", () => {
+    const j = new Journal(":memory:");
+    j.recordDrawIntent({ campaignId: "0xc1", sleeve: 1, amount: 100n, drawnBefore: 40n });
+    assert.throws(
+      () => j.recordDrawIntent({ campaignId: "0xc1", sleeve: 1, amount: 100n, drawnBefore: 40n }),
+      JournalError,
+    );
+    assert.equal(j.getCapital("0xc1")?.drawnBefore, 40n);
+    assert.throws(() => j.moveCapital("0xc1", "repaid"), /cannot go from drawing to repaid/);
+    j.moveCapital("0xc1", "drawn");
+    assert.throws(() => j.moveCapital("0xc1", "unfunded"), /cannot go from drawn to unfunded/);
+    j.recordUnfunded("0xc2", 1, "nothing drawable");
+    assert.throws(() => j.moveCapital("0xc2", "drawn"), JournalError);
+    assert.deepEqual(
+      j.capitalRecords(["drawn", "unfunded"]).map((r) => [r.campaignId, r.state, r.amount]),
+      [
+        ["0xc1", "drawn", 100n],
+        ["0xc2", "unfunded", 0n],
+      ],
+    );
+  });
+
+  it("beginRepayment_groupIsAtomic_receiptReferencedOnce_abortReturnsToDrawn", () => {
+    const j = new Journal(":memory:");
+    for (const id of ["0xa", "0xb"]) {
+      j.recordDrawIntent({ campaignId: id, sleeve: 1, amount: 10n, drawnBefore: 0n });
+      j.moveCapital(id, "drawn");
+    }
+    j.recordDrawIntent({ campaignId: "0xc", sleeve: 1, amount: 10n, drawnBefore: 0n }); // still drawing
+    // One part not drawn: nothing of the group is written.
+    assert.throws(() =>
+      j.beginRepayment(7n, [
+        { campaignId: "0xa", returned: 12n },
+        { campaignId: "0xc", returned: 10n },
+      ]),
+    );
+    assert.equal(j.getCapital("0xa")?.state, "drawn");
+    j.beginRepayment(7n, [
+      { campaignId: "0xa", returned: 12n },
+      { campaignId: "0xb", returned: 10n },
+    ]);
+    assert.throws(() => j.beginRepayment(7n, []), /already referenced/);
+    assert.deepEqual(
+      j.repaymentParts(7n).map((p) => [p.state, p.returned]),
+      [
+        ["repaying", 12n],
+        ["repaying", 10n],
+      ],
+    );
+    j.abortRepayment(7n, "refused");
+    assert.equal(j.getCapital("0xa")?.state, "drawn");
+    assert.equal(j.getCapital("0xa")?.repayReceiptId, undefined);
+    j.beginRepayment(8n, [{ campaignId: "0xa", returned: 12n }]);
+    j.finishRepayment(8n, "repay 0xtx");
+    assert.equal(j.getCapital("0xa")?.state, "repaid");
+    assert.equal(j.getCapital("0xb")?.state, "drawn");
+  });
+
   it("recordOrderIntent_sameClientOrderIdTwice_throws", () => {
     const j = new Journal(":memory:");
     j.recordOrderIntent(order("a-1"));

@@ -14,6 +14,8 @@ import { KeeperError } from "../errors.js";
  *   marked `posted` with its on-chain id once mined. A restart re-submits `signed`/`submitted` receipts;
  *   the registry rejects duplicates, so a receipt is neither lost nor posted twice.
  * - Campaign progress moves forward only (`CAMPAIGN_ORDER`); a stale writer cannot move it back.
+ * - Vault capital: a draw is journalled `drawing` (with the vault's debt read just before) and a repayment `repaying`
+ *   (its receipt and parts, in one transaction) BEFORE they are sent; states only move along `CAPITAL_MOVES`.
  */
 
 export type OrderState =
@@ -74,6 +76,69 @@ const toCampaign = (r: CampaignRow): CampaignRecord => ({
   updatedAt: r.updated_at,
 });
 
+/**
+ * Vault capital of one campaign: `drawing` (intent journalled, draw maybe sent) -> `drawn` | `unfunded` (no draw
+ * landed); `drawn` -> `repaying` (repayment journalled, maybe sent) -> `repaid`, or back to `drawn` when the vault
+ * refused it before it was sent. Amounts in deposit-asset base units.
+ */
+export type CapitalState = "drawing" | "drawn" | "unfunded" | "repaying" | "repaid";
+
+const CAPITAL_MOVES: Record<CapitalState, readonly CapitalState[]> = {
+  drawing: ["drawn", "unfunded"],
+  drawn: ["repaying"],
+  repaying: ["repaid", "drawn"],
+  unfunded: [],
+  repaid: [],
+};
+
+export interface CapitalRecord {
+  campaignId: string;
+  sleeve: number;
+  /** Principal drawn for the campaign (0 when unfunded). */
+  amount: bigint;
+  state: CapitalState;
+  /** `keeperDrawn(sleeve)` read just before the draw was sent (or, once returning, before the receipt-less return). */
+  drawnBefore: bigint | undefined;
+  /** The receipt the campaign's execution posted. */
+  receiptId: bigint | undefined;
+  /** The receipt the repayment returning this capital references (the campaign's own, or a later one). */
+  repayReceiptId: bigint | undefined;
+  /** This campaign's part of what the repayment returns. */
+  returned: bigint | undefined;
+  detail: string | undefined;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface CapitalRow {
+  campaign_id: string;
+  sleeve: number;
+  amount: string;
+  state: CapitalState;
+  drawn_before: string | null;
+  receipt_id: string | null;
+  repay_receipt_id: string | null;
+  returned: string | null;
+  detail: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const big = (v: string | null) => (v === null ? undefined : BigInt(v));
+const toCapital = (r: CapitalRow): CapitalRecord => ({
+  campaignId: r.campaign_id,
+  sleeve: Number(r.sleeve),
+  amount: BigInt(r.amount),
+  state: r.state,
+  drawnBefore: big(r.drawn_before),
+  receiptId: big(r.receipt_id),
+  repayReceiptId: big(r.repay_receipt_id),
+  returned: big(r.returned),
+  detail: r.detail ?? undefined,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
 export class JournalError extends KeeperError {
   override name = "JournalError";
 }
@@ -111,6 +176,20 @@ CREATE TABLE IF NOT EXISTS campaigns (
   updated_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS capital (
+  campaign_id TEXT PRIMARY KEY,
+  sleeve INTEGER NOT NULL,
+  amount TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('drawing','drawn','unfunded','repaying','repaid')),
+  drawn_before TEXT,
+  receipt_id TEXT,
+  repay_receipt_id TEXT,
+  returned TEXT,
+  detail TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS capital_by_state ON capital(state);
 `;
 
 interface OrderRow {
@@ -219,6 +298,25 @@ export class Journal {
            updated_at = excluded.updated_at`,
       ),
       getKv: this.db.prepare(`SELECT value FROM kv WHERE key = ?`),
+      insertCapital: this.db.prepare(
+        `INSERT INTO capital (campaign_id, sleeve, amount, state, drawn_before, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      updateCapital: this.db.prepare(
+        `UPDATE capital SET state = ?, detail = COALESCE(?, detail), updated_at = ? WHERE campaign_id = ?`,
+      ),
+      setDrawnBefore: this.db.prepare(`UPDATE capital SET drawn_before = ?, updated_at = ? WHERE campaign_id = ?`),
+      setCapitalReceipt: this.db.prepare(`UPDATE capital SET receipt_id = ?, updated_at = ? WHERE campaign_id = ?`),
+      beginRepayment: this.db.prepare(
+        `UPDATE capital SET state = 'repaying', repay_receipt_id = ?, returned = ?, updated_at = ? WHERE campaign_id = ?`,
+      ),
+      abortRepayment: this.db.prepare(
+        `UPDATE capital SET state = 'drawn', repay_receipt_id = NULL, returned = NULL, detail = ?, updated_at = ?
+         WHERE campaign_id = ?`,
+      ),
+      repaymentParts: this.db.prepare(`SELECT * FROM capital WHERE repay_receipt_id = ? ORDER BY created_at`),
+      getCapital: this.db.prepare(`SELECT * FROM capital WHERE campaign_id = ?`),
+      allCapital: this.db.prepare(`SELECT * FROM capital ORDER BY created_at, campaign_id`),
       setKv: this.db.prepare(
         `INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
       ),
@@ -365,6 +463,132 @@ export class Journal {
 
   setCursor(key: string, value: string): void {
     this.stmts.setKv!.run(key, value);
+  }
+
+  // ---------------------------------------------------------------- capital (vault draws and repayments)
+  /**
+   * Journals the intent to draw `amount` for a campaign, with what the vault said the keeper owed the sleeve just
+   * before (`drawnBefore`): a restart that finds the intent compares it with the vault to learn whether the draw
+   * landed. Must be called (and return) before the draw is sent; a campaign draws at most once (a second intent throws).
+   */
+  recordDrawIntent(r: { campaignId: string; sleeve: number; amount: bigint; drawnBefore: bigint }): void {
+    const t = this.now();
+    try {
+      this.stmts.insertCapital!.run(
+        r.campaignId,
+        r.sleeve,
+        r.amount.toString(),
+        "drawing",
+        r.drawnBefore.toString(),
+        t,
+        t,
+      );
+    } catch (err) {
+      throw new JournalError(`capital of campaign ${r.campaignId} is already journalled`, { cause: err });
+    }
+  }
+
+  /** Journals that a campaign runs without vault capital (nothing drawable, or the vault refused the draw). */
+  recordUnfunded(campaignId: string, sleeve: number, detail: string): void {
+    const current = this.getCapital(campaignId);
+    if (current) {
+      this.moveCapital(campaignId, "unfunded", { detail });
+      return;
+    }
+    const t = this.now();
+    this.stmts.insertCapital!.run(campaignId, sleeve, "0", "unfunded", null, t, t);
+    this.stmts.updateCapital!.run("unfunded", detail, t, campaignId);
+  }
+
+  /** Moves a campaign's capital along `drawing -> drawn | unfunded`, `drawn -> repaying -> repaid | drawn`. */
+  moveCapital(campaignId: string, to: CapitalState, opts: { detail?: string } = {}): void {
+    const current = this.getCapital(campaignId);
+    if (!current) throw new JournalError(`no capital journalled for campaign ${campaignId}`);
+    if (current.state === to) return;
+    if (!CAPITAL_MOVES[current.state].includes(to)) {
+      throw new JournalError(`capital of campaign ${campaignId} cannot go from ${current.state} to ${to}`);
+    }
+    this.stmts.updateCapital!.run(to, opts.detail ?? null, this.now(), campaignId);
+  }
+
+  /** The receipt a funded campaign's execution posted (its repayment references it). */
+  setCapitalReceipt(campaignId: string, receiptId: bigint): void {
+    this.stmts.setCapitalReceipt!.run(receiptId.toString(), this.now(), campaignId);
+  }
+
+  /**
+   * Journals, in one transaction, a repayment referencing receipt `receiptId` that returns the capital of every
+   * campaign in `parts` (each `drawn`, `returned` = its share of what goes back). Called before `repay` is sent; a
+   * receipt is referenced by one repayment only (the vault refuses a second use).
+   */
+  beginRepayment(receiptId: bigint, parts: readonly { campaignId: string; returned: bigint }[]): void {
+    this.atomically(() => {
+      if (this.repaymentParts(receiptId).length > 0) {
+        throw new JournalError(`receipt ${receiptId} is already referenced by a repayment`);
+      }
+      for (const p of parts) {
+        const current = this.getCapital(p.campaignId);
+        if (current?.state !== "drawn") {
+          throw new JournalError(`capital of campaign ${p.campaignId} is ${current?.state ?? "unknown"}, not drawn`);
+        }
+        this.stmts.beginRepayment!.run(receiptId.toString(), p.returned.toString(), this.now(), p.campaignId);
+      }
+    });
+  }
+
+  /** The campaigns whose capital the repayment referencing `receiptId` returns (any state). */
+  repaymentParts(receiptId: bigint): CapitalRecord[] {
+    return (this.stmts.repaymentParts!.all(receiptId.toString()) as unknown as CapitalRow[]).map(toCapital);
+  }
+
+  /**
+   * Journals, before it is sent, a receipt-less return of a campaign's unused capital (`repay` with receipt id
+   * `NO_RECEIPT`, principal only), with what the keeper owed the sleeve just before: a restart learns whether it
+   * landed by comparing that with the vault (the receipt id cannot tell: every such return cites 0).
+   */
+  beginReturn(campaignId: string, keeperDrawnBefore: bigint): void {
+    this.atomically(() => {
+      const current = this.getCapital(campaignId);
+      if (current?.state !== "drawn") {
+        throw new JournalError(`capital of campaign ${campaignId} is ${current?.state ?? "unknown"}, not drawn`);
+      }
+      this.stmts.beginRepayment!.run("0", current.amount.toString(), this.now(), campaignId);
+      this.stmts.setDrawnBefore!.run(keeperDrawnBefore.toString(), this.now(), campaignId);
+    });
+  }
+
+  /** A receipt-less return was refused before it was sent: the campaign's capital is `drawn` again. */
+  abortReturn(campaignId: string, detail: string): void {
+    if (this.getCapital(campaignId)?.state === "repaying")
+      this.stmts.abortRepayment!.run(detail, this.now(), campaignId);
+  }
+
+  /** The repayment referencing `receiptId` landed: its campaigns' capital is `repaid`. */
+  finishRepayment(receiptId: bigint, detail: string): void {
+    this.atomically(() => {
+      for (const p of this.repaymentParts(receiptId)) this.moveCapital(p.campaignId, "repaid", { detail });
+    });
+  }
+
+  /** The repayment referencing `receiptId` was refused before it was sent: its campaigns are `drawn` again. */
+  abortRepayment(receiptId: bigint, detail: string): void {
+    this.atomically(() => {
+      for (const p of this.repaymentParts(receiptId)) {
+        if (p.state !== "repaying") continue;
+        this.stmts.abortRepayment!.run(detail, this.now(), p.campaignId);
+      }
+    });
+  }
+
+  getCapital(campaignId: string): CapitalRecord | undefined {
+    const row = this.stmts.getCapital!.get(campaignId) as CapitalRow | undefined;
+    return row ? toCapital(row) : undefined;
+  }
+
+  /** Capital records in `states` (all when omitted), oldest first. */
+  capitalRecords(states?: readonly CapitalState[]): CapitalRecord[] {
+    const rows = (this.stmts.allCapital!.all() as unknown as CapitalRow[]).map(toCapital);
+    return states ? rows.filter((r) => states.includes(r.state)) : rows;
   }
 
   /** Runs `fn` in one transaction: all of its writes land, or none. */

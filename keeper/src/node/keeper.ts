@@ -10,6 +10,8 @@
  * - Tick (every `tickMs`, never overlapping): apply parameter changes, detect opportunities, offer each to the
  *   dispatcher, step watched campaigns. Any error is caught, logged and counted (`keeper_errors_total{name}`);
  *   the next tick runs.
+ * - Capital (optional `CapitalFlow`): open draw/repay intents are settled at start; after every tick the capital of
+ *   finished campaigns is repaid (docs/SPECIFICATION.md "Keeper node / Capital flow").
  * - Heartbeat every `heartbeatSeconds` (must stay under `heartbeatMaxAgeSeconds`), once at start, and on a tick
  *   whenever chain time moved more than half of `heartbeatMaxAgeSeconds` since the last one.
  * - Attestation renewal (when `attest` is given): on a tick where chain time is more than half of
@@ -27,6 +29,7 @@ import {
 } from "../campaign/dispatcher.js";
 import type { Venue } from "../execution/venue.js";
 import { KeeperError } from "../errors.js";
+import type { CapitalFlow } from "./capital.js";
 import type { Journal, OrderState } from "./journal.js";
 import { serveMetrics, type Metrics } from "./metrics.js";
 
@@ -48,6 +51,8 @@ export interface KeeperNodeOptions {
   heartbeatSeconds: number;
   /** Metrics port on loopback; undefined: no server. 0: any free port. */
   metricsPort?: number;
+  /** Vault capital (draws before executions, repays finished campaigns each tick); absent: own capital only. */
+  capital?: CapitalFlow;
   /** Called with every parameter snapshot and change (retunes the engine). */
   onParameters?: (values: Readonly<Record<string, bigint>>) => void;
   /** Renews the keeper's attestation (quote -> verifier -> AttestationRegistry); undefined: never renewed. */
@@ -93,6 +98,8 @@ export class KeeperNode {
     const { log } = this.opts;
     const reconciled = await this.reconcileOrders();
     const resumed = this.dispatcher.recover();
+    // Draw intents and repayments a crash left open are settled before anything new is drawn.
+    if (this.opts.capital) await this.guarded("capital", () => this.opts.capital!.recover());
     const snapshot = await this.opts.chain.parametersSnapshot();
     this.parameters = { ...snapshot.values };
     this.opts.onParameters?.(this.parameters);
@@ -154,6 +161,8 @@ export class KeeperNode {
       }
       await this.dispatcher.tick();
     });
+    // Repay the capital of finished campaigns (apart from the tick: a failed campaign step does not hold it back).
+    if (this.opts.capital) await this.guarded("capital", () => this.opts.capital!.repayFinished());
     this.opts.metrics.ticks.inc();
     end();
   }

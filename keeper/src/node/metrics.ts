@@ -44,6 +44,30 @@ export function createMetrics(labels: { keeper: string }) {
       labelNames: ["name"] as const,
       registers: [registry],
     }),
+    capitalDrawn: new Counter({
+      name: "keeper_capital_drawn_total",
+      help: "Vault capital drawn, in deposit-asset units (6 decimals applied)",
+      labelNames: ["sleeve"] as const,
+      registers: [registry],
+    }),
+    capitalRepaid: new Counter({
+      name: "keeper_capital_repaid_total",
+      help: "Vault capital repaid (principal), in deposit-asset units",
+      labelNames: ["sleeve"] as const,
+      registers: [registry],
+    }),
+    capitalReturned: new Counter({
+      name: "keeper_capital_returned_total",
+      help: "Assets returned to the vault (principal + PnL), in deposit-asset units",
+      labelNames: ["sleeve"] as const,
+      registers: [registry],
+    }),
+    capitalOutstanding: new Gauge({
+      name: "keeper_capital_outstanding",
+      help: "Vault capital drawn and not yet repaid (journal), in deposit-asset units",
+      labelNames: ["sleeve"] as const,
+      registers: [registry],
+    }),
     heartbeats: new Counter({ name: "keeper_heartbeats_total", help: "Heartbeats sent", registers: [registry] }),
     attestations: new Counter({
       name: "keeper_attestations_renewed_total",

@@ -17,6 +17,8 @@ import { RecordingReceiptPoster } from "../recording/poster.js";
 import { ccxtSimConfig } from "../sim/client.js";
 import { ArbitrageCampaigns } from "./arbitrage-campaigns.js";
 import { attestThroughVerifier } from "./attest.js";
+import { CapitalFlow, FundedExecution } from "./capital.js";
+import { SLEEVES } from "../chain/vault.js";
 import type { KeeperConfig } from "./config.js";
 import { Journal } from "./journal.js";
 import { KeeperNode } from "./keeper.js";
@@ -89,13 +91,19 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     execution: { retryBudget: config.arbitrage.retryBudget, gasBudget: 0n },
     log,
   });
+  // Vault capital for the arbitrage sleeve when the deployment has a StrategyVault (else own capital only).
+  const capital =
+    config.capital.enabled && chain.capital
+      ? new CapitalFlow({ capital: chain.capital, journal, sleeve: SLEEVES.arbitrage, log, metrics })
+      : undefined;
   const node = new KeeperNode({
     chain,
     journal,
     log,
     metrics,
     source: campaigns,
-    execution: campaigns,
+    execution: capital ? new FundedExecution(campaigns, capital) : campaigns,
+    capital,
     venues,
     tickMs: config.tickMs,
     heartbeatSeconds: config.heartbeatSeconds,

@@ -6,7 +6,16 @@
  * heartbeat), so the tests exercise the adapter's real transactions.
  */
 import hre from "hardhat";
-import { BrowserProvider, HDNodeWallet, encodeBytes32String, Mnemonic, hexlify, keccak256, toUtf8Bytes, type Eip1193Provider } from "ethers";
+import {
+  BrowserProvider,
+  HDNodeWallet,
+  encodeBytes32String,
+  Mnemonic,
+  hexlify,
+  keccak256,
+  toUtf8Bytes,
+  type Eip1193Provider,
+} from "ethers";
 import { deploySystem } from "../../../../scripts/lib/system.js";
 import { AttestationRegistry__factory, Parameters__factory } from "../../../../types/ethers-contracts/index.js";
 import { DEVELOPMENT_MEASUREMENT } from "../../attestation/development.js";
@@ -49,6 +58,7 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
     attestations: await at("AttestationRegistry"),
     receipts: await at("ReceiptRegistry"),
     asset: await at("DepositAsset"),
+    vault: await at("StrategyVault"),
   };
   const eip1193 = conn.provider as unknown as Eip1193Provider;
   const provider = new BrowserProvider(eip1193, undefined, { cacheTimeout: -1, pollingInterval: 50 });

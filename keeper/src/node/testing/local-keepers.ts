@@ -14,6 +14,8 @@ import { ccxtSimConfig } from "../../sim/client.js";
 import { BOB, testScenarioInput } from "../../sim/testkit.js";
 import { startSimulation, type RunningSimulation } from "../../sim/venues.js";
 import { ArbitrageCampaigns } from "../arbitrage-campaigns.js";
+import { SLEEVES } from "../../chain/vault.js";
+import { CapitalFlow, FundedExecution } from "../capital.js";
 import { Journal } from "../journal.js";
 import { KeeperNode, type KeeperNodeOptions } from "../keeper.js";
 import { createMetrics } from "../metrics.js";
@@ -85,13 +87,17 @@ export function venuesFor(run: RunningSimulation, i: number) {
   };
 }
 
-/** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
+/**
+ * A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out.
+ * `opts.capital`: draw from and repay to the vault's arbitrage sleeve, as `keeper run` does when the deployment has
+ * a `StrategyVault`.
+ */
 export function keeperNode(
   chain: EvmChainAdapter,
   run: RunningSimulation,
   i: number,
   dataDir: string,
-  opts: Pick<KeeperNodeOptions, "attest" | "attestRetryMs"> = {},
+  opts: { capital?: boolean } & Pick<KeeperNodeOptions, "attest" | "attestRetryMs"> = {},
 ) {
   const journal = new Journal(join(dataDir, "journal.db"));
   const venues = venuesFor(run, i);
@@ -113,18 +119,24 @@ export function keeperNode(
     execution: { retryBudget: 2, gasBudget: 0n },
     log,
   });
+  const capital =
+    opts.capital && chain.capital
+      ? new CapitalFlow({ capital: chain.capital, journal, sleeve: SLEEVES.arbitrage, log, metrics })
+      : undefined;
   const node = new KeeperNode({
     chain,
     journal,
     log,
     metrics,
     source: campaigns,
-    execution: campaigns,
+    execution: capital ? new FundedExecution(campaigns, capital) : campaigns,
+    capital,
     venues,
     tickMs: 50,
     heartbeatSeconds: 60,
     metricsPort: 0,
-    ...opts,
+    attest: opts.attest,
+    attestRetryMs: opts.attestRetryMs,
   });
-  return { node, journal, metrics, venues, poster };
+  return { node, journal, metrics, venues, poster, capital };
 }
