@@ -12,6 +12,7 @@ export default tseslint.config(
       "coverage/**",
       "deployments/**",
       "app/.next/**",
+      "app/.next-*/**",
       "app/next-env.d.ts",
       "app/src/generated/**",
       "**/*.tmp",

@@ -2,30 +2,36 @@
  * `npm start`: the whole system on this machine. Starts a local chain (`hardhat node` on loopback),
  * deploys the contracts to it and (as they land) the exchange simulators, keepers and web page.
  * Ctrl-C stops everything it started; no process is left behind.
+ *
+ * Defaults: chain 8545, app 3000, simulators 8601/8602, verifier 8600, keeper metrics 9101-9103,
+ * `deployments/localhost.json`, `.keeper-data/`, the app built in `app/.next`. `START_PORT_BASE`,
+ * `START_STATE_DIR`, `START_NETWORK` and `APP_DIST_DIR` move them (scripts/lib/env.ts), so that a second
+ * instance (the app's end-to-end tests) runs beside a developer's.
  */
 import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { createServer } from "node:net";
+import { isAbsolute, join, relative } from "node:path";
+import { appBuildInputsHash, appBuildIsCurrent, recordAppBuild } from "./lib/app-build.js";
 import { deploymentPath, readDeployment, ROOT } from "./lib/deployments.js";
+import { readStartEnv, type StartEnv } from "./lib/env.js";
 import {
   DEV_CREDENTIALS_PASSPHRASE,
   devKey,
   KEEPER_COUNT,
-  KEEPER_METRICS_PORTS,
   seedVaultDeposit,
   setupLocalTrust,
   startReferenceRelay,
-  VERIFIER_PORT,
   writeKeeperFiles,
   writeSimScenario,
 } from "./lib/keepers.js";
 import { runOnce, startService, stopAll, waitFor } from "./lib/processes.js";
 
-const RPC_URL = "http://127.0.0.1:8545";
-const APP_URL = "http://127.0.0.1:3000";
-const SIM_PORTS = { binance: 8601, okx: 8602 } as const;
+let config: StartEnv;
+let RPC_URL: string;
+let APP_URL: string;
 
 async function simReady(): Promise<boolean> {
-  for (const port of Object.values(SIM_PORTS)) {
+  for (const port of [config.ports.binance, config.ports.okx]) {
     const res = await fetch(`http://127.0.0.1:${port}/sim/health`);
     if (!res.ok) return false;
   }
@@ -41,7 +47,26 @@ async function rpcReady(): Promise<boolean> {
   return res.ok;
 }
 
+/** A path as printed: relative to the repository when inside it. */
+function shown(path: string): string {
+  const rel = relative(ROOT, path);
+  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/** True when nothing listens on 127.0.0.1:`port` (it can be bound now). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
 async function main(): Promise<void> {
+  config = readStartEnv(ROOT);
+  const { ports, network } = config;
+  RPC_URL = `http://127.0.0.1:${ports.chain}`;
+  APP_URL = `http://127.0.0.1:${ports.app}`;
   if (await rpcReady().catch(() => false)) {
     throw new Error(`something already listens on ${RPC_URL}; stop it first (another npm start?)`);
   }
@@ -53,8 +78,12 @@ async function main(): Promise<void> {
   ) {
     throw new Error(`something already listens on ${APP_URL}; stop it first (another npm start?)`);
   }
+  const all = [ports.chain, ports.app, ports.binance, ports.okx, ports.verifier, ...ports.metrics];
+  for (const port of all)
+    if (!(await portIsFree(port)))
+      throw new Error(`port ${port} on 127.0.0.1 is taken; stop what uses it or set START_PORT_BASE`);
   console.log("[start] starting local chain (hardhat node)");
-  startService("chain", "hardhat", ["node", "--hostname", "127.0.0.1", "--port", "8545"], {
+  startService("chain", "hardhat", ["node", "--hostname", "127.0.0.1", "--port", String(ports.chain)], {
     // Keep the server line; drop per-request RPC logs and the 20-account key dump (printed once below).
     quiet:
       /^(eth_|net_|web3_|hardhat_|evm_|Account #|Private Key|Accounts|=+$|WARNING|\s+(Contract|Transaction|From|To|Value|Gas used|Block #)|\s*$)/,
@@ -67,7 +96,7 @@ async function main(): Promise<void> {
 
   // Exchange simulators (Binance and OKX REST dialects) in their own process; they print their URLs
   // and the demo accounts' API keys (also listed in the README).
-  const keeperData = join(ROOT, ".keeper-data");
+  const keeperData = config.stateDir;
   mkdirSync(keeperData, { recursive: true });
   const scenario = join(keeperData, "sim-scenario.json");
   writeSimScenario(scenario); // the demo scenario plus an exchange account per keeper
@@ -76,37 +105,48 @@ async function main(): Promise<void> {
     "--scenario",
     scenario,
     "--binance-port",
-    String(SIM_PORTS.binance),
+    String(ports.binance),
     "--okx-port",
-    String(SIM_PORTS.okx),
+    String(ports.okx),
     "--seed",
     "42",
   ]);
 
-  await runOnce("deploy", "hardhat", ["run", "scripts/deploy.ts", "--network", "localhost"], {
+  // hardhat's `e2e` network takes its URL from E2E_RPC_URL (hardhat.config.ts); `localhost` is 8545.
+  await runOnce("deploy", "hardhat", ["run", "scripts/deploy.ts", "--network", network], {
     FORCE_DEPLOY: "1",
+    ...(network === "e2e" ? { E2E_RPC_URL: RPC_URL } : {}),
   });
-  const deployment = readDeployment("localhost");
-  if (!deployment) throw new Error("deploy finished but deployments/localhost.json is missing");
-  console.log(`[start] deployed: ${Object.keys(deployment.contracts).length} contracts, deployments/localhost.json`);
+  const deployment = readDeployment(network);
+  if (!deployment) throw new Error(`deploy finished but deployments/${network}.json is missing`);
+  console.log(`[start] deployed: ${Object.keys(deployment.contracts).length} contracts, deployments/${network}.json`);
   for (const [name, c] of Object.entries(deployment.contracts))
     console.log(`[start]   ${name.padEnd(22)} ${c.address}`);
 
   await waitFor("the exchange simulators", simReady);
   console.log(
-    `[start] exchange simulators: binance http://127.0.0.1:${SIM_PORTS.binance}, okx http://127.0.0.1:${SIM_PORTS.okx}`,
+    `[start] exchange simulators: binance http://127.0.0.1:${ports.binance}, okx http://127.0.0.1:${ports.okx}`,
   );
 
-  // The web page: a production build (its prebuild step regenerates the app's typed contracts from
-  // this deployment), then `next start`; pages are served at once, with no compile on first visit.
-  console.log("[start] building the web app (next build)");
-  await runOnce("app-build", "npm", ["run", "build", "--workspace", "app"]);
+  // The web page: the app's typed contracts regenerated from this deployment, a production build
+  // (skipped when app/<dist dir> already holds the build of exactly these sources), then `next start`;
+  // pages are served at once, with no compile on first visit.
+  const appEnv = { APP_DIST_DIR: config.appDistDir };
+  await runOnce("app-build", "npm", ["run", "contracts", "--workspace", "app"]);
+  const inputs = appBuildInputsHash(ROOT);
+  if (appBuildIsCurrent(ROOT, config.appDistDir, inputs)) {
+    console.log(`[start] web app build app/${config.appDistDir} is current (same sources): next build skipped`);
+  } else {
+    console.log(`[start] building the web app (next build into app/${config.appDistDir})`);
+    await runOnce("app-build", "npm", ["run", "build", "--workspace", "app", "--ignore-scripts"], appEnv);
+    recordAppBuild(ROOT, config.appDistDir, inputs);
+  }
   startService(
     "app",
     "npm",
-    ["run", "start", "--workspace", "app", "--", "--hostname", "127.0.0.1", "--port", "3000"],
+    ["run", "start", "--workspace", "app", "--", "--hostname", "127.0.0.1", "--port", String(ports.app)],
     {
-      env: { APP_NETWORK: "localhost", APP_RPC_URL: RPC_URL },
+      env: { ...appEnv, APP_NETWORK: network, APP_RPC_URL: RPC_URL },
       quiet: /^(\s*$|> |\s*- Network:|\s*✓ Starting)/,
     },
   );
@@ -119,29 +159,22 @@ async function main(): Promise<void> {
 
 /** Local trust, the verifier (account #4), then three keepers (#1..#3; operators #5..#7) onboarded and running. */
 async function startKeepers(keeperData: string): Promise<void> {
-  const deployment = readDeployment("localhost")!;
+  const { ports, network } = config;
+  const deployment = readDeployment(network)!;
   await setupLocalTrust(RPC_URL, deployment);
   console.log("[start] trust: development measurement allowlisted, account #4 approved as verifier");
   const cli = "keeper/src/node/cli.ts";
   startService(
     "verifier",
     "tsx",
-    [
-      cli,
-      "verifier",
-      "--rpc-url",
-      RPC_URL,
-      "--deployment",
-      deploymentPath("localhost"),
-      "--port",
-      String(VERIFIER_PORT),
-    ],
+    [cli, "verifier", "--rpc-url", RPC_URL, "--deployment", deploymentPath(network), "--port", String(ports.verifier)],
     {
       env: { KEEPER_VERIFIER_PRIVATE_KEY: devKey(4) },
     },
   );
-  await waitFor("the verifier", async () => (await fetch(`http://127.0.0.1:${VERIFIER_PORT}/health`)).ok);
-  const simUrls = { binance: `http://127.0.0.1:${SIM_PORTS.binance}`, okx: `http://127.0.0.1:${SIM_PORTS.okx}` };
+  const verifierUrl = `http://127.0.0.1:${ports.verifier}`;
+  await waitFor("the verifier", async () => (await fetch(`${verifierUrl}/health`)).ok);
+  const simUrls = { binance: `http://127.0.0.1:${ports.binance}`, okx: `http://127.0.0.1:${ports.okx}` };
   // The vault's reference price follows the simulated ETH/USDT market (a local stand-in for a Chainlink node), and a
   // demo depositor (#18) gives the keepers capital to draw.
   stopRelay = startReferenceRelay(RPC_URL, deployment, simUrls.binance, {
@@ -157,8 +190,10 @@ async function startKeepers(keeperData: string): Promise<void> {
     rmSync(join(keeperData, `keeper${n}`), { recursive: true, force: true });
     const config = writeKeeperFiles(keeperData, n, {
       rpcUrl: RPC_URL,
-      deploymentPath: deploymentPath("localhost"),
+      deploymentPath: deploymentPath(network),
       simUrls,
+      metricsPort: ports.metrics[n - 1]!,
+      verifierUrl,
     });
     const env = {
       KEEPER_PRIVATE_KEY: devKey(n),
@@ -169,7 +204,7 @@ async function startKeepers(keeperData: string): Promise<void> {
     await runOnce(`keeper${n}`, "tsx", [cli, "attest", "--config", config], env);
     startService(`keeper${n}`, "tsx", [cli, "run", "--config", config], { env });
     console.log(
-      `[start] keeper${n} running: .keeper-data/keeper${n}, metrics http://127.0.0.1:${KEEPER_METRICS_PORTS[n - 1]}/metrics`,
+      `[start] keeper${n} running: ${shown(keeperData)}/keeper${n}, metrics http://127.0.0.1:${ports.metrics[n - 1]}/metrics`,
     );
   }
 }

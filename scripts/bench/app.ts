@@ -1,7 +1,7 @@
 /**
  * Web app latencies on this machine, printed (never asserted): first render of the vault page in
  * chromium, faucet click to confirmed receipt through the development wallet, and /api/dashboard.
- * Starts its own chain, deploy and app like the end-to-end tests; needs `npm run build --workspace app`.
+ * Runs a private `npm start` (free ports, own state) like the end-to-end tests.
  *
  *   npx tsx scripts/bench/app.ts
  */

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { z } from "zod";
 
 /** Networks whose chain runs on this machine: test tokens and open mints are allowed there. */
@@ -32,4 +33,92 @@ export function readRemoteEnv(env: NodeJS.ProcessEnv = process.env): RemoteEnv {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   throw new EnvError(`${String(issue.path[0])} ${issue.message}`);
+}
+
+/** `npm start`'s fixed ports when no `START_PORT_BASE` is given. */
+export const DEFAULT_START_PORTS = {
+  chain: 8545,
+  app: 3000,
+  binance: 8601,
+  okx: 8602,
+  verifier: 8600,
+  metrics: [9101, 9102, 9103],
+} as const;
+
+/** Ports `npm start` takes from `START_PORT_BASE` upwards (chain, app, 2 simulators, verifier, 3 keeper metrics). */
+export const START_PORT_COUNT = 8;
+
+export interface StartPorts {
+  chain: number;
+  app: number;
+  binance: number;
+  okx: number;
+  verifier: number;
+  metrics: readonly number[];
+}
+
+export interface StartEnv {
+  ports: StartPorts;
+  /** Keeper data and the simulator scenario (absolute path). */
+  stateDir: string;
+  /** Hardhat network the contracts are deployed to; names `deployments/<network>.json`. */
+  network: "localhost" | "e2e";
+  /** The app's Next.js build directory, relative to `app/` (`.next` or `.next-<name>`). */
+  appDistDir: string;
+}
+
+/** A Next.js build directory name inside `app/`: `.next` or `.next-<letters, digits, - or _>`. */
+export const APP_DIST_DIR = /^\.next(-[A-Za-z0-9_-]+)?$/;
+
+const startEnv = z.object({
+  START_PORT_BASE: z
+    .string()
+    .regex(/^\d+$/, { error: "must be a port number" })
+    .transform(Number)
+    .refine((n) => n >= 1024 && n + START_PORT_COUNT - 1 <= 65_535, {
+      error: `must be between 1024 and ${65_536 - START_PORT_COUNT} (${START_PORT_COUNT} ports from it are used)`,
+    })
+    .optional(),
+  START_STATE_DIR: z.string().min(1, { error: "must not be empty" }).optional(),
+  START_NETWORK: z
+    .enum(["localhost", "e2e"], { error: "must be localhost or e2e (a local network of hardhat.config.ts)" })
+    .default("localhost"),
+  APP_DIST_DIR: z.string().regex(APP_DIST_DIR, { error: "must be .next or .next-<name>" }).default(".next"),
+});
+
+/**
+ * `npm start`'s overrides, for a second instance beside a developer's (the app's end-to-end tests):
+ * `START_PORT_BASE` (8 consecutive ports instead of the fixed ones), `START_STATE_DIR` (instead of
+ * `.keeper-data/`), `START_NETWORK` (`e2e`: deploy through hardhat's `e2e` network, written to
+ * `deployments/e2e.json`) and `APP_DIST_DIR` (the app's build directory). Unset, nothing changes.
+ * hardhat's `localhost` network is 127.0.0.1:8545, so other ports need `START_NETWORK=e2e`.
+ */
+export function readStartEnv(root: string, env: NodeJS.ProcessEnv = process.env): StartEnv {
+  const parsed = startEnv.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new EnvError(`${String(issue.path[0])} ${issue.message}`);
+  }
+  const { START_PORT_BASE: base, START_STATE_DIR, START_NETWORK: network, APP_DIST_DIR: appDistDir } = parsed.data;
+  if (base !== undefined && network === "localhost")
+    throw new EnvError(
+      "START_PORT_BASE needs START_NETWORK=e2e (hardhat's localhost network is 127.0.0.1:8545, and deployments/localhost.json belongs to the default npm start)",
+    );
+  const ports: StartPorts =
+    base === undefined
+      ? DEFAULT_START_PORTS
+      : {
+          chain: base,
+          app: base + 1,
+          binance: base + 2,
+          okx: base + 3,
+          verifier: base + 4,
+          metrics: [base + 5, base + 6, base + 7],
+        };
+  return {
+    ports,
+    stateDir: resolve(root, START_STATE_DIR ?? ".keeper-data"),
+    network,
+    appDistDir,
+  };
 }

@@ -152,11 +152,18 @@ export async function setupLocalTrust(rpcUrl: string, deployment: Deployment): P
   provider.destroy();
 }
 
-/** Writes `.keeper-data/keeperN/{keeper.json, credentials.enc.json}`; returns the config path. */
+/** Writes `<root>/keeperN/{keeper.json, credentials.enc.json}` (`npm start`: `.keeper-data/`); returns the config path. */
 export function writeKeeperFiles(
   root: string,
   n: number,
-  opts: { rpcUrl: string; deploymentPath: string; simUrls: { binance: string; okx: string } },
+  opts: {
+    rpcUrl: string;
+    deploymentPath: string;
+    simUrls: { binance: string; okx: string };
+    /** Defaults: `KEEPER_METRICS_PORTS[n - 1]` and the verifier on `VERIFIER_PORT`. */
+    metricsPort?: number;
+    verifierUrl?: string;
+  },
 ): string {
   const dir = join(root, `keeper${n}`);
   mkdirSync(dir, { recursive: true });
@@ -183,10 +190,10 @@ export function writeKeeperFiles(
         credentialsFile,
         pairs: [KEEPER_PAIR],
         dataDir: dir,
-        metricsPort: KEEPER_METRICS_PORTS[n - 1],
+        metricsPort: opts.metricsPort ?? KEEPER_METRICS_PORTS[n - 1],
         tickMs: 500,
         heartbeatSeconds: 120,
-        verifierUrl: `http://127.0.0.1:${VERIFIER_PORT}`,
+        verifierUrl: opts.verifierUrl ?? `http://127.0.0.1:${VERIFIER_PORT}`,
       },
       null,
       2,

@@ -54,14 +54,19 @@ export function runOnce(name: string, command: string, args: string[], env?: Nod
   });
 }
 
-/** Stops every service: SIGTERM to each process group, SIGKILL after a grace period. */
+/**
+ * Stops every service, the last started first (keepers before the verifier, the app and the chain they use, so
+ * that none loses its chain mid-transaction): SIGTERM to its process group, SIGKILL after a grace period.
+ */
 export async function stopAll(graceMs = 5_000): Promise<void> {
   stopping = true;
   const alive = services.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
-  for (const s of alive) signalGroup(s, "SIGTERM");
-  const timer = setTimeout(() => alive.forEach((s) => signalGroup(s, "SIGKILL")), graceMs);
-  await Promise.all(alive.map((s) => s.exited));
-  clearTimeout(timer);
+  for (const s of alive.reverse()) {
+    signalGroup(s, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(s, "SIGKILL"), graceMs);
+    await s.exited;
+    clearTimeout(timer);
+  }
 }
 
 function signalGroup(s: Service, signal: NodeJS.Signals): void {

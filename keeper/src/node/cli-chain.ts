@@ -3,14 +3,12 @@
  * Keys come from the configuration / environment (never from flags).
  */
 import { readFileSync } from "node:fs";
-import { getAddress, hexlify, JsonRpcProvider, parseUnits, Wallet } from "ethers";
+import { getAddress, JsonRpcProvider, parseUnits, Wallet } from "ethers";
 import type { Command } from "commander";
-import { DevelopmentQuoteProvider } from "../attestation/development.js";
-import { quoteForKeeper, type QuoteProvider } from "../attestation/quote-provider.js";
-import { TdxConfigfsQuoteProvider } from "../attestation/tdx-configfs.js";
-import { requestAttestation, serveVerifier, VerifierService } from "../attestation/verifier-service.js";
+import { serveVerifier, VerifierService } from "../attestation/verifier-service.js";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
 import { ConfigError } from "../errors.js";
+import { attestThroughVerifier } from "./attest.js";
 import { loadKeeperConfig, type KeeperConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { connectChain, runKeeper } from "./run.js";
@@ -114,18 +112,9 @@ export function addChainCommands(program: Command): void {
       const config = loadKeeperConfig(opts.config);
       if (!config.verifierUrl) throw new ConfigError("config: verifierUrl is required for attest");
       const { chain } = await connectChain(config);
-      const tdx = new TdxConfigfsQuoteProvider();
-      const provider: QuoteProvider = (await tdx.isAvailable())
-        ? tdx
-        : new DevelopmentQuoteProvider({ chainId: Number(chain.chainId) });
-      const quote = await quoteForKeeper(provider, chain.account);
       const collateral = opts.collateral ? (JSON.parse(readFileSync(opts.collateral, "utf8")) as unknown) : undefined;
-      const answer = await requestAttestation(config.verifierUrl, {
-        keeper: chain.account,
-        quote: hexlify(quote.quote),
-        collateral,
-      });
-      console.log(`attested ${answer.keeper} with a ${provider.type} quote: ${answer.txHash}`);
+      const answer = await attestThroughVerifier(chain, config.verifierUrl, collateral);
+      console.log(`attested ${answer.keeper} with a ${answer.quoteType} quote: ${answer.txHash}`);
     });
 
   program

@@ -2,13 +2,17 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { serveVerifier, VerifierService } from "../attestation/verifier-service.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import { verifyLeafOnChain } from "../recording/post.js";
 import { checkReceiptAgainstStore, proveTraceLeafFromStore } from "../recording/receipt.js";
 import { loadSealedReceipt } from "../recording/seal.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
 import type { RunningSimulation } from "../sim/venues.js";
+import { attestThroughVerifier } from "./attest.js";
 import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
 
 const until = async (what: string, cond: () => Promise<boolean>, ms = 20_000) => {
@@ -130,5 +134,66 @@ describe("KeeperNode: three keepers race for planted gaps", () => {
       const foreign = await proveTraceLeafFromStore(store, posted.cid, 0);
       assert.equal(await verifyLeafOnChain(chain.receipts, otherId, foreign), false);
     }
+  });
+});
+
+describe("KeeperNode: attestation renewal", () => {
+  let sys: LocalSystem;
+  let run: RunningSimulation;
+  let dir: string;
+  let verifier: Server;
+  let keeper: ReturnType<typeof keeperNode> | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "keeper-attest-"));
+    sys = await localSystem();
+    run = await startKeeperSimulation(1);
+    verifier = await serveVerifier(new VerifierService(await sys.adapter(4)), 0);
+  });
+  after(async () => {
+    await keeper?.node.stop();
+    keeper?.journal.close();
+    await new Promise<void>((r) => verifier.close(() => r()));
+    await run.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("tick_chainTimePastHalfTheAttestationMaxAge_attestsAgainThroughTheVerifier", async () => {
+    const chain = await sys.onboardKeeper(0);
+    const url = `http://127.0.0.1:${(verifier.address() as AddressInfo).port}`;
+    keeper = keeperNode(chain, run, 0, join(dir, "k0"), {
+      attest: async () => void (await attestThroughVerifier(chain, url)),
+      // Only failed attempts wait for this: renewals that succeed are never held back by it.
+      attestRetryMs: 60_000,
+    });
+    const first = await chain.keeperStatus();
+    assert.equal(first.attested, true);
+    await keeper.node.start();
+    // Fresh: nothing to renew.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await chain.keeperStatus()).attestedAt, first.attestedAt);
+    // Two days later (max age: one day) the attestation has expired; the running keeper renews it, and again
+    // after the next jump.
+    let previous = first.attestedAt;
+    for (let jump = 0; jump < 2; jump++) {
+      await sys.advance(2 * 86_400);
+      assert.equal((await chain.keeperStatus()).attested, false);
+      await until(`renewal ${jump + 1}`, async () => (await chain.keeperStatus()).attested);
+      const renewed = await chain.keeperStatus();
+      assert.ok(renewed.attestedAt >= previous + 2n * 86_400n, `attestedAt ${renewed.attestedAt}`);
+      previous = renewed.attestedAt;
+      // A development quote carries its wall-clock second; the registry refuses a quote used before.
+      await new Promise((r) => setTimeout(r, 1_100));
+    }
+    const text = await keeper.metrics.registry.metrics();
+    assert.match(text, /keeper_attestations_renewed_total\{[^}]*\} 2/);
+    assert.doesNotMatch(
+      text,
+      /keeper_errors_total\{/,
+      text
+        .split("\n")
+        .filter((l) => l.includes("error"))
+        .join("\n"),
+    );
   });
 });

@@ -14,6 +14,9 @@
  *   finished campaigns is repaid (docs/SPECIFICATION.md "Keeper node / Capital flow").
  * - Heartbeat every `heartbeatSeconds` (must stay under `heartbeatMaxAgeSeconds`), once at start, and on a tick
  *   whenever chain time moved more than half of `heartbeatMaxAgeSeconds` since the last one.
+ * - Attestation renewal (when `attest` is given): on a tick where chain time is more than half of
+ *   `attestationMaxAgeSeconds` past the keeper's `attestedAt`, the keeper attests again (after a failed attempt, the next one
+ *   waits `attestRetryMs` of wall time), so an expiring attestation never stops its campaigns.
  */
 import type { Server } from "node:http";
 import type { Logger } from "pino";
@@ -52,6 +55,10 @@ export interface KeeperNodeOptions {
   capital?: CapitalFlow;
   /** Called with every parameter snapshot and change (retunes the engine). */
   onParameters?: (values: Readonly<Record<string, bigint>>) => void;
+  /** Renews the keeper's attestation (quote -> verifier -> AttestationRegistry); undefined: never renewed. */
+  attest?: () => Promise<void>;
+  /** Wall-clock milliseconds to wait after a failed renewal attempt (default 5 s). */
+  attestRetryMs?: number;
 }
 
 export class KeeperNode {
@@ -63,6 +70,10 @@ export class KeeperNode {
   private stopped = false;
   /** Chain time of the last heartbeat sent. */
   private lastBeat = 0n;
+  /** The keeper's `attestedAt` as last read from the chain (undefined: not read yet). */
+  private attestedAt: bigint | undefined;
+  /** Wall-clock time of the last failed renewal attempt. */
+  private lastAttestFailure = 0;
   private server: Server | undefined;
 
   constructor(private readonly opts: KeeperNodeOptions) {
@@ -143,6 +154,7 @@ export class KeeperNode {
       // Chain time can run ahead of wall time (many blocks): beat again once half the allowed age has passed.
       const maxAge = this.parameters["heartbeatMaxAgeSeconds"];
       if (maxAge !== undefined && (now - this.lastBeat) * 2n > maxAge) await this.heartbeat();
+      await this.renewAttestation(now);
       const opportunities = await this.opts.source.detect(now);
       for (const opportunity of opportunities) {
         await this.guarded("offer", () => this.dispatcher.offer(opportunity));
@@ -153,6 +165,27 @@ export class KeeperNode {
     if (this.opts.capital) await this.guarded("capital", () => this.opts.capital!.repayFinished());
     this.opts.metrics.ticks.inc();
     end();
+  }
+
+  /** Attests again once chain time is more than half the allowed attestation age past `attestedAt`. */
+  private async renewAttestation(now: bigint): Promise<void> {
+    const { attest, chain, log, metrics } = this.opts;
+    const maxAge = this.parameters["attestationMaxAgeSeconds"];
+    if (!attest || maxAge === undefined) return;
+    this.attestedAt ??= (await chain.keeperStatus()).attestedAt;
+    if ((now - this.attestedAt) * 2n <= maxAge) return;
+    // After a failed attempt, wait before asking the verifier again (the tick runs every `tickMs`).
+    if (Date.now() - this.lastAttestFailure < (this.opts.attestRetryMs ?? 5_000)) return;
+    try {
+      await attest();
+    } catch (err) {
+      this.lastAttestFailure = Date.now();
+      throw err;
+    }
+    const before = this.attestedAt;
+    this.attestedAt = (await chain.keeperStatus()).attestedAt;
+    metrics.attestations.inc();
+    log.info({ attestedAt: this.attestedAt.toString(), previous: before.toString() }, "attestation renewed");
   }
 
   private async heartbeat(): Promise<void> {

@@ -69,6 +69,11 @@ export function createMetrics(labels: { keeper: string }) {
       registers: [registry],
     }),
     heartbeats: new Counter({ name: "keeper_heartbeats_total", help: "Heartbeats sent", registers: [registry] }),
+    attestations: new Counter({
+      name: "keeper_attestations_renewed_total",
+      help: "Attestations renewed by the running keeper before they expired",
+      registers: [registry],
+    }),
     tickLatency: new Histogram({
       name: "keeper_tick_duration_seconds",
       help: "Engine tick latency",

@@ -19,6 +19,7 @@ import { startAuditor } from "../audit/run.js";
 import type { Auditor } from "../audit/auditor.js";
 import { ccxtSimConfig } from "../sim/client.js";
 import { ArbitrageCampaigns } from "./arbitrage-campaigns.js";
+import { attestThroughVerifier } from "./attest.js";
 import { CapitalFlow, FundedExecution } from "./capital.js";
 import { SLEEVES } from "../chain/vault.js";
 import type { KeeperConfig } from "./config.js";
@@ -118,6 +119,8 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     tickMs: config.tickMs,
     heartbeatSeconds: config.heartbeatSeconds,
     metricsPort: config.metricsPort,
+    // Renew the attestation through the same verifier as `keeper attest` before it expires.
+    attest: config.verifierUrl ? async () => void (await attestThroughVerifier(chain, config.verifierUrl!)) : undefined,
   });
   await node.start();
   // The auditor (whistleblower) runs beside the node when `audit.enabled`, with the same key, store and metrics.

@@ -19,7 +19,7 @@ import { ArbitrageCampaigns } from "../arbitrage-campaigns.js";
 import { SLEEVES } from "../../chain/vault.js";
 import { CapitalFlow, FundedExecution } from "../capital.js";
 import { Journal } from "../journal.js";
-import { KeeperNode } from "../keeper.js";
+import { KeeperNode, type KeeperNodeOptions } from "../keeper.js";
 import { createMetrics } from "../metrics.js";
 
 export const SYMBOL = "BTC/USDT";
@@ -99,6 +99,9 @@ export interface KeeperNodeTestOptions {
    * `StrategyVault`.
    */
   capital?: boolean;
+  /** Attestation renewal of `keeper run` (see `KeeperNodeOptions`). */
+  attest?: KeeperNodeOptions["attest"];
+  attestRetryMs?: KeeperNodeOptions["attestRetryMs"];
 }
 
 /** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
@@ -145,6 +148,8 @@ export function keeperNode(
     tickMs: 50,
     heartbeatSeconds: 60,
     metricsPort: 0,
+    attest: opts.attest,
+    attestRetryMs: opts.attestRetryMs,
   });
   return { node, journal, metrics, venues, poster, capital, log };
 }
