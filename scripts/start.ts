@@ -181,9 +181,9 @@ async function startKeepers(keeperData: string): Promise<void> {
     onError: (err) =>
       console.error(`[relay] reference price not posted: ${err instanceof Error ? err.message : String(err)}`),
   });
-  const seeded = await seedVaultDeposit(RPC_URL, deployment);
+  const seeded = await seedVaultDeposit(RPC_URL, deployment, config.demoDeposit);
   console.log(
-    `[start] reference price relay: simulator ETH/USDT mid -> ReferencePriceFeed every 15 s; demo depositor #18 deposited ${seeded / 10n ** 6n} tUSD`,
+    `[start] reference price relay: simulator ETH/USDT mid -> ReferencePriceFeed every 15 s; demo depositor #18 deposited ${seeded / 10n ** 6n} tUSD (START_DEMO_DEPOSIT)`,
   );
   for (let n = 1; n <= KEEPER_COUNT; n++) {
     // A fresh chain every run: journals, traces and drawn capital of the previous chain's keepers mean nothing here.

@@ -65,7 +65,12 @@ export interface StartEnv {
   network: "localhost" | "e2e";
   /** The app's Next.js build directory, relative to `app/` (`.next` or `.next-<name>`). */
   appDistDir: string;
+  /** What the demo depositor puts into the vault at start, in deposit-asset base units (0: no demo deposit). */
+  demoDeposit: bigint;
 }
+
+/** The demo depositor's default deposit: 200,000 tUSD, so the keepers have capital to draw. */
+export const DEFAULT_DEMO_DEPOSIT_TUSD = 200_000;
 
 /** A Next.js build directory name inside `app/`: `.next` or `.next-<letters, digits, - or _>`. */
 export const APP_DIST_DIR = /^\.next(-[A-Za-z0-9_-]+)?$/;
@@ -84,13 +89,19 @@ const startEnv = z.object({
     .enum(["localhost", "e2e"], { error: "must be localhost or e2e (a local network of hardhat.config.ts)" })
     .default("localhost"),
   APP_DIST_DIR: z.string().regex(APP_DIST_DIR, { error: "must be .next or .next-<name>" }).default(".next"),
+  START_DEMO_DEPOSIT: z
+    .string()
+    .regex(/^\d{1,9}$/, { error: "must be a whole number of tUSD (0 to 999,999,999)" })
+    .transform((v) => BigInt(v) * 10n ** 6n)
+    .default(BigInt(DEFAULT_DEMO_DEPOSIT_TUSD) * 10n ** 6n),
 });
 
 /**
  * `npm start`'s overrides, for a second instance beside a developer's (the app's end-to-end tests):
  * `START_PORT_BASE` (8 consecutive ports instead of the fixed ones), `START_STATE_DIR` (instead of
  * `.keeper-data/`), `START_NETWORK` (`e2e`: deploy through hardhat's `e2e` network, written to
- * `deployments/e2e.json`) and `APP_DIST_DIR` (the app's build directory). Unset, nothing changes.
+ * `deployments/e2e.json`), `APP_DIST_DIR` (the app's build directory) and `START_DEMO_DEPOSIT` (tUSD the demo
+ * depositor puts into the vault; 0 for none). Unset, nothing changes.
  * hardhat's `localhost` network is 127.0.0.1:8545, so other ports need `START_NETWORK=e2e`.
  */
 export function readStartEnv(root: string, env: NodeJS.ProcessEnv = process.env): StartEnv {
@@ -99,7 +110,13 @@ export function readStartEnv(root: string, env: NodeJS.ProcessEnv = process.env)
     const issue = parsed.error.issues[0]!;
     throw new EnvError(`${String(issue.path[0])} ${issue.message}`);
   }
-  const { START_PORT_BASE: base, START_STATE_DIR, START_NETWORK: network, APP_DIST_DIR: appDistDir } = parsed.data;
+  const {
+    START_PORT_BASE: base,
+    START_STATE_DIR,
+    START_NETWORK: network,
+    APP_DIST_DIR: appDistDir,
+    START_DEMO_DEPOSIT: demoDeposit,
+  } = parsed.data;
   if (base !== undefined && network === "localhost")
     throw new EnvError(
       "START_PORT_BASE needs START_NETWORK=e2e (hardhat's localhost network is 127.0.0.1:8545, and deployments/localhost.json belongs to the default npm start)",
@@ -120,5 +137,6 @@ export function readStartEnv(root: string, env: NodeJS.ProcessEnv = process.env)
     stateDir: resolve(root, START_STATE_DIR ?? ".keeper-data"),
     network,
     appDistDir,
+    demoDeposit,
   };
 }

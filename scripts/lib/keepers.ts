@@ -69,21 +69,24 @@ export function writeSimScenario(path: string): void {
   writeFileSync(path, json);
 }
 
-/** Dev account of the demo depositor, and what it deposits so the keepers have capital to draw (6 decimals). */
+/** Dev account of the demo depositor (its deposit gives the keepers capital to draw). */
 export const DEMO_DEPOSITOR_INDEX = 18;
-export const DEMO_DEPOSIT = 200_000n * 10n ** 6n;
 
-/** The demo depositor (#18) deposits `DEMO_DEPOSIT` into the vault (local chains; skipped when it holds shares). */
-export async function seedVaultDeposit(rpcUrl: string, deployment: Deployment): Promise<bigint> {
+/**
+ * The demo depositor (#18) deposits `amount` (base units) into the vault (local chains; skipped when it holds shares
+ * or `amount` is 0). Returns what it deposited.
+ */
+export async function seedVaultDeposit(rpcUrl: string, deployment: Deployment, amount: bigint): Promise<bigint> {
+  if (amount === 0n) return 0n;
   const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1 });
   try {
     const depositor = new Wallet(devKey(DEMO_DEPOSITOR_INDEX), provider);
     const vault = StrategyVault__factory.connect(deployment.contracts["StrategyVault"]!.address, depositor);
     if ((await vault.balanceOf(depositor.address)) > 0n) return 0n;
     const asset = TestStablecoin__factory.connect(deployment.contracts["DepositAsset"]!.address, depositor);
-    await (await asset.approve(await vault.getAddress(), DEMO_DEPOSIT)).wait();
-    await (await vault.deposit(DEMO_DEPOSIT, depositor.address)).wait();
-    return DEMO_DEPOSIT;
+    await (await asset.approve(await vault.getAddress(), amount)).wait();
+    await (await vault.deposit(amount, depositor.address)).wait();
+    return amount;
   } finally {
     provider.destroy();
   }

@@ -12,6 +12,7 @@ describe("npm start: environment overrides", function () {
       stateDir: "/repo/.keeper-data",
       network: "localhost",
       appDistDir: ".next",
+      demoDeposit: 200_000n * 10n ** 6n,
     });
   });
 
@@ -21,12 +22,14 @@ describe("npm start: environment overrides", function () {
       START_NETWORK: "e2e",
       START_STATE_DIR: "/tmp/s",
       APP_DIST_DIR: ".next-e2e",
+      START_DEMO_DEPOSIT: "0",
     };
     expect(readStartEnv("/repo", env)).to.deep.equal({
       ports: { chain: 40000, app: 40001, binance: 40002, okx: 40003, verifier: 40004, metrics: [40005, 40006, 40007] },
       stateDir: "/tmp/s",
       network: "e2e",
       appDistDir: ".next-e2e",
+      demoDeposit: 0n,
     });
   });
 
@@ -48,6 +51,8 @@ describe("npm start: environment overrides", function () {
     ["START_NETWORK", "mainnet", /^START_NETWORK must be localhost or e2e/],
     ["APP_DIST_DIR", "../build", /^APP_DIST_DIR must be \.next or \.next-<name>/],
     ["START_STATE_DIR", "", /^START_STATE_DIR must not be empty/],
+    ["START_DEMO_DEPOSIT", "-5", /^START_DEMO_DEPOSIT must be a whole number of tUSD/],
+    ["START_DEMO_DEPOSIT", "1.5", /^START_DEMO_DEPOSIT must be a whole number of tUSD/],
   ] as const) {
     it(`readStartEnv_${name}_${value || "empty"}_namesVariableInOneLine`, function () {
       expect(() => readStartEnv("/repo", { START_NETWORK: "e2e", [name]: value })).to.throw(message);
