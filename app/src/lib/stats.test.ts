@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { annualisedVolatility, realisedApy, returns, sampleBlocks, YEAR_SECONDS } from "./stats";
+import {
+  annualisedVolatility,
+  MIN_APY_WINDOW_SECONDS,
+  realisedApy,
+  returns,
+  sampleBlocks,
+  YEAR_SECONDS,
+} from "./stats";
 
 describe("returns", () => {
   it("returns_skipsPointsWithoutElapsedTime", () => {
@@ -48,6 +55,11 @@ describe("realisedApy", () => {
   });
   it("realisedApy_emptyIntervalIsNull", () => {
     assert.equal(realisedApy(1, 1.1, 0), null);
+  });
+  it("realisedApy_windowShorterThanADayIsNullNotAnAbsurdFigure", () => {
+    assert.equal(realisedApy(1, 1.000394, 158), null);
+    assert.equal(realisedApy(1, 1.000394, MIN_APY_WINDOW_SECONDS - 1), null);
+    assert.ok(realisedApy(1, 1.000394, MIN_APY_WINDOW_SECONDS)! < 0.16);
   });
 });
 

@@ -37,11 +37,17 @@ export function annualisedVolatility(points: readonly PricePoint[]): number | nu
 }
 
 /**
+ * Shortest window a realised APY is quoted over: compounding a shorter one to a year turns noise into absurd figures
+ * (0.04 % over 158 s would read 1.4e36 %).
+ */
+export const MIN_APY_WINDOW_SECONDS = 86_400;
+
+/**
  * Realised APY from two share prices `seconds` apart, compounded: (p1/p0)^(year/seconds) − 1.
- * Null when the interval is empty or a price is not positive.
+ * Null when the window is shorter than `MIN_APY_WINDOW_SECONDS` or a price is not positive.
  */
 export function realisedApy(p0: number, p1: number, seconds: number): number | null {
-  if (seconds <= 0 || p0 <= 0 || p1 <= 0) return null;
+  if (seconds < MIN_APY_WINDOW_SECONDS || p0 <= 0 || p1 <= 0) return null;
   return Math.pow(p1 / p0, YEAR_SECONDS / seconds) - 1;
 }
 
