@@ -185,8 +185,9 @@ async function startKeepers(keeperData: string): Promise<void> {
   console.log(
     `[start] reference price relay: simulator ETH/USDT mid -> ReferencePriceFeed every 15 s; demo depositor #18 deposited ${seeded / 10n ** 6n} tUSD (START_DEMO_DEPOSIT)`,
   );
+  // A fresh chain every run: journals, traces and drawn capital of the previous chain's keepers mean nothing here.
+  rmSync(join(keeperData, "store"), { recursive: true, force: true });
   for (let n = 1; n <= KEEPER_COUNT; n++) {
-    // A fresh chain every run: journals, traces and drawn capital of the previous chain's keepers mean nothing here.
     rmSync(join(keeperData, `keeper${n}`), { recursive: true, force: true });
     const config = writeKeeperFiles(keeperData, n, {
       rpcUrl: RPC_URL,

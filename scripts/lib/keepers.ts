@@ -69,6 +69,10 @@ export function writeSimScenario(path: string): void {
   writeFileSync(path, json);
 }
 
+/** The local keeper that also runs the auditor (whistleblower), and the most bond it locks at once (tUSD). */
+export const AUDITOR_KEEPER = 1;
+export const AUDIT_MAX_BOND = "1000";
+
 /** Dev account of the demo depositor (its deposit gives the keepers capital to draw). */
 export const DEMO_DEPOSITOR_INDEX = 18;
 
@@ -193,6 +197,10 @@ export function writeKeeperFiles(
         credentialsFile,
         pairs: [KEEPER_PAIR],
         dataDir: dir,
+        // One content store for all local keepers (content-addressed, atomic writes), so an auditor reads every trace.
+        store: { kind: "local", dir: join(root, "store") },
+        // Keeper 1 also audits the others' receipts (whistleblower), bonding at most AUDIT_MAX_BOND at once.
+        audit: { enabled: n === AUDITOR_KEEPER, maxBond: AUDIT_MAX_BOND },
         metricsPort: opts.metricsPort ?? KEEPER_METRICS_PORTS[n - 1],
         tickMs: 500,
         heartbeatSeconds: 120,
