@@ -74,23 +74,7 @@ describe("auditor end to end: a cheating keeper is challenged by an honest keepe
       wrapPoster: (p) => (tamper = tamperer(p)),
     });
     // The honest keeper is configured as an operator would: `keeper run` with `audit.enabled` and the shared store.
-    const a = sys.addresses;
-    const deployment = join(dir, "deployment.json");
-    writeFileSync(
-      deployment,
-      JSON.stringify({
-        chainId: 31337,
-        blockNumber: sys.deployBlock,
-        contracts: {
-          Parameters: { address: a.parameters },
-          CampaignRegistry: { address: a.campaigns },
-          ReputationOracle: { address: a.reputation },
-          AttestationRegistry: { address: a.attestations },
-          ReceiptRegistry: { address: a.receipts },
-          DepositAsset: { address: a.asset },
-        },
-      }),
-    );
+    const deployment = sys.writeDeployment(join(dir, "deployment.json"));
     const acct = keeperAccount(1);
     const credentialsFile = join(dir, "credentials.enc.json");
     const creds = { sim: { apiKey: acct.apiKey, secret: acct.secret } };

@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet, encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
@@ -252,22 +252,11 @@ describe("CapitalFlow on the vault", () => {
   }
 
   it("readChainDeployment_withOrWithoutStrategyVault_capitalOnlyWithAVault", async () => {
-    const a = sys.addresses;
-    const contracts = {
-      Parameters: { address: a.parameters },
-      CampaignRegistry: { address: a.campaigns },
-      ReputationOracle: { address: a.reputation },
-      AttestationRegistry: { address: a.attestations },
-      ReceiptRegistry: { address: a.receipts },
-      DepositAsset: { address: a.asset },
-    };
     const signer = Wallet.fromPhrase(DEV_MNEMONIC).connect(sys.provider);
     for (const withVault of [false, true]) {
       const path = join(dir, `deployment-${withVault}.json`);
-      const all = withVault ? { ...contracts, StrategyVault: { address: a.vault! } } : contracts;
-      writeFileSync(path, JSON.stringify({ chainId: 31337, contracts: all }));
-      const { addresses } = readChainDeployment(path);
-      assert.equal(addresses.vault, withVault ? a.vault : undefined);
+      const { addresses } = readChainDeployment(sys.writeDeployment(path, { vault: withVault }));
+      assert.equal(addresses.vault, withVault ? sys.addresses.vault : undefined);
       const chain = await EvmChainAdapter.connect(signer, addresses);
       assert.equal(chain.capital !== undefined, withVault, "a keeper without a vault trades its own capital");
     }

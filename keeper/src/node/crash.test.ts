@@ -71,24 +71,7 @@ describe("keeper crash safety (kill -9)", () => {
     const feed = MockV3Aggregator__factory.connect(await vault.priceFeed(), depositor.sender.signer);
     await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
     run = await startKeeperSimulation(1);
-    const a = sys.addresses;
-    const deployment = join(dir, "deployment.json");
-    writeFileSync(
-      deployment,
-      JSON.stringify({
-        chainId: 31337,
-        blockNumber: sys.deployBlock,
-        contracts: {
-          Parameters: { address: a.parameters },
-          CampaignRegistry: { address: a.campaigns },
-          ReputationOracle: { address: a.reputation },
-          AttestationRegistry: { address: a.attestations },
-          ReceiptRegistry: { address: a.receipts },
-          DepositAsset: { address: a.asset },
-          StrategyVault: { address: a.vault },
-        },
-      }),
-    );
+    const deployment = sys.writeDeployment(join(dir, "deployment.json"), { vault: true });
     const acct = keeperAccount(0);
     const credentialsFile = join(dir, "credentials.enc.json");
     const creds = {

@@ -47,23 +47,7 @@ describe("keeper run --paper", () => {
     sys = await localSystem(url);
     await sys.onboardKeeper(0); // a live run of this key would send heartbeats at once
     run = await startKeeperSimulation(1);
-    const a = sys.addresses;
-    const deployment = join(dir, "deployment.json");
-    writeFileSync(
-      deployment,
-      JSON.stringify({
-        chainId: 31337,
-        blockNumber: sys.deployBlock,
-        contracts: {
-          Parameters: { address: a.parameters },
-          CampaignRegistry: { address: a.campaigns },
-          ReputationOracle: { address: a.reputation },
-          AttestationRegistry: { address: a.attestations },
-          ReceiptRegistry: { address: a.receipts },
-          DepositAsset: { address: a.asset },
-        },
-      }),
-    );
+    const deployment = sys.writeDeployment(join(dir, "deployment.json"));
     const acct = keeperAccount(0);
     const credentialsFile = join(dir, "credentials.enc.json");
     const creds = {

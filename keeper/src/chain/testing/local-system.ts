@@ -5,6 +5,7 @@
  * granted VERIFIER_ROLE. Keepers are onboarded through the adapter (stake, two-step binding, attestation,
  * heartbeat), so the tests exercise the adapter's real transactions.
  */
+import { writeFileSync } from "node:fs";
 import hre from "hardhat";
 import {
   BrowserProvider,
@@ -39,6 +40,10 @@ export interface LocalSystem {
   adapter(i: number): Promise<EvmChainAdapter>;
   /** Operator #(5 + k) stakes, proposes keeper #(1 + k), the keeper accepts, is attested and sends a heartbeat. */
   onboardKeeper(k: number): Promise<EvmChainAdapter>;
+  /** The `contracts` of a deployment file for this system (what `readChainDeployment` reads), with or without the vault. */
+  deploymentContracts(opts?: { vault?: boolean }): Record<string, { address: string }>;
+  /** Writes a deployment file for this system at `path` (as `scripts/deploy.ts` would) and returns `path`. */
+  writeDeployment(path: string, opts?: { vault?: boolean }): string;
   /** Moves the chain's clock (and mines a block). */
   advance(seconds: number): Promise<void>;
   /** Governance (account #0, no timelock in this fixture) sets a `Parameters` value, e.g. `campaignRateLimitCount`. */
@@ -90,6 +95,18 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
     }
     return a;
   };
+  const deploymentContracts = (opts: { vault?: boolean } = {}): Record<string, { address: string }> => {
+    const a = addresses;
+    return {
+      Parameters: { address: a.parameters },
+      CampaignRegistry: { address: a.campaigns },
+      ReputationOracle: { address: a.reputation },
+      AttestationRegistry: { address: a.attestations },
+      ReceiptRegistry: { address: a.receipts },
+      DepositAsset: { address: a.asset },
+      ...(opts.vault && a.vault ? { StrategyVault: { address: a.vault } } : {}),
+    };
+  };
   return {
     provider,
     eip1193,
@@ -114,6 +131,12 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
       });
       await keeper.heartbeat();
       return keeper;
+    },
+    deploymentContracts,
+    writeDeployment(path, opts = {}) {
+      const contracts = deploymentContracts(opts);
+      writeFileSync(path, JSON.stringify({ chainId: 31337, blockNumber: deployBlock, contracts }));
+      return path;
     },
     async setParameter(name, value) {
       const parameters = Parameters__factory.connect(addresses.parameters, governance!);
