@@ -1,7 +1,6 @@
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { KeeperError } from "../errors.js";
+import { inTransaction, openDurableDatabase } from "../node/sqlite.js";
 
 /**
  * The auditor's crash-safe journal (`<dataDir>/audit.db`, SQLite WAL, `synchronous = FULL`), separate from the
@@ -168,10 +167,7 @@ export class AuditJournal {
     path: string,
     private readonly now: () => number = Date.now,
   ) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-    this.db.exec(SCHEMA);
+    this.db = openDurableDatabase(path, SCHEMA);
     this.stmts = {
       insertReceipt: this.db.prepare(
         `INSERT INTO receipts (receipt_id, keeper, campaign_id, cid, trace_root, posted_at, status, findings, attempts,
@@ -322,14 +318,6 @@ export class AuditJournal {
   }
 
   atomically<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = fn();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
-    }
+    return inTransaction(this.db, fn);
   }
 }

@@ -1,7 +1,6 @@
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { KeeperError } from "../errors.js";
+import { inTransaction, openDurableDatabase } from "./sqlite.js";
 
 /**
  * The keeper's crash-safe journal (SQLite in WAL mode, `synchronous = FULL`: a committed write survives
@@ -257,10 +256,7 @@ export class Journal {
     path: string,
     private readonly now: () => number = Date.now,
   ) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
-    this.db.exec(SCHEMA);
+    this.db = openDurableDatabase(path, SCHEMA);
     this.stmts = {
       insertOrder: this.db.prepare(
         `INSERT INTO orders (client_order_id, campaign_id, venue, pair, side, amount, limit_price, state,
@@ -593,14 +589,6 @@ export class Journal {
 
   /** Runs `fn` in one transaction: all of its writes land, or none. */
   atomically<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = fn();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
-    }
+    return inTransaction(this.db, fn);
   }
 }
