@@ -14,8 +14,7 @@ import { LocalDirectoryStore } from "../recording/store/local.js";
 import type { RunningSimulation } from "../sim/venues.js";
 import { loadKeeperConfig } from "../node/config.js";
 import { runKeeper, type RunningKeeper } from "../node/run.js";
-import { encryptCredentials } from "../node/secrets.js";
-import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "../node/testing/local-keepers.js";
+import { keeperNode, plantGap, startKeeperSimulation, writeKeeperRunConfig } from "../node/testing/local-keepers.js";
 
 const PASSPHRASE = "audit-e2e-passphrase";
 
@@ -75,29 +74,20 @@ describe("auditor end to end: a cheating keeper is challenged by an honest keepe
     });
     // The honest keeper is configured as an operator would: `keeper run` with `audit.enabled` and the shared store.
     const deployment = sys.writeDeployment(join(dir, "deployment.json"));
-    const acct = keeperAccount(1);
-    const credentialsFile = join(dir, "credentials.enc.json");
-    const creds = { sim: { apiKey: acct.apiKey, secret: acct.secret } };
-    writeFileSync(credentialsFile, JSON.stringify(encryptCredentials(creds, PASSPHRASE)));
-    configPath = join(dir, "honest.json");
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        name: "honest",
-        chain: { rpcUrl: url, deployment },
-        venues: [
-          { id: "alpha", exchange: "binance", baseUrl: run.urls.get("alpha"), credentials: "sim" },
-          { id: "beta", exchange: "binance", baseUrl: run.urls.get("beta"), credentials: "sim" },
-        ],
-        credentialsFile,
-        pairs: [SYMBOL],
-        dataDir: join(dir, "honest"),
+    configPath = writeKeeperRunConfig(join(dir, "honest.json"), {
+      name: "honest",
+      i: 1,
+      run,
+      chain: { rpcUrl: url, deployment },
+      dataDir: join(dir, "honest"),
+      passphrase: PASSPHRASE,
+      extra: {
         tickMs: 50,
         logLevel: process.env["KEEPER_TEST_LOG"] ?? "fatal",
         store: { kind: "local", dir: shared },
         audit: { enabled: true, maxBond: "500", pollMs: 100 },
-      }),
-    );
+      },
+    });
   });
   after(async () => {
     await honest?.stop();

@@ -7,7 +7,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,8 +23,7 @@ import { checkReceiptAgainstStore } from "../recording/receipt.js";
 import { loadSealedReceipt } from "../recording/seal.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
 import { Journal } from "./journal.js";
-import { encryptCredentials } from "./secrets.js";
-import { keeperAccount, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
+import { plantGap, startKeeperSimulation, SYMBOL, writeKeeperRunConfig } from "./testing/local-keepers.js";
 
 const KEEPER_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const KILLS = 20;
@@ -72,31 +71,15 @@ describe("keeper crash safety (kill -9)", () => {
     await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
     run = await startKeeperSimulation(1);
     const deployment = sys.writeDeployment(join(dir, "deployment.json"), { vault: true });
-    const acct = keeperAccount(0);
-    const credentialsFile = join(dir, "credentials.enc.json");
-    const creds = {
-      alpha: { apiKey: acct.apiKey, secret: acct.secret },
-      beta: { apiKey: acct.apiKey, secret: acct.secret },
-    };
-    writeFileSync(credentialsFile, JSON.stringify(encryptCredentials(creds, PASSPHRASE)));
-    configPath = join(dir, "keeper.json");
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        name: "keeper0",
-        chain: { rpcUrl: url, deployment },
-        venues: [
-          { id: "alpha", exchange: "binance", baseUrl: run.urls.get("alpha"), credentials: "alpha" },
-          { id: "beta", exchange: "binance", baseUrl: run.urls.get("beta"), credentials: "beta" },
-        ],
-        credentialsFile,
-        pairs: [SYMBOL],
-        dataDir: join(dir, "data"),
-        tickMs: 25,
-        heartbeatSeconds: 60,
-        logLevel: "info",
-      }),
-    );
+    configPath = writeKeeperRunConfig(join(dir, "keeper.json"), {
+      name: "keeper0",
+      i: 0,
+      run,
+      chain: { rpcUrl: url, deployment },
+      dataDir: join(dir, "data"),
+      passphrase: PASSPHRASE,
+      extra: { tickMs: 25, heartbeatSeconds: 60, logLevel: "info" },
+    });
   });
 
   after(async () => {

@@ -1,13 +1,18 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { devKey, localSystem, type LocalSystem } from "../chain/testing/local-system.js";
-import { encryptCredentials } from "../node/secrets.js";
-import { keeperAccount, plantGap, startKeeperSimulation, SYMBOL } from "../node/testing/local-keepers.js";
+import {
+  keeperAccount,
+  plantGap,
+  startKeeperSimulation,
+  SYMBOL,
+  writeKeeperRunConfig,
+} from "../node/testing/local-keepers.js";
 import { readTraceFile } from "../recording/trace-writer.js";
 import type { RunningSimulation } from "../sim/venues.js";
 import type { PaperReport } from "./runner.js";
@@ -48,31 +53,15 @@ describe("keeper run --paper", () => {
     await sys.onboardKeeper(0); // a live run of this key would send heartbeats at once
     run = await startKeeperSimulation(1);
     const deployment = sys.writeDeployment(join(dir, "deployment.json"));
-    const acct = keeperAccount(0);
-    const credentialsFile = join(dir, "credentials.enc.json");
-    const creds = {
-      alpha: { apiKey: acct.apiKey, secret: acct.secret },
-      beta: { apiKey: acct.apiKey, secret: acct.secret },
-    };
-    writeFileSync(credentialsFile, JSON.stringify(encryptCredentials(creds, PASSPHRASE)));
-    configPath = join(dir, "keeper.json");
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        name: "paper0",
-        chain: { rpcUrl: url, deployment },
-        venues: [
-          { id: "alpha", exchange: "binance", baseUrl: run.urls.get("alpha"), credentials: "alpha" },
-          { id: "beta", exchange: "binance", baseUrl: run.urls.get("beta"), credentials: "beta" },
-        ],
-        credentialsFile,
-        pairs: [SYMBOL],
-        dataDir: join(dir, "data"),
-        tickMs: 50,
-        logLevel: "info",
-        paper: { balances: { BTC: "2", USDT: "100000" } },
-      }),
-    );
+    configPath = writeKeeperRunConfig(join(dir, "keeper.json"), {
+      name: "paper0",
+      i: 0,
+      run,
+      chain: { rpcUrl: url, deployment },
+      dataDir: join(dir, "data"),
+      passphrase: PASSPHRASE,
+      extra: { tickMs: 50, logLevel: "info", paper: { balances: { BTC: "2", USDT: "100000" } } },
+    });
   });
 
   after(async () => {

@@ -6,7 +6,8 @@ import pino from "pino";
 import { RequestBudget } from "../../execution/budget.js";
 import { CcxtVenue } from "../../execution/ccxtVenue.js";
 import type { EvmChainAdapter } from "../../chain/evm.js";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { RecordingReceiptPoster, type CampaignTrace } from "../../recording/poster.js";
 import type { ContentStore } from "../../recording/store/content-store.js";
 import type { ReceiptPoster } from "../../chain/adapter.js";
@@ -21,6 +22,7 @@ import { CapitalFlow, FundedExecution } from "../capital.js";
 import { Journal } from "../journal.js";
 import { KeeperNode, type KeeperNodeOptions } from "../keeper.js";
 import { createMetrics } from "../metrics.js";
+import { encryptCredentials } from "../secrets.js";
 
 export const SYMBOL = "BTC/USDT";
 
@@ -57,6 +59,48 @@ export async function startKeeperSimulation(n: number): Promise<RunningSimulatio
  * BOB empties beta's bids (a market sell; the simulator only re-quotes when advanced), then rests a sell there well
  * under Binance's bid: an arbitrage of `qty` BTC for the fastest keeper.
  */
+/**
+ * Writes what an operator would give `keeper run` for simulator keeper `i`: its API key sealed in an encrypted
+ * credentials file (under `passphrase`), and a config file at `path` with both simulated venues (alpha, beta),
+ * `chain`, `dataDir` and `extra` keys (tick, log level, store, audit, paper...). Returns `path`.
+ */
+export function writeKeeperRunConfig(
+  path: string,
+  opts: {
+    name: string;
+    i: number;
+    run: RunningSimulation;
+    chain: { rpcUrl: string; deployment: string };
+    dataDir: string;
+    passphrase: string;
+    extra?: Record<string, unknown>;
+  },
+): string {
+  const acct = keeperAccount(opts.i);
+  const credentialsFile = join(dirname(path), `${opts.name}.credentials.enc.json`);
+  const creds = { sim: { apiKey: acct.apiKey, secret: acct.secret } };
+  writeFileSync(credentialsFile, JSON.stringify(encryptCredentials(creds, opts.passphrase)));
+  const venue = (id: "alpha" | "beta") => ({
+    id,
+    exchange: "binance",
+    baseUrl: opts.run.urls.get(id),
+    credentials: "sim",
+  });
+  writeFileSync(
+    path,
+    JSON.stringify({
+      name: opts.name,
+      chain: opts.chain,
+      venues: [venue("alpha"), venue("beta")],
+      credentialsFile,
+      pairs: [SYMBOL],
+      dataDir: opts.dataDir,
+      ...opts.extra,
+    }),
+  );
+  return path;
+}
+
 export function plantGap(run: RunningSimulation, price = "29700", qty = "0.05"): void {
   const okx = run.sim.venues.get("beta")!.exchange;
   if (okx.bestBid(SYMBOL)) {
