@@ -292,13 +292,13 @@ function Deposit({ s }: { s: VaultState }) {
         decimals={asset.decimals}
         testid="deposit-amount"
       />
-      <div className="muted" data-testid="deposit-preview">
-        {amount === null
-          ? "Enter an amount to see the shares you receive."
-          : preview.data === undefined
-            ? "…"
-            : `You receive ≈ ${formatAmount(preview.data, s.decimals, 6)} ${s.symbol}`}
-      </div>
+      <Preview
+        testid="deposit-preview"
+        amount={amount}
+        value={preview.data}
+        hint="Enter an amount to see the shares you receive."
+        show={(v) => `You receive ≈ ${formatAmount(v, s.decimals, 6)} ${s.symbol}`}
+      />
       <div className="row">
         {needsApproval ? (
           <button className="primary" disabled={!address} onClick={permitDeposit} data-testid="permit-deposit">
@@ -319,6 +319,22 @@ function Deposit({ s }: { s: VaultState }) {
           {needsApproval ? "2. Deposit" : "Deposit"}
         </button>
       </div>
+    </div>
+  );
+}
+
+/** The line under an amount field: a hint while it is empty, "…" while the vault answers, then the preview. */
+function Preview(props: {
+  testid: string;
+  amount: bigint | null;
+  value: bigint | undefined;
+  hint: string;
+  show: (value: bigint) => string;
+}) {
+  const { amount, value } = props;
+  return (
+    <div className="muted" data-testid={props.testid}>
+      {amount === null ? props.hint : value === undefined ? "…" : props.show(value)}
     </div>
   );
 }
@@ -374,13 +390,13 @@ function Withdraw({ s }: { s: VaultState }) {
         decimals={asset.decimals}
         testid="withdraw-amount"
       />
-      <div className="muted" data-testid="withdraw-preview">
-        {amount === null
-          ? "Enter an amount to see the shares it burns."
-          : preview.data === undefined
-            ? "…"
-            : `Burns ≈ ${formatAmount(preview.data, s.decimals, 6)} ${s.symbol}`}
-      </div>
+      <Preview
+        testid="withdraw-preview"
+        amount={amount}
+        value={preview.data}
+        hint="Enter an amount to see the shares it burns."
+        show={(v) => `Burns ≈ ${formatAmount(v, s.decimals, 6)} ${s.symbol}`}
+      />
       {aboveBuffer ? (
         <div className="notice warn">
           Above what the buffer holds for you now ({formatAmount(s.maxWithdraw!, asset.decimals)} {asset.symbol}): the
