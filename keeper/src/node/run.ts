@@ -18,13 +18,11 @@ import { openContentStore } from "../recording/store/config.js";
 import { startAuditor } from "../audit/run.js";
 import type { Auditor } from "../audit/auditor.js";
 import { ccxtSimConfig } from "../sim/client.js";
-import { ArbitrageCampaigns } from "./arbitrage-campaigns.js";
+import { arbitrageKeeper } from "./arbitrage-keeper.js";
 import { attestThroughVerifier } from "./attest.js";
-import { CapitalFlow, FundedExecution } from "./capital.js";
-import { SLEEVES } from "../chain/vault.js";
 import type { KeeperConfig } from "./config.js";
 import { Journal } from "./journal.js";
-import { KeeperNode } from "./keeper.js";
+import type { KeeperNode } from "./keeper.js";
 import { createLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { decryptCredentials, type Credentials } from "./secrets.js";
@@ -93,28 +91,20 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     secrets: () => loadCredentials(config, env, true),
   });
   log.info({ store: store.describe }, "content store");
-  const campaigns = new ArbitrageCampaigns({
-    journal,
-    // Traces in <dataDir>/traces, sealed before they are posted.
-    poster: new RecordingReceiptPoster(chain, { dataDir: config.dataDir, log, store: store.store }),
-    markets: config.pairs.map((pair) => ({ market: pair, venues: ids.map((id) => ({ venue: venues[id]!, pair })) })),
-    bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
-    execution: { retryBudget: config.arbitrage.retryBudget, gasBudget: 0n },
-    log,
-  });
-  // Vault capital for the arbitrage sleeve when the deployment has a StrategyVault (else own capital only).
-  const capital =
-    config.capital.enabled && chain.capital
-      ? new CapitalFlow({ capital: chain.capital, journal, sleeve: SLEEVES.arbitrage, log, metrics })
-      : undefined;
-  const node = new KeeperNode({
+  const { node } = arbitrageKeeper({
     chain,
     journal,
     log,
     metrics,
-    source: campaigns,
-    execution: capital ? new FundedExecution(campaigns, capital) : campaigns,
-    capital,
+    campaigns: {
+      // Traces in <dataDir>/traces, sealed before they are posted.
+      poster: new RecordingReceiptPoster(chain, { dataDir: config.dataDir, log, store: store.store }),
+      markets: config.pairs.map((pair) => ({ market: pair, venues: ids.map((id) => ({ venue: venues[id]!, pair })) })),
+      bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
+      execution: { retryBudget: config.arbitrage.retryBudget, gasBudget: 0n },
+    },
+    // Vault capital for the arbitrage sleeve when the deployment has a StrategyVault (else own capital only).
+    vault: config.capital.enabled ? chain.capital : undefined,
     venues,
     tickMs: config.tickMs,
     heartbeatSeconds: config.heartbeatSeconds,

@@ -16,11 +16,9 @@ import ccxt from "ccxt";
 import { ccxtSimConfig } from "../../sim/client.js";
 import { BOB, testScenarioInput } from "../../sim/testkit.js";
 import { startSimulation, type RunningSimulation } from "../../sim/venues.js";
-import { ArbitrageCampaigns } from "../arbitrage-campaigns.js";
-import { SLEEVES } from "../../chain/vault.js";
-import { CapitalFlow, FundedExecution } from "../capital.js";
+import { arbitrageKeeper } from "../arbitrage-keeper.js";
 import { Journal } from "../journal.js";
-import { KeeperNode, type KeeperNodeOptions } from "../keeper.js";
+import type { KeeperNodeOptions } from "../keeper.js";
 import { createMetrics } from "../metrics.js";
 import { encryptCredentials } from "../secrets.js";
 
@@ -161,33 +159,25 @@ export function keeperNode(
   const metrics = createMetrics({ keeper: `keeper${i}` });
   const log = pino({ level: process.env["KEEPER_TEST_LOG"] ?? "silent" });
   const poster = new RecordingReceiptPoster(chain, opts.store ? { dataDir, log, store: opts.store } : { dataDir, log });
-  const campaigns = new ArbitrageCampaigns({
-    journal,
-    poster: opts.wrapPoster ? opts.wrapPoster(poster) : poster,
-    markets: [
-      {
-        market: SYMBOL,
-        venues: [
-          { venue: venues.alpha, pair: SYMBOL },
-          { venue: venues.beta, pair: SYMBOL },
-        ],
-      },
-    ],
-    execution: { retryBudget: 2, gasBudget: 0n },
-    log,
-  });
-  const capital =
-    opts.capital && chain.capital
-      ? new CapitalFlow({ capital: chain.capital, journal, sleeve: SLEEVES.arbitrage, log, metrics })
-      : undefined;
-  const node = new KeeperNode({
+  const { node, capital } = arbitrageKeeper({
     chain,
     journal,
     log,
     metrics,
-    source: campaigns,
-    execution: capital ? new FundedExecution(campaigns, capital) : campaigns,
-    capital,
+    campaigns: {
+      poster: opts.wrapPoster ? opts.wrapPoster(poster) : poster,
+      markets: [
+        {
+          market: SYMBOL,
+          venues: [
+            { venue: venues.alpha, pair: SYMBOL },
+            { venue: venues.beta, pair: SYMBOL },
+          ],
+        },
+      ],
+      execution: { retryBudget: 2, gasBudget: 0n },
+    },
+    vault: opts.capital ? chain.capital : undefined,
     venues,
     tickMs: 50,
     heartbeatSeconds: 60,
