@@ -53,6 +53,9 @@ contract Parameters is IParameters, Ownable {
         _define(ParamKeys.EARN_SHARE_BPS, 1_000, 0, _MAX_PROFIT_SHARES_BPS);
         _define(ParamKeys.KEEPER_FEE_BPS, 1_000, 0, 3_000);
         _define(ParamKeys.REBALANCE_TOLERANCE_BPS, 100, 10, 2_000);
+        // keeper capital book: a keeper never holds more than its operator can lose (multiple at most 1x)
+        _define(ParamKeys.CAPITAL_STAKE_MULTIPLE_BPS, _BPS, 1, _BPS);
+        _define(ParamKeys.REPAY_GRACE_SECONDS, 1 hours, 1 minutes, 7 days);
         // reputation and slashing
         _define(ParamKeys.MIN_STAKE, 1_000e6, 1e6, 1e15);
         _define(ParamKeys.MIN_SCORE, 5_000, 0, _BPS);

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 /// @title IStrategyVault
 /// @notice The ERC-4626 vault users deposit into. Capital sits in three sleeves (market making, arbitrage,
-///         idle buffer); eligible keepers draw from the first two and repay with a posted receipt. Profit
+///         idle buffer); keepers draw from the first two through the keeper capital book and repay with a posted receipt. Profit
 ///         unlocks linearly, losses hit at once, a circuit breaker stops draws, lockers earn extra yield.
 /// @dev The ERC-4626 / ERC-20 / ERC-5805 functions come from OpenZeppelin and are not repeated here.
 interface IStrategyVault {
@@ -26,14 +26,10 @@ interface IStrategyVault {
     // ------------------------------------------------------------------ errors
     /// @notice Thrown when a sleeve index is not a drawable sleeve (market making or arbitrage).
     error StrategyVaultInvalidSleeve(uint8 sleeve);
-    /// @notice Thrown when the caller of `draw` is not eligible according to the eligibility source.
-    error StrategyVaultNotEligible(address keeper);
-    /// @notice Thrown when the eligibility or receipt source, or the price feed, has not been set yet.
-    error StrategyVaultSourceNotSet(bytes32 source);
+    /// @notice Thrown when a capital call does not come from the keeper capital book.
+    error StrategyVaultNotCapitalBook(address caller);
     /// @notice Thrown when a draw would take the sleeve past its cap (target weight x total assets).
     error StrategyVaultSleeveCapExceeded(uint8 sleeve, uint256 amount, uint256 available);
-    /// @notice Thrown when a draw would take the keeper past its own cap (scaled by its score).
-    error StrategyVaultKeeperCapExceeded(address keeper, uint256 amount, uint256 available);
     /// @notice Thrown when a sleeve does not hold enough undrawn assets for a draw.
     error StrategyVaultSleeveIdleExceeded(uint8 sleeve, uint256 amount, uint256 idle);
     /// @notice Thrown when a draw is attempted while the circuit breaker is tripped.
@@ -42,20 +38,10 @@ interface IStrategyVault {
     error StrategyVaultIsPaused();
     /// @notice Thrown when an amount that must be positive is zero.
     error StrategyVaultZeroAmount();
-    /// @notice Thrown when a repayment without a receipt (`receiptId` 0) returns other than exactly its principal.
-    error StrategyVaultReceiptRequired(uint256 principal, uint256 returned);
-    /// @notice Thrown when a repayment's principal exceeds what the keeper drew from the sleeve.
-    error StrategyVaultRepayExceedsDrawn(address keeper, uint8 sleeve, uint256 principal, uint256 drawn);
-    /// @notice Thrown when a repayment references a receipt posted by another keeper.
-    error StrategyVaultReceiptNotOwned(uint256 receiptId, address keeper, address caller);
-    /// @notice Thrown when a repayment references a receipt already used by an earlier repayment.
-    error StrategyVaultReceiptAlreadyUsed(uint256 receiptId);
-    /// @notice Thrown when the Chainlink answer is older than `oracleMaxAgeSeconds`.
-    error StrategyVaultOracleStale(uint256 updatedAt, uint256 maxAge);
-    /// @notice Thrown when the Chainlink answer is zero or negative.
-    error StrategyVaultOracleInvalidAnswer(int256 answer);
     /// @notice Thrown when the caller is neither the guardian nor the owner (the timelock).
     error StrategyVaultNotGuardian(address caller);
+    /// @notice Thrown when capital coming back exceeds what the sleeve has drawn.
+    error StrategyVaultCapitalInExceedsDrawn(uint8 sleeve, uint256 amount, uint256 drawn);
     /// @notice Thrown when a lock tier is not 1 or 2.
     error StrategyVaultLockTierInvalid(uint8 tier);
     /// @notice Thrown when an account moves, redeems or locks more shares than it holds unlocked.
@@ -68,28 +54,20 @@ interface IStrategyVault {
     error StrategyVaultZeroAddress();
 
     // ------------------------------------------------------------------ events
-    /// @notice Emitted when a keeper draws capital from a sleeve.
-    event Drawn(address indexed keeper, uint8 indexed sleeve, uint256 amount);
-    /// @notice Emitted when a keeper repays: `profit` and `loss` are relative to `principal`.
-    event Repaid(
-        address indexed keeper,
-        uint8 indexed sleeve,
-        uint256 indexed receiptId,
-        uint256 principal,
-        uint256 returned,
-        uint256 profit,
-        uint256 loss
-    );
+    /// @notice Emitted when the capital book moves `amount` of `sleeve` out to keeper `to`.
+    event CapitalOut(uint8 indexed sleeve, address indexed to, uint256 amount);
+    /// @notice Emitted when the capital book brings `amount` of drawn capital back to `sleeve`, with `profit`.
+    event CapitalIn(uint8 indexed sleeve, uint256 amount, uint256 profit);
+    /// @notice Emitted when the capital book books `amount` drawn from `sleeve` as lost to depositors.
+    event LossBooked(uint8 indexed sleeve, uint256 amount);
     /// @notice Emitted when a repayment's profit is split: locked for depositors, Earn, keeper fee.
     event ProfitSplit(uint256 toDepositors, uint256 toEarn, uint256 keeperFee, address indexed operator);
     /// @notice Emitted when the sleeves are rebalanced towards their targets.
     event Rebalanced(uint256 buffer, uint256 marketMakingIdle, uint256 arbitrageIdle);
-    /// @notice Emitted when governance writes off capital a keeper drew and did not return.
-    event WrittenOff(address indexed keeper, uint8 indexed sleeve, uint256 amount);
     /// @notice Emitted when unbooked asset tokens are booked as depositors' profit.
     event SurplusAbsorbed(uint256 assets);
-    /// @notice Emitted when the circuit breaker trips; `reason` is "loss", "price" or "pnl" (a repayment
-    ///         returning less than its receipt's reported PnL).
+    /// @notice Emitted when the circuit breaker trips; `reason` is "loss" (a booked loss above `maxLossBps`),
+    ///         "price" or "pnl" (a material repayment with a bad price or returning less than its receipt reports).
     event BreakerTripped(bytes32 indexed reason, uint256 value, uint256 bound);
     /// @notice Emitted when the guardian or governance resets the circuit breaker.
     event BreakerReset(address indexed by);
@@ -105,7 +83,7 @@ interface IStrategyVault {
     event Paused(address account);
     /// @notice Emitted when the guardian or governance resumes deposits and draws.
     event Unpaused(address account);
-    /// @notice Emitted when governance sets a source address ("eligibility", "receipts", "priceFeed", "guardian").
+    /// @notice Emitted when governance sets a source address ("capitalBook", "guardian").
     event SourceSet(bytes32 indexed source, address value);
 
     /// @notice Deposits `assets` for `receiver` after an EIP-2612 permit of the asset (one transaction).
@@ -124,21 +102,31 @@ interface IStrategyVault {
     /// @notice Assets in `sleeve`: undrawn plus drawn for market making / arbitrage, idle for the buffer.
     function sleeveAssets(uint8 sleeve) external view returns (uint256);
 
-    /// @notice Assets of `sleeve` currently held by keepers.
+    /// @notice Assets of `sleeve` currently held by keepers (including shortfalls not yet booked).
     function sleeveDrawn(uint8 sleeve) external view returns (uint256);
 
-    /// @notice Assets drawn by `keeper` from `sleeve` and not yet repaid.
-    function keeperDrawn(address keeper, uint8 sleeve) external view returns (uint256);
+    /// @notice Most the capital book could move out of `sleeve` now: room under the sleeve's cap (target weight x
+    ///         total assets) and its undrawn assets; zero while paused or tripped.
+    function sleeveRoom(uint8 sleeve) external view returns (uint256);
 
-    /// @notice Most `keeper` could draw from `sleeve` now (zero when not eligible, paused or tripped).
-    function drawable(address keeper, uint8 sleeve) external view returns (uint256);
+    /// @notice The keeper capital book, the only account that moves sleeve capital out and back.
+    function capitalBook() external view returns (address);
 
-    /// @notice Draws `amount` from `sleeve` to the caller, an eligible keeper, within the sleeve's and its own cap.
-    function draw(uint8 sleeve, uint256 amount) external;
+    /// @notice Moves `amount` of `sleeve`'s undrawn capital to keeper `to` (capital book only; not while paused or
+    ///         tripped; within the sleeve's cap and idle assets).
+    function capitalOut(uint8 sleeve, uint256 amount, address to) external;
 
-    /// @notice Repays `principal` of an earlier draw with `returned` assets, citing the caller's receipt; capital that
-    ///         traded nothing goes back with `receiptId` 0 and `returned == principal` (no PnL without a receipt).
-    function repay(uint8 sleeve, uint256 principal, uint256 returned, uint256 receiptId) external;
+    /// @notice Books `amount` of `sleeve`'s drawn capital as back and `profit` as profit, both already transferred
+    ///         to the vault (capital book only). The profit pays `fee` to `operator`, the Earn share, and the rest
+    ///         unlocks linearly for depositors.
+    function capitalIn(uint8 sleeve, uint256 amount, uint256 profit, address operator, uint256 fee) external;
+
+    /// @notice Books `amount` of `sleeve`'s drawn capital as lost to depositors (capital book only); trips the
+    ///         breaker when the loss exceeds `maxLossBps` of total assets. Returns whether it tripped.
+    function bookLoss(uint8 sleeve, uint256 amount) external returns (bool tripped);
+
+    /// @notice Trips the circuit breaker for a material bad repayment (capital book only).
+    function tripBreaker(bytes32 reason, uint256 value, uint256 bound) external;
 
     /// @notice Moves idle assets between the buffer and the undrawn parts of the sleeves to meet the targets.
     function rebalance() external;
@@ -157,13 +145,13 @@ interface IStrategyVault {
     /// @notice True when the circuit breaker stops draws.
     function breakerTripped() external view returns (bool);
 
-    /// @notice Resets the circuit breaker (guardian or governance).
+    /// @notice Resets the circuit breaker (governance only: the guardian can stop, not restart).
     function resetBreaker() external;
 
-    /// @notice Stops deposits and draws (guardian or governance); withdrawals stay open.
+    /// @notice Stops deposits and draws (guardian or governance, at once); withdrawals stay open.
     function pause() external;
 
-    /// @notice Resumes deposits and draws (guardian or governance).
+    /// @notice Resumes deposits and draws (governance only).
     function unpause() external;
 
     /// @notice True when deposits and draws are stopped.
@@ -199,18 +187,9 @@ interface IStrategyVault {
     function reservedAssets() external view returns (uint256);
 
     // ------------------------------------------------------------------ governance (owner: the timelock)
-    /// @notice Sets the keeper eligibility source (the reputation oracle).
-    function setEligibility(address source) external;
-
-    /// @notice Sets the receipt source (the receipt registry).
-    function setReceipts(address source) external;
-
-    /// @notice Sets the Chainlink reference feed that bounds reported execution prices.
-    function setPriceFeed(address feed) external;
+    /// @notice Sets the keeper capital book.
+    function setCapitalBook(address book) external;
 
     /// @notice Sets the guardian (zero: none).
     function setGuardian(address guardian_) external;
-
-    /// @notice Books `amount` drawn by `keeper` from `sleeve` as lost (a keeper that will not repay).
-    function writeOff(address keeper, uint8 sleeve, uint256 amount) external;
 }

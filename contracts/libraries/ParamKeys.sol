@@ -55,6 +55,12 @@ library ParamKeys {
     /// @dev Buffer deviation from its target, as a fraction of total assets, that makes a rebalance due.
     bytes32 internal constant REBALANCE_TOLERANCE_BPS = "rebalanceToleranceBps";
 
+    // ---------------------------------------------------------------- keeper capital book
+    /// @dev What an operator's keys may owe together, as a fraction of its slashable stake (10_000 = 1x).
+    bytes32 internal constant CAPITAL_STAKE_MULTIPLE_BPS = "capitalStakeMultipleBps";
+    /// @dev Time after a campaign's claim deadline by which its draw must be repaid, else it is liquidated.
+    bytes32 internal constant REPAY_GRACE_SECONDS = "repayGraceSeconds";
+
     // ---------------------------------------------------------------- reputation and slashing
     /// @dev Minimum operator stake for eligibility (deposit-asset units).
     bytes32 internal constant MIN_STAKE = "minStake";

@@ -30,6 +30,31 @@ library VaultMath {
         return 0;
     }
 
+    /// @notice End of the unlock after adding `amount` (unlocking by `newEnd`) to `locked` (unlocking by `oldEnd`):
+    ///         the amount-weighted mean of the two ends, rounded up; `newEnd` when nothing was locked.
+    function blendedUnlockEnd(
+        uint256 locked,
+        uint256 oldEnd,
+        uint256 amount,
+        uint256 newEnd
+    ) internal pure returns (uint256) {
+        if (locked == 0) return newEnd;
+        if (oldEnd <= newEnd) return oldEnd + Math.mulDiv(newEnd - oldEnd, amount, locked + amount, Math.Rounding.Ceil);
+        return newEnd + Math.mulDiv(oldEnd - newEnd, locked, locked + amount, Math.Rounding.Ceil);
+    }
+
+    /// @notice Earn's part of a profit: `profit x earnShareBps` scaled by the fraction of the share supply locked
+    ///         (lock weight, capped at the supply), so a tiny lock earns its share of the slice, not all of it (L6).
+    function earnSlice(
+        uint256 profit,
+        uint256 earnShareBps,
+        uint256 totalWeight,
+        uint256 supply
+    ) internal pure returns (uint256) {
+        if (supply == 0 || totalWeight == 0) return 0;
+        return Math.mulDiv(bpsOf(profit, earnShareBps), Math.min(totalWeight, supply), supply);
+    }
+
     /// @notice Room left under a cap: `cap - used`, or zero when the cap is reached.
     function room(uint256 cap, uint256 used) internal pure returns (uint256) {
         return cap > used ? cap - used : 0;

@@ -25,6 +25,23 @@ contract TestReceiptSource is IReceiptView {
         r.summary = ReceiptSummary({volume: 0, avgPrice: avgPrice, pnl: pnl});
     }
 
+    /// @notice Stores a receipt of `keeper` for `campaignId` with average price `avgPrice` and `pnl`; returns its id.
+    function addFor(
+        address keeper,
+        bytes32 campaignId,
+        uint128 avgPrice,
+        int256 pnl
+    ) external returns (uint256 receiptId) {
+        receiptId = ++count;
+        Receipt storage r = _receipts[receiptId];
+        r.keeper = keeper;
+        r.postedAt = uint64(block.timestamp);
+        r.leafCount = 1;
+        r.campaignId = campaignId;
+        r.traceRoot = keccak256(abi.encode(keeper, receiptId));
+        r.summary = ReceiptSummary({volume: 0, avgPrice: avgPrice, pnl: pnl});
+    }
+
     /// @inheritdoc IReceiptView
     function getReceipt(uint256 receiptId) external view returns (Receipt memory) {
         if (receiptId == 0 || receiptId > count) revert TestReceiptSourceUnknown(receiptId);

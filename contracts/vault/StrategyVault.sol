@@ -14,8 +14,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IStrategyVault} from "../interfaces/IStrategyVault.sol";
 import {IParameters} from "../interfaces/IParameters.sol";
-import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
-import {IReceiptView} from "../interfaces/IReceiptView.sol";
 import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {VaultEarn} from "./VaultEarn.sol";
@@ -24,46 +22,37 @@ import {VaultBook} from "./VaultBook.sol";
 import {VaultVotes} from "./VaultVotes.sol";
 
 /// @title StrategyVault
-/// @notice ERC-4626 vault on the deposit asset whose capital eligible keepers work in two sleeves (market
-///         making, arbitrage) while an idle buffer serves withdrawals. Shares carry votes (checkpointed per
+/// @notice ERC-4626 vault on the deposit asset whose capital keepers work in two sleeves (market making,
+///         arbitrage) while an idle buffer serves withdrawals. Keepers draw and repay through the keeper capital
+///         book (`KeeperCapital`), the only account that moves sleeve capital out and back. Shares carry votes (checkpointed per
 ///         hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
 /// @dev Assets are booked internally (`_book`, in `VaultBook`), never read from `balanceOf`: donations do not
 ///      move the share price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
 ///      Votes (clock, lazily recorded total supply, delegate + lock flag per holder) are in `VaultVotes`, Earn
-///      locks and rewards in `VaultEarn`, sources and roles in `VaultSources`.
+///      locks and rewards in `VaultEarn`, sources and roles in `VaultSources`. A shortfall of a short repayment
+///      stays in `_sleeveDrawn` (owed by the keeper's operator) until the capital book books or recovers it.
 contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTransient, VaultBook, VaultEarn {
     using SafeERC20 for IERC20;
 
     uint8 private constant _DECIMALS_OFFSET = 6;
-    /// @dev Receipt id of a repayment that cites no receipt (registry ids start at 1): principal only.
-    uint256 private constant _NO_RECEIPT = 0;
 
     uint128[2] private _sleeveIdle;
     uint128[2] private _sleeveDrawn;
     uint256 private _reserved;
-    mapping(address keeper => uint256[2]) private _keeperDrawn;
-    mapping(address keeper => uint256) private _keeperTotalDrawn;
     mapping(address operator => uint256) private _keeperFees;
-    mapping(address source => mapping(uint256 receiptId => bool)) private _receiptUsed;
 
     /// @param asset_ The deposit asset.
     /// @param parameters_ The parameter store.
     /// @param owner_ Admin (the deployer, who hands it to the timelock).
-    /// @param eligibility_ Keeper eligibility source, or zero to set later by governance.
-    /// @param receipts_ Receipt source, or zero to set later by governance.
-    /// @param priceFeed_ Chainlink reference feed, or zero to set later by governance.
     constructor(
         IERC20 asset_,
         IParameters parameters_,
-        address owner_,
-        address eligibility_,
-        address receipts_,
-        address priceFeed_
+        address owner_
     )
         ERC20("Strategy Vault Share", "svUSD")
         ERC20Permit("Strategy Vault Share")
         ERC4626(asset_)
-        VaultSources(parameters_, owner_, eligibility_, receipts_, priceFeed_)
+        VaultSources(parameters_, owner_)
     {}
 
     // ================================================================== ERC-4626 accounting
@@ -152,86 +141,70 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IStrategyVault
-    function keeperDrawn(address keeper, uint8 sleeve) external view returns (uint256) {
-        return _keeperDrawn[keeper][_drawable(sleeve)];
-    }
-
-    /// @inheritdoc IStrategyVault
-    function drawable(address keeper, uint8 sleeve) external view returns (uint256) {
+    function sleeveRoom(uint8 sleeve) external view returns (uint256) {
         uint256 s = _drawable(sleeve);
         Book memory b = _book;
-        IKeeperEligibility source = eligibility;
-        if (b.paused || b.breaker || address(source) == address(0) || !source.isEligible(keeper)) return 0;
-        (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) = _rooms(keeper, s, source);
-        return Math.min(Math.min(sleeveRoom, keeperRoom), idle);
+        if (b.paused || b.breaker) return 0;
+        (uint256 capRoom, uint256 idle) = _rooms(s);
+        return Math.min(capRoom, idle);
     }
 
     /// @inheritdoc IStrategyVault
-    function draw(uint8 sleeve, uint256 amount) external nonReentrant {
+    function capitalOut(uint8 sleeve, uint256 amount, address to) external onlyCapitalBook nonReentrant {
         Book memory b = _book;
         if (b.paused) revert StrategyVaultIsPaused();
         if (b.breaker) revert StrategyVaultBreakerIsTripped();
         if (amount == 0) revert StrategyVaultZeroAmount();
         uint256 s = _drawable(sleeve);
-        IKeeperEligibility source = eligibility;
-        if (address(source) == address(0)) revert StrategyVaultSourceNotSet("eligibility");
-        if (!source.isEligible(msg.sender)) revert StrategyVaultNotEligible(msg.sender);
-
-        (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) = _rooms(msg.sender, s, source);
-        if (amount > sleeveRoom) revert StrategyVaultSleeveCapExceeded(sleeve, amount, sleeveRoom);
-        if (amount > keeperRoom) revert StrategyVaultKeeperCapExceeded(msg.sender, amount, keeperRoom);
+        (uint256 capRoom, uint256 idle) = _rooms(s);
+        if (amount > capRoom) revert StrategyVaultSleeveCapExceeded(sleeve, amount, capRoom);
         if (amount > idle) revert StrategyVaultSleeveIdleExceeded(sleeve, amount, idle);
 
-        _sleeveIdle[s] = uint128(idle - amount);
-        _sleeveDrawn[s] += uint128(amount);
-        _keeperDrawn[msg.sender][s] += amount;
-        _keeperTotalDrawn[msg.sender] += amount;
-        emit Drawn(msg.sender, sleeve, amount);
-        IERC20(asset()).safeTransfer(msg.sender, amount);
+        _sleeveIdle[s] = SafeCast.toUint128(idle - amount);
+        _sleeveDrawn[s] += SafeCast.toUint128(amount);
+        emit CapitalOut(sleeve, to, amount);
+        IERC20(asset()).safeTransfer(to, amount);
     }
 
     /// @inheritdoc IStrategyVault
-    function repay(uint8 sleeve, uint256 principal, uint256 returned, uint256 receiptId) external nonReentrant {
+    function capitalIn(
+        uint8 sleeve,
+        uint256 amount,
+        uint256 profit,
+        address operator,
+        uint256 fee
+    ) external onlyCapitalBook nonReentrant {
         uint256 s = _drawable(sleeve);
-        if (principal == 0) revert StrategyVaultZeroAmount();
-        uint256 owed = _keeperDrawn[msg.sender][s];
-        if (principal > owed) revert StrategyVaultRepayExceedsDrawn(msg.sender, sleeve, principal, owed);
-        bool priceOk = true;
-        uint256 deviation;
-        uint256 shortfall;
-        if (receiptId == _NO_RECEIPT) {
-            // Capital that traded nothing goes back without a receipt, principal only: no PnL without evidence.
-            if (returned != principal) revert StrategyVaultReceiptRequired(principal, returned);
-        } else {
-            (priceOk, deviation, shortfall) = _checkReceipt(
-                receiptId,
-                SafeCast.toInt256(returned) - SafeCast.toInt256(principal)
-            );
-            _receiptUsed[address(receipts)][receiptId] = true;
+        uint256 drawn = _sleeveDrawn[s];
+        if (amount > drawn) revert StrategyVaultCapitalInExceedsDrawn(sleeve, amount, drawn);
+        // `amount <= drawn` checked above, and `_sleeveIdle + _sleeveDrawn` of a sleeve is bounded by the 88-bit book.
+        unchecked {
+            _sleeveDrawn[s] = uint128(drawn - amount);
+            _sleeveIdle[s] += uint128(amount);
         }
-        uint256 assetsBefore = totalAssets();
+        if (profit != 0) _splitProfit(profit, operator, fee);
+        emit CapitalIn(sleeve, amount, profit);
+    }
 
-        _keeperDrawn[msg.sender][s] = owed - principal;
-        _keeperTotalDrawn[msg.sender] -= principal;
-        _sleeveDrawn[s] -= uint128(principal);
-        uint256 profit;
-        uint256 loss;
-        if (returned < principal) {
-            loss = principal - returned;
-            _sleeveIdle[s] += uint128(returned);
-            _book.sleeves -= SafeCast.toUint88(loss);
-            _capLockedProfit();
-            uint256 maxLoss = VaultMath.bpsOf(assetsBefore, _param(ParamKeys.MAX_LOSS_BPS));
-            if (loss > maxLoss) _trip("loss", loss, maxLoss);
-        } else {
-            profit = returned - principal;
-            _sleeveIdle[s] += uint128(principal);
-            if (profit != 0) _splitProfit(profit, msg.sender, priceOk && shortfall == 0);
+    /// @inheritdoc IStrategyVault
+    function bookLoss(uint8 sleeve, uint256 amount) external onlyCapitalBook returns (bool tripped) {
+        uint256 s = _drawable(sleeve);
+        uint256 drawn = _sleeveDrawn[s];
+        if (amount > drawn) revert StrategyVaultCapitalInExceedsDrawn(sleeve, amount, drawn);
+        uint256 maxLoss = VaultMath.bpsOf(totalAssets(), _param(ParamKeys.MAX_LOSS_BPS));
+        _sleeveDrawn[s] = SafeCast.toUint128(drawn - amount);
+        _book.sleeves -= SafeCast.toUint88(amount);
+        _capLockedProfit();
+        emit LossBooked(sleeve, amount);
+        if (amount > maxLoss) {
+            _trip("loss", amount, maxLoss);
+            tripped = true;
         }
-        if (!priceOk) _trip("price", deviation, _param(ParamKeys.PRICE_DEVIATION_BPS));
-        if (shortfall != 0) _trip("pnl", shortfall, 0);
-        emit Repaid(msg.sender, sleeve, receiptId, principal, returned, profit, loss);
-        if (returned != 0) IERC20(asset()).safeTransferFrom(msg.sender, address(this), returned);
+    }
+
+    /// @inheritdoc IStrategyVault
+    function tripBreaker(bytes32 reason, uint256 value, uint256 bound) external onlyCapitalBook {
+        _trip(reason, value, bound);
     }
 
     /// @inheritdoc IStrategyVault
@@ -240,8 +213,8 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
         uint256 drawn = uint256(_sleeveDrawn[0]) + _sleeveDrawn[1];
         _book.buffer = SafeCast.toUint88(buffer);
         _book.sleeves = SafeCast.toUint88(idle0 + idle1 + drawn);
-        _sleeveIdle[0] = uint128(idle0);
-        _sleeveIdle[1] = uint128(idle1);
+        _sleeveIdle[0] = SafeCast.toUint128(idle0);
+        _sleeveIdle[1] = SafeCast.toUint128(idle1);
         emit Rebalanced(buffer, idle0, idle1);
     }
 
@@ -262,22 +235,6 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
             _lockProfit(surplus);
             emit SurplusAbsorbed(surplus);
         }
-    }
-
-    // ================================================================== governance
-
-    /// @inheritdoc IStrategyVault
-    function writeOff(address keeper, uint8 sleeve, uint256 amount) external onlyOwner {
-        uint256 s = _drawable(sleeve);
-        if (amount == 0) revert StrategyVaultZeroAmount();
-        uint256 owed = _keeperDrawn[keeper][s];
-        if (amount > owed) revert StrategyVaultRepayExceedsDrawn(keeper, sleeve, amount, owed);
-        _keeperDrawn[keeper][s] = owed - amount;
-        _keeperTotalDrawn[keeper] -= amount;
-        _sleeveDrawn[s] -= uint128(amount);
-        _book.sleeves -= SafeCast.toUint88(amount);
-        _capLockedProfit();
-        emit WrittenOff(keeper, sleeve, amount);
     }
 
     // ================================================================== Earn and fees
@@ -377,6 +334,9 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
             uint256 rest = assets - b.buffer;
             uint256 idle0 = _sleeveIdle[0];
             uint256 from0 = Math.min(rest, idle0);
+            // Narrowing is exact: `from0 <= idle0` (a uint128), `rest - from0 <= _sleeveIdle[1]` (`maxWithdraw`
+            // caps `assets` at the liquid assets, else the subtraction reverts), `rest <= b.sleeves` (88 bits) and
+            // `assets <= b.buffer` (88 bits) in the other branch.
             _sleeveIdle[0] = uint128(idle0 - from0);
             _sleeveIdle[1] -= uint128(rest - from0);
             b.buffer = 0;
@@ -396,55 +356,27 @@ contract StrategyVault is ERC4626, ERC20Permit, VaultVotes, ReentrancyGuardTrans
         if (_hasLock(account)) shares -= _lockedOf(account);
     }
 
-    /// @dev Splits a profit: keeper fee (scaled by score; none on a bad price), Earn share, rest locked.
-    function _splitProfit(uint256 profit, address keeper, bool feeAllowed) private {
-        uint256 fee;
-        address operator;
-        IKeeperEligibility source = eligibility;
-        if (feeAllowed && address(source) != address(0)) {
-            operator = source.operatorOf(keeper);
-            if (operator != address(0)) {
-                fee = VaultMath.keeperCap(profit, _param(ParamKeys.KEEPER_FEE_BPS), source.score(keeper));
-                _keeperFees[operator] += fee;
-            }
-        }
-        uint256 toEarn;
-        if (_earnTotalWeight() != 0) {
-            toEarn = VaultMath.bpsOf(profit, _param(ParamKeys.EARN_SHARE_BPS));
-            if (toEarn != 0) _distributeEarn(toEarn);
-        }
+    /// @dev Splits a profit: the keeper fee the capital book set (to `operator`), the Earn share (scaled by the
+    ///      fraction of the supply locked), and the rest locked for depositors.
+    function _splitProfit(uint256 profit, address operator, uint256 fee) private {
+        if (fee > profit) fee = profit;
+        if (fee != 0) _keeperFees[operator] += fee;
+        uint256 toEarn = VaultMath.earnSlice(
+            profit,
+            _param(ParamKeys.EARN_SHARE_BPS),
+            _earnTotalWeight(),
+            totalSupply()
+        );
+        if (toEarn != 0) _distributeEarn(toEarn);
         _reserved += fee + toEarn;
         uint256 toDepositors = profit - fee - toEarn;
         _lockProfit(toDepositors);
         emit ProfitSplit(toDepositors, toEarn, fee, operator);
     }
 
-    /// @dev Checks receipt `receiptId` is the caller's and unused; returns whether its price is in bounds, and
-    ///      by how much the repayment's `realised` result falls short of the PnL the receipt reports.
-    function _checkReceipt(
-        uint256 receiptId,
-        int256 realised
-    ) private view returns (bool ok, uint256 deviation, uint256 shortfall) {
-        IReceiptView source = receipts;
-        if (address(source) == address(0)) revert StrategyVaultSourceNotSet("receipts");
-        if (_receiptUsed[address(source)][receiptId]) revert StrategyVaultReceiptAlreadyUsed(receiptId);
-        IReceiptView.Receipt memory r = source.getReceipt(receiptId);
-        if (r.keeper != msg.sender) revert StrategyVaultReceiptNotOwned(receiptId, r.keeper, msg.sender);
-        deviation = VaultMath.deviationBps(r.summary.avgPrice, _referencePrice());
-        ok = deviation < _param(ParamKeys.PRICE_DEVIATION_BPS) + 1;
-        if (realised < r.summary.pnl) shortfall = uint256(r.summary.pnl - realised);
-    }
-
-    /// @dev What `keeper` may still draw from sleeve `s`: room under the sleeve cap, under its own cap, and idle.
-    function _rooms(
-        address keeper,
-        uint256 s,
-        IKeeperEligibility source
-    ) private view returns (uint256 sleeveRoom, uint256 keeperRoom, uint256 idle) {
-        uint256 assets = totalAssets();
-        sleeveRoom = VaultMath.room(VaultMath.bpsOf(assets, _targetBps(s)), _sleeveDrawn[s]);
-        uint256 cap = VaultMath.keeperCap(assets, _param(ParamKeys.KEEPER_CAP_BPS), source.score(keeper));
-        keeperRoom = VaultMath.room(cap, _keeperTotalDrawn[keeper]);
+    /// @dev Room under sleeve `s`'s cap (target weight x total assets) and its undrawn assets.
+    function _rooms(uint256 s) private view returns (uint256 capRoom, uint256 idle) {
+        capRoom = VaultMath.room(VaultMath.bpsOf(totalAssets(), _targetBps(s)), _sleeveDrawn[s]);
         idle = _sleeveIdle[s];
     }
 

@@ -45,7 +45,7 @@ abstract contract VaultBook is VaultSources {
     }
 
     /// @inheritdoc IStrategyVault
-    function resetBreaker() external onlyGuardianOrOwner {
+    function resetBreaker() external onlyOwner {
         _book.breaker = false;
         emit BreakerReset(msg.sender);
     }
@@ -57,7 +57,7 @@ abstract contract VaultBook is VaultSources {
     }
 
     /// @inheritdoc IStrategyVault
-    function unpause() external onlyGuardianOrOwner {
+    function unpause() external onlyOwner {
         _book.paused = false;
         emit Unpaused(msg.sender);
     }
@@ -67,14 +67,15 @@ abstract contract VaultBook is VaultSources {
         return _book.paused;
     }
 
-    /// @dev Books `amount` into the buffer as depositors' profit, unlocking linearly from now.
+    /// @dev Books `amount` into the buffer as depositors' profit, unlocking linearly from now. The unlock end is
+    ///      the amount-weighted blend of what was still locked (and its end) and the new profit (now + period), so a
+    ///      tiny profit (or `absorbSurplus` of 1 unit) cannot restart the clock of a large locked profit (L7).
     function _lockProfit(uint256 amount) internal {
         Book memory b = _book;
-        _profit = ProfitLock({
-            locked: SafeCast.toUint128(_lockedProfitNow(b.unlockEnd) + amount),
-            lastReport: uint48(block.timestamp)
-        });
-        b.unlockEnd = SafeCast.toUint40(block.timestamp + _param(ParamKeys.PROFIT_UNLOCK_SECONDS));
+        uint256 lockedNow = _lockedProfitNow(b.unlockEnd);
+        _profit = ProfitLock({locked: SafeCast.toUint128(lockedNow + amount), lastReport: uint48(block.timestamp)});
+        uint256 newEnd = block.timestamp + _param(ParamKeys.PROFIT_UNLOCK_SECONDS);
+        b.unlockEnd = SafeCast.toUint40(VaultMath.blendedUnlockEnd(lockedNow, b.unlockEnd, amount, newEnd));
         b.buffer += SafeCast.toUint88(amount);
         _book = b;
     }
@@ -83,10 +84,10 @@ abstract contract VaultBook is VaultSources {
     function _capLockedProfit() internal {
         Book memory b = _book;
         uint256 gross = uint256(b.buffer) + b.sleeves;
-        if (_profit.locked > gross) _profit.locked = uint128(gross);
+        if (_profit.locked > gross) _profit.locked = SafeCast.toUint128(gross);
     }
 
-    /// @dev Trips the circuit breaker (draws stop until the guardian or governance resets it).
+    /// @dev Trips the circuit breaker (draws stop until governance resets it).
     function _trip(bytes32 reason, uint256 value, uint256 bound) internal {
         _book.breaker = true;
         emit BreakerTripped(reason, value, bound);

@@ -28,7 +28,7 @@ export interface SystemOptions {
    * `ReferencePriceFeed` from the system when present, else `DepositAssetPriceFeed`, else unset (governance).
    */
   priceFeed?: string;
-  /** Vault guardian (pause, breaker reset); the deployer when absent. */
+  /** Vault guardian (pauses at once; unpause and breaker reset are governance's); the deployer when absent. */
   guardian?: string;
   /** Governance timing; defaults in `DEFAULT_GOVERNANCE`. */
   governance?: Partial<GovernanceSettings>;
@@ -118,8 +118,9 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   await deployTrustLayer(deploy, system, deployer, parameters);
   if (opts.local) await setUpLocalTrust(system, signers[LOCAL_VERIFIER_INDEX]!, log);
 
-  // Vault. Its eligibility and receipt sources are the trust layer's contracts when they are deployed
-  // above; otherwise zero, and draws are impossible until governance sets them (setEligibility/setReceipts).
+  // Vault, and its keeper capital book: the book reads eligibility and stake from the reputation oracle, claims
+  // from the campaign registry and receipts from the receipt registry when the trust layer is deployed above;
+  // otherwise zero, and draws are impossible until governance sets them (`KeeperCapital.setSources`).
   const addressOf = async (name: string): Promise<string> =>
     system[name] ? await system[name].contract.getAddress() : ZeroAddress;
   // The reference feed bounds the average price keepers report in receipts, so it must price the market
@@ -132,10 +133,29 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
     await system["DepositAsset"]!.contract.getAddress(),
     await parameters.getAddress(),
     deployer,
+  ])) as unknown as StrategyVault;
+  const reputation = system["ReputationOracle"]?.contract;
+  // The oracle backs drawn capital by stake (`ICapitalSlashing`); an oracle without it (before the trust layer's
+  // capital side) is read through `OracleCapitalBridge`, which cannot slash.
+  const slashing = !reputation
+    ? ZeroAddress
+    : reputation.interface.hasFunction("slashableStake")
+      ? await reputation.getAddress()
+      : await (await deploy("OracleCapitalBridge", "OracleCapitalBridge", [await reputation.getAddress()])).getAddress();
+  const capital = await deploy("KeeperCapital", "KeeperCapital", [
+    await vault.getAddress(),
+    await parameters.getAddress(),
+    deployer,
     await addressOf("ReputationOracle"),
+    slashing,
+    await addressOf("CampaignRegistry"),
     await addressOf("ReceiptRegistry"),
     feed,
-  ])) as unknown as StrategyVault;
+  ]);
+  await (await vault.setCapitalBook(await capital.getAddress())).wait();
+  if (reputation?.interface.hasFunction("setCapitalBook")) {
+    await (await reputation.getFunction("setCapitalBook")(await capital.getAddress())).wait();
+  }
   await (await vault.setGuardian(opts.guardian ?? deployer)).wait();
   await deploy("VaultUpkeep", "VaultUpkeep", [await vault.getAddress(), deployer]);
 
@@ -163,12 +183,12 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
   if (opts.handOverToTimelock ?? true) {
     const timelockAddress = await timelock.getAddress();
     await handOverTrustLayer(system, deployer, timelockAddress, await vault.getAddress());
-    for (const name of ["StrategyVault", "VaultUpkeep", "Parameters"]) {
+    for (const name of ["StrategyVault", "KeeperCapital", "VaultUpkeep", "Parameters"]) {
       const owned = system[name]!.contract as unknown as Owned;
       await (await owned.transferOwnership(timelockAddress)).wait();
     }
     await (await timelock.renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), deployer)).wait();
-    log(`  governance: timelock owns Parameters, StrategyVault and VaultUpkeep; deployer renounced`);
+    log(`  governance: timelock owns Parameters, StrategyVault, KeeperCapital and VaultUpkeep; deployer renounced`);
   } else {
     log(`  governance: deployer still admin of everything (handOverToTimelock: false)`);
   }

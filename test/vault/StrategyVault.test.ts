@@ -22,11 +22,11 @@ async function fundedFixture() {
   return f;
 }
 
-/** Funded, and the keeper holds 2,000 USD drawn from market making. */
+/** Funded, and the keeper holds 2,000 USD drawn from market making (draw `drawId` for campaign `campaignId`). */
 async function drawnFixture() {
   const f = await fundedFixture();
-  await f.vault.connect(f.keeper).draw(MM, 2_000n * USD);
-  return f;
+  const { drawId, campaignId } = await f.drawFor(f.keeper, MM, 2_000n * USD);
+  return { ...f, drawId, campaignId };
 }
 
 describe("StrategyVault", function () {
@@ -180,11 +180,10 @@ describe("StrategyVault", function () {
     });
 
     it("previews_roundInTheVaultsFavour", async function () {
-      const { vault, alice, keeper, receipts } = await networkHelpers.loadFixture(drawnFixture);
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const { vault, alice, keeper, capital } = f;
       // Make the price non-trivial: a profit unlocks, so assets/share is not a round number.
-      const id = await receipts.add.staticCall(keeper.address, PRICE_ONE, 0n);
-      await receipts.add(keeper.address, PRICE_ONE, 0n);
-      await vault.connect(keeper).repay(MM, 2_000n * USD, 2_333n * USD, id);
+      await capital.connect(keeper).repay(f.drawId, 2_333n * USD, await f.receiptFor(keeper, f.campaignId, 333n * USD));
       await time.increase(DAY / 3);
       const assets = 777_777_777n;
       const sharesDown = await vault.convertToShares(assets);
@@ -240,10 +239,11 @@ describe("StrategyVault", function () {
     });
 
     it("maxWithdraw_limitedByLiquidAssets", async function () {
-      const { vault, alice, keeper, keeper2, eligibility, operator } = await networkHelpers.loadFixture(drawnFixture);
-      await eligibility.setKeeper(keeper2.address, true, 10_000n, operator.address);
-      await vault.connect(keeper2).draw(MM, 2_500n * USD);
-      await vault.connect(keeper).draw(ARB, 1n);
+      const f = await networkHelpers.loadFixture(drawnFixture);
+      const { vault, alice, keeper, keeper2, slashing, operator } = f;
+      await slashing.bind(keeper2.address, operator.address, 10_000n);
+      await f.drawFor(keeper2, MM, 2_500n * USD);
+      await f.drawFor(keeper, ARB, 1n);
       const liquid = 10_000n * USD - 4_500n * USD - 1n;
       expect(await vault.maxWithdraw(alice.address)).to.equal(liquid);
       const maxShares = await vault.maxRedeem(alice.address);
@@ -272,394 +272,36 @@ describe("StrategyVault", function () {
     });
   });
 
-  describe("draw", function () {
-    it("draw_eligibleKeeper_transfersAndBooks", async function () {
-      const { vault, asset, keeper } = await networkHelpers.loadFixture(fundedFixture);
-      const before = await asset.balanceOf(keeper.address);
-      await expect(vault.connect(keeper).draw(MM, 1_000n * USD))
-        .to.emit(vault, "Drawn")
-        .withArgs(keeper.address, MM, 1_000n * USD);
-      expect((await asset.balanceOf(keeper.address)) - before).to.equal(1_000n * USD);
-      expect(await vault.sleeveDrawn(MM)).to.equal(1_000n * USD);
-      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(1_000n * USD);
-      expect(await vault.sleeveAssets(MM)).to.equal(7_000n * USD);
-      expect(await vault.totalAssets()).to.equal(10_000n * USD);
-    });
-
-    it("drawable_isTheSmallestOfTheCaps", async function () {
-      const { vault, keeper, stranger, eligibility, operator, guardian } =
-        await networkHelpers.loadFixture(fundedFixture);
-      expect(await vault.drawable(keeper.address, MM)).to.equal(2_500n * USD); // keeper cap
-      expect(await vault.drawable(keeper.address, ARB)).to.equal(2_000n * USD); // sleeve cap and idle
-      await eligibility.setKeeper(keeper.address, true, 4_000n, operator.address);
-      expect(await vault.drawable(keeper.address, MM)).to.equal(1_000n * USD);
-      await vault.connect(keeper).draw(MM, 1_000n * USD);
-      expect(await vault.drawable(keeper.address, ARB)).to.equal(0n);
-      expect(await vault.drawable(stranger.address, MM)).to.equal(0n);
-      await eligibility.setKeeper(keeper.address, true, 10_000n, operator.address);
-      await vault.connect(guardian).pause();
-      expect(await vault.drawable(keeper.address, MM)).to.equal(0n);
-    });
-
-    it("draw_notEligible_reverts", async function () {
-      const { vault, stranger } = await networkHelpers.loadFixture(fundedFixture);
-      await expect(vault.connect(stranger).draw(MM, 1n))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultNotEligible")
-        .withArgs(stranger.address);
-    });
-
-    it("draw_eligibilitySourceUnset_reverts", async function () {
-      const { asset, params, alice } = await networkHelpers.loadFixture(vaultFixture);
-      const bare = await ethers.deployContract("StrategyVault", [
-        await asset.getAddress(),
-        await params.getAddress(),
-        alice.address,
-        ethers.ZeroAddress,
-        ethers.ZeroAddress,
-        ethers.ZeroAddress,
-      ]);
-      await expect(bare.connect(alice).draw(MM, 1n))
-        .to.be.revertedWithCustomError(bare, "StrategyVaultSourceNotSet")
-        .withArgs(ethers.encodeBytes32String("eligibility"));
-    });
-
-    it("draw_pastSleeveCap_reverts", async function () {
-      const { vault, keeper, keeper2, eligibility, operator } = await networkHelpers.loadFixture(fundedFixture);
-      await eligibility.setKeeper(keeper2.address, true, 10_000n, operator.address);
-      await vault.connect(keeper).draw(ARB, 1_500n * USD);
-      await expect(vault.connect(keeper2).draw(ARB, 501n * USD))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultSleeveCapExceeded")
-        .withArgs(ARB, 501n * USD, 500n * USD);
-    });
-
-    it("draw_pastKeeperCapScaledByScore_reverts", async function () {
-      const { vault, keeper, eligibility, operator } = await networkHelpers.loadFixture(fundedFixture);
-      await eligibility.setKeeper(keeper.address, true, 5_000n, operator.address);
-      // keeperCapBps 25% x 10,000 USD x score 50% = 1,250 USD.
-      await vault.connect(keeper).draw(MM, 1_000n * USD);
-      await expect(vault.connect(keeper).draw(ARB, 251n * USD))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultKeeperCapExceeded")
-        .withArgs(keeper.address, 251n * USD, 250n * USD);
-    });
-
-    it("draw_moreThanSleeveHoldsUndrawn_reverts", async function () {
-      const { vault, alice, keeper } = await networkHelpers.loadFixture(vaultFixture);
-      await vault.connect(alice).deposit(10_000n * USD, alice.address); // not rebalanced: all in the buffer
-      await expect(vault.connect(keeper).draw(MM, 1n))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultSleeveIdleExceeded")
-        .withArgs(MM, 1n, 0n);
-    });
-
-    it("draw_fromBuffer_reverts", async function () {
-      const { vault, keeper } = await networkHelpers.loadFixture(fundedFixture);
-      await expect(vault.connect(keeper).draw(BUFFER, 1n))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultInvalidSleeve")
-        .withArgs(BUFFER);
-    });
-
-    it("draw_zero_reverts", async function () {
-      const { vault, keeper } = await networkHelpers.loadFixture(fundedFixture);
-      await expect(vault.connect(keeper).draw(MM, 0n)).to.be.revertedWithCustomError(vault, "StrategyVaultZeroAmount");
-    });
-
-    it("draw_whilePaused_reverts", async function () {
-      const { vault, keeper, guardian } = await networkHelpers.loadFixture(fundedFixture);
-      await vault.connect(guardian).pause();
-      await expect(vault.connect(keeper).draw(MM, 1n)).to.be.revertedWithCustomError(vault, "StrategyVaultIsPaused");
-    });
-  });
-
-  describe("repay, profit and loss", function () {
-    async function receipt(
-      f: Awaited<ReturnType<typeof drawnFixture>>,
-      price = PRICE_ONE,
-      who = f.keeper.address,
-      pnl = 0n,
-    ) {
-      const id = await f.receipts.add.staticCall(who, price, pnl);
-      await f.receipts.add(who, price, pnl);
-      return id;
-    }
-
-    it("repay_profit_unlocksLinearlyOverThePeriod", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, keeper } = f;
-      const id = await receipt(f);
-      const t0 = (await time.latest()) + 10;
-      await time.setNextBlockTimestamp(t0);
-      // profit 100: keeper fee 10% x score 100% = 10, no lockers so no Earn share: 90 locked.
-      await expect(vault.connect(keeper).repay(MM, 2_000n * USD, 2_100n * USD, id))
-        .to.emit(vault, "Repaid")
-        .withArgs(keeper.address, MM, id, 2_000n * USD, 2_100n * USD, 100n * USD, 0n)
-        .and.to.emit(vault, "ProfitSplit")
-        .withArgs(90n * USD, 0n, 10n * USD, f.operator.address);
-      expect(await vault.totalAssets()).to.equal(10_000n * USD);
-      expect(await vault.lockedProfit()).to.equal(90n * USD);
-      await time.increaseTo(t0 + DAY / 2);
-      expect(await vault.totalAssets()).to.equal(10_045n * USD);
-      await time.increaseTo(t0 + DAY);
-      expect(await vault.totalAssets()).to.equal(10_090n * USD);
-      expect(await vault.lockedProfit()).to.equal(0n);
-      expect(await vault.reservedAssets()).to.equal(10n * USD);
-    });
-
-    it("absorbSurplus_slashedStakeSentToVault_unlocksAsProfit", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, asset, stranger } = f;
-      expect(await vault.absorbSurplus.staticCall()).to.equal(0n);
-      await asset.connect(stranger).transfer(await vault.getAddress(), 500n * USD); // e.g. a slash
-      expect(await vault.totalAssets()).to.equal(10_000n * USD);
-      const t0 = (await time.latest()) + 10;
-      await time.setNextBlockTimestamp(t0);
-      await expect(vault.connect(stranger).absorbSurplus())
-        .to.emit(vault, "SurplusAbsorbed")
-        .withArgs(500n * USD);
-      expect(await vault.lockedProfit()).to.equal(500n * USD);
-      expect(await vault.totalAssets()).to.equal(10_000n * USD);
-      await time.increaseTo(t0 + DAY);
-      expect(await vault.totalAssets()).to.equal(10_500n * USD);
-      expect(await vault.absorbSurplus.staticCall()).to.equal(0n);
-    });
-
-    it("repay_harvestSandwich_earnsNothingForTheSandwicher", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, asset, keeper, bob } = f;
-      const id = await receipt(f);
-      const before = await asset.balanceOf(bob.address);
-      await vault.connect(bob).deposit(100_000n * USD, bob.address);
-      await vault.connect(keeper).repay(MM, 2_000n * USD, 3_000n * USD, id);
-      await vault.connect(bob).redeem(await vault.maxRedeem(bob.address), bob.address, bob.address);
-      // The unlocked sliver of one block is all the sandwicher could get: far below its share of 1,000.
-      expect((await asset.balanceOf(bob.address)) - before).to.be.lessThan(1n * USD);
-    });
-
-    it("repay_keeperFee_weightedByScoreAndClaimableByOperator", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, asset, keeper, operator, eligibility } = f;
-      await eligibility.setKeeper(keeper.address, true, 6_000n, operator.address);
-      await vault.connect(keeper).repay(MM, 2_000n * USD, 2_100n * USD, await receipt(f));
-      expect(await vault.keeperFees(operator.address)).to.equal(6n * USD); // 100 x 10% x 60%
-      const before = await asset.balanceOf(operator.address);
-      await expect(vault.connect(operator).claimKeeperFees())
-        .to.emit(vault, "KeeperFeesClaimed")
-        .withArgs(operator.address, 6n * USD);
-      expect((await asset.balanceOf(operator.address)) - before).to.equal(6n * USD);
-      expect(await vault.keeperFees(operator.address)).to.equal(0n);
-      expect(await vault.reservedAssets()).to.equal(0n);
-    });
-
-    it("repay_loss_hitsSharePriceAtOnce", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, keeper } = f;
-      const price = await vault.convertToAssets(10n ** 12n);
-      await vault
-        .connect(keeper)
-        .repay(MM, 2_000n * USD, 1_900n * USD, await receipt(f, PRICE_ONE, keeper.address, -100n * USD));
-      expect(await vault.totalAssets()).to.equal(9_900n * USD);
-      expect(await vault.convertToAssets(10n ** 12n)).to.be.lessThan(price);
-      expect(await vault.breakerTripped()).to.equal(false); // 1% < maxLossBps 2%
-    });
-
-    it("repay_lossAboveMax_tripsBreakerAndStopsDraws", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, keeper } = f;
-      const lossReceipt = await receipt(f, PRICE_ONE, keeper.address, -300n * USD);
-      await expect(vault.connect(keeper).repay(MM, 1_000n * USD, 700n * USD, lossReceipt))
-        .to.emit(vault, "BreakerTripped")
-        .withArgs(ethers.encodeBytes32String("loss"), 300n * USD, 200n * USD);
-      expect(await vault.breakerTripped()).to.equal(true);
-      await expect(vault.connect(keeper).draw(MM, 1n)).to.be.revertedWithCustomError(
-        vault,
-        "StrategyVaultBreakerIsTripped",
-      );
-      // Capital can still come home while tripped.
-      await vault.connect(keeper).repay(MM, 1_000n * USD, 1_000n * USD, await receipt(f));
-    });
-
-    it("repay_priceOutsideBound_tripsBreakerAndWithholdsFee", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, keeper, operator } = f;
-      const id = await receipt(f, (PRICE_ONE * 103n) / 100n); // 3% off, bound 2%
-      await expect(vault.connect(keeper).repay(MM, 2_000n * USD, 2_100n * USD, id))
-        .to.emit(vault, "BreakerTripped")
-        .withArgs(ethers.encodeBytes32String("price"), 300n, 200n);
-      expect(await vault.keeperFees(operator.address)).to.equal(0n);
-      expect(await vault.breakerTripped()).to.equal(true);
-    });
-
-    it("repay_returnsLessThanReceiptPnl_tripsBreakerAndWithholdsFee", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, keeper, operator } = f;
-      // The trace says +200; the keeper hands back only +50 and keeps the rest.
-      const id = await receipt(f, PRICE_ONE, keeper.address, 200n * USD);
-      await expect(vault.connect(keeper).repay(MM, 2_000n * USD, 2_050n * USD, id))
-        .to.emit(vault, "BreakerTripped")
-        .withArgs(ethers.encodeBytes32String("pnl"), 150n * USD, 0n);
-      expect(await vault.keeperFees(operator.address)).to.equal(0n);
-      expect(await vault.breakerTripped()).to.equal(true);
-    });
-
-    it("repay_reportedLossButReturnsLess_tripsBreaker", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f, PRICE_ONE, f.keeper.address, -10n * USD);
-      await expect(f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 1_980n * USD, id))
-        .to.emit(f.vault, "BreakerTripped")
-        .withArgs(ethers.encodeBytes32String("pnl"), 10n * USD, 0n);
-    });
-
-    it("repay_returnsAtLeastReceiptPnl_doesNotTrip", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f, PRICE_ONE, f.keeper.address, 100n * USD);
-      await f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 2_100n * USD, id);
-      expect(await f.vault.breakerTripped()).to.equal(false);
-      expect(await f.vault.keeperFees(f.operator.address)).to.equal(10n * USD);
-    });
-
-    it("repay_priceWithinBound_doesNotTrip", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f, (PRICE_ONE * 98n) / 100n);
-      await f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 2_000n * USD, id);
-      expect(await f.vault.breakerTripped()).to.equal(false);
-    });
-
-    it("repay_staleOracle_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f);
-      const { updatedAt } = await f.feed.latestRoundData();
-      await time.increase(3_601);
-      await expect(f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 2_000n * USD, id))
-        .to.be.revertedWithCustomError(f.vault, "StrategyVaultOracleStale")
-        .withArgs(updatedAt, 3_600n);
-    });
-
-    it("repay_nonPositiveOracleAnswer_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f);
-      await f.feed.updateAnswer(0n);
-      await expect(f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 2_000n * USD, id))
-        .to.be.revertedWithCustomError(f.vault, "StrategyVaultOracleInvalidAnswer")
-        .withArgs(0n);
-      await f.feed.updateAnswer(-1n);
-      await expect(f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 2_000n * USD, id))
-        .to.be.revertedWithCustomError(f.vault, "StrategyVaultOracleInvalidAnswer")
-        .withArgs(-1n);
-    });
-
-    it("repay_receiptOfAnotherKeeper_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f, PRICE_ONE, f.keeper2.address);
-      await expect(f.vault.connect(f.keeper).repay(MM, 2_000n * USD, 2_000n * USD, id))
-        .to.be.revertedWithCustomError(f.vault, "StrategyVaultReceiptNotOwned")
-        .withArgs(id, f.keeper2.address, f.keeper.address);
-    });
-
-    it("repay_receiptReplayed_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f);
-      await f.vault.connect(f.keeper).repay(MM, 1_000n * USD, 1_000n * USD, id);
-      await expect(f.vault.connect(f.keeper).repay(MM, 1_000n * USD, 1_000n * USD, id))
-        .to.be.revertedWithCustomError(f.vault, "StrategyVaultReceiptAlreadyUsed")
-        .withArgs(id);
-    });
-
-    it("repay_unknownReceipt_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      await expect(f.vault.connect(f.keeper).repay(MM, 1n, 1n, 99n))
-        .to.be.revertedWithCustomError(f.receipts, "TestReceiptSourceUnknown")
-        .withArgs(99n);
-    });
-
-    it("repay_byStrangerWhoDrewNothing_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f, PRICE_ONE, f.stranger.address);
-      await expect(f.vault.connect(f.stranger).repay(MM, 1n, 1_000_000n * USD, id))
-        .to.be.revertedWithCustomError(f.vault, "StrategyVaultRepayExceedsDrawn")
-        .withArgs(f.stranger.address, MM, 1n, 0n);
-    });
-
-    it("repay_moreThanDrawnFromThatSleeve_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const id = await receipt(f);
-      await expect(f.vault.connect(f.keeper).repay(ARB, 1n, 1n, id))
-        .to.be.revertedWithCustomError(f.vault, "StrategyVaultRepayExceedsDrawn")
-        .withArgs(f.keeper.address, ARB, 1n, 0n);
-    });
-
-    it("repay_withoutReceipt_returnsPrincipalOnlyAndKeepsSharePrice", async function () {
-      // Capital whose campaign traded nothing goes back without a receipt (id 0).
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, keeper } = f;
-      const price = await vault.convertToAssets(10n ** 12n);
-      const drawn = await vault.keeperDrawn(keeper.address, MM);
-      await expect(vault.connect(keeper).repay(MM, 500n * USD, 500n * USD, 0n))
-        .to.emit(vault, "Repaid")
-        .withArgs(keeper.address, MM, 0n, 500n * USD, 500n * USD, 0n, 0n);
-      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(drawn - 500n * USD);
-      expect(await vault.convertToAssets(10n ** 12n)).to.equal(price);
-      // Id 0 is not consumed: the rest can go back the same way.
-      await vault.connect(keeper).repay(MM, drawn - 500n * USD, drawn - 500n * USD, 0n);
-      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(0n);
-    });
-
-    it("repay_withoutReceiptClaimingProfitOrLoss_reverts", async function () {
-      // No PnL without evidence: a loss would socialise an unproven loss, a profit would skip the receipt's checks.
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, keeper } = f;
-      await expect(vault.connect(keeper).repay(MM, 500n * USD, 400n * USD, 0n))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultReceiptRequired")
-        .withArgs(500n * USD, 400n * USD);
-      await expect(vault.connect(keeper).repay(MM, 500n * USD, 600n * USD, 0n))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultReceiptRequired")
-        .withArgs(500n * USD, 600n * USD);
-    });
-
-    it("repay_withoutReceiptByStrangerWhoDrewNothing_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      await expect(f.vault.connect(f.stranger).repay(MM, 1n, 1n, 0n))
-        .to.be.revertedWithCustomError(f.vault, "StrategyVaultRepayExceedsDrawn")
-        .withArgs(f.stranger.address, MM, 1n, 0n);
-    });
-
-    it("repay_zeroPrincipal_reverts", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      await expect(f.vault.connect(f.keeper).repay(MM, 0n, 1n, 1n)).to.be.revertedWithCustomError(
-        f.vault,
-        "StrategyVaultZeroAmount",
-      );
-    });
-  });
-
   describe("breaker, pause and roles", function () {
+    /** A material loss (above maxLossBps of assets) booked through the capital book trips the breaker. */
     async function trippedFixture() {
       const f = await drawnFixture();
-      const id = await f.receipts.add.staticCall(f.keeper.address, PRICE_ONE * 2n, 0n);
-      await f.receipts.add(f.keeper.address, PRICE_ONE * 2n, 0n);
-      await f.vault.connect(f.keeper).repay(MM, 1_000n * USD, 1_000n * USD, id);
+      const id = await f.receiptFor(f.keeper, f.campaignId, -1_000n * USD);
+      await f.capital.connect(f.keeper).repay(f.drawId, 1_000n * USD, id);
+      await time.increase(DAY + 1);
+      await f.capital.finalizeLoss(f.drawId);
       return f;
     }
 
-    it("resetBreaker_byGuardian_resumesDraws", async function () {
-      const { vault, guardian, keeper } = await networkHelpers.loadFixture(trippedFixture);
-      await expect(vault.connect(guardian).resetBreaker()).to.emit(vault, "BreakerReset").withArgs(guardian.address);
-      expect(await vault.breakerTripped()).to.equal(false);
-      await vault.connect(keeper).draw(MM, 1n);
+    it("resetBreaker_byOwner_resumesDraws", async function () {
+      const f = await networkHelpers.loadFixture(trippedFixture);
+      expect(await f.vault.breakerTripped()).to.equal(true);
+      await expect(f.vault.connect(f.owner).resetBreaker()).to.emit(f.vault, "BreakerReset").withArgs(f.owner.address);
+      expect(await f.vault.breakerTripped()).to.equal(false);
+      await f.drawFor(f.keeper, MM, 1n);
     });
 
-    it("resetBreaker_byOwner_succeeds", async function () {
-      const { vault, owner } = await networkHelpers.loadFixture(trippedFixture);
-      await vault.connect(owner).resetBreaker();
-      expect(await vault.breakerTripped()).to.equal(false);
+    it("resetBreaker_byGuardianOrStranger_reverts", async function () {
+      const { vault, guardian, stranger } = await networkHelpers.loadFixture(trippedFixture);
+      for (const who of [guardian, stranger]) {
+        await expect(vault.connect(who).resetBreaker())
+          .to.be.revertedWithCustomError(vault, "OwnableUnauthorizedAccount")
+          .withArgs(who.address);
+      }
     });
 
-    it("resetBreaker_byStranger_reverts", async function () {
-      const { vault, stranger } = await networkHelpers.loadFixture(trippedFixture);
-      await expect(vault.connect(stranger).resetBreaker())
-        .to.be.revertedWithCustomError(vault, "StrategyVaultNotGuardian")
-        .withArgs(stranger.address);
-    });
-
-    it("pause_stopsDepositsButNotWithdrawals", async function () {
-      const { vault, guardian, alice } = await networkHelpers.loadFixture(fundedFixture);
+    it("pause_byGuardianAtOnce_stopsDepositsButNotWithdrawals_unpauseByOwnerOnly", async function () {
+      const { vault, guardian, owner, alice } = await networkHelpers.loadFixture(fundedFixture);
       await expect(vault.connect(guardian).pause()).to.emit(vault, "Paused").withArgs(guardian.address);
       expect(await vault.paused()).to.equal(true);
       expect(await vault.maxDeposit(alice.address)).to.equal(0n);
@@ -672,54 +314,39 @@ describe("StrategyVault", function () {
         "ERC4626ExceededMaxMint",
       );
       await vault.connect(alice).withdraw(100n * USD, alice.address, alice.address);
-      await expect(vault.connect(guardian).unpause()).to.emit(vault, "Unpaused").withArgs(guardian.address);
+      // The guardian can stop, never restart: unpausing is the timelock's.
+      await expect(vault.connect(guardian).unpause())
+        .to.be.revertedWithCustomError(vault, "OwnableUnauthorizedAccount")
+        .withArgs(guardian.address);
+      await expect(vault.connect(owner).unpause()).to.emit(vault, "Unpaused").withArgs(owner.address);
       await vault.connect(alice).deposit(1n, alice.address);
     });
 
     it("pause_byStranger_reverts", async function () {
       const { vault, stranger } = await networkHelpers.loadFixture(fundedFixture);
       await expect(vault.connect(stranger).pause()).to.be.revertedWithCustomError(vault, "StrategyVaultNotGuardian");
-      await expect(vault.connect(stranger).unpause()).to.be.revertedWithCustomError(vault, "StrategyVaultNotGuardian");
+      await expect(vault.connect(stranger).unpause()).to.be.revertedWithCustomError(
+        vault,
+        "OwnableUnauthorizedAccount",
+      );
     });
 
-    it("writeOff_byOwner_booksTheLossAtOnce", async function () {
-      const { vault, owner, keeper } = await networkHelpers.loadFixture(drawnFixture);
-      await expect(vault.connect(owner).writeOff(keeper.address, MM, 500n * USD))
-        .to.emit(vault, "WrittenOff")
-        .withArgs(keeper.address, MM, 500n * USD);
-      expect(await vault.totalAssets()).to.equal(9_500n * USD);
-      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(1_500n * USD);
-      expect(await vault.sleeveDrawn(MM)).to.equal(1_500n * USD);
-      await expect(vault.connect(owner).writeOff(keeper.address, MM, 1_501n * USD))
-        .to.be.revertedWithCustomError(vault, "StrategyVaultRepayExceedsDrawn")
-        .withArgs(keeper.address, MM, 1_501n * USD, 1_500n * USD);
-    });
-
-    it("writeOff_byGuardianOrStranger_reverts", async function () {
-      const { vault, guardian, keeper } = await networkHelpers.loadFixture(drawnFixture);
-      await expect(vault.connect(guardian).writeOff(keeper.address, MM, 1n))
-        .to.be.revertedWithCustomError(vault, "OwnableUnauthorizedAccount")
-        .withArgs(guardian.address);
-    });
-
-    it("repay_receiptSourceReplaced_usedIdsDoNotCollide", async function () {
-      const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, owner, keeper, receipts } = f;
-      await receipts.add(keeper.address, PRICE_ONE, 0n);
-      await vault.connect(keeper).repay(MM, 1_000n * USD, 1_000n * USD, 1n);
-      const next = await ethers.deployContract("TestReceiptSource");
-      await next.add(keeper.address, PRICE_ONE, 0n);
-      await vault.connect(owner).setReceipts(await next.getAddress());
-      await vault.connect(keeper).repay(MM, 1_000n * USD, 1_000n * USD, 1n);
-      expect(await vault.keeperDrawn(keeper.address, MM)).to.equal(0n);
+    it("capitalCalls_byAnyoneButTheCapitalBook_revert", async function () {
+      const { vault, keeper, operator } = await networkHelpers.loadFixture(fundedFixture);
+      for (const call of [
+        vault.connect(keeper).capitalOut(MM, 1n, keeper.address),
+        vault.connect(keeper).capitalIn(MM, 0n, 1n, operator.address, 1n),
+        vault.connect(keeper).bookLoss(MM, 0n),
+        vault.connect(keeper).tripBreaker(ethers.encodeBytes32String("x"), 0n, 0n),
+      ]) {
+        await expect(call).to.be.revertedWithCustomError(vault, "StrategyVaultNotCapitalBook").withArgs(keeper.address);
+      }
     });
 
     it("setters_byStranger_revert", async function () {
       const { vault, stranger } = await networkHelpers.loadFixture(vaultFixture);
       for (const call of [
-        vault.connect(stranger).setEligibility(stranger.address),
-        vault.connect(stranger).setReceipts(stranger.address),
-        vault.connect(stranger).setPriceFeed(stranger.address),
+        vault.connect(stranger).setCapitalBook(stranger.address),
         vault.connect(stranger).setGuardian(stranger.address),
       ]) {
         await expect(call)
@@ -730,15 +357,11 @@ describe("StrategyVault", function () {
 
     it("setters_byOwner_setAndEmit", async function () {
       const { vault, owner, stranger } = await networkHelpers.loadFixture(vaultFixture);
-      await expect(vault.connect(owner).setEligibility(stranger.address))
+      await expect(vault.connect(owner).setCapitalBook(stranger.address))
         .to.emit(vault, "SourceSet")
-        .withArgs(ethers.encodeBytes32String("eligibility"), stranger.address);
-      await vault.connect(owner).setReceipts(stranger.address);
-      await vault.connect(owner).setPriceFeed(stranger.address);
-      expect(await vault.eligibility()).to.equal(stranger.address);
-      expect(await vault.receipts()).to.equal(stranger.address);
-      expect(await vault.priceFeed()).to.equal(stranger.address);
-      await expect(vault.connect(owner).setReceipts(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        .withArgs(ethers.encodeBytes32String("capitalBook"), stranger.address);
+      expect(await vault.capitalBook()).to.equal(stranger.address);
+      await expect(vault.connect(owner).setCapitalBook(ethers.ZeroAddress)).to.be.revertedWithCustomError(
         vault,
         "StrategyVaultZeroAddress",
       );
@@ -836,15 +459,15 @@ describe("StrategyVault", function () {
 
     it("earned_weightedBySharesTimesMultiplier_andClaimed", async function () {
       const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, asset, alice, bob, keeper, receipts } = f;
+      const { vault, asset, alice, bob, keeper, capital } = f;
       await vault.connect(bob).deposit(10_000n * USD, bob.address);
       const lockShares = await vault.balanceOf(bob.address);
       await vault.connect(alice).lock(lockShares, 1); // weight 1.5x
       await vault.connect(bob).lock(lockShares, 2); // weight 2x
-      const id = await receipts.add.staticCall(keeper.address, PRICE_ONE, 0n);
-      await receipts.add(keeper.address, PRICE_ONE, 0n);
-      // profit 700: Earn 10% = 70 split 1.5 : 2 -> 30 and 40.
-      await expect(vault.connect(keeper).repay(MM, 2_000n * USD, 2_700n * USD, id))
+      const id = await f.receiptFor(keeper, f.campaignId, 700n * USD);
+      // profit 700: Earn 10% = 70 (locks weigh 3.5x the locked shares, more than the supply: the full slice),
+      // split 1.5 : 2 -> 30 and 40.
+      await expect(capital.connect(keeper).repay(f.drawId, 2_700n * USD, id))
         .to.emit(vault, "ProfitSplit")
         .withArgs(560n * USD, 70n * USD, 70n * USD, f.operator.address);
       expect(await vault.earned(alice.address)).to.be.closeTo(30n * USD, 1n);
@@ -859,11 +482,9 @@ describe("StrategyVault", function () {
 
     it("earned_lockAfterProfit_getsNoneOfIt", async function () {
       const f = await networkHelpers.loadFixture(drawnFixture);
-      const { vault, alice, bob, keeper, receipts } = f;
-      await vault.connect(alice).lock(1_000_000n, 1);
-      const id = await receipts.add.staticCall(keeper.address, PRICE_ONE, 0n);
-      await receipts.add(keeper.address, PRICE_ONE, 0n);
-      await vault.connect(keeper).repay(MM, 2_000n * USD, 2_100n * USD, id);
+      const { vault, alice, bob, keeper, capital } = f;
+      await vault.connect(alice).lock(await vault.balanceOf(alice.address), 2); // weight 2x the whole supply
+      await capital.connect(keeper).repay(f.drawId, 2_100n * USD, await f.receiptFor(keeper, f.campaignId, 100n * USD));
       await vault.connect(bob).deposit(1_000n * USD, bob.address);
       await vault.connect(bob).lock(await vault.balanceOf(bob.address), 2);
       expect(await vault.earned(bob.address)).to.equal(0n);
@@ -885,24 +506,39 @@ describe("StrategyVault", function () {
       const token = await ethers.deployContract("ReentrantAsset");
       const params = await ethers.deployContract("Parameters", [owner!.address]);
       const feed = await ethers.deployContract("MockV3Aggregator", [8, PRICE_ONE]);
-      const eligibility = await ethers.deployContract("TestKeeperEligibility");
+      const slashing = await ethers.deployContract("TestCapitalSlashing", [await token.getAddress()]);
+      const claims = await ethers.deployContract("TestCampaignClaims");
       const receipts = await ethers.deployContract("TestReceiptSource");
       const vault = await ethers.deployContract("StrategyVault", [
         await token.getAddress(),
         await params.getAddress(),
         owner!.address,
-        await eligibility.getAddress(),
+      ]);
+      const capital = await ethers.deployContract("KeeperCapital", [
+        await vault.getAddress(),
+        await params.getAddress(),
+        owner!.address,
+        await slashing.getAddress(),
+        await slashing.getAddress(),
+        await claims.getAddress(),
         await receipts.getAddress(),
         await feed.getAddress(),
       ]);
-      await eligibility.setKeeper(keeper!.address, true, 10_000n, operator!.address);
-      for (const s of [alice!, keeper!]) {
+      await vault.setCapitalBook(await capital.getAddress());
+      await slashing.setBook(await capital.getAddress());
+      await slashing.bind(keeper!.address, operator!.address, 10_000n);
+      for (const s of [alice!, keeper!, operator!]) {
         await token.mint(s.address, 1_000_000n * USD);
         await token.connect(s).approve(await vault.getAddress(), ethers.MaxUint256);
+        await token.connect(s).approve(await capital.getAddress(), ethers.MaxUint256);
       }
+      await token.connect(operator!).approve(await slashing.getAddress(), ethers.MaxUint256);
+      await slashing.connect(operator!).stake(operator!.address, 10_000n * USD);
       await vault.connect(alice!).deposit(10_000n * USD, alice!.address);
       await vault.rebalance();
-      return { token, vault, receipts, alice: alice!, keeper: keeper! };
+      const campaignId = ethers.id("hostile");
+      await claims.setClaim(campaignId, keeper!.address, (await time.latest()) + 3_600);
+      return { token, vault, capital, receipts, campaignId, alice: alice!, keeper: keeper! };
     }
 
     const reentrantSelector = ethers.id("ReentrancyGuardReentrantCall()").slice(0, 10);
@@ -921,24 +557,21 @@ describe("StrategyVault", function () {
     });
 
     it("draw_reentrantDrawFromToken_isBlocked", async function () {
-      const { token, vault, keeper } = await networkHelpers.loadFixture(hostileFixture);
-      await token.arm(await vault.getAddress(), vault.interface.encodeFunctionData("draw", [MM, 1n]));
-      await vault.connect(keeper).draw(MM, 100n * USD);
+      const { token, vault, capital, keeper, campaignId } = await networkHelpers.loadFixture(hostileFixture);
+      const other = ethers.id("other");
+      await token.arm(await capital.getAddress(), capital.interface.encodeFunctionData("draw", [other, MM, 1n]));
+      await capital.connect(keeper).draw(campaignId, MM, 100n * USD);
       expect(await token.lastCallSucceeded()).to.equal(false);
       expect(await token.lastRevertData()).to.equal(reentrantSelector);
       expect(await vault.sleeveDrawn(MM)).to.equal(100n * USD);
     });
 
-    it("repay_reentrantWithdrawFromToken_isBlocked", async function () {
-      const { token, vault, receipts, keeper } = await networkHelpers.loadFixture(hostileFixture);
-      await vault.connect(keeper).draw(MM, 100n * USD);
-      await receipts.add(keeper.address, PRICE_ONE, 0n);
-      const tokenAddress = await token.getAddress();
-      await token.arm(
-        await vault.getAddress(),
-        vault.interface.encodeFunctionData("withdraw", [1n, tokenAddress, tokenAddress]),
-      );
-      await vault.connect(keeper).repay(MM, 100n * USD, 150n * USD, 1n);
+    it("repay_reentrantRepayFromToken_isBlocked", async function () {
+      const { token, capital, receipts, keeper, campaignId } = await networkHelpers.loadFixture(hostileFixture);
+      await capital.connect(keeper).draw(campaignId, MM, 100n * USD);
+      await receipts.addFor(keeper.address, campaignId, PRICE_ONE, 50n * USD);
+      await token.arm(await capital.getAddress(), capital.interface.encodeFunctionData("repay", [1n, 150n * USD, 1n]));
+      await capital.connect(keeper).repay(1n, 150n * USD, 1n);
       expect(await token.lastCallSucceeded()).to.equal(false);
       expect(await token.lastRevertData()).to.equal(reentrantSelector);
     });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { deployVault, PRICE_ONE, USD } from "./fixtures.js";
+import { deployVault, USD } from "./fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -29,6 +29,14 @@ async function toTopOfHour() {
 }
 
 const ratio = (a: bigint, b: bigint) => Number(a) / Number(b);
+
+// Keeper capital book budgets (measured + ~3%).
+const BUDGET_DRAW = 323_500n;
+const BUDGET_REPAY = 290_500n;
+const BUDGET_RETURN = 77_000n;
+const BUDGET_REPAY_LOSS = 200_200n;
+const BUDGET_FINALIZE = 103_300n;
+const BUDGET_LIQUIDATE = 144_300n;
 
 // Budgets: the measured gas plus ~2% (gas is deterministic; a budget breach means a regression).
 // Every deposit / redeem / withdraw flow stays within 1.25x of OpenZeppelin's plain ERC4626 (the goal).
@@ -105,22 +113,46 @@ describe("StrategyVault gas", function () {
   });
 
   it("gas_keeperAndEarnOperations_withinBudgets", async function () {
-    const { vault, alice, keeper, receipts, operator } = await networkHelpers.loadFixture(vaultAndBaselines);
+    const f = await networkHelpers.loadFixture(vaultAndBaselines);
+    const { vault, capital, alice, keeper, operator } = f;
     await toTopOfHour();
     await vault.connect(alice).deposit(100_000n * USD, alice.address);
-    // First-time storage writes dominate draw and repay (a new keeper, receipt, fee account); budgets are
-    // the measured gas plus ~3%.
+    // First-time storage writes dominate draw and repay (a new draw, operator and keeper debt, receipt, fee
+    // account); budgets are the measured gas plus ~3%.
     const rows: [string, bigint, bigint][] = [];
     rows.push(["rebalance", await gasOf(vault.rebalance()), 77_000n]);
-    rows.push(["draw", await gasOf(vault.connect(keeper).draw(0, 10_000n * USD)), 144_500n]);
-    await receipts.add(keeper.address, PRICE_ONE, 0n);
+    const campaignId = await f.claim(keeper);
+    rows.push([
+      "draw (KeeperCapital, first of the operator)",
+      await gasOf(capital.connect(keeper).draw(campaignId, 0, 10_000n * USD)),
+      BUDGET_DRAW,
+    ]);
+    const receiptId = await f.receiptFor(keeper, campaignId, 500n * USD);
     // An account's first lock also sets its lock flag (one new slot when it has not delegated yet).
     rows.push(["lock (first of the account)", await gasOf(vault.connect(alice).lock(10n ** 15n, 1)), 230_800n]);
     rows.push([
-      "repay (profit)",
-      await gasOf(vault.connect(keeper).repay(0, 10_000n * USD, 10_500n * USD, 1n)),
-      262_000n,
+      "repay (profit, KeeperCapital)",
+      await gasOf(capital.connect(keeper).repay(1n, 10_500n * USD, receiptId)),
+      BUDGET_REPAY,
     ]);
+    const second = await f.drawFor(keeper, 0, 1_000n * USD);
+    rows.push([
+      "repay (no receipt, principal only)",
+      await gasOf(capital.connect(keeper).repay(second.drawId, 1_000n * USD, 0n)),
+      BUDGET_RETURN,
+    ]);
+    const third = await f.drawFor(keeper, 0, 1_000n * USD);
+    const lossReceipt = await f.receiptFor(keeper, third.campaignId, -100n * USD);
+    rows.push([
+      "repay (loss, shortfall pending)",
+      await gasOf(capital.connect(keeper).repay(third.drawId, 900n * USD, lossReceipt)),
+      BUDGET_REPAY_LOSS,
+    ]);
+    await time.increase(86_401);
+    rows.push(["finalizeLoss (booked)", await gasOf(capital.finalizeLoss(third.drawId)), BUDGET_FINALIZE]);
+    const fourth = await f.drawFor(keeper, 0, 1_000n * USD);
+    await time.increaseTo((await capital.drawOf(fourth.drawId)).repayBy + 1n);
+    rows.push(["liquidate (stake slashed)", await gasOf(capital.liquidate(fourth.drawId)), BUDGET_LIQUIDATE]);
     rows.push(["lock", await gasOf(vault.connect(alice).lock(10n ** 15n, 2)), 180_500n]);
     rows.push(["claim (Earn)", await gasOf(vault.connect(alice).claim()), 53_600n]);
     rows.push(["claimKeeperFees", await gasOf(vault.connect(operator).claimKeeperFees()), 63_300n]);

@@ -15,8 +15,8 @@ async function historyFixture() {
   const f = await deployVault(ethers);
   await f.vault.connect(f.bob).deposit(20_000n * USD, f.bob.address);
   await f.vault.rebalance();
-  await f.vault.connect(f.keeper).draw(0, 3_000n * USD);
-  await f.vault.connect(f.keeper).draw(1, 1_000n * USD);
+  await f.drawFor(f.keeper, 0, 3_000n * USD);
+  await f.drawFor(f.keeper, 1, 1_000n * USD);
   return f;
 }
 
@@ -96,31 +96,33 @@ async function apply(f: F, a: Action): Promise<void> {
       return;
     }
     case "draw": {
-      if ((await vault.breakerTripped()) || (await vault.paused())) return;
-      const assets = await vault.totalAssets();
-      const cap = (assets * (a.sleeve === 0 ? 7_000n : 2_000n)) / 10_000n - (await vault.sleeveDrawn(a.sleeve));
-      const own =
-        (assets * 2_500n) / 10_000n -
-        (await vault.keeperDrawn(keeper.address, 0)) -
-        (await vault.keeperDrawn(keeper.address, 1));
-      const idle = (await vault.sleeveAssets(a.sleeve)) - (await vault.sleeveDrawn(a.sleeve));
-      const room = [cap, own, idle].reduce((m, x) => (x < m ? x : m));
+      const room = await f.capital.drawable(keeper.address, a.sleeve);
       const amount = room > 0n ? part(room, a.permille) : 0n;
-      if (amount > 0n) await vault.connect(keeper).draw(a.sleeve, amount);
+      if (amount > 0n) await f.drawFor(keeper, a.sleeve, amount);
       return;
     }
     case "repay": {
-      for (const sleeve of [0, 1]) {
-        const owed = await vault.keeperDrawn(keeper.address, sleeve);
-        const principal = part(owed, a.permille);
-        if (principal === 0n) continue;
+      // Settle the shortfalls whose challenge window has passed, then repay the oldest open draw in full.
+      const count = await f.capital.drawCount();
+      for (let id = 1n; id <= count; id++) {
+        const d = await f.capital.drawOf(id);
+        if (d.state === 2n) {
+          const final = await f.capital.finalizeLoss.staticCall(id).then(
+            () => true,
+            () => false,
+          );
+          if (final) await f.capital.finalizeLoss(id);
+        }
+      }
+      for (let id = 1n; id <= count; id++) {
+        const d = await f.capital.drawOf(id);
+        if (d.state !== 1n) continue;
+        const principal = d.owed;
         const returned = (principal * BigInt(a.resultBps)) / 10_000n;
         const pnl = returned - principal; // the trace reports what the keeper hands back
-        const id = await f.receipts.add.staticCall(keeper.address, PRICE_ONE, pnl);
-        await f.receipts.add(keeper.address, PRICE_ONE, pnl);
         await f.feed.updateAnswer(PRICE_ONE); // keep the reference fresh
-        await vault.connect(keeper).repay(sleeve, principal, returned, id);
-        if (await vault.breakerTripped()) await vault.connect(f.guardian).resetBreaker();
+        await f.capital.connect(keeper).repay(id, returned, await f.receiptFor(keeper, d.campaignId, pnl));
+        if (await vault.breakerTripped()) await vault.connect(f.owner).resetBreaker();
         return;
       }
       return;
@@ -196,9 +198,15 @@ describe("StrategyVault properties", function () {
     await f.vault.rebalance();
     const drawn = (await f.vault.sleeveAssets(0)) / 4n;
     if (drawn > 0n) {
-      await f.vault.connect(f.keeper).draw(0, drawn);
-      await f.receipts.add(f.keeper.address, PRICE_ONE, 0n);
-      await f.vault.connect(f.keeper).repay(0, drawn, (drawn * BigInt(s.resultBps)) / 10_000n, 1n);
+      const { drawId, campaignId } = await f.drawFor(f.keeper, 0, drawn);
+      const returned = (drawn * BigInt(s.resultBps)) / 10_000n;
+      await f.capital
+        .connect(f.keeper)
+        .repay(drawId, returned, await f.receiptFor(f.keeper, campaignId, returned - drawn));
+      if (returned < drawn) {
+        await time.increase(86_401); // the loss is booked once its receipt's challenge window has passed
+        await f.capital.finalizeLoss(drawId);
+      }
     }
     await f.vault.connect(f.bob).deposit(s.second, f.bob.address);
     if (s.wait > 0) await time.increase(s.wait);
