@@ -4,6 +4,7 @@ import { id as hashText } from "ethers";
 import { deployLocalSystem } from "../helpers/fixtures.js";
 import { DEFAULT_GOVERNANCE, handOverTrustLayer } from "../../scripts/lib/system.js";
 import type {
+  KeeperCapital,
   Parameters,
   ReputationOracle,
   StrategyVault,
@@ -88,15 +89,18 @@ describe("Governance", function () {
     }
   });
 
-  it("deploySystem_vaultSources_areTheTrustLayerOrUnset", async function () {
+  it("deploySystem_capitalBookSources_areTheTrustLayerOrUnset", async function () {
     const f = await networkHelpers.loadFixture(governedSystem);
+    const capital = f.system["KeeperCapital"]!.contract as unknown as KeeperCapital;
+    expect(await f.vault.capitalBook()).to.equal(await capital.getAddress());
+    expect(await capital.owner()).to.equal(await f.timelock.getAddress());
     if (f.system["ReputationOracle"]) {
-      expect(await f.vault.eligibility()).to.equal(await f.system["ReputationOracle"].contract.getAddress());
+      expect(await capital.eligibility()).to.equal(await f.system["ReputationOracle"].contract.getAddress());
     } else {
-      expect(await f.vault.eligibility()).to.equal(ethers.ZeroAddress);
+      expect(await capital.eligibility()).to.equal(ethers.ZeroAddress);
     }
-    // Locally the vault bounds receipts by the reference feed of the market the keepers trade.
-    expect(await f.vault.priceFeed()).to.equal(await f.system["ReferencePriceFeed"]!.contract.getAddress());
+    // Locally the capital book bounds receipts by the reference feed of the market the keepers trade.
+    expect(await capital.priceFeed()).to.equal(await f.system["ReferencePriceFeed"]!.contract.getAddress());
   });
 
   it("set_byDeployerAfterHandover_reverts", async function () {
@@ -104,7 +108,7 @@ describe("Governance", function () {
     await expect(f.params.connect(f.deployer).set(key("maxSlippageBps"), 80))
       .to.be.revertedWithCustomError(f.params, "OwnableUnauthorizedAccount")
       .withArgs(f.deployer.address);
-    await expect(f.vault.connect(f.deployer).setEligibility(f.deployer.address)).to.be.revertedWithCustomError(
+    await expect(f.vault.connect(f.deployer).setCapitalBook(f.deployer.address)).to.be.revertedWithCustomError(
       f.vault,
       "OwnableUnauthorizedAccount",
     );
@@ -119,10 +123,10 @@ describe("Governance", function () {
         { target: paramsAddress, data: f.params.interface.encodeFunctionData("set", [key("maxSlippageBps"), 80n]) },
         {
           target: await f.vault.getAddress(),
-          data: f.vault.interface.encodeFunctionData("setEligibility", [f.bob.address]),
+          data: f.vault.interface.encodeFunctionData("setCapitalBook", [f.bob.address]),
         },
       ],
-      "Raise max slippage to 0.8% and set the eligibility source",
+      "Raise max slippage to 0.8% and set the capital book",
     );
     expect(await f.governor.state(p.proposalId)).to.equal(0n); // Pending
     await time.increase((DEFAULT_GOVERNANCE.votingDelay + 1) * HOUR);
@@ -144,7 +148,7 @@ describe("Governance", function () {
       .to.emit(f.params, "ParameterChanged")
       .withArgs(key("maxSlippageBps"), 50n, 80n);
     expect(await f.params.get(key("maxSlippageBps"))).to.equal(80n);
-    expect(await f.vault.eligibility()).to.equal(f.bob.address);
+    expect(await f.vault.capitalBook()).to.equal(f.bob.address);
     expect(await f.governor.state(p.proposalId)).to.equal(7n); // Executed
   });
 

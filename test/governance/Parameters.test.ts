@@ -19,7 +19,7 @@ describe("Parameters", function () {
     expect(await params.get(key("sleeveTargetArbitrageBps"))).to.equal(2_000n);
     expect(await params.get(key("sleeveTargetBufferBps"))).to.equal(1_000n);
     const keys = await params.keys();
-    expect(keys.length).to.equal(38);
+    expect(keys.length).to.equal(40);
     expect(new Set(keys).size).to.equal(keys.length);
   });
 
