@@ -11,6 +11,7 @@ import {
   Parameters__factory,
   ReceiptRegistry__factory,
   IStrategyVault__factory,
+  KeeperCapital__factory,
   ReputationOracle__factory,
   TestStablecoin__factory,
   type AttestationRegistry,
@@ -55,6 +56,8 @@ export const chainAddressesSchema = z.object({
   asset: address,
   /** `StrategyVault` (working capital); optional: a keeper without a vault trades its own capital. */
   vault: address.optional(),
+  /** `KeeperCapital`, the vault's keeper capital book (draw and repay); needed with the vault for vault capital. */
+  capitalBook: address.optional(),
 });
 export type ChainAddresses = z.infer<typeof chainAddressesSchema>;
 
@@ -94,6 +97,7 @@ export function readChainDeployment(path: string): { chainId: number; blockNumbe
       receipts: pick("ReceiptRegistry"),
       asset: pick("DepositAsset"),
       ...(c["StrategyVault"] ? { vault: c["StrategyVault"].address } : {}),
+      ...(c["KeeperCapital"] ? { capitalBook: c["KeeperCapital"].address } : {}),
     },
   };
 }
@@ -125,7 +129,7 @@ export class EvmChainAdapter implements ChainAdapter {
   readonly asset: TestStablecoin;
   readonly params: Parameters;
   readonly parameters: ParametersFollower;
-  /** The vault side (draw, repay), when the addresses name a `StrategyVault`. */
+  /** The vault side (draw, repay), when the addresses name a `StrategyVault` and its `KeeperCapital`. */
   readonly capital: CapitalAdapter | undefined;
   private readonly interfaces: Interface[];
 
@@ -150,19 +154,22 @@ export class EvmChainAdapter implements ChainAdapter {
       this.asset.interface,
     ];
     const vault = addresses.vault ? IStrategyVault__factory.connect(addresses.vault, signer) : undefined;
+    const book = addresses.capitalBook ? KeeperCapital__factory.connect(addresses.capitalBook, signer) : undefined;
     if (vault) this.interfaces.push(vault.interface);
+    if (book) this.interfaces.push(book.interface);
     this.sender = new TxSender(signer, { ...opts.sender, interfaces: this.interfaces });
     this.capital =
-      vault && addresses.vault
+      vault && book && addresses.vault && addresses.capitalBook
         ? new EvmCapitalAdapter(
             account,
+            book,
+            addresses.capitalBook,
             vault,
             addresses.vault,
             this.asset,
             addresses.asset,
             this.receipts,
             this.sender,
-            opts.fromBlock ?? 0,
           )
         : undefined;
     this.parameters = new ParametersFollower(addresses.parameters, this.sender.provider, opts.fromBlock ?? 0);

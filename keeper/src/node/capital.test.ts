@@ -1,8 +1,9 @@
 /**
- * Capital flow against the real vault on an in-process chain: draws bounded by need and `drawable`, repayments of
- * principal + the receipt's PnL referencing the receipt, losses, receipt-less returns of unused capital, and crash safety: the flow is cut at
- * every step (before and after each draw and repayment is sent), a new flow on the reopened journal takes over, and
- * no draw or repayment happens twice while no capital stays drawn.
+ * Capital flow against the real vault and its keeper capital book on an in-process chain: draws for claimed campaigns
+ * bounded by need and `drawable`, repayments of principal + the receipt's PnL citing the campaign's receipt, losses
+ * (owed until the challenge window passes, then finalised), receipt-less returns of unused capital, and crash safety:
+ * the flow is cut at every step (before and after each draw and repayment is sent), a new flow on the reopened journal
+ * takes over, and no draw or repayment happens twice while no capital stays drawn.
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -11,9 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet, encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
 import {
+  KeeperCapital__factory,
   MockV3Aggregator__factory,
   StrategyVault__factory,
   TestStablecoin__factory,
+  type KeeperCapital,
   type StrategyVault,
 } from "../../../types/ethers-contracts/index.js";
 import { campaignSpecFromNames } from "../campaign/id.js";
@@ -65,12 +68,13 @@ function crashing(inner: CapitalAdapter, at: CrashPoint | undefined): CapitalAda
   return {
     account: inner.account,
     drawable: (s) => inner.drawable(s),
-    keeperDrawn: (s) => inner.keeperDrawn(s),
+    drawIdOf: (c) => inner.drawIdOf(c),
+    drawOf: (d) => inner.drawOf(d),
     rebalanceIfNeeded: () => inner.rebalanceIfNeeded(),
-    draw: (s, a) => cut("draw", () => inner.draw(s, a)),
-    repay: (s, p, r, id) => cut("repay", () => inner.repay(s, p, r, id)),
+    draw: (c, s, a) => cut("draw", () => inner.draw(c, s, a)),
+    repay: (d, r, id) => cut("repay", () => inner.repay(d, r, id)),
+    finalizeLossIfDue: (d) => inner.finalizeLossIfDue(d),
     depositBalance: () => inner.depositBalance(),
-    repaidWith: (id) => inner.repaidWith(id),
     receiptPnl: (id) => inner.receiptPnl(id),
   };
 }
@@ -79,6 +83,7 @@ describe("CapitalFlow on the vault", () => {
   let sys: LocalSystem;
   let keeper: EvmChainAdapter;
   let vault: StrategyVault;
+  let book: KeeperCapital;
   let dir: string;
   let salt = 0;
 
@@ -90,11 +95,18 @@ describe("CapitalFlow on the vault", () => {
     const depositor = await sys.adapter(10);
     const asset = TestStablecoin__factory.connect(sys.addresses.asset, depositor.sender.signer);
     vault = StrategyVault__factory.connect(sys.addresses.vault!, depositor.sender.signer);
+    book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, depositor.sender.signer);
     await (await asset.approve(sys.addresses.vault!, 100_000n * USD)).wait();
     await (await vault.deposit(100_000n * USD, depositor.account)).wait();
-    const feed = MockV3Aggregator__factory.connect(await vault.priceFeed(), depositor.sender.signer);
-    await (await feed.updateAnswer(PRICE)).wait();
+    await freshReference();
   });
+
+  /** The reference feed prices what the receipts below trade, and is fresh. */
+  async function freshReference(): Promise<void> {
+    const depositor = await sys.adapter(10);
+    const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), depositor.sender.signer);
+    await (await feed.updateAnswer(PRICE)).wait();
+  }
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -144,8 +156,9 @@ describe("CapitalFlow on the vault", () => {
   }
 
   const repaidEvents = async (receiptId: bigint) =>
-    vault.queryFilter(vault.filters.Repaid(keeper.account, undefined, receiptId));
-  const drawnEvents = async () => (await vault.queryFilter(vault.filters.Drawn(keeper.account))).length;
+    book.queryFilter(book.filters.Repaid(undefined, keeper.account, receiptId));
+  const drawnEvents = async () => (await book.queryFilter(book.filters.Drawn(undefined, keeper.account))).length;
+  const owed = () => book.keeperOutstanding(keeper.account);
 
   it("fund_thenRepayFinished_drawsWhatIsNeededAndReturnsPrincipalPlusReceiptPnl", async () => {
     const journal = new Journal(join(dir, "profit.db"));
@@ -156,14 +169,16 @@ describe("CapitalFlow on the vault", () => {
     assert.equal(await flow.fund(id, 1_000n * USD), 1_000n * USD);
     assert.equal(await flow.fund(id, 1_000n * USD), 1_000n * USD, "a second call draws nothing more");
     assert.equal(await vault.sleeveAssets(ARB), 20_000n * USD, "the flow rebalanced: the arbitrage sleeve holds 20 %");
-    assert.equal(await vault.keeperDrawn(keeper.account, ARB), 1_000n * USD);
+    assert.equal(await owed(), 1_000n * USD);
+    const drawId = await book.drawIdOf(keeper.account, id);
+    assert.equal((await book.drawOf(drawId)).campaignId, id, "the draw is tied to the claimed campaign");
     const receiptId = await settle(journal, id, 12n * USD);
     const assetsBefore = await vault.totalAssets();
     assert.equal(await flow.repayFinished(), 1);
     const [ev] = await repaidEvents(receiptId);
     assert.equal(ev!.args.principal, 1_000n * USD);
     assert.equal(ev!.args.returned, 1_012n * USD);
-    assert.equal(await vault.keeperDrawn(keeper.account, ARB), 0n);
+    assert.equal(await owed(), 0n);
     assert.equal(await vault.breakerTripped(), false, "price and PnL checks pass");
     assert.equal(await keeper.capital!.depositBalance(), wallet - 12n * USD, "the profit comes from the wallet");
     assert.equal(await vault.totalAssets(), assetsBefore, "the profit is locked at first");
@@ -172,9 +187,10 @@ describe("CapitalFlow on the vault", () => {
     journal.close();
   });
 
-  it("repayFinished_loss_returnsLessAndTheShareValueDropsAtOnce", async () => {
+  it("repayFinished_loss_returnsLessAndTheLossIsBookedOnlyAfterTheChallengeWindow", async () => {
     const journal = new Journal(join(dir, "loss.db"));
     const flow = new CapitalFlow({ capital: keeper.capital!, journal, sleeve: ARB });
+    await sys.setParameter("challengeWindowSeconds", 3_600n);
     const id = await claimed();
     await flow.fund(id, 500n * USD);
     const receiptId = await settle(journal, id, -5n * USD);
@@ -184,8 +200,18 @@ describe("CapitalFlow on the vault", () => {
     await flow.repayFinished();
     const [ev] = await repaidEvents(receiptId);
     assert.equal(ev!.args.returned, 495n * USD);
-    assert.equal(ev!.args.loss, 5n * USD);
-    assert.equal(await gross(), assetsBefore - 5n * USD);
+    assert.equal(ev!.args.shortfall, 5n * USD);
+    assert.equal(await gross(), assetsBefore, "nothing is booked on the keeper's word");
+    assert.equal(await owed(), 5n * USD, "the shortfall stays owed");
+    await flow.repayFinished();
+    assert.equal(await owed(), 5n * USD, "the window is still open");
+    await sys.advance(3_601);
+    await keeper.heartbeat();
+    await freshReference();
+    await flow.repayFinished();
+    assert.equal(await owed(), 0n);
+    assert.equal(await gross(), assetsBefore - 5n * USD, "booked once the window passed undisputed");
+    await sys.setParameter("challengeWindowSeconds", 86_400n);
     journal.close();
   });
 
@@ -197,7 +223,7 @@ describe("CapitalFlow on the vault", () => {
     assert.equal(await flow.fund(id, room * 10n), room);
     await settle(journal, id, 0n);
     await flow.repayFinished();
-    assert.equal(await vault.keeperDrawn(keeper.account, ARB), 0n);
+    assert.equal(await owed(), 0n);
     journal.close();
 
     const strangerJournal = new Journal(join(dir, "stranger.db"));
@@ -222,7 +248,7 @@ describe("CapitalFlow on the vault", () => {
     assert.equal(ev!.args.principal, 300n * USD);
     assert.equal(ev!.args.returned, 300n * USD);
     assert.equal(journal.getCapital(orphan)!.state, "repaid");
-    assert.equal(await vault.keeperDrawn(keeper.account, ARB), 0n);
+    assert.equal(await owed(), 0n);
     assert.equal(await vault.convertToAssets(10n ** 12n), price, "no PnL without a receipt");
     assert.equal(flow.outstanding(), 0n);
     journal.close();
@@ -246,7 +272,7 @@ describe("CapitalFlow on the vault", () => {
       await flow.repayFinished();
       assert.equal((await repaidEvents(NO_RECEIPT)).length - returnsBefore, 1, "returned once");
       assert.equal(journal.getCapital(id)!.state, "repaid");
-      assert.equal(await vault.keeperDrawn(keeper.account, ARB), 0n, "nothing stays drawn");
+      assert.equal(await owed(), 0n, "nothing stays drawn");
       journal.close();
     });
   }
@@ -257,6 +283,7 @@ describe("CapitalFlow on the vault", () => {
       const path = join(dir, `deployment-${withVault}.json`);
       const { addresses } = readChainDeployment(sys.writeDeployment(path, { vault: withVault }));
       assert.equal(addresses.vault, withVault ? sys.addresses.vault : undefined);
+      assert.equal(addresses.capitalBook, withVault ? sys.addresses.capitalBook : undefined);
       const chain = await EvmChainAdapter.connect(signer, addresses);
       assert.equal(chain.capital !== undefined, withVault, "a keeper without a vault trades its own capital");
     }
@@ -304,7 +331,7 @@ describe("CapitalFlow on the vault", () => {
         assert.equal(repaid[0]!.args.returned, 404n * USD);
         assert.equal(rec.state, "repaid");
       }
-      assert.equal(await vault.keeperDrawn(keeper.account, ARB), 0n, "nothing stays drawn");
+      assert.equal(await owed(), 0n, "nothing stays drawn");
       assert.equal(flow.outstanding(), 0n);
       journal.close();
     });

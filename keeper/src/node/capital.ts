@@ -1,9 +1,12 @@
 /**
- * Capital flow: a claimed campaign draws working capital from its strategy's vault sleeve before it trades, and once
- * the campaign is finished the keeper repays the principal plus the execution's realised PnL (the PnL its posted
- * receipt reports), referencing that receipt. Every step is journalled before it is sent (`Journal` capital table),
- * so a crash at any point neither draws twice, repays twice nor leaves capital drawn for good. Rules:
- * docs/SPECIFICATION.md "Keeper node / Capital flow".
+ * Capital flow: a claimed campaign draws working capital for that campaign from its strategy's vault sleeve (through
+ * the keeper capital book) before it trades, and once the campaign is finished the keeper repays the draw with the
+ * principal plus the execution's realised PnL (the PnL its posted receipt reports), citing that receipt of the same
+ * campaign. A repayment below the principal leaves the shortfall owed until the receipt's challenge window has
+ * passed; the keeper then finalises the loss (anyone may). Every step is journalled before it is sent (`Journal`
+ * capital table), so a crash at any point neither draws twice, repays twice nor leaves capital drawn for good (a draw
+ * not repaid by its deadline is liquidated against the operator's stake). Rules: docs/SPECIFICATION.md "Keepers: draw
+ * and repay" and "Capital flow".
  */
 import type { Logger } from "pino";
 import type { CampaignExecution, CampaignJob } from "../campaign/dispatcher.js";
@@ -64,6 +67,8 @@ const toUnits = (v: bigint) => Number(v) / 10 ** DEPOSIT_DECIMALS;
 
 export class CapitalFlow {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Campaigns whose short repayment's loss is settled on chain (no need to look again). */
+  private readonly lossesSettled = new Set<string>();
 
   constructor(private readonly opts: CapitalFlowOptions) {}
 
@@ -86,9 +91,10 @@ export class CapitalFlow {
   }
 
   /**
-   * Makes sure the campaign has its capital before it trades: draws `min(needed, drawable)` once (a rebalance is sent
-   * first when the sleeve lacks idle capital and the vault says one is due). Idempotent: a campaign journalled before
-   * keeps what it has. Returns the principal drawn for the campaign (0: it trades the keeper's own capital).
+   * Makes sure the claimed campaign has its capital before it trades: draws `min(needed, drawable)` once, for that
+   * campaign (a rebalance is sent first when the sleeve lacks idle capital and the vault says one is due). Idempotent:
+   * a campaign journalled before keeps what it has. Returns the principal drawn for the campaign (0: it trades the
+   * keeper's own capital).
    */
   fund(campaignId: string, needed: bigint): Promise<bigint> {
     return this.serial(async () => {
@@ -109,10 +115,10 @@ export class CapitalFlow {
         log?.info({ campaignId, needed: needed.toString() }, "nothing drawable: the campaign trades own capital");
         return 0n;
       }
-      const drawnBefore = await capital.keeperDrawn(sleeve);
-      journal.recordDrawIntent({ campaignId, sleeve, amount, drawnBefore });
+      // The capital book keys draws by (keeper, campaign): a restart learns whether the draw landed from `drawIdOf`.
+      journal.recordDrawIntent({ campaignId, sleeve, amount, drawnBefore: 0n });
       try {
-        const tx = await capital.draw(sleeve, amount);
+        const tx = await capital.draw(campaignId, sleeve, amount);
         journal.moveCapital(campaignId, "drawn", { detail: `draw ${tx}` });
       } catch (err) {
         if (!(err instanceof ChainRevertError)) throw err; // maybe sent: the intent is reconciled before the next step
@@ -146,7 +152,8 @@ export class CapitalFlow {
    * Repays the capital of every finished campaign (settled, or abandoned after posting its receipt) with principal +
    * the receipt's PnL, referencing that receipt; the capital of a finished campaign without a receipt (nothing traded,
    * the window closed, another keeper settled) goes back at once, principal only, citing no receipt (`NO_RECEIPT`).
-   * Returns the number of repayments and returns sent.
+   * Then finalises the losses of earlier short repayments whose challenge window has passed. Returns the number of
+   * repayments and returns sent.
    */
   repayFinished(): Promise<number> {
     return this.serial(async () => {
@@ -163,9 +170,36 @@ export class CapitalFlow {
         else await this.repay(rec, receiptId);
         sent++;
       }
+      await this.finalizeLosses();
       this.gauge();
       return sent;
     });
+  }
+
+  /**
+   * Short repayments (returned below the principal, citing a receipt) leave the shortfall owed until the receipt's
+   * challenge window has passed undisputed: then the keeper books it (`finalizeLoss`; anyone may). Returns how many it
+   * finalised.
+   */
+  private async finalizeLosses(): Promise<number> {
+    const { capital, journal, sleeve, log } = this.opts;
+    let finalised = 0;
+    for (const rec of journal.capitalRecords(["repaid"])) {
+      if (rec.sleeve !== sleeve || this.lossesSettled.has(rec.campaignId)) continue;
+      const short = rec.returned !== undefined && rec.returned < rec.amount;
+      if (!short || rec.repayReceiptId === undefined || rec.repayReceiptId === NO_RECEIPT) continue;
+      const drawId = await capital.drawIdOf(rec.campaignId);
+      if ((await capital.drawOf(drawId)).state !== "lossPending") {
+        this.lossesSettled.add(rec.campaignId);
+        continue;
+      }
+      if (await capital.finalizeLossIfDue(drawId)) {
+        this.lossesSettled.add(rec.campaignId);
+        finalised++;
+        log?.info({ campaignId: rec.campaignId, drawId: drawId.toString() }, "loss finalised after the challenge window");
+      }
+    }
+    return finalised;
   }
 
   private async repay(own: CapitalRecord, receiptId: bigint): Promise<void> {
@@ -186,7 +220,7 @@ export class CapitalFlow {
   /** Journals, then sends, the receipt-less return of a finished campaign's unused capital (principal only). */
   private async returnUnused(rec: CapitalRecord): Promise<void> {
     const { capital, journal } = this.opts;
-    journal.beginReturn(rec.campaignId, await capital.keeperDrawn(rec.sleeve));
+    journal.beginReturn(rec.campaignId, 0n);
     await this.sendReturn(journal.getCapital(rec.campaignId)!);
   }
 
@@ -195,7 +229,7 @@ export class CapitalFlow {
     const { capital, journal, log, metrics } = this.opts;
     let tx: string;
     try {
-      tx = await capital.repay(rec.sleeve, rec.amount, rec.amount, NO_RECEIPT);
+      tx = await capital.repay(await capital.drawIdOf(rec.campaignId), rec.amount, NO_RECEIPT);
     } catch (err) {
       // Refused at estimation (nothing sent): the capital stays drawn and is tried again later.
       if (err instanceof ChainRevertError) journal.abortReturn(rec.campaignId, err.shortMessage);
@@ -209,14 +243,13 @@ export class CapitalFlow {
   }
 
   /**
-   * A receipt-less return whose outcome is unknown (a crash, or a lost answer): it landed when the vault's
-   * `keeperDrawn` fell by its amount since the intent (capital steps are serial: nothing else moved it); otherwise it
-   * is sent again.
+   * A receipt-less return whose outcome is unknown (a crash, or a lost answer): it landed when the campaign's draw is
+   * no longer open in the capital book; otherwise it is sent again.
    */
   private async reconcileReturn(rec: CapitalRecord): Promise<void> {
     const { capital, journal, log } = this.opts;
-    const now = await capital.keeperDrawn(rec.sleeve);
-    if (now + rec.amount <= (rec.drawnBefore ?? 0n)) {
+    const draw = await capital.drawOf(await capital.drawIdOf(rec.campaignId));
+    if (draw.state !== "open") {
       journal.moveCapital(rec.campaignId, "repaid", { detail: "return found on chain" });
       log?.info({ campaignId: rec.campaignId }, "return of unused capital already on chain");
       return;
@@ -225,8 +258,8 @@ export class CapitalFlow {
   }
 
   /**
-   * Sends the journalled repayment referencing `receiptId`, unless it is on chain already (looked up when an earlier
-   * attempt may have been sent: `maybeSent`).
+   * Sends the journalled repayment referencing `receiptId` (one per campaign's draw), unless it is on chain already
+   * (looked up when an earlier attempt may have been sent: `maybeSent`; the draw is then no longer open).
    */
   private async sendRepayment(receiptId: bigint, maybeSent = true): Promise<void> {
     const { capital, journal, sleeve, log, metrics } = this.opts;
@@ -235,24 +268,29 @@ export class CapitalFlow {
     const principal = parts.reduce((s, p) => s + p.amount, 0n);
     const returned = parts.reduce((s, p) => s + (p.returned ?? 0n), 0n);
     const labels = { sleeve: String(sleeve) };
-    if (maybeSent && (await capital.repaidWith(receiptId))) {
-      journal.finishRepayment(receiptId, "repayment found on chain");
-      log?.info({ receiptId: receiptId.toString() }, "repayment already on chain");
-      metrics?.capitalRepaid.inc(labels, toUnits(principal));
-      metrics?.capitalReturned.inc(labels, toUnits(returned));
-      return;
+    const txs: string[] = [];
+    let found = 0;
+    for (const p of parts) {
+      const drawId = await capital.drawIdOf(p.campaignId);
+      if (maybeSent && (await capital.drawOf(drawId)).state !== "open") {
+        found++;
+        continue;
+      }
+      try {
+        txs.push(await capital.repay(drawId, p.returned ?? 0n, receiptId));
+      } catch (err) {
+        // Refused at estimation (nothing sent): the capital stays drawn and is tried again later.
+        if (err instanceof ChainRevertError) journal.abortRepayment(receiptId, err.shortMessage);
+        throw err;
+      }
     }
-    let tx: string;
-    try {
-      tx = await capital.repay(sleeve, principal, returned, receiptId);
-    } catch (err) {
-      // Refused at estimation (nothing sent): the capital stays drawn and is tried again later.
-      if (err instanceof ChainRevertError) journal.abortRepayment(receiptId, err.shortMessage);
-      throw err;
-    }
-    journal.finishRepayment(receiptId, `repay ${tx}`);
+    journal.finishRepayment(receiptId, txs.length === 0 ? "repayment found on chain" : `repay ${txs.join(", ")}`);
     metrics?.capitalRepaid.inc(labels, toUnits(principal));
     metrics?.capitalReturned.inc(labels, toUnits(returned));
+    if (found === parts.length) {
+      log?.info({ receiptId: receiptId.toString() }, "repayment already on chain");
+      return;
+    }
     log?.info(
       {
         receiptId: receiptId.toString(),
@@ -261,7 +299,7 @@ export class CapitalFlow {
         returned: returned.toString(),
         pnl: (returned - principal).toString(),
       },
-      "capital repaid",
+      returned < principal ? "capital repaid short: the shortfall is owed until the challenge window passes" : "capital repaid",
     );
   }
 
@@ -276,14 +314,12 @@ export class CapitalFlow {
   }
 
   /**
-   * A draw intent whose outcome is unknown (a crash, or a lost answer): it landed when the vault's `keeperDrawn` grew
-   * by its amount since the intent (every earlier capital step of this key was settled before the intent was written,
-   * so nothing else moved it).
+   * A draw intent whose outcome is unknown (a crash, or a lost answer): it landed when the capital book holds a draw
+   * of this keeper for the campaign (one draw per keeper and campaign).
    */
   private async reconcileDraw(rec: CapitalRecord): Promise<void> {
     const { capital, journal, log, metrics } = this.opts;
-    const now = await capital.keeperDrawn(rec.sleeve);
-    if (now >= (rec.drawnBefore ?? 0n) + rec.amount) {
+    if ((await capital.drawIdOf(rec.campaignId)) !== 0n) {
       journal.moveCapital(rec.campaignId, "drawn", { detail: "draw found on chain" });
       metrics?.capitalDrawn.inc({ sleeve: String(rec.sleeve) }, toUnits(rec.amount));
       log?.info({ campaignId: rec.campaignId, amount: rec.amount.toString() }, "draw found on chain");

@@ -64,6 +64,7 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
     receipts: await at("ReceiptRegistry"),
     asset: await at("DepositAsset"),
     vault: await at("StrategyVault"),
+    capitalBook: await at("KeeperCapital"),
   };
   const eip1193 = conn.provider as unknown as Eip1193Provider;
   const provider = new BrowserProvider(eip1193, undefined, { cacheTimeout: -1, pollingInterval: 50 });
@@ -105,6 +106,7 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
       ReceiptRegistry: { address: a.receipts },
       DepositAsset: { address: a.asset },
       ...(opts.vault && a.vault ? { StrategyVault: { address: a.vault } } : {}),
+      ...(opts.vault && a.capitalBook ? { KeeperCapital: { address: a.capitalBook } } : {}),
     };
   };
   return {
