@@ -1,8 +1,9 @@
 /**
  * One keeper cycle through the real contracts of a local deployment, with the keeper's own modules:
  * an operator stakes and binds a keeper (two steps), the keeper's development quote is attested by the
- * local verifier (dev account #4), the keeper heartbeats, draws from a sleeve, records a campaign trace
- * with its trace writer, seals, signs and posts the receipt, and repays the draw with a profit.
+ * local verifier (dev account #4), the keeper heartbeats, claims a campaign and draws from a sleeve for it
+ * (through the vault's keeper capital book), records the campaign's trace with its trace writer, seals, signs
+ * and posts the receipt, and repays the draw with a profit citing that receipt.
  * The web app's end-to-end tests run it between browser steps; it also works against `npm start`.
  *
  *   npx tsx scripts/keeper-cycle.ts --rpc http://127.0.0.1:8545 --network localhost onboard
@@ -30,6 +31,7 @@ import { TraceWriter } from "../keeper/src/recording/trace-writer.js";
 import {
   AttestationRegistry__factory,
   CampaignRegistry__factory,
+  KeeperCapital__factory,
   Parameters__factory,
   ReceiptRegistry__factory,
   ReputationOracle__factory,
@@ -98,6 +100,7 @@ async function contracts(rpc: string, network: string) {
     reputation: ReputationOracle__factory.connect(at("ReputationOracle"), provider),
     campaigns: CampaignRegistry__factory.connect(at("CampaignRegistry"), provider),
     vault: StrategyVault__factory.connect(at("StrategyVault"), provider),
+    book: KeeperCapital__factory.connect(at("KeeperCapital"), provider),
   };
 }
 type Cycle = Awaited<ReturnType<typeof contracts>>;
@@ -131,25 +134,8 @@ export async function onboard(c: Cycle) {
   return { keeper: c.keeper.address, operator: c.operator.address, stake: stake.toString(), eligible: true };
 }
 
-/** Rebalances the vault's idle capital into the sleeves when needed, then the keeper draws `amount`. */
-export async function draw(c: Cycle, amount: bigint) {
-  if (await c.vault.rebalanceNeeded()) await mined(c.vault.connect(c.keeper).rebalance());
-  await mined(c.vault.connect(c.keeper).draw(SLEEVE, amount));
-  return {
-    drawn: amount.toString(),
-    sleeve: SLEEVE,
-    keeperDrawn: (await c.vault.keeperDrawn(c.keeper.address, SLEEVE)).toString(),
-  };
-}
-
-/**
- * Publishes and claims a campaign, records two fills (a buy and a sell of 0.5 ETH, 10 apart, near the
- * local reference price) with the keeper's trace writer, seals and posts the receipt, then repays all it
- * drew with `profit` on top (at least the receipt's PnL, else the vault trips its breaker).
- */
-export async function repay(c: Cycle, profit: bigint, workdir: string) {
-  const principal = await c.vault.keeperDrawn(c.keeper.address, SLEEVE);
-  if (principal === 0n) throw new KeeperCycleError("the keeper has drawn nothing: run `draw` first");
+/** Publishes and claims a fresh campaign of the keeper (the capital book lends only for a claimed campaign). */
+async function claimCampaign(c: Cycle): Promise<string> {
   const t0 = await now(c);
   const spec = campaignSpecFromNames({
     assetPair: "ETH/USDC",
@@ -159,6 +145,53 @@ export async function repay(c: Cycle, profit: bigint, workdir: string) {
   const id = computeCampaignId(spec);
   await mined(c.campaigns.connect(c.keeper).publish(spec, 0, 0, []));
   await mined(c.campaigns.connect(c.keeper).claim(id));
+  return id;
+}
+
+/** Rebalances the vault's idle capital into the sleeves when needed, claims a campaign, then draws `amount` for it. */
+export async function draw(c: Cycle, amount: bigint) {
+  if (await c.vault.rebalanceNeeded()) await mined(c.vault.connect(c.keeper).rebalance());
+  const campaignId = await claimCampaign(c);
+  await mined(c.book.connect(c.keeper).draw(campaignId, SLEEVE, amount));
+  return {
+    drawn: amount.toString(),
+    sleeve: SLEEVE,
+    campaignId,
+    drawId: (await c.book.drawIdOf(c.keeper.address, campaignId)).toString(),
+    keeperOutstanding: (await c.book.keeperOutstanding(c.keeper.address)).toString(),
+  };
+}
+
+/** The keeper's most recent draw still open, or undefined. */
+async function openDraw(c: Cycle): Promise<{ drawId: bigint; campaignId: string; principal: bigint } | undefined> {
+  const drawn = await c.book.queryFilter(c.book.filters.Drawn(undefined, c.keeper.address));
+  for (const e of drawn.reverse()) {
+    const d = await c.book.drawOf(e.args.drawId);
+    if (d.state === 1n) return { drawId: e.args.drawId, campaignId: d.campaignId, principal: d.owed };
+  }
+  return undefined;
+}
+
+/**
+ * Records two fills (a buy and a sell of 0.5 ETH, 10 apart, near the local reference price) for the keeper's open
+ * draw's campaign with the keeper's trace writer, seals and posts the receipt, then repays the draw with `profit` on
+ * top (at least the receipt's PnL, else the keeper is suspended). When the draw's claim is no longer live (a receipt
+ * needs it), its principal goes back first without a receipt, and a fresh campaign is claimed and drawn for.
+ */
+export async function repay(c: Cycle, profit: bigint, workdir: string) {
+  let open = await openDraw(c);
+  if (!open) throw new KeeperCycleError("the keeper has no open draw: run `draw` first");
+  if ((await c.campaigns.liveClaimantOf(open.campaignId)) !== c.keeper.address) {
+    await mined(c.asset.connect(c.keeper).approve(await c.book.getAddress(), open.principal));
+    await mined(c.book.connect(c.keeper).repay(open.drawId, open.principal, 0n));
+    await draw(c, open.principal);
+    open = (await openDraw(c))!;
+  }
+  const { principal, drawId } = open;
+  const id = open.campaignId;
+  const campaign = await c.campaigns.campaignOf(id);
+  const spec = { priceWindow: { minPrice: campaign.minPrice, maxPrice: campaign.maxPrice } };
+  const t0 = await now(c);
   const traceDir = join(workdir, "traces");
   mkdirSync(traceDir, { recursive: true });
   const writer = await TraceWriter.open(traceDir, id);
@@ -195,8 +228,8 @@ export async function repay(c: Cycle, profit: bigint, workdir: string) {
   if (profit < sealed.receipt.summary.pnl)
     throw new KeeperCycleError(`profit ${profit} is below the receipt's PnL ${sealed.receipt.summary.pnl}`);
   const returned = principal + profit;
-  await mined(c.asset.connect(c.keeper).approve(await c.vault.getAddress(), returned));
-  await mined(c.vault.connect(c.keeper).repay(SLEEVE, principal, returned, posted.receiptId));
+  await mined(c.asset.connect(c.keeper).approve(await c.book.getAddress(), returned));
+  await mined(c.book.connect(c.keeper).repay(drawId, returned, posted.receiptId));
   return {
     receiptId: posted.receiptId.toString(),
     cid: sealed.receipt.cid,

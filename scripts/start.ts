@@ -201,7 +201,9 @@ async function startKeepers(keeperData: string): Promise<void> {
       KEEPER_OPERATOR_PRIVATE_KEY: devKey(4 + n),
       KEEPER_CREDENTIALS_PASSPHRASE: DEV_CREDENTIALS_PASSPHRASE,
     };
-    await runOnce(`keeper${n}`, "tsx", [cli, "register", "--config", config], env);
+    // The operator's stake bounds what its keeper may draw (capitalStakeMultipleBps, 1x by default): enough for the
+    // keeper's campaigns on both sleeves.
+    await runOnce(`keeper${n}`, "tsx", [cli, "register", "--config", config, "--stake", OPERATOR_STAKE_TUSD], env);
     await runOnce(`keeper${n}`, "tsx", [cli, "attest", "--config", config], env);
     startService(`keeper${n}`, "tsx", [cli, "run", "--config", config], { env });
     console.log(
@@ -209,6 +211,9 @@ async function startKeepers(keeperData: string): Promise<void> {
     );
   }
 }
+
+/** What each `npm start` operator (#5..#7) stakes, in tUSD: what its keeper's draws may owe at once. */
+const OPERATOR_STAKE_TUSD = "25000";
 
 let stopRelay: (() => void) | undefined;
 let shuttingDown = false;

@@ -16,8 +16,10 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { encodeBytes32String } from "ethers";
 import {
   MockV3Aggregator__factory,
+  KeeperCapital__factory,
   StrategyVault__factory,
   TestStablecoin__factory,
+  type KeeperCapital,
   type StrategyVault,
 } from "../../../types/ethers-contracts/index.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
@@ -48,6 +50,7 @@ describe("keepers end to end: race, receipts, reputation, vault capital", () => 
   let run: RunningSimulation;
   let dir: string;
   let vault: StrategyVault;
+  let book: KeeperCapital;
   let nodes: ReturnType<typeof keeperNode>[];
 
   before(async () => {
@@ -58,9 +61,10 @@ describe("keepers end to end: race, receipts, reputation, vault capital", () => 
     const depositor = await sys.adapter(10);
     const signer = depositor.sender.signer;
     vault = StrategyVault__factory.connect(sys.addresses.vault!, signer);
+    book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, signer);
     await (await TestStablecoin__factory.connect(sys.addresses.asset, signer).approve(vault, 200_000n * USD)).wait();
     await (await vault.deposit(200_000n * USD, depositor.account)).wait();
-    const feed = MockV3Aggregator__factory.connect(await vault.priceFeed(), signer);
+    const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), signer);
     await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
     nodes = [];
     for (let i = 0; i < 3; i++) {
@@ -95,7 +99,7 @@ describe("keepers end to end: race, receipts, reputation, vault capital", () => 
       await until(`gap ${g} settled`, async () => (await settled()).length >= g + 1);
     }
     // Every settled campaign repaid (the nodes repay on their next tick), then stop.
-    const repaid = async () => vault.queryFilter(vault.filters.Repaid());
+    const repaid = async () => book.queryFilter(book.filters.Repaid());
     await until("repayments", async () => {
       const r = await repaid();
       return (await settled()).every((s) => r.some((e) => e.args.receiptId === s.args.receiptId));
@@ -168,7 +172,7 @@ describe("keepers end to end: race, receipts, reputation, vault capital", () => 
       assert.equal(x.args.returned, x.args.principal, "no PnL without a receipt");
     }
     for (const [i, n] of nodes.entries()) {
-      assert.equal(await vault.keeperDrawn(keepers[i]!.account, SLEEVES.arbitrage), n.capital!.outstanding());
+      assert.equal(await book.keeperOutstanding(keepers[i]!.account), n.capital!.outstanding());
       const text = await n.metrics.registry.metrics();
       if (events.some((e) => e.args.keeper === keepers[i]!.account)) {
         assert.match(text, /keeper_capital_drawn_total\{[^}]*\} [1-9]/);
