@@ -3,8 +3,9 @@ pragma solidity 0.8.30;
 
 /// @title IStrategyVault
 /// @notice The ERC-4626 vault users deposit into. Capital sits in three sleeves (market making, arbitrage,
-///         idle buffer); keepers draw from the first two through the keeper capital book and repay with a posted receipt. Profit
-///         unlocks linearly, losses hit at once, a circuit breaker stops draws, lockers earn extra yield.
+///         idle buffer); keepers draw from the first two through the keeper capital book and repay with a posted
+///         receipt. Profit unlocks linearly, losses are booked once final, a circuit breaker stops draws, lockers earn
+///         extra yield.
 /// @dev The ERC-4626 / ERC-20 / ERC-5805 functions come from OpenZeppelin and are not repeated here.
 interface IStrategyVault {
     /// @notice Capital sleeves, in the order of their target weights in `Parameters`.

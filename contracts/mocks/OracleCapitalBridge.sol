@@ -11,6 +11,7 @@ import {IReputationOracle} from "../interfaces/IReputationOracle.sol";
 ///         only when the deployed `ReputationOracle` lacks `slashableStake`; once the oracle implements
 ///         `ICapitalSlashing` the deploy wires the oracle itself and this contract is unused.
 contract OracleCapitalBridge is ICapitalSlashing {
+    // solhint-disable-next-line immutable-vars-naming
     IReputationOracle public immutable oracle;
 
     constructor(IReputationOracle oracle_) {

@@ -17,6 +17,7 @@ contract TestCapitalSlashing is ICapitalSlashing, IKeeperEligibility {
     /// @notice Thrown when `slashForDefault` is called by another account than the capital book.
     error TestCapitalSlashingNotBook(address caller);
 
+    // solhint-disable-next-line immutable-vars-naming
     IERC20 public immutable asset;
     address public book;
     mapping(address operator => uint256) public stakeOf;

@@ -188,8 +188,8 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
         if (d.state != DrawState.LossPending) revert KeeperCapitalDrawNotInState(drawId, d.state);
         ICapitalSlashing slash = slashing;
         uint8 dispute = slash.receiptDisputeState(d.receiptId);
-        uint256 finalAt = uint256(receipts.getReceipt(d.receiptId).postedAt) +
-            _param(ParamKeys.CHALLENGE_WINDOW_SECONDS);
+        uint256 finalAt =
+            uint256(receipts.getReceipt(d.receiptId).postedAt) + _param(ParamKeys.CHALLENGE_WINDOW_SECONDS);
         if (dispute == _DISPUTE_PENDING || (dispute != _DISPUTE_UPHELD && block.timestamp <= finalAt)) {
             revert KeeperCapitalLossNotFinal(drawId, finalAt, dispute);
         }
@@ -266,7 +266,12 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
     // ================================================================== governance
 
     /// @inheritdoc IKeeperCapital
-    function setSources(address eligibility_, address slashing_, address campaigns_, address receipts_) external onlyOwner {
+    function setSources(
+        address eligibility_,
+        address slashing_,
+        address campaigns_,
+        address receipts_
+    ) external onlyOwner {
         if (
             eligibility_ == address(0) || slashing_ == address(0) || campaigns_ == address(0) || receipts_ == address(0)
         ) revert KeeperCapitalZeroAddress();
@@ -321,8 +326,10 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
         if (badPrice || pnlShortfall != 0) {
             uint256 material = VaultMath.bpsOf(_totalAssets(), _param(ParamKeys.MAX_LOSS_BPS));
             v.suspend = badPrice ? bytes32("price") : bytes32("pnl");
-            if (badPrice && principal > material) (v.tripReason, v.tripValue, v.tripBound) = ("price", deviation, priceBound);
-            else if (pnlShortfall > material) (v.tripReason, v.tripValue, v.tripBound) = ("pnl", pnlShortfall, material);
+            if (badPrice && principal > material)
+                (v.tripReason, v.tripValue, v.tripBound) = ("price", deviation, priceBound);
+            else if (pnlShortfall > material)
+                (v.tripReason, v.tripValue, v.tripBound) = ("pnl", pnlShortfall, material);
         } else {
             v.feeAllowed = checked && eligibility.isEligible(r.keeper);
         }

@@ -24,8 +24,8 @@ import {VaultVotes} from "./VaultVotes.sol";
 /// @title StrategyVault
 /// @notice ERC-4626 vault on the deposit asset whose capital keepers work in two sleeves (market making,
 ///         arbitrage) while an idle buffer serves withdrawals. Keepers draw and repay through the keeper capital
-///         book (`KeeperCapital`), the only account that moves sleeve capital out and back. Shares carry votes (checkpointed per
-///         hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
+///         book (`KeeperCapital`), the only account that moves sleeve capital out and back. Shares carry votes
+///         (checkpointed per hour-long epoch) and can be locked for Earn. See docs/SPECIFICATION.md, section "Vault".
 /// @dev Assets are booked internally (`_book`, in `VaultBook`), never read from `balanceOf`: donations do not
 ///      move the share price. `totalAssets = buffer + sleeves - lockedProfit`. The asset must be a plain ERC-20.
 ///      Votes (clock, lazily recorded total supply, delegate + lock flag per holder) are in `VaultVotes`, Earn

@@ -141,7 +141,9 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
     ? ZeroAddress
     : reputation.interface.hasFunction("slashableStake")
       ? await reputation.getAddress()
-      : await (await deploy("OracleCapitalBridge", "OracleCapitalBridge", [await reputation.getAddress()])).getAddress();
+      : await (
+          await deploy("OracleCapitalBridge", "OracleCapitalBridge", [await reputation.getAddress()])
+        ).getAddress();
   const capital = await deploy("KeeperCapital", "KeeperCapital", [
     await vault.getAddress(),
     await parameters.getAddress(),

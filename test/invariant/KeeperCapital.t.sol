@@ -215,10 +215,8 @@ contract KeeperCapitalInvariants {
     }
 
     function invariant_everyDrawIsRepaidReturnedSlashedOrBooked() public view {
-        uint256 accounted = handler.ghostBack() +
-            handler.ghostRecovered() +
-            handler.ghostLost() +
-            handler.outstandingTotal();
+        uint256 accounted =
+            handler.ghostBack() + handler.ghostRecovered() + handler.ghostLost() + handler.outstandingTotal();
         require(handler.ghostDrawn() == accounted, "ghost accounting does not close");
     }
 

@@ -196,7 +196,10 @@ export class CapitalFlow {
       if (await capital.finalizeLossIfDue(drawId)) {
         this.lossesSettled.add(rec.campaignId);
         finalised++;
-        log?.info({ campaignId: rec.campaignId, drawId: drawId.toString() }, "loss finalised after the challenge window");
+        log?.info(
+          { campaignId: rec.campaignId, drawId: drawId.toString() },
+          "loss finalised after the challenge window",
+        );
       }
     }
     return finalised;
@@ -219,7 +222,7 @@ export class CapitalFlow {
 
   /** Journals, then sends, the receipt-less return of a finished campaign's unused capital (principal only). */
   private async returnUnused(rec: CapitalRecord): Promise<void> {
-    const { capital, journal } = this.opts;
+    const { journal } = this.opts;
     journal.beginReturn(rec.campaignId, 0n);
     await this.sendReturn(journal.getCapital(rec.campaignId)!);
   }
@@ -299,7 +302,9 @@ export class CapitalFlow {
         returned: returned.toString(),
         pnl: (returned - principal).toString(),
       },
-      returned < principal ? "capital repaid short: the shortfall is owed until the challenge window passes" : "capital repaid",
+      returned < principal
+        ? "capital repaid short: the shortfall is owed until the challenge window passes"
+        : "capital repaid",
     );
   }
 

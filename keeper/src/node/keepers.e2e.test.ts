@@ -23,7 +23,7 @@ import {
   type StrategyVault,
 } from "../../../types/ethers-contracts/index.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
-import { NO_RECEIPT, SLEEVES } from "../chain/vault.js";
+import { NO_RECEIPT } from "../chain/vault.js";
 import { verifyLeafOnChain } from "../recording/post.js";
 import { loadTraceDocument } from "../recording/receipt.js";
 import { TraceTree } from "../recording/merkle.js";
