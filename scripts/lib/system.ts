@@ -4,6 +4,7 @@ import { ZeroAddress, type BaseContract, type ContractTransactionResponse } from
 import type {
   AttestationRegistry,
   CampaignRegistry,
+  DisputeDesk,
   ReceiptRegistry,
   ReputationOracle,
   StrategyVault,
@@ -207,7 +208,8 @@ type DeployFn = (name: string, artifact: string, args?: unknown[]) => Promise<Ba
 
 /**
  * Trust layer: attestations, receipts, reputation and campaigns, wired together. Governance roles
- * (attestation admin and verifier approval, receipt admin, reputation admin and arbiter, slash receiver)
+ * (attestation admin and verifier approval, receipt admin, reputation admin, dispute desk admin and arbiter,
+ * slash receiver)
  * start with the deployer; the governance deployment moves them to the timelock (`grantRole` to the
  * timelock, then `renounceRole`), and points `setSlashReceiver` at the vault.
  */
@@ -240,8 +242,17 @@ async function deployTrustLayer(
     receipts,
     attestations,
   ])) as unknown as CampaignRegistry;
+  const desk = (await deploy("DisputeDesk", "DisputeDesk", [
+    asset,
+    parameters,
+    receipts,
+    reputation,
+    deployer,
+  ])) as unknown as DisputeDesk;
   await (await receipts.setCampaignRegistry(await campaigns.getAddress())).wait();
+  await (await receipts.setOperatorSource(await reputation.getAddress())).wait();
   await (await reputation.grantRole(await reputation.REPORTER_ROLE(), await campaigns.getAddress())).wait();
+  await (await reputation.setDisputeDesk(await desk.getAddress())).wait();
 }
 
 /** Governance roles of the trust layer that move from the deployer to the timelock. */
@@ -261,7 +272,7 @@ export async function handOverTrustLayer(
 ): Promise<void> {
   const reputation = system["ReputationOracle"]?.contract;
   if (reputation) await (await reputation.getFunction("setSlashReceiver")(vault)).wait();
-  for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle", "CampaignRegistry"]) {
+  for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle", "DisputeDesk", "CampaignRegistry"]) {
     const contract = system[name]?.contract;
     if (!contract || !contract.interface.hasFunction("hasRole")) continue;
     for (const getter of GOVERNANCE_ROLES) {
