@@ -38,7 +38,7 @@ export default defineConfig({
   },
   paths: {
     sources: "./contracts",
-    tests: { mocha: "./test" },
+    tests: { mocha: "./test", solidity: "./test/invariant" },
   },
   typechain: {
     outDir: "types/ethers-contracts",
