@@ -138,7 +138,11 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
     feed,
   ])) as unknown as StrategyVault;
   await (await vault.setGuardian(opts.guardian ?? deployer)).wait();
-  await deploy("VaultUpkeep", "VaultUpkeep", [await vault.getAddress(), deployer]);
+  const upkeep = await deploy("VaultUpkeep", "VaultUpkeep", [await vault.getAddress(), deployer]);
+  // The upkeep expires stale campaign claims through the registry's `expireClaims` (skips ids no longer stale).
+  if (system["CampaignRegistry"]) {
+    await (await upkeep.getFunction("setClaimSource")(await addressOf("CampaignRegistry"))).wait();
+  }
 
   // Governance: the timelock executes what the governor passes; anyone may execute a ready operation.
   const g = { ...DEFAULT_GOVERNANCE, ...opts.governance };

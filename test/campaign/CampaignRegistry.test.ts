@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { network } from "hardhat";
 import fc from "fast-check";
+import type { VaultUpkeep } from "../../types/ethers-contracts/index.js";
 import {
   deployTrust,
   onboard,
@@ -301,6 +302,26 @@ describe("CampaignRegistry", function () {
       expect(await t.campaigns.liveClaimantOf(id)).to.equal(t.keepers[1]!.address);
       expect(await t.campaigns.activeClaimCount()).to.equal(1n);
     });
+
+    it("L4_upkeepWithRealRegistry_claimExpiredMeanwhileDoesNotBlockTheRest", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const [k0, k1, k2] = t.keepers;
+      const upkeep = t.system["VaultUpkeep"]!.contract as unknown as VaultUpkeep;
+      expect(await upkeep.claimSource()).to.equal(await t.campaigns.getAddress());
+      const a = await publishRace(t, k2!, await specFor(t, { pair: "A/USDC" }));
+      const b = await publishRace(t, k2!, await specFor(t, { pair: "B/USDC" }));
+      await t.campaigns.connect(k0!).claim(a);
+      await t.campaigns.connect(k1!).claim(b);
+      await networkHelpers.time.increase(TTL + 1);
+      const [needed, data] = await upkeep.checkUpkeep("0x");
+      expect(needed).to.equal(true);
+      // Someone expires one of the listed claims before the upkeep lands: the upkeep skips it.
+      await t.campaigns.connect(t.stranger).expireClaim(a);
+      await expect(upkeep.connect(t.stranger).performUpkeep(data))
+        .to.emit(upkeep, "UpkeepPerformed")
+        .withArgs(anyValue, 1n);
+      expect(await t.campaigns.activeClaimCount()).to.equal(0n);
+    });
   });
 
   describe("settle", function () {
@@ -552,6 +573,26 @@ describe("CampaignRegistry", function () {
       expect((await t.campaigns.campaignOf(live)).status).to.equal(2n);
       expect(await t.campaigns.claimsHeldBy(k0!.address)).to.equal(0n);
       expect(await t.campaigns.activeClaimCount()).to.equal(1n);
+    });
+
+    it("L4_upkeepWithRealRegistry_claimExpiredMeanwhileDoesNotBlockTheRest", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const [k0, k1, k2] = t.keepers;
+      const upkeep = t.system["VaultUpkeep"]!.contract as unknown as VaultUpkeep;
+      expect(await upkeep.claimSource()).to.equal(await t.campaigns.getAddress());
+      const a = await publishRace(t, k2!, await specFor(t, { pair: "A/USDC" }));
+      const b = await publishRace(t, k2!, await specFor(t, { pair: "B/USDC" }));
+      await t.campaigns.connect(k0!).claim(a);
+      await t.campaigns.connect(k1!).claim(b);
+      await networkHelpers.time.increase(TTL + 1);
+      const [needed, data] = await upkeep.checkUpkeep("0x");
+      expect(needed).to.equal(true);
+      // Someone expires one of the listed claims before the upkeep lands: the upkeep skips it.
+      await t.campaigns.connect(t.stranger).expireClaim(a);
+      await expect(upkeep.connect(t.stranger).performUpkeep(data))
+        .to.emit(upkeep, "UpkeepPerformed")
+        .withArgs(anyValue, 1n);
+      expect(await t.campaigns.activeClaimCount()).to.equal(0n);
     });
   });
 
