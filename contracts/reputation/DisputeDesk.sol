@@ -56,7 +56,13 @@ contract DisputeDesk is IDisputeDesk, AccessControl, ReentrancyGuard {
     /// @param receipts The receipt registry.
     /// @param oracle The reputation oracle (must name this desk with `setDisputeDesk`).
     /// @param governance Holder of `DEFAULT_ADMIN_ROLE` and `ARBITER_ROLE` (the deployer until the timelock).
-    constructor(IERC20 stakeToken, IParameters parameters, IReceiptRegistry receipts, IReputationOracle oracle, address governance) {
+    constructor(
+        IERC20 stakeToken,
+        IParameters parameters,
+        IReceiptRegistry receipts,
+        IReputationOracle oracle,
+        address governance
+    ) {
         STAKE_TOKEN = stakeToken;
         PARAMETERS = parameters;
         RECEIPTS = receipts;

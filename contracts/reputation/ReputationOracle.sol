@@ -224,7 +224,10 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         address challenger
     ) external onlyDesk nonReentrant returns (uint256 slashed) {
         OperatorStake storage s = _stakes[operator];
-        slashed = _take(s, ReputationMath.bpsOf(uint256(s.active) + s.unbonding, PARAMETERS.get(ParamKeys.SLASH_FRACTION_BPS)));
+        slashed = _take(
+            s,
+            ReputationMath.bpsOf(uint256(s.active) + s.unbonding, PARAMETERS.get(ParamKeys.SLASH_FRACTION_BPS))
+        );
         // L3: the receipt's own operator (or one of its keys) earns nothing from reporting itself.
         bool own = challenger == operator || _bindings[challenger].operator == operator;
         uint256 reward = own ? 0 : ReputationMath.bpsOf(slashed, PARAMETERS.get(ParamKeys.WHISTLEBLOWER_SHARE_BPS));

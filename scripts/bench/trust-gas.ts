@@ -78,17 +78,20 @@ await t.asset.connect(depositor).approve(await vault.getAddress(), 100_000n * US
 await (vault.connect(depositor) as BaseContract).getFunction("deposit")(100_000n * USD, depositor.address);
 await fn(vault, "rebalance")();
 await t.reputation.connect(k0!).heartbeat();
-await gas("StrategyVault.draw via ReputationOracle", (vault.connect(k0!) as BaseContract).getFunction("draw")(0, 100n * USD));
+await gas(
+  "StrategyVault.draw via ReputationOracle",
+  (vault.connect(k0!) as BaseContract).getFunction("draw")(0, 100n * USD),
+);
 
 // Disputes and (after the review) data-availability demands.
 const disputes = desk ?? t.reputation;
 await t.asset.connect(t.challenger).approve(await disputes.getAddress(), ethers.MaxUint256);
 if (desk) {
-  await gas("DisputeDesk.demandLeaf", (desk.connect(t.challenger) as BaseContract).getFunction("demandLeaf")(receiptId, 0));
   await gas(
-    "DisputeDesk.revealLeaf",
-    fn(desk, "revealLeaf")(1n, trace.leaves[0]!, trace.tree.getProof(0)),
+    "DisputeDesk.demandLeaf",
+    (desk.connect(t.challenger) as BaseContract).getFunction("demandLeaf")(receiptId, 0),
   );
+  await gas("DisputeDesk.revealLeaf", fn(desk, "revealLeaf")(1n, trace.leaves[0]!, trace.tree.getProof(0)));
 }
 const label = desk ? "DisputeDesk" : "ReputationOracle";
 await gas(

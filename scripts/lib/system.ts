@@ -276,7 +276,13 @@ export async function handOverTrustLayer(
 ): Promise<void> {
   const reputation = system["ReputationOracle"]?.contract;
   if (reputation) await (await reputation.getFunction("setSlashReceiver")(vault)).wait();
-  for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle", "DisputeDesk", "CampaignRegistry"]) {
+  for (const name of [
+    "AttestationRegistry",
+    "ReceiptRegistry",
+    "ReputationOracle",
+    "DisputeDesk",
+    "CampaignRegistry",
+  ]) {
     const contract = system[name]?.contract;
     if (!contract || !contract.interface.hasFunction("hasRole")) continue;
     for (const getter of GOVERNANCE_ROLES) {

@@ -293,7 +293,8 @@ contract StakeAndDisputesInvariantTest {
 
     /// @notice deposited == active + unbonding + slashed + withdrawn, and the oracle's ghost totals agree.
     function invariant_stakeConserved() public view {
-        (uint256 deposited, uint256 active, uint256 unbonding, uint256 slashed, uint256 withdrawn) = oracle.stakeTotals();
+        (uint256 deposited, uint256 active, uint256 unbonding, uint256 slashed, uint256 withdrawn) = oracle
+            .stakeTotals();
         require(deposited == active + unbonding + slashed + withdrawn, "stake not conserved");
         require(deposited == handler.ghostDeposited(), "deposits differ from the ghost");
         require(withdrawn == handler.ghostWithdrawn(), "withdrawals differ from the ghost");

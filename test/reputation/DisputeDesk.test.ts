@@ -208,9 +208,10 @@ describe("DisputeDesk", function () {
       const leaves = traceFor(id, 2).leaves.map((l) => ({ ...l, price: 2_000n * 10n ** 8n, minPrice: 0n }));
       const trace = traceOf(leaves);
       const receiptId = await postReceipt(t, k0, id, trace);
-      await expect(
-        t.desk.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 0)),
-      ).to.emit(t.desk, "Challenged");
+      await expect(t.desk.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 0))).to.emit(
+        t.desk,
+        "Challenged",
+      );
     });
   });
 
@@ -283,7 +284,14 @@ describe("DisputeDesk", function () {
       const slashed = slashOf(MIN_STAKE * 2n);
       await expect(t.desk.enforce(1n))
         .to.emit(t.reputation, "SlashedForFraud")
-        .withArgs(op.address, k0!.address, t.challenger.address, slashed, rewardOf(slashed), slashed - rewardOf(slashed));
+        .withArgs(
+          op.address,
+          k0!.address,
+          t.challenger.address,
+          slashed,
+          rewardOf(slashed),
+          slashed - rewardOf(slashed),
+        );
       expect((await t.reputation.stakeOf(op.address)).unbonding).to.equal(MIN_STAKE * 2n - slashed);
       await expect(t.reputation.connect(op).withdraw()).to.emit(t.reputation, "Withdrawn");
     });
@@ -330,7 +338,9 @@ describe("DisputeDesk", function () {
     it("H2_randomRoot_isSlashedByDataAvailability", async function () {
       const { t, receiptId } = await networkHelpers.loadFixture(randomRootFixture);
       const op = t.operators[0]!.address;
-      const { tx, deltas } = await withDeltas(t, [t.challenger], () => t.desk.connect(t.challenger).demandLeaf(receiptId, 3));
+      const { tx, deltas } = await withDeltas(t, [t.challenger], () =>
+        t.desk.connect(t.challenger).demandLeaf(receiptId, 3),
+      );
       const deadline = BigInt(await networkHelpers.time.latest()) + BigInt(HOUR);
       await expect(tx)
         .to.emit(t.desk, "LeafDemanded")
@@ -373,9 +383,10 @@ describe("DisputeDesk", function () {
       expect(deltas).to.deep.equal([DATA_BOND, -DATA_BOND]);
       expect((await t.desk.demandOf(1n)).status).to.equal(2n);
       expect(await t.reputation.receiptDisputeState(receiptId)).to.equal(0n);
-      await expect(
-        t.desk.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 5)),
-      ).to.emit(t.desk, "Challenged");
+      await expect(t.desk.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 5))).to.emit(
+        t.desk,
+        "Challenged",
+      );
       // A leaf never revealed gets no such extension.
       await expect(
         t.desk.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 4)),
@@ -536,9 +547,10 @@ describe("DisputeDesk", function () {
       const [op] = t.operators;
       const k1 = t.keepers[1]!.address;
       const book = t.stranger;
-      await expect(
-        t.reputation.connect(book).slashForDefault(op!.address, k1, 1n),
-      ).to.be.revertedWithCustomError(t.reputation, "AccessControlUnauthorizedAccount");
+      await expect(t.reputation.connect(book).slashForDefault(op!.address, k1, 1n)).to.be.revertedWithCustomError(
+        t.reputation,
+        "AccessControlUnauthorizedAccount",
+      );
       await t.reputation.grantRole(await t.reputation.CAPITAL_ROLE(), book.address);
       expect(await t.reputation.slashableStake(op!.address)).to.equal(MIN_STAKE * 2n);
       await t.reputation.connect(op!).requestUnstake(MIN_STAKE);

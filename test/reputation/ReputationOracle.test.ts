@@ -14,7 +14,6 @@ import {
   specFor,
   key,
   MIN_STAKE,
-  BOND,
   type Trust,
 } from "../helpers/trust.js";
 import { decayTo, emptyCounters, score as modelScore, WAD, type Counters } from "./scoreModel.js";

@@ -98,7 +98,8 @@ export class DemandTracker {
         const id = await chain.sender.withRetry("demandIdOf", () => chain.desk.demandIdOf(receiptId, r.leafIndex));
         const d = id === 0n ? undefined : await chain.sender.withRetry("demandOf", () => chain.desk.demandOf(id));
         if (d && d.challenger.toLowerCase() === this.me) this.upsert({ ...r, state: "filed", demandId: id.toString() });
-        else if (d) this.upsert({ ...r, state: "refused" }); // someone else demanded that leaf meanwhile
+        else if (d)
+          this.upsert({ ...r, state: "refused" }); // someone else demanded that leaf meanwhile
         else await this.send(receiptId, r.leafIndex, BigInt(r.bond));
         continue;
       }

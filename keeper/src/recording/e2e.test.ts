@@ -248,10 +248,7 @@ describe("recording end to end", () => {
     const { asset, reputation, desk, store, challenger, governance, operator, bond } = s;
     const { sealed, posted } = s.first;
     const good = await proveTraceLeafFromStore(store, sealed.receipt.cid, 0);
-    await assert.rejects(
-      challengePriceOutOfBound(desk.connect(challenger), posted.receiptId, good),
-      RecordingError,
-    );
+    await assert.rejects(challengePriceOutOfBound(desk.connect(challenger), posted.receiptId, good), RecordingError);
     const bad = await proveTraceLeafFromStore(store, sealed.receipt.cid, 3);
     const balanceBefore = await asset.balanceOf(challenger.address);
     const { disputeId } = await challengePriceOutOfBound(desk.connect(challenger), posted.receiptId, bad);
