@@ -76,12 +76,16 @@ contract Parameters is IParameters, Ownable {
         _define(ParamKeys.CLAIM_TTL_SECONDS, 120, 12, 1 days);
         _define(ParamKeys.DISPATCH_WINDOW_SECONDS, 30, 1, 1 hours);
         _define(ParamKeys.REPUBLISH_PENALTY_POINTS, 100, 0, _BPS);
-        // disputes, data availability, campaigns (security review, issue 16)
+        _defineDisputeKeys();
+        _checkInvariants();
+    }
+
+    /// @dev Disputes, data availability and score penalties (security review, issue 16).
+    function _defineDisputeKeys() private {
         _define(ParamKeys.REVEAL_WINDOW_SECONDS, 1 hours, 5 minutes, 1 days);
         _define(ParamKeys.ARBITRATION_DEADLINE_SECONDS, 3 days, 1 hours, 30 days);
         _define(ParamKeys.DATA_CHALLENGE_BOND, 10e6, 1e5, 1e12);
         _define(ParamKeys.PENALTY_WEIGHT_BPS, 10_000, 0, 100_000);
-        _checkInvariants();
     }
 
     /// @inheritdoc IParameters
