@@ -4,23 +4,25 @@ pragma solidity 0.8.30;
 import {ICampaignRegistry} from "../interfaces/ICampaignRegistry.sol";
 import {IReputationOracle} from "../interfaces/IReputationOracle.sol";
 import {IReceiptView} from "../interfaces/IReceiptView.sol";
+import {IStaleClaimSource} from "../interfaces/IVaultUpkeep.sol";
 import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 import {IParameters} from "../interfaces/IParameters.sol";
 import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {CampaignIdLib} from "../libraries/CampaignIdLib.sol";
 
 /// @title CampaignRegistry
-/// @notice The Campaign Oracle. Eligible keepers publish campaigns (one per id, rate-limited per strategy
-///         id), claim them by race or in dispatch order, and settle them with a receipt; the first settle
-///         wins. Claims expire after `claimTtlSeconds`. Outcomes (success with delay, failure, expiry) are
-///         reported to the reputation oracle. Every event carries `block.chainid` for cross-chain mirrors.
+/// @notice The Campaign Oracle. Eligible keepers publish campaigns (one per id, rate-limited per publisher
+///         operator), claim them by race or in dispatch order, and settle them with a receipt; the first
+///         settle wins. Claims expire after `claimTtlSeconds`. Outcomes (success with delay, failure, expiry)
+///         are reported to the reputation oracle; a success on a campaign its claimant's own operator
+///         published is not (M4). Every event carries `block.chainid` for cross-chain mirrors.
 contract CampaignRegistry is ICampaignRegistry {
     using CampaignIdLib for CampaignIdLib.CampaignSpec;
 
     /// @notice Longest dispatch list (assignee plus backups).
     uint256 public constant MAX_DISPATCH = 8;
 
-    /// @dev Creations of one strategy id in the current rate window.
+    /// @dev Creations of one operator in the current rate window.
     struct RateWindow {
         uint64 start;
         uint64 count;
@@ -36,7 +38,8 @@ contract CampaignRegistry is ICampaignRegistry {
     IAttestationRegistry public immutable ATTESTATIONS;
 
     mapping(bytes32 campaignId => Campaign) private _campaigns;
-    mapping(bytes32 strategyId => RateWindow) private _rates;
+    mapping(address operator => RateWindow) private _rates;
+    mapping(address keeper => uint256) private _claimsHeld;
     mapping(bytes32 assetPair => uint256) private _pairClaimedAt;
     mapping(address publisher => uint256) private _penalties;
     mapping(address keeper => uint256) private _lostAttempts;
@@ -67,7 +70,7 @@ contract CampaignRegistry is ICampaignRegistry {
         address[] calldata dispatchOrder
     ) external returns (bytes32 campaignId, bool created) {
         if (!REPUTATION.isEligible(msg.sender)) revert CampaignRegistryNotEligible(msg.sender);
-        campaignId = spec.id();
+        campaignId = spec.id(CampaignIdLib.dispatchCommitment(uint8(mode), uint8(dispatchBy), dispatchOrder));
         Campaign storage c = _campaigns[campaignId];
         if (c.status != Status.None) {
             uint256 points = PARAMETERS.get(ParamKeys.REPUBLISH_PENALTY_POINTS);
@@ -80,10 +83,12 @@ contract CampaignRegistry is ICampaignRegistry {
             revert CampaignRegistryInvalidWindow();
         }
         _checkDispatchOrder(mode, dispatchBy, dispatchOrder);
-        _countCreation(spec.route.strategyId);
+        address operator = REPUTATION.operatorOf(msg.sender);
+        _countCreation(operator);
 
         c.publisher = msg.sender;
         c.publishedAt = uint64(block.timestamp);
+        c.publisherOperator = operator;
         c.status = Status.Open;
         c.mode = mode;
         c.notBefore = w.notBefore;
@@ -117,6 +122,7 @@ contract CampaignRegistry is ICampaignRegistry {
         c.claimant = msg.sender;
         c.claimedAt = uint64(block.timestamp);
         c.claimDeadline = deadline;
+        ++_claimsHeld[msg.sender];
         _active.push(campaignId);
         _activeIndex[campaignId] = _active.length;
         emit CampaignClaimed(block.chainid, campaignId, msg.sender, deadline);
@@ -151,9 +157,15 @@ contract CampaignRegistry is ICampaignRegistry {
         uint64 delay = uint64(block.timestamp) - c.claimedAt;
         c.status = Status.Settled;
         c.settledReceiptId = receiptId;
+        --_claimsHeld[msg.sender];
         _removeActive(campaignId);
         emit CampaignSettled(block.chainid, campaignId, msg.sender, receiptId, delay);
-        REPUTATION.recordOutcome(msg.sender, IReputationOracle.Outcome.Success, delay);
+        // M4: a success on a campaign published by the claimant's own operator does not raise its score.
+        if (c.publisherOperator == r.operator) {
+            emit SelfPublishedSuccessIgnored(block.chainid, campaignId, r.operator);
+        } else {
+            REPUTATION.recordOutcome(msg.sender, IReputationOracle.Outcome.Success, delay);
+        }
         return true;
     }
 
@@ -164,6 +176,18 @@ contract CampaignRegistry is ICampaignRegistry {
             revert CampaignRegistryClaimNotStale(campaignId, c.claimDeadline);
         }
         _endClaim(campaignId, c, true);
+    }
+
+    /// @inheritdoc IStaleClaimSource
+    function expireClaims(bytes32[] calldata ids) external returns (uint256 expired) {
+        for (uint256 i = 0; i < ids.length; ++i) {
+            Campaign storage c = _campaigns[ids[i]];
+            // L4: settled, released, already expired or unknown ids are skipped, not reverted on.
+            if (c.status == Status.Claimed && block.timestamp > c.claimDeadline) {
+                _endClaim(ids[i], c, true);
+                ++expired;
+            }
+        }
     }
 
     /// @inheritdoc ICampaignRegistry
@@ -179,7 +203,7 @@ contract CampaignRegistry is ICampaignRegistry {
         }
     }
 
-    /// @inheritdoc ICampaignRegistry
+    /// @inheritdoc IStaleClaimSource
     function staleClaims(uint256 max) external view returns (bytes32[] memory ids) {
         bytes32[] memory found = new bytes32[](max < _active.length ? max : _active.length);
         uint256 n;
@@ -204,8 +228,18 @@ contract CampaignRegistry is ICampaignRegistry {
     }
 
     /// @inheritdoc ICampaignRegistry
-    function campaignIdOf(CampaignIdLib.CampaignSpec calldata spec) external pure returns (bytes32) {
-        return spec.id();
+    function campaignIdOf(
+        CampaignIdLib.CampaignSpec calldata spec,
+        Mode mode,
+        DispatchBy dispatchBy,
+        address[] calldata dispatchOrder
+    ) external pure returns (bytes32) {
+        return spec.id(CampaignIdLib.dispatchCommitment(uint8(mode), uint8(dispatchBy), dispatchOrder));
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function claimsHeldBy(address keeper) external view returns (uint256) {
+        return _claimsHeld[keeper];
     }
 
     /// @inheritdoc ICampaignRegistry
@@ -228,23 +262,24 @@ contract CampaignRegistry is ICampaignRegistry {
         if (c.status == Status.None) revert CampaignRegistryUnknownCampaign(campaignId);
     }
 
-    /// @dev Counts one creation for `strategyId` in the current fixed window (`now / window`).
-    function _countCreation(bytes32 strategyId) private {
+    /// @dev Counts one creation for the publisher's `operator` in the current fixed window (`now / window`).
+    function _countCreation(address operator) private {
         uint256 window = PARAMETERS.get(ParamKeys.CAMPAIGN_RATE_WINDOW_SECONDS);
         uint256 limit = PARAMETERS.get(ParamKeys.CAMPAIGN_RATE_LIMIT_COUNT);
         uint64 start = uint64((block.timestamp / window) * window);
-        RateWindow memory rw = _rates[strategyId];
+        RateWindow memory rw = _rates[operator];
         if (rw.start != start) rw = RateWindow({start: start, count: 0});
-        if (rw.count >= limit) revert CampaignRegistryRateLimited(strategyId, rw.count, limit);
+        if (rw.count >= limit) revert CampaignRegistryRateLimited(operator, rw.count, limit);
         ++rw.count;
-        _rates[strategyId] = rw;
+        _rates[operator] = rw;
     }
 
     /// @dev Dispatch lists: 1..8 distinct eligible keepers, non-increasing in score or operator stake.
     function _checkDispatchOrder(Mode mode, DispatchBy by, address[] calldata order) private view {
         uint256 n = order.length;
         if (mode == Mode.Race) {
-            if (n != 0) revert CampaignRegistryInvalidDispatchOrder(0);
+            // One id per race campaign: the ordering rule means nothing without a list.
+            if (n != 0 || by != DispatchBy.Reputation) revert CampaignRegistryInvalidDispatchOrder(0);
             return;
         }
         if (n == 0 || n > MAX_DISPATCH) revert CampaignRegistryInvalidDispatchOrder(n);
@@ -283,6 +318,7 @@ contract CampaignRegistry is ICampaignRegistry {
         address keeper = c.claimant;
         c.status = Status.Open;
         c.claimant = address(0);
+        --_claimsHeld[keeper];
         _removeActive(campaignId);
         emit CampaignClaimEnded(block.chainid, campaignId, keeper, expired);
         REPUTATION.recordOutcome(

@@ -19,6 +19,8 @@ contract Parameters is IParameters, Ownable {
     }
 
     uint256 private constant _BPS = 10_000;
+    /// @dev Highest `minScore` governance may set (L9).
+    uint256 private constant _MAX_MIN_SCORE = 8_000;
     /// @dev Earn share plus keeper fee may take at most half of a profit.
     uint256 private constant _MAX_PROFIT_SHARES_BPS = 5_000;
 
@@ -57,9 +59,12 @@ contract Parameters is IParameters, Ownable {
         _define(ParamKeys.CAPITAL_STAKE_MULTIPLE_BPS, _BPS, 1, _BPS);
         _define(ParamKeys.REPAY_GRACE_SECONDS, 1 hours, 1 minutes, 7 days);
         // reputation and slashing
-        _define(ParamKeys.MIN_STAKE, 1_000e6, 1e6, 1e15);
-        _define(ParamKeys.MIN_SCORE, 5_000, 0, _BPS);
-        _define(ParamKeys.SLASH_FRACTION_BPS, 1_000, 1, _BPS);
+        // L9: bounds that keep governance from bricking every keeper: a fresh keeper scores 10_000 and one
+        // failure in a short history costs up to half, so `minScore` stops at 8_000; the stake floor stops at
+        // one million units; one slash takes at most half the stake.
+        _define(ParamKeys.MIN_STAKE, 1_000e6, 1e6, 1e12);
+        _define(ParamKeys.MIN_SCORE, 5_000, 0, _MAX_MIN_SCORE);
+        _define(ParamKeys.SLASH_FRACTION_BPS, 1_000, 1, 5_000);
         _define(ParamKeys.WHISTLEBLOWER_SHARE_BPS, 2_000, 0, 5_000);
         _define(ParamKeys.CHALLENGE_WINDOW_SECONDS, 1 days, 1 hours, 30 days);
         _define(ParamKeys.CHALLENGE_BOND, 100e6, 1e6, 1e12);
@@ -74,7 +79,16 @@ contract Parameters is IParameters, Ownable {
         _define(ParamKeys.CLAIM_TTL_SECONDS, 120, 12, 1 days);
         _define(ParamKeys.DISPATCH_WINDOW_SECONDS, 30, 1, 1 hours);
         _define(ParamKeys.REPUBLISH_PENALTY_POINTS, 100, 0, _BPS);
+        _defineDisputeKeys();
         _checkInvariants();
+    }
+
+    /// @dev Disputes, data availability and score penalties (security review, issue 16).
+    function _defineDisputeKeys() private {
+        _define(ParamKeys.REVEAL_WINDOW_SECONDS, 1 hours, 5 minutes, 1 days);
+        _define(ParamKeys.ARBITRATION_DEADLINE_SECONDS, 3 days, 1 hours, 30 days);
+        _define(ParamKeys.DATA_CHALLENGE_BOND, 10e6, 1e5, 1e12);
+        _define(ParamKeys.PENALTY_WEIGHT_BPS, 10_000, 0, 100_000);
     }
 
     /// @inheritdoc IParameters

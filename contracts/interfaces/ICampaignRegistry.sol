@@ -2,11 +2,13 @@
 pragma solidity 0.8.30;
 
 import {CampaignIdLib} from "../libraries/CampaignIdLib.sol";
+import {IStaleClaimSource} from "./IVaultUpkeep.sol";
 
 /// @title ICampaignRegistry
 /// @notice The Campaign Oracle: campaigns are published once per id by eligible keepers (rate-limited per
-///         strategy id), claimed by race or dispatch, settled once with a receipt; outcomes feed reputation.
-interface ICampaignRegistry {
+///         publisher operator), claimed by race or dispatch, settled once with a receipt; outcomes feed
+///         reputation (a success on a campaign published by the claimant's own operator does not count).
+interface ICampaignRegistry is IStaleClaimSource {
     /// @notice Race: any eligible keeper may claim. Dispatch: the ordered list claims in turn, one
     ///         `dispatchWindowSeconds` each (assignee first), then the campaign is open to any eligible keeper.
     enum Mode {
@@ -39,6 +41,7 @@ interface ICampaignRegistry {
     struct Campaign {
         address publisher;
         uint64 publishedAt;
+        address publisherOperator;
         Status status;
         Mode mode;
         address claimant;
@@ -58,8 +61,8 @@ interface ICampaignRegistry {
     error CampaignRegistryNotEligible(address keeper);
     /// @notice Thrown when the caller is not an attested keeper.
     error CampaignRegistryNotAttested(address keeper);
-    /// @notice Thrown when a strategy id exceeded its creations for the current window.
-    error CampaignRegistryRateLimited(bytes32 strategyId, uint256 count, uint256 limit);
+    /// @notice Thrown when the publisher's operator exceeded its creations for the current window.
+    error CampaignRegistryRateLimited(address operator, uint256 count, uint256 limit);
     /// @notice Thrown when the price window is empty, inverted or already over.
     error CampaignRegistryInvalidWindow();
     /// @notice Thrown when a dispatch list is empty, too long, in race mode, ineligible or misordered.
@@ -101,6 +104,9 @@ interface ICampaignRegistry {
     event CampaignClaimed(uint256 indexed chainId, bytes32 indexed campaignId, address indexed keeper, uint64 deadline);
     /// @notice Emitted when a claim is given up by its keeper (failure) or expires (expiry).
     event CampaignClaimEnded(uint256 indexed chainId, bytes32 indexed campaignId, address indexed keeper, bool expired);
+    /// @notice Emitted when a settled campaign's success is not scored: its publisher and claimant share an
+    ///         operator (M4, self-published campaigns do not farm reputation).
+    event SelfPublishedSuccessIgnored(uint256 indexed chainId, bytes32 indexed campaignId, address indexed operator);
     /// @notice Emitted when a campaign is settled with a receipt (first success wins).
     event CampaignSettled(
         uint256 indexed chainId,
@@ -157,10 +163,6 @@ interface ICampaignRegistry {
     /// @return expired Number of claims expired.
     function expireStaleClaims(uint256 max) external returns (uint256 expired);
 
-    /// @notice Up to `max` campaign ids whose claims are past their deadline.
-    /// @param max Largest number of ids returned.
-    function staleClaims(uint256 max) external view returns (bytes32[] memory ids);
-
     /// @notice The keeper holding the campaign's live (unexpired) claim, zero when none.
     /// @param campaignId The campaign.
     function liveClaimantOf(bytes32 campaignId) external view returns (address);
@@ -169,11 +171,24 @@ interface ICampaignRegistry {
     /// @param campaignId The campaign.
     function campaignOf(bytes32 campaignId) external view returns (Campaign memory);
 
-    /// @notice The id of `spec` (`keccak256(abi.encode(assetPair, priceWindow, route))`).
+    /// @notice The id of `spec` published with `mode`, `dispatchBy` and `dispatchOrder` (see `CampaignIdLib`).
     /// @param spec The campaign spec.
-    function campaignIdOf(CampaignIdLib.CampaignSpec calldata spec) external pure returns (bytes32);
+    /// @param mode Race or dispatch.
+    /// @param dispatchBy Ordering rule of the dispatch list.
+    /// @param dispatchOrder The dispatch list (empty in race mode).
+    function campaignIdOf(
+        CampaignIdLib.CampaignSpec calldata spec,
+        Mode mode,
+        DispatchBy dispatchBy,
+        address[] calldata dispatchOrder
+    ) external pure returns (bytes32);
 
-    /// @notice Republish penalty points recorded against a publisher.
+    /// @notice Number of claims `keeper` holds (live or stale, not yet ended): its binding cannot change
+    ///         meanwhile.
+    /// @param keeper The keeper key.
+    function claimsHeldBy(address keeper) external view returns (uint256);
+
+    /// @notice Republish penalty points recorded against a publisher key (they lower its score).
     /// @param publisher The publisher.
     function penaltyPointsOf(address publisher) external view returns (uint256);
 

@@ -6,8 +6,9 @@ import {IReceiptView} from "./IReceiptView.sol";
 /// @title IReceiptRegistry
 /// @notice The on-chain half of the Recording Oracle: one receipt per execution, holding the Merkle root
 ///         of the trace, its content id, its leaf count and a summary, signed (EIP-712) by the keeper's
-///         attested key. Anyone may relay a post; the signer must be attested and hold the campaign's
-///         live claim. Repeated roots and repeated execution hashes are rejected.
+///         attested key. Anyone may relay a post; the signer must be attested, bound to an operator (which
+///         the receipt snapshots) and hold the campaign's live claim. Repeated roots and repeated execution
+///         hashes are rejected.
 interface IReceiptRegistry is IReceiptView {
     /// @notice What a keeper signs and posts.
     /// @param keeper The keeper key that signs (must be attested and hold the campaign's claim).
@@ -46,6 +47,10 @@ interface IReceiptRegistry is IReceiptView {
     error ReceiptRegistryDuplicateExecution(bytes32 executionHash, uint256 existingId);
     /// @notice Thrown when a receipt has no trade (leaf count zero, empty root or empty execution hash).
     error ReceiptRegistryEmptyTrace();
+    /// @notice Thrown when the signing keeper is bound to no operator (unbound or released keys cannot post).
+    error ReceiptRegistryUnbound(address keeper);
+    /// @notice Thrown when the operator source is set twice or to zero.
+    error ReceiptRegistryOperatorSourceInvalid(address current, address given);
     /// @notice Thrown when the campaign registry is set twice or to zero.
     error ReceiptRegistryCampaignRegistryInvalid(address current, address given);
 
@@ -61,6 +66,8 @@ interface IReceiptRegistry is IReceiptView {
         string cid,
         uint256 chainId
     );
+    /// @notice Emitted once, when the operator source (the reputation oracle) is wired.
+    event OperatorSourceSet(address operatorSource);
     /// @notice Emitted once, when the campaign registry is wired.
     event CampaignRegistrySet(address campaignRegistry);
 
@@ -73,6 +80,13 @@ interface IReceiptRegistry is IReceiptView {
     /// @notice Wires the campaign registry whose claims gate posts (once; admin only).
     /// @param registry The campaign registry.
     function setCampaignRegistry(address registry) external;
+
+    /// @notice Wires the source of keeper-to-operator bindings (the reputation oracle; once; admin only).
+    /// @param source The reputation oracle.
+    function setOperatorSource(address source) external;
+
+    /// @notice The operator source (zero until wired; posts revert until then).
+    function operatorSource() external view returns (address);
 
     /// @notice True when `leaf` (a standard-tree leaf hash) belongs to the receipt's trace per `proof`.
     /// @param receiptId The receipt.

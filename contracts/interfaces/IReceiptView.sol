@@ -14,10 +14,13 @@ interface IReceiptView {
         int256 pnl;
     }
 
-    /// @notice One posted receipt. `traceRoot` is the Merkle root of the execution trace (leaves encoded
-    ///         as `@openzeppelin/merkle-tree`'s standard tree), `cid` the trace's content id.
+    /// @notice One posted receipt. `operator` is the keeper's operator when it posted (snapshotted: disputes
+    ///         and slashes of this receipt hit it whatever the key's later bindings). `traceRoot` is the Merkle
+    ///         root of the execution trace (leaves encoded as `@openzeppelin/merkle-tree`'s standard tree),
+    ///         `cid` the trace's content id.
     struct Receipt {
         address keeper;
+        address operator;
         uint64 postedAt;
         uint32 leafCount;
         bytes32 campaignId;

@@ -2,57 +2,18 @@
 pragma solidity 0.8.30;
 
 import {IKeeperEligibility} from "./IKeeperEligibility.sol";
-import {TraceLeafLib} from "../libraries/TraceLeafLib.sol";
+import {ICapitalSlashing} from "./ICapitalSlashing.sol";
 
 /// @title IReputationOracle
-/// @notice Operator stake, keeper scores from on-chain outcomes, eligibility, heartbeats, rewards, and
-///         slashing through a FIFO arbitration queue of bonded challenges against receipts.
-interface IReputationOracle is IKeeperEligibility {
+/// @notice Operator stake, keeper bindings, keeper scores from on-chain outcomes, eligibility, heartbeats,
+///         rewards, and the two kinds of slash: for fraud (ruled by the dispute desk, once per receipt) and
+///         for a capital default (the capital book).
+interface IReputationOracle is IKeeperEligibility, ICapitalSlashing {
     /// @notice Outcome of a claimed campaign, reported by the campaign registry.
     enum Outcome {
         Success,
         Failure,
         Expiry
-    }
-
-    /// @notice What a challenge proves. `PriceOutOfBound`: a leaf of the receipt whose price lies outside the
-    ///         bound the leaf states. `DuplicateExecution`: a leaf of the receipt whose execution id also sits
-    ///         in an earlier receipt (the same fill claimed twice).
-    enum EvidenceKind {
-        PriceOutOfBound,
-        DuplicateExecution
-    }
-
-    /// @notice Lifecycle of a dispute.
-    enum DisputeStatus {
-        None,
-        Pending,
-        Upheld,
-        Rejected
-    }
-
-    /// @notice Evidence attached to a challenge. `other*` fields are used by `DuplicateExecution` only.
-    struct Evidence {
-        EvidenceKind kind;
-        TraceLeafLib.TraceLeaf leaf;
-        bytes32[] proof;
-        uint256 otherReceiptId;
-        TraceLeafLib.TraceLeaf otherLeaf;
-        bytes32[] otherProof;
-    }
-
-    /// @notice One dispute in the arbitration queue.
-    struct Dispute {
-        address challenger;
-        uint64 openedAt;
-        DisputeStatus status;
-        EvidenceKind kind;
-        address operator;
-        address keeper;
-        uint256 receiptId;
-        uint256 bond;
-        uint256 slashed;
-        bytes32 evidenceHash;
     }
 
     /// @notice Stake of an operator. `unbonding` leaves at `unlockAt`; both parts are slashable.
@@ -89,18 +50,15 @@ interface IReputationOracle is IKeeperEligibility {
     error ReputationOracleNotProposed(address keeper, address operator);
     /// @notice Thrown when an operator acts on a keeper it does not operate.
     error ReputationOracleNotOperator(address keeper, address caller);
-    /// @notice Thrown when a challenge comes after the receipt's challenge window.
-    error ReputationOracleChallengeWindowClosed(uint256 receiptId, uint256 closedAt);
-    /// @notice Thrown when the challenged receipt's keeper has no operator to answer for it.
+    /// @notice Thrown when a key's binding changes while it has a receipt inside its challenge window or a
+    ///         claim (its answerability must not move).
+    error ReputationOracleKeyLocked(address keeper, uint64 lastPostedAt, uint256 claimsHeld);
+    /// @notice Thrown when a desk-only function is called by another account.
+    error ReputationOracleNotDesk(address caller);
+    /// @notice Thrown when withdrawing while the operator's keys owe capital to the capital book.
+    error ReputationOracleCapitalOutstanding(address operator, uint256 outstanding);
+    /// @notice Thrown when a reward is paid for a keeper bound to no operator.
     error ReputationOracleNoOperator(address keeper);
-    /// @notice Thrown when a Merkle proof does not place the leaf in the receipt.
-    error ReputationOracleInvalidProof(uint256 receiptId);
-    /// @notice Thrown when the evidence does not show the rule it claims is broken.
-    error ReputationOracleEvidenceNotViolating(EvidenceKind kind);
-    /// @notice Thrown when the same evidence was already submitted.
-    error ReputationOracleEvidenceUsed(bytes32 evidenceHash);
-    /// @notice Thrown when the arbiter resolves a dispute other than the head of the queue.
-    error ReputationOracleOutOfOrder(uint256 disputeId, uint256 head);
     /// @notice Thrown when the slash receiver is set to zero.
     error ReputationOracleZeroAddress();
 
@@ -118,23 +76,25 @@ interface IReputationOracle is IKeeperEligibility {
     event Heartbeat(address indexed keeper, uint64 at);
     /// @notice Emitted for every outcome reported for a keeper.
     event OutcomeRecorded(address indexed keeper, Outcome outcome, uint256 delaySeconds, uint256 newScore);
-    /// @notice Emitted when a challenge enters the arbitration queue.
-    event Challenged(
-        uint256 indexed disputeId,
-        uint256 indexed receiptId,
+    /// @notice Emitted when a receipt's operator is slashed for fraud (upheld dispute or unanswered demand).
+    event SlashedForFraud(
+        address indexed operator,
+        address indexed keeper,
         address indexed challenger,
-        address operator,
-        EvidenceKind kind,
-        uint256 bond
-    );
-    /// @notice Emitted when the arbiter resolves a dispute.
-    event DisputeResolved(
-        uint256 indexed disputeId,
-        bool upheld,
         uint256 slashed,
         uint256 whistleblowerReward,
         uint256 toSlashReceiver
     );
+    /// @notice Emitted when the capital book slashes an operator for a keeper's capital default.
+    event SlashedForDefault(address indexed operator, address indexed keeper, uint256 requested, uint256 slashed);
+    /// @notice Emitted when a keeper's hold count changes (a dispute opened or ended against one of its receipts).
+    event KeeperHoldChanged(address indexed keeper, uint256 holds);
+    /// @notice Emitted when a keeper is suspended (capital default) or reinstated (governance).
+    event KeeperSuspensionChanged(address indexed keeper, bool suspended);
+    /// @notice Emitted when governance wires the dispute desk.
+    event DisputeDeskSet(address desk);
+    /// @notice Emitted when governance wires (or clears) the capital book.
+    event CapitalBookSet(address book);
     /// @notice Emitted when governance revokes or reinstates an operator.
     event OperatorRevocationChanged(address indexed operator, bool revoked);
     /// @notice Emitted when governance changes where slashed stake goes.
@@ -153,19 +113,22 @@ interface IReputationOracle is IKeeperEligibility {
     /// @param amount Token amount.
     function requestUnstake(uint256 amount) external;
 
-    /// @notice Sends the caller its unbonded stake once unlocked and no dispute against it is pending.
+    /// @notice Sends the caller its unbonded stake once unlocked, no dispute or demand against it is pending
+    ///         and the capital book reports nothing outstanding for it.
     function withdraw() external;
 
     /// @notice Proposes the caller as operator of `keeper` (the keeper then accepts).
     /// @param keeper The keeper key.
     function proposeKeeper(address keeper) external;
 
-    /// @notice Called by a keeper key to accept `operator`'s proposal.
+    /// @notice Called by a keeper key to accept `operator`'s proposal (not while the key is locked, see
+    ///         `removeKeeper`).
     /// @param operator The proposing operator.
     function acceptOperator(address operator) external;
 
-    /// @notice Releases a keeper from the caller's operation. Receipts it posted before stay answerable by
-    ///         the caller's stake.
+    /// @notice Releases a keeper from the caller's operation (not while the key has a receipt inside its
+    ///         challenge window or holds a claim). Receipts it posted stay answerable by the caller's stake
+    ///         (the operator is snapshotted into each receipt).
     /// @param keeper The keeper key.
     function removeKeeper(address keeper) external;
 
@@ -178,17 +141,31 @@ interface IReputationOracle is IKeeperEligibility {
     /// @param delaySeconds Claim-to-settle delay (successes only).
     function recordOutcome(address keeper, Outcome outcome, uint256 delaySeconds) external;
 
-    /// @notice Challenges a receipt with evidence, locking `challengeBond` from the caller.
-    /// @param receiptId The challenged receipt.
-    /// @param evidence The evidence (verified here; only well-formed, violating evidence is queued).
-    /// @return disputeId The new dispute's id (sequential from 1, resolved in that order).
-    function challenge(uint256 receiptId, Evidence calldata evidence) external returns (uint256 disputeId);
+    /// @notice Opens a case against `operator` (its withdrawals wait) and, with `hold`, puts `keeper` on hold
+    ///         (not eligible) until the case closes. Dispute desk only.
+    function openCase(address operator, address keeper, bool hold) external;
 
-    /// @notice Resolves the dispute at the head of the queue (arbiter role: governance).
-    /// @param disputeId Must be the head of the queue.
-    /// @param upheld True: slash the operator, pay the whistleblower, return the bond. False: the bond goes
-    ///        to the challenged operator.
-    function resolve(uint256 disputeId, bool upheld) external;
+    /// @notice Closes a case opened with the same arguments. Dispute desk only.
+    function closeCase(address operator, address keeper, bool hold) external;
+
+    /// @notice Slashes `slashFractionBps` of `operator`'s active + unbonding stake for fraud in a receipt of
+    ///         `keeper`, records the fraud in the keeper's counters and pays the whistleblower share to
+    ///         `challenger`, unless the challenger is the operator or one of its keys (then everything goes to
+    ///         the slash receiver). Dispute desk only; the desk calls it at most once per receipt.
+    /// @return slashed Amount taken from the stake.
+    function slashForFraud(address operator, address keeper, address challenger) external returns (uint256 slashed);
+
+    /// @inheritdoc ICapitalSlashing
+    function operatorOf(address keeper) external view override(IKeeperEligibility, ICapitalSlashing) returns (address);
+
+    /// @notice Sets the dispute desk (admin).
+    function setDisputeDesk(address desk) external;
+
+    /// @notice Sets the capital book asked for outstanding capital before withdrawals (admin; zero = none).
+    function setCapitalBook(address book) external;
+
+    /// @notice Suspends or reinstates a keeper key (admin: governance's appeal of a default suspension).
+    function setKeeperSuspended(address keeper, bool suspended) external;
 
     /// @notice Revokes or reinstates an operator; a revoked operator's keepers are not eligible (governance).
     /// @param operator The operator.
@@ -228,12 +205,15 @@ interface IReputationOracle is IKeeperEligibility {
     /// @param keeper The keeper key.
     function rewardWeight(address keeper) external view returns (uint256);
 
-    /// @notice The dispute with id `disputeId`.
-    /// @param disputeId The dispute.
-    function disputeOf(uint256 disputeId) external view returns (Dispute memory);
+    /// @notice Open dispute holds on the keeper and whether it is suspended (either makes it ineligible).
+    /// @param keeper The keeper key.
+    function holdOf(address keeper) external view returns (uint256 holds, bool suspended);
 
-    /// @notice Id of the next dispute to resolve and the number of disputes ever opened.
-    function queue() external view returns (uint256 head, uint256 count);
+    /// @notice The dispute desk (zero until wired).
+    function disputeDesk() external view returns (address);
+
+    /// @notice The capital book (zero when none).
+    function capitalBook() external view returns (address);
 
     /// @notice Rewards credited to an operator and not yet claimed.
     /// @param operator The operator.

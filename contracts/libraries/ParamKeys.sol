@@ -86,7 +86,7 @@ library ParamKeys {
     bytes32 internal constant ATTESTATION_MAX_AGE_SECONDS = "attestationMaxAgeSeconds";
 
     // ---------------------------------------------------------------- campaigns
-    /// @dev Campaign creations allowed per strategy id per rate window.
+    /// @dev Campaign creations allowed per publisher's operator (all its keys together) per rate window.
     bytes32 internal constant CAMPAIGN_RATE_LIMIT_COUNT = "campaignRateLimitCount";
     /// @dev Length of the campaign rate-limit window.
     bytes32 internal constant CAMPAIGN_RATE_WINDOW_SECONDS = "campaignRateWindowSeconds";
@@ -96,4 +96,15 @@ library ParamKeys {
     bytes32 internal constant DISPATCH_WINDOW_SECONDS = "dispatchWindowSeconds";
     /// @dev Penalty points recorded against a publisher re-publishing a campaign with no economic change.
     bytes32 internal constant REPUBLISH_PENALTY_POINTS = "republishPenaltyPoints";
+
+    // ---------------------------------------------------------------- disputes, data availability, campaigns
+    //                                                                  (security review, issue 16)
+    /// @dev Time the trace holder has to reveal a demanded leaf before the operator can be slashed.
+    bytes32 internal constant REVEAL_WINDOW_SECONDS = "revealWindowSeconds";
+    /// @dev Time the arbiter has to rule on a dispute; price evidence is then upheld by anyone.
+    bytes32 internal constant ARBITRATION_DEADLINE_SECONDS = "arbitrationDeadlineSeconds";
+    /// @dev Bond locked with a data-availability demand (deposit-asset units); paid to the operator on reveal.
+    bytes32 internal constant DATA_CHALLENGE_BOND = "dataChallengeBond";
+    /// @dev Weight of one republish penalty point in the score divisor (bps of 1 bps).
+    bytes32 internal constant PENALTY_WEIGHT_BPS = "penaltyWeightBps";
 }

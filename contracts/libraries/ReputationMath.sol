@@ -70,6 +70,18 @@ library ReputationMath {
         return (((((BPS * rate) / WAD) * delayFactor) / WAD) * fraudFactor) / WAD;
     }
 
+    /// @notice A score lowered by republish penalty points:
+    ///         `score * 10_000 / (10_000 + points * weightBps / 10_000)` (each step rounding down). With the
+    ///         default weight (10_000) one point costs about 1 bps of the divisor: 100 points (one republish)
+    ///         lower a score by ~1%, 10_000 points halve it.
+    /// @param score_ The score in bps.
+    /// @param points Penalty points of the key.
+    /// @param weightBps Weight of one point (`penaltyWeightBps`).
+    function penalised(uint256 score_, uint256 points, uint256 weightBps) internal pure returns (uint256) {
+        if (points == 0 || weightBps == 0) return score_;
+        return (score_ * BPS) / (BPS + (points * weightBps) / BPS);
+    }
+
     /// @notice `amount * bps / 10_000`, rounded down.
     function bpsOf(uint256 amount, uint256 bps) internal pure returns (uint256) {
         return (amount * bps) / BPS;

@@ -9,6 +9,7 @@ import {IReceiptRegistry} from "../interfaces/IReceiptRegistry.sol";
 import {IReceiptView} from "../interfaces/IReceiptView.sol";
 import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 import {ICampaignRegistry} from "../interfaces/ICampaignRegistry.sol";
+import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
 
 /// @title ReceiptRegistry
 /// @notice Execution receipts: the Merkle root and content id of each trace, signed with EIP-712 by the
@@ -34,6 +35,7 @@ contract ReceiptRegistry is IReceiptRegistry, AccessControl, EIP712 {
     IAttestationRegistry public immutable ATTESTATIONS;
 
     ICampaignRegistry private _campaigns;
+    IKeeperEligibility private _operators;
     uint256 private _count;
     mapping(uint256 receiptId => Receipt) private _receipts;
     mapping(uint256 receiptId => bytes32) private _executionHashes;
@@ -59,6 +61,14 @@ contract ReceiptRegistry is IReceiptRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IReceiptRegistry
+    function setOperatorSource(address source) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        address current = address(_operators);
+        if (current != address(0) || source == address(0)) revert ReceiptRegistryOperatorSourceInvalid(current, source);
+        _operators = IKeeperEligibility(source);
+        emit OperatorSourceSet(source);
+    }
+
+    /// @inheritdoc IReceiptRegistry
     function post(ReceiptInput calldata input, bytes calldata signature) external returns (uint256 receiptId) {
         address keeper = input.keeper;
         address signer = ECDSA.recover(hashReceipt(input), signature);
@@ -66,6 +76,8 @@ contract ReceiptRegistry is IReceiptRegistry, AccessControl, EIP712 {
         KeeperState memory k = _keepers[keeper];
         if (input.nonce != k.nonce) revert ReceiptRegistryBadNonce(keeper, k.nonce, input.nonce);
         if (!ATTESTATIONS.isAttested(keeper)) revert ReceiptRegistryNotAttested(keeper);
+        address operator = _operators.operatorOf(keeper);
+        if (operator == address(0)) revert ReceiptRegistryUnbound(keeper);
         address claimant = _campaigns.liveClaimantOf(input.campaignId);
         if (claimant != keeper) revert ReceiptRegistryNotClaimant(input.campaignId, keeper, claimant);
         if (input.leafCount == 0 || input.traceRoot == bytes32(0) || input.executionHash == bytes32(0)) {
@@ -79,6 +91,7 @@ contract ReceiptRegistry is IReceiptRegistry, AccessControl, EIP712 {
         receiptId = ++_count;
         _receipts[receiptId] = Receipt({
             keeper: keeper,
+            operator: operator,
             postedAt: uint64(block.timestamp),
             leafCount: input.leafCount,
             campaignId: input.campaignId,
@@ -134,6 +147,11 @@ contract ReceiptRegistry is IReceiptRegistry, AccessControl, EIP712 {
     /// @inheritdoc IReceiptRegistry
     function lastPostedAt(address keeper) external view returns (uint64) {
         return _keepers[keeper].lastPostedAt;
+    }
+
+    /// @inheritdoc IReceiptRegistry
+    function operatorSource() external view returns (address) {
+        return address(_operators);
     }
 
     /// @inheritdoc IReceiptRegistry

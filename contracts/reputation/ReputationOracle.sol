@@ -5,37 +5,41 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IReputationOracle} from "../interfaces/IReputationOracle.sol";
 import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
+import {ICapitalSlashing} from "../interfaces/ICapitalSlashing.sol";
+import {IOperatorExposure} from "../interfaces/IOperatorExposure.sol";
+import {IDisputeDesk} from "../interfaces/IDisputeDesk.sol";
 import {IReceiptRegistry} from "../interfaces/IReceiptRegistry.sol";
-import {IReceiptView} from "../interfaces/IReceiptView.sol";
 import {ICampaignRegistry} from "../interfaces/ICampaignRegistry.sol";
 import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 import {IParameters} from "../interfaces/IParameters.sol";
 import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {ReputationMath} from "../libraries/ReputationMath.sol";
-import {TraceLeafLib} from "../libraries/TraceLeafLib.sol";
 
 /// @title ReputationOracle
 /// @notice Operators stake the deposit asset for their keeper keys; keepers are scored from on-chain
-///         outcomes (decayed over time), must stay healthy (heartbeats or receipts) and attested to be
-///         eligible; anyone may challenge a receipt with a bond and evidence, and the arbiter (governance)
-///         resolves disputes in FIFO order, slashing the operator and paying the whistleblower when upheld.
+///         outcomes (decayed over time) and republish penalties, must stay healthy (heartbeats or receipts),
+///         attested, free of dispute holds and not suspended to be eligible. Slashes come from the dispute
+///         desk (fraud, once per receipt, against the operator snapshotted into the receipt) and the capital
+///         book (a keeper's capital default). A key's binding cannot change while the key has a receipt
+///         inside its challenge window or holds a claim.
 contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
-    using TraceLeafLib for TraceLeafLib.TraceLeaf;
+    using SafeCast for uint256;
 
-    /// @notice Role that resolves disputes (governance).
-    bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
     /// @notice Role that reports campaign outcomes (the campaign registry).
     bytes32 public constant REPORTER_ROLE = keccak256("REPORTER_ROLE");
+    /// @notice Role that slashes for capital defaults (the keeper capital book).
+    bytes32 public constant CAPITAL_ROLE = keccak256("CAPITAL_ROLE");
 
-    /// @dev A keeper's binding to its operator; `previous*` keeps a released keeper's receipts answerable.
+    /// @dev A keeper's binding to its operator, its dispute holds and its suspension.
     struct KeeperBinding {
         address operator;
         uint64 boundAt;
-        address previousOperator;
-        uint64 releasedAt;
+        uint32 holds;
+        bool suspended;
     }
 
     /// @dev Accounting totals of the stake token (see `stakeTotals`).
@@ -63,18 +67,16 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     mapping(address keeper => Counters) private _counters;
     mapping(address keeper => uint64) private _heartbeats;
     mapping(address operator => uint256) private _rewards;
-    mapping(uint256 disputeId => Dispute) private _disputes;
-    mapping(bytes32 evidenceHash => bool) private _usedEvidence;
-    uint256 private _disputeCount;
-    uint256 private _queueHead = 1;
     StakeTotals private _totals;
+    address private _desk;
+    IOperatorExposure private _capitalBook;
 
     /// @param stakeToken The deposit asset, staked by operators and used for bonds and rewards.
     /// @param parameters Governance thresholds.
     /// @param attestations The attestation registry.
     /// @param receipts The receipt registry.
     /// @param slashReceiver_ Receiver of slashed stake net of the whistleblower's cut (e.g. the vault).
-    /// @param governance Holder of `DEFAULT_ADMIN_ROLE` and `ARBITER_ROLE` (the deployer until the timelock).
+    /// @param governance Holder of `DEFAULT_ADMIN_ROLE` (the deployer until the timelock).
     constructor(
         IERC20 stakeToken,
         IParameters parameters,
@@ -90,7 +92,11 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         RECEIPTS = receipts;
         _slashReceiver = slashReceiver_;
         _grantRole(DEFAULT_ADMIN_ROLE, governance);
-        _grantRole(ARBITER_ROLE, governance);
+    }
+
+    modifier onlyDesk() {
+        if (msg.sender != _desk) revert ReputationOracleNotDesk(msg.sender);
+        _;
     }
 
     // ------------------------------------------------------------------------------------------ stake
@@ -99,7 +105,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     function stake(uint256 amount) external nonReentrant {
         if (amount == 0) revert ReputationOracleZeroAmount();
         OperatorStake storage s = _stakes[msg.sender];
-        s.active += uint128(amount);
+        s.active += amount.toUint128();
         _totals.deposited += amount;
         _totals.active += amount;
         emit Staked(msg.sender, amount, s.active);
@@ -111,13 +117,13 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         if (amount == 0) revert ReputationOracleZeroAmount();
         OperatorStake storage s = _stakes[msg.sender];
         if (amount > s.active) revert ReputationOracleInsufficientStake(msg.sender, amount, s.active);
-        uint64 unlockAt = uint64(block.timestamp + PARAMETERS.get(ParamKeys.UNBONDING_SECONDS));
-        // Safe: amount <= active checked above.
+        uint64 unlockAt = (block.timestamp + PARAMETERS.get(ParamKeys.UNBONDING_SECONDS)).toUint64();
+        // Safe: amount <= active (a uint128) checked above, and _totals.active >= s.active.
         unchecked {
             s.active -= uint128(amount);
             _totals.active -= amount;
         }
-        s.unbonding += uint128(amount);
+        s.unbonding += amount.toUint128();
         s.unlockAt = unlockAt;
         _totals.unbonding += amount;
         emit UnstakeRequested(msg.sender, amount, s.unbonding, unlockAt);
@@ -130,6 +136,11 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         if (amount == 0) revert ReputationOracleZeroAmount();
         if (block.timestamp < s.unlockAt) revert ReputationOracleStillBonded(msg.sender, s.unlockAt);
         if (s.openDisputes != 0) revert ReputationOracleDisputesPending(msg.sender, s.openDisputes);
+        IOperatorExposure book = _capitalBook;
+        if (address(book) != address(0)) {
+            uint256 owed = book.outstandingOf(msg.sender);
+            if (owed != 0) revert ReputationOracleCapitalOutstanding(msg.sender, owed);
+        }
         s.unbonding = 0;
         _totals.unbonding -= amount;
         _totals.withdrawn += amount;
@@ -143,6 +154,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     function proposeKeeper(address keeper) external {
         address current = _bindings[keeper].operator;
         if (current != address(0)) revert ReputationOracleKeeperBound(keeper, current);
+        _requireUnlocked(keeper);
         _proposals[keeper] = msg.sender;
         emit KeeperProposed(msg.sender, keeper);
     }
@@ -154,6 +166,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         if (operator == address(0) || _proposals[msg.sender] != operator) {
             revert ReputationOracleNotProposed(msg.sender, operator);
         }
+        _requireUnlocked(msg.sender);
         delete _proposals[msg.sender];
         b.operator = operator;
         b.boundAt = uint64(block.timestamp);
@@ -164,8 +177,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     function removeKeeper(address keeper) external {
         KeeperBinding storage b = _bindings[keeper];
         if (b.operator != msg.sender) revert ReputationOracleNotOperator(keeper, msg.sender);
-        b.previousOperator = msg.sender;
-        b.releasedAt = uint64(block.timestamp);
+        _requireUnlocked(keeper);
         b.operator = address(0);
         emit KeeperBound(keeper, address(0));
     }
@@ -181,7 +193,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         Counters memory c = _decayed(_counters[keeper]);
         if (outcome == Outcome.Success) {
             c.successes += uint128(ReputationMath.WAD);
-            c.delaySum += uint128(delaySeconds * ReputationMath.WAD);
+            c.delaySum += (delaySeconds * ReputationMath.WAD).toUint128();
         } else if (outcome == Outcome.Failure) {
             c.failures += uint128(ReputationMath.WAD);
         } else {
@@ -191,62 +203,56 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         emit OutcomeRecorded(keeper, outcome, delaySeconds, _score(c));
     }
 
-    // ------------------------------------------------------------------------------------------ disputes
+    // ------------------------------------------------------------------------------------------ slashing
 
     /// @inheritdoc IReputationOracle
-    function challenge(uint256 receiptId, Evidence calldata evidence) external nonReentrant returns (uint256 id) {
-        IReceiptView.Receipt memory r = RECEIPTS.getReceipt(receiptId);
-        uint256 closesAt = r.postedAt + PARAMETERS.get(ParamKeys.CHALLENGE_WINDOW_SECONDS);
-        if (block.timestamp > closesAt) revert ReputationOracleChallengeWindowClosed(receiptId, closesAt);
-        address operator = _operatorAt(r.keeper, r.postedAt);
-        if (operator == address(0)) revert ReputationOracleNoOperator(r.keeper);
-        bytes32 evidenceHash = _checkEvidence(receiptId, r.campaignId, evidence);
-        if (_usedEvidence[evidenceHash]) revert ReputationOracleEvidenceUsed(evidenceHash);
-        uint256 bond = PARAMETERS.get(ParamKeys.CHALLENGE_BOND);
-
-        _usedEvidence[evidenceHash] = true;
-        id = ++_disputeCount;
-        _disputes[id] = Dispute({
-            challenger: msg.sender,
-            openedAt: uint64(block.timestamp),
-            status: DisputeStatus.Pending,
-            kind: evidence.kind,
-            operator: operator,
-            keeper: r.keeper,
-            receiptId: receiptId,
-            bond: bond,
-            slashed: 0,
-            evidenceHash: evidenceHash
-        });
+    function openCase(address operator, address keeper, bool hold) external onlyDesk {
         ++_stakes[operator].openDisputes;
-        emit Challenged(id, receiptId, msg.sender, operator, evidence.kind, bond);
-        STAKE_TOKEN.safeTransferFrom(msg.sender, address(this), bond);
+        if (hold) emit KeeperHoldChanged(keeper, ++_bindings[keeper].holds);
     }
 
     /// @inheritdoc IReputationOracle
-    function resolve(uint256 disputeId, bool upheld) external onlyRole(ARBITER_ROLE) nonReentrant {
-        uint256 head = _queueHead;
-        if (disputeId != head || head > _disputeCount) revert ReputationOracleOutOfOrder(disputeId, head);
-        Dispute storage d = _disputes[disputeId];
-        _queueHead = head + 1;
-        OperatorStake storage s = _stakes[d.operator];
-        --s.openDisputes;
-        if (!upheld) {
-            d.status = DisputeStatus.Rejected;
-            emit DisputeResolved(disputeId, false, 0, 0, 0);
-            STAKE_TOKEN.safeTransfer(d.operator, d.bond);
-            return;
-        }
-        uint256 slashed = _slash(s);
-        uint256 reward = ReputationMath.bpsOf(slashed, PARAMETERS.get(ParamKeys.WHISTLEBLOWER_SHARE_BPS));
-        d.status = DisputeStatus.Upheld;
-        d.slashed = slashed;
-        Counters memory c = _decayed(_counters[d.keeper]);
+    function closeCase(address operator, address keeper, bool hold) external onlyDesk {
+        --_stakes[operator].openDisputes;
+        if (hold) emit KeeperHoldChanged(keeper, --_bindings[keeper].holds);
+    }
+
+    /// @inheritdoc IReputationOracle
+    function slashForFraud(
+        address operator,
+        address keeper,
+        address challenger
+    ) external onlyDesk nonReentrant returns (uint256 slashed) {
+        OperatorStake storage s = _stakes[operator];
+        slashed = _take(
+            s,
+            ReputationMath.bpsOf(uint256(s.active) + s.unbonding, PARAMETERS.get(ParamKeys.SLASH_FRACTION_BPS))
+        );
+        // L3: the receipt's own operator (or one of its keys) earns nothing from reporting itself.
+        bool own = challenger == operator || _bindings[challenger].operator == operator;
+        uint256 reward = own ? 0 : ReputationMath.bpsOf(slashed, PARAMETERS.get(ParamKeys.WHISTLEBLOWER_SHARE_BPS));
+        Counters memory c = _decayed(_counters[keeper]);
         c.frauds += uint128(ReputationMath.WAD);
-        _counters[d.keeper] = c;
-        emit DisputeResolved(disputeId, true, slashed, reward, slashed - reward);
-        STAKE_TOKEN.safeTransfer(d.challenger, d.bond + reward);
+        _counters[keeper] = c;
+        emit SlashedForFraud(operator, keeper, challenger, slashed, reward, slashed - reward);
+        if (reward != 0) STAKE_TOKEN.safeTransfer(challenger, reward);
         if (slashed > reward) STAKE_TOKEN.safeTransfer(_slashReceiver, slashed - reward);
+    }
+
+    /// @inheritdoc ICapitalSlashing
+    function slashForDefault(
+        address operator,
+        address keeper,
+        uint256 amount
+    ) external onlyRole(CAPITAL_ROLE) nonReentrant returns (uint256 slashed) {
+        slashed = _take(_stakes[operator], amount);
+        KeeperBinding storage b = _bindings[keeper];
+        if (!b.suspended) {
+            b.suspended = true;
+            emit KeeperSuspensionChanged(keeper, true);
+        }
+        emit SlashedForDefault(operator, keeper, amount, slashed);
+        if (slashed != 0) STAKE_TOKEN.safeTransfer(msg.sender, slashed);
     }
 
     // ------------------------------------------------------------------------------------------ governance
@@ -255,6 +261,25 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     function setOperatorRevoked(address operator, bool revoked) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _stakes[operator].revoked = revoked;
         emit OperatorRevocationChanged(operator, revoked);
+    }
+
+    /// @inheritdoc IReputationOracle
+    function setDisputeDesk(address desk) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (desk == address(0)) revert ReputationOracleZeroAddress();
+        _desk = desk;
+        emit DisputeDeskSet(desk);
+    }
+
+    /// @inheritdoc IReputationOracle
+    function setCapitalBook(address book) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _capitalBook = IOperatorExposure(book);
+        emit CapitalBookSet(book);
+    }
+
+    /// @inheritdoc IReputationOracle
+    function setKeeperSuspended(address keeper, bool suspended) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _bindings[keeper].suspended = suspended;
+        emit KeeperSuspensionChanged(keeper, suspended);
     }
 
     /// @inheritdoc IReputationOracle
@@ -289,8 +314,9 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IKeeperEligibility
     function isEligible(address keeper) public view returns (bool) {
-        address operator = _bindings[keeper].operator;
-        if (operator == address(0)) return false;
+        KeeperBinding storage b = _bindings[keeper];
+        address operator = b.operator;
+        if (operator == address(0) || b.holds != 0 || b.suspended) return false;
         OperatorStake storage s = _stakes[operator];
         if (s.revoked || s.active < PARAMETERS.get(ParamKeys.MIN_STAKE)) return false;
         if (lastSeen(keeper) + PARAMETERS.get(ParamKeys.HEARTBEAT_MAX_AGE_SECONDS) < block.timestamp) return false;
@@ -300,12 +326,40 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IKeeperEligibility
     function score(address keeper) public view returns (uint256) {
-        return _score(_decayed(_counters[keeper]));
+        return _penalised(keeper, _score(_decayed(_counters[keeper])));
     }
 
-    /// @inheritdoc IKeeperEligibility
-    function operatorOf(address keeper) external view returns (address) {
+    /// @inheritdoc IReputationOracle
+    function operatorOf(address keeper) external view override(IReputationOracle) returns (address) {
         return _bindings[keeper].operator;
+    }
+
+    /// @inheritdoc ICapitalSlashing
+    function slashableStake(address operator) external view returns (uint256) {
+        OperatorStake storage s = _stakes[operator];
+        return uint256(s.active) + s.unbonding;
+    }
+
+    /// @inheritdoc ICapitalSlashing
+    function receiptDisputeState(uint256 receiptId) external view returns (uint8) {
+        address desk = _desk;
+        return desk == address(0) ? 0 : IDisputeDesk(desk).receiptDisputeState(receiptId);
+    }
+
+    /// @inheritdoc IReputationOracle
+    function holdOf(address keeper) external view returns (uint256 holds, bool suspended) {
+        KeeperBinding storage b = _bindings[keeper];
+        return (b.holds, b.suspended);
+    }
+
+    /// @inheritdoc IReputationOracle
+    function disputeDesk() external view returns (address) {
+        return _desk;
+    }
+
+    /// @inheritdoc IReputationOracle
+    function capitalBook() external view returns (address) {
+        return address(_capitalBook);
     }
 
     /// @inheritdoc IReputationOracle
@@ -342,16 +396,6 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IReputationOracle
-    function disputeOf(uint256 disputeId) external view returns (Dispute memory) {
-        return _disputes[disputeId];
-    }
-
-    /// @inheritdoc IReputationOracle
-    function queue() external view returns (uint256 head, uint256 count) {
-        return (_queueHead, _disputeCount);
-    }
-
-    /// @inheritdoc IReputationOracle
     function rewardsOf(address operator) external view returns (uint256) {
         return _rewards[operator];
     }
@@ -373,62 +417,39 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
 
     // ------------------------------------------------------------------------------------------ internals
 
-    /// @dev Slashes `slashFractionBps` of the operator's active + unbonding stake, active first. Never more
-    ///      than the stake: the fraction is at most 100% of what is there.
-    function _slash(OperatorStake storage s) private returns (uint256 slashed) {
+    /// @dev Takes up to `amount` from the operator's active then unbonding stake; returns what it took.
+    function _take(OperatorStake storage s, uint256 amount) private returns (uint256 taken) {
         uint256 total = uint256(s.active) + s.unbonding;
-        slashed = ReputationMath.bpsOf(total, PARAMETERS.get(ParamKeys.SLASH_FRACTION_BPS));
-        uint256 fromActive = slashed <= s.active ? slashed : s.active;
-        uint256 fromUnbonding = slashed - fromActive;
-        // Safe: fromActive <= active and fromUnbonding <= total - active = unbonding.
+        taken = amount < total ? amount : total;
+        uint256 fromActive = taken <= s.active ? taken : s.active;
+        uint256 fromUnbonding = taken - fromActive;
+        // Safe: fromActive <= active and fromUnbonding <= total - active = unbonding (both uint128), and the
+        // totals are sums over operators of those fields.
         unchecked {
             s.active -= uint128(fromActive);
             s.unbonding -= uint128(fromUnbonding);
             _totals.active -= fromActive;
             _totals.unbonding -= fromUnbonding;
         }
-        _totals.slashed += slashed;
+        _totals.slashed += taken;
     }
 
-    /// @dev Checks the evidence against the receipt(s) and returns its hash (one dispute per evidence).
-    function _checkEvidence(uint256 receiptId, bytes32 campaignId, Evidence calldata e) private view returns (bytes32) {
-        bytes32 leafHash = e.leaf.hash();
-        if (!RECEIPTS.verifyLeaf(receiptId, leafHash, e.proof)) revert ReputationOracleInvalidProof(receiptId);
-        if (e.kind == EvidenceKind.PriceOutOfBound) {
-            // The authoritative bound is the campaign's published price window; the bound the keeper wrote
-            // into its own leaf counts too (a trade outside either is a violation), so a keeper cannot
-            // escape by declaring a wider bound in its leaves.
-            if (!e.leaf.priceOutOfBound() && !_outsideCampaignWindow(campaignId, e.leaf.price)) {
-                revert ReputationOracleEvidenceNotViolating(e.kind);
-            }
-            return keccak256(abi.encode(receiptId, e.kind, leafHash));
-        }
-        // DuplicateExecution: the same fill in an earlier receipt.
-        if (e.otherReceiptId >= receiptId || e.otherLeaf.executionId != e.leaf.executionId) {
-            revert ReputationOracleEvidenceNotViolating(e.kind);
-        }
-        bytes32 otherHash = e.otherLeaf.hash();
-        if (!RECEIPTS.verifyLeaf(e.otherReceiptId, otherHash, e.otherProof)) {
-            revert ReputationOracleInvalidProof(e.otherReceiptId);
-        }
-        return keccak256(abi.encode(receiptId, e.kind, e.leaf.executionId));
-    }
-
-    /// @dev Whether `price` lies outside the published price window of `campaignId`.
-    function _outsideCampaignWindow(bytes32 campaignId, uint128 price) private view returns (bool) {
+    /// @dev Reverts while `keeper` has a receipt inside its challenge window or holds a claim.
+    function _requireUnlocked(address keeper) private view {
+        uint64 posted = RECEIPTS.lastPostedAt(keeper);
+        bool recent = posted != 0 && block.timestamp <= posted + PARAMETERS.get(ParamKeys.CHALLENGE_WINDOW_SECONDS);
         address registry = RECEIPTS.campaignRegistry();
-        if (registry == address(0)) return false;
-        ICampaignRegistry.Campaign memory c = ICampaignRegistry(registry).campaignOf(campaignId);
-        if (c.status == ICampaignRegistry.Status.None) return false;
-        return price < c.minPrice || price > c.maxPrice;
+        uint256 claims = registry == address(0) ? 0 : ICampaignRegistry(registry).claimsHeldBy(keeper);
+        if (recent || claims != 0) revert ReputationOracleKeyLocked(keeper, posted, claims);
     }
 
-    /// @dev The operator answerable for a receipt the keeper posted at `postedAt`.
-    function _operatorAt(address keeper, uint64 postedAt) private view returns (address) {
-        KeeperBinding storage b = _bindings[keeper];
-        if (b.operator != address(0) && postedAt >= b.boundAt) return b.operator;
-        if (b.previousOperator != address(0) && postedAt <= b.releasedAt) return b.previousOperator;
-        return address(0);
+    /// @dev M5: republish penalty points of the key lower its score: `score * 10_000 / (10_000 + points *
+    ///      penaltyWeightBps / 10_000)`.
+    function _penalised(address keeper, uint256 raw) private view returns (uint256) {
+        address registry = RECEIPTS.campaignRegistry();
+        if (registry == address(0)) return raw;
+        uint256 points = ICampaignRegistry(registry).penaltyPointsOf(keeper);
+        return ReputationMath.penalised(raw, points, PARAMETERS.get(ParamKeys.PENALTY_WEIGHT_BPS));
     }
 
     /// @dev Counters decayed from their last update to now.
@@ -436,6 +457,7 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         uint256 elapsed = block.timestamp - c.updatedAt;
         if (c.updatedAt != 0 && elapsed != 0) {
             uint256 halfLife = PARAMETERS.get(ParamKeys.SCORE_HALF_LIFE_SECONDS);
+            // Safe narrowing: decay never increases a value, and each input is a uint128.
             c.successes = uint128(ReputationMath.decay(c.successes, elapsed, halfLife));
             c.failures = uint128(ReputationMath.decay(c.failures, elapsed, halfLife));
             c.expiries = uint128(ReputationMath.decay(c.expiries, elapsed, halfLife));

@@ -4,6 +4,7 @@ import { ZeroAddress, type BaseContract, type ContractTransactionResponse } from
 import type {
   AttestationRegistry,
   CampaignRegistry,
+  DisputeDesk,
   ReceiptRegistry,
   ReputationOracle,
   StrategyVault,
@@ -159,7 +160,11 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
     await (await reputation.getFunction("setCapitalBook")(await capital.getAddress())).wait();
   }
   await (await vault.setGuardian(opts.guardian ?? deployer)).wait();
-  await deploy("VaultUpkeep", "VaultUpkeep", [await vault.getAddress(), deployer]);
+  const upkeep = await deploy("VaultUpkeep", "VaultUpkeep", [await vault.getAddress(), deployer]);
+  // The upkeep expires stale campaign claims through the registry's `expireClaims` (skips ids no longer stale).
+  if (system["CampaignRegistry"]) {
+    await (await upkeep.getFunction("setClaimSource")(await addressOf("CampaignRegistry"))).wait();
+  }
 
   // Governance: the timelock executes what the governor passes; anyone may execute a ready operation.
   const g = { ...DEFAULT_GOVERNANCE, ...opts.governance };
@@ -229,7 +234,8 @@ type DeployFn = (name: string, artifact: string, args?: unknown[]) => Promise<Ba
 
 /**
  * Trust layer: attestations, receipts, reputation and campaigns, wired together. Governance roles
- * (attestation admin and verifier approval, receipt admin, reputation admin and arbiter, slash receiver)
+ * (attestation admin and verifier approval, receipt admin, reputation admin, dispute desk admin and arbiter,
+ * slash receiver)
  * start with the deployer; the governance deployment moves them to the timelock (`grantRole` to the
  * timelock, then `renounceRole`), and points `setSlashReceiver` at the vault.
  */
@@ -262,8 +268,17 @@ async function deployTrustLayer(
     receipts,
     attestations,
   ])) as unknown as CampaignRegistry;
+  const desk = (await deploy("DisputeDesk", "DisputeDesk", [
+    asset,
+    parameters,
+    receipts,
+    reputation,
+    deployer,
+  ])) as unknown as DisputeDesk;
   await (await receipts.setCampaignRegistry(await campaigns.getAddress())).wait();
+  await (await receipts.setOperatorSource(await reputation.getAddress())).wait();
   await (await reputation.grantRole(await reputation.REPORTER_ROLE(), await campaigns.getAddress())).wait();
+  await (await reputation.setDisputeDesk(await desk.getAddress())).wait();
 }
 
 /** Governance roles of the trust layer that move from the deployer to the timelock. */
@@ -283,7 +298,13 @@ export async function handOverTrustLayer(
 ): Promise<void> {
   const reputation = system["ReputationOracle"]?.contract;
   if (reputation) await (await reputation.getFunction("setSlashReceiver")(vault)).wait();
-  for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle", "CampaignRegistry"]) {
+  for (const name of [
+    "AttestationRegistry",
+    "ReceiptRegistry",
+    "ReputationOracle",
+    "DisputeDesk",
+    "CampaignRegistry",
+  ]) {
     const contract = system[name]?.contract;
     if (!contract || !contract.interface.hasFunction("hasRole")) continue;
     for (const getter of GOVERNANCE_ROLES) {

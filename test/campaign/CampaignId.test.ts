@@ -11,6 +11,7 @@ interface Vector {
     priceWindow: { minPrice: string; maxPrice: string; notBefore: string; notAfter: string };
     route: { strategyId: string; sourceVenue: string; targetVenue: string };
   };
+  dispatch: { mode: "race" | "dispatch"; dispatchBy: "reputation" | "capital"; dispatchOrder: string[] };
   campaignId: string;
 }
 
@@ -27,7 +28,7 @@ async function idHarness() {
 describe("CampaignIdLib", function () {
   it("campaignIdOf_sharedVectors_matchTypeScript", async function () {
     const registry = await networkHelpers.loadFixture(idHarness);
-    expect(vectors.length).to.be.greaterThanOrEqual(4);
+    expect(vectors.length).to.be.greaterThanOrEqual(6);
     for (const v of vectors) {
       const pw = v.spec.priceWindow;
       const spec = {
@@ -40,7 +41,10 @@ describe("CampaignIdLib", function () {
         },
         route: v.spec.route,
       };
-      expect(await registry.campaignIdOf(spec), v.name).to.equal(v.campaignId);
+      const d = v.dispatch;
+      const mode = d.mode === "race" ? 0 : 1;
+      const by = d.dispatchBy === "capital" ? 1 : 0;
+      expect(await registry.campaignIdOf(spec, mode, by, d.dispatchOrder), v.name).to.equal(v.campaignId);
     }
   });
 });

@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { network } from "hardhat";
 import fc from "fast-check";
+import type { VaultUpkeep } from "../../types/ethers-contracts/index.js";
 import {
   deployTrust,
   onboard,
@@ -15,7 +17,7 @@ import {
 
 const { ethers, networkHelpers } = await network.create();
 
-const GAS = { publish: 250_000n, claim: 225_000n, settle: 175_000n };
+const GAS = { publish: 290_000n, claim: 260_000n, settle: 180_000n };
 const RACE = 0;
 const DISPATCH = 1;
 const BY_REPUTATION = 0;
@@ -32,9 +34,10 @@ async function keepersFixture() {
   return t;
 }
 
+/** Keeper 2 (operator 1) published a race campaign that keeper 0 (operator 0) claimed. */
 async function claimedFixture() {
   const t = await keepersFixture();
-  const id = await publishRace(t, t.keepers[0]!);
+  const id = await publishRace(t, t.keepers[2]!);
   await t.campaigns.connect(t.keepers[0]!).claim(id);
   return { t, id };
 }
@@ -59,7 +62,7 @@ describe("CampaignRegistry", function () {
     it("publish_eligibleKeeper_createsAndEmitsWithChainId", async function () {
       const t = await networkHelpers.loadFixture(keepersFixture);
       const spec = await specFor(t);
-      const id = await t.campaigns.campaignIdOf(spec);
+      const id = await t.campaigns.campaignIdOf(spec, RACE, 0, []);
       const [returnedId, created] = await t.campaigns.connect(t.keepers[0]!).publish.staticCall(spec, RACE, 0, []);
       expect(returnedId).to.equal(id);
       expect(created).to.equal(true);
@@ -121,27 +124,32 @@ describe("CampaignRegistry", function () {
       }
     });
 
-    it("publish_beyondRateLimitPerStrategy_revertsUntilNextWindow", async function () {
+    it("M5_rateLimitPerOperator_renamingStrategyDoesNotBypass", async function () {
       const t = await networkHelpers.loadFixture(keepersFixture);
+      const [k0, k1, k2] = t.keepers;
       await t.params.set(key("campaignRateLimitCount"), 3);
       await t.params.set(key("campaignRateWindowSeconds"), 3_600);
       // Start at the beginning of a fixed window.
       const now = BigInt(await networkHelpers.time.latest());
       await networkHelpers.time.increaseTo((now / 3_600n + 1n) * 3_600n);
       for (const k of t.keepers) await t.reputation.connect(k).heartbeat();
-      for (let i = 0; i < 3; i++) await publishRace(t, t.keepers[i % 3]!);
-      const spec = await specFor(t);
-      await expect(t.campaigns.connect(t.keepers[0]!).publish(spec, RACE, 0, []))
+      // Operator 0 publishes through both its keys and under three strategy ids: one budget.
+      await publishRace(t, k0!, await specFor(t, { strategy: "arbitrage" }));
+      await publishRace(t, k1!, await specFor(t, { strategy: "renamed-1" }));
+      await publishRace(t, k0!, await specFor(t, { strategy: "renamed-2" }));
+      const spec = await specFor(t, { strategy: "renamed-3" });
+      await expect(t.campaigns.connect(k1!).publish(spec, RACE, 0, []))
         .to.be.revertedWithCustomError(t.campaigns, "CampaignRegistryRateLimited")
-        .withArgs(key("arbitrage"), 3, 3);
-      // Another strategy id has its own budget.
-      await publishRace(t, t.keepers[0]!, await specFor(t, { strategy: "marketMaking" }));
+        .withArgs(t.operators[0]!.address, 3, 3);
+      // Filling operator 0's window does not lock out operator 1's keeper.
+      await publishRace(t, k2!, await specFor(t, { strategy: "arbitrage" }));
       // A republish does not count (and is not rate-limited).
       const known = await specFor(t, { strategy: "marketMaking" });
-      await publishRace(t, t.keepers[0]!, known);
+      await publishRace(t, k2!, known);
+      await publishRace(t, k2!, known);
       await networkHelpers.time.increase(3_600);
-      await t.reputation.connect(t.keepers[0]!).heartbeat();
-      await publishRace(t, t.keepers[0]!);
+      await t.reputation.connect(k0!).heartbeat();
+      await publishRace(t, k0!);
     });
 
     it("publish_dispatchOrderRules_enforced", async function () {
@@ -237,7 +245,7 @@ describe("CampaignRegistry", function () {
       const t = await networkHelpers.loadFixture(keepersFixture);
       const [k0, k1, k2] = t.keepers;
       const spec = await specFor(t);
-      const id = await t.campaigns.campaignIdOf(spec);
+      const id = await t.campaigns.campaignIdOf(spec, DISPATCH, BY_CAPITAL, [k0!.address, k1!.address]);
       await t.campaigns.connect(k0!).publish(spec, DISPATCH, BY_CAPITAL, [k0!.address, k1!.address]);
       const publishedAt = (await t.campaigns.campaignOf(id)).publishedAt;
       // Backup k1 is early; k2 (not listed) even more so.
@@ -252,7 +260,7 @@ describe("CampaignRegistry", function () {
       await expect(t.campaigns.connect(k1!).claim(id)).to.emit(t.campaigns, "CampaignClaimed");
       // A second dispatched campaign left unclaimed: after the whole list, anyone eligible.
       const spec2 = await specFor(t, { pair: "BTC/USDC" });
-      const id2 = await t.campaigns.campaignIdOf(spec2);
+      const id2 = await t.campaigns.campaignIdOf(spec2, DISPATCH, BY_CAPITAL, [k0!.address, k1!.address]);
       await t.campaigns.connect(k0!).publish(spec2, DISPATCH, BY_CAPITAL, [k0!.address, k1!.address]);
       await networkHelpers.time.increase(2 * DISPATCH_WINDOW);
       await t.reputation.connect(k2!).heartbeat();
@@ -262,7 +270,7 @@ describe("CampaignRegistry", function () {
     it("claim_dispatchAssignee_claimsAtOnce", async function () {
       const t = await networkHelpers.loadFixture(keepersFixture);
       const spec = await specFor(t);
-      const id = await t.campaigns.campaignIdOf(spec);
+      const id = await t.campaigns.campaignIdOf(spec, DISPATCH, BY_CAPITAL, [t.keepers[0]!.address]);
       await t.campaigns.connect(t.keepers[1]!).publish(spec, DISPATCH, BY_CAPITAL, [t.keepers[0]!.address]);
       await expect(t.campaigns.connect(t.keepers[0]!).claim(id)).to.emit(t.campaigns, "CampaignClaimed");
     });
@@ -293,6 +301,26 @@ describe("CampaignRegistry", function () {
       expect((await t.reputation.countersOf(t.keepers[0]!.address)).expiries).to.be.greaterThan(before);
       expect(await t.campaigns.liveClaimantOf(id)).to.equal(t.keepers[1]!.address);
       expect(await t.campaigns.activeClaimCount()).to.equal(1n);
+    });
+
+    it("L4_upkeepWithRealRegistry_claimExpiredMeanwhileDoesNotBlockTheRest", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const [k0, k1, k2] = t.keepers;
+      const upkeep = t.system["VaultUpkeep"]!.contract as unknown as VaultUpkeep;
+      expect(await upkeep.claimSource()).to.equal(await t.campaigns.getAddress());
+      const a = await publishRace(t, k2!, await specFor(t, { pair: "A/USDC" }));
+      const b = await publishRace(t, k2!, await specFor(t, { pair: "B/USDC" }));
+      await t.campaigns.connect(k0!).claim(a);
+      await t.campaigns.connect(k1!).claim(b);
+      await networkHelpers.time.increase(TTL + 1);
+      const [needed, data] = await upkeep.checkUpkeep("0x");
+      expect(needed).to.equal(true);
+      // Someone expires one of the listed claims before the upkeep lands: the upkeep skips it.
+      await t.campaigns.connect(t.stranger).expireClaim(a);
+      await expect(upkeep.connect(t.stranger).performUpkeep(data))
+        .to.emit(upkeep, "UpkeepPerformed")
+        .withArgs(anyValue, 1n);
+      expect(await t.campaigns.activeClaimCount()).to.equal(0n);
     });
   });
 
@@ -444,10 +472,11 @@ describe("CampaignRegistry", function () {
     const t = await networkHelpers.loadFixture(keepersFixture);
     const k0 = t.keepers[0]!;
     const spec = await specFor(t);
-    const id = await t.campaigns.campaignIdOf(spec);
+    const id = await t.campaigns.campaignIdOf(spec, RACE, 0, []);
     const gas = async (p: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) =>
       (await (await p).wait())!.gasUsed;
-    const publish = await gas(t.campaigns.connect(k0).publish(spec, RACE, 0, []));
+    // Published by another operator's key, so the settle reports a success (the dearest path).
+    const publish = await gas(t.campaigns.connect(t.keepers[2]!).publish(spec, RACE, 0, []));
     const claim = await gas(t.campaigns.connect(k0).claim(id));
     const receiptId = await postReceipt(t, k0, id, traceFor(id, 4));
     const settle = await gas(t.campaigns.connect(k0).settle(id, receiptId));
@@ -455,6 +484,116 @@ describe("CampaignRegistry", function () {
     expect(publish).to.be.lessThanOrEqual(GAS.publish);
     expect(claim).to.be.lessThanOrEqual(GAS.claim);
     expect(settle).to.be.lessThanOrEqual(GAS.settle);
+  });
+
+  describe("security review (issue 16)", function () {
+    it("M4_selfPublishedCampaign_successDoesNotRaiseScore", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const [k0, k1] = t.keepers;
+      // A failure first: score 5,000, the finding's starting point.
+      const first = await publishRace(t, t.keepers[2]!);
+      await t.campaigns.connect(k0!).claim(first);
+      await t.campaigns.connect(k0!).release(first);
+      expect(await t.reputation.score(k0!.address)).to.equal(5_000n);
+      // Ten rounds of publishing through its own operator's keys, claiming and settling.
+      for (let i = 0; i < 10; i++) {
+        const publisher = i % 2 === 0 ? k0! : k1!;
+        await t.reputation.connect(k0!).heartbeat();
+        const id = await publishRace(t, publisher, await specFor(t, { strategy: `fresh-${i}` }));
+        await t.campaigns.connect(k0!).claim(id);
+        const receiptId = await postReceipt(t, k0!, id, traceFor(id, 2, `farm ${i}`));
+        await expect(t.campaigns.connect(k0!).settle(id, receiptId))
+          .to.emit(t.campaigns, "SelfPublishedSuccessIgnored")
+          .withArgs(t.chainId, id, t.operators[0]!.address)
+          .and.not.to.emit(t.reputation, "OutcomeRecorded");
+      }
+      expect((await t.reputation.countersOf(k0!.address)).successes).to.equal(0n);
+      expect(await t.reputation.score(k0!.address)).to.be.lessThanOrEqual(5_000n);
+      // Failures on self-published campaigns still count.
+      const own = await publishRace(t, k1!, await specFor(t, { strategy: "fresh-fail" }));
+      await t.campaigns.connect(k0!).claim(own);
+      await expect(t.campaigns.connect(k0!).release(own)).to.emit(t.reputation, "OutcomeRecorded");
+    });
+
+    it("M5_penaltyPoints_lowerTheScore", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const k0 = t.keepers[0]!;
+      const spec = await specFor(t);
+      await publishRace(t, k0, spec);
+      expect(await t.reputation.score(k0.address)).to.equal(10_000n);
+      for (let i = 0; i < 10; i++) await t.campaigns.connect(k0).publish(spec, RACE, 0, []);
+      expect(await t.campaigns.penaltyPointsOf(k0.address)).to.equal(1_000n);
+      // score * 10_000 / (10_000 + points * penaltyWeightBps / 10_000) = 10_000 * 10_000 / 11_000.
+      expect(await t.reputation.score(k0.address)).to.equal(9_090n);
+      await t.params.set(key("penaltyWeightBps"), 100_000);
+      expect(await t.reputation.score(k0.address)).to.equal(5_000n);
+    });
+
+    it("L1_frontRunnerRepublishAsSoleAssignee_getsAnotherId", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const [k0, k1, k2] = t.keepers;
+      const spec = await specFor(t);
+      const list = [k0!.address, k1!.address];
+      const id = await t.campaigns.campaignIdOf(spec, DISPATCH, BY_CAPITAL, list);
+      const theirs = await t.campaigns.campaignIdOf(spec, DISPATCH, BY_REPUTATION, [k2!.address]);
+      expect(theirs).to.not.equal(id);
+      // The front-runner's republish of the same spec with itself as sole assignee is another campaign...
+      await t.campaigns.connect(k2!).publish(spec, DISPATCH, BY_REPUTATION, [k2!.address]);
+      // ...so the publisher's own campaign is still created with its own list.
+      await expect(t.campaigns.connect(k0!).publish(spec, DISPATCH, BY_CAPITAL, list))
+        .to.emit(t.campaigns, "CampaignPublished")
+        .withArgs(t.chainId, id, k0!.address, anyValue, DISPATCH, list);
+      expect([...(await t.campaigns.campaignOf(id)).dispatchOrder]).to.deep.equal(list);
+      // One id per race spec: an ordering rule without a list is refused.
+      await expect(t.campaigns.connect(k0!).publish(await specFor(t), RACE, BY_CAPITAL, []))
+        .to.be.revertedWithCustomError(t.campaigns, "CampaignRegistryInvalidDispatchOrder")
+        .withArgs(0);
+    });
+
+    it("L4_expireClaims_skipsNonStaleIds", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const [k0, k1, k2] = t.keepers;
+      const stale1 = await publishRace(t, k2!, await specFor(t, { pair: "A/USDC" }));
+      const stale2 = await publishRace(t, k2!, await specFor(t, { pair: "B/USDC" }));
+      await t.campaigns.connect(k0!).claim(stale1);
+      await t.campaigns.connect(k1!).claim(stale2);
+      const settled = await publishRace(t, k2!, await specFor(t, { pair: "C/USDC" }));
+      await t.campaigns.connect(k0!).claim(settled);
+      await t.campaigns.connect(k0!).settle(settled, await postReceipt(t, k0!, settled));
+      await networkHelpers.time.increase(TTL + 1);
+      for (const k of t.keepers) await t.reputation.connect(k).heartbeat();
+      const live = await publishRace(t, k2!, await specFor(t, { pair: "D/USDC" }));
+      await t.campaigns.connect(k2!).claim(live);
+      const unknown = key("no such campaign");
+      const ids = [settled, stale1, live, unknown, stale2, stale1];
+      expect(await t.campaigns.expireClaims.staticCall(ids)).to.equal(2n);
+      await expect(t.campaigns.connect(t.stranger).expireClaims(ids)).to.emit(t.campaigns, "CampaignClaimEnded");
+      expect((await t.campaigns.campaignOf(stale1)).status).to.equal(1n);
+      expect((await t.campaigns.campaignOf(stale2)).status).to.equal(1n);
+      expect((await t.campaigns.campaignOf(live)).status).to.equal(2n);
+      expect(await t.campaigns.claimsHeldBy(k0!.address)).to.equal(0n);
+      expect(await t.campaigns.activeClaimCount()).to.equal(1n);
+    });
+
+    it("L4_upkeepWithRealRegistry_claimExpiredMeanwhileDoesNotBlockTheRest", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const [k0, k1, k2] = t.keepers;
+      const upkeep = t.system["VaultUpkeep"]!.contract as unknown as VaultUpkeep;
+      expect(await upkeep.claimSource()).to.equal(await t.campaigns.getAddress());
+      const a = await publishRace(t, k2!, await specFor(t, { pair: "A/USDC" }));
+      const b = await publishRace(t, k2!, await specFor(t, { pair: "B/USDC" }));
+      await t.campaigns.connect(k0!).claim(a);
+      await t.campaigns.connect(k1!).claim(b);
+      await networkHelpers.time.increase(TTL + 1);
+      const [needed, data] = await upkeep.checkUpkeep("0x");
+      expect(needed).to.equal(true);
+      // Someone expires one of the listed claims before the upkeep lands: the upkeep skips it.
+      await t.campaigns.connect(t.stranger).expireClaim(a);
+      await expect(upkeep.connect(t.stranger).performUpkeep(data))
+        .to.emit(upkeep, "UpkeepPerformed")
+        .withArgs(anyValue, 1n);
+      expect(await t.campaigns.activeClaimCount()).to.equal(0n);
+    });
   });
 
   it("property_noCampaignSettledTwice", async function () {

@@ -20,7 +20,12 @@ describe("deploySystem trust layer", function () {
     expect(await t.reputation.hasRole(await t.reputation.REPORTER_ROLE(), gov)).to.equal(false);
     // Governance roles start with the deployer, to be moved to the timelock.
     expect(await t.reputation.hasRole(admin, gov)).to.equal(true);
-    expect(await t.reputation.hasRole(await t.reputation.ARBITER_ROLE(), gov)).to.equal(true);
+    expect(await t.desk.hasRole(await t.desk.ARBITER_ROLE(), gov)).to.equal(true);
+    expect(await t.desk.hasRole(admin, gov)).to.equal(true);
+    // The desk drives the oracle's slashes; the receipt registry snapshots the oracle's bindings.
+    expect(await t.reputation.disputeDesk()).to.equal(await t.desk.getAddress());
+    expect(await t.receipts.operatorSource()).to.equal(await t.reputation.getAddress());
+    expect(await t.desk.ORACLE()).to.equal(await t.reputation.getAddress());
     expect(await t.attestations.hasRole(admin, gov)).to.equal(true);
     expect(await t.receipts.hasRole(admin, gov)).to.equal(true);
     expect(await t.reputation.slashReceiver()).to.equal(gov);

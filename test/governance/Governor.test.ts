@@ -4,6 +4,7 @@ import { id as hashText } from "ethers";
 import { deployLocalSystem } from "../helpers/fixtures.js";
 import { DEFAULT_GOVERNANCE, handOverTrustLayer } from "../../scripts/lib/system.js";
 import type {
+  DisputeDesk,
   KeeperCapital,
   Parameters,
   ReputationOracle,
@@ -80,9 +81,10 @@ describe("Governance", function () {
     const timelock = await f.timelock.getAddress();
     const reputation = f.system["ReputationOracle"]!.contract as unknown as ReputationOracle;
     expect(await reputation.slashReceiver()).to.equal(await f.vault.getAddress());
-    expect(await reputation.hasRole(await reputation.ARBITER_ROLE(), timelock)).to.equal(true);
-    expect(await reputation.hasRole(await reputation.ARBITER_ROLE(), f.deployer.address)).to.equal(false);
-    for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle"]) {
+    const desk = f.system["DisputeDesk"]!.contract as unknown as DisputeDesk;
+    expect(await desk.hasRole(await desk.ARBITER_ROLE(), timelock)).to.equal(true);
+    expect(await desk.hasRole(await desk.ARBITER_ROLE(), f.deployer.address)).to.equal(false);
+    for (const name of ["AttestationRegistry", "ReceiptRegistry", "ReputationOracle", "DisputeDesk"]) {
       const c = f.system[name]!.contract as unknown as ReputationOracle;
       expect(await c.hasRole(ethers.ZeroHash, timelock), name).to.equal(true);
       expect(await c.hasRole(ethers.ZeroHash, f.deployer.address), name).to.equal(false);

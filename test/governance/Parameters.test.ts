@@ -19,7 +19,7 @@ describe("Parameters", function () {
     expect(await params.get(key("sleeveTargetArbitrageBps"))).to.equal(2_000n);
     expect(await params.get(key("sleeveTargetBufferBps"))).to.equal(1_000n);
     const keys = await params.keys();
-    expect(keys.length).to.equal(40);
+    expect(keys.length).to.equal(44);
     expect(new Set(keys).size).to.equal(keys.length);
   });
 
@@ -77,6 +77,39 @@ describe("Parameters", function () {
     const { params } = await networkHelpers.loadFixture(deployParameters);
     await params.set(key("challengeWindowSeconds"), 3 * 86_400);
     await expect(params.set(key("unbondingSeconds"), 2 * 86_400)).to.be.revertedWithCustomError(
+      params,
+      "ParametersOutOfBounds",
+    );
+  });
+
+  it("L9_minScoreOrStakeOrSlashThatBricksKeepers_reverts", async function () {
+    const { params } = await networkHelpers.loadFixture(deployParameters);
+    // A fresh keeper scores 10_000; one failure in a short history halves it. 10_000 would brick everyone.
+    await expect(params.set(key("minScore"), 10_000))
+      .to.be.revertedWithCustomError(params, "ParametersOutOfBounds")
+      .withArgs(key("minScore"), 10_000, 0, 8_000);
+    await params.set(key("minScore"), 8_000);
+    await expect(params.set(key("minStake"), 10n ** 12n + 1n)).to.be.revertedWithCustomError(
+      params,
+      "ParametersOutOfBounds",
+    );
+    await expect(params.set(key("slashFractionBps"), 5_001)).to.be.revertedWithCustomError(
+      params,
+      "ParametersOutOfBounds",
+    );
+  });
+
+  it("set_disputeParameters_bounded", async function () {
+    const { params } = await networkHelpers.loadFixture(deployParameters);
+    expect(await params.get(key("revealWindowSeconds"))).to.equal(3_600n);
+    expect(await params.get(key("arbitrationDeadlineSeconds"))).to.equal(3n * 86_400n);
+    expect(await params.get(key("dataChallengeBond"))).to.equal(10n * 10n ** 6n);
+    expect(await params.get(key("penaltyWeightBps"))).to.equal(10_000n);
+    await expect(params.set(key("revealWindowSeconds"), 60)).to.be.revertedWithCustomError(
+      params,
+      "ParametersOutOfBounds",
+    );
+    await expect(params.set(key("arbitrationDeadlineSeconds"), 31 * 86_400)).to.be.revertedWithCustomError(
       params,
       "ParametersOutOfBounds",
     );

@@ -14,6 +14,7 @@ import { deploySystem, type System } from "../../scripts/lib/system.js";
 import type {
   AttestationRegistry,
   CampaignRegistry,
+  DisputeDesk,
   Parameters,
   ReceiptRegistry,
   ReputationOracle,
@@ -67,6 +68,7 @@ export interface Trust {
   attestations: AttestationRegistry;
   receipts: ReceiptRegistry;
   reputation: ReputationOracle;
+  desk: DisputeDesk;
   campaigns: CampaignRegistry;
   governance: HardhatEthersSigner;
   verifier: HardhatEthersSigner;
@@ -91,6 +93,7 @@ export async function deployTrust(ethers: HardhatEthers): Promise<Trust> {
     attestations: c<AttestationRegistry>("AttestationRegistry"),
     receipts: c<ReceiptRegistry>("ReceiptRegistry"),
     reputation: c<ReputationOracle>("ReputationOracle"),
+    desk: c<DisputeDesk>("DisputeDesk"),
     campaigns: c<CampaignRegistry>("CampaignRegistry"),
     governance: signers[0]!,
     keepers: [signers[1]!, signers[2]!, signers[3]!],
@@ -180,7 +183,7 @@ export async function specFor(t: Trust, o: Partial<{ pair: string; strategy: str
 /** Publishes a race campaign as `publisher`, returns its id. */
 export async function publishRace(t: Trust, publisher: Signer, spec?: Spec): Promise<string> {
   const s = spec ?? (await specFor(t));
-  const id = await t.campaigns.campaignIdOf(s);
+  const id = await t.campaigns.campaignIdOf(s, 0, 0, []);
   await t.campaigns.connect(publisher).publish(s, 0, 0, []);
   return id;
 }

@@ -16,7 +16,7 @@ import {
 const { ethers, networkHelpers } = await network.create();
 
 /** Gas budget of `post`, whatever the number of trades. */
-const POST_GAS_BUDGET = 340_000n;
+const POST_GAS_BUDGET = 370_000n;
 
 async function claimedFixture() {
   const t: Trust = await deployTrust(ethers);

@@ -110,10 +110,10 @@ describe("Trace vector (shared with the keeper)", function () {
     const { t, receiptId } = await networkHelpers.loadFixture(vectorFixture);
     const bad = vector.priceOutOfBound.indexOf(true);
     expect(bad).to.be.greaterThanOrEqual(0);
-    await t.asset.connect(t.challenger).approve(await t.reputation.getAddress(), ethers.MaxUint256);
+    await t.asset.connect(t.challenger).approve(await t.desk.getAddress(), ethers.MaxUint256);
     const leaf = asStruct(vector.leaves[bad]!);
     await expect(
-      t.reputation.connect(t.challenger).challenge(receiptId, {
+      t.desk.connect(t.challenger).challenge(receiptId, {
         kind: 0,
         leaf,
         proof: vector.proofs[bad]!,
@@ -121,6 +121,6 @@ describe("Trace vector (shared with the keeper)", function () {
         otherLeaf: leaf,
         otherProof: [],
       }),
-    ).to.emit(t.reputation, "Challenged");
+    ).to.emit(t.desk, "Challenged");
   });
 });

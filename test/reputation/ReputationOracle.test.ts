@@ -14,16 +14,13 @@ import {
   specFor,
   key,
   MIN_STAKE,
-  BOND,
   type Trust,
 } from "../helpers/trust.js";
 import { decayTo, emptyCounters, score as modelScore, WAD, type Counters } from "./scoreModel.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-const GAS = { challenge: 310_000n, resolve: 210_000n };
 const PRICE_OUT_OF_BOUND = 0;
-const DUPLICATE_EXECUTION = 1;
 const DAY = 86_400;
 const UNBONDING = 7 * DAY;
 
@@ -33,7 +30,7 @@ async function keepersFixture() {
   await onboard(t, k0!, t.operators[0]!, MIN_STAKE * 2n);
   await onboard(t, k1!, t.operators[0]!, 0n);
   await onboard(t, k2!, t.operators[1]!);
-  await t.asset.connect(t.challenger).approve(await t.reputation.getAddress(), ethers.MaxUint256);
+  await t.asset.connect(t.challenger).approve(await t.desk.getAddress(), ethers.MaxUint256);
   return t;
 }
 
@@ -111,7 +108,7 @@ describe("ReputationOracle", function () {
     it("withdraw_whileDisputePending_reverts", async function () {
       const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
       const op = t.operators[0]!;
-      await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1));
+      await t.desk.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1));
       await t.reputation.connect(op).requestUnstake(MIN_STAKE);
       await networkHelpers.time.increase(UNBONDING);
       await expect(t.reputation.connect(op).withdraw())
@@ -160,7 +157,7 @@ describe("ReputationOracle", function () {
       expect(await t.reputation.isEligible(k2.address)).to.equal(false);
       await t.params.set(key("minStake"), MIN_STAKE);
       // Minimum score above the keeper's.
-      await t.params.set(key("minScore"), 10_000);
+      await t.params.set(key("minScore"), 8_000);
       expect(await t.reputation.isEligible(k2.address)).to.equal(true);
       await t.reputation.grantRole(await t.reputation.REPORTER_ROLE(), t.governance.address);
       await t.reputation.recordOutcome(k2.address, 1, 0);
@@ -319,231 +316,20 @@ describe("ReputationOracle", function () {
     });
   });
 
-  describe("disputes", function () {
-    it("challenge_priceOutOfBound_queuedWithBond", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      const { tx, deltas } = await withDeltas(t, [t.challenger, t.reputation], () =>
-        t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1)),
-      );
-      await expect(tx)
-        .to.emit(t.reputation, "Challenged")
-        .withArgs(1n, receiptId, t.challenger.address, t.operators[0]!.address, PRICE_OUT_OF_BOUND, BOND);
-      expect(deltas).to.deep.equal([-BOND, BOND]);
-      const d = await t.reputation.disputeOf(1n);
-      expect(d.status).to.equal(1n);
-      expect(d.keeper).to.equal(t.keepers[0]!.address);
-      expect(await t.reputation.queue()).to.deep.equal([1n, 1n]);
-      expect((await t.reputation.stakeOf(t.operators[0]!.address)).openDisputes).to.equal(1n);
-    });
-
-    it("challenge_withoutBond_reverts", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      // Griefing the queue without locking a bond: the token refuses the transfer.
-      await expect(
-        t.reputation.connect(t.stranger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1)),
-      ).to.be.revertedWithCustomError(t.asset, "ERC20InsufficientAllowance");
-      expect(await t.reputation.queue()).to.deep.equal([1n, 0n]);
-    });
-
-    it("challenge_invalidProof_reverts", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      // Griefing with made-up evidence: a leaf that is not in the receipt's trace.
-      const ev = evidence(PRICE_OUT_OF_BOUND, trace, 1);
-      ev.leaf = { ...ev.leaf, price: 2n };
-      await expect(t.reputation.connect(t.challenger).challenge(receiptId, ev))
-        .to.be.revertedWithCustomError(t.reputation, "ReputationOracleInvalidProof")
-        .withArgs(receiptId);
-    });
-
-    it("challenge_leafWithinBound_reverts", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      await expect(t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 0)))
-        .to.be.revertedWithCustomError(t.reputation, "ReputationOracleEvidenceNotViolating")
-        .withArgs(PRICE_OUT_OF_BOUND);
-    });
-
-    it("challenge_leafDeclaresWiderBoundThanCampaign_stillViolates", async function () {
-      // A keeper cannot escape a price-bound dispute by writing a wider bound into its own leaves: the
-      // campaign's published window (3,000..3,100) is authoritative.
-      const t = await networkHelpers.loadFixture(keepersFixture);
-      const id = await publishRace(t, t.keepers[0]!);
-      await t.campaigns.connect(t.keepers[0]!).claim(id);
-      const leaves = traceFor(id, 4).leaves.map((l, i) =>
-        i === 2 ? { ...l, price: 2_000n * 10n ** 8n, minPrice: 0n, maxPrice: 2n ** 128n - 1n } : l,
-      );
-      const trace = traceOf(leaves);
-      const receiptId = await postReceipt(t, t.keepers[0]!, id, trace);
-      await expect(
-        t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 2)),
-      ).to.emit(t.reputation, "Challenged");
-      // A trade inside the campaign window and inside its own bound is not evidence.
-      await expect(
-        t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 0)),
-      ).to.be.revertedWithCustomError(t.reputation, "ReputationOracleEvidenceNotViolating");
-    });
-
-    it("challenge_sameEvidenceTwice_reverts", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      const ev = evidence(PRICE_OUT_OF_BOUND, trace, 1);
-      await t.reputation.connect(t.challenger).challenge(receiptId, ev);
-      await expect(t.reputation.connect(t.challenger).challenge(receiptId, ev)).to.be.revertedWithCustomError(
-        t.reputation,
-        "ReputationOracleEvidenceUsed",
-      );
-    });
-
-    it("challenge_afterWindow_reverts", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      const postedAt = (await t.receipts.getReceipt(receiptId)).postedAt;
-      await networkHelpers.time.increaseTo(postedAt + BigInt(DAY) + 1n);
-      await expect(t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1)))
-        .to.be.revertedWithCustomError(t.reputation, "ReputationOracleChallengeWindowClosed")
-        .withArgs(receiptId, postedAt + BigInt(DAY));
-    });
-
-    it("challenge_duplicateExecutionAcrossReceipts_queued", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      const k0 = t.keepers[0]!;
-      // A second campaign whose trace reuses a fill (execution id) of the first receipt.
-      const id2 = await publishRace(t, k0, await specFor(t, { pair: "BTC/USDC" }));
-      await t.campaigns.connect(k0).claim(id2);
-      const leaves = traceFor(id2, 3, "second").leaves;
-      leaves[2] = { ...leaves[2]!, executionId: trace.leaves[0]!.executionId };
-      const trace2 = traceOf(leaves);
-      const receipt2 = await postReceipt(t, k0, id2, trace2);
-      const ev = evidence(DUPLICATE_EXECUTION, trace2, 2, { receiptId, trace, index: 0 });
-      await expect(t.reputation.connect(t.challenger).challenge(receipt2, ev))
-        .to.emit(t.reputation, "Challenged")
-        .withArgs(1n, receipt2, t.challenger.address, t.operators[0]!.address, DUPLICATE_EXECUTION, BOND);
-      // The earlier receipt is not the duplicate: challenging it the other way round is refused.
-      const reversed = evidence(DUPLICATE_EXECUTION, trace, 0, { receiptId: receipt2, trace: trace2, index: 2 });
-      await expect(t.reputation.connect(t.challenger).challenge(receiptId, reversed)).to.be.revertedWithCustomError(
-        t.reputation,
-        "ReputationOracleEvidenceNotViolating",
-      );
-      // Different execution ids are no evidence.
-      const unrelated = evidence(DUPLICATE_EXECUTION, trace2, 1, { receiptId, trace, index: 0 });
-      await expect(t.reputation.connect(t.challenger).challenge(receipt2, unrelated)).to.be.revertedWithCustomError(
-        t.reputation,
-        "ReputationOracleEvidenceNotViolating",
-      );
-    });
-
-    it("resolve_upheld_slashesPaysWhistleblowerReturnsBond", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      const op = t.operators[0]!.address;
-      await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1));
-      const stake = MIN_STAKE * 2n;
-      const slashed = (stake * 1_000n) / 10_000n; // slashFractionBps 10%
-      const reward = (slashed * 2_000n) / 10_000n; // whistleblowerShareBps 20%
-      const { tx, deltas } = await withDeltas(t, [t.challenger, t.governance, t.reputation], () =>
-        t.reputation.resolve(1n, true),
-      );
-      await expect(tx)
-        .to.emit(t.reputation, "DisputeResolved")
-        .withArgs(1n, true, slashed, reward, slashed - reward);
-      expect(deltas).to.deep.equal([BOND + reward, slashed - reward, -(BOND + slashed)]);
-      expect((await t.reputation.stakeOf(op)).active).to.equal(stake - slashed);
-      expect((await t.reputation.disputeOf(1n)).status).to.equal(2n);
-      // Proven fraud divides the keeper's score by five: no longer eligible.
-      expect(await t.reputation.score(t.keepers[0]!.address)).to.equal(2_000n);
-      expect(await t.reputation.isEligible(t.keepers[0]!.address)).to.equal(false);
-      expect((await t.reputation.stakeOf(op)).openDisputes).to.equal(0n);
-    });
-
-    it("resolve_rejected_bondGoesToChallengedOperator", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1));
-      const { tx, deltas } = await withDeltas(t, [t.operators[0]!, t.challenger], () =>
-        t.reputation.resolve(1n, false),
-      );
-      await expect(tx).to.emit(t.reputation, "DisputeResolved").withArgs(1n, false, 0n, 0n, 0n);
-      expect(deltas).to.deep.equal([BOND, 0n]);
-      expect((await t.reputation.stakeOf(t.operators[0]!.address)).active).to.equal(MIN_STAKE * 2n);
-      expect(await t.reputation.score(t.keepers[0]!.address)).to.equal(10_000n);
-    });
-
-    it("resolve_outOfOrderOrByNonArbiter_reverts", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1));
-      await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 2));
-      await expect(t.reputation.resolve(2n, true))
-        .to.be.revertedWithCustomError(t.reputation, "ReputationOracleOutOfOrder")
-        .withArgs(2n, 1n);
-      await expect(t.reputation.connect(t.stranger).resolve(1n, true)).to.be.revertedWithCustomError(
-        t.reputation,
-        "AccessControlUnauthorizedAccount",
-      );
-      await t.reputation.resolve(1n, false);
-      await t.reputation.resolve(2n, false);
-      await expect(t.reputation.resolve(3n, false))
-        .to.be.revertedWithCustomError(t.reputation, "ReputationOracleOutOfOrder")
-        .withArgs(3n, 3n);
-    });
-
-    it("resolve_slashNeverExceedsStake", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      const op = t.operators[0]!;
-      await t.params.set(key("slashFractionBps"), 10_000);
-      // Part of the stake is unbonding: still slashable, but never beyond what is there.
-      await t.reputation.connect(op).requestUnstake(MIN_STAKE / 2n);
-      for (const i of [1, 2, 3]) {
-        await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, i));
-      }
-      await expect(t.reputation.resolve(1n, true))
-        .to.emit(t.reputation, "DisputeResolved")
-        .withArgs(1n, true, MIN_STAKE * 2n, (MIN_STAKE * 2n * 2_000n) / 10_000n, (MIN_STAKE * 2n * 8_000n) / 10_000n);
-      const s = await t.reputation.stakeOf(op.address);
-      expect(s.active).to.equal(0n);
-      expect(s.unbonding).to.equal(0n);
-      await expect(t.reputation.resolve(2n, true))
-        .to.emit(t.reputation, "DisputeResolved")
-        .withArgs(2n, true, 0n, 0n, 0n);
-      // The bond still comes back to the whistleblower even when nothing is left to slash.
-      const { deltas } = await withDeltas(t, [t.challenger], () => t.reputation.resolve(3n, true));
-      expect(deltas).to.deep.equal([BOND]);
-      const [deposited, active, unbonding, slashed, withdrawn] = await t.reputation.stakeTotals();
-      expect(deposited).to.equal(active + unbonding + slashed + withdrawn);
-      expect(slashed).to.equal(MIN_STAKE * 2n);
-    });
-
-    it("removeKeeper_afterFraud_operatorStillAnswerable", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      await t.reputation.connect(t.operators[0]!).removeKeeper(t.keepers[0]!.address);
-      await expect(t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1)))
-        .to.emit(t.reputation, "Challenged")
-        .withArgs(1n, receiptId, t.challenger.address, t.operators[0]!.address, PRICE_OUT_OF_BOUND, BOND);
-    });
-
-    it("setSlashReceiver_governanceOnlyNonZero", async function () {
-      const t = await networkHelpers.loadFixture(keepersFixture);
-      await expect(t.reputation.setSlashReceiver(ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        t.reputation,
-        "ReputationOracleZeroAddress",
-      );
-      await expect(t.reputation.connect(t.stranger).setSlashReceiver(t.stranger.address)).to.be.revertedWithCustomError(
-        t.reputation,
-        "AccessControlUnauthorizedAccount",
-      );
-      await expect(t.reputation.setSlashReceiver(t.stranger.address))
-        .to.emit(t.reputation, "SlashReceiverChanged")
-        .withArgs(t.governance.address, t.stranger.address);
-      expect(await t.reputation.slashReceiver()).to.equal(t.stranger.address);
-    });
-
-    it("gas_challengeAndResolve_withinBudgets", async function () {
-      const { t, trace, receiptId } = await networkHelpers.loadFixture(fraudFixture);
-      const challenge = (await (
-        await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 1))
-      ).wait())!.gasUsed;
-      await t.reputation.connect(t.challenger).challenge(receiptId, evidence(PRICE_OUT_OF_BOUND, trace, 2));
-      const resolve = (await (await t.reputation.resolve(1n, true)).wait())!.gasUsed;
-      const reject = (await (await t.reputation.resolve(2n, false)).wait())!.gasUsed;
-      console.log(`      gas: challenge ${challenge}, resolve upheld ${resolve}, resolve rejected ${reject}`);
-      expect(challenge).to.be.lessThanOrEqual(GAS.challenge);
-      expect(resolve).to.be.lessThanOrEqual(GAS.resolve);
-      expect(reject).to.be.lessThanOrEqual(GAS.resolve);
-    });
+  it("setSlashReceiver_governanceOnlyNonZero", async function () {
+    const t = await networkHelpers.loadFixture(keepersFixture);
+    await expect(t.reputation.setSlashReceiver(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+      t.reputation,
+      "ReputationOracleZeroAddress",
+    );
+    await expect(t.reputation.connect(t.stranger).setSlashReceiver(t.stranger.address)).to.be.revertedWithCustomError(
+      t.reputation,
+      "AccessControlUnauthorizedAccount",
+    );
+    await expect(t.reputation.setSlashReceiver(t.stranger.address))
+      .to.emit(t.reputation, "SlashReceiverChanged")
+      .withArgs(t.governance.address, t.stranger.address);
+    expect(await t.reputation.slashReceiver()).to.equal(t.stranger.address);
   });
 
   it("property_totalStakeConservedAcrossSlashesAndRewards", async function () {
@@ -597,19 +383,22 @@ describe("ReputationOracle", function () {
                 if (!next) continue;
                 pool = next;
               }
-              await t.reputation
+              await t.desk
                 .connect(t.challenger)
                 .challenge(pool.receiptId, evidence(PRICE_OUT_OF_BOUND, pool.trace, pool.next++));
             } else if (s.kind === "resolve") {
-              const [head, count] = await t.reputation.queue();
-              if (head > count) continue;
-              await t.reputation.resolve(head, s.upheld);
+              // Disputes are independent: rule on any pending one (here the oldest still pending).
+              const [count] = await t.desk.counts();
+              let id = 1n;
+              while (id <= count && (await t.desk.disputeOf(id)).status !== 1n) id++;
+              if (id > count) continue;
+              await t.desk.resolve(id, s.upheld ? 1 : 0);
             } else if (s.kind === "reward")
               await t.reputation.connect(t.stranger).payReward(t.keepers[s.who * 2]!.address, s.amount);
             else if (s.kind === "claim") await t.reputation.connect(who).claimRewards();
             succeeded.set(s.kind, (succeeded.get(s.kind) ?? 0) + 1);
           } catch (err) {
-            expect(String(err)).to.match(/ReputationOracle|ERC20/);
+            expect(String(err)).to.match(/ReputationOracle|DisputeDesk|ERC20/);
           }
         }
         const [deposited, active, unbonding, slashed, withdrawn] = await t.reputation.stakeTotals();
@@ -623,10 +412,14 @@ describe("ReputationOracle", function () {
           rewards += await t.reputation.rewardsOf(o.address);
         }
         expect(sumStakes).to.equal(active + unbonding);
-        const [head, count] = await t.reputation.queue();
+        const [count] = await t.desk.counts();
         let bonds = 0n;
-        for (let id = head; id <= count; id++) bonds += (await t.reputation.disputeOf(id)).bond;
-        expect(await t.asset.balanceOf(oracle)).to.equal(active + unbonding + bonds + rewards);
+        for (let id = 1n; id <= count; id++) {
+          const d = await t.desk.disputeOf(id);
+          if (d.status === 1n) bonds += d.bond;
+        }
+        expect(await t.asset.balanceOf(oracle)).to.equal(active + unbonding + rewards);
+        expect(await t.asset.balanceOf(await t.desk.getAddress())).to.equal(bonds);
       }),
       { numRuns: 20, seed: 20261125 },
     );

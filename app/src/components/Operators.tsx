@@ -325,15 +325,13 @@ function KeeperStatus({ keeper }: { keeper: Address }) {
 function Totals() {
   const { reputation } = useContracts();
   const asset = useAsset();
+  // Disputes live in the DisputeDesk (independent, no queue); the oracle's totals cover stake and slashes.
   const q = useReadContracts({
     allowFailure: false,
-    contracts: [
-      { ...reputation!, functionName: "stakeTotals" },
-      { ...reputation!, functionName: "queue" },
-    ],
+    contracts: [{ ...reputation!, functionName: "stakeTotals" }],
   });
   if (!q.data) return <div className="muted">…</div>;
-  const [[deposited, active, unbonding, slashed], [head, opened]] = q.data;
+  const [[deposited, active, unbonding, slashed]] = q.data;
   const amt = (v: bigint) => `${formatAmount(v, asset.decimals)} ${asset.symbol}`;
   return (
     <div className="stats">
@@ -341,8 +339,6 @@ function Totals() {
       <Stat label="Active" value={amt(active)} />
       <Stat label="Unbonding" value={amt(unbonding)} />
       <Stat label="Slashed" value={amt(slashed)} />
-      <Stat label="Disputes opened" value={String(opened)} />
-      <Stat label="Next dispute to resolve" value={opened === 0n ? "–" : `#${head}`} />
     </div>
   );
 }

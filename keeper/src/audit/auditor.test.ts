@@ -50,11 +50,16 @@ describe("Auditor on a local chain", () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Publishes and claims a fresh campaign (window 29 000..31 000) and posts `fills` through `via`. */
+  /**
+   * Publishes and claims a fresh campaign (window 29 000..31 000) and posts `fills` through `via`. Disputes left
+   * pending by earlier tests are ruled first: an open dispute puts the keeper on hold (not eligible).
+   */
   async function postReceipt(
     fills: Partial<TraceEntryInput>[],
     via: ReceiptPoster<CampaignTrace> = poster,
   ): Promise<bigint> {
+    await resolvePending(true);
+    await keeper.heartbeat();
     const now = await keeper.now();
     const spec = campaignSpecFromNames({
       assetPair: "BTC/USDT",
@@ -109,13 +114,15 @@ describe("Auditor on a local chain", () => {
   }
 
   const challengesOf = async (receiptId: bigint) =>
-    auditorChain.reputation.queryFilter(auditorChain.reputation.filters.Challenged(undefined, receiptId));
+    auditorChain.desk.queryFilter(auditorChain.desk.filters.Challenged(undefined, receiptId));
   const balance = () => auditorChain.asset.balanceOf(auditorChain.account);
-  /** Governance (account #0, the arbiter in this fixture) resolves the head of the queue. */
-  async function resolveHead(upheld: boolean) {
+  /** Governance (account #0, the arbiter in this fixture) rules on every pending dispute (disputes are independent). */
+  async function resolvePending(upheld: boolean) {
     const gov = await sys.adapter(0);
-    const [head] = await gov.reputation.queue();
-    await (await gov.reputation.resolve(head, upheld)).wait();
+    const [count] = await gov.desk.counts();
+    for (let id = 1n; id <= count; id++) {
+      if ((await gov.desk.disputeOf(id)).status === 1n) await (await gov.desk.resolve(id, upheld ? 1 : 0)).wait();
+    }
   }
 
   it("tick_honestReceipt_auditedCleanAndNeverChallenged", async () => {
@@ -139,7 +146,7 @@ describe("Auditor on a local chain", () => {
     assert.equal(journal.getReceipt(id)?.status, "violating");
     const c = journal.getChallenge(id);
     assert.equal(c?.state, "filed");
-    const d = await auditorChain.reputation.disputeOf(c!.disputeId!);
+    const d = await auditorChain.desk.disputeOf(c!.disputeId!);
     assert.equal(d.challenger, auditorChain.account);
     assert.equal(d.receiptId, id);
     assert.equal(d.kind, 0n, "PriceOutOfBound");
@@ -154,7 +161,7 @@ describe("Auditor on a local chain", () => {
     assert.equal(await balance(), before - BOND);
     assert.match(await registry.metrics(), /keeper_audit_challenges_total\{outcome="filed"\} 1/);
     // The arbiter upholds it: the auditor sees the outcome and gets its bond back with the whistleblower cut.
-    await resolveHead(true);
+    await resolvePending(true);
     await again.a.tick();
     assert.equal(again.journal.getChallenge(id)?.state, "upheld");
     assert.ok((await balance()) > before, "bond returned plus the whistleblower cut");
@@ -169,10 +176,10 @@ describe("Auditor on a local chain", () => {
     const crashed = new AuditJournal(join(dir, "crash.db"));
     crashed.recordChallengeIntent({ receiptId: id, kind: "priceOutOfBound", evidence: "{}", bond: BOND });
     crashed.close();
-    const reputation = await auditorChain.reputation.getAddress();
-    await (await auditorChain.asset.approve(reputation, BOND)).wait();
+    const desk = await auditorChain.desk.getAddress();
+    await (await auditorChain.asset.approve(desk, BOND)).wait();
     const proof = await proveTraceLeafFromStore(shared, (await auditorChain.getReceipt(id)).cid, 0);
-    const { disputeId } = await challengePriceOutOfBound(auditorChain.reputation, id, proof);
+    const { disputeId } = await challengePriceOutOfBound(auditorChain.desk, id, proof);
     auditorChain.sender.resetNonce(); // the test sent outside the adapter's sender
     const restarted = auditor("crash", { fromBlock: from });
     await restarted.a.tick();
@@ -194,12 +201,12 @@ describe("Auditor on a local chain", () => {
     assert.equal(journal.getChallenge(first), undefined);
     const c = journal.getChallenge(second);
     assert.equal(c?.state, "filed");
-    const d = await auditorChain.reputation.disputeOf(c!.disputeId!);
+    const d = await auditorChain.desk.disputeOf(c!.disputeId!);
     assert.equal(d.kind, 1n, "DuplicateExecution");
     journal.close();
   });
 
-  it("tick_traceUnreachable_reportedRetriedAndNeverChallengedBlindly", async () => {
+  it("tick_traceUnreachable_reportedRetriedLeafDemandedNeverChallengedBlindly", async () => {
     const from = (await sys.provider.getBlockNumber()) + 1;
     const hidden = new LocalDirectoryStore(join(dir, "hidden-store"));
     const hider = new RecordingReceiptPoster(keeper, { dataDir: join(dir, "keeper"), store: hidden });
@@ -213,11 +220,37 @@ describe("Auditor on a local chain", () => {
     assert.equal(journal.getChallenge(id), undefined);
     assert.equal((await challengesOf(id)).length, 0);
     assert.match(await registry.metrics(), /keeper_audit_receipts_total\{result="unreachable"\} 1/);
+    // One data-availability demand (not one per tick) makes the keeper show a leaf on-chain.
+    const demands = await auditorChain.desk.queryFilter(auditorChain.desk.filters.LeafDemanded(undefined, id));
+    assert.equal(demands.length, 1);
+    assert.equal(demands[0]!.args.challenger, auditorChain.account);
+    assert.match(await registry.metrics(), /keeper_audit_demands_total\{outcome="filed"\} 1/);
     // Once the document is published where the auditor reads, the violation is found and challenged.
     const cid = (await auditorChain.getReceipt(id)).cid;
     await shared.put(await hidden.get(cid), "json");
     await a.tick();
     assert.equal(journal.getChallenge(id)?.state, "filed");
+    journal.close();
+  });
+
+  it("tick_unreachableTraceNeverRevealed_demandFinalisedAndOperatorSlashed", async () => {
+    const from = (await sys.provider.getBlockNumber()) + 1;
+    const hidden = new LocalDirectoryStore(join(dir, "never-store"));
+    const hider = new RecordingReceiptPoster(keeper, { dataDir: join(dir, "keeper"), store: hidden });
+    const id = await postReceipt([{}], hider);
+    const { a, journal, registry } = auditor("never-revealed", { fromBlock: from });
+    await a.tick();
+    const [demand] = await auditorChain.desk.queryFilter(auditorChain.desk.filters.LeafDemanded(undefined, id));
+    assert.ok(demand, "a leaf was demanded");
+    const operator = await auditorChain.reputation.operatorOf(keeper.account);
+    const stakeBefore = (await auditorChain.reputation.stakeOf(operator)).active;
+    const revealWindow = await auditorChain.params.get(encodeBytes32String("revealWindowSeconds"));
+    await sys.advance(Number(revealWindow) + 1);
+    await a.tick();
+    assert.equal((await auditorChain.desk.demandOf(demand.args.demandId)).status, 3n, "Unanswered");
+    assert.ok((await auditorChain.reputation.stakeOf(operator)).active < stakeBefore, "the operator was slashed");
+    assert.equal(await auditorChain.reputation.receiptDisputeState(id), 2n);
+    assert.match(await registry.metrics(), /keeper_audit_demands_total\{outcome="finalised"\} 1/);
     journal.close();
   });
 
@@ -275,14 +308,8 @@ describe("Auditor on a local chain", () => {
     assert.equal(journal.getChallenge(two), undefined, "a second bond would exceed maxBond");
     assert.equal(journal.lockedBond(), BOND);
     assert.match(await registry.metrics(), /keeper_audit_budget_blocked_total(\{[^}]*\})? [1-9]/);
-    // The arbiter resolves every pending dispute up to that one: the bond comes back and the deferred one is filed.
-    const gov = await sys.adapter(0);
-    const target = journal.getChallenge(one)!.disputeId!;
-    for (;;) {
-      const [head, count] = await gov.reputation.queue();
-      if (head > target || head > count) break;
-      await resolveHead(true);
-    }
+    // The arbiter rules on the pending disputes: the bond comes back and the deferred one is filed.
+    await resolvePending(true);
     await a.tick();
     assert.equal(journal.getChallenge(one)?.state, "upheld");
     assert.equal(journal.getChallenge(two)?.state, "filed");

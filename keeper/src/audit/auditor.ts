@@ -10,8 +10,11 @@
  *   the oracle would revert;
  * - replay: one challenge per receipt, journalled as `intent` before it is sent; a restart reconciles the intent
  *   with the chain's `Challenged` events (the oracle also refuses evidence used before);
- * - unreachable traces are reported and retried until the window closes, never challenged (no rule covers them);
- * - budget: the bond of journalled and pending challenges never exceeds `maxBond`.
+ * - unreachable traces are reported and retried until the window closes; they are never challenged blindly, but
+ *   (when `maxBond` allows) one data-availability demand is filed for a leaf of the receipt: the keeper must
+ *   reveal it on-chain within `revealWindowSeconds` or anyone finalises the demand and the operator is slashed
+ *   (`availability.ts`);
+ * - budget: the bond of journalled and pending challenges and demands never exceeds `maxBond`.
  */
 import { encodeBytes32String, type Log } from "ethers";
 import type { Logger } from "pino";
@@ -25,18 +28,19 @@ import { loadTraceDocument, type TraceDocument } from "../recording/receipt.js";
 import type { ContentStore } from "../recording/store/content-store.js";
 import { TraceTree } from "../recording/merkle.js";
 import type { AuditJournal, AuditStatus, ChallengeRecord } from "./journal.js";
+import { DemandTracker } from "./availability.js";
 import { auditTrace, evidenceToFile, type ChallengeableFinding, type PostedReceiptInfo } from "./rules.js";
 
 const CURSOR = "receipt-posted:block";
-/** `IReputationOracle.DisputeStatus`. */
-const DISPUTE_STATUS = ["none", "pending", "upheld", "rejected"] as const;
+/** `IDisputeDesk.DisputeStatus` (`lapsed`: duplicate evidence nobody ruled on; the bond came back). */
+const DISPUTE_STATUS = ["none", "pending", "upheld", "rejected", "lapsed"] as const;
 /** Reverts that mean "this evidence will never be accepted" (not a transport failure). */
 const FINAL_REFUSALS = new Set([
-  "ReputationOracleEvidenceUsed",
-  "ReputationOracleChallengeWindowClosed",
-  "ReputationOracleInvalidProof",
-  "ReputationOracleEvidenceNotViolating",
-  "ReputationOracleNoOperator",
+  "DisputeDeskEvidenceUsed",
+  "DisputeDeskChallengeWindowClosed",
+  "DisputeDeskInvalidProof",
+  "DisputeDeskEvidenceNotViolating",
+  "DisputeDeskReceiptSlashed",
 ]);
 
 export class AuditError extends KeeperError {
@@ -60,13 +64,19 @@ export function createAuditMetrics(registry: Registry) {
     }),
     challenges: new Counter({
       name: "keeper_audit_challenges_total",
-      help: "Challenges by outcome (filed, refused, upheld, rejected)",
+      help: "Challenges by outcome (filed, refused, upheld, rejected, lapsed)",
       labelNames: ["outcome"] as const,
       registers,
     }),
     budgetBlocked: new Counter({
       name: "keeper_audit_budget_blocked_total",
       help: "Challenges deferred because the bond budget (or the balance) was exhausted",
+      registers,
+    }),
+    demands: new Counter({
+      name: "keeper_audit_demands_total",
+      help: "Data-availability demands by outcome (filed, revealed, finalised, refused)",
+      labelNames: ["outcome"] as const,
       registers,
     }),
     bondLocked: new Gauge({
@@ -130,8 +140,11 @@ export class Auditor {
   private stopped = false;
   private readonly me: string;
 
+  private readonly demands: DemandTracker;
+
   constructor(private readonly opts: AuditorOptions) {
     this.me = opts.chain.account.toLowerCase();
+    this.demands = new DemandTracker(opts.chain, opts.journal, opts.log, opts.metrics);
   }
 
   start(): void {
@@ -163,8 +176,9 @@ export class Auditor {
     if (now === undefined) return;
     const window = await this.guarded("challenge window", () => this.param("challengeWindowSeconds"));
     if (window === undefined) return;
-    // Outcomes first: a resolved dispute frees its bond for the challenges below.
+    // Outcomes first: a resolved dispute or demand frees its bond for the challenges below.
     await this.guarded("follow disputes", () => this.followDisputes());
+    await this.guarded("follow demands", () => this.demands.follow(now));
     const toAudit = [
       ...this.opts.journal.receiptsWithStatus("pending"),
       ...this.opts.journal.receiptsWithStatus("unreachable"),
@@ -181,7 +195,12 @@ export class Auditor {
         this.challenge(r.receiptId, r.postedAt, now, window),
       );
     }
-    this.opts.metrics.bondLocked.set(Number(this.opts.journal.lockedBond()));
+    this.opts.metrics.bondLocked.set(Number(this.lockedBond()));
+  }
+
+  /** Bond locked in journalled or pending challenges and open demands. */
+  private lockedBond(): bigint {
+    return this.opts.journal.lockedBond() + this.demands.lockedBond();
   }
 
   private async guarded<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
@@ -313,8 +332,18 @@ export class Auditor {
         this.opts.metrics.receipts.inc({ result: "unreachable" });
         log.warn(
           { receiptId: receiptId.toString(), cid: posted.cid, keeper: posted.keeper, reason },
-          "audit: trace unreachable (reported, not challenged; retried until the window closes)",
+          "audit: trace unreachable (reported; retried until the window closes; a leaf is demanded on-chain)",
         );
+      }
+      // The trace is not available: make the keeper show a leaf on-chain (or be slashed), within the budget.
+      if (!own && this.opts.maxBond > 0n && !this.demands.has(receiptId)) {
+        const bond = await this.param("dataChallengeBond");
+        if (this.lockedBond() + bond > this.opts.maxBond) {
+          this.opts.metrics.budgetBlocked.inc();
+          log.warn({ receiptId: receiptId.toString() }, "audit: bond budget exhausted, demand deferred");
+        } else {
+          await this.demands.demand(receiptId, posted.leafCount, bond);
+        }
       }
       return;
     }
@@ -406,7 +435,7 @@ export class Auditor {
     }
     const bond = existing?.bond ?? (await this.param("challengeBond"));
     if (!existing) {
-      const locked = journal.lockedBond();
+      const locked = this.lockedBond();
       if (locked + bond > this.opts.maxBond) {
         metrics.budgetBlocked.inc();
         log.warn(
@@ -454,10 +483,10 @@ export class Auditor {
       otherProof: ev.other ? b.proof : [],
     };
     try {
-      const approve = chain.asset.interface.encodeFunctionData("approve", [chain.addresses.reputation, bond]);
+      const approve = chain.asset.interface.encodeFunctionData("approve", [chain.addresses.desk, bond]);
       await chain.sender.send(`approve bond ${receiptId}`, { to: chain.addresses.asset, data: approve });
-      const data = chain.reputation.interface.encodeFunctionData("challenge", [receiptId, evidence]);
-      const mined = await chain.sender.send(`challenge ${receiptId}`, { to: chain.addresses.reputation, data });
+      const data = chain.desk.interface.encodeFunctionData("challenge", [receiptId, evidence]);
+      const mined = await chain.sender.send(`challenge ${receiptId}`, { to: chain.addresses.desk, data });
       const disputeId = this.disputeIdIn(mined.logs);
       if (disputeId === undefined) throw new AuditError(`challenge of ${receiptId} mined without a Challenged event`);
       journal.updateChallenge(receiptId, "filed", { disputeId, txHash: mined.hash });
@@ -470,7 +499,7 @@ export class Auditor {
       if (err instanceof ChainRevertError && FINAL_REFUSALS.has(err.reason)) {
         journal.updateChallenge(receiptId, "refused", { detail: err.reason });
         metrics.challenges.inc({ outcome: "refused" });
-        log.warn({ ...ctx, reason: err.reason }, "audit: challenge refused by the oracle (not retried)");
+        log.warn({ ...ctx, reason: err.reason }, "audit: challenge refused by the dispute desk (not retried)");
         return;
       }
       throw err; // transient: the intent stays and is reconciled with the chain next tick
@@ -478,7 +507,7 @@ export class Auditor {
   }
 
   private disputeIdIn(logs: readonly Log[]): bigint | undefined {
-    const iface = this.opts.chain.reputation.interface;
+    const iface = this.opts.chain.desk.interface;
     for (const log of logs) {
       const parsed = (() => {
         try {
@@ -497,7 +526,7 @@ export class Auditor {
     const { chain, journal, log } = this.opts;
     for (const c of journal.challengesInState("intent")) {
       const events = await chain.sender.withRetry("Challenged", () =>
-        chain.reputation.queryFilter(chain.reputation.filters.Challenged(undefined, c.receiptId, chain.account)),
+        chain.desk.queryFilter(chain.desk.filters.Challenged(undefined, c.receiptId, chain.account)),
       );
       const e = events[0];
       if (!e) continue; // never landed: `challenge` re-sends it under the same journal row
@@ -510,15 +539,17 @@ export class Auditor {
     }
   }
 
-  /** Moves filed challenges to upheld / rejected once the arbiter resolved them. */
+  /** Moves filed challenges to upheld / rejected once the arbiter (or the deadline) resolved them. */
   private async followDisputes(): Promise<void> {
     const { chain, journal, log, metrics } = this.opts;
     for (const c of journal.challengesInState("filed")) {
       if (c.disputeId === null) continue;
-      const d = await chain.sender.withRetry("disputeOf", () => chain.reputation.disputeOf(c.disputeId!));
+      const d = await chain.sender.withRetry("disputeOf", () => chain.desk.disputeOf(c.disputeId!));
       const status = DISPUTE_STATUS[Number(d.status)];
-      if (status !== "upheld" && status !== "rejected") continue;
-      journal.updateChallenge(c.receiptId, status, { detail: `slashed ${d.slashed}` });
+      if (status !== "upheld" && status !== "rejected" && status !== "lapsed") continue;
+      // A lapsed dispute returned the bond without a ruling: journalled as rejected (no reward), detail says why.
+      const state = status === "lapsed" ? "rejected" : status;
+      journal.updateChallenge(c.receiptId, state, { detail: `${status}, slashed ${d.slashed}` });
       metrics.challenges.inc({ outcome: status });
       log.info(
         { receiptId: c.receiptId.toString(), disputeId: c.disputeId.toString(), slashed: d.slashed.toString() },
@@ -532,6 +563,6 @@ export class Auditor {
   /** Counts for `keeper audit` / status. */
   summary(): { receipts: Partial<Record<AuditStatus, number>>; challenges: ChallengeRecord[]; lockedBond: bigint } {
     const j = this.opts.journal;
-    return { receipts: j.statusCounts(), challenges: j.challenges(), lockedBond: j.lockedBond() };
+    return { receipts: j.statusCounts(), challenges: j.challenges(), lockedBond: this.lockedBond() };
   }
 }

@@ -126,15 +126,18 @@ describe("auditor end to end: a cheating keeper is challenged by an honest keepe
     const challengeOf = () => auditor.summary().challenges.find((c) => c.receiptId === receiptId);
     await until("the auditor's challenge filed", async () => challengeOf()?.state === "filed");
     const challenge = challengeOf()!;
-    const dispute = await gov.reputation.disputeOf(challenge.disputeId!);
+    const dispute = await gov.desk.disputeOf(challenge.disputeId!);
     assert.equal(dispute.challenger, honestChain.account);
-    assert.equal(dispute.operator, operator);
-    assert.equal(dispute.keeper, cheaterChain.account);
+    const disputed = await gov.receipts.getReceipt(dispute.receiptId);
+    assert.equal(disputed.operator, operator, "the operator snapshotted into the receipt answers for it");
+    assert.equal(disputed.keeper, cheaterChain.account);
     assert.equal(dispute.kind, 0n, "PriceOutOfBound");
+    // Verified evidence puts the cheater on hold at once, before any ruling.
+    assert.equal(await gov.reputation.isEligible(cheaterChain.account), false);
     assert.equal(await gov.asset.balanceOf(honestChain.account), whistleblowerBefore - bond, "bond locked");
 
     // 3. Governance (the arbiter; account #0, no timelock in the local system) upholds the dispute.
-    await (await gov.reputation.resolve(challenge.disputeId!, true)).wait();
+    await (await gov.desk.resolve(challenge.disputeId!, 1)).wait(); // Verdict.Receipt
     const slashed = (stakeBefore * slashBps) / 10_000n;
     const reward = (slashed * shareBps) / 10_000n;
     assert.equal(
@@ -151,7 +154,7 @@ describe("auditor end to end: a cheating keeper is challenged by an honest keepe
     await until("the auditor saw the outcome", async () => challengeOf()?.state === "upheld");
 
     // A second, independent auditor (`keeper audit --once`, another key and journal) finds the same violation: the
-    // oracle refuses the used evidence at estimation, so it is journalled as refused and no bond moves.
+    // desk refuses the already-slashed receipt at estimation, so it is journalled as refused and no bond moves.
     const late = await sys.adapter(3);
     const lateBefore = await gov.asset.balanceOf(late.account);
     const lateConfig = join(dir, "late.json");
@@ -182,12 +185,12 @@ describe("auditor end to end: a cheating keeper is challenged by an honest keepe
     assert.equal(summary.receipts["violating"], 1);
     assert.deepEqual(
       summary.challenges.map((c) => [c.state, c.detail]),
-      [["refused", "ReputationOracleEvidenceUsed"]],
+      [["refused", "DisputeDeskReceiptSlashed"]],
     );
     assert.equal(await gov.asset.balanceOf(late.account), lateBefore);
 
     // One challenge for the one falsified receipt; the honest keeper and its auditor counted no error.
-    const challenges = await gov.reputation.queryFilter(gov.reputation.filters.Challenged());
+    const challenges = await gov.desk.queryFilter(gov.desk.filters.Challenged());
     assert.equal(challenges.length, 1);
     const metrics = await (await fetch(`http://127.0.0.1:${honest.node.metricsPort}/metrics`)).text();
     assert.match(metrics, /keeper_audit_challenges_total\{[^}]*outcome="upheld"[^}]*\} 1/);

@@ -138,7 +138,9 @@ describe("CampaignDispatcher", () => {
     // The backup publishes (it detected the opportunity); the assignee never acts.
     const first = await backup.d.offer({ spec: s, mode: "dispatch", dispatchBy: "reputation", dispatchOrder: order });
     assert.equal(first, "waiting");
-    const id = backup.chain.campaignIdOf(s);
+    // The dispatch list is part of the id (a race publication of the same spec is another campaign).
+    const id = backup.chain.campaignIdOf(s, { mode: "dispatch", dispatchBy: "reputation", dispatchOrder: order });
+    assert.notEqual(id, backup.chain.campaignIdOf(s));
     assert.equal((await backup.chain.getCampaign(id)).status, "open");
     await sys.advance(Number(values["dispatchWindowSeconds"]));
     const outcomes = await backup.d.tick();

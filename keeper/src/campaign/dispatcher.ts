@@ -3,11 +3,11 @@
  * through `publish -> claim -> execute -> settle`, journalling every step before acting on it so that a
  * restart resumes where it stopped. Rules (docs/SPECIFICATION.md "Keeper node / Campaign dispatch"):
  *
- * - the id is computed locally (`campaignId(spec)`); an id this keeper finished (settled/abandoned, in the
+ * - the id is computed locally (`campaignId(spec, dispatch)`, the dispatch list is part of it); an id this keeper finished (settled/abandoned, in the
  *   journal) or the chain already knows is never published again (no republish penalty);
- * - publishing respects `campaignRateLimitCount` per `campaignRateWindowSeconds` per strategy id: the
+ * - publishing respects `campaignRateLimitCount` per `campaignRateWindowSeconds` per publisher operator: the
  *   dispatcher counts its own creations per window, and a `CampaignRegistryRateLimited` refusal (creations by
- *   other keepers) fills the window; deferred opportunities are retried when the next window opens;
+ *   the operator's other keys) fills the window; deferred opportunities are retried when the next window opens;
  * - race mode: claim at once; dispatch mode: claim from `publishedAt + i * dispatchWindowSeconds` (own index
  *   `i` in the list; keepers off the list after the whole list had its turn), so backups take over from a
  *   silent assignee; a campaign claimed by someone else is watched, and claimed again once that claim is past
@@ -21,7 +21,7 @@ import type { CampaignMode, ChainAdapter, DispatchBy } from "../chain/adapter.js
 import { ChainRevertError } from "../chain/errors.js";
 import { ConfigError, KeeperError } from "../errors.js";
 import type { Journal } from "../node/journal.js";
-import { campaignId, parseCampaignSpec, type CampaignSpec } from "./id.js";
+import { campaignId, parseCampaignSpec, type CampaignDispatch, type CampaignSpec } from "./id.js";
 
 export interface Opportunity {
   spec: CampaignSpec;
@@ -30,6 +30,15 @@ export interface Opportunity {
   /** Dispatch mode: assignee then backups (the publisher's ordering; the contract checks it). */
   dispatchOrder?: readonly string[];
 }
+
+/** How `o` is dispatched (race unless it names a mode): part of the campaign id. */
+export function dispatchOf(o: Pick<Opportunity, "mode" | "dispatchBy" | "dispatchOrder">): CampaignDispatch {
+  if ((o.mode ?? "race") === "race") return { mode: "race" };
+  return { mode: "dispatch", dispatchBy: o.dispatchBy ?? "reputation", dispatchOrder: o.dispatchOrder ?? [] };
+}
+
+/** Key of this keeper's own creation count in the current rate window. */
+const OWN_RATE_KEY = "own";
 
 export interface CampaignJob {
   id: string;
@@ -109,7 +118,7 @@ export class CampaignDispatcher {
   /** Takes a detected opportunity: publishes it if new, then claims/executes/settles as far as allowed now. */
   offer(opportunity: Opportunity): Promise<DispatchOutcome> {
     const spec = parseCampaignSpec(opportunity.spec);
-    const id = campaignId(spec);
+    const id = campaignId(spec, dispatchOf(opportunity));
     if (this.finished.has(id)) return Promise.resolve("known");
     const progress = this.opts.journal.campaignProgress(id);
     if (progress === "settled" || progress === "abandoned") {
@@ -238,10 +247,11 @@ export class CampaignDispatcher {
     const window = this.param("campaignRateWindowSeconds");
     const limit = this.param("campaignRateLimitCount");
     const windowStart = (now / window) * window;
-    const strategy = w.spec.route.strategyId;
-    let rate = this.creations.get(strategy);
+    // The chain counts creations per publisher operator (all its keys); this keeper counts its own and learns
+    // the rest from `CampaignRegistryRateLimited`.
+    let rate = this.creations.get(OWN_RATE_KEY);
     if (!rate || rate.windowStart !== windowStart) rate = { windowStart, count: 0n };
-    this.creations.set(strategy, rate);
+    this.creations.set(OWN_RATE_KEY, rate);
     if (rate.count >= limit) {
       w.nextCheck = windowStart + window;
       return this.report(id, "rateLimited", `next window at ${w.nextCheck}`);

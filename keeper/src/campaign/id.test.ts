@@ -2,13 +2,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { concat, keccak256, toBeHex, zeroPadValue } from "ethers";
-import { campaignId, campaignSpecFromNames, parseCampaignSpec, CampaignSpecError } from "./id.js";
+import {
+  campaignId,
+  campaignSpecFromNames,
+  parseCampaignSpec,
+  CampaignSpecError,
+  RACE,
+  type CampaignDispatch,
+} from "./id.js";
 import { KeeperError } from "../errors.js";
 
 interface Vector {
   name: string;
   names: { assetPair: string; strategyId: string; sourceVenue: string; targetVenue: string };
   spec: unknown;
+  dispatch: CampaignDispatch;
   campaignId: string;
 }
 
@@ -21,8 +29,22 @@ const vectors = (
 test("campaignId_sharedVectors_match", () => {
   assert.ok(vectors.length >= 4);
   for (const v of vectors) {
-    assert.equal(campaignId(parseCampaignSpec(v.spec)), v.campaignId, v.name);
+    assert.equal(campaignId(parseCampaignSpec(v.spec), v.dispatch), v.campaignId, v.name);
   }
+});
+
+test("L1_sameSpecOtherDispatchList_hasAnotherId", () => {
+  const race = vectors.find((v) => v.name === "eth-usdc-arbitrage")!;
+  const sole = vectors.find((v) => v.name === "eth-usdc-arbitrage-dispatch-sole-assignee")!;
+  const two = vectors.find((v) => v.name === "eth-usdc-arbitrage-dispatch-two-keepers")!;
+  assert.deepEqual(sole.spec, race.spec);
+  assert.deepEqual(two.spec, race.spec);
+  // A front-runner republishing the spec as its sole assignee creates another campaign, not the publisher's.
+  assert.equal(new Set([race.campaignId, sole.campaignId, two.campaignId]).size, 3);
+  // Race campaigns ignore a stray ordering rule: one id per race spec.
+  const spec = parseCampaignSpec(race.spec);
+  assert.equal(campaignId(spec, { mode: "race", dispatchBy: "capital" }), campaignId(spec, RACE));
+  assert.equal(campaignId(spec), race.campaignId);
 });
 
 test("campaignSpecFromNames_sharedVectors_encodeNamesAsBytes32", () => {
@@ -42,6 +64,16 @@ test("campaignId_equalsHashOfConcatenatedWords", () => {
   for (const v of vectors) {
     const s = parseCampaignSpec(v.spec);
     const word = (n: bigint) => zeroPadValue(toBeHex(n), 32);
+    const list = v.dispatch.dispatchOrder ?? [];
+    const dispatch = keccak256(
+      concat([
+        word(v.dispatch.mode === "race" ? 0n : 1n),
+        word(v.dispatch.mode === "dispatch" && v.dispatch.dispatchBy === "capital" ? 1n : 0n),
+        word(0x60n),
+        word(BigInt(list.length)),
+        ...list.map((a) => zeroPadValue(a, 32)),
+      ]),
+    );
     const packed = concat([
       s.assetPair,
       word(s.priceWindow.minPrice),
@@ -51,6 +83,7 @@ test("campaignId_equalsHashOfConcatenatedWords", () => {
       s.route.strategyId,
       s.route.sourceVenue,
       s.route.targetVenue,
+      dispatch,
     ]);
     assert.equal(keccak256(packed), v.campaignId, v.name);
   }

@@ -1,8 +1,11 @@
 /**
  * Campaign ids, computed exactly as `CampaignIdLib.id` on-chain:
- * `campaignId = keccak256(abi.encode(assetPair, priceWindow, route))` with
+ * `campaignId = keccak256(abi.encode(assetPair, priceWindow, route, dispatchCommitment))` with
  * `assetPair: bytes32`, `priceWindow: (uint128 minPrice, uint128 maxPrice, uint64 notBefore, uint64 notAfter)`,
- * `route: (bytes32 strategyId, bytes32 sourceVenue, bytes32 targetVenue)`.
+ * `route: (bytes32 strategyId, bytes32 sourceVenue, bytes32 targetVenue)` and
+ * `dispatchCommitment = keccak256(abi.encode(uint8 mode, uint8 dispatchBy, address[] dispatchOrder))`
+ * (mode 0 race / 1 dispatch, dispatchBy 0 reputation / 1 capital; a race campaign is `(0, 0, [])`).
+ * The dispatch list is inside the id so nobody can republish a spec as its sole assignee under the same id.
  * Names (pair symbol, strategy, venues) are short strings encoded as bytes32 (`encodeBytes32String`).
  * `test/vectors/campaign-id.json` pins the result for both the Solidity and the TypeScript side.
  */
@@ -13,12 +16,28 @@ import { ConfigError } from "../errors.js";
 const UINT128_MAX = (1n << 128n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
 
-/** ABI types of the three encoded values, in order. */
+/** ABI types of the four encoded values, in order. */
 export const CAMPAIGN_ID_ABI_TYPES = [
   "bytes32",
   "tuple(uint128 minPrice, uint128 maxPrice, uint64 notBefore, uint64 notAfter)",
   "tuple(bytes32 strategyId, bytes32 sourceVenue, bytes32 targetVenue)",
+  "bytes32",
 ] as const;
+
+/** ABI types hashed into the dispatch commitment. */
+export const DISPATCH_COMMITMENT_ABI_TYPES = ["uint8", "uint8", "address[]"] as const;
+
+/** How a campaign is dispatched: race (anyone eligible) or an ordered list ranked by reputation or capital. */
+export interface CampaignDispatch {
+  mode: "race" | "dispatch";
+  /** Ordering rule of the list (dispatch mode; ignored and encoded as reputation in race mode). */
+  dispatchBy?: "reputation" | "capital";
+  /** Assignee then backups (dispatch mode); empty in race mode. */
+  dispatchOrder?: readonly string[];
+}
+
+/** A race campaign: no list. */
+export const RACE: CampaignDispatch = { mode: "race" };
 
 const bytes32 = z.string().refine((s) => isHexString(s, 32), { message: "must be a 0x-prefixed 32-byte hex string" });
 const uint = (max: bigint) =>
@@ -83,17 +102,32 @@ export function campaignSpecFromNames(named: NamedCampaignSpec): CampaignSpec {
   });
 }
 
+/** The on-chain enum values of a dispatch: `[mode, dispatchBy, list]` (race is always `[0, 0, []]`). */
+export function dispatchArgs(d: CampaignDispatch): [number, number, string[]] {
+  if (d.mode === "race") return [0, 0, []];
+  return [1, d.dispatchBy === "capital" ? 1 : 0, [...(d.dispatchOrder ?? [])]];
+}
+
+/** `keccak256(abi.encode(uint8 mode, uint8 dispatchBy, address[] dispatchOrder))`, as `CampaignIdLib`. */
+export function dispatchCommitment(d: CampaignDispatch): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(DISPATCH_COMMITMENT_ABI_TYPES, dispatchArgs(d)));
+}
+
 /** The ABI encoding hashed into the id. */
-export function encodeCampaignSpec(spec: CampaignSpec): string {
+export function encodeCampaignSpec(spec: CampaignSpec, dispatch: CampaignDispatch = RACE): string {
   const s = parseCampaignSpec(spec);
   return AbiCoder.defaultAbiCoder().encode(CAMPAIGN_ID_ABI_TYPES, [
     s.assetPair,
     [s.priceWindow.minPrice, s.priceWindow.maxPrice, s.priceWindow.notBefore, s.priceWindow.notAfter],
     [s.route.strategyId, s.route.sourceVenue, s.route.targetVenue],
+    dispatchCommitment(dispatch),
   ]);
 }
 
-/** `keccak256(abi.encode(assetPair, priceWindow, route))`, as `CampaignRegistry.campaignIdOf`. */
-export function campaignId(spec: CampaignSpec): string {
-  return keccak256(encodeCampaignSpec(spec));
+/**
+ * `keccak256(abi.encode(assetPair, priceWindow, route, dispatchCommitment))`, as `CampaignRegistry.campaignIdOf`
+ * (a race campaign unless `dispatch` says otherwise).
+ */
+export function campaignId(spec: CampaignSpec, dispatch: CampaignDispatch = RACE): string {
+  return keccak256(encodeCampaignSpec(spec, dispatch));
 }

@@ -4,7 +4,7 @@
  * the CLI work unchanged. Every method either completes on-chain (the transaction mined) or throws a
  * `KeeperError` (`ChainRevertError` with the decoded custom error, `ChainUnavailableError` after retries).
  */
-import type { CampaignSpec } from "../campaign/id.js";
+import type { CampaignDispatch, CampaignSpec } from "../campaign/id.js";
 import type { ParameterChange, ParametersSnapshot } from "./parameters.js";
 
 export type CampaignStatus = "none" | "open" | "claimed" | "settled";
@@ -115,7 +115,8 @@ export interface ChainAdapter {
   /** Parameter changes since the last snapshot or poll, oldest first. */
   parameterChanges(): Promise<ParameterChange[]>;
 
-  campaignIdOf(spec: CampaignSpec): string;
+  /** The campaign id of `spec` published with `dispatch` (race when omitted). */
+  campaignIdOf(spec: CampaignSpec, dispatch?: CampaignDispatch): string;
   getCampaign(id: string): Promise<CampaignState>;
   publishCampaign(spec: CampaignSpec, opts: PublishOptions): Promise<PublishResult>;
   /** Claims; a lost race or a closed window is a `{ claimed: false }` answer, not an error. */

@@ -64,7 +64,7 @@ describe("EvmChainAdapter", () => {
     const s = await spec(sys);
     const first = await k.publishCampaign(s, { mode: "race" });
     assert.equal(first.created, true);
-    assert.equal(first.id, await k.campaigns.campaignIdOf(s));
+    assert.equal(first.id, await k.campaigns.campaignIdOf(s, 0, 0, []));
     const again = await k.publishCampaign(s, { mode: "race" });
     assert.equal(again.created, false);
     const c = await k.getCampaign(first.id);

@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   AttestationRegistry__factory,
   CampaignRegistry__factory,
+  DisputeDesk__factory,
   Parameters__factory,
   ReceiptRegistry__factory,
   IStrategyVault__factory,
@@ -16,13 +17,14 @@ import {
   TestStablecoin__factory,
   type AttestationRegistry,
   type CampaignRegistry,
+  type DisputeDesk,
   type Parameters,
   type ReceiptRegistry,
   type ReputationOracle,
   type TestStablecoin,
 } from "../../../types/ethers-contracts/index.js";
 import { ATTESTATION_TYPES, attestationDomain } from "../attestation/record.js";
-import { campaignId, type CampaignSpec } from "../campaign/id.js";
+import { campaignId, dispatchArgs, RACE, type CampaignDispatch, type CampaignSpec } from "../campaign/id.js";
 import { ConfigError } from "../errors.js";
 import type {
   CampaignMode,
@@ -51,6 +53,8 @@ export const chainAddressesSchema = z.object({
   parameters: address,
   campaigns: address,
   reputation: address,
+  /** `DisputeDesk` (disputes and data-availability demands). */
+  desk: address,
   attestations: address,
   receipts: address,
   asset: address,
@@ -93,6 +97,7 @@ export function readChainDeployment(path: string): { chainId: number; blockNumbe
       parameters: pick("Parameters"),
       campaigns: pick("CampaignRegistry"),
       reputation: pick("ReputationOracle"),
+      desk: pick("DisputeDesk"),
       attestations: pick("AttestationRegistry"),
       receipts: pick("ReceiptRegistry"),
       asset: pick("DepositAsset"),
@@ -124,6 +129,7 @@ export class EvmChainAdapter implements ChainAdapter {
   readonly sender: TxSender;
   readonly campaigns: CampaignRegistry;
   readonly reputation: ReputationOracle;
+  readonly desk: DisputeDesk;
   readonly attestations: AttestationRegistry;
   readonly receipts: ReceiptRegistry;
   readonly asset: TestStablecoin;
@@ -142,6 +148,7 @@ export class EvmChainAdapter implements ChainAdapter {
   ) {
     this.campaigns = CampaignRegistry__factory.connect(addresses.campaigns, signer);
     this.reputation = ReputationOracle__factory.connect(addresses.reputation, signer);
+    this.desk = DisputeDesk__factory.connect(addresses.desk, signer);
     this.attestations = AttestationRegistry__factory.connect(addresses.attestations, signer);
     this.receipts = ReceiptRegistry__factory.connect(addresses.receipts, signer);
     this.asset = TestStablecoin__factory.connect(addresses.asset, signer);
@@ -149,6 +156,7 @@ export class EvmChainAdapter implements ChainAdapter {
     this.interfaces = [
       this.campaigns.interface,
       this.reputation.interface,
+      this.desk.interface,
       this.attestations.interface,
       this.receipts.interface,
       this.asset.interface,
@@ -225,8 +233,8 @@ export class EvmChainAdapter implements ChainAdapter {
     return this.sender.withRetry("parameter changes", () => this.parameters.poll());
   }
 
-  campaignIdOf(spec: CampaignSpec): string {
-    return campaignId(spec);
+  campaignIdOf(spec: CampaignSpec, dispatch: CampaignDispatch = RACE): string {
+    return campaignId(spec, dispatch);
   }
 
   async getCampaign(id: string): Promise<CampaignState> {
@@ -250,13 +258,13 @@ export class EvmChainAdapter implements ChainAdapter {
   }
 
   async publishCampaign(spec: CampaignSpec, opts: PublishOptions): Promise<PublishResult> {
-    const id = campaignId(spec);
-    const data = this.campaigns.interface.encodeFunctionData("publish", [
-      spec,
-      opts.mode === "race" ? 0 : 1,
-      opts.dispatchBy === "capital" ? 1 : 0,
-      [...(opts.dispatchOrder ?? [])],
-    ]);
+    const dispatch: CampaignDispatch = {
+      mode: opts.mode,
+      dispatchBy: opts.dispatchBy ?? "reputation",
+      dispatchOrder: opts.dispatchOrder ?? [],
+    };
+    const id = campaignId(spec, dispatch);
+    const data = this.campaigns.interface.encodeFunctionData("publish", [spec, ...dispatchArgs(dispatch)]);
     const receipt = await this.send(`publish ${id}`, this.addresses.campaigns, data);
     const created = this.parse(receipt.logs).some((e) => e.name === "CampaignPublished");
     return { id, created, txHash: receipt.hash };

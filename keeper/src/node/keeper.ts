@@ -59,6 +59,11 @@ export interface KeeperNodeOptions {
   attest?: () => Promise<void>;
   /** Wall-clock milliseconds to wait after a failed renewal attempt (default 5 s). */
   attestRetryMs?: number;
+  /**
+   * Answers data-availability demands on this keeper's receipts every tick (`recording/responder.ts`); an
+   * unanswered demand slashes the operator.
+   */
+  availability?: { tick(): Promise<unknown> };
 }
 
 export class KeeperNode {
@@ -163,6 +168,8 @@ export class KeeperNode {
     });
     // Repay the capital of finished campaigns (apart from the tick: a failed campaign step does not hold it back).
     if (this.opts.capital) await this.guarded("capital", () => this.opts.capital!.repayFinished());
+    // Reveal demanded leaves of own receipts (apart from the tick too: a stuck campaign must not cost a slash).
+    if (this.opts.availability) await this.guarded("availability", () => this.opts.availability!.tick());
     this.opts.metrics.ticks.inc();
     end();
   }

@@ -142,11 +142,19 @@ describe("keepers end to end: race, receipts, reputation, vault capital", () => 
       assert.equal(await verifyLeafOnChain(chain.receipts, e.args.receiptId, proof), true, "the registry agrees");
     }
 
-    // 3. Reputation moved: each winner's successes grew by its settlements and its score changed (claim-to-settle
-    // delay); every keeper stayed healthy (heartbeats).
+    // 3. Reputation moved: each winner's successes grew by its settlements of campaigns another operator published
+    // (a success on a campaign its own operator published is not scored: `SelfPublishedSuccessIgnored`) and its
+    // score changed (claim-to-settle delay); every keeper stayed healthy (heartbeats).
     const after = await reputation();
+    const ignored = await chain.campaigns.queryFilter(chain.campaigns.filters.SelfPublishedSuccessIgnored());
+    const self = new Set(ignored.map((e) => e.args.campaignId));
+    for (const e of events) {
+      const c = await chain.campaigns.campaignOf(e.args.campaignId);
+      const sameOperator = c.publisherOperator === (await chain.receipts.getReceipt(e.args.receiptId)).operator;
+      assert.equal(self.has(e.args.campaignId), sameOperator, "self-published successes are exactly the ignored ones");
+    }
     for (const [i, k] of keepers.entries()) {
-      const wins = BigInt(events.filter((e) => e.args.keeper === k.account).length);
+      const wins = BigInt(events.filter((e) => e.args.keeper === k.account && !self.has(e.args.campaignId)).length);
       // Counters decay with `scoreHalfLifeSeconds` (a week): within seconds a success still weighs ~1e18.
       const grew = after[i]!.successes - before[i]!.successes;
       assert.ok(grew <= wins * 10n ** 18n && grew >= (wins * 10n ** 18n * 999n) / 1000n, `keeper ${i}: ${grew}`);

@@ -15,6 +15,7 @@ import { CcxtVenue } from "../execution/ccxtVenue.js";
 import type { Venue } from "../execution/venue.js";
 import { RecordingReceiptPoster } from "../recording/poster.js";
 import { openContentStore } from "../recording/store/config.js";
+import { DemandResponder } from "../recording/responder.js";
 import { startAuditor } from "../audit/run.js";
 import type { Auditor } from "../audit/auditor.js";
 import { ccxtSimConfig } from "../sim/client.js";
@@ -91,6 +92,14 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     secrets: () => loadCredentials(config, env, true),
   });
   log.info({ store: store.describe }, "content store");
+  // Demanded leaves of this keeper's receipts are revealed from the same store the receipts point into.
+  const availability = new DemandResponder({
+    chain,
+    store: store.store,
+    journal,
+    log,
+    fromBlock: deployment.blockNumber,
+  });
   const { node } = arbitrageKeeper({
     chain,
     journal,
@@ -111,6 +120,7 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     metricsPort: config.metricsPort,
     // Renew the attestation through the same verifier as `keeper attest` before it expires.
     attest: config.verifierUrl ? async () => void (await attestThroughVerifier(chain, config.verifierUrl!)) : undefined,
+    availability,
   });
   await node.start();
   // The auditor (whistleblower) runs beside the node when `audit.enabled`, with the same key, store and metrics.

@@ -10,6 +10,7 @@ import { deploySystem } from "../../../scripts/lib/system.js";
 import type {
   AttestationRegistry,
   CampaignRegistry,
+  DisputeDesk,
   Parameters,
   ReceiptRegistry,
   ReputationOracle,
@@ -59,6 +60,7 @@ async function setup() {
   const attestations = c<AttestationRegistry>("AttestationRegistry");
   const receipts = c<ReceiptRegistry>("ReceiptRegistry");
   const reputation = c<ReputationOracle>("ReputationOracle");
+  const desk = c<DisputeDesk>("DisputeDesk");
   const campaigns = c<CampaignRegistry>("CampaignRegistry");
   const [governance, keeper, operator, verifier, challenger, relayer] = await ethers.getSigners();
   const { chainId } = await ethers.provider.getNetwork();
@@ -103,7 +105,7 @@ async function setup() {
       route: { strategyId: strategy, sourceVenue: "binance", targetVenue: "uniswap-v2" },
     });
     const id = computeCampaignId(spec);
-    const idOnChain = await campaigns.campaignIdOf(spec);
+    const idOnChain = await campaigns.campaignIdOf(spec, 0, 0, []);
     await (await campaigns.connect(keeper).publish(spec, 0, 0, [])).wait();
     await (await campaigns.connect(keeper).claim(id)).wait();
     const entries = fills.map((f, i) => ({
@@ -171,12 +173,13 @@ async function setup() {
     },
   ]);
   const bond = await params.get(key("challengeBond"));
-  await (await asset.connect(challenger).approve(await reputation.getAddress(), 2n * bond)).wait();
+  await (await asset.connect(challenger).approve(await desk.getAddress(), 2n * bond)).wait();
   return {
     ethers,
     asset,
     receipts,
     reputation,
+    desk,
     campaigns,
     governance: governance!,
     keeper: keeper!,
@@ -242,44 +245,36 @@ describe("recording end to end", () => {
   });
 
   it("challenge_priceOutOfBoundWithKeeperProof_acceptedAndUpheld", async () => {
-    const { asset, reputation, store, challenger, governance, operator, bond } = s;
+    const { asset, reputation, desk, store, challenger, governance, operator, bond } = s;
     const { sealed, posted } = s.first;
     const good = await proveTraceLeafFromStore(store, sealed.receipt.cid, 0);
-    await assert.rejects(
-      challengePriceOutOfBound(reputation.connect(challenger), posted.receiptId, good),
-      RecordingError,
-    );
+    await assert.rejects(challengePriceOutOfBound(desk.connect(challenger), posted.receiptId, good), RecordingError);
     const bad = await proveTraceLeafFromStore(store, sealed.receipt.cid, 3);
     const balanceBefore = await asset.balanceOf(challenger.address);
-    const { disputeId } = await challengePriceOutOfBound(reputation.connect(challenger), posted.receiptId, bad);
+    const { disputeId } = await challengePriceOutOfBound(desk.connect(challenger), posted.receiptId, bad);
     assert.equal(await asset.balanceOf(challenger.address), balanceBefore - bond);
     const stakeBefore = (await reputation.stakeOf(operator.address)).active;
-    await (await reputation.connect(governance).resolve(disputeId, true)).wait();
+    await (await desk.connect(governance).resolve(disputeId, 1)).wait(); // Verdict.Receipt
     const slashed = stakeBefore - (await reputation.stakeOf(operator.address)).active;
     assert.ok(slashed > 0n, "the operator was slashed");
     assert.ok((await asset.balanceOf(challenger.address)) > balanceBefore, "bond back plus a whistleblower reward");
   });
 
   it("challenge_sameFillInTwoReceipts_duplicateExecutionAccepted", async () => {
-    const { reputation, store, challenger } = s;
+    const { desk, store, challenger } = s;
     const dupe = await proveTraceLeafFromStore(store, s.second.sealed.receipt.cid, 1);
     const original = await proveTraceLeafFromStore(store, s.first.sealed.receipt.cid, 1);
     assert.equal(dupe.leaf[2], original.leaf[2], "same venue, order id and fill id: same executionId");
     const other = await proveTraceLeafFromStore(store, s.first.sealed.receipt.cid, 0);
     const r2 = s.second.posted.receiptId;
     const r1 = s.first.posted.receiptId;
-    await assert.rejects(
-      challengeDuplicateExecution(reputation.connect(challenger), r2, dupe, r1, other),
-      RecordingError,
-    );
-    await assert.rejects(
-      challengeDuplicateExecution(reputation.connect(challenger), r1, original, r2, dupe),
-      RecordingError,
-    );
-    const { disputeId } = await challengeDuplicateExecution(reputation.connect(challenger), r2, dupe, r1, original);
-    const dispute = await reputation.disputeOf(disputeId);
+    await assert.rejects(challengeDuplicateExecution(desk.connect(challenger), r2, dupe, r1, other), RecordingError);
+    await assert.rejects(challengeDuplicateExecution(desk.connect(challenger), r2, dupe, r2, dupe), RecordingError);
+    const { disputeId } = await challengeDuplicateExecution(desk.connect(challenger), r2, dupe, r1, original);
+    const dispute = await desk.disputeOf(disputeId);
     assert.equal(dispute.receiptId, r2);
+    assert.equal(dispute.otherReceiptId, r1);
     assert.equal(dispute.kind, 1n);
-    assert.equal(dispute.status, 1n, "pending in the arbitration queue");
+    assert.equal(dispute.status, 1n, "pending until the arbiter rules which receipt is at fault");
   });
 });

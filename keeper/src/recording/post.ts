@@ -1,5 +1,5 @@
 import type { TransactionReceipt } from "ethers";
-import type { ReceiptRegistry, ReputationOracle } from "../../../types/ethers-contracts/index.js";
+import type { DisputeDesk, ReceiptRegistry } from "../../../types/ethers-contracts/index.js";
 import { RecordingError } from "./errors.js";
 import { proofForContract, type TraceProof } from "./merkle.js";
 import { receiptDomain, receiptInput, type SignedReceipt } from "./receipt.js";
@@ -92,12 +92,12 @@ export async function verifyLeafOnChain(registry: ReceiptRegistry, receiptId: bi
 }
 
 /**
- * Files a `PriceOutOfBound` challenge against `receiptId` with the leaf and proof `p` (`reputation` connected
- * to the challenger, who must have approved the bond). Refuses, without sending, a leaf whose price is inside
- * its bound (the oracle would revert). Returns the dispute id.
+ * Files a `PriceOutOfBound` challenge against `receiptId` with the leaf and proof `p` (`desk`, the dispute desk,
+ * connected to the challenger, who must have approved the bond to it). Refuses, without sending, a leaf whose
+ * price is inside its bound (the desk would revert). Returns the dispute id.
  */
 export async function challengePriceOutOfBound(
-  reputation: ReputationOracle,
+  desk: DisputeDesk,
   receiptId: bigint,
   p: TraceProof,
 ): Promise<{ disputeId: bigint; txHash: string }> {
@@ -107,24 +107,25 @@ export async function challengePriceOutOfBound(
     });
   }
   const { leaf, proof } = proofForContract(p);
-  const tx = await reputation.challenge(receiptId, {
-    kind: 0n, // IReputationOracle.EvidenceKind.PriceOutOfBound
+  const tx = await desk.challenge(receiptId, {
+    kind: 0n, // IDisputeDesk.EvidenceKind.PriceOutOfBound
     leaf,
     proof,
     otherReceiptId: 0n,
     otherLeaf: leaf,
     otherProof: [],
   });
-  return disputeFrom(reputation, await tx.wait(), tx.hash);
+  return disputeFrom(desk, await tx.wait(), tx.hash);
 }
 
 /**
- * Files a `DuplicateExecution` challenge: leaf `p` of `receiptId` and leaf `other` of the earlier receipt
- * `otherReceiptId` carry the same `executionId` (one fill claimed twice). Refuses, without sending, leaves with
- * different execution ids or a receipt order the oracle would refuse. Returns the dispute id.
+ * Files a `DuplicateExecution` challenge: leaf `p` of `receiptId` and leaf `other` of another receipt
+ * `otherReceiptId` carry the same `executionId` (one fill claimed twice; the arbiter rules which receipt is at
+ * fault, both keepers are on hold meanwhile). Refuses, without sending, leaves with different execution ids or
+ * the same receipt twice. Returns the dispute id.
  */
 export async function challengeDuplicateExecution(
-  reputation: ReputationOracle,
+  desk: DisputeDesk,
   receiptId: bigint,
   p: TraceProof,
   otherReceiptId: bigint,
@@ -135,32 +136,30 @@ export async function challengeDuplicateExecution(
       details: `${p.leaf[2]} vs ${other.leaf[2]}`,
     });
   }
-  if (otherReceiptId >= receiptId) {
-    throw new RecordingError("the other receipt must be the earlier one", {
-      details: `receipt ${receiptId}, other ${otherReceiptId}`,
-    });
+  if (otherReceiptId === receiptId) {
+    throw new RecordingError("the other receipt must be another receipt", { details: `receipt ${receiptId}` });
   }
   const a = proofForContract(p);
   const b = proofForContract(other);
-  const tx = await reputation.challenge(receiptId, {
-    kind: 1n, // IReputationOracle.EvidenceKind.DuplicateExecution
+  const tx = await desk.challenge(receiptId, {
+    kind: 1n, // IDisputeDesk.EvidenceKind.DuplicateExecution
     leaf: a.leaf,
     proof: a.proof,
     otherReceiptId,
     otherLeaf: b.leaf,
     otherProof: b.proof,
   });
-  return disputeFrom(reputation, await tx.wait(), tx.hash);
+  return disputeFrom(desk, await tx.wait(), tx.hash);
 }
 
 function disputeFrom(
-  reputation: ReputationOracle,
+  desk: DisputeDesk,
   mined: TransactionReceipt | null,
   txHash: string,
 ): { disputeId: bigint; txHash: string } {
   if (!mined || mined.status !== 1) throw new RecordingError("challenge was not mined", { details: txHash });
   for (const log of mined.logs) {
-    const parsed = reputation.interface.parseLog(log);
+    const parsed = desk.interface.parseLog(log);
     if (parsed?.name === "Challenged") return { disputeId: parsed.args.disputeId as bigint, txHash };
   }
   throw new RecordingError("challenge mined without a Challenged event", { details: txHash });

@@ -9,6 +9,7 @@ import type { EvmChainAdapter } from "../../chain/evm.js";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RecordingReceiptPoster, type CampaignTrace } from "../../recording/poster.js";
+import { DemandResponder } from "../../recording/responder.js";
 import type { ContentStore } from "../../recording/store/content-store.js";
 import type { ReceiptPoster } from "../../chain/adapter.js";
 import { parseScenario, type AccountConfig } from "../../sim/scenario.js";
@@ -159,6 +160,7 @@ export function keeperNode(
   const metrics = createMetrics({ keeper: `keeper${i}` });
   const log = pino({ level: process.env["KEEPER_TEST_LOG"] ?? "silent" });
   const poster = new RecordingReceiptPoster(chain, opts.store ? { dataDir, log, store: opts.store } : { dataDir, log });
+  const availability = new DemandResponder({ chain, store: poster.store, journal, log });
   const { node, capital } = arbitrageKeeper({
     chain,
     journal,
@@ -183,6 +185,7 @@ export function keeperNode(
     heartbeatSeconds: 60,
     metricsPort: 0,
     attest: opts.attest,
+    availability,
     attestRetryMs: opts.attestRetryMs,
   });
   return { node, journal, metrics, venues, poster, capital, log };
