@@ -136,28 +136,23 @@ export async function deploySystem(ethers: HardhatEthers, opts: SystemOptions): 
     deployer,
   ])) as unknown as StrategyVault;
   const reputation = system["ReputationOracle"]?.contract;
-  // The oracle backs drawn capital by stake (`ICapitalSlashing`); an oracle without it (before the trust layer's
-  // capital side) is read through `OracleCapitalBridge`, which cannot slash.
-  const slashing = !reputation
-    ? ZeroAddress
-    : reputation.interface.hasFunction("slashableStake")
-      ? await reputation.getAddress()
-      : await (
-          await deploy("OracleCapitalBridge", "OracleCapitalBridge", [await reputation.getAddress()])
-        ).getAddress();
   const capital = await deploy("KeeperCapital", "KeeperCapital", [
     await vault.getAddress(),
     await parameters.getAddress(),
     deployer,
     await addressOf("ReputationOracle"),
-    slashing,
+    await addressOf("ReputationOracle"),
     await addressOf("CampaignRegistry"),
     await addressOf("ReceiptRegistry"),
     feed,
   ]);
   await (await vault.setCapitalBook(await capital.getAddress())).wait();
-  if (reputation?.interface.hasFunction("setCapitalBook")) {
-    await (await reputation.getFunction("setCapitalBook")(await capital.getAddress())).wait();
+  // The oracle backs drawn capital by stake (`ICapitalSlashing`): it reports the book's exposure before a stake
+  // withdrawal and lets only the book slash for a default.
+  if (reputation) {
+    const oracle = reputation as unknown as ReputationOracle;
+    await (await oracle.setCapitalBook(await capital.getAddress())).wait();
+    await (await oracle.grantRole(await oracle.CAPITAL_ROLE(), await capital.getAddress())).wait();
   }
   await (await vault.setGuardian(opts.guardian ?? deployer)).wait();
   const upkeep = await deploy("VaultUpkeep", "VaultUpkeep", [await vault.getAddress(), deployer]);
