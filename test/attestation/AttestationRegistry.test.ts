@@ -222,6 +222,37 @@ describe("AttestationRegistry", function () {
     );
   });
 
+  it("L10_revokedVerifier_attestationsStopCounting", async function () {
+    const t = await networkHelpers.loadFixture(trustFixture);
+    const keeper = t.keepers[0]!.address;
+    const q = await quoteFor(t, keeper);
+    await t.attestations.submitVerified(q, await signQuote(t, t.verifier, q));
+    expect(await t.attestations.isAttested(keeper)).to.equal(true);
+    await t.attestations.revokeRole(await t.attestations.VERIFIER_ROLE(), t.verifier.address);
+    expect(await t.attestations.isAttested(keeper)).to.equal(false);
+    // Re-approving the verifier restores what it signed.
+    await t.attestations.grantRole(await t.attestations.VERIFIER_ROLE(), t.verifier.address);
+    expect(await t.attestations.isAttested(keeper)).to.equal(true);
+  });
+
+  it("L10_replacedQuoteVerifier_attestationsStopCounting", async function () {
+    const t = await networkHelpers.loadFixture(trustFixture);
+    const verifier = await ethers.deployContract("TestQuoteVerifier");
+    await t.attestations.setQuoteVerifier(verifier);
+    const keeper = t.keepers[1]!.address;
+    const quote = hexlify(randomBytes(600));
+    await verifier.setFields(quote, {
+      teeType: TDX,
+      tcbStatus: TCB.UpToDate,
+      measurementHash: MEASUREMENT,
+      reportData: zeroPadBytes(keeper, 64),
+    });
+    await t.attestations.submitQuote(quote);
+    expect(await t.attestations.isAttested(keeper)).to.equal(true);
+    await t.attestations.setQuoteVerifier(ethers.ZeroAddress);
+    expect(await t.attestations.isAttested(keeper)).to.equal(false);
+  });
+
   it("submitQuote_noVerifierConfigured_reverts", async function () {
     const t = await networkHelpers.loadFixture(trustFixture);
     await expect(t.attestations.submitQuote("0x1234")).to.be.revertedWithCustomError(

@@ -23,6 +23,10 @@ contract DcapCertificateRegistry is IDcapCertificateRegistry {
     /// @notice keccak256 of the root's DER subject name ("CN=Intel SGX Root CA, O=Intel Corporation, ...").
     bytes32 public constant ROOT_SUBJECT_HASH = 0x3112c8e9428b5c08824e727e3ea896f3597c8a91caeafe57d64a4bc08df71dfb;
 
+    /// @notice keccak256 of the base64 body of Intel's SGX Root CA certificate as Intel's PCS serves it (64-column
+    ///         lines): a chain ending in exactly these bytes needs no decoding to be recognised as the root.
+    bytes32 public constant ROOT_PEM_BODY_HASH = 0x583bb9ec071cf8f28261018414d66bb954558836e6ee71d50425d24f05e0c3b0;
+
     /// @dev Intel's PCK chains are PCK certificate, PCK CA, root; issuer chains are signer, root.
     uint256 private constant PCK_CHAIN_LENGTH = 3;
     uint256 private constant MAX_ISSUER_CHAIN = 4;
@@ -103,7 +107,7 @@ contract DcapCertificateRegistry is IDcapCertificateRegistry {
     /// @dev Requires the PEM body to be Intel's root certificate (its key equal to the constant); cached.
     function _checkRoot(bytes memory pem, uint256 start, uint256 end) private {
         bytes32 h = Pem.hashBody(pem, start, end);
-        if (_trustedRoots[h]) return;
+        if (h == ROOT_PEM_BODY_HASH || _trustedRoots[h]) return;
         bytes memory der = Pem.decode(pem, start, end);
         X509.Certificate memory c = X509.parseCertificate(der);
         if (c.keyX != ROOT_KEY_X || c.keyY != ROOT_KEY_Y) revert DcapCertificateRegistryUntrustedRoot(c.keyX, c.keyY);

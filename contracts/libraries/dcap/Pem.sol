@@ -52,58 +52,73 @@ library Pem {
 
     /// @notice Decodes the base64 body [start, end) of `pem`, skipping line breaks, stopping at padding.
     function decode(bytes memory pem, uint256 start, uint256 end) internal pure returns (bytes memory out) {
+        if (end < start || end > pem.length) revert PemMalformed(start);
         out = new bytes(((end - start) * 3) / 4 + 3);
         bytes memory table = TABLE;
-        uint256 acc;
-        uint256 bits;
+        uint256 bad = type(uint256).max;
         uint256 w;
-        for (uint256 i = start; i < end; ++i) {
-            uint256 c;
-            assembly ("memory-safe") {
-                c := byte(0, mload(add(add(pem, 32), i)))
-            }
-            if (c == 0x0a || c == 0x0d) continue;
-            if (c == 0x3d) break; // '=' padding ends the data
-            uint256 v = 0xff;
-            if (c >= 43 && c < 123) {
-                assembly ("memory-safe") {
-                    v := byte(0, mload(add(add(table, 32), sub(c, 43))))
-                }
-            }
-            if (v == 0xff) revert PemMalformed(i);
-            acc = (acc << 6) | v;
-            bits += 6;
-            if (bits >= 8) {
-                bits -= 8;
-                assembly ("memory-safe") {
-                    mstore8(add(add(out, 32), w), shr(bits, acc))
-                }
-                ++w;
-                acc &= (1 << bits) - 1;
-            }
-        }
         assembly ("memory-safe") {
+            let src := add(pem, 32)
+            let dst := add(out, 32)
+            let tbl := add(table, 32)
+            let acc := 0
+            let bits := 0
+            for { let i := start } lt(i, end) { i := add(i, 1) } {
+                let c := byte(0, mload(add(src, i)))
+                // '\n' and '\r' separate lines; '=' is padding and ends the data.
+                if eq(c, 0x3d) { break }
+                if iszero(or(eq(c, 0x0a), eq(c, 0x0d))) {
+                    let v := 0xff
+                    if and(gt(c, 42), lt(c, 123)) { v := byte(0, mload(add(tbl, sub(c, 43)))) }
+                    if eq(v, 0xff) {
+                        bad := i
+                        break
+                    }
+                    acc := or(shl(6, acc), v)
+                    bits := add(bits, 6)
+                    if gt(bits, 7) {
+                        bits := sub(bits, 8)
+                        mstore8(add(dst, w), shr(bits, acc))
+                        w := add(w, 1)
+                        acc := and(acc, sub(shl(bits, 1), 1))
+                    }
+                }
+            }
             mstore(out, w)
         }
+        if (bad != type(uint256).max) revert PemMalformed(bad);
     }
 
-    /// @dev Index of the first occurrence of `needle` in `hay` at or after `from`, or max when none.
-    function _find(bytes memory hay, bytes memory needle, uint256 from) private pure returns (uint256) {
+    /// @dev Index of the first occurrence of `needle` (at most 32 bytes, starting with '-') in `hay` at or
+    ///      after `from`, or max when none. Words of 32 bytes without a '-' are skipped in one step.
+    function _find(bytes memory hay, bytes memory needle, uint256 from) private pure returns (uint256 found) {
         uint256 n = needle.length;
-        if (hay.length < n) return type(uint256).max;
-        bytes32 head;
-        bytes32 mask = bytes32(~(type(uint256).max >> (n * 8)));
+        found = type(uint256).max;
+        if (hay.length < n) return found;
+        uint256 last = hay.length - n; // last start offset that fits
         assembly ("memory-safe") {
-            head := mload(add(needle, 32))
-        }
-        head &= mask;
-        for (uint256 i = from; i + n <= hay.length; ++i) {
-            bytes32 w;
-            assembly ("memory-safe") {
-                w := mload(add(add(hay, 32), i))
+            let mask := not(shr(mul(n, 8), not(0)))
+            let head := and(mload(add(needle, 32)), mask)
+            let base := add(hay, 32)
+            let ones := 0x0101010101010101010101010101010101010101010101010101010101010101
+            let highs := 0x8080808080808080808080808080808080808080808080808080808080808080
+            let dashes := mul(ones, 0x2d)
+            for { let i := from } iszero(gt(i, last)) { } {
+                let x := xor(mload(add(base, i)), dashes)
+                // A zero byte in x is a '-' in the word: only then look at each start offset in it.
+                switch iszero(and(and(sub(x, ones), not(x)), highs))
+                case 1 { i := add(i, 32) }
+                default {
+                    let wordEnd := add(i, 32)
+                    for { } and(lt(i, wordEnd), iszero(gt(i, last))) { i := add(i, 1) } {
+                        if eq(and(mload(add(base, i)), mask), head) {
+                            found := i
+                            break
+                        }
+                    }
+                    if lt(found, not(0)) { break }
+                }
             }
-            if (w & mask == head) return i;
         }
-        return type(uint256).max;
     }
 }
