@@ -51,7 +51,7 @@ describe("DcapQuoteVerifier", function () {
       // Gas budgets (deterministic; figures in docs/benchmarks.md from scripts/bench/dcap.ts).
       const first = (await (await c.verifier.verifyQuote(s.quote)).wait())!.gasUsed;
       const repeat = (await (await c.verifier.verifyQuote(s.quote)).wait())!.gasUsed;
-      expect(first).to.be.below(1_600_000n);
+      expect(first).to.be.below(1_300_000n);
       expect(repeat).to.be.below(400_000n);
     });
   }
