@@ -64,7 +64,12 @@ interface IDcapCertificateRegistry {
     /// @notice Thrown when no CRL of the issuer `issuerKeyHash` was submitted.
     error DcapCertificateRegistryCrlMissing(bytes32 issuerKeyHash);
     /// @notice Thrown when a CRL is expired (its nextUpdate passed) or not yet issued at `nowTime`.
-    error DcapCertificateRegistryCrlExpired(bytes32 issuerKeyHash, uint256 thisUpdate, uint256 nextUpdate, uint256 nowTime);
+    error DcapCertificateRegistryCrlExpired(
+        bytes32 issuerKeyHash,
+        uint256 thisUpdate,
+        uint256 nextUpdate,
+        uint256 nowTime
+    );
     /// @notice Thrown when a submitted CRL is not newer than the stored one of the same issuer.
     error DcapCertificateRegistryCrlNotNewer(uint256 thisUpdate, uint256 storedThisUpdate);
     /// @notice Thrown when a PEM chain holds `count` certificates where `expected` are required.
@@ -75,7 +80,13 @@ interface IDcapCertificateRegistry {
     /// @notice Emitted when a certificate is verified and cached.
     event CertificateCached(bytes32 indexed pemHash, bytes32 indexed issuerKeyHash, bytes32 subjectHash);
     /// @notice Emitted when a CRL is stored.
-    event CrlStored(bytes32 indexed issuerKeyHash, bytes32 crlHash, uint64 thisUpdate, uint64 nextUpdate, uint256 revoked);
+    event CrlStored(
+        bytes32 indexed issuerKeyHash,
+        bytes32 crlHash,
+        uint64 thisUpdate,
+        uint64 nextUpdate,
+        uint256 revoked
+    );
 
     /// @notice keccak256 of Intel's SGX Root CA public key (x, y): the issuer key hash of its CRL.
     function rootKeyHash() external view returns (bytes32);

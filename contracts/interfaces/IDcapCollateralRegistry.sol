@@ -69,7 +69,13 @@ interface IDcapCollateralRegistry {
     error DcapCollateralRegistryLevelCount(uint256 count);
 
     /// @notice Emitted when a TCB info is stored.
-    event TcbInfoStored(uint8 indexed teeType, bytes6 indexed fmspc, uint64 issueDate, uint64 nextUpdate, uint256 levels);
+    event TcbInfoStored(
+        uint8 indexed teeType,
+        bytes6 indexed fmspc,
+        uint64 issueDate,
+        uint64 nextUpdate,
+        uint256 levels
+    );
     /// @notice Emitted when a QE identity is stored.
     event QeIdentityStored(uint8 indexed teeType, uint64 issueDate, uint64 nextUpdate, uint256 levels);
 
@@ -80,13 +86,21 @@ interface IDcapCollateralRegistry {
     /// @param tcbInfoJson The raw `tcbInfo` JSON object Intel signed.
     /// @param signature Intel's signature, r || s (64 bytes).
     /// @param issuerChainPem The signing certificate then the root (Intel's `TCB-Info-Issuer-Chain`).
-    function submitTcbInfo(bytes calldata tcbInfoJson, bytes calldata signature, bytes calldata issuerChainPem) external;
+    function submitTcbInfo(
+        bytes calldata tcbInfoJson,
+        bytes calldata signature,
+        bytes calldata issuerChainPem
+    ) external;
 
     /// @notice Stores an Intel QE identity ("QE" version 2 for SGX, "TD_QE" version 2 or 3 for TDX).
     /// @param qeIdentityJson The raw `enclaveIdentity` JSON object Intel signed.
     /// @param signature Intel's signature, r || s (64 bytes).
     /// @param issuerChainPem The signing certificate then the root (Intel's `SGX-Enclave-Identity-Issuer-Chain`).
-    function submitQeIdentity(bytes calldata qeIdentityJson, bytes calldata signature, bytes calldata issuerChainPem) external;
+    function submitQeIdentity(
+        bytes calldata qeIdentityJson,
+        bytes calldata signature,
+        bytes calldata issuerChainPem
+    ) external;
 
     /// @notice The stored TCB info of a TEE type (1 SGX, 2 TDX) and FMSPC (issueDate 0 when none).
     function tcbInfo(uint8 teeType, bytes6 fmspc) external view returns (TcbInfo memory);

@@ -207,7 +207,8 @@ contract DcapCertificateRegistry is IDcapCertificateRegistry {
         if (block.timestamp < crl.thisUpdate || block.timestamp > crl.nextUpdate) {
             revert DcapCertificateRegistryCrlExpired(issuerKeyHash, crl.thisUpdate, crl.nextUpdate, block.timestamp);
         }
-        if (crl.thisUpdate <= stored.thisUpdate) revert DcapCertificateRegistryCrlNotNewer(crl.thisUpdate, stored.thisUpdate);
+        if (crl.thisUpdate <= stored.thisUpdate)
+            revert DcapCertificateRegistryCrlNotNewer(crl.thisUpdate, stored.thisUpdate);
         uint256 count;
         if (crl.revokedEnd != 0) {
             Asn1Der.Node memory list = Asn1Der.Node(Asn1Der.SEQUENCE, 0, crl.revokedStart, crl.revokedEnd);

@@ -20,24 +20,37 @@ contract DcapCollateralRegistry is IDcapCollateralRegistry {
     uint8 private constant SGX = 1;
     uint8 private constant TDX = 2;
 
-    /// @inheritdoc IDcapCollateralRegistry
-    IDcapCertificateRegistry public immutable certificates;
+    IDcapCertificateRegistry private immutable _CERTIFICATES;
 
     mapping(bytes32 key => TcbInfo) private _tcbInfos;
     mapping(uint8 teeType => QeIdentity) private _qeIdentities;
 
     /// @param certificateRegistry The registry that verifies Intel certificate chains and holds the root CRL.
     constructor(IDcapCertificateRegistry certificateRegistry) {
-        certificates = certificateRegistry;
+        _CERTIFICATES = certificateRegistry;
     }
 
     /// @inheritdoc IDcapCollateralRegistry
-    function submitTcbInfo(bytes calldata tcbInfoJson, bytes calldata signature, bytes calldata issuerChainPem) external {
+    function certificates() external view returns (IDcapCertificateRegistry) {
+        return _CERTIFICATES;
+    }
+
+    /// @inheritdoc IDcapCollateralRegistry
+    function submitTcbInfo(
+        bytes calldata tcbInfoJson,
+        bytes calldata signature,
+        bytes calldata issuerChainPem
+    ) external {
         _checkSignature(tcbInfoJson, signature, issuerChainPem);
         bytes memory j = tcbInfoJson;
         (uint256 s, uint256 e) = j.get(0, "id");
         bytes32 idHash = j.stringHash(s, e);
-        uint8 teeType = idHash == keccak256("SGX") ? SGX : idHash == keccak256("TDX") ? TDX : 0;
+        uint8 teeType =
+            idHash == keccak256("SGX")
+                ? SGX
+                : idHash == keccak256("TDX")
+                    ? TDX
+                    : 0;
         (s, e) = j.get(0, "version");
         uint256 version = j.toUint(s, e);
         if (teeType == 0 || version != 3) revert DcapCollateralRegistryUnsupported(idHash, version);
@@ -64,7 +77,11 @@ contract DcapCollateralRegistry is IDcapCollateralRegistry {
     }
 
     /// @inheritdoc IDcapCollateralRegistry
-    function submitQeIdentity(bytes calldata qeIdentityJson, bytes calldata signature, bytes calldata issuerChainPem) external {
+    function submitQeIdentity(
+        bytes calldata qeIdentityJson,
+        bytes calldata signature,
+        bytes calldata issuerChainPem
+    ) external {
         _checkSignature(qeIdentityJson, signature, issuerChainPem);
         bytes memory j = qeIdentityJson;
         (uint256 s, uint256 e) = j.get(0, "id");
@@ -118,7 +135,7 @@ contract DcapCollateralRegistry is IDcapCollateralRegistry {
     /// @dev Verifies Intel's signature (r || s over sha256 of the raw JSON) under the chain's signing certificate.
     function _checkSignature(bytes calldata json, bytes calldata signature, bytes calldata issuerChainPem) private {
         if (signature.length != 64) revert DcapCollateralRegistrySignatureLength(signature.length);
-        IDcapCertificateRegistry.VerifiedCertificate memory signer = certificates.verifyRootIssued(issuerChainPem);
+        IDcapCertificateRegistry.VerifiedCertificate memory signer = _CERTIFICATES.verifyRootIssued(issuerChainPem);
         bytes32 digest = sha256(json);
         if (!EcdsaP256.verify(digest, bytes32(signature[0:32]), bytes32(signature[32:64]), signer.keyX, signer.keyY)) {
             revert DcapCollateralRegistrySignatureInvalid(digest);
@@ -126,7 +143,10 @@ contract DcapCollateralRegistry is IDcapCollateralRegistry {
     }
 
     /// @dev Reads issueDate and nextUpdate; requires the document current now and newer than the stored one.
-    function _window(bytes memory j, uint64 storedIssueDate) private view returns (uint64 issueDate, uint64 nextUpdate) {
+    function _window(
+        bytes memory j,
+        uint64 storedIssueDate
+    ) private view returns (uint64 issueDate, uint64 nextUpdate) {
         (uint256 s, uint256 e) = j.get(0, "issueDate");
         issueDate = uint64(DateTime.fromIso(j, s + 1, e - s - 2));
         (s, e) = j.get(0, "nextUpdate");

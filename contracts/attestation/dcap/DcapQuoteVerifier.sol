@@ -17,16 +17,24 @@ contract DcapQuoteVerifier is IDcapQuoteVerifier {
     uint8 private constant TDX = 2;
     uint8 private constant STATUS_REVOKED = 6;
 
-    /// @inheritdoc IDcapQuoteVerifier
-    IDcapCertificateRegistry public immutable certificates;
-    /// @inheritdoc IDcapQuoteVerifier
-    IDcapCollateralRegistry public immutable collateral;
+    IDcapCertificateRegistry private immutable _CERTIFICATES;
+    IDcapCollateralRegistry private immutable _COLLATERAL;
 
     /// @param certificateRegistry PCK chains and CRLs.
     /// @param collateralRegistry TCB info and QE identity.
     constructor(IDcapCertificateRegistry certificateRegistry, IDcapCollateralRegistry collateralRegistry) {
-        certificates = certificateRegistry;
-        collateral = collateralRegistry;
+        _CERTIFICATES = certificateRegistry;
+        _COLLATERAL = collateralRegistry;
+    }
+
+    /// @inheritdoc IDcapQuoteVerifier
+    function certificates() external view returns (IDcapCertificateRegistry) {
+        return _CERTIFICATES;
+    }
+
+    /// @inheritdoc IDcapQuoteVerifier
+    function collateral() external view returns (IDcapCollateralRegistry) {
+        return _COLLATERAL;
     }
 
     /// @inheritdoc IQuoteVerifier
@@ -58,7 +66,7 @@ contract DcapQuoteVerifier is IDcapQuoteVerifier {
         bytes calldata quote,
         DcapQuote.Parsed memory p
     ) private returns (IDcapCertificateRegistry.PckPlatform memory pck) {
-        pck = certificates.verifyPckChain(quote[p.certData:p.certData + p.certDataLength]);
+        pck = _CERTIFICATES.verifyPckChain(quote[p.certData:p.certData + p.certDataLength]);
         bytes calldata qe = quote[p.qeReport:p.qeReport + 384];
         if (!EcdsaP256.verify(sha256(qe), p.qeSigR, p.qeSigS, pck.keyX, pck.keyY)) {
             revert DcapQuoteVerifierQeReportSignatureInvalid();
@@ -77,7 +85,7 @@ contract DcapQuoteVerifier is IDcapQuoteVerifier {
 
     /// @dev Checks the QE report against the QE identity and returns the QE's TCB status.
     function _qeStatus(bytes calldata qe, uint8 teeType) private view returns (uint8) {
-        IDcapCollateralRegistry.QeIdentity memory id = collateral.qeIdentity(teeType);
+        IDcapCollateralRegistry.QeIdentity memory id = _COLLATERAL.qeIdentity(teeType);
         _checkWindow(Collateral.QeIdentity, id.issueDate, id.nextUpdate);
         if (bytes32(qe[128:160]) != id.mrsigner) revert DcapQuoteVerifierQeIdentityMismatch(0);
         if (DcapQuote.le(qe, 256, 2) != id.isvProdId) revert DcapQuoteVerifierQeIdentityMismatch(1);
@@ -103,14 +111,14 @@ contract DcapQuoteVerifier is IDcapQuoteVerifier {
     ) private view returns (uint8) {
         uint8 teeType = p.teeType;
         uint256 body = p.body;
-        IDcapCollateralRegistry.TcbInfo memory info = collateral.tcbInfo(teeType, pck.fmspc);
+        IDcapCollateralRegistry.TcbInfo memory info = _COLLATERAL.tcbInfo(teeType, pck.fmspc);
         _checkWindow(Collateral.TcbInfo, info.issueDate, info.nextUpdate);
         bytes16 teeTcbSvn = teeType == TDX ? bytes16(quote[body:body + 16]) : bytes16(0);
         for (uint256 i; i < info.levels.length; ++i) {
-            IDcapCollateralRegistry.TcbLevel memory l = info.levels[i];
-            if (pck.pceSvn < l.pceSvn || !_atLeast(pck.cpuSvn, l.sgxSvns)) continue;
-            if (teeType == TDX && !_atLeast(teeTcbSvn, l.tdxSvns)) continue;
-            return l.status;
+            IDcapCollateralRegistry.TcbLevel memory level = info.levels[i];
+            if (pck.pceSvn < level.pceSvn || !_atLeast(pck.cpuSvn, level.sgxSvns)) continue;
+            if (teeType == TDX && !_atLeast(teeTcbSvn, level.tdxSvns)) continue;
+            return level.status;
         }
         revert DcapQuoteVerifierTcbLevelNotFound(pck.fmspc, pck.pceSvn, pck.cpuSvn);
     }
@@ -134,15 +142,16 @@ contract DcapQuoteVerifier is IDcapQuoteVerifier {
             return;
         }
         bytes8 a = bytes8(quote[body + 120:body + 128]);
-        bool refused = uint8(a[0]) != 0 || // TUD: debug
-            uint8(a[1]) != 0 ||
-            uint8(a[2]) != 0 ||
-            uint8(a[3]) & 0x2f != 0 || // reserved SEC bits 0-3 and bit 29
-            uint8(a[3]) & 0x10 == 0 || // SEPT_VE_DISABLE must be set
-            uint8(a[4]) != 0 ||
-            uint8(a[5]) != 0 ||
-            uint8(a[6]) != 0 ||
-            uint8(a[7]) & 0x7f != 0; // reserved OTHER bits (PERFMON, bit 63, allowed)
+        bool refused =
+            uint8(a[0]) != 0 || // TUD: debug
+                uint8(a[1]) != 0 ||
+                uint8(a[2]) != 0 ||
+                uint8(a[3]) & 0x2f != 0 || // reserved SEC bits 0-3 and bit 29
+                uint8(a[3]) & 0x10 == 0 || // SEPT_VE_DISABLE must be set
+                uint8(a[4]) != 0 ||
+                uint8(a[5]) != 0 ||
+                uint8(a[6]) != 0 ||
+                uint8(a[7]) & 0x7f != 0; // reserved OTHER bits (PERFMON, bit 63, allowed)
         if (p.bodyLength == DcapQuote.TD15_REPORT_LENGTH) {
             bytes calldata serviceTd = quote[body + 600:body + 648];
             if (bytes32(serviceTd[0:32]) != 0 || bytes16(serviceTd[32:48]) != 0) refused = true;

@@ -59,8 +59,9 @@ library DcapQuote {
             _need(q, HEADER_LENGTH + 6);
             uint256 bodyType = le(q, HEADER_LENGTH, 2);
             p.bodyLength = le(q, HEADER_LENGTH + 2, 4);
-            bool known = (bodyType == 2 && p.bodyLength == TD10_REPORT_LENGTH) ||
-                (bodyType == 3 && p.bodyLength == TD15_REPORT_LENGTH);
+            bool known =
+                (bodyType == 2 && p.bodyLength == TD10_REPORT_LENGTH) ||
+                    (bodyType == 3 && p.bodyLength == TD15_REPORT_LENGTH);
             if (!known) revert IDcapQuoteVerifier.DcapQuoteVerifierUnsupportedQuote(version, tee);
             p.teeType = 2;
             p.body = HEADER_LENGTH + 6;
@@ -83,7 +84,8 @@ library DcapQuote {
             // v4/v5: the QE report and PCK chain are nested in certification data of type 6.
             _need(q, o + 6);
             uint16 outerType = uint16(le(q, o, 2));
-            if (outerType != CERT_QE_REPORT) revert IDcapQuoteVerifier.DcapQuoteVerifierCertificationDataType(outerType);
+            if (outerType != CERT_QE_REPORT)
+                revert IDcapQuoteVerifier.DcapQuoteVerifierCertificationDataType(outerType);
             o += 6;
         }
         _need(q, o + 384 + 64 + 2);

@@ -138,7 +138,8 @@ library JsonScanner {
 
     /// @notice The hex string value [start, end) (quoted, `2 * size` digits, size <= 32) as a left-aligned bytes32.
     function hexString(bytes memory json, uint256 start, uint256 end, uint256 size) internal pure returns (bytes32) {
-        if (end != start + 2 + 2 * size || byteAt(json, start) != QUOTE || size > 32) revert JsonScannerMalformed(start);
+        if (end != start + 2 + 2 * size || byteAt(json, start) != QUOTE || size > 32)
+            revert JsonScannerMalformed(start);
         uint256 v;
         for (uint256 i = start + 1; i < end - 1; ++i) v = (v << 4) | _hexDigit(json, i);
         return bytes32(size == 0 ? 0 : v << (256 - 8 * size));

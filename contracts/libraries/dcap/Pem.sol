@@ -15,7 +15,8 @@ library Pem {
     bytes private constant END = "-----END CERTIFICATE-----";
     /// @dev 0xff for bytes that are not base64; index = ASCII code - 43 ('+').
     bytes private constant TABLE =
-        hex"3effffff3f3435363738393a3b3c3dffffffffffffff000102030405060708090a0b0c0d0e0f10111213141516171819ffffffffffff1a1b1c1d1e1f202122232425262728292a2b2c2d2e2f30313233";
+        hex"3effffff3f3435363738393a3b3c3dffffffffffffff000102030405060708090a0b0c0d0e0f"
+        hex"10111213141516171819ffffffffffff1a1b1c1d1e1f202122232425262728292a2b2c2d2e2f30313233";
 
     /// @notice Offsets [start, end) of the base64 body of each certificate in `pem`, at most `maxCount`.
     function bodies(
@@ -63,13 +64,21 @@ library Pem {
             let tbl := add(table, 32)
             let acc := 0
             let bits := 0
-            for { let i := start } lt(i, end) { i := add(i, 1) } {
+            for {
+                let i := start
+            } lt(i, end) {
+                i := add(i, 1)
+            } {
                 let c := byte(0, mload(add(src, i)))
                 // '\n' and '\r' separate lines; '=' is padding and ends the data.
-                if eq(c, 0x3d) { break }
+                if eq(c, 0x3d) {
+                    break
+                }
                 if iszero(or(eq(c, 0x0a), eq(c, 0x0d))) {
                     let v := 0xff
-                    if and(gt(c, 42), lt(c, 123)) { v := byte(0, mload(add(tbl, sub(c, 43)))) }
+                    if and(gt(c, 42), lt(c, 123)) {
+                        v := byte(0, mload(add(tbl, sub(c, 43))))
+                    }
                     if eq(v, 0xff) {
                         bad := i
                         break
@@ -103,20 +112,28 @@ library Pem {
             let ones := 0x0101010101010101010101010101010101010101010101010101010101010101
             let highs := 0x8080808080808080808080808080808080808080808080808080808080808080
             let dashes := mul(ones, 0x2d)
-            for { let i := from } iszero(gt(i, last)) { } {
+            for {
+                let i := from
+            } iszero(gt(i, last)) {} {
                 let x := xor(mload(add(base, i)), dashes)
                 // A zero byte in x is a '-' in the word: only then look at each start offset in it.
                 switch iszero(and(and(sub(x, ones), not(x)), highs))
-                case 1 { i := add(i, 32) }
+                case 1 {
+                    i := add(i, 32)
+                }
                 default {
                     let wordEnd := add(i, 32)
-                    for { } and(lt(i, wordEnd), iszero(gt(i, last))) { i := add(i, 1) } {
+                    for {} and(lt(i, wordEnd), iszero(gt(i, last))) {
+                        i := add(i, 1)
+                    } {
                         if eq(and(mload(add(base, i)), mask), head) {
                             found := i
                             break
                         }
                     }
-                    if lt(found, not(0)) { break }
+                    if lt(found, not(0)) {
+                        break
+                    }
                 }
             }
         }

@@ -131,7 +131,11 @@ describe("DcapQuoteVerifier negative", function () {
     // Intel's signature over a modified document.
     const edited = s.collateral.tcb_info.replace('"tcbStatus":"OutOfDate"', '"tcbStatus":"UpToDate"');
     await expect(
-      c.collateral.submitTcbInfo(utf8(edited), hex(s.collateral.tcb_info_signature), utf8(s.collateral.tcb_info_issuer_chain)),
+      c.collateral.submitTcbInfo(
+        utf8(edited),
+        hex(s.collateral.tcb_info_signature),
+        utf8(s.collateral.tcb_info_issuer_chain),
+      ),
     ).to.be.revertedWithCustomError(c.collateral, "DcapCollateralRegistrySignatureInvalid");
   });
 
@@ -182,7 +186,12 @@ describe("DcapQuoteVerifier negative", function () {
     await fresh.networkHelpers.time.setNextBlockTimestamp(Date.parse("2025-07-19T10:10:00Z") / 1000);
     await expect(fresh.verifier.verifyQuote(sgx.quote))
       .to.be.revertedWithCustomError(fresh.verifier, "DcapQuoteVerifierCollateralExpired")
-      .withArgs(1, Date.parse("2025-06-19T10:01:18Z") / 1000, Date.parse("2025-07-19T10:01:18Z") / 1000, Date.parse("2025-07-19T10:10:00Z") / 1000);
+      .withArgs(
+        1,
+        Date.parse("2025-06-19T10:01:18Z") / 1000,
+        Date.parse("2025-07-19T10:01:18Z") / 1000,
+        Date.parse("2025-07-19T10:10:00Z") / 1000,
+      );
   });
 
   it("submitTcbInfo_expired_reverts", async function () {
@@ -219,5 +228,7 @@ describe("DcapQuoteVerifier negative", function () {
 async function caKeyHash(c: DcapChain, quote: Uint8Array): Promise<string> {
   const [, ca] = pemBlocks(quotePem(quote));
   const raw = rawKey(new X509Certificate(ca!).publicKey);
-  return c.ethers.keccak256(c.ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [raw.subarray(1, 33), raw.subarray(33)]));
+  return c.ethers.keccak256(
+    c.ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [raw.subarray(1, 33), raw.subarray(33)]),
+  );
 }

@@ -85,7 +85,11 @@ export function withPemChain(quote: Uint8Array, pem: string): Uint8Array {
   const { start, length, lengthFields } = pemChainOffsets(quote);
   const newPem = Buffer.from(pem, "utf8");
   const delta = newPem.length - length;
-  const out = Buffer.concat([Buffer.from(quote.subarray(0, start)), newPem, Buffer.from(quote.subarray(start + length))]);
+  const out = Buffer.concat([
+    Buffer.from(quote.subarray(0, start)),
+    newPem,
+    Buffer.from(quote.subarray(start + length)),
+  ]);
   for (const f of lengthFields) out.writeUInt32LE(out.readUInt32LE(f) + delta, f);
   return new Uint8Array(out);
 }
