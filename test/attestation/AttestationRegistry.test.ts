@@ -253,8 +253,16 @@ describe("AttestationRegistry", function () {
     expect(await t.attestations.isAttested(keeper)).to.equal(false);
   });
 
+  it("deploySystem_wiresTheOnChainDcapVerifier", async function () {
+    const t = await networkHelpers.loadFixture(trustFixture);
+    const verifier = await ethers.getContractAt("DcapQuoteVerifier", await t.attestations.quoteVerifier());
+    expect(await verifier.certificates()).to.equal(await t.system["DcapCertificateRegistry"]!.contract.getAddress());
+    expect(await verifier.collateral()).to.equal(await t.system["DcapCollateralRegistry"]!.contract.getAddress());
+  });
+
   it("submitQuote_noVerifierConfigured_reverts", async function () {
     const t = await networkHelpers.loadFixture(trustFixture);
+    await t.attestations.setQuoteVerifier(ethers.ZeroAddress);
     await expect(t.attestations.submitQuote("0x1234")).to.be.revertedWithCustomError(
       t.attestations,
       "AttestationRegistryNoQuoteVerifier",
@@ -268,9 +276,10 @@ describe("AttestationRegistry", function () {
       t.attestations,
       "AccessControlUnauthorizedAccount",
     );
+    const deployed = await t.attestations.quoteVerifier();
     await expect(t.attestations.setQuoteVerifier(verifier))
       .to.emit(t.attestations, "QuoteVerifierChanged")
-      .withArgs(ethers.ZeroAddress, await verifier.getAddress());
+      .withArgs(deployed, await verifier.getAddress());
     const keeper = t.keepers[1]!.address;
     const quote = hexlify(randomBytes(600));
     await verifier.setFields(quote, {

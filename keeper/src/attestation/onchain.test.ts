@@ -39,11 +39,17 @@ function recordedQuote(quote: Uint8Array): QuoteProvider {
   return {
     type: "tdx",
     isAvailable: async () => true,
-    getQuote: async () => ({ type: "tdx", quote, reportData: reportBody(parseDcapQuote(quote).report).reportData, provider: "recorded sample" }),
+    getQuote: async () => ({
+      type: "tdx",
+      quote,
+      reportData: reportBody(parseDcapQuote(quote).report).reportData,
+      provider: "recorded sample",
+    }),
   };
 }
 
-const bound = (quote: Uint8Array) => getAddress(hexlify(reportBody(parseDcapQuote(quote).report).reportData.subarray(0, 20)));
+const bound = (quote: Uint8Array) =>
+  getAddress(hexlify(reportBody(parseDcapQuote(quote).report).reportData.subarray(0, 20)));
 const measurement = (quote: Uint8Array) => keccak256(reportBody(parseDcapQuote(quote).report).measurement);
 
 describe("keeper attestation through the on-chain DCAP verifier", () => {
@@ -55,7 +61,8 @@ describe("keeper attestation through the on-chain DCAP verifier", () => {
     pccs = await startLocalPccs({ samples: ["sgx", "tdx"] });
     const governance = await sys.adapter(0);
     const params = Parameters__factory.connect(sys.addresses.parameters, governance.sender.signer);
-    for (const name of ["tdx", "sgx"]) await (await params.setMeasurementAllowed(measurement(quoteOf(name)), true)).wait();
+    for (const name of ["tdx", "sgx"])
+      await (await params.setMeasurementAllowed(measurement(quoteOf(name)), true)).wait();
   });
   after(() => pccs.close());
 
@@ -67,7 +74,10 @@ describe("keeper attestation through the on-chain DCAP verifier", () => {
     for (let i = 0; i < 20; i++) assert.equal(await registry.hasRole(role, (await sys.adapter(i)).account), false);
 
     const tdx = quoteOf("tdx");
-    const first = await attestKeeper(keeper, { pccs: new PccsClient({ url: pccs.url }), quoteProvider: recordedQuote(tdx) });
+    const first = await attestKeeper(keeper, {
+      pccs: new PccsClient({ url: pccs.url }),
+      quoteProvider: recordedQuote(tdx),
+    });
     assert.equal(first.path, "onchain");
     assert.deepEqual(first.collateralSubmitted, ["rootCrl", "pckCrl", "tcbInfo", "qeIdentity"]);
     assert.equal(getAddress(first.keeper), bound(tdx));

@@ -60,7 +60,10 @@ export async function startLocalPccs(opts: LocalPccsOptions = {}): Promise<Local
     const url = new URL(req.url ?? "/", "http://pccs.local");
     const m = /^\/(sgx|tdx)\/certification\/v4\/(tcb|qe\/identity|pckcrl|rootcacrl)$/.exec(url.pathname);
     const send = (status: number, body: string | Buffer, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { "content-type": typeof body === "string" ? "application/json" : "application/x-pem-file", ...headers });
+      res.writeHead(status, {
+        "content-type": typeof body === "string" ? "application/json" : "application/x-pem-file",
+        ...headers,
+      });
       res.end(body);
     };
     if (req.method !== "GET" || !m) return send(404, JSON.stringify({ error: "not found" }));

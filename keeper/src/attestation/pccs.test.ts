@@ -25,14 +25,16 @@ describe("PCCS client and local PCCS", () => {
   after(() => pccs.close());
 
   it("quotePlatform_samples_readTeeFmspcAndCa", () => {
-    assert.deepEqual(
-      (({ tee, fmspc, ca }) => ({ tee, fmspc, ca }))(quotePlatform(sample("sgx").quote)),
-      { tee: "sgx", fmspc: "00A067110000", ca: "processor" },
-    );
-    assert.deepEqual(
-      (({ tee, fmspc, ca }) => ({ tee, fmspc, ca }))(quotePlatform(sample("tdx").quote)),
-      { tee: "tdx", fmspc: "B0C06F000000", ca: "platform" },
-    );
+    assert.deepEqual((({ tee, fmspc, ca }) => ({ tee, fmspc, ca }))(quotePlatform(sample("sgx").quote)), {
+      tee: "sgx",
+      fmspc: "00A067110000",
+      ca: "processor",
+    });
+    assert.deepEqual((({ tee, fmspc, ca }) => ({ tee, fmspc, ca }))(quotePlatform(sample("tdx").quote)), {
+      tee: "tdx",
+      fmspc: "B0C06F000000",
+      ca: "platform",
+    });
   });
 
   it("rawJsonMember_keepsSignedBytes_skipsNestedKeys", () => {
@@ -70,7 +72,10 @@ describe("PCCS client and local PCCS", () => {
       const client = new PccsClient({ url: only.url });
       await assert.rejects(client.collateralFor(sample("tdx").quote), (err: unknown) => {
         assert.ok(err instanceof PccsError);
-        assert.match(err.message, /404 to GET http:\/\/127\.0\.0\.1:\d+\/tdx\/certification\/v4\/tcb\?fmspc=B0C06F000000/);
+        assert.match(
+          err.message,
+          /404 to GET http:\/\/127\.0\.0\.1:\d+\/tdx\/certification\/v4\/tcb\?fmspc=B0C06F000000/,
+        );
         return true;
       });
     } finally {

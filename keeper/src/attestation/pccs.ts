@@ -66,7 +66,9 @@ export function fmspcOf(der: Uint8Array): string {
   if (at < 0) throw new PccsError("the PCK certificate has no FMSPC");
   const v = at + oid.length;
   if (der[v] !== 0x04 || der[v + 1] !== 6) throw new PccsError("the PCK certificate's FMSPC is malformed");
-  return Buffer.from(der.subarray(v + 2, v + 8)).toString("hex").toUpperCase();
+  return Buffer.from(der.subarray(v + 2, v + 8))
+    .toString("hex")
+    .toUpperCase();
 }
 
 /** The raw text of the top-level member `key` of a JSON object (the bytes Intel signed), or undefined. */
@@ -76,7 +78,8 @@ export function rawJsonMember(body: string, key: string): string | undefined {
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c === '"') {
-      if (depth === 1 && body.startsWith(needle, i)) return body.slice(i + needle.length, endOfValue(body, i + needle.length));
+      if (depth === 1 && body.startsWith(needle, i))
+        return body.slice(i + needle.length, endOfValue(body, i + needle.length));
       i = endOfString(body, i) - 1;
     } else if (c === "{" || c === "[") depth++;
     else if (c === "}" || c === "]") depth--;
@@ -148,7 +151,9 @@ export class PccsClient {
         "TCB-Info-Issuer-Chain",
         "SGX-TCB-Info-Issuer-Chain",
       ]),
-      this.signedJson(`${p.tee}/certification/v4/qe/identity`, "enclaveIdentity", ["SGX-Enclave-Identity-Issuer-Chain"]),
+      this.signedJson(`${p.tee}/certification/v4/qe/identity`, "enclaveIdentity", [
+        "SGX-Enclave-Identity-Issuer-Chain",
+      ]),
       this.binary(`sgx/certification/v4/pckcrl?ca=${p.ca}&encoding=der`, "SGX-PCK-CRL-Issuer-Chain"),
       this.hexBody("sgx/certification/v4/rootcacrl"),
     ]);

@@ -51,7 +51,9 @@ export async function attestKeeper(chain: EvmChainAdapter, opts: AttestOptions):
     return { ...answer, quoteType: provider.type, path: "verifier", collateralSubmitted: [] };
   }
   if (!opts.collateral && !opts.pccs) {
-    throw new ConfigError("config: pccsUrl is required to attest with a TEE quote (its collateral comes from the PCCS)");
+    throw new ConfigError(
+      "config: pccsUrl is required to attest with a TEE quote (its collateral comes from the PCCS)",
+    );
   }
   const collateral = opts.collateral ?? (await opts.pccs!.collateralFor(quote.quote));
   const registryAddress = await chain.attestations.getAddress();
