@@ -63,32 +63,67 @@ library JsonScanner {
     }
 
     /// @notice Offset just past the value starting at `i` (string, object, array, number, literal).
-    function skipValue(bytes memory json, uint256 i) internal pure returns (uint256) {
+    function skipValue(bytes memory json, uint256 i) internal pure returns (uint256 end) {
         uint256 n = json.length;
         if (i >= n) revert JsonScannerMalformed(i);
         uint256 c = byteAt(json, i);
-        if (c == QUOTE) {
-            for (uint256 j = i + 1; j < n; ++j) {
-                uint256 d = byteAt(json, j);
-                if (d == BACKSLASH) ++j;
-                else if (d == QUOTE) return j + 1;
-            }
-            revert JsonScannerMalformed(i);
-        }
-        if (c == 0x7b || c == 0x5b) {
-            uint256 depth;
-            for (uint256 j = i; j < n; ++j) {
-                uint256 d = byteAt(json, j);
-                if (d == QUOTE) {
-                    j = skipValue(json, j) - 1;
-                } else if (d == 0x7b || d == 0x5b) {
-                    ++depth;
-                } else if (d == 0x7d || d == 0x5d) {
-                    --depth;
-                    if (depth == 0) return j + 1;
+        if (c == QUOTE || c == 0x7b || c == 0x5b) {
+            // One pass over the bytes (assembly: this scan is most of the cost of storing collateral): track
+            // nesting depth outside strings, honour backslash escapes inside them.
+            assembly ("memory-safe") {
+                let base := add(json, 32)
+                let depth := 0
+                let inString := 0
+                for {
+                    let j := i
+                } lt(j, n) {
+                    j := add(j, 1)
+                } {
+                    let d := byte(0, mload(add(base, j)))
+                    switch inString
+                    case 1 {
+                        switch d
+                        case 0x5c {
+                            j := add(j, 1)
+                        }
+                        case 0x22 {
+                            inString := 0
+                            if iszero(depth) {
+                                end := add(j, 1)
+                                break
+                            }
+                        }
+                    }
+                    default {
+                        switch d
+                        case 0x22 {
+                            inString := 1
+                        }
+                        case 0x7b {
+                            depth := add(depth, 1)
+                        }
+                        case 0x5b {
+                            depth := add(depth, 1)
+                        }
+                        case 0x7d {
+                            depth := sub(depth, 1)
+                            if iszero(depth) {
+                                end := add(j, 1)
+                                break
+                            }
+                        }
+                        case 0x5d {
+                            depth := sub(depth, 1)
+                            if iszero(depth) {
+                                end := add(j, 1)
+                                break
+                            }
+                        }
+                    }
                 }
             }
-            revert JsonScannerMalformed(i);
+            if (end == 0) revert JsonScannerMalformed(i);
+            return end;
         }
         uint256 k = i;
         while (k < n) {

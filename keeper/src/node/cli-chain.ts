@@ -117,7 +117,9 @@ export function addChainCommands(program: Command): void {
         throw new ConfigError("config: verifierUrl or pccsUrl is required for attest");
       }
       const { chain } = await connectChain(config);
-      const collateral = opts.collateral ? parseCollateral(JSON.parse(readFileSync(opts.collateral, "utf8"))) : undefined;
+      const collateral = opts.collateral
+        ? parseCollateral(JSON.parse(readFileSync(opts.collateral, "utf8")))
+        : undefined;
       const answer = await attestKeeper(chain, {
         verifierUrl: config.verifierUrl,
         pccs: config.pccsUrl ? new PccsClient({ url: config.pccsUrl }) : undefined,

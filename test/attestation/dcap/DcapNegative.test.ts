@@ -27,7 +27,7 @@ function resign(der: Buffer, key: KeyObject, newPublicKey?: Buffer, oldPublicKey
     ? der.subarray(outerHeader + 2, outerHeader + 2 + tbsLenBytes).reduce((a, b) => a * 256 + b, 0)
     : der[outerHeader + 1]!;
   const tbsEnd = outerHeader + 2 + tbsLenBytes + tbsLen;
-  let tbs = Buffer.from(der.subarray(outerHeader, tbsEnd));
+  const tbs = Buffer.from(der.subarray(outerHeader, tbsEnd));
   if (newPublicKey && oldPublicKey) {
     const at = tbs.indexOf(oldPublicKey);
     if (at < 0) throw new Error("public key not found in the certificate");
