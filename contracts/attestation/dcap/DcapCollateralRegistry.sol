@@ -68,9 +68,11 @@ contract DcapCollateralRegistry is IDcapCollateralRegistry {
         delete info.levels;
         (s, e) = j.get(0, "tcbLevels");
         uint256 count;
-        for (uint256 o = j.firstElement(s); o != 0; o = j.nextElement(j.skipValue(o))) {
+        for (uint256 o = j.firstElement(s); o != 0;) {
             if (++count > MAX_LEVELS) revert DcapCollateralRegistryLevelCount(count);
-            info.levels.push(_tcbLevel(j, o, teeType));
+            (TcbLevel memory level, uint256 end) = _tcbLevel(j, o, teeType);
+            info.levels.push(level);
+            o = j.nextElement(end);
         }
         if (count == 0) revert DcapCollateralRegistryLevelCount(0);
         emit TcbInfoStored(teeType, fmspc, issueDate, nextUpdate, count);
@@ -157,20 +159,56 @@ contract DcapCollateralRegistry is IDcapCollateralRegistry {
         if (issueDate <= storedIssueDate) revert DcapCollateralRegistryNotNewer(issueDate, storedIssueDate);
     }
 
-    /// @dev One element of `tcbLevels`: components, PCE SVN and status.
-    function _tcbLevel(bytes memory j, uint256 o, uint8 teeType) private pure returns (TcbLevel memory level) {
-        (uint256 ts, ) = j.get(o, "tcb");
-        (uint256 s, ) = j.get(ts, "sgxtcbcomponents");
-        level.sgxSvns = _svns(j, s);
-        uint256 e;
-        (s, e) = j.get(ts, "pcesvn");
-        level.pceSvn = uint16(j.toUint(s, e));
-        if (teeType == TDX) {
-            (s, ) = j.get(ts, "tdxtcbcomponents");
-            level.tdxSvns = _svns(j, s);
+    /// @dev One element of `tcbLevels` (components, PCE SVN, status), read in one pass; returns its end offset.
+    function _tcbLevel(
+        bytes memory j,
+        uint256 o,
+        uint8 teeType
+    ) private pure returns (TcbLevel memory level, uint256 end) {
+        bool hasStatus;
+        bool hasTcb;
+        for (uint256 i = j.firstMember(o); i != 0;) {
+            (bytes32 key, uint256 v) = j.member(i);
+            uint256 e;
+            if (key == keccak256("tcb")) {
+                e = _tcb(j, v, teeType, level);
+                hasTcb = true;
+            } else if (key == keccak256("tcbStatus")) {
+                e = j.skipValue(v);
+                level.status = _status(j, v, e);
+                hasStatus = true;
+            } else {
+                e = j.skipValue(v);
+            }
+            (i, end) = j.nextMember(e);
         }
-        (s, e) = j.get(o, "tcbStatus");
-        level.status = _status(j, s, e);
+        if (!hasTcb) revert JsonScanner.JsonScannerKeyMissing("tcb");
+        if (!hasStatus) revert JsonScanner.JsonScannerKeyMissing("tcbStatus");
+    }
+
+    /// @dev The `tcb` object of a level: SGX components, PCE SVN and (TDX) TDX components; returns its end offset.
+    function _tcb(bytes memory j, uint256 o, uint8 teeType, TcbLevel memory level) private pure returns (uint256 end) {
+        uint256 seen;
+        for (uint256 i = j.firstMember(o); i != 0;) {
+            (bytes32 key, uint256 v) = j.member(i);
+            uint256 e;
+            if (key == keccak256("sgxtcbcomponents")) {
+                (level.sgxSvns, e) = _svns(j, v);
+                seen |= 1;
+            } else if (key == keccak256("pcesvn")) {
+                e = j.skipValue(v);
+                level.pceSvn = uint16(j.toUint(v, e));
+                seen |= 2;
+            } else if (key == keccak256("tdxtcbcomponents")) {
+                (level.tdxSvns, e) = _svns(j, v);
+                seen |= 4;
+            } else {
+                e = j.skipValue(v);
+            }
+            (i, end) = j.nextMember(e);
+        }
+        uint256 required = teeType == TDX ? 7 : 3;
+        if (seen & required != required) revert JsonScanner.JsonScannerMalformed(o);
     }
 
     /// @dev One element of a QE identity's `tcbLevels`: ISVSVN and status.
@@ -183,19 +221,35 @@ contract DcapCollateralRegistry is IDcapCollateralRegistry {
         level.status = _status(j, s, e);
     }
 
-    /// @dev The 16 `svn` values of a components array as bytes (component 1 first).
-    function _svns(bytes memory j, uint256 arr) private pure returns (bytes16 svns) {
+    /// @dev The 16 `svn` values of a components array as bytes (component 1 first), and the array's end offset.
+    function _svns(bytes memory j, uint256 arr) private pure returns (bytes16 svns, uint256 end) {
         uint256 v;
-        uint256 i;
-        for (uint256 o = j.firstElement(arr); o != 0; o = j.nextElement(j.skipValue(o))) {
-            (uint256 s, uint256 e) = j.get(o, "svn");
-            uint256 svn = j.toUint(s, e);
-            if (svn > 255 || i == 16) revert JsonScanner.JsonScannerMalformed(s);
+        uint256 count;
+        for (uint256 o = j.firstElement(arr); o != 0;) {
+            (uint256 svn, uint256 objEnd) = _svn(j, o);
+            if (count == 16) revert JsonScanner.JsonScannerMalformed(o);
             v = (v << 8) | svn;
-            ++i;
+            ++count;
+            (o, end) = j.nextElementOrEnd(objEnd);
         }
-        if (i != 16) revert JsonScanner.JsonScannerMalformed(arr);
+        if (count != 16) revert JsonScanner.JsonScannerMalformed(arr);
         svns = bytes16(uint128(v));
+    }
+
+    /// @dev The `svn` of one component object (at most 255), and the object's end offset.
+    function _svn(bytes memory j, uint256 o) private pure returns (uint256 svn, uint256 end) {
+        bool found;
+        for (uint256 i = j.firstMember(o); i != 0;) {
+            (bytes32 key, uint256 value) = j.member(i);
+            uint256 e = j.skipValue(value);
+            if (key == keccak256("svn")) {
+                svn = j.toUint(value, e);
+                if (svn > 255) revert JsonScanner.JsonScannerMalformed(value);
+                found = true;
+            }
+            (i, end) = j.nextMember(e);
+        }
+        if (!found) revert JsonScanner.JsonScannerKeyMissing("svn");
     }
 
     /// @dev Intel's TCB status string to its code (as `IAttestationRegistry.TcbStatus`).

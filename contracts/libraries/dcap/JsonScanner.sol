@@ -135,6 +135,35 @@ library JsonScanner {
         return k;
     }
 
+    /// @notice Offset of the first member's key in the object at `obj` ('{'), or 0 when the object is empty.
+    function firstMember(bytes memory json, uint256 obj) internal pure returns (uint256) {
+        if (obj >= json.length || byteAt(json, obj) != 0x7b) revert JsonScannerMalformed(obj);
+        uint256 i = _ws(json, obj + 1);
+        if (i >= json.length) revert JsonScannerMalformed(i);
+        return byteAt(json, i) == 0x7d ? 0 : i;
+    }
+
+    /// @notice keccak256 of the member key at `i` (its quote) and the offset of its value.
+    function member(bytes memory json, uint256 i) internal pure returns (bytes32 keyHash, uint256 value) {
+        if (i >= json.length || byteAt(json, i) != QUOTE) revert JsonScannerMalformed(i);
+        uint256 keyEnd = skipValue(json, i);
+        keyHash = stringHash(json, i, keyEnd);
+        value = _ws(json, keyEnd);
+        if (value >= json.length || byteAt(json, value) != 0x3a) revert JsonScannerMalformed(value);
+        value = _ws(json, value + 1);
+    }
+
+    /// @notice After a member value ending at `valueEnd`: the next key's offset (0 at the end of the object) and,
+    ///         at the end, the offset just past the object's '}'.
+    function nextMember(bytes memory json, uint256 valueEnd) internal pure returns (uint256 next, uint256 objEnd) {
+        uint256 i = _ws(json, valueEnd);
+        if (i >= json.length) revert JsonScannerMalformed(i);
+        uint256 c = byteAt(json, i);
+        if (c == 0x7d) return (0, i + 1);
+        if (c != 0x2c) revert JsonScannerMalformed(i);
+        return (_ws(json, i + 1), 0);
+    }
+
     /// @notice Start of the first element of the array at `arr` ('['), or 0 when the array is empty.
     function firstElement(bytes memory json, uint256 arr) internal pure returns (uint256) {
         if (arr >= json.length || byteAt(json, arr) != 0x5b) revert JsonScannerMalformed(arr);
@@ -144,13 +173,21 @@ library JsonScanner {
     }
 
     /// @notice Start of the element after the one ending at `elementEnd`, or 0 at the end of the array.
-    function nextElement(bytes memory json, uint256 elementEnd) internal pure returns (uint256) {
+    function nextElement(bytes memory json, uint256 elementEnd) internal pure returns (uint256 next) {
+        (next, ) = nextElementOrEnd(json, elementEnd);
+    }
+
+    /// @notice Like `nextElement`, and at the end of the array the offset just past its ']'.
+    function nextElementOrEnd(
+        bytes memory json,
+        uint256 elementEnd
+    ) internal pure returns (uint256 next, uint256 arrayEnd) {
         uint256 i = _ws(json, elementEnd);
         if (i >= json.length) revert JsonScannerMalformed(i);
         uint256 c = byteAt(json, i);
-        if (c == 0x5d) return 0;
+        if (c == 0x5d) return (0, i + 1);
         if (c != 0x2c) revert JsonScannerMalformed(i);
-        return _ws(json, i + 1);
+        return (_ws(json, i + 1), 0);
     }
 
     /// @notice The unsigned decimal number [start, end).
