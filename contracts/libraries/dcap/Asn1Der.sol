@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+// Byte-level parsing of DER, PEM and JSON: assembly reads bytes without bounds checks the callers already did, and
+// keeps the per-byte scans affordable (docs/benchmarks.md "On-chain DCAP verification").
+// solhint-disable no-inline-assembly
+
 /// @title Asn1Der
 /// @notice Minimal reader of DER-encoded ASN.1 (X.690) inside a `bytes memory` buffer: a node is its tag, the
 ///         offset of its first byte, the offset of its content and the offset just past it. Only definite

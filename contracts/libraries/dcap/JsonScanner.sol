@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+// Byte-level parsing of DER, PEM and JSON: assembly reads bytes without bounds checks the callers already did, and
+// keeps the per-byte scans affordable (docs/benchmarks.md "On-chain DCAP verification").
+// solhint-disable no-inline-assembly
+
 /// @title JsonScanner
 /// @notice A small purpose-built scanner for Intel's collateral JSON (TCB info, QE identity): finds the value
 ///         of a key among an object's own members (nested members are skipped, strings honour escapes), walks

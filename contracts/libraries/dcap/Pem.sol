@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+// Byte-level parsing of DER, PEM and JSON: assembly reads bytes without bounds checks the callers already did, and
+// keeps the per-byte scans affordable (docs/benchmarks.md "On-chain DCAP verification").
+// solhint-disable no-inline-assembly
+
 /// @title Pem
 /// @notice Splits a PEM certificate chain ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----",
 ///         as DCAP certification data type 5 and Intel's issuer-chain headers carry it) into its base64 bodies
