@@ -15,6 +15,7 @@ interface IDcapCertificateRegistry {
     /// @param issuerKeyHash keccak256(issuer keyX, keyY): the key whose CRL may revoke this certificate.
     /// @param notBefore Validity start (unix seconds).
     /// @param notAfter Validity end (unix seconds).
+    /// @param isCa Whether its basicConstraints mark it as a CA (required of the PCK CA, refused of the PCK certificate).
     struct VerifiedCertificate {
         bytes32 keyX;
         bytes32 keyY;
@@ -23,6 +24,7 @@ interface IDcapCertificateRegistry {
         bytes32 issuerKeyHash;
         uint64 notBefore;
         uint64 notAfter;
+        bool isCa;
     }
 
     /// @notice The platform identity of a verified PCK certificate (Intel's SGX extension).

@@ -55,6 +55,7 @@ contract DcapCertificateRegistry is IDcapCertificateRegistry {
     /// @inheritdoc IDcapCertificateRegistry
     function submitPckCrl(bytes calldata der, bytes calldata issuerChainPem) external {
         VerifiedCertificate memory ca = _verifyFirstRootIssued(issuerChainPem);
+        if (!ca.isCa) revert DcapCertificateRegistryCaFlag(false);
         _storeCrl(der, ca.subjectHash, ca.keyX, ca.keyY);
     }
 
@@ -71,7 +72,8 @@ contract DcapCertificateRegistry is IDcapCertificateRegistry {
             revert DcapCertificateRegistryChainLength(starts.length, PCK_CHAIN_LENGTH);
         }
         _checkRoot(pem, starts[2], ends[2]);
-        VerifiedCertificate memory ca = _rootIssued(pem, starts[0 + 1], ends[1]);
+        VerifiedCertificate memory ca = _rootIssued(pem, starts[1], ends[1]);
+        if (!ca.isCa) revert DcapCertificateRegistryCaFlag(false);
         _checkUsable(ca);
         CachedPck memory pck = _pck(pem, starts[0], ends[0], ca);
         _checkUsable(pck.cert);
@@ -143,8 +145,8 @@ contract DcapCertificateRegistry is IDcapCertificateRegistry {
         }
         bytes memory der = Pem.decode(pem, start, end);
         X509.Certificate memory c = X509.parseCertificate(der);
-        if (X509.isCa(der, c)) revert DcapCertificateRegistryCaFlag(true);
         p.cert = _verifyIssued(der, c, ca.subjectHash, ca.keyX, ca.keyY);
+        if (p.cert.isCa) revert DcapCertificateRegistryCaFlag(true);
         p.platform = PckExtension.parse(der, c);
         _pcks[h] = p;
         emit CertificateCached(h, caKeyHash, p.cert.subjectHash);
@@ -172,7 +174,8 @@ contract DcapCertificateRegistry is IDcapCertificateRegistry {
             subjectHash: c.subjectHash,
             issuerKeyHash: keccak256(abi.encode(issuerX, issuerY)),
             notBefore: uint64(c.notBefore),
-            notAfter: uint64(c.notAfter)
+            notAfter: uint64(c.notAfter),
+            isCa: X509.isCa(der, c)
         });
     }
 

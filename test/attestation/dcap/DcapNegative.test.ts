@@ -92,6 +92,15 @@ describe("DcapQuoteVerifier negative", function () {
     );
   });
 
+  it("verifyQuote_nonCaCertificateAsPckCa_reverts", async function () {
+    // Intel's TCB signing certificate is issued by the root but is no CA: it cannot stand for the PCK CA.
+    const [leaf, , root] = pemBlocks(quotePem(s.quote));
+    const [tcbSigner] = pemBlocks(s.collateral.tcb_info_issuer_chain);
+    await expect(c.verifier.verifyQuote(withPemChain(s.quote, leaf! + tcbSigner! + root!)))
+      .to.be.revertedWithCustomError(c.certs, "DcapCertificateRegistryCaFlag")
+      .withArgs(false);
+  });
+
   it("verifyQuote_anotherPlatformsValidChain_reverts", async function () {
     // A complete, valid Intel chain of another platform: its PCK key did not sign this QE report.
     await submitCollateral(c, SGX(), ["rootCrl", "tcbInfo", "qeIdentity"]);
