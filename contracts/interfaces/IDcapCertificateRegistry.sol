@@ -15,7 +15,7 @@ interface IDcapCertificateRegistry {
     /// @param issuerKeyHash keccak256(issuer keyX, keyY): the key whose CRL may revoke this certificate.
     /// @param notBefore Validity start (unix seconds).
     /// @param notAfter Validity end (unix seconds).
-    /// @param isCa Whether its basicConstraints mark it as a CA (required of the PCK CA, refused of the PCK certificate).
+    /// @param isCa Whether basicConstraints mark it as a CA (required of the PCK CA, refused of the PCK cert).
     struct VerifiedCertificate {
         bytes32 keyX;
         bytes32 keyY;
