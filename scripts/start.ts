@@ -25,6 +25,7 @@ import {
   writeSimScenario,
 } from "./lib/keepers.js";
 import { runOnce, startService, stopAll, waitFor } from "./lib/processes.js";
+import { startLocalPccs, type LocalPccs } from "../keeper/src/attestation/pccs-server.js";
 
 let config: StartEnv;
 let RPC_URL: string;
@@ -174,6 +175,12 @@ async function startKeepers(keeperData: string): Promise<void> {
   );
   const verifierUrl = `http://127.0.0.1:${ports.verifier}`;
   await waitFor("the verifier", async () => (await fetch(`${verifierUrl}/health`)).ok);
+  // Collateral of real TEE quotes (the DCAP samples' Intel-signed collateral, PCS API v4 paths), in this process on a
+  // free loopback port. This machine has no TEE: the keepers attest with the clearly marked development quote
+  // through the verifier (#4); on a TDX machine the same configuration sends a real quote and its collateral to the
+  // on-chain DcapQuoteVerifier the deploy wired.
+  pccs = await startLocalPccs();
+  console.log(`[start] local PCCS (DCAP sample collateral): ${pccs.url}`);
   const simUrls = { binance: `http://127.0.0.1:${ports.binance}`, okx: `http://127.0.0.1:${ports.okx}` };
   // The vault's reference price follows the simulated ETH/USDT market (a local stand-in for a Chainlink node), and a
   // demo depositor (#18) gives the keepers capital to draw.
@@ -195,6 +202,7 @@ async function startKeepers(keeperData: string): Promise<void> {
       simUrls,
       metricsPort: ports.metrics[n - 1]!,
       verifierUrl,
+      pccsUrl: pccs.url,
     });
     const env = {
       KEEPER_PRIVATE_KEY: devKey(n),
@@ -216,6 +224,7 @@ async function startKeepers(keeperData: string): Promise<void> {
 const OPERATOR_STAKE_TUSD = "25000";
 
 let stopRelay: (() => void) | undefined;
+let pccs: LocalPccs | undefined;
 let shuttingDown = false;
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
@@ -223,6 +232,7 @@ async function shutdown(code: number): Promise<void> {
   stopRelay?.();
   console.log("[start] stopping all services");
   await stopAll();
+  await pccs?.close();
   console.log("[start] stopped");
   process.exit(code);
 }

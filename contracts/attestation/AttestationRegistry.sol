@@ -97,6 +97,9 @@ contract AttestationRegistry is IAttestationRegistry, AccessControl, EIP712 {
     function isAttested(address keeper) external view returns (bool) {
         Attestation storage a = _attestations[keeper];
         if (a.attestedAt == 0 || _revoked[keeper]) return false;
+        // L10: an attestation counts only while its verifier is trusted: an off-chain verifier that still holds
+        // VERIFIER_ROLE, or the on-chain quote verifier that is still configured.
+        if (a.verifier != address(_quoteVerifier) && !hasRole(VERIFIER_ROLE, a.verifier)) return false;
         if (a.attestedAt + PARAMETERS.get(ParamKeys.ATTESTATION_MAX_AGE_SECONDS) < block.timestamp) return false;
         return isTcbAccepted(a.tcbStatus) && PARAMETERS.isMeasurementAllowed(a.measurementHash);
     }

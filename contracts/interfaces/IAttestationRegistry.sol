@@ -114,7 +114,8 @@ interface IAttestationRegistry {
     /// @param verifier The verifier contract.
     function setQuoteVerifier(IQuoteVerifier verifier) external;
 
-    /// @notice True when the keeper's attestation is fresh, allowed, accepted and not revoked.
+    /// @notice True when the keeper's attestation is fresh, allowed, accepted and not revoked, and its verifier is
+    ///         still trusted (an off-chain verifier holding `VERIFIER_ROLE`, or the configured quote verifier).
     /// @param keeper The keeper key.
     function isAttested(address keeper) external view returns (bool);
 

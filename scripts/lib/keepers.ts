@@ -170,6 +170,8 @@ export function writeKeeperFiles(
     /** Defaults: `KEEPER_METRICS_PORTS[n - 1]` and the verifier on `VERIFIER_PORT`. */
     metricsPort?: number;
     verifierUrl?: string;
+    /** PCCS for the collateral of real TEE quotes (`npm start`: the local PCCS serving the DCAP samples). */
+    pccsUrl?: string;
   },
 ): string {
   const dir = join(root, `keeper${n}`);
@@ -205,6 +207,7 @@ export function writeKeeperFiles(
         tickMs: 500,
         heartbeatSeconds: 120,
         verifierUrl: opts.verifierUrl ?? `http://127.0.0.1:${VERIFIER_PORT}`,
+        ...(opts.pccsUrl ? { pccsUrl: opts.pccsUrl } : {}),
       },
       null,
       2,

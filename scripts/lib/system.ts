@@ -245,6 +245,7 @@ async function deployTrustLayer(
     parameters,
     deployer,
   ])) as unknown as AttestationRegistry;
+  await deployOnChainQuoteVerifier(deploy, attestations);
   const receipts = (await deploy("ReceiptRegistry", "ReceiptRegistry", [
     attestations,
     deployer,
@@ -274,6 +275,18 @@ async function deployTrustLayer(
   await (await receipts.setOperatorSource(await reputation.getAddress())).wait();
   await (await reputation.grantRole(await reputation.REPORTER_ROLE(), await campaigns.getAddress())).wait();
   await (await reputation.setDisputeDesk(await desk.getAddress())).wait();
+}
+
+/**
+ * The on-chain DCAP verifier (docs/SPECIFICATION.md "On-chain DCAP verification"): the certificate registry (Intel
+ * root key constant, CRLs), the collateral registry (TCB info, QE identity) and `DcapQuoteVerifier`, set as the
+ * registry's quote verifier, so `submitQuote` verifies real SGX/TDX quotes with no account holding VERIFIER_ROLE.
+ */
+async function deployOnChainQuoteVerifier(deploy: DeployFn, attestations: AttestationRegistry): Promise<void> {
+  const certificates = await deploy("DcapCertificateRegistry", "DcapCertificateRegistry");
+  const collateral = await deploy("DcapCollateralRegistry", "DcapCollateralRegistry", [certificates]);
+  const verifier = await deploy("DcapQuoteVerifier", "DcapQuoteVerifier", [certificates, collateral]);
+  await (await attestations.setQuoteVerifier(await verifier.getAddress())).wait();
 }
 
 /** Governance roles of the trust layer that move from the deployer to the timelock. */

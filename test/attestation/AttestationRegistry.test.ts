@@ -222,8 +222,47 @@ describe("AttestationRegistry", function () {
     );
   });
 
+  it("L10_revokedVerifier_attestationsStopCounting", async function () {
+    const t = await networkHelpers.loadFixture(trustFixture);
+    const keeper = t.keepers[0]!.address;
+    const q = await quoteFor(t, keeper);
+    await t.attestations.submitVerified(q, await signQuote(t, t.verifier, q));
+    expect(await t.attestations.isAttested(keeper)).to.equal(true);
+    await t.attestations.revokeRole(await t.attestations.VERIFIER_ROLE(), t.verifier.address);
+    expect(await t.attestations.isAttested(keeper)).to.equal(false);
+    // Re-approving the verifier restores what it signed.
+    await t.attestations.grantRole(await t.attestations.VERIFIER_ROLE(), t.verifier.address);
+    expect(await t.attestations.isAttested(keeper)).to.equal(true);
+  });
+
+  it("L10_replacedQuoteVerifier_attestationsStopCounting", async function () {
+    const t = await networkHelpers.loadFixture(trustFixture);
+    const verifier = await ethers.deployContract("TestQuoteVerifier");
+    await t.attestations.setQuoteVerifier(verifier);
+    const keeper = t.keepers[1]!.address;
+    const quote = hexlify(randomBytes(600));
+    await verifier.setFields(quote, {
+      teeType: TDX,
+      tcbStatus: TCB.UpToDate,
+      measurementHash: MEASUREMENT,
+      reportData: zeroPadBytes(keeper, 64),
+    });
+    await t.attestations.submitQuote(quote);
+    expect(await t.attestations.isAttested(keeper)).to.equal(true);
+    await t.attestations.setQuoteVerifier(ethers.ZeroAddress);
+    expect(await t.attestations.isAttested(keeper)).to.equal(false);
+  });
+
+  it("deploySystem_wiresTheOnChainDcapVerifier", async function () {
+    const t = await networkHelpers.loadFixture(trustFixture);
+    const verifier = await ethers.getContractAt("DcapQuoteVerifier", await t.attestations.quoteVerifier());
+    expect(await verifier.certificates()).to.equal(await t.system["DcapCertificateRegistry"]!.contract.getAddress());
+    expect(await verifier.collateral()).to.equal(await t.system["DcapCollateralRegistry"]!.contract.getAddress());
+  });
+
   it("submitQuote_noVerifierConfigured_reverts", async function () {
     const t = await networkHelpers.loadFixture(trustFixture);
+    await t.attestations.setQuoteVerifier(ethers.ZeroAddress);
     await expect(t.attestations.submitQuote("0x1234")).to.be.revertedWithCustomError(
       t.attestations,
       "AttestationRegistryNoQuoteVerifier",
@@ -237,9 +276,10 @@ describe("AttestationRegistry", function () {
       t.attestations,
       "AccessControlUnauthorizedAccount",
     );
+    const deployed = await t.attestations.quoteVerifier();
     await expect(t.attestations.setQuoteVerifier(verifier))
       .to.emit(t.attestations, "QuoteVerifierChanged")
-      .withArgs(ethers.ZeroAddress, await verifier.getAddress());
+      .withArgs(deployed, await verifier.getAddress());
     const keeper = t.keepers[1]!.address;
     const quote = hexlify(randomBytes(600));
     await verifier.setFields(quote, {

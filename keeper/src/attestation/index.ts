@@ -9,3 +9,6 @@ export * from "./tdx-configfs.js";
 export * from "./verify-quote-file.js";
 export * from "./record.js";
 export * from "./submit.js";
+export * from "./pccs.js";
+export * from "./pccs-server.js";
+export * from "./onchain.js";

@@ -8,7 +8,9 @@ import type { Command } from "commander";
 import { serveVerifier, VerifierService } from "../attestation/verifier-service.js";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
 import { ConfigError } from "../errors.js";
-import { attestThroughVerifier } from "./attest.js";
+import { attestKeeper } from "./attest.js";
+import { PccsClient } from "../attestation/pccs.js";
+import { parseCollateral } from "../attestation/dcap.js";
 import { loadKeeperConfig, type KeeperConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { connectChain, runKeeper } from "./run.js";
@@ -104,17 +106,26 @@ export function addChainCommands(program: Command): void {
     .command("attest")
     .description(
       "Get a TEE quote binding the keeper address (TDX through configfs-tsm; on local chains only, a clearly " +
-        "marked development quote) and send it to the verifier service, which posts it to AttestationRegistry",
+        "marked development quote); a TEE quote with its collateral (PCCS or --collateral) goes to the on-chain " +
+        "verifier (AttestationRegistry.submitQuote) when configured, else to the verifier service",
     )
-    .requiredOption("--config <file>", "keeper configuration JSON (verifierUrl)")
-    .option("--collateral <file>", "DCAP collateral JSON for a real quote")
+    .requiredOption("--config <file>", "keeper configuration JSON (verifierUrl and/or pccsUrl)")
+    .option("--collateral <file>", "DCAP collateral JSON for a real quote (instead of the PCCS)")
     .action(async (opts: { config: string; collateral?: string }) => {
       const config = loadKeeperConfig(opts.config);
-      if (!config.verifierUrl) throw new ConfigError("config: verifierUrl is required for attest");
+      if (!config.verifierUrl && !config.pccsUrl && !opts.collateral) {
+        throw new ConfigError("config: verifierUrl or pccsUrl is required for attest");
+      }
       const { chain } = await connectChain(config);
-      const collateral = opts.collateral ? (JSON.parse(readFileSync(opts.collateral, "utf8")) as unknown) : undefined;
-      const answer = await attestThroughVerifier(chain, config.verifierUrl, collateral);
-      console.log(`attested ${answer.keeper} with a ${answer.quoteType} quote: ${answer.txHash}`);
+      const collateral = opts.collateral
+        ? parseCollateral(JSON.parse(readFileSync(opts.collateral, "utf8")))
+        : undefined;
+      const answer = await attestKeeper(chain, {
+        verifierUrl: config.verifierUrl,
+        pccs: config.pccsUrl ? new PccsClient({ url: config.pccsUrl }) : undefined,
+        collateral,
+      });
+      console.log(`attested ${answer.keeper} with a ${answer.quoteType} quote (${answer.path}): ${answer.txHash}`);
     });
 
   program

@@ -40,8 +40,13 @@ export const keeperConfigSchema = z.object({
   heartbeatSeconds: z.number().int().min(5).max(3_600).default(60),
   tickMs: z.number().int().min(10).max(60_000).default(500),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
-  /** Verifier service used by `keeper attest`. */
+  /** Verifier service used by `keeper attest` (development quotes; chains without an on-chain quote verifier). */
   verifierUrl: z.url().optional(),
+  /**
+   * PCCS (Intel PCS API v4) the collateral of real TEE quotes comes from, for `keeper attest` and the renewal in
+   * `keeper run` (sent on-chain where missing, or to the verifier service). Responses are cached.
+   */
+  pccsUrl: z.url().optional(),
   /** Arbitrage campaigns: validity bucket of a campaign and the executor's retry budget. */
   arbitrage: z
     .object({

@@ -20,7 +20,7 @@ import { startAuditor } from "../audit/run.js";
 import type { Auditor } from "../audit/auditor.js";
 import { ccxtSimConfig } from "../sim/client.js";
 import { arbitrageKeeper } from "./arbitrage-keeper.js";
-import { attestThroughVerifier } from "./attest.js";
+import { renewalAttestation } from "./attest.js";
 import type { KeeperConfig } from "./config.js";
 import { Journal } from "./journal.js";
 import type { KeeperNode } from "./keeper.js";
@@ -118,8 +118,8 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     tickMs: config.tickMs,
     heartbeatSeconds: config.heartbeatSeconds,
     metricsPort: config.metricsPort,
-    // Renew the attestation through the same verifier as `keeper attest` before it expires.
-    attest: config.verifierUrl ? async () => void (await attestThroughVerifier(chain, config.verifierUrl!)) : undefined,
+    // Renew the attestation the way `keeper attest` does (collateral from the PCCS for a TEE quote) before it expires.
+    attest: renewalAttestation(chain, config),
     availability,
   });
   await node.start();

@@ -50,9 +50,18 @@ export interface LocalSystem {
   setParameter(name: string, value: bigint): Promise<void>;
 }
 
-/** Deploys on a fresh in-process chain, or on the JSON-RPC chain at `url` (e.g. a `hre.network.createServer`). */
-export async function localSystem(url?: string): Promise<LocalSystem> {
-  const conn = url ? await hre.network.create({ network: "localhost", override: { url } }) : await hre.network.create();
+/**
+ * Deploys on a fresh in-process chain, or on the JSON-RPC chain at `url` (e.g. a `hre.network.createServer`).
+ * `initialDate` starts the in-process chain's clock there (e.g. inside a DCAP sample's collateral window);
+ * `grantVerifier: false` leaves VERIFIER_ROLE unheld (revoked from the local deploy's verifier, account #4) (attestation through the on-chain verifier only).
+ */
+export async function localSystem(
+  url?: string,
+  opts: { initialDate?: Date; grantVerifier?: boolean } = {},
+): Promise<LocalSystem> {
+  const conn = url
+    ? await hre.network.create({ network: "localhost", override: { url } })
+    : await hre.network.create(opts.initialDate ? { override: { initialDate: opts.initialDate } } : undefined);
   // Account #0 acts as governance directly (no timelock): the fixture sets trust and parameters itself.
   const system = await deploySystem(conn.ethers, { local: true, handOverToTimelock: false });
   const at = async (name: string) => system[name]!.contract.getAddress();
@@ -78,9 +87,14 @@ export async function localSystem(url?: string): Promise<LocalSystem> {
     )
   ).wait();
   const attestations = AttestationRegistry__factory.connect(addresses.attestations, governance!);
-  await (
-    await attestations.grantRole(await attestations.VERIFIER_ROLE(), (await conn.ethers.getSigners())[4]!.address)
-  ).wait();
+  const verifierRole = await attestations.VERIFIER_ROLE();
+  const verifierAccount = (await conn.ethers.getSigners())[4]!.address;
+  if (opts.grantVerifier ?? true) {
+    await (await attestations.grantRole(verifierRole, verifierAccount)).wait();
+  } else if (await attestations.hasRole(verifierRole, verifierAccount)) {
+    // The local deploy approves account #4 for development quotes: withdrawn, so no account holds the role.
+    await (await attestations.revokeRole(verifierRole, verifierAccount)).wait();
+  }
 
   const adapters = new Map<number, EvmChainAdapter>();
   const adapter = async (i: number) => {
