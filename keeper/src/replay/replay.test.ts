@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseScenario } from "../sim/scenario.js";
 import { runReplay, type ReplayReport } from "./replay.js";
 
@@ -152,5 +153,62 @@ describe("runReplay", () => {
       JSON.stringify(r.runs),
     );
     assert.deepEqual(r.balances.end, r.balances.start, "balances untouched (PnL is only the price moving)");
+  });
+
+  const scenarioFile = (name: string): string => fileURLToPath(new URL(`../sim/scenarios/${name}`, import.meta.url));
+
+  it("runReplay_scenarioWithoutGaps_marketMakingEndsWithPositivePnlNetOfFeesInsideItsBand", async () => {
+    const r = await runReplay({ scenario: scenarioFile("mm-steady.json"), steps: 150 });
+    assert.equal(r.switches.length, 0);
+    assert.ok(r.runs.length >= 1 && r.runs.every((x) => x.strategyId === "mm-btc-binance"), JSON.stringify(r.runs));
+    const makerFills = r.fills.filter((f) => f.maker && f.venue === "binance");
+    assert.ok(makerFills.length >= 50, `maker fills ${makerFills.length}`);
+    // Fees were paid (2 bps maker) and are inside the PnL: balances moved exactly as the fills say, net of fees.
+    assert.ok((r.summary.fees.USDT ?? 0) > 0 && (r.summary.fees.BTC ?? 0) > 0, JSON.stringify(r.summary.fees));
+    const deltas = deltasFromFills(r);
+    for (const asset of ["BTC", "USDT"] as const) {
+      const moved = num(r.balances.end.binance?.[asset]) - num(r.balances.start.binance?.[asset]);
+      assert.ok(Math.abs(moved - (deltas.binance?.[asset] ?? 0)) < 1e-6, `${asset}: ${moved} vs fills`);
+    }
+    // The market maker's own PnL (net of fees, inventory at the venue's mid) and the account's are positive.
+    const mmPnl = r.marketMaking.reduce((s, m) => s + m.pnl, 0);
+    assert.ok(mmPnl > 0, `market-making PnL ${mmPnl}`);
+    assert.ok(r.summary.pnl > 0, `account PnL ${r.summary.pnl}`);
+    // Inventory inside its band at the end of every run and after every step.
+    assert.ok(r.marketMaking.length >= 1);
+    for (const m of r.marketMaking) assert.ok(m.insideBand, JSON.stringify(m));
+    const band = r.marketMaking[0]!.band;
+    for (const p of r.pnl) {
+      const btc = p.inventory.binance?.BTC ?? 0;
+      assert.ok(btc >= band.min && btc <= band.max, `step ${p.step}: ${btc} outside [${band.min}, ${band.max}]`);
+    }
+    // The volatility the engine weighed was measured from the mids (it moves from step to step).
+    const vols = new Set(r.pnl.slice(20).map((p) => p.volatilityBps["BTC/USDT"]));
+    assert.ok(vols.size > 10, "measured volatility");
+    assert.equal(r.summary.openOrdersAtEnd, 0);
+  });
+
+  it("runReplay_scenarioWithGaps_everySwitchPassesTheThresholdAndMarketMakingResumesWithANewBaseline", async () => {
+    const r = await runReplay({ scenario: scenarioFile("mm-preempt.json"), steps: 200 });
+    const threshold = 15_000 / 10_000; // the default roiThresholdBps
+    assert.ok(r.switches.length >= 1, "at least one switch");
+    for (const w of r.switches) assert.ok(w.toRoi >= threshold * w.fromRoi, JSON.stringify(w));
+    const pre = r.switches.find((w) => w.mode === "preempt" && w.from.startsWith("mm-") && w.to.startsWith("arb-"));
+    assert.ok(pre, JSON.stringify(r.switches));
+    const first = r.runs.find((x) => x.strategyId === pre.from && x.status === "aborted");
+    assert.ok(first, JSON.stringify(r.runs));
+    const arb = r.runs.find((x) => x.strategyId === pre.to && x.startStep > pre.step);
+    assert.ok(arb && arb.status === "succeeded", JSON.stringify(r.runs));
+    const resumed = r.runs.find((x) => x.resumedFrom === first.runId);
+    assert.ok(resumed && resumed.startStep >= arb.endStep!, JSON.stringify(r.runs));
+    // Each run is its own campaign: the resumed run measures PnL from the account's value when it resumed
+    // (after the arbitrage moved the venue's balances), and carries the earlier run's PnL only for reporting.
+    const m1 = r.marketMaking.find((m) => m.runId === first.runId)!;
+    const m2 = r.marketMaking.find((m) => m.runId === resumed.runId)!;
+    assert.notEqual(m2.baselineValue, m1.endValue);
+    assert.ok(Math.abs(m2.previousPnl - m1.pnl) < 1e-6);
+    assert.ok(Math.abs(m2.endValue - m2.baselineValue - m2.pnl) < 1e-6);
+    assert.ok(Math.abs(m2.startInventory - m1.endInventory) > 0.01, "the arbitrage moved the maker's inventory");
+    assert.equal(r.summary.openOrdersAtEnd, 0);
   });
 });
