@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseScenario } from "../sim/scenario.js";
-import { runReplay, type ReplayReport } from "./replay.js";
+import { runReplay, type ReplayReport, type StrategySpec } from "./replay.js";
 
 /** Two venues, taker flow on Binance (fills the keeper's quotes), a 60 bps gap on OKX in steps 12..20. */
 const scenario = parseScenario({
@@ -210,5 +210,58 @@ describe("runReplay", () => {
     assert.ok(Math.abs(m2.endValue - m2.baselineValue - m2.pnl) < 1e-6);
     assert.ok(Math.abs(m2.startInventory - m1.endInventory) > 0.01, "the arbitrage moved the maker's inventory");
     assert.equal(r.summary.openOrdersAtEnd, 0);
+  });
+
+  it("runReplay_gapWithInventoryBands_noVenueIsDrainedAndRebalanceRestoresEachVenue", async () => {
+    // 4 BTC on each venue; the 60 bps OKX gap (steps 40..80) pays to buy on Binance and sell on OKX.
+    const legs = (band: boolean) =>
+      ["binance", "okx"].map((venueId) => ({
+        venueId,
+        pair: "BTC/USDT",
+        takerFeeBps: 10,
+        ...(band ? { inventory: { min: "3", max: "5" } } : {}),
+      }));
+    const arb = (band: boolean): StrategySpec => ({
+      plugin: "arbitrage",
+      config: { id: "arb-btc", pair: "BTC/USDT", legs: legs(band), retryBudget: 2 },
+    });
+    const rebalance = (venueId: string): StrategySpec => ({
+      plugin: "rebalance",
+      config: {
+        id: `reb-${venueId}`,
+        pair: "BTC/USDT",
+        venueId,
+        targetBase: "4",
+        band: "0.5",
+        riskBps: 40,
+        takerFeeBps: 10,
+        maxSlippageBps: 20,
+        lot: "0.00001",
+      },
+    });
+    const file = scenarioFile("mm-preempt.json");
+    // Without bands, the one gap drains OKX's BTC (the test below would fail on this run).
+    const unbounded = await runReplay({ scenario: file, steps: 50, strategies: [arb(false)] });
+    assert.ok(Math.min(...unbounded.pnl.map((p) => p.inventory.okx?.BTC ?? 0)) < 1, "drained without bands");
+
+    const r = await runReplay({
+      scenario: file,
+      steps: 130,
+      strategies: [arb(true), rebalance("binance"), rebalance("okx")],
+    });
+    assert.ok(r.runs.some((x) => x.strategyId === "arb-btc" && x.status === "succeeded"));
+    for (const p of r.pnl) {
+      for (const venue of ["binance", "okx"]) {
+        const btc = p.inventory[venue]?.BTC ?? 0;
+        assert.ok(btc >= 3 - 1e-9 && btc <= 5 + 1e-9, `step ${p.step} ${venue}: ${btc} BTC outside [3, 5]`);
+      }
+    }
+    // The rebalance waits for the gap to close (it would buy OKX at its premium), then brings both back.
+    const rebalances = r.runs.filter((x) => x.strategyId.startsWith("reb-") && x.status === "succeeded");
+    assert.ok(rebalances.length >= 2 && rebalances.every((x) => x.startStep >= 80), JSON.stringify(r.runs));
+    for (const venue of ["binance", "okx"]) {
+      const btc = num(r.balances.end[venue]?.BTC);
+      assert.ok(Math.abs(btc - 4) <= 0.5, `${venue} ends at ${btc} BTC, outside its rebalance band`);
+    }
   });
 });

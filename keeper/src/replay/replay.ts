@@ -161,19 +161,25 @@ function defaultStrategies(s: Scenario, account: AccountConfig): StrategySpec[] 
   const out: StrategySpec[] = [];
   for (const m of s.markets) {
     const pair = `${m.base}/${m.quote}`;
+    const held = Number(account.balances[m.base] ?? "0");
     if (s.venues.length >= 2)
       out.push({
         plugin: "arbitrage",
         config: {
           id: `arb-${m.base.toLowerCase()}`,
           pair,
-          legs: s.venues.map((v) => ({ venueId: v.name, pair, takerFeeBps: v.takerFeeBps })),
+          // Each venue's base stays within half its starting holding of it: one gap cannot drain a venue.
+          legs: s.venues.map((v) => ({
+            venueId: v.name,
+            pair,
+            takerFeeBps: v.takerFeeBps,
+            inventory: { min: decimal(held / 2, m.stepSize), max: decimal((held * 3) / 2, m.stepSize) },
+          })),
           retryBudget: 2,
         },
       });
     const v = s.venues[0]!;
     const liq = v.liquidity[pair];
-    const held = Number(account.balances[m.base] ?? "0");
     const size = liq ? Number(liq.qtyPerLevel) / 4 : Math.max(held / 20, Number(m.stepSize));
     const halfSpread = Math.max(1, Math.floor((liq?.halfSpreadBps ?? 10) - 1));
     out.push({

@@ -65,7 +65,18 @@ export const ArbitrageConfigSchema = z.object({
   id: z.string().min(1),
   pair: z.string(),
   legs: z
-    .array(z.object({ venueId: z.string(), pair: z.string(), takerFeeBps: z.number().int().min(0).optional() }))
+    .array(
+      z.object({
+        venueId: z.string(),
+        pair: z.string(),
+        takerFeeBps: z.number().int().min(0).optional(),
+        /** Base held on this venue stays inside [min, max]: a run never drains or overfills it. */
+        inventory: z
+          .object({ min: wad, max: wad })
+          .refine((b) => b.max >= b.min, "inventory.max must be >= inventory.min")
+          .optional(),
+      }),
+    )
     .min(2),
   minProfit: wad.default(0n),
   maxAmount: wad.default(0n),
@@ -85,6 +96,7 @@ export const arbitragePlugin: StrategyPlugin = {
       venues: ctx.venues,
       legs: c.legs.map((l) => ({
         venueId: l.venueId,
+        inventory: l.inventory,
         snapshot: {
           pair: l.pair,
           market: c.pair,
