@@ -167,11 +167,14 @@ test("computeQuotes_capitalCap_eachSideQuotesAtMostTheGrant", () => {
   assert.equal(none.ask, undefined);
 });
 
-test("markedPnl_feesInBalances_inventoryAtTheReference", () => {
+test("markedPnl_feesInBalances_inventoryChangeAtTheReference_startingHoldingDriftLeftOut", () => {
   const start = { base: toWad("1"), quote: toWad("1000"), reference: toWad("2000") };
-  // Sold 0.5 at 2002 less a 2 bps fee in quote (0.2002): 1000 + 1001 - 0.2002; price now 2001.
+  // Sold 0.5 at 2002 less a 2 bps fee in quote (0.2002), price now 2001:
+  // 1000.7998 received - 0.5 x 2001 of inventory given up = 0.2998.
   const end = { base: toWad("0.5"), quote: toWad("2000.7998"), reference: toWad("2001") };
-  assert.equal(markedPnl(start, end), toWad("1.2998"));
+  assert.equal(markedPnl(start, end), toWad("0.2998"));
+  // A price move alone (no trade) is no PnL of the run, whatever the holding.
+  assert.equal(markedPnl(start, { ...start, reference: toWad("2100") }), 0n);
 });
 
 test("insideBand_targetPlusMinusMaxInventory", () => {

@@ -103,14 +103,17 @@ export function halfSpreadFor(volatilityBps: bigint, p: MarketMakingParams): big
 }
 
 /**
- * PnL net of fees of a market-making run: the change of the account's quote balance plus its base
- * inventory marked at the reference price (fees are already out of the balances the venue reports).
+ * PnL net of fees of a market-making run: the change of the account's quote balance plus the change of
+ * its base inventory, marked at the reference price at the end (fees are already out of the balances the
+ * venue reports). The inventory the run started with is the keeper's own holding, not the run's trading:
+ * its price drift is left out, so the PnL is the spread captured less fees and the gain or loss on the
+ * inventory the run itself took on.
  */
 export function markedPnl(
   start: { base: bigint; quote: bigint; reference: bigint },
   end: { base: bigint; quote: bigint; reference: bigint },
 ): bigint {
-  return end.quote + (end.base * end.reference) / WAD - (start.quote + (start.base * start.reference) / WAD);
+  return end.quote - start.quote + ((end.base - start.base) * end.reference) / WAD;
 }
 
 /** Whether `inventory` lies inside the band target +/- maxInventory. */

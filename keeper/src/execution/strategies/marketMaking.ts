@@ -15,8 +15,8 @@
  * resolves `aborted` with a `resumeState` (its refresh count and the PnL of the runs before it), so the
  * resumed run is a new campaign with a new PnL baseline: the account's value when it starts.
  *
- * PnL (net of fees, which the venue takes out of the balances) = (quote + base x reference) at the end
- * - the same at the start, the reference being the venue's mid at each reading (`markedPnl`).
+ * PnL (net of fees, which the venue takes out of the balances) = `markedPnl`: the quote gained plus the
+ * base gained marked at the venue's mid at the end (the starting holding's price drift is not the run's).
  */
 import { z } from "zod";
 import { UtilisationTracker, scaleVolatility } from "../../engine/estimators.js";
@@ -70,7 +70,7 @@ export interface MarketMakingRunStats {
   /** The run's PnL baseline: the account's value on the venue when the run started. */
   baselineValue: bigint;
   endValue: bigint;
-  /** endValue - baselineValue, net of fees, inventory at the reference price. */
+  /** `markedPnl` from the baseline: net of fees, the inventory change at the reference price. */
   pnl: bigint;
   /** PnL of the earlier runs this one resumes (0 for a first run). */
   previousPnl: bigint;
