@@ -9,7 +9,9 @@
  * Volatility: the engine's market view gives it per pair over one hour (bps); the quotes use it scaled to
  * one refresh interval, sigma_refresh = sigma_hour x sqrt(refreshMs / 3_600_000).
  *
- * The run refreshes its quotes once per `waitForRefresh` (a timer live, a simulator step in replay)
+ * The run refreshes its quotes once per `waitForRefresh` (live: `refreshMs`, cut short when an engine
+ * tick's market view shows the mid more than `priceToleranceBps` from the mid the quotes rest around, the
+ * book-move threshold; in replay: a simulator step)
  * until it has refreshed `maxRefreshes` times (then it cancels and succeeds) or its signal aborts. Each
  * side's quote is capped at half the capital granted. On abort it cancels every resting quote before it
  * resolves `aborted` with a `resumeState` (its refresh count and the PnL of the runs before it), so the
@@ -102,6 +104,10 @@ export class MarketMakingStrategy implements Strategy<ExecutionMarket> {
   private readonly refreshMs: number;
   /** Volatility over one refresh interval seen at the last estimate (bps). */
   private lastVolatilityBps = 0n;
+  /** Mid the resting quotes were computed from (undefined while no run quotes). */
+  private quotedMid: bigint | undefined;
+  /** Cuts the current wait short (the book moved past the tolerance). */
+  private wake: (() => void) | undefined;
   /** Share of the granted capital resting in quotes, measured at every refresh. */
   readonly utilisation = new UtilisationTracker();
 
@@ -127,6 +133,13 @@ export class MarketMakingStrategy implements Strategy<ExecutionMarket> {
     if (!snap || mid === undefined) return null;
     const vol = this.refreshVolatility(market);
     this.lastVolatilityBps = vol;
+    // Refresh on book moves: a mid more than `priceToleranceBps` from the one the quotes rest around ends
+    // the running run's wait at once (the live wait; a replay steps its refreshes itself).
+    const quoted = this.quotedMid;
+    if (quoted !== undefined && quoted > 0n && this.wake !== undefined) {
+      const move = ((mid > quoted ? mid - quoted : quoted - mid) * BPS) / quoted;
+      if (move > this.params.priceToleranceBps) this.wake();
+    }
     const q = computeQuotes(
       {
         mid,
@@ -198,7 +211,17 @@ export class MarketMakingStrategy implements Strategy<ExecutionMarket> {
       params,
       this.opts.guard?.(ctx),
     );
-    const wait = this.opts.waitForRefresh ?? ((signal: AbortSignal) => abortableDelay(this.refreshMs, signal));
+    const wait =
+      this.opts.waitForRefresh ??
+      ((signal: AbortSignal) => {
+        // `refreshMs` of wall time, cut short by the signal or by a book move seen at an engine tick.
+        const woken = new AbortController();
+        this.wake = () => woken.abort();
+        const both = AbortSignal.any([signal, woken.signal]);
+        return abortableDelay(this.refreshMs, both).finally(() => {
+          this.wake = undefined;
+        });
+      });
     const finish = async (status: "succeeded" | "aborted" | "failed"): Promise<ExecutionResult> => {
       const end = await this.read();
       const pnl = markedPnl(baseline, { base: end.inventory, quote: end.quote, reference: end.mid });
@@ -244,6 +267,7 @@ export class MarketMakingStrategy implements Strategy<ExecutionMarket> {
           this.clock.now(),
         );
         refreshes++;
+        this.quotedMid = now.mid;
         let resting = 0n;
         for (const o of maker.openOrders()) resting += ((o.amount - o.filled) * o.limitPrice) / WAD;
         this.utilisation.record(resting, ctx.capital);
@@ -256,6 +280,8 @@ export class MarketMakingStrategy implements Strategy<ExecutionMarket> {
       // Whatever went wrong, no quote of ours may stay on the book.
       await maker.stop("run failed");
       throw err;
+    } finally {
+      this.quotedMid = undefined;
     }
   }
 }

@@ -205,6 +205,57 @@ describe("MarketMakingStrategy", () => {
   });
 });
 
+describe("MarketMakingStrategy live refresh", () => {
+  it("exec_bookMovesPastTolerance_engineTickCutsTheWaitShort_quotesFollowTheMid", async () => {
+    const w = await world(0, { makerFeeBps: 2 });
+    const mm = marketMakingPlugin.create({
+      venues: w.venues,
+      clock: w.t.clock,
+      config: {
+        id: "mm-btc",
+        pair: PAIR,
+        venueId: "binance",
+        minHalfSpreadBps: 5,
+        orderSize: "0.1",
+        targetInventory: "2",
+        maxInventory: "1",
+        tick: "0.01",
+        lot: "0.00001",
+        makerFeeBps: 2,
+        priceToleranceBps: 3,
+        refreshMs: 600_000, // the timer alone would not refresh within this test
+      },
+    });
+    const controller = new AbortController();
+    const running = mm.exec(ctx(controller.signal));
+    const quotesOf = () =>
+      openOrders(w.run, "binance")
+        .map((o) => o.price!)
+        .sort();
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      for (let i = 0; i < 3_000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(ok(), what);
+    };
+    try {
+      await until("first quotes rest", () => quotesOf().length === 2);
+      const first = quotesOf();
+      // A tick inside the tolerance changes nothing; a 20 bps move of the book wakes the run at once.
+      mm.estimatedROI(await w.market());
+      w.run.sim.venue("binance").config.priceOffsetBps = 20;
+      w.run.sim.advance(1);
+      mm.estimatedROI(await w.market());
+      await until("quotes follow the mid", () => {
+        const q = quotesOf();
+        return q.length === 2 && q[0]! > first[0]! && q[1]! > first[1]!;
+      });
+    } finally {
+      controller.abort();
+    }
+    assert.equal((await running).status, "aborted");
+    assert.deepEqual(openOrders(w.run, "binance"), []);
+  });
+});
+
 describe("RebalanceStrategy", () => {
   it("exec_inventoryAboveTarget_sellsBackInsideTheBand", async () => {
     const w = await world();
