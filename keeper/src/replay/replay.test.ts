@@ -134,6 +134,11 @@ describe("runReplay", () => {
       assert.match(html, /<svg[^>]*aria-label="fills"/);
       assert.doesNotMatch(html, /<script|<link|src=/, "self-contained");
       assert.match(html, new RegExp(`<dd id="fills">${r.fills.length}</dd>`));
+      assert.ok(r.marketMaking.length >= 1);
+      assert.match(
+        html,
+        new RegExp(`<h2>Market making</h2>.*<td>${r.marketMaking[0]!.runId}</td><td>mm-btc-binance</td>`, "s"),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
