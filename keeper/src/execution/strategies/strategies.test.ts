@@ -256,6 +256,48 @@ describe("MarketMakingStrategy live refresh", () => {
   });
 });
 
+describe("MarketMakingStrategy capital", () => {
+  it("exec_capitalGranted_eachSideQuotesAtMostHalfOfIt", async () => {
+    const w = await world(0, { makerFeeBps: 2 });
+    let refreshed: (() => void) | undefined;
+    const firstRefresh = new Promise<void>((r) => (refreshed = r));
+    const mm = marketMakingPlugin.create({
+      venues: w.venues,
+      clock: w.t.clock,
+      config: {
+        id: "mm-btc",
+        pair: PAIR,
+        venueId: "binance",
+        minHalfSpreadBps: 5,
+        orderSize: "0.1", // 3,000 USDT a side at 30,000
+        targetInventory: "2",
+        maxInventory: "1",
+        tick: "0.01",
+        lot: "0.00001",
+        makerFeeBps: 2,
+      },
+      waitForRefresh: (signal) =>
+        new Promise<void>((resolve) => {
+          refreshed?.();
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        }),
+    });
+    const controller = new AbortController();
+    // The sleeve granted 3,000 USDT: 1,500 a side.
+    const running = mm.exec(ctx(controller.signal, { capital: toWad("3000") }));
+    await firstRefresh;
+    const quotes = openOrders(w.run, "binance");
+    assert.equal(quotes.length, 2);
+    for (const o of quotes) {
+      const notional = (o.price! * o.quantity!) / 10_000_000n; // price: 2 decimals, quantity: 5
+      assert.ok(notional <= 1_500n, `${o.side} ${o.quantity} at ${o.price}: ${notional} USDT`);
+      assert.ok(notional >= 1_490n, "close to the cap (lot rounding only)");
+    }
+    controller.abort();
+    assert.equal((await running).status, "aborted");
+  });
+});
+
 describe("RebalanceStrategy", () => {
   it("exec_inventoryAboveTarget_sellsBackInsideTheBand", async () => {
     const w = await world();
