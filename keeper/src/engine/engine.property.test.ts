@@ -12,7 +12,7 @@ import { capToSleeve } from "./allocator.js";
 import { decide, initialEngineState, type EngineState } from "./engine.js";
 import { BPS, parseEngineParameters, type EngineParameters } from "./parameters.js";
 import { compareEntries } from "./queue.js";
-import { weightedRoi } from "./roi.js";
+import { recordOutcome, weightedRoi, type SuccessStats } from "./roi.js";
 import { RETRY_WINDOW_MS } from "./safety/retryBudget.js";
 import { HOUR_MS } from "./switching.js";
 import { STRATEGY_TYPES, type Candidate, type EngineAction, type EngineEvent, type StrategyType } from "./types.js";
@@ -80,6 +80,8 @@ const stepArb = fc.record({
     { nil: null, freq: 2 },
   ),
   reset: fc.integer({ min: 0, max: 24 }).map((x) => x === 0),
+  /** A campaign of some strategy settled on chain (counted when the sequence takes outcomes from settlements). */
+  settled: fc.option(fc.record({ index: fc.nat(), succeeded: fc.boolean() }), { nil: null, freq: 3 }),
   mtm: fc.oneof(
     { arbitrary: fc.bigInt({ min: -2_000n, max: 2_000n }), weight: 6 },
     { arbitrary: fc.bigInt({ min: -20_000n, max: 5_000n }), weight: 1 },
@@ -94,6 +96,7 @@ const stepArb = fc.record({
 const sequenceArb = fc.record({
   params: paramsArb,
   pool: fc.constantFrom(1_000_000n, 1_000_000n, 333_333n, 7n),
+  outcomesFromSettlements: fc.boolean(),
   steps: fc.array(stepArb, { minLength: 1, maxLength: 80 }),
 });
 
@@ -104,7 +107,7 @@ const see = (what: string) => seen.set(what, (seen.get(what) ?? 0) + 1);
 describe("engine properties", () => {
   it("invariants_holdOverRandomEventSequences", () => {
     fc.assert(
-      fc.property(sequenceArb, ({ params: initialParams, pool, steps }) => {
+      fc.property(sequenceArb, ({ params: initialParams, pool, outcomesFromSettlements, steps }) => {
         let state: EngineState = initialEngineState();
         let params: EngineParameters = initialParams;
         let now = 1_000_000;
@@ -114,6 +117,8 @@ describe("engine properties", () => {
         const startTimesByPair = new Map<string, number[]>();
         const failedAt = new Map<string, number>();
         const activeByType = new Map<StrategyType, number>();
+        /** The success statistics the engine must hold: from run statuses, or only from settlements. */
+        const expectedStats = new Map<string, SuccessStats>();
         /** Which strategies had an opportunity at each tick, oldest first. */
         const history: { now: number; present: Set<string> }[] = [];
 
@@ -132,10 +137,21 @@ describe("engine properties", () => {
               result: { ...step.finish, status, resumeState: { run: running.runId } },
             });
             if (status === "failed") failedThisTick = running.strategyId;
+            if (status !== "aborted" && !outcomesFromSettlements)
+              expectedStats.set(
+                running.strategyId,
+                recordOutcome(expectedStats.get(running.strategyId), status === "succeeded"),
+              );
             activeByType.delete(running.type);
             running = null;
           }
           if (step.reset) events.push({ kind: "resetBreakers" });
+          if (step.settled !== null) {
+            const u = UNIVERSE[step.settled.index % UNIVERSE.length]!;
+            events.push({ kind: "settled", strategyId: u.id, succeeded: step.settled.succeeded });
+            if (outcomesFromSettlements)
+              expectedStats.set(u.id, recordOutcome(expectedStats.get(u.id), step.settled.succeeded));
+          }
           const candidates: Candidate[] = [];
           step.offers.forEach((o, i) => {
             if (o === null) return;
@@ -160,8 +176,11 @@ describe("engine properties", () => {
             volatilityBps: VOL,
             events,
             markToMarketPnl: running === null ? 0n : step.mtm,
+            outcomesFromSettlements,
           });
           state = d.state;
+          for (const u of UNIVERSE)
+            assert.deepEqual(state.stats.get(u.id), expectedStats.get(u.id), `stats of ${u.id}`);
           if (failedThisTick !== null) failedAt.set(failedThisTick, now);
           checkTick(before, state, d.actions, candidates, params, pool, now, step.reset);
           history.push({ now, present: new Set(candidates.map((c) => c.strategyId)) });

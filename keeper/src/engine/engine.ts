@@ -117,6 +117,11 @@ export interface EngineSnapshot {
   readonly events?: readonly EngineEvent[];
   /** Unrealised PnL of the open run (0 when none), deposit-asset units. */
   readonly markToMarketPnl?: bigint;
+  /**
+   * Success weight from `settled` events only (the live keeper: a run counts once its campaign settled);
+   * otherwise (default) from each finished run's status.
+   */
+  readonly outcomesFromSettlements?: boolean;
 }
 
 export interface Decision {
@@ -176,6 +181,14 @@ function applyEvent(st: Mutable<EngineState>, ev: EngineEvent, snap: EngineSnaps
     st.slippage = EMPTY_SLIPPAGE_BREAKER;
     return;
   }
+  if (ev.kind === "settled") {
+    if (snap.outcomesFromSettlements === true) {
+      const stats = new Map(st.stats);
+      stats.set(ev.strategyId, recordOutcome(st.stats.get(ev.strategyId), ev.succeeded));
+      st.stats = stats;
+    }
+    return;
+  }
   const run = st.active;
   if (run === null || run.runId !== ev.runId) {
     throw new EngineError(`run ${ev.runId} reported a result but is not the active run`, {
@@ -183,7 +196,7 @@ function applyEvent(st: Mutable<EngineState>, ev: EngineEvent, snap: EngineSnaps
     });
   }
   const r = ev.result;
-  if (r.status !== "aborted") {
+  if (r.status !== "aborted" && snap.outcomesFromSettlements !== true) {
     const stats = new Map(st.stats);
     stats.set(run.strategyId, recordOutcome(st.stats.get(run.strategyId), r.status === "succeeded"));
     st.stats = stats;

@@ -124,3 +124,49 @@ export function engineParametersFromChain(
 
 /** The default snapshot (the design's values: 1.5x threshold, sleeves 70 / 20 / 10). */
 export const DEFAULT_ENGINE_PARAMETERS: EngineParameters = parseEngineParameters({});
+
+/** Where a runner reads its parameters at every tick. */
+export interface ParametersSource {
+  current(): EngineParameters;
+}
+
+/**
+ * The engine's parameters as the `Parameters` contract sets them, for a runner to read every tick.
+ * `onParameters` takes what the keeper node reads from the chain (its first snapshot and every change,
+ * all keys of the contract: keys that are not engine parameters are ignored), merges the engine keys over
+ * `base` (the keeper's own engine-only settings) and validates them. A value outside the engine's bounds
+ * keeps the last good parameters and is reported to `onError` (thrown when there is no hook).
+ *
+ * Wiring: `new KeeperNode({ ..., onParameters: chainParams.onParameters })` and
+ * `new EngineRunner({ ..., parameters: chainParams })`: the runner's next tick decides with the new values.
+ */
+export class ChainEngineParameters implements ParametersSource {
+  private params: EngineParameters;
+  private readonly base: EngineParameters;
+  private readonly onError?: (err: ConfigError) => void;
+
+  constructor(opts: { base?: EngineParameters; onError?: (err: ConfigError) => void } = {}) {
+    this.base = opts.base ?? DEFAULT_ENGINE_PARAMETERS;
+    this.params = this.base;
+    this.onError = opts.onError;
+  }
+
+  current(): EngineParameters {
+    return this.params;
+  }
+
+  /** Every parameter the node read from the chain (a snapshot or after a change). */
+  readonly onParameters = (values: Readonly<Record<string, bigint>>): void => {
+    const engine: Record<string, bigint> = {};
+    for (const key of ON_CHAIN_PARAMETER_KEYS) {
+      const v = values[key];
+      if (v !== undefined) engine[key] = v;
+    }
+    try {
+      this.params = engineParametersFromChain(engine, this.base);
+    } catch (err) {
+      if (!(err instanceof ConfigError) || this.onError === undefined) throw err;
+      this.onError(err);
+    }
+  };
+}

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError } from "../errors.js";
 import { EngineError } from "./errors.js";
-import { parseEngineParameters } from "./parameters.js";
+import { ChainEngineParameters, parseEngineParameters } from "./parameters.js";
 import { EngineRunner, type Clock } from "./runner.js";
 import type { ExecutionContext, MarketView, RunView, Strategy } from "./strategy.js";
 import type { ExecutionResult, RoiEstimate, StrategyType } from "./types.js";
@@ -291,5 +291,59 @@ describe("EngineRunner", () => {
     runner.tick({ market: market(0), pool: 0n });
     clock.t = 9;
     assert.throws(() => runner.tick({ market: market(0), pool: 0n }), EngineError);
+  });
+
+  it("parametersSource_governanceRaisesThenLowersRoiThreshold_nextSwitchDecisionUsesIt", async () => {
+    // The market maker's ROI is 100 / 10_000; an arbitrage at 180 is 1.8x: below a 2x threshold, above 1.5x.
+    const chain = new ChainEngineParameters({ base: params });
+    chain.onParameters({ roiThresholdBps: 20_000n, heartbeatMaxAgeSeconds: 300n });
+    const clock = new ManualClock(1_000);
+    const mm = new QuotingMarketMaker("mm-1");
+    const arb = new ControlledArbitrage("arb-1");
+    const runner = new EngineRunner<Market>({ strategies: [mm, arb], clock, parameters: chain });
+    runner.tick({ market: market(0), pool: 1_000_000n });
+    assert.equal(runner.engineState.mode, "marketMaking");
+    clock.t = 2_000;
+    let actions = runner.tick({ market: market(180), pool: 1_000_000n });
+    assert.equal(runner.parameters.roiThresholdBps, 20_000);
+    assert.equal(
+      actions.some((a) => a.kind === "switch"),
+      false,
+    );
+    assert.equal(runner.engineState.lastVerdict, "belowThreshold");
+    // Governance lowers it to 1.5x: the node hands the change over, the next tick switches.
+    chain.onParameters({ roiThresholdBps: 15_000n, heartbeatMaxAgeSeconds: 300n });
+    clock.t = 3_000;
+    actions = runner.tick({ market: market(180), pool: 1_000_000n });
+    const sw = actions.find((a) => a.kind === "switch");
+    assert.ok(sw && sw.kind === "switch" && sw.toRoi >= 1.5 * sw.fromRoi && sw.toRoi < 2 * sw.fromRoi);
+    await runner.stop();
+  });
+
+  it("chainEngineParameters_valueOutOfBounds_keepsLastGoodAndReports", () => {
+    const errors: string[] = [];
+    const chain = new ChainEngineParameters({ onError: (e) => errors.push(e.message) });
+    chain.onParameters({ roiThresholdBps: 12_000n });
+    chain.onParameters({ roiThresholdBps: 5_000n }); // below 1x: the engine refuses it
+    assert.equal(chain.current().roiThresholdBps, 12_000);
+    assert.match(errors[0] ?? "", /roiThresholdBps/);
+    assert.throws(() => new ChainEngineParameters().onParameters({ maxSlippageBps: 0n }), ConfigError);
+  });
+
+  it("outcomesFromSettlements_successWeightCountsSettledCampaignsNotRunStatus", async () => {
+    const clock = new ManualClock(1_000);
+    const arb = new ControlledArbitrage("arb-1");
+    const runner = new EngineRunner<Market>({ strategies: [arb], clock, params, outcomes: "settlements" });
+    runner.tick({ market: market(100), pool: 1_000_000n });
+    arb.complete(5n);
+    await runner.settle();
+    clock.t = 2_000;
+    runner.tick({ market: market(0), pool: 1_000_000n });
+    assert.equal(runner.engineState.stats.get("arb-1"), undefined, "a finished run is not yet an outcome");
+    runner.recordSettlement("arb-1", false);
+    clock.t = 3_000;
+    runner.tick({ market: market(0), pool: 1_000_000n });
+    assert.deepEqual(runner.engineState.stats.get("arb-1"), { successes: 0, attempts: 1 });
+    await runner.stop();
   });
 });

@@ -1,7 +1,7 @@
 import { ConfigError, KeeperError } from "../errors.js";
 import { decide, initialEngineState, type EngineState } from "./engine.js";
 import { EngineError } from "./errors.js";
-import { DEFAULT_ENGINE_PARAMETERS, type EngineParameters } from "./parameters.js";
+import { DEFAULT_ENGINE_PARAMETERS, type EngineParameters, type ParametersSource } from "./parameters.js";
 import type { MarketView, RunView, Strategy } from "./strategy.js";
 import type { Candidate, EngineAction, EngineEvent, ExecutionResult } from "./types.js";
 
@@ -24,7 +24,17 @@ export interface EngineRunnerOptions<M extends MarketView> {
   readonly strategies: readonly Strategy<M>[];
   readonly clock: Clock;
   readonly params?: EngineParameters;
+  /**
+   * Read at the start of every tick (e.g. `ChainEngineParameters`, fed by the chain): the tick decides
+   * with what it returns. Takes precedence over `params` and `setParameters`.
+   */
+  readonly parameters?: ParametersSource;
   readonly state?: EngineState;
+  /**
+   * `runs` (default): the success weight counts each finished run's status. `settlements`: it counts only
+   * what `recordSettlement` reports (a live keeper, once each run's campaign has settled on chain).
+   */
+  readonly outcomes?: "runs" | "settlements";
   /** Called with each finished run's result (before the next tick feeds it to the engine). */
   readonly onRunFinished?: (runId: number, strategyId: string, result: ExecutionResult) => void;
   /**
@@ -53,6 +63,8 @@ interface InFlight {
 export class EngineRunner<M extends MarketView = MarketView> {
   private state: EngineState;
   private params: EngineParameters;
+  private readonly source?: ParametersSource;
+  private readonly outcomesFromSettlements: boolean;
   private readonly strategies: ReadonlyMap<string, Strategy<M>>;
   private readonly clock: Clock;
   private readonly onRunFinished?: EngineRunnerOptions<M>["onRunFinished"];
@@ -71,7 +83,9 @@ export class EngineRunner<M extends MarketView = MarketView> {
     }
     this.strategies = byId;
     this.clock = opts.clock;
-    this.params = opts.params ?? DEFAULT_ENGINE_PARAMETERS;
+    this.source = opts.parameters;
+    this.outcomesFromSettlements = opts.outcomes === "settlements";
+    this.params = opts.parameters?.current() ?? opts.params ?? DEFAULT_ENGINE_PARAMETERS;
     this.state = opts.state ?? initialEngineState();
     this.onRunFinished = opts.onRunFinished;
     this.onStrategyError = opts.onStrategyError;
@@ -102,6 +116,7 @@ export class EngineRunner<M extends MarketView = MarketView> {
     const now = this.clock.now();
     if (now < this.lastNow) throw new EngineError(`clock went backwards: ${now} < ${this.lastNow}`);
     this.lastNow = now;
+    if (this.source !== undefined) this.params = this.source.current();
     // Results leave the inbox only once the engine has taken them (a throwing tick loses none).
     const taken = this.inbox.length;
     const events = this.inbox.slice(0, taken);
@@ -145,6 +160,7 @@ export class EngineRunner<M extends MarketView = MarketView> {
       volatilityBps: input.market.volatilityBps,
       events,
       markToMarketPnl: input.markToMarketPnl,
+      outcomesFromSettlements: this.outcomesFromSettlements,
     });
     this.state = state;
     this.inbox.splice(0, taken);
@@ -158,6 +174,11 @@ export class EngineRunner<M extends MarketView = MarketView> {
       }
     }
     return actions;
+  }
+
+  /** A run's campaign settled: its outcome feeds the success weight from the next tick (with `outcomes: "settlements"`). */
+  recordSettlement(strategyId: string, succeeded: boolean): void {
+    this.inbox.push({ kind: "settled", strategyId, succeeded });
   }
 
   /** Resolves when some running `exec` finishes (at once when none runs). */

@@ -63,7 +63,12 @@ export type AbortReason = "switch" | "preempt" | "breaker" | "unprofitable";
 export type EngineEvent =
   | { readonly kind: "runFinished"; readonly runId: number; readonly result: ExecutionResult }
   /** Operator (or governance) reset: clears tripped breakers now and restarts the high-water mark. */
-  | { readonly kind: "resetBreakers" };
+  | { readonly kind: "resetBreakers" }
+  /**
+   * A run's campaign settled (receipt posted and repaid = succeeded; expired, exposed or unrepaid =
+   * failed): the outcome the success weight counts when the engine takes outcomes from settlements.
+   */
+  | { readonly kind: "settled"; readonly strategyId: string; readonly succeeded: boolean };
 
 /** Output: decisions as data; the runner (or any executor) carries them out. */
 export type EngineAction =

@@ -4,6 +4,9 @@ import {
   MarketMaker,
   cancelAllActions,
   computeQuotes,
+  halfSpreadFor,
+  insideBand,
+  markedPnl,
   planRefresh,
   type MarketMakingParams,
   type MarketState,
@@ -131,4 +134,52 @@ test("marketMaker_quotesRefreshesAndCancelsAllOnBreakerTrip", async () => {
   assert.equal(venue.orders.filter((o) => o.status === "open").length, 0);
   assert.deepEqual(mm.openOrders(), []);
   await assert.rejects(mm.tick(S, 2000));
+});
+
+test("computeQuotes_makerFeeAndAdverseSelection_halfSpreadCoversBoth", () => {
+  // min 1 bp, fee 2 bps, buffer 1 bp, one refresh interval's volatility 3 bps at factor 1: 6 bps.
+  const p: MarketMakingParams = {
+    ...P,
+    minHalfSpreadBps: 1n,
+    volSpreadFactorBps: 10_000n,
+    makerFeeBps: 2n,
+    adverseSelectionBps: 1n,
+  };
+  assert.equal(halfSpreadFor(3n, p), 6n);
+  const q = computeQuotes({ ...S, volatilityBps: 3n }, p);
+  assert.equal(q.halfSpreadBps, 6n);
+  assert.equal(q.bid!.price, toWad("1998.8"));
+  assert.equal(q.ask!.price, toWad("2001.2"));
+  // Each fill earns its half-spread net of the maker fee: > 0 whatever the volatility.
+  for (const vol of [0n, 5n, 50n]) assert.ok(halfSpreadFor(vol, p) > p.makerFeeBps!);
+  // The minimum still applies when the costs are smaller.
+  assert.equal(halfSpreadFor(0n, { ...p, minHalfSpreadBps: 9n }), 9n);
+});
+
+test("computeQuotes_capitalCap_eachSideQuotesAtMostTheGrant", () => {
+  const q = computeQuotes(S, { ...P, maxQuoteNotional: toWad("999") });
+  // 999 USD at 1998 buys 0.5 ETH; at 2002 sells 0.499 (rounded down to the lot).
+  assert.equal(q.bid!.amount, toWad("0.5"));
+  assert.equal(q.ask!.amount, toWad("0.499"));
+  assert.ok((q.ask!.amount * q.ask!.price) / toWad("1") <= toWad("999"));
+  const none = computeQuotes(S, { ...P, maxQuoteNotional: 0n });
+  assert.equal(none.bid, undefined);
+  assert.equal(none.ask, undefined);
+});
+
+test("markedPnl_feesInBalances_inventoryChangeAtTheReference_startingHoldingDriftLeftOut", () => {
+  const start = { base: toWad("1"), quote: toWad("1000"), reference: toWad("2000") };
+  // Sold 0.5 at 2002 less a 2 bps fee in quote (0.2002), price now 2001:
+  // 1000.7998 received - 0.5 x 2001 of inventory given up = 0.2998.
+  const end = { base: toWad("0.5"), quote: toWad("2000.7998"), reference: toWad("2001") };
+  assert.equal(markedPnl(start, end), toWad("0.2998"));
+  // A price move alone (no trade) is no PnL of the run, whatever the holding.
+  assert.equal(markedPnl(start, { ...start, reference: toWad("2100") }), 0n);
+});
+
+test("insideBand_targetPlusMinusMaxInventory", () => {
+  assert.ok(insideBand(toWad("9"), P));
+  assert.ok(insideBand(toWad("1"), P));
+  assert.ok(!insideBand(toWad("9.001"), P));
+  assert.ok(!insideBand(toWad("0.999"), P));
 });

@@ -2,17 +2,24 @@
  * Market making: pure quote computation and refresh decisions (no I/O), plus a thin runner that
  * applies them to a venue with resting (GTC) limit orders.
  *
- * Quotes (all prices wads, sizes base wads):
- *   halfSpreadBps = max(minHalfSpreadBps, volatilityBps x volSpreadFactorBps / 10_000)
+ * Quote model (a one-period simplification of Avellaneda-Stoikov; all prices wads, sizes base wads):
+ *   halfSpreadBps = max(minHalfSpreadBps, makerFeeBps + adverseSelectionBps + volatilityBps x volSpreadFactorBps / 10_000)
  *   skew          = clamp((inventory - target) / maxInventory, -1, 1)
  *   reservation   = mid x (1 - skew x skewBps / 10_000)           (long inventory -> quote lower)
  *   bid = floor_tick(reservation x (1 - halfSpread)),  ask = ceil_tick(reservation x (1 + halfSpread))
- * The side that would push inventory past +/- maxInventory is not quoted; sizes are capped by the
- * balances and rounded down to the lot. Existing orders are kept while within `priceToleranceBps` of the
- * desired price and younger than `maxAgeMs`; otherwise cancelled and replaced. A circuit-breaker trip
- * or a switch to another strategy cancels every order.
+ * The half-spread pays for what one fill costs the maker: the maker fee (charged on every fill), the
+ * adverse selection a fixed buffer stands for, and the expected move of the mid before the quote is
+ * refreshed (`volatilityBps` is the volatility over one refresh interval). Where Avellaneda-Stoikov
+ * shifts the reservation price by q x gamma x sigma^2 x (T - t), this model shifts it linearly in the
+ * inventory deviation, by at most `skewBps` at the edge of the band.
+ * Inventory band: the side that would push inventory past target +/- maxInventory is not quoted.
+ * Capital: each side's notional is capped by `maxQuoteNotional` (the sleeve's grant), sizes by the
+ * balances; all rounded down to the lot. Refresh: an existing order is kept while within
+ * `priceToleranceBps` of the desired price and younger than `maxAgeMs`, otherwise cancelled and replaced
+ * (so a book move beyond the tolerance re-quotes at the next refresh). A circuit-breaker trip or a
+ * switch to another strategy cancels every order.
  */
-import { BPS, divRound, divWad, roundToStep } from "./fixed.js";
+import { BPS, WAD, divRound, divWad, minBig, roundToStep } from "./fixed.js";
 import { ExecutionError, VenueError } from "./errors.js";
 import type { OrderGuard } from "./executor.js";
 import { createHash } from "node:crypto";
@@ -31,6 +38,12 @@ export interface MarketMakingParams {
   lot: bigint;
   priceToleranceBps: bigint;
   maxAgeMs: number;
+  /** Maker fee of the venue, bps of the notional (default 0). */
+  makerFeeBps?: bigint;
+  /** Fixed adverse-selection buffer added to the half-spread, bps (default 0). */
+  adverseSelectionBps?: bigint;
+  /** Largest notional (quote wads) quoted on each side: the capital granted; undefined = no cap. */
+  maxQuoteNotional?: bigint;
 }
 
 export interface MarketState {
@@ -56,8 +69,7 @@ export interface MakerQuotes {
 }
 
 export function computeQuotes(state: MarketState, p: MarketMakingParams): MakerQuotes {
-  const volSpread = (state.volatilityBps * p.volSpreadFactorBps) / BPS;
-  const halfSpreadBps = volSpread > p.minHalfSpreadBps ? volSpread : p.minHalfSpreadBps;
+  const halfSpreadBps = halfSpreadFor(state.volatilityBps, p);
   const deviation = state.inventory - p.targetInventory;
   // skew in bps of full scale, clamped to [-BPS, BPS]
   let skew = p.maxInventory > 0n ? (deviation * BPS) / p.maxInventory : 0n;
@@ -70,15 +82,47 @@ export function computeQuotes(state: MarketState, p: MarketMakingParams): MakerQ
   if (bidPrice <= 0n) bidPrice = 0n;
   const quotes: MakerQuotes = { reservation, halfSpreadBps };
   if (bidPrice > 0n && deviation + p.orderSize <= p.maxInventory) {
-    const affordable = divWad(state.quoteAvailable, bidPrice);
+    let affordable = divWad(state.quoteAvailable, bidPrice);
+    if (p.maxQuoteNotional !== undefined) affordable = minBig(affordable, divWad(p.maxQuoteNotional, bidPrice));
     const amount = roundToStep(p.orderSize < affordable ? p.orderSize : affordable, p.lot, "down");
     if (amount > 0n) quotes.bid = { side: "buy", price: bidPrice, amount };
   }
   if (deviation - p.orderSize >= -p.maxInventory) {
-    const amount = roundToStep(p.orderSize < state.baseAvailable ? p.orderSize : state.baseAvailable, p.lot, "down");
+    let have = minBig(p.orderSize, state.baseAvailable);
+    if (p.maxQuoteNotional !== undefined) have = minBig(have, divWad(p.maxQuoteNotional, askPrice));
+    const amount = roundToStep(have, p.lot, "down");
     if (amount > 0n) quotes.ask = { side: "sell", price: askPrice, amount };
   }
   return quotes;
+}
+
+/** The model's half-spread (bps) at `volatilityBps` (volatility over one refresh interval). */
+export function halfSpreadFor(volatilityBps: bigint, p: MarketMakingParams): bigint {
+  const cover = (p.makerFeeBps ?? 0n) + (p.adverseSelectionBps ?? 0n) + (volatilityBps * p.volSpreadFactorBps) / BPS;
+  return cover > p.minHalfSpreadBps ? cover : p.minHalfSpreadBps;
+}
+
+/**
+ * PnL net of fees of a market-making run: the change of the account's quote balance plus the change of
+ * its base inventory, marked at the reference price at the end (fees are already out of the balances the
+ * venue reports). The inventory the run started with is the keeper's own holding, not the run's trading:
+ * its price drift is left out, so the PnL is the spread captured less fees and the gain or loss on the
+ * inventory the run itself took on.
+ */
+export function markedPnl(
+  start: { base: bigint; quote: bigint; reference: bigint },
+  end: { base: bigint; quote: bigint; reference: bigint },
+): bigint {
+  return end.quote - start.quote + ((end.base - start.base) * end.reference) / WAD;
+}
+
+/** Whether `inventory` lies inside the band target +/- maxInventory. */
+export function insideBand(
+  inventory: bigint,
+  p: Pick<MarketMakingParams, "targetInventory" | "maxInventory">,
+): boolean {
+  const d = inventory - p.targetInventory;
+  return d <= p.maxInventory && d >= -p.maxInventory;
 }
 
 export type MakerAction = { type: "cancel"; order: Order; reason: string } | { type: "place"; level: QuoteLevel };

@@ -132,7 +132,7 @@ ${fillsChart(r)}
     r.breakerTrips.map((b) => [b.step, b.breaker, b.pair, b.valueBps]),
   )}
 <h2>Runs</h2>${table(
-    ["run", "strategy", "start", "end", "status", "PnL"],
+    ["run", "strategy", "start", "end", "status", "PnL", "resumes"],
     r.runs.map((x) => [
       x.runId,
       x.strategyId,
@@ -140,6 +140,21 @@ ${fillsChart(r)}
       x.endStep ?? "",
       x.status ?? "running",
       x.pnl === undefined ? "" : fmt(x.pnl, 4),
+      x.resumedFrom ?? "",
+    ]),
+  )}
+<h2>Market making</h2><p>PnL net of fees, inventory change marked at the venue's mid; band = target +/- max inventory.</p>${table(
+    ["run", "strategy", "status", "baseline value", "PnL", "inventory start", "inventory end", "band", "inside"],
+    r.marketMaking.map((m) => [
+      m.runId,
+      m.strategyId,
+      m.status,
+      fmt(m.baselineValue, 2),
+      fmt(m.pnl, 4),
+      m.startInventory,
+      m.endInventory,
+      `${m.band.min} .. ${m.band.max}`,
+      m.insideBand ? "yes" : "no",
     ]),
   )}
 <h2>Fills</h2>${table(

@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseScenario } from "../sim/scenario.js";
-import { runReplay, type ReplayReport } from "./replay.js";
+import { runReplay, type ReplayReport, type StrategySpec } from "./replay.js";
 
 /** Two venues, taker flow on Binance (fills the keeper's quotes), a 60 bps gap on OKX in steps 12..20. */
 const scenario = parseScenario({
@@ -133,6 +134,11 @@ describe("runReplay", () => {
       assert.match(html, /<svg[^>]*aria-label="fills"/);
       assert.doesNotMatch(html, /<script|<link|src=/, "self-contained");
       assert.match(html, new RegExp(`<dd id="fills">${r.fills.length}</dd>`));
+      assert.ok(r.marketMaking.length >= 1);
+      assert.match(
+        html,
+        new RegExp(`<h2>Market making</h2>.*<td>${r.marketMaking[0]!.runId}</td><td>mm-btc-binance</td>`, "s"),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -152,5 +158,121 @@ describe("runReplay", () => {
       JSON.stringify(r.runs),
     );
     assert.deepEqual(r.balances.end, r.balances.start, "balances untouched (PnL is only the price moving)");
+  });
+
+  const scenarioFile = (name: string): string => fileURLToPath(new URL(`../sim/scenarios/${name}`, import.meta.url));
+
+  it("runReplay_scenarioWithoutGaps_marketMakingEndsWithPositivePnlNetOfFeesInsideItsBand", async () => {
+    const r = await runReplay({ scenario: scenarioFile("mm-steady.json"), steps: 150 });
+    assert.equal(r.switches.length, 0);
+    assert.ok(r.runs.length >= 1 && r.runs.every((x) => x.strategyId === "mm-btc-binance"), JSON.stringify(r.runs));
+    const makerFills = r.fills.filter((f) => f.maker && f.venue === "binance");
+    assert.ok(makerFills.length >= 50, `maker fills ${makerFills.length}`);
+    // Fees were paid (2 bps maker) and are inside the PnL: balances moved exactly as the fills say, net of fees.
+    assert.ok((r.summary.fees.USDT ?? 0) > 0 && (r.summary.fees.BTC ?? 0) > 0, JSON.stringify(r.summary.fees));
+    const deltas = deltasFromFills(r);
+    for (const asset of ["BTC", "USDT"] as const) {
+      const moved = num(r.balances.end.binance?.[asset]) - num(r.balances.start.binance?.[asset]);
+      assert.ok(Math.abs(moved - (deltas.binance?.[asset] ?? 0)) < 1e-6, `${asset}: ${moved} vs fills`);
+    }
+    // The market maker's own PnL (net of fees, inventory change at the venue's mid) is positive, and so is
+    // the account's once the price drift of the BTC it held from the start is taken out.
+    const mmPnl = r.marketMaking.reduce((s, m) => s + m.pnl, 0);
+    assert.ok(mmPnl > 0, `market-making PnL ${mmPnl}`);
+    const drift = ["binance", "okx"].reduce(
+      (s, v) =>
+        s + num(r.balances.start[v]?.BTC) * (num(r.mids.end[`${v}|BTC/USDT`]) - num(r.mids.start[`${v}|BTC/USDT`])),
+      0,
+    );
+    assert.ok(r.summary.pnl - drift > 0, `account PnL ${r.summary.pnl} with a drift of ${drift}`);
+    assert.ok(Math.abs(r.summary.pnl - drift - mmPnl) < 1, "the account's trading PnL is the maker's");
+    // Inventory inside its band at the end of every run and after every step.
+    assert.ok(r.marketMaking.length >= 1);
+    for (const m of r.marketMaking) assert.ok(m.insideBand, JSON.stringify(m));
+    const band = r.marketMaking[0]!.band;
+    for (const p of r.pnl) {
+      const btc = p.inventory.binance?.BTC ?? 0;
+      assert.ok(btc >= band.min && btc <= band.max, `step ${p.step}: ${btc} outside [${band.min}, ${band.max}]`);
+    }
+    // The volatility the engine weighed was measured from the mids (it moves from step to step).
+    const vols = new Set(r.pnl.slice(20).map((p) => p.volatilityBps["BTC/USDT"]));
+    assert.ok(vols.size > 10, "measured volatility");
+    assert.equal(r.summary.openOrdersAtEnd, 0);
+  });
+
+  it("runReplay_scenarioWithGaps_everySwitchPassesTheThresholdAndMarketMakingResumesWithANewBaseline", async () => {
+    const r = await runReplay({ scenario: scenarioFile("mm-preempt.json"), steps: 200 });
+    const threshold = 15_000 / 10_000; // the default roiThresholdBps
+    assert.ok(r.switches.length >= 1, "at least one switch");
+    for (const w of r.switches) assert.ok(w.toRoi >= threshold * w.fromRoi, JSON.stringify(w));
+    const pre = r.switches.find((w) => w.mode === "preempt" && w.from.startsWith("mm-") && w.to.startsWith("arb-"));
+    assert.ok(pre, JSON.stringify(r.switches));
+    const first = r.runs.find((x) => x.strategyId === pre.from && x.status === "aborted");
+    assert.ok(first, JSON.stringify(r.runs));
+    const arb = r.runs.find((x) => x.strategyId === pre.to && x.startStep > pre.step);
+    assert.ok(arb && arb.status === "succeeded", JSON.stringify(r.runs));
+    const resumed = r.runs.find((x) => x.resumedFrom === first.runId);
+    assert.ok(resumed && resumed.startStep >= arb.endStep!, JSON.stringify(r.runs));
+    // Each run is its own campaign: the resumed run measures PnL from the account's value when it resumed
+    // (after the arbitrage moved the venue's balances), and carries the earlier run's PnL only for reporting.
+    const m1 = r.marketMaking.find((m) => m.runId === first.runId)!;
+    const m2 = r.marketMaking.find((m) => m.runId === resumed.runId)!;
+    assert.notEqual(m2.baselineValue, m1.endValue);
+    assert.ok(Math.abs(m2.previousPnl - m1.pnl) < 1e-6);
+    assert.ok(Math.abs(m2.startInventory - m1.endInventory) > 0.01, "the arbitrage moved the maker's inventory");
+    assert.equal(r.summary.openOrdersAtEnd, 0);
+  });
+
+  it("runReplay_gapWithInventoryBands_noVenueIsDrainedAndRebalanceRestoresEachVenue", async () => {
+    // 4 BTC on each venue; the 60 bps OKX gap (steps 40..80) pays to buy on Binance and sell on OKX.
+    const legs = (band: boolean) =>
+      ["binance", "okx"].map((venueId) => ({
+        venueId,
+        pair: "BTC/USDT",
+        takerFeeBps: 10,
+        ...(band ? { inventory: { min: "3", max: "5" } } : {}),
+      }));
+    const arb = (band: boolean): StrategySpec => ({
+      plugin: "arbitrage",
+      config: { id: "arb-btc", pair: "BTC/USDT", legs: legs(band), retryBudget: 2 },
+    });
+    const rebalance = (venueId: string): StrategySpec => ({
+      plugin: "rebalance",
+      config: {
+        id: `reb-${venueId}`,
+        pair: "BTC/USDT",
+        venueId,
+        targetBase: "4",
+        band: "0.5",
+        riskBps: 40,
+        takerFeeBps: 10,
+        maxSlippageBps: 20,
+        lot: "0.00001",
+      },
+    });
+    const file = scenarioFile("mm-preempt.json");
+    // Without bands, the one gap drains OKX's BTC (the test below would fail on this run).
+    const unbounded = await runReplay({ scenario: file, steps: 50, strategies: [arb(false)] });
+    assert.ok(Math.min(...unbounded.pnl.map((p) => p.inventory.okx?.BTC ?? 0)) < 1, "drained without bands");
+
+    const r = await runReplay({
+      scenario: file,
+      steps: 130,
+      strategies: [arb(true), rebalance("binance"), rebalance("okx")],
+    });
+    assert.ok(r.runs.some((x) => x.strategyId === "arb-btc" && x.status === "succeeded"));
+    for (const p of r.pnl) {
+      for (const venue of ["binance", "okx"]) {
+        const btc = p.inventory[venue]?.BTC ?? 0;
+        assert.ok(btc >= 3 - 1e-9 && btc <= 5 + 1e-9, `step ${p.step} ${venue}: ${btc} BTC outside [3, 5]`);
+      }
+    }
+    // The rebalance waits for the gap to close (it would buy OKX at its premium), then brings both back.
+    const rebalances = r.runs.filter((x) => x.strategyId.startsWith("reb-") && x.status === "succeeded");
+    assert.ok(rebalances.length >= 2 && rebalances.every((x) => x.startStep >= 80), JSON.stringify(r.runs));
+    for (const venue of ["binance", "okx"]) {
+      const btc = num(r.balances.end[venue]?.BTC);
+      assert.ok(Math.abs(btc - 4) <= 0.5, `${venue} ends at ${btc} BTC, outside its rebalance band`);
+    }
   });
 });

@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SingleBar } from "cli-progress";
+import { HOUR_MS, VolatilityEstimator } from "../engine/estimators.js";
 import { EngineRunner } from "../engine/runner.js";
 import { parseEngineParameters, type EngineParametersInput } from "../engine/parameters.js";
 import type { Strategy } from "../engine/strategy.js";
@@ -22,7 +23,13 @@ import { RequestBudgets } from "../execution/budget.js";
 import { guardForRun } from "../execution/engineGuard.js";
 import { SafetyRules } from "../execution/safety.js";
 import { WAD, fromWad, wadToNumber } from "../execution/fixed.js";
-import { readMarket, midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
+import {
+  readMarket,
+  midOf,
+  snapshotKey,
+  withMeasuredVolatility,
+  type ExecutionMarket,
+} from "../execution/strategies/market.js";
 import { STRATEGY_PLUGINS, type PluginContext } from "../execution/strategies/plugin.js";
 import { simVenue } from "../execution/simVenue.js";
 import type { Venue } from "../execution/venue.js";
@@ -78,13 +85,50 @@ export interface ReplayReport {
   stepMs: number;
   account: string;
   strategies: { id: string; type: string; pair: string }[];
-  /** Mark-to-market PnL (quote units) after each step, from `startValue`. */
-  pnl: { step: number; value: number; pnl: number; realised: number }[];
+  /**
+   * Mark-to-market PnL (quote units) after each step, from `startValue`; the account's balances per venue
+   * and asset after the step; the volatility the engine saw at the step (bps over one hour, measured).
+   */
+  pnl: {
+    step: number;
+    value: number;
+    pnl: number;
+    realised: number;
+    inventory: Record<string, Record<string, number>>;
+    volatilityBps: Record<string, number>;
+  }[];
   fills: ReplayFill[];
   switches: { step: number; mode: string; from: string; to: string; fromRoi: number; toRoi: number }[];
   /** Engine breakers (`drawdown`, `slippage`) and the execution layer's circuit breaker (`execution`, with its reason). */
   breakerTrips: { step: number; breaker: string; pair: string; valueBps: number; until: number; reason?: string }[];
-  runs: { runId: number; strategyId: string; startStep: number; endStep?: number; status?: string; pnl?: number }[];
+  runs: {
+    runId: number;
+    strategyId: string;
+    startStep: number;
+    endStep?: number;
+    status?: string;
+    pnl?: number;
+    /** The pre-empted run this one resumes. */
+    resumedFrom?: number;
+  }[];
+  /**
+   * Every market-making run: its PnL baseline (the account's value on its venue when it started), its
+   * PnL net of fees with the inventory marked at the venue's mid, and its inventory against its band.
+   */
+  marketMaking: {
+    strategyId: string;
+    runId: number;
+    status: string;
+    baselineValue: number;
+    endValue: number;
+    pnl: number;
+    previousPnl: number;
+    startInventory: number;
+    endInventory: number;
+    band: { min: number; max: number };
+    insideBand: boolean;
+    refreshes: number;
+  }[];
   /** Balances of the account at the start and the end, per venue and asset (decimal strings). */
   balances: { start: Record<string, Record<string, string>>; end: Record<string, Record<string, string>> };
   /** Each venue's mid per market at the start and the end (decimal strings). */
@@ -117,34 +161,48 @@ function defaultStrategies(s: Scenario, account: AccountConfig): StrategySpec[] 
   const out: StrategySpec[] = [];
   for (const m of s.markets) {
     const pair = `${m.base}/${m.quote}`;
+    const held = Number(account.balances[m.base] ?? "0");
     if (s.venues.length >= 2)
       out.push({
         plugin: "arbitrage",
         config: {
           id: `arb-${m.base.toLowerCase()}`,
           pair,
-          legs: s.venues.map((v) => ({ venueId: v.name, pair, takerFeeBps: v.takerFeeBps })),
+          // Each venue's base stays within half its starting holding of it: one gap cannot drain a venue.
+          legs: s.venues.map((v) => ({
+            venueId: v.name,
+            pair,
+            takerFeeBps: v.takerFeeBps,
+            inventory: { min: decimal(held / 2, m.stepSize), max: decimal((held * 3) / 2, m.stepSize) },
+          })),
           retryBudget: 2,
         },
       });
     const v = s.venues[0]!;
     const liq = v.liquidity[pair];
-    const held = Number(account.balances[m.base] ?? "0");
     const size = liq ? Number(liq.qtyPerLevel) / 4 : Math.max(held / 20, Number(m.stepSize));
+    const halfSpread = Math.max(1, Math.floor((liq?.halfSpreadBps ?? 10) - 1));
     out.push({
       plugin: "marketMaking",
       config: {
         id: `mm-${m.base.toLowerCase()}-${v.name}`,
         pair,
         venueId: v.name,
-        // Just inside the background maker's spread, so the taker flow meets the keeper's quotes first.
-        minHalfSpreadBps: Math.max(1, Math.floor((liq?.halfSpreadBps ?? 10) - 1)),
+        // Just inside the background maker's spread (so the taker flow meets the keeper's quotes first),
+        // unless the maker fee, the adverse-selection buffer and one step's volatility need more.
+        minHalfSpreadBps: halfSpread,
+        // At the edge of the inventory band the quotes lean by one half-spread toward flat.
+        skewBps: halfSpread,
+        adverseSelectionBps: 1,
+        volSpreadFactorBps: 10_000,
+        priceToleranceBps: 1,
+        refreshMs: s.stepMs,
         orderSize: decimal(size, m.stepSize),
         targetInventory: decimal(held, m.stepSize),
         maxInventory: decimal(Math.max(held / 2, size * 4), m.stepSize),
         tick: m.tickSize,
         lot: m.stepSize,
-        makerFeeBps: v.makerFeeBps,
+        makerFeeBps: Math.ceil(v.makerFeeBps),
         expectedRoundTrips: 1,
       },
     });
@@ -221,13 +279,18 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     const sources = scenario.venues.flatMap((v) =>
       pairs.map((pair) => ({ venue: venues[v.name]!, options: { pair } })),
     );
-    const volatility = new Map(
-      scenario.markets.map((m) => [
-        `${m.base}/${m.quote}`,
-        // The market's volatility over one hour of scenario time, in bps.
-        m.volatility * Math.sqrt(3_600_000 / (365 * 24 * 3_600_000)) * 10_000,
-      ]),
-    );
+    // Volatility measured from the mids the keeper reads (EWMA of log returns, bps over one hour); the
+    // scenario's configured GBM volatility stands in only until the estimator has seen ten returns.
+    const volatility = new VolatilityEstimator({
+      prior: new Map(
+        scenario.markets.map((m) => [
+          `${m.base}/${m.quote}`,
+          m.volatility * Math.sqrt(HOUR_MS / (365 * 24 * HOUR_MS)) * 10_000,
+        ]),
+      ),
+    });
+    const read = async (): Promise<ExecutionMarket> =>
+      withMeasuredVolatility(await readMarket(sources, clock.now()), volatility);
     /** The account's value in quote at each venue's mid, and its balances. */
     const valueOf = async (market: ExecutionMarket) => {
       let value = 0n;
@@ -248,7 +311,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     const midsOf = (market: ExecutionMarket): Record<string, string> =>
       Object.fromEntries([...market.snapshots].map(([k, s]) => [k, fromWad(midOf(s) ?? 0n)]));
 
-    const firstMarket = await readMarket(sources, clock.now(), volatility);
+    const firstMarket = await read();
     const first = await valueOf(firstMarket);
     const startValue = first.value;
     const pool = startValue;
@@ -273,33 +336,18 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     safety.onTrip((reason) => {
       executionTrips.push({ step, reason });
     });
-    const ctx: Omit<PluginContext, "config"> = {
-      venues,
-      waitForRefresh,
-      guard: (strategyId) => guardForRun(source, safety, { strategyId, clock }),
-      onReport: (_id, pair, report) => safety.recordExecution(pair, report),
-    };
-    const specs = opts.strategies ?? defaultStrategies(scenario, account);
-    const strategies: Strategy<ExecutionMarket>[] = specs.map((s) => {
-      const plugin = STRATEGY_PLUGINS.get(s.plugin);
-      if (!plugin)
-        throw new ReplayError(`unknown strategy plugin ${s.plugin}`, {
-          details: [...STRATEGY_PLUGINS.keys()].join(", "),
-        });
-      return plugin.create({ ...ctx, config: s.config });
-    });
-
     const report: ReplayReport = {
       scenario: scenario.name,
       steps: opts.steps,
       stepMs: scenario.stepMs,
       account: account.name,
-      strategies: strategies.map((s) => ({ id: s.id, type: s.type, pair: s.pair })),
+      strategies: [],
       pnl: [],
       fills: [],
       switches: [],
       breakerTrips: [],
       runs: [],
+      marketMaking: [],
       balances: { start: {}, end: {} },
       mids: { start: {}, end: {} },
       summary: {
@@ -316,6 +364,38 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
         openOrdersAtEnd: 0,
       },
     };
+    const ctx: Omit<PluginContext, "config"> = {
+      venues,
+      waitForRefresh,
+      guard: (strategyId) => guardForRun(source, safety, { strategyId, clock }),
+      onReport: (_id, pair, report) => safety.recordExecution(pair, report),
+      onMarketMakingRun: (strategyId, m) =>
+        report.marketMaking.push({
+          strategyId,
+          runId: m.runId,
+          status: m.status,
+          baselineValue: wadToNumber(m.baselineValue),
+          endValue: wadToNumber(m.endValue),
+          pnl: wadToNumber(m.pnl),
+          previousPnl: wadToNumber(m.previousPnl),
+          startInventory: wadToNumber(m.startInventory),
+          endInventory: wadToNumber(m.endInventory),
+          band: { min: wadToNumber(m.band.min), max: wadToNumber(m.band.max) },
+          insideBand: m.insideBand,
+          refreshes: m.refreshes,
+        }),
+    };
+    const specs = opts.strategies ?? defaultStrategies(scenario, account);
+    const strategies: Strategy<ExecutionMarket>[] = specs.map((s) => {
+      const plugin = STRATEGY_PLUGINS.get(s.plugin);
+      if (!plugin)
+        throw new ReplayError(`unknown strategy plugin ${s.plugin}`, {
+          details: [...STRATEGY_PLUGINS.keys()].join(", "),
+        });
+      return plugin.create({ ...ctx, config: s.config });
+    });
+    report.strategies = strategies.map((s) => ({ id: s.id, type: s.type, pair: s.pair }));
+
     const runsById = new Map<number, ReplayReport["runs"][number]>();
     /** PnL of every finished run (the engine's realised PnL, including results no tick has taken yet). */
     let realisedPnl = 0n;
@@ -346,7 +426,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
 
     let market = firstMarket;
     for (step = 0; step < opts.steps; step++) {
-      if (step > 0) market = await readMarket(sources, clock.now(), volatility);
+      if (step > 0) market = await read();
       lastMarket = market;
       const { value } = await valueOf(market);
       const realised = runner.engineState.realisedPnl;
@@ -367,19 +447,26 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
           reason: trip.reason,
         });
       }
-      const after = await valueOf(await readMarket(sources, clock.now(), volatility));
+      const after = await valueOf(await readMarket(sources, clock.now()));
       report.pnl.push({
         step,
         value: wadToNumber(after.value),
         pnl: wadToNumber(after.value - startValue),
         realised: wadToNumber(realisedPnl),
+        inventory: Object.fromEntries(
+          Object.entries(after.balances).map(([v, b]) => [
+            v,
+            Object.fromEntries(Object.entries(b).map(([a, x]) => [a, Number(x)])),
+          ]),
+        ),
+        volatilityBps: Object.fromEntries(market.volatilityBps),
       });
       bar?.update(step + 1, { pnl: wadToNumber(after.value - startValue).toFixed(2), fills: report.fills.length });
     }
     await runner.stop();
     // The last tick sees every finished run (and no run is left open).
     collectFills(opts.steps - 1);
-    const finalMarket = await readMarket(sources, clock.now(), volatility);
+    const finalMarket = await readMarket(sources, clock.now());
     const last = await valueOf(finalMarket);
     report.balances.end = last.balances;
     report.mids.end = midsOf(finalMarket);
@@ -409,7 +496,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     function record(actions: readonly EngineAction[], at: number): void {
       for (const a of actions) {
         if (a.kind === "start") {
-          const r = { runId: a.runId, strategyId: a.strategyId, startStep: at };
+          const r = {
+            runId: a.runId,
+            strategyId: a.strategyId,
+            startStep: at,
+            ...(a.resumedFrom === undefined ? {} : { resumedFrom: a.resumedFrom }),
+          };
           runsById.set(a.runId, r);
           report.runs.push(r);
         } else if (a.kind === "switch") {

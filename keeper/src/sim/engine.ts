@@ -672,28 +672,26 @@ export class Exchange {
       [maker, true],
       [taker, false],
     ] as const) {
-      const rate = isMaker ? this.makerFeePpm : this.takerFeePpm;
-      let commission: bigint;
-      let commissionAsset: string;
+      // Pay what the side gives (from its hold), receive what it gets, then the fee leaves what it received.
+      let received: { asset: string; amount: bigint };
       if (order.side === "BUY") {
         const spent = order.price !== null ? order.price * qty * m.notionalUnit : notional;
         const q = this.slot(order.account, m.quote.code);
         q.locked -= spent;
         q.free += spent - notional;
         order.hold -= spent;
-        commission = ceilDiv(baseAmount * rate, PPM);
-        commissionAsset = m.base.code;
-        this.slot(order.account, m.base.code).free += baseAmount - commission;
-        this.slot(FEE_ACCOUNT, m.base.code).free += commission;
+        received = { asset: m.base.code, amount: baseAmount };
       } else {
         const b = this.slot(order.account, m.base.code);
         b.locked -= baseAmount;
         order.hold -= baseAmount;
-        commission = ceilDiv(notional * rate, PPM);
-        commissionAsset = m.quote.code;
-        this.slot(order.account, m.quote.code).free += notional - commission;
-        this.slot(FEE_ACCOUNT, m.quote.code).free += commission;
+        received = { asset: m.quote.code, amount: notional };
       }
+      const fee = this.fee(isMaker, received);
+      this.slot(order.account, received.asset).free += received.amount - fee.amount;
+      this.slot(FEE_ACCOUNT, fee.asset).free += fee.amount;
+      const commission = fee.amount;
+      const commissionAsset = fee.asset;
       order.executedQty += qty;
       order.cumQuote += notional;
       order.updatedAt = now;
@@ -712,6 +710,17 @@ export class Exchange {
       });
     }
     this.books.get(m.symbol)!.tape.push({ time: now, price, qty, quote: notional, id: tradeId });
+  }
+
+  /**
+   * The fee of one side of a trade: the maker or taker rate (ppm, rounded up) of what the side received,
+   * charged in that asset (so a buy pays in the base asset, a sell in the quote asset, as Binance spot
+   * does). The one place fees are decided: another fee asset or fee tiers change only this function, and
+   * the caller moves the fee to `FEE_ACCOUNT`, which keeps the conservation identity.
+   */
+  private fee(isMaker: boolean, received: { asset: string; amount: bigint }): { asset: string; amount: bigint } {
+    const rate = isMaker ? this.makerFeePpm : this.takerFeePpm;
+    return { asset: received.asset, amount: ceilDiv(received.amount * rate, PPM) };
   }
 
   private rest(book: Book, order: Order): void {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { ConfigError } from "../errors.js";
-import { MAKER_ACCOUNT, Simulation } from "./market.js";
+import { MAKER_ACCOUNT, Simulation, TAKER_ACCOUNT } from "./market.js";
 import { defaultScenario, parseScenario, type ScenarioInput } from "./scenario.js";
 import { testScenarioInput } from "./testkit.js";
 
@@ -154,6 +154,40 @@ describe("Simulation venues and liquidity", () => {
     assert.deepEqual(a.alice, ["FILLED", "FILLED"]);
     assert.ok(a.trades > 20, `trades ${a.trades}`);
     assert.deepEqual(run(), a);
+  });
+
+  it("takerFlow_keeperQuotesFilledAsMaker_makerFeeTierBelowTakerTier", () => {
+    const sim = new Simulation(
+      scenario((s) => {
+        s.venues[0]!.makerFeeBps = 2;
+        s.venues[0]!.takerFeeBps = 10;
+        s.venues[0]!.flow = { "BTC/USDT": { ordersPerStep: 3, qtyMin: "0.001", qtyMax: "0.02" } };
+      }),
+    );
+    const ex = sim.venue("binance").exchange;
+    for (const [side, price] of [
+      ["BUY", "29990"],
+      ["SELL", "30010"],
+    ] as const)
+      ex.placeOrder({ account: "alice", symbol: "BTC/USDT", side, type: "LIMIT", price, quantity: "0.2" });
+    sim.advance(10);
+    const mine = ex.myTrades("alice", "BTC/USDT");
+    const takers = new Map(ex.myTrades(TAKER_ACCOUNT, "BTC/USDT", { limit: 100_000 }).map((t) => [t.tradeId, t]));
+    assert.ok(mine.length >= 5, `alice's quotes were crossed ${mine.length} times`);
+    assert.ok(mine.some((t) => t.side === "BUY") && mine.some((t) => t.side === "SELL"));
+    for (const t of mine) {
+      assert.equal(t.isMaker, true);
+      // 2 bps of what the maker received (base on a buy, quote on a sell), rounded up.
+      const received = t.side === "BUY" ? t.qty * 1_000n : t.quoteQty; // BTC: 8 decimals, qty: 5
+      assert.equal(t.commission, (received * 200n + 999_999n) / 1_000_000n);
+      assert.equal(t.commissionAsset, t.side === "BUY" ? "BTC" : "USDT");
+      // The background taker on the other side paid the taker tier, 10 bps of what it received.
+      const other = takers.get(t.tradeId)!;
+      assert.equal(other.isMaker, false);
+      const got = other.side === "BUY" ? other.qty * 1_000n : other.quoteQty;
+      assert.equal(other.commission, (got * 1_000n + 999_999n) / 1_000_000n);
+    }
+    for (const asset of ["BTC", "USDT"]) assert.equal(ex.supply(asset).held, ex.supply(asset).deposited);
   });
 
   it("defaultScenario_isValidAndPlantsAGap", () => {

@@ -240,6 +240,11 @@ export const DEMO_ACCOUNTS: AccountConfig[] = [
 /**
  * The default demo: BTC/USDT and ETH/USDT on a Binance-dialect and an OKX-dialect venue, background
  * liquidity on both, and a scripted 40 bps gap on OKX's BTC/USDT so arbitrage shows up.
+ *
+ * It gives makers the edge a real venue gives them: maker fees (2 bps) far below taker fees (10 bps),
+ * and background takers (Poisson market orders, uninformed) that cross whatever rests at the touch,
+ * the keeper's quotes included. The background maker's half-spread (4 bps on BTC, 5 bps on ETH) leaves
+ * room inside it for a keeper's quotes that cover the maker fee and one step's adverse selection.
  */
 export function defaultScenario(seed = 42): Scenario {
   return parseScenario({
@@ -276,30 +281,30 @@ export function defaultScenario(seed = 42): Scenario {
       {
         name: "binance",
         dialect: "binance",
-        makerFeeBps: 10,
+        makerFeeBps: 2,
         takerFeeBps: 10,
         liquidity: {
-          "BTC/USDT": { levels: 10, halfSpreadBps: 2, spacingBps: 3, qtyPerLevel: "0.5" },
-          "ETH/USDT": { levels: 10, halfSpreadBps: 3, spacingBps: 4, qtyPerLevel: "5" },
+          "BTC/USDT": { levels: 10, halfSpreadBps: 4, spacingBps: 3, qtyPerLevel: "0.5" },
+          "ETH/USDT": { levels: 10, halfSpreadBps: 5, spacingBps: 4, qtyPerLevel: "5" },
         },
         flow: {
-          "BTC/USDT": { ordersPerStep: 0.5, qtyMin: "0.001", qtyMax: "0.2" },
-          "ETH/USDT": { ordersPerStep: 0.5, qtyMin: "0.01", qtyMax: "2" },
+          "BTC/USDT": { ordersPerStep: 1, qtyMin: "0.001", qtyMax: "0.1" },
+          "ETH/USDT": { ordersPerStep: 1, qtyMin: "0.01", qtyMax: "1" },
         },
       },
       {
         name: "okx",
         dialect: "okx",
-        makerFeeBps: 8,
+        makerFeeBps: 2,
         takerFeeBps: 10,
         gaps: [{ market: "BTC/USDT", fromStep: 30, toStep: 90, bps: 40, repeatEvery: 300 }],
         liquidity: {
-          "BTC/USDT": { levels: 10, halfSpreadBps: 2, spacingBps: 3, qtyPerLevel: "0.4" },
-          "ETH/USDT": { levels: 10, halfSpreadBps: 3, spacingBps: 4, qtyPerLevel: "4" },
+          "BTC/USDT": { levels: 10, halfSpreadBps: 4, spacingBps: 3, qtyPerLevel: "0.4" },
+          "ETH/USDT": { levels: 10, halfSpreadBps: 5, spacingBps: 4, qtyPerLevel: "4" },
         },
         flow: {
-          "BTC/USDT": { ordersPerStep: 0.5, qtyMin: "0.001", qtyMax: "0.2" },
-          "ETH/USDT": { ordersPerStep: 0.5, qtyMin: "0.01", qtyMax: "2" },
+          "BTC/USDT": { ordersPerStep: 1, qtyMin: "0.001", qtyMax: "0.1" },
+          "ETH/USDT": { ordersPerStep: 1, qtyMin: "0.01", qtyMax: "1" },
         },
       },
     ],

@@ -10,7 +10,14 @@
  */
 import type { ExecutionContext, RunView, Strategy } from "../../engine/strategy.js";
 import type { ExecutionResult, RoiEstimate } from "../../engine/types.js";
-import { DEFAULT_ARBITRAGE_CONFIG, findOpportunities, type ArbitrageConfig, type Opportunity } from "../arbitrage.js";
+import { UtilisationTracker } from "../../engine/estimators.js";
+import {
+  DEFAULT_ARBITRAGE_CONFIG,
+  findOpportunities,
+  type ArbitrageConfig,
+  type Opportunity,
+  type VenueSnapshot,
+} from "../arbitrage.js";
 import type { Clock, Sleep } from "../budget.js";
 import { ExecutionError } from "../errors.js";
 import { executeWithFallback, type ExecutionOptions, type ExecutionReport, type OrderGuard } from "../executor.js";
@@ -24,8 +31,12 @@ export interface ArbitrageStrategyOptions {
   /** Engine pair (safety rules are keyed by it), e.g. the canonical market "BTC/USDT". */
   pair: string;
   venues: Record<string, Venue>;
-  /** The venue pairs that price the same market (snapshot options, one per venue). */
-  legs: { venueId: string; snapshot: SnapshotOptions }[];
+  /**
+   * The venue pairs that price the same market (snapshot options, one per venue). `inventory`: the band
+   * the base held on that venue must stay inside; a run never sells it below `min` nor buys it above
+   * `max`, so one gap cannot drain a venue (the rebalance strategy brings it back toward its target).
+   */
+  legs: { venueId: string; snapshot: SnapshotOptions; inventory?: { min: bigint; max: bigint } }[];
   config?: Partial<ArbitrageConfig>;
   execution: Pick<
     ExecutionOptions,
@@ -57,11 +68,27 @@ export function executionSlippageBps(plan: Opportunity, report: ExecutionReport)
   return Number(worst);
 }
 
+/**
+ * A leg's snapshot with its balances cut to what its inventory band allows: base to sell down to `min`,
+ * quote to buy up to `max` at the best ask (walking the book only buys less per quote).
+ */
+export function withinInventoryBand(s: VenueSnapshot, band: { min: bigint; max: bigint } | undefined): VenueSnapshot {
+  if (band === undefined) return s;
+  const held = s.baseAvailable;
+  const sellable = held > band.min ? held - band.min : 0n;
+  const room = band.max > held ? band.max - held : 0n;
+  const ask = s.liquidity.kind === "book" ? s.liquidity.asks[0]?.price : undefined;
+  const buyable = ask === undefined ? s.quoteAvailable : (room * ask) / WAD;
+  return { ...s, baseAvailable: minBig(s.baseAvailable, sellable), quoteAvailable: minBig(s.quoteAvailable, buyable) };
+}
+
 export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
   readonly type = "arbitrage" as const;
   readonly id: string;
   readonly pair: string;
   private readonly config: ArbitrageConfig;
+  /** Share of the granted capital the buy leg actually spent, per run (EWMA). */
+  readonly utilisation = new UtilisationTracker();
 
   constructor(private readonly opts: ArbitrageStrategyOptions) {
     this.id = opts.id;
@@ -71,9 +98,11 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
 
   /** The best opportunity in the tick's snapshots, or undefined. */
   best(market: ExecutionMarket): Opportunity | undefined {
-    const snaps = this.opts.legs
-      .map((l) => market.snapshots.get(snapshotKey(l.venueId, l.snapshot.pair)))
-      .filter((s) => s !== undefined);
+    const snaps: VenueSnapshot[] = [];
+    for (const l of this.opts.legs) {
+      const s = market.snapshots.get(snapshotKey(l.venueId, l.snapshot.pair));
+      if (s !== undefined) snaps.push(withinInventoryBand(s, l.inventory));
+    }
     return findOpportunities(snaps, this.config)[0];
   }
 
@@ -82,7 +111,13 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
     if (!opp || opp.expectedProfit <= 0n) return null;
     const c = opp.costs;
     const cost = c.tradingFees + c.gas + c.bridgeFee + c.delayRisk;
-    return { expectedProfit: opp.expectedProfit + cost, estimatedCost: cost, capitalLocked: opp.buy.expectedQuote };
+    const utilisation = this.utilisation.value;
+    return {
+      expectedProfit: opp.expectedProfit + cost,
+      estimatedCost: cost,
+      capitalLocked: opp.buy.expectedQuote,
+      ...(utilisation === undefined ? {} : { utilisation }),
+    };
   }
 
   canInterruptCurrent(current: RunView): boolean {
@@ -96,7 +131,7 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
       this.opts.legs.map(async (l) => {
         const venue = this.opts.venues[l.venueId];
         if (!venue) throw new ExecutionError(`arbitrage ${this.id}: venue ${l.venueId} is not connected`);
-        const s = await snapshotVenue(venue, l.snapshot);
+        const s = withinInventoryBand(await snapshotVenue(venue, l.snapshot), l.inventory);
         return { ...s, quoteAvailable: minBig(s.quoteAvailable, ctx.capital) };
       }),
     );
@@ -119,6 +154,9 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
       return { status: "failed", pnl: 0n, slippageBps: 0, error: new ExecutionError(`arbitrage ${this.id}: no route`) };
     }
     await this.opts.onReport?.(report, ctx);
+    let spent = 0n;
+    for (const o of report.orders) if (o.purpose === "open" && o.side === "buy") spent += o.cost;
+    this.utilisation.record(spent, ctx.capital);
     const plan = ranked.find((o) => report.campaignId.endsWith(`${o.buy.venueId}>${o.sell.venueId}`)) ?? ranked[0];
     const slippageBps = executionSlippageBps(plan, report);
     const ok = report.status === "completed" || report.status === "hedged" || report.status === "unwound";

@@ -4,7 +4,9 @@
  * `estimatedROI` stays pure and fast. Amounts handed to the engine (profit, cost, capital, PnL) are
  * quote-asset wads: the deposit asset is the quote asset of the traded pairs.
  */
+import type { VolatilityEstimator } from "../../engine/estimators.js";
 import type { MarketView } from "../../engine/strategy.js";
+import { wadToNumber } from "../fixed.js";
 import type { VenueSnapshot } from "../arbitrage.js";
 import { snapshotVenue, type SnapshotOptions } from "../snapshot.js";
 import type { Venue } from "../venue.js";
@@ -57,4 +59,23 @@ export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * Feeds the mids of `market` to the volatility estimator (per pair, the mean of its venues' mids at the
+ * reading's time) and returns the market with the estimator's volatilities: the live input of the
+ * engine's volatility weight and of the market maker's spread.
+ */
+export function withMeasuredVolatility(market: ExecutionMarket, estimator: VolatilityEstimator): ExecutionMarket {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const s of market.snapshots.values()) {
+    const mid = midOf(s);
+    if (mid === undefined) continue;
+    const acc = sums.get(s.market) ?? { sum: 0, n: 0 };
+    acc.sum += wadToNumber(mid);
+    acc.n++;
+    sums.set(s.market, acc);
+  }
+  for (const [pair, { sum, n }] of sums) estimator.observe(pair, sum / n, market.now);
+  return { ...market, volatilityBps: estimator.snapshot() };
 }

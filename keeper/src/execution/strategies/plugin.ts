@@ -13,7 +13,7 @@ import { toWad } from "../fixed.js";
 import type { Venue } from "../venue.js";
 import { ArbitrageStrategy } from "./arbitrage.js";
 import type { ExecutionMarket } from "./market.js";
-import { MarketMakingStrategy } from "./marketMaking.js";
+import { MarketMakingStrategy, type MarketMakingRunStats } from "./marketMaking.js";
 import { RebalanceStrategy } from "./rebalance.js";
 
 export interface PluginContext {
@@ -27,6 +27,8 @@ export interface PluginContext {
   onReport?: (strategyId: string, pair: string, report: ExecutionReport) => void | Promise<void>;
   /** Waits between market-making refreshes (replay: one simulator step). */
   waitForRefresh?: (signal: AbortSignal) => Promise<void>;
+  /** Every finished market-making run (reports, metrics). */
+  onMarketMakingRun?: (strategyId: string, stats: MarketMakingRunStats) => void;
   /** The plugin's own configuration (validated by `create`). */
   config: unknown;
 }
@@ -63,7 +65,18 @@ export const ArbitrageConfigSchema = z.object({
   id: z.string().min(1),
   pair: z.string(),
   legs: z
-    .array(z.object({ venueId: z.string(), pair: z.string(), takerFeeBps: z.number().int().min(0).optional() }))
+    .array(
+      z.object({
+        venueId: z.string(),
+        pair: z.string(),
+        takerFeeBps: z.number().int().min(0).optional(),
+        /** Base held on this venue stays inside [min, max]: a run never drains or overfills it. */
+        inventory: z
+          .object({ min: wad, max: wad })
+          .refine((b) => b.max >= b.min, "inventory.max must be >= inventory.min")
+          .optional(),
+      }),
+    )
     .min(2),
   minProfit: wad.default(0n),
   maxAmount: wad.default(0n),
@@ -83,6 +96,7 @@ export const arbitragePlugin: StrategyPlugin = {
       venues: ctx.venues,
       legs: c.legs.map((l) => ({
         venueId: l.venueId,
+        inventory: l.inventory,
         snapshot: {
           pair: l.pair,
           market: c.pair,
@@ -104,7 +118,10 @@ export const MarketMakingConfigSchema = z.object({
   pair: z.string(),
   venueId: z.string(),
   minHalfSpreadBps: bps,
+  /** Half-spread per unit of the volatility over one refresh interval (10_000 = one sigma). */
   volSpreadFactorBps: bps.default(0n),
+  /** Fixed adverse-selection buffer added to the maker fee in the half-spread. */
+  adverseSelectionBps: bps.default(0n),
   skewBps: bps.default(0n),
   orderSize: wad,
   targetInventory: wad,
@@ -139,6 +156,7 @@ export const marketMakingPlugin: StrategyPlugin = {
         lot: c.lot,
         priceToleranceBps: c.priceToleranceBps,
         maxAgeMs: c.maxAgeMs,
+        adverseSelectionBps: c.adverseSelectionBps,
       },
       makerFeeBps: c.makerFeeBps,
       expectedRoundTrips: c.expectedRoundTrips,
@@ -147,6 +165,7 @@ export const marketMakingPlugin: StrategyPlugin = {
       waitForRefresh: ctx.waitForRefresh,
       guard: ctx.guard ? (run) => ctx.guard!(c.id, run) : undefined,
       clock: ctx.clock,
+      onRunEnd: ctx.onMarketMakingRun ? (stats) => ctx.onMarketMakingRun!(c.id, stats) : undefined,
     });
   },
 };

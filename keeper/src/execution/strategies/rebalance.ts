@@ -4,8 +4,12 @@
  * orders (never beyond `maxSlippageBps` from the touch), through the run's guard.
  *
  * Opportunity: the inventory risk removed, valued at `riskBps` of the deviation's notional per run
- * (what holding it is judged to cost), against the taker fee and half the spread on that notional;
- * capital locked = the notional moved. PnL = value after - value before at the mid (fees and spread
+ * (what holding it is judged to cost), against the taker fee and half the spread on that notional, plus
+ * this venue's premium over the mean mid of every venue (buying where the market is dearer, or selling
+ * where it is cheaper, than the other venues), so it does not trade back into an open arbitrage gap;
+ * capital locked = the notional moved. One rebalance strategy per venue, with the arbitrage legs' inventory
+ * bands (`legs[].inventory`), keeps each venue's inventory inside its band: the arbitrage never pushes a
+ * venue past its band, and the rebalance brings it back toward its target once the gap has closed. PnL = value after - value before at the mid (fees and spread
  * paid are the loss a rebalance accepts).
  */
 import type { ExecutionContext, RunView, Strategy } from "../../engine/strategy.js";
@@ -31,6 +35,20 @@ export interface RebalanceStrategyOptions {
   lot: bigint;
   guard?: (ctx: ExecutionContext) => OrderGuard | undefined;
   onOrder?: (order: Order, ctx: ExecutionContext) => void;
+}
+
+/** Mean mid of `market` over every venue in the tick's snapshots (the cross-venue reference price). */
+export function referenceMid(market: ExecutionMarket, canonical: string): bigint | undefined {
+  let sum = 0n;
+  let n = 0n;
+  for (const s of market.snapshots.values()) {
+    if (s.market !== canonical) continue;
+    const mid = midOf(s);
+    if (mid === undefined) continue;
+    sum += mid;
+    n++;
+  }
+  return n === 0n ? undefined : sum / n;
 }
 
 export class RebalanceStrategy implements Strategy<ExecutionMarket> {
@@ -62,9 +80,17 @@ export class RebalanceStrategy implements Strategy<ExecutionMarket> {
     const ask = snap.liquidity.asks[0]!.price;
     const bid = snap.liquidity.bids[0]!.price;
     const halfSpread = ((ask - bid) * notional) / (2n * mid);
+    // Trading against this venue's premium over the other venues (buying where the market is dearer,
+    // selling where it is cheaper, as during an arbitrage gap) costs that premium: wait for it to close.
+    const reference = referenceMid(market, snap.market);
+    let premium = 0n;
+    if (reference !== undefined && reference > 0n) {
+      const gap = d > 0n ? mid - reference : reference - mid;
+      if (gap > 0n) premium = (gap * notional) / reference;
+    }
     return {
       expectedProfit: (notional * this.opts.riskBps) / BPS,
-      estimatedCost: (notional * this.opts.takerFeeBps) / BPS + halfSpread,
+      estimatedCost: (notional * this.opts.takerFeeBps) / BPS + halfSpread + premium,
       capitalLocked: notional,
     };
   }

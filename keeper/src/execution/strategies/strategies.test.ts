@@ -86,6 +86,34 @@ describe("ArbitrageStrategy", () => {
     assert.equal(result.slippageBps, 0);
   });
 
+  it("exec_inventoryBands_sellVenueNeverBelowMinBuyVenueNeverAboveMax_utilisationMeasured", async () => {
+    // ALICE holds 2 BTC on each venue; the gap pays to buy on Binance and sell on OKX.
+    const w = await world(150);
+    const banded = {
+      ...config,
+      legs: config.legs.map((l) => ({ ...l, inventory: { min: "1.8", max: "2.1" } })),
+    };
+    const arb = arbitragePlugin.create({ venues: w.venues, clock: w.t.clock, sleep: w.t.sleep, config: banded });
+    const roi = arb.estimatedROI(await w.market());
+    assert.ok(roi);
+    assert.equal(roi.utilisation, undefined, "no run measured yet");
+    const result = await arb.exec(ctx(new AbortController().signal));
+    assert.equal(result.status, "succeeded");
+    const okx = (await w.venues.okx.balances()).BTC!.total;
+    const binance = (await w.venues.binance.balances()).BTC!.total;
+    assert.ok(okx >= toWad("1.8") && okx < toWad("2"), `OKX ${okx}`);
+    assert.ok(binance <= toWad("2.1") && binance > toWad("2"), `Binance ${binance}`);
+    // Capital working / capital granted (1,000,000 granted, a few thousand spent).
+    const after = arb.estimatedROI(await w.market());
+    assert.ok(after === null || (after.utilisation !== undefined && after.utilisation < 0.01));
+    // At the band's edge there is nothing left to arbitrage.
+    const full = arbitragePlugin.create({
+      venues: w.venues,
+      config: { ...config, legs: config.legs.map((l) => ({ ...l, inventory: { min: "2", max: "2" } })) },
+    });
+    assert.equal(full.estimatedROI(await w.market()), null);
+  });
+
   it("exec_noGap_failsWithoutOrders", async () => {
     const w = await world(0);
     const arb = arbitragePlugin.create({ venues: w.venues, config });
@@ -174,6 +202,99 @@ describe("MarketMakingStrategy", () => {
     assert.equal(second.status, "succeeded");
     assert.deepEqual(openOrders(w.run, "binance"), []);
     assert.equal(release, undefined);
+  });
+});
+
+describe("MarketMakingStrategy live refresh", () => {
+  it("exec_bookMovesPastTolerance_engineTickCutsTheWaitShort_quotesFollowTheMid", async () => {
+    const w = await world(0, { makerFeeBps: 2 });
+    const mm = marketMakingPlugin.create({
+      venues: w.venues,
+      clock: w.t.clock,
+      config: {
+        id: "mm-btc",
+        pair: PAIR,
+        venueId: "binance",
+        minHalfSpreadBps: 5,
+        orderSize: "0.1",
+        targetInventory: "2",
+        maxInventory: "1",
+        tick: "0.01",
+        lot: "0.00001",
+        makerFeeBps: 2,
+        priceToleranceBps: 3,
+        refreshMs: 600_000, // the timer alone would not refresh within this test
+      },
+    });
+    const controller = new AbortController();
+    const running = mm.exec(ctx(controller.signal));
+    const quotesOf = () =>
+      openOrders(w.run, "binance")
+        .map((o) => o.price!)
+        .sort();
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      for (let i = 0; i < 3_000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(ok(), what);
+    };
+    try {
+      await until("first quotes rest", () => quotesOf().length === 2);
+      const first = quotesOf();
+      // A tick inside the tolerance changes nothing; a 20 bps move of the book wakes the run at once.
+      mm.estimatedROI(await w.market());
+      w.run.sim.venue("binance").config.priceOffsetBps = 20;
+      w.run.sim.advance(1);
+      mm.estimatedROI(await w.market());
+      await until("quotes follow the mid", () => {
+        const q = quotesOf();
+        return q.length === 2 && q[0]! > first[0]! && q[1]! > first[1]!;
+      });
+    } finally {
+      controller.abort();
+    }
+    assert.equal((await running).status, "aborted");
+    assert.deepEqual(openOrders(w.run, "binance"), []);
+  });
+});
+
+describe("MarketMakingStrategy capital", () => {
+  it("exec_capitalGranted_eachSideQuotesAtMostHalfOfIt", async () => {
+    const w = await world(0, { makerFeeBps: 2 });
+    let refreshed: (() => void) | undefined;
+    const firstRefresh = new Promise<void>((r) => (refreshed = r));
+    const mm = marketMakingPlugin.create({
+      venues: w.venues,
+      clock: w.t.clock,
+      config: {
+        id: "mm-btc",
+        pair: PAIR,
+        venueId: "binance",
+        minHalfSpreadBps: 5,
+        orderSize: "0.1", // 3,000 USDT a side at 30,000
+        targetInventory: "2",
+        maxInventory: "1",
+        tick: "0.01",
+        lot: "0.00001",
+        makerFeeBps: 2,
+      },
+      waitForRefresh: (signal) =>
+        new Promise<void>((resolve) => {
+          refreshed?.();
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        }),
+    });
+    const controller = new AbortController();
+    // The sleeve granted 3,000 USDT: 1,500 a side.
+    const running = mm.exec(ctx(controller.signal, { capital: toWad("3000") }));
+    await firstRefresh;
+    const quotes = openOrders(w.run, "binance");
+    assert.equal(quotes.length, 2);
+    for (const o of quotes) {
+      const notional = (o.price! * o.quantity!) / 10_000_000n; // price: 2 decimals, quantity: 5
+      assert.ok(notional <= 1_500n, `${o.side} ${o.quantity} at ${o.price}: ${notional} USDT`);
+      assert.ok(notional >= 1_490n, "close to the cap (lot rounding only)");
+    }
+    controller.abort();
+    assert.equal((await running).status, "aborted");
   });
 });
 
