@@ -88,7 +88,7 @@ describe("ParametersFollower", () => {
     const follower = new ParametersFollower(address, provider);
     const snap = await follower.snapshot();
     assert.equal(snap.values["roiThresholdBps"], 15_000n);
-    assert.equal(Object.keys(snap.values).length, 38); // 37 + rebalanceToleranceBps (vault)
+    assert.equal(Object.keys(snap.values).length, 42); // 37 + rebalanceToleranceBps (vault) + 4 dispute keys (issue 16)
     assert.deepEqual(await follower.poll(), []);
     await (await params.set(parameterKey("roiThresholdBps"), 20_000n)).wait();
     await (await params.set(parameterKey("switchCooldownSeconds"), 120n)).wait();
