@@ -96,6 +96,11 @@ const MESSAGES: Record<string, (args: Args, u: ErrorUnits) => string> = {
   ReputationOracleNotProposed: ([keeper, operator]) =>
     `Operator ${short(operator)} has not proposed keeper ${short(keeper)}: the operator proposes the keeper first.`,
   ReputationOracleNotOperator: ([keeper]) => `You are not the operator of keeper ${short(keeper)}.`,
+  ReputationOracleKeyLocked: ([keeper, lastPostedAt, claims]) =>
+    `Keeper ${short(keeper)} cannot change operator yet: it holds ${String(claims)} claim(s) or its last receipt ` +
+    `(${isoSeconds(lastPostedAt)}) is still inside the challenge window.`,
+  ReputationOracleCapitalOutstanding: ([, owed], u) =>
+    `Withdrawal blocked: this operator's keepers still owe ${amount(owed, u)} to the vault.`,
 };
 
 /** Decodes revert data against every custom error the app knows (all generated ABIs). */

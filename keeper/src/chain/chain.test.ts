@@ -88,7 +88,8 @@ describe("ParametersFollower", () => {
     const follower = new ParametersFollower(address, provider);
     const snap = await follower.snapshot();
     assert.equal(snap.values["roiThresholdBps"], 15_000n);
-    assert.equal(Object.keys(snap.values).length, 44); // 37 + rebalanceToleranceBps (vault) + capitalStakeMultipleBps, repayGraceSeconds (capital book) + revealWindowSeconds, arbitrationDeadlineSeconds, dataChallengeBond, penaltyWeightBps (disputes, score)
+    // 37 + rebalanceToleranceBps (vault) + 2 capital book keys + 4 dispute keys (issue 16)
+    assert.equal(Object.keys(snap.values).length, 44);
     assert.deepEqual(await follower.poll(), []);
     await (await params.set(parameterKey("roiThresholdBps"), 20_000n)).wait();
     await (await params.set(parameterKey("switchCooldownSeconds"), 120n)).wait();

@@ -82,6 +82,8 @@ function crashing(inner: CapitalAdapter, at: CrashPoint | undefined): CapitalAda
 describe("CapitalFlow on the vault", () => {
   let sys: LocalSystem;
   let keeper: EvmChainAdapter;
+  /** Publishes the campaigns: another operator's keeper, so the keeper's successes are scored (M4). */
+  let publisher: EvmChainAdapter;
   let vault: StrategyVault;
   let book: KeeperCapital;
   let dir: string;
@@ -91,6 +93,7 @@ describe("CapitalFlow on the vault", () => {
     dir = mkdtempSync(join(tmpdir(), "capital-"));
     sys = await localSystem();
     keeper = await sys.onboardKeeper(0);
+    publisher = await sys.onboardKeeper(1);
     // Depositor #10 funds the vault; the reference feed prices what the receipts below trade.
     const depositor = await sys.adapter(10);
     const asset = TestStablecoin__factory.connect(sys.addresses.asset, depositor.sender.signer);
@@ -124,7 +127,8 @@ describe("CapitalFlow on the vault", () => {
       },
       route: { strategyId: "arbitrage", sourceVenue: "alpha", targetVenue: "beta" },
     });
-    const { id } = await keeper.publishCampaign(spec, { mode: "race" });
+    await publisher.heartbeat();
+    const { id } = await publisher.publishCampaign(spec, { mode: "race" });
     const claim = await keeper.claimCampaign(id);
     assert.equal(claim.claimed, true);
     return id;
