@@ -109,6 +109,50 @@ test("executeArbitrage_closeVenueRejects_unwindsWithinBoundAndReports", async ()
   assert.ok(report.events.some((e) => e.kind === "unwind"));
 });
 
+test("issue15_1_executeArbitrage_buyFeeTakenInBase_unwindSellsWhatTheAccountHolds", async () => {
+  // The buy venue takes its fee in ETH (Binance spot) and the account held no ETH there before: the unwind can
+  // only sell what the buy delivered. Selling the gross fill failed twice with InsufficientFunds: `exposed`.
+  const { rich } = venues();
+  const cheap = new MemoryVenue(
+    "cheap",
+    { "ETH/USD": { bids: [lv("1995", "10")], asks: [lv("2000", "1"), lv("2001", "1"), lv("2050", "10")] } },
+    { ETH: 0n, USD: toWad("100000") },
+    { lot: LOT, buyFeeInBase: true },
+  );
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  for (let i = 0; i < 10; i++)
+    rich.script.push({ kind: "throw", error: new InvalidOrderError("rich", "market halted") });
+  const report = await executeArbitrage({ cheap, rich }, plan, "c3b", opts({ unwindSlippageBps: 100n }));
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "unwound", trail);
+  assert.equal(report.residual, 0n);
+  // Everything the account held from the leg was sold back, down to less than one lot.
+  assert.ok(total(cheap.wallet, "ETH") < LOT, `${total(cheap.wallet, "ETH")} ETH left`);
+  assert.ok(!report.events.some((e) => /insufficient|quote|base$/i.test(e.message) && e.kind === "error"), trail);
+});
+
+test("issue15_1_executeArbitrage_buyFeeInBaseButAnswerLost_unwindCappedByTheBalanceReadBack", async () => {
+  // The buy's answer carries no fee asset (an order read back after a timeout): the run cannot know the fee was
+  // taken in ETH, so it reads the balance back before unwinding and sells what is there.
+  const { rich } = venues();
+  const cheap = new MemoryVenue(
+    "cheap",
+    { "ETH/USD": { bids: [lv("1995", "10")], asks: [lv("2000", "1"), lv("2001", "1"), lv("2050", "10")] } },
+    { ETH: 0n, USD: toWad("100000") },
+    { lot: LOT, buyFeeInBase: true },
+  );
+  const place = cheap.placeOrder.bind(cheap);
+  cheap.placeOrder = async (req) => ({ ...(await place(req)), feeBase: undefined });
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  for (let i = 0; i < 10; i++)
+    rich.script.push({ kind: "throw", error: new InvalidOrderError("rich", "market halted") });
+  const report = await executeArbitrage({ cheap, rich }, plan, "c3c", opts({ unwindSlippageBps: 100n }));
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "unwound", trail);
+  assert.equal(report.residual, 0n);
+  assert.ok(total(cheap.wallet, "ETH") < LOT, `${total(cheap.wallet, "ETH")} ETH left`);
+});
+
 test("executeArbitrage_closePartialAndBudgetGone_hedgesAtRelaxedLimit", async () => {
   const { cheap, rich } = venues();
   const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;

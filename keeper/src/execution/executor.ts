@@ -12,7 +12,13 @@
  * - No orphaned leg: if the second leg leaves a residual, it is first hedged (the second leg again at a
  *   limit relaxed by `unwindSlippageBps`), then unwound (the first leg reversed within the same bound),
  *   each at most `unwindAttempts` times; hedging and unwinding are not stopped by the retry or gas
- *   budget. Whatever still remains is reported as `exposed`, with its venue and size.
+ *   budget, nor by the deadline. Whatever still remains is reported as `exposed`, with its venue and size.
+ * - The residual is the position the run holds, not the gross fills: a buy whose fee the venue took in the
+ *   base asset (Binance and OKX spot) delivered `filled - feeBase`. The unwind sells at most what the account
+ *   holds on the first venue (its balance is read back before each unwind order), so a fee taken in base
+ *   never turns the unwind into an InsufficientFunds failure.
+ * - Deadline (`deadline`, clock ms; the node sets it a margin before the campaign's claim expires): no opening
+ *   or closing order is sent at or after it; the run hedges or unwinds what is open and stops.
  * - A guard (the engine's safety rules) sees every order before it is sent and may refuse it.
  */
 import { createHash } from "node:crypto";
@@ -20,7 +26,7 @@ import { type Clock, type Sleep, realSleep, systemClock } from "./budget.js";
 import { ExecutionError, VenueError } from "./errors.js";
 import { BPS, divWad, mulWad } from "./fixed.js";
 import { fallbackRoutes, type Opportunity, type PlannedLeg } from "./arbitrage.js";
-import type { Order, OrderRequest, Side, Venue } from "./venue.js";
+import { splitPair, type Order, type OrderRequest, type Side, type Venue } from "./venue.js";
 
 export type LegPurpose = "open" | "bridge" | "close" | "hedge" | "unwind";
 const LEG_INDEX: Record<LegPurpose, number> = { open: 0, bridge: 1, close: 2, hedge: 3, unwind: 4 };
@@ -52,11 +58,16 @@ export interface ExecutionOptions {
   bridgePollMs?: number;
   bridgeTimeoutMs?: number;
   onEvent?: (event: ExecutionEvent) => void;
+  /**
+   * Clock time (ms) from which no opening or closing order (nor a retry) is sent: what is open is hedged or
+   * unwound and the run stops. Undefined: no deadline.
+   */
+  deadline?: number;
 }
 
 export interface ExecutionEvent {
   at: number;
-  kind: "order" | "retry" | "refused" | "error" | "bridge" | "hedge" | "unwind" | "exposed" | "done";
+  kind: "order" | "retry" | "refused" | "error" | "bridge" | "hedge" | "unwind" | "exposed" | "deadline" | "done";
   venueId?: string;
   clientOrderId?: string;
   message: string;
@@ -193,6 +204,35 @@ class Run {
     }
   }
 
+  /** True at or after the run's deadline (no opening or closing order may be sent). */
+  pastDeadline(): boolean {
+    return this.opts.deadline !== undefined && this.clock.now() >= this.opts.deadline;
+  }
+
+  /**
+   * The base the run holds in the first leg's direction (what an unwind reverses): the signed base delta of every
+   * trading order, a buy counting what it delivered (`filled - feeBase`). Without a bridge only.
+   */
+  exposure(first: PlannedLeg): bigint {
+    let position = 0n;
+    for (const o of this.report.orders) {
+      if (o.purpose === "bridge") continue;
+      position += o.side === "buy" ? o.filled - (o.feeBase ?? 0n) : -o.filled;
+    }
+    return first.side === "buy" ? position : -position;
+  }
+
+  /** The free balance of `asset` on a venue, read back now; undefined when the venue cannot say. */
+  async freeBalance(venueId: string, asset: string): Promise<bigint | undefined> {
+    try {
+      return (await this.venue(venueId).balances())[asset]?.free ?? 0n;
+    } catch (error) {
+      if (!(error instanceof VenueError)) throw error;
+      this.event("error", `balance read failed: ${error.shortMessage}`, { venueId });
+      return undefined;
+    }
+  }
+
   record(order: Order, purpose: LegPurpose): void {
     this.report.orders.push({ ...order, purpose });
     this.gasSpent += order.gasCost;
@@ -212,6 +252,12 @@ class Run {
     for (;;) {
       const remaining = target - result.filled;
       if (remaining <= 0n || (leg.lot > 0n && remaining < leg.lot)) return result;
+      if (this.pastDeadline()) {
+        this.event("deadline", `${purpose} leg stopped at the deadline with ${remaining} unfilled`, {
+          venueId: leg.venueId,
+        });
+        return result;
+      }
       if (leg.gasCost > 0n && this.gasSpent + leg.gasCost > this.opts.gasBudget) {
         this.event("refused", `gas budget: ${this.gasSpent} spent + ${leg.gasCost} > ${this.opts.gasBudget}`, {
           venueId: leg.venueId,
@@ -265,33 +311,59 @@ class Run {
     return arrived;
   }
 
-  /** Closes `residual` base left open by the second leg: hedge, then unwind, within the bound. */
+  /**
+   * Closes the position the second leg left open: hedge, then unwind, within the bound. Without a bridge the
+   * residual is re-read from the orders after each one (`exposure`); across a bridge it is `residual` less what
+   * the hedges filled. Returns what is still open.
+   */
   async closeResidual(first: PlannedLeg, second: PlannedLeg, residual: bigint, firstAverage: bigint): Promise<bigint> {
     const bound = this.opts.unwindSlippageBps ?? 100n;
     const attempts = this.opts.unwindAttempts ?? 3;
     const isDust = (leg: PlannedLeg, x: bigint) => x <= 0n || (leg.lot > 0n && x < leg.lot);
+    const bridged = this.plan.bridge !== undefined;
     // 1. Hedge: the second leg again, at a limit relaxed by the bound.
     for (let i = 0; i < attempts && !isDust(second, residual); i++) {
       const limit = relax(second.limitPrice, second.side, bound);
       this.event("hedge", `hedging ${residual} on ${second.venueId} at ${limit}`, { venueId: second.venueId });
       const { order } = await this.send(second, residual, limit, "hedge");
       if (order) {
-        residual -= order.filled;
+        residual = bridged ? residual - order.filled : this.exposure(first);
         this.report.closeFilled += order.filled;
       }
     }
-    // 2. Unwind: reverse the first leg within the bound of its average price (not across a bridge).
-    if (!this.plan.bridge) {
-      const reverse = { ...first, side: opposite(first.side) };
-      for (let i = 0; i < attempts && !isDust(first, residual); i++) {
-        const limit = relax(firstAverage, reverse.side, bound);
-        this.event("unwind", `unwinding ${residual} on ${first.venueId} at ${limit}`, { venueId: first.venueId });
-        const { order } = await this.send(reverse, residual, limit, "unwind");
-        if (order) {
-          residual -= order.filled;
-          this.report.unwound += order.filled;
+    if (bridged) return residual; // never unwound across a bridge
+    // 2. Unwind: reverse the first leg within the bound of its average price, selling at most what the account
+    // holds there (read back: a buy whose fee was taken in base delivered less than it filled).
+    const reverse = { ...first, side: opposite(first.side) };
+    const base = splitPair(first.pair).base;
+    let exhausted = false;
+    for (let i = 0; i < attempts && !isDust(first, residual); i++) {
+      let amount = residual;
+      if (reverse.side === "sell") {
+        const held = await this.freeBalance(first.venueId, base);
+        if (held !== undefined && held < amount) {
+          amount = held;
+          exhausted = true;
         }
+        if (isDust(first, amount)) break;
       }
+      const limit = relax(firstAverage, reverse.side, bound);
+      this.event("unwind", `unwinding ${amount} of ${residual} on ${first.venueId} at ${limit}`, {
+        venueId: first.venueId,
+      });
+      const { order } = await this.send(reverse, amount, limit, "unwind");
+      if (order) {
+        residual = this.exposure(first);
+        this.report.unwound += order.filled;
+      }
+    }
+    // The account holds nothing more there: what remains is a fee the venue took in base without saying so
+    // (an order read back without its fills), up to that fee's size.
+    if (exhausted && first.side === "buy") {
+      let unreported = 0n;
+      for (const o of this.report.orders)
+        if (o.purpose === "open" && o.feeBase === undefined && o.average > 0n) unreported += divWad(o.fee, o.average);
+      residual = residual > unreported ? residual - unreported : 0n;
     }
     return residual;
   }
@@ -342,7 +414,8 @@ export async function executeArbitrage(
   if (second.lot > 0n) target -= target % second.lot;
   const closed = await run.fillLeg(second, target, "close");
   run.report.closeFilled = closed.filled;
-  const residual = target - closed.filled;
+  // Across a bridge: what the close leg left of what arrived. Otherwise: the position held (fees in base counted).
+  const residual = plan.bridge ? target - closed.filled : run.exposure(first);
   const dust = residual <= 0n || (second.lot > 0n && residual < second.lot);
   if (dust) return run.finish("completed");
   const firstAverage = opened.orders.find((o) => o.filled > 0n)?.average ?? first.limitPrice;
