@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { evaluateRoute, findOpportunities, type VenueSnapshot } from "./arbitrage.js";
 import { clientOrderId, executeArbitrage, executeWithFallback, type ExecutionOptions } from "./executor.js";
-import { InvalidOrderError, VenueUnavailableError } from "./errors.js";
+import { InvalidOrderError, VenueTimeoutError, VenueUnavailableError } from "./errors.js";
 import { toWad } from "./fixed.js";
 import { MemoryVenue } from "./testing/memoryVenue.js";
 import { virtualTime } from "./testing/virtualTime.js";
@@ -153,6 +153,53 @@ test("issue15_1_executeArbitrage_buyFeeInBaseButAnswerLost_unwindCappedByTheBala
   assert.ok(total(cheap.wallet, "ETH") < LOT, `${total(cheap.wallet, "ETH")} ETH left`);
 });
 
+test("issue15_3_executeArbitrage_closeVenueTimesOut_stopsAtTheDeadlineUnwound", async () => {
+  // The closing venue answers every order with a timeout after 25 s. With a generous retry budget the run used
+  // to retry and hedge there for minutes, past the claim; with a deadline 60 s out it sends nothing after it.
+  const { cheap, rich } = venues();
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  const t = virtualTime();
+  const start = t.clock.now();
+  const deadline = start + 60_000;
+  const sentAt: number[] = [];
+  rich.placeOrder = async () => {
+    sentAt.push(t.clock.now());
+    t.advance(25_000);
+    throw new VenueTimeoutError("rich", "timeout: no answer in 25 s");
+  };
+  const report = await executeArbitrage({ cheap, rich }, plan, "c-deadline", {
+    retryBudget: 20,
+    gasBudget: toWad("100"),
+    clock: t.clock,
+    sleep: t.sleep,
+    deadline,
+  });
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "unwound", trail);
+  assert.ok(sentAt.length > 0 && sentAt.every((at) => at < deadline), `orders sent at ${sentAt.map((a) => a - start)}`);
+  assert.ok(
+    report.events.some((e) => e.kind === "deadline"),
+    trail,
+  );
+  // The run ended within one venue timeout of the deadline, not minutes later.
+  assert.ok(t.clock.now() <= deadline + 25_000, `ended ${t.clock.now() - start} ms after the start`);
+  assert.ok(total(cheap.wallet, "ETH") === toWad("10"), "the bought ETH was sold back");
+});
+
+test("issue15_3_executeArbitrage_pastTheDeadlineAtStart_sendsNothing", async () => {
+  const { cheap, rich } = venues();
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  const t = virtualTime();
+  const report = await executeArbitrage({ cheap, rich }, plan, "c-late", {
+    ...opts(),
+    clock: t.clock,
+    sleep: t.sleep,
+    deadline: t.clock.now(),
+  });
+  assert.equal(report.status, "abandoned", JSON.stringify(report.events.map((e) => e.message)));
+  assert.equal(cheap.placeCalls + rich.placeCalls, 0, "calls");
+});
+
 test("executeArbitrage_closePartialAndBudgetGone_hedgesAtRelaxedLimit", async () => {
   const { cheap, rich } = venues();
   const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
@@ -200,8 +247,8 @@ test("executeArbitrage_guardRefuses_noOrderSent", async () => {
       },
     }),
   );
-  assert.equal(report.status, "abandoned");
-  assert.equal(cheap.placeCalls + rich.placeCalls, 0);
+  assert.equal(report.status, "abandoned", JSON.stringify(report.events.map((e) => e.message)));
+  assert.equal(cheap.placeCalls + rich.placeCalls, 0, "calls");
   assert.ok(report.events.some((e) => e.kind === "refused"));
 });
 
@@ -215,7 +262,7 @@ test("executeArbitrage_gasOverBudget_onChainLegNotSent", async () => {
   );
   const plan = evaluateRoute({ ...(await snapshot(dex)), gasCostPerOrder: toWad("5") }, await snapshot(rich))!;
   const report = await executeArbitrage({ dex, rich }, plan, "c8", opts({ gasBudget: toWad("4") }));
-  assert.equal(report.status, "abandoned");
+  assert.equal(report.status, "abandoned", JSON.stringify(report.events.map((e) => e.message)));
   assert.equal(dex.placeCalls, 0);
 });
 

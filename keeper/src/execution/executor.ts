@@ -18,7 +18,8 @@
  *   holds on the first venue (its balance is read back before each unwind order), so a fee taken in base
  *   never turns the unwind into an InsufficientFunds failure.
  * - Deadline (`deadline`, clock ms; the node sets it a margin before the campaign's claim expires): no opening
- *   or closing order is sent at or after it; the run hedges or unwinds what is open and stops.
+ *   or closing order is sent at or after it; the run hedges or unwinds what is open and stops. Past it, no
+ *   hedge is tried on a venue whose last order failed (a venue timing out would burn the margin): it unwinds.
  * - A guard (the engine's safety rules) sees every order before it is sent and may refuse it.
  */
 import { createHash } from "node:crypto";
@@ -117,6 +118,8 @@ class Run {
   private readonly clock: Clock;
   private readonly sleep: Sleep;
   private readonly counters: Record<LegPurpose, number> = { open: 0, bridge: 0, close: 0, hedge: 0, unwind: 0 };
+  /** Venues whose last order failed (an error, not a refusal), cleared by their next answered order. */
+  private readonly failing = new Set<string>();
 
   constructor(
     private readonly venues: Record<string, Venue>,
@@ -189,12 +192,14 @@ class Run {
       let order = await venue.placeOrder(req);
       if (order.status === "open") order = await venue.cancelOrder(order.pair, order.id); // IOC must not rest
       this.record(order, purpose);
+      this.failing.delete(leg.venueId);
       this.event("order", `${purpose} ${leg.side} ${order.filled}/${order.amount} ${order.status}`, {
         venueId: leg.venueId,
         clientOrderId: req.clientOrderId,
       });
       return { order };
     } catch (error) {
+      this.failing.add(leg.venueId);
       this.event("error", `${purpose} order failed: ${error instanceof Error ? error.message : String(error)}`, {
         venueId: leg.venueId,
         clientOrderId: req.clientOrderId,
@@ -281,6 +286,7 @@ class Run {
       this.report.retriesUsed++;
       this.event("retry", `retrying ${target - result.filled} on ${leg.venueId}`, { venueId: leg.venueId });
       if (this.opts.retryDelayMs) await this.sleep(this.opts.retryDelayMs);
+      // (the deadline is checked again at the top of the loop, before the retry is sent)
     }
   }
 
@@ -323,6 +329,11 @@ class Run {
     const bridged = this.plan.bridge !== undefined;
     // 1. Hedge: the second leg again, at a limit relaxed by the bound.
     for (let i = 0; i < attempts && !isDust(second, residual); i++) {
+      if (this.pastDeadline() && this.failing.has(second.venueId)) {
+        // Out of time and the closing venue is failing: every attempt there would burn what is left; unwind.
+        this.event("deadline", `past the deadline: no hedge on failing ${second.venueId}`, { venueId: second.venueId });
+        break;
+      }
       const limit = relax(second.limitPrice, second.side, bound);
       this.event("hedge", `hedging ${residual} on ${second.venueId} at ${limit}`, { venueId: second.venueId });
       const { order } = await this.send(second, residual, limit, "hedge");
