@@ -30,6 +30,7 @@ import {
 import type { Venue } from "../execution/venue.js";
 import { KeeperError } from "../errors.js";
 import type { CapitalFlow } from "./capital.js";
+import type { RiskControls } from "./risk.js";
 import type { Journal, OrderState } from "./journal.js";
 import { serveMetrics, type Metrics } from "./metrics.js";
 
@@ -59,6 +60,11 @@ export interface KeeperNodeOptions {
   attest?: () => Promise<void>;
   /** Wall-clock milliseconds to wait after a failed renewal attempt (default 5 s). */
   attestRetryMs?: number;
+  /**
+   * Risk controls: while a stop signal holds (kill switch, chain signal) no opportunity is detected (campaigns in
+   * flight go on to their gate); open exposures are flattened after every tick.
+   */
+  risk?: RiskControls;
 }
 
 export class KeeperNode {
@@ -155,7 +161,9 @@ export class KeeperNode {
       const maxAge = this.parameters["heartbeatMaxAgeSeconds"];
       if (maxAge !== undefined && (now - this.lastBeat) * 2n > maxAge) await this.heartbeat();
       await this.renewAttestation(now);
-      const opportunities = await this.opts.source.detect(now);
+      const { risk } = this.opts;
+      await risk?.refreshSignals();
+      const opportunities = risk?.stopReason() ? [] : await this.opts.source.detect(now);
       for (const opportunity of opportunities) {
         await this.guarded("offer", () => this.dispatcher.offer(opportunity));
       }
@@ -163,6 +171,8 @@ export class KeeperNode {
     });
     // Repay the capital of finished campaigns (apart from the tick: a failed campaign step does not hold it back).
     if (this.opts.capital) await this.guarded("capital", () => this.opts.capital!.repayFinished());
+    // Try to flatten what executions left exposed (their markets stay blocked until flat).
+    if (this.opts.risk) await this.guarded("flatten", () => this.opts.risk!.flatten());
     this.opts.metrics.ticks.inc();
     end();
   }

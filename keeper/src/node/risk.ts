@@ -103,6 +103,10 @@ export interface RiskControlsOptions {
   signalRefreshMs?: number;
   /** Bound (bps) a flattening order may move past the book's best price (default 100). */
   unwindSlippageBps?: bigint;
+  /** Least time between two flattening rounds (default 5 s). */
+  flattenEveryMs?: number;
+  /** Called when the last open exposure became flat. */
+  onAllFlat?: () => void;
 }
 
 export class RiskControls {
@@ -110,6 +114,7 @@ export class RiskControls {
   private chainStop: string | undefined;
   private lastRefresh = Number.NEGATIVE_INFINITY;
   private lastStop: string | undefined;
+  private lastFlatten = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: RiskControlsOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -241,6 +246,9 @@ export class RiskControls {
     const { journal, log } = this.opts;
     const open = exposures(journal);
     if (open.length === 0) return 0;
+    const now = this.clock.now();
+    if (now - this.lastFlatten < (this.opts.flattenEveryMs ?? 5_000)) return open.length;
+    this.lastFlatten = now;
     const bound = this.opts.unwindSlippageBps ?? 100n;
     const left: Exposure[] = [];
     for (const e of open) {
@@ -304,9 +312,12 @@ export class RiskControls {
       }
       if (BigInt(e.amount) <= 0n) log?.info({ ...e }, `exposure on ${e.venueId} ${e.pair} flat`);
     }
-    journal.setCursor(EXPOSURES_KEY, JSON.stringify(left));
+    // Exposures recorded while this round ran (none: one keeper, one tick at a time) are kept.
+    const added = exposures(journal).filter((e) => !open.some((o) => o.campaignId === e.campaignId));
+    journal.setCursor(EXPOSURES_KEY, JSON.stringify([...left, ...added]));
     this.gauge();
-    return left.length;
+    if (left.length + added.length === 0) this.opts.onAllFlat?.();
+    return left.length + added.length;
   }
 }
 
