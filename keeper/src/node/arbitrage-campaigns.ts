@@ -132,7 +132,16 @@ export class ArbitrageCampaigns implements CampaignExecution {
       if (!best) continue;
       const spec = arbitrageSpec(best, nowSec, this.bucket, this.unwindBps);
       const id = campaignId(spec);
-      if (!this.plans.has(id)) this.plans.set(id, best);
+      if (!this.plans.has(id)) {
+        // A new campaign: read the chain's stop signals now (not up to `signalRefreshMs` old), so a campaign is
+        // never published and claimed just after the vault paused or the keeper was revoked.
+        if (this.opts.risk) {
+          await this.opts.risk.refreshSignals(true);
+          const stop = this.opts.risk.stopReason();
+          if (stop) continue;
+        }
+        this.plans.set(id, best);
+      }
       out.push({ spec, mode: "race" });
     }
     return out;
