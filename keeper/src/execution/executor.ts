@@ -216,13 +216,16 @@ class Run {
 
   /**
    * The base the run holds in the first leg's direction (what an unwind reverses): the signed base delta of every
-   * trading order, a buy counting what it delivered (`filled - feeBase`). Without a bridge only.
+   * trading order, a buy of the first leg counting what it delivered (`filled - feeBase`). Without a bridge only.
    */
   exposure(first: PlannedLeg): bigint {
     let position = 0n;
     for (const o of this.report.orders) {
       if (o.purpose === "bridge") continue;
-      position += o.side === "buy" ? o.filled - (o.feeBase ?? 0n) : -o.filled;
+      // The first leg's buys count what they delivered; the closing side counts gross, so a fee the closing
+      // venue took in base is a cost of the close, not a position to hedge.
+      const delivered = o.purpose === "open" ? o.filled - (o.feeBase ?? 0n) : o.filled;
+      position += o.side === "buy" ? delivered : -o.filled;
     }
     return first.side === "buy" ? position : -position;
   }
