@@ -65,10 +65,11 @@ export function arbitrageKeeper(opts: ArbitrageKeeperOptions): {
 } {
   const { campaigns: campaignOptions, vault, limits = riskLimits(), safety: safetyConfig, ...nodeOptions } = opts;
   const { journal, log, metrics, chain, venues } = nodeOptions;
-  let campaigns: ArbitrageCampaigns | undefined;
+  // The safety rules' reference price is the campaigns' latest mid (the campaigns need the rules: set below).
+  const ref: { campaigns?: ArbitrageCampaigns } = {};
   const safety = new SafetyRules(
     { ...DEFAULT_SAFETY, ...safetyConfig, maxLoss: safetyConfig?.maxLoss ?? limits.maxDailyLoss },
-    (venueId, pair) => campaigns?.referencePrice(venueId, pair),
+    (venueId, pair) => ref.campaigns?.referencePrice(venueId, pair),
     campaignOptions.clock,
   );
   const risk = new RiskControls({
@@ -86,7 +87,8 @@ export function arbitrageKeeper(opts: ArbitrageKeeperOptions): {
       if (safety.tripped?.reason.includes("exposed")) safety.reset();
     },
   });
-  campaigns = new ArbitrageCampaigns({ ...campaignOptions, journal, log, risk, safety });
+  const campaigns = new ArbitrageCampaigns({ ...campaignOptions, journal, log, risk, safety });
+  ref.campaigns = campaigns;
   const capital = vault
     ? new CapitalFlow({ capital: vault, journal, sleeve: SLEEVES.arbitrage, log, metrics })
     : undefined;

@@ -112,6 +112,8 @@ function setup(opts: { dir?: string; status?: () => KeeperStatus; vaultStop?: ()
   return { dir, journal, cheap, rich, metrics, lines, risk, campaigns, t, posted };
 }
 
+const guarded = (r: RiskControls, o: Parameters<RiskControls["guard"]>[0]) => Promise.resolve(r.guard(o));
+
 const gauge = async (m: ReturnType<typeof createMetrics>, name: string) =>
   (await m.registry.getSingleMetric(name)!.get()).values.reduce((s, v) => s + v.value, 0);
 
@@ -145,7 +147,7 @@ describe("risk controls", () => {
     assert.deepEqual(await detectOne(s), []);
     // The guard refuses an opening order on the pair too.
     await assert.rejects(
-      s.risk.guard({
+      guarded(s.risk, {
         pair: MARKET,
         side: "buy",
         amount: LOT,
@@ -174,7 +176,7 @@ describe("risk controls", () => {
     assert.equal(pauseState(s.journal)?.reason, "operator check");
     assert.deepEqual(await detectOne(s), [], "no campaign while paused");
     await assert.rejects(
-      s.risk.guard({
+      guarded(s.risk, {
         pair: MARKET,
         side: "buy",
         amount: LOT,
@@ -242,7 +244,7 @@ describe("risk controls", () => {
       assert.equal(s.journal.getCapital(job.id), undefined, "no capital step");
       await s.risk.refreshSignals(true);
       await assert.rejects(
-        s.risk.guard({
+        guarded(s.risk, {
           pair: MARKET,
           side: "buy",
           amount: LOT,
@@ -279,7 +281,7 @@ describe("risk controls", () => {
     });
     assert.equal(tight.dailyPnl(), -loss, "the day's PnL was read back from the journal");
     await assert.rejects(
-      tight.guard({
+      guarded(tight, {
         pair: MARKET,
         side: "buy",
         amount: LOT,
