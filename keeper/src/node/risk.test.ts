@@ -22,7 +22,8 @@ import { virtualTime } from "../execution/testing/virtualTime.js";
 import type { BookLevel } from "../execution/venue.js";
 import type { CampaignTrace } from "../recording/poster.js";
 import { NothingExecutedError, ArbitrageCampaigns } from "./arbitrage-campaigns.js";
-import { GatedExecution } from "./arbitrage-keeper.js";
+import { DEFAULT_SAFETY, GatedExecution } from "./arbitrage-keeper.js";
+import { SafetyRules } from "../execution/safety.js";
 import { CapitalFlow, FundedExecution } from "./capital.js";
 import { buildCli } from "./cli.js";
 import { Journal } from "./journal.js";
@@ -73,7 +74,9 @@ function capturedLog() {
   return { log: pino({ level: "debug" }, stream), lines };
 }
 
-function setup(opts: { dir?: string; status?: () => KeeperStatus; vaultStop?: () => string | undefined } = {}) {
+function setup(
+  opts: { dir?: string; status?: () => KeeperStatus; vaultStop?: () => string | undefined; safety?: boolean } = {},
+) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "risk-"));
   const journal = new Journal(join(dir, "journal.db"));
   const { cheap, rich } = venues();
@@ -92,6 +95,14 @@ function setup(opts: { dir?: string; status?: () => KeeperStatus; vaultStop?: ()
     clock: t.clock,
     flattenEveryMs: 0,
   });
+  const ref: { campaigns?: ArbitrageCampaigns } = {};
+  const safety = opts.safety
+    ? new SafetyRules(
+        { ...DEFAULT_SAFETY, maxLoss: toWad("5000") },
+        (v, p) => ref.campaigns?.referencePrice(v, p),
+        t.clock,
+      )
+    : undefined;
   const campaigns = new ArbitrageCampaigns({
     markets: [
       {
@@ -106,9 +117,11 @@ function setup(opts: { dir?: string; status?: () => KeeperStatus; vaultStop?: ()
     poster: { post: async (trace) => (posted.push(trace), { receiptId: BigInt(posted.length) }) },
     execution: { retryBudget: 1, gasBudget: 0n, clock: t.clock, sleep: t.sleep },
     risk,
+    safety,
     log,
     clock: t.clock,
   });
+  ref.campaigns = campaigns;
   return { dir, journal, cheap, rich, metrics, lines, risk, campaigns, t, posted };
 }
 
@@ -294,6 +307,29 @@ describe("risk controls", () => {
       /daily loss [\d.]+ reached maxDailyLoss 1/,
     );
     again.journal.close();
+  });
+
+  it("issue15_7_execute_safetyRulesOnEveryLiveOrder_coolDownAfterAFailedExecutionRefusesTheNextOpen", async () => {
+    const s = setup({ safety: true });
+    const [job] = await detectOne(s);
+    assert.ok(job);
+    for (let i = 0; i < 20; i++) s.rich.script.push({ kind: "throw", error: new InvalidOrderError("rich", "halted") });
+    await s.campaigns.execute(job); // unwound: the pair cools down for 5 s
+    s.rich.script.length = 0;
+    s.cheap.books[MARKET].asks = [lv("2000", "1"), lv("2001", "1"), lv("2050", "10")];
+    const [next] = await s.campaigns
+      .detect(1_800_000_100n)
+      .then((o) => o.map((x) => ({ id: campaignId(x.spec), spec: x.spec })));
+    assert.ok(next);
+    const calls = s.cheap.placeCalls;
+    await assert.rejects(s.campaigns.execute(next), /nothing filled/);
+    assert.equal(s.cheap.placeCalls, calls, "the opening order was refused before it was sent");
+    s.t.advance(5_000);
+    const [third] = await s.campaigns
+      .detect(1_800_000_200n)
+      .then((o) => o.map((x) => ({ id: campaignId(x.spec), spec: x.spec })));
+    await s.campaigns.execute(third!);
+    assert.ok(s.cheap.placeCalls > calls, "trades again after the cool-down");
   });
 
   it("issue15_3_execute_claimInsideTheMargin_tradesNothing_andDeadlineStopsATimingOutVenue", async () => {
