@@ -17,6 +17,7 @@ import {
 } from "../../../types/ethers-contracts/index.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import type { RunningSimulation } from "../sim/venues.js";
+import { DEFAULT_RISK_LIMITS_CONFIG, riskLimits } from "../execution/limits.js";
 import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
 
 const USD = 10n ** 6n;
@@ -84,5 +85,56 @@ describe("keeper stop signals end to end", () => {
 
     await (await vault.unpause()).wait();
     await until("the second gap settled once unpaused", async () => (await settled()) === 2);
+  });
+});
+
+describe("keeper execution deadline end to end", () => {
+  let sys: LocalSystem;
+  let run: RunningSimulation;
+  let dir: string;
+  let node: ReturnType<typeof keeperNode>;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "risk-deadline-"));
+    sys = await localSystem();
+    run = await startKeeperSimulation(1);
+    await sys.setParameter("claimTtlSeconds", 30n);
+    node = keeperNode(await sys.onboardKeeper(0), run, 0, join(dir, "k0"), {
+      limits: riskLimits({ ...DEFAULT_RISK_LIMITS_CONFIG, executionMarginSeconds: 12 }),
+    });
+  });
+  after(async () => {
+    await node.node.stop();
+    node.journal.close();
+    await run.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("issue15_3_run_closeVenueTimingOut_ordersStopBeforeTheClaimExpires_receiptPostedAndSettled", async () => {
+    // The gap buys on beta and sells on alpha; every order alpha receives hangs 2 s and is dropped. Each close
+    // attempt then takes seconds (the venue's retries), and with the retry budget and three hedges the run used
+    // to go on well past the 30 s claim: its receipt post reverted (ReceiptRegistryNotClaimant).
+    const chain = await sys.adapter(0);
+    run.servers.get("alpha")!.faults.configure({
+      rules: [{ kind: "timeout", mode: "beforeExecute", hangMs: 2_000, endpoints: ["createOrder"] }],
+    });
+    await node.node.start();
+    plantGap(run, "29700");
+    const settled = async () => chain.campaigns.queryFilter(chain.campaigns.filters.CampaignSettled());
+    await until("the campaign settled with its receipt", async () => (await settled()).length === 1, 90_000);
+    const [event] = await settled();
+    const receipt = await chain.receipts.getReceipt(event!.args.receiptId);
+    assert.equal(receipt.keeper, (await sys.adapter(1)).account, "the receipt of the keeper that traded");
+    // Every order (journalled before it is sent, failed ones included) went out before the claim's deadline minus
+    // the 12 s margin (chain time follows wall time on this chain; 2 s of slack for block timestamps).
+    const claimed = (await chain.campaigns.queryFilter(chain.campaigns.filters.CampaignClaimed()))[0]!;
+    const stopAt = Number(claimed.args.deadline) * 1000 - 12_000 + 2_000;
+    const intents = node.journal.ordersOfCampaign(event!.args.campaignId);
+    assert.ok(
+      intents.some((o) => o.venue === "alpha"),
+      "the close leg was tried on alpha",
+    );
+    for (const o of intents)
+      assert.ok(o.createdAt < stopAt, `${o.venue} order at ${o.createdAt - stopAt} ms past the stop`);
   });
 });
