@@ -24,6 +24,7 @@
  */
 import { createHash } from "node:crypto";
 import { type Clock, type Sleep, realSleep, systemClock } from "./budget.js";
+import { KeeperError } from "../errors.js";
 import { ExecutionError, VenueError } from "./errors.js";
 import { BPS, divWad, mulWad } from "./fixed.js";
 import { fallbackRoutes, type Opportunity, type PlannedLeg } from "./arbitrage.js";
@@ -107,6 +108,10 @@ interface LegResult {
 
 const opposite = (side: Side): Side => (side === "buy" ? "sell" : "buy");
 
+/** An error as one line for the event trail (a keeper error's short message, without its details). */
+const oneLine = (error: unknown): string =>
+  error instanceof KeeperError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+
 /** Moves a limit price `bps` in the taker's disfavour (buy higher, sell lower). */
 function relax(price: bigint, side: Side, bps: bigint): bigint {
   return side === "buy" ? (price * (BPS + bps)) / BPS : (price * (BPS - bps)) / BPS;
@@ -177,14 +182,10 @@ class Run {
     try {
       await this.opts.guard?.({ ...req, venueId: leg.venueId, purpose });
     } catch (error) {
-      this.event(
-        "refused",
-        `guard refused ${purpose} order: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          venueId: leg.venueId,
-          clientOrderId: req.clientOrderId,
-        },
-      );
+      this.event("refused", `guard refused ${purpose} order: ${oneLine(error)}`, {
+        venueId: leg.venueId,
+        clientOrderId: req.clientOrderId,
+      });
       return { error };
     }
     try {
@@ -200,7 +201,7 @@ class Run {
       return { order };
     } catch (error) {
       this.failing.add(leg.venueId);
-      this.event("error", `${purpose} order failed: ${error instanceof Error ? error.message : String(error)}`, {
+      this.event("error", `${purpose} order failed: ${oneLine(error)}`, {
         venueId: leg.venueId,
         clientOrderId: req.clientOrderId,
       });
