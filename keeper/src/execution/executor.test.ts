@@ -200,6 +200,54 @@ test("issue15_3_executeArbitrage_pastTheDeadlineAtStart_sendsNothing", async () 
   assert.equal(cheap.placeCalls + rich.placeCalls, 0, "calls");
 });
 
+test("issue15_3_executeArbitrage_deadlinePassesBeforeTheBridge_unwindsOnTheFirstVenueInsteadOfBridging", async () => {
+  const { cheap, rich } = venues();
+  const bridge = new MemoryVenue(
+    "bridge",
+    { "ETH@a/ETH@b": { bids: [lv("0.999", "1000")], asks: [] } },
+    {},
+    {
+      kind: "bridge",
+    },
+  );
+  const bridgeSnap = {
+    venueId: "bridge",
+    pair: "ETH@a/ETH@b",
+    from: "a",
+    to: "b",
+    feeBps: 10n,
+    fixedFee: 0n,
+    delayMs: 60_000,
+    gasCost: 0n,
+    capacity: toWad("1000"),
+  };
+  const plan = evaluateRoute(
+    { ...(await snapshot(cheap)), chain: "a" },
+    { ...(await snapshot(rich)), chain: "b" },
+    undefined,
+    bridgeSnap,
+  )!;
+  assert.equal(plan.kind, "cross-chain");
+  const t = virtualTime();
+  const deadline = t.clock.now() + 10_000;
+  const place = cheap.placeOrder.bind(cheap);
+  cheap.placeOrder = async (req) => {
+    const order = await place(req);
+    if (req.side === "buy") t.advance(15_000); // the buy's answer comes after the deadline
+    return order;
+  };
+  const report = await executeArbitrage({ cheap, rich, bridge }, plan, "c-bridge-late", {
+    ...opts(),
+    clock: t.clock,
+    sleep: t.sleep,
+    deadline,
+  });
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "unwound", trail);
+  assert.equal(bridge.placeCalls, 0, "nothing locked in the bridge after the deadline");
+  assert.equal(total(cheap.wallet, "ETH"), toWad("10"), "the bought ETH was sold back on the first venue");
+});
+
 test("executeArbitrage_closePartialAndBudgetGone_hedgesAtRelaxedLimit", async () => {
   const { cheap, rich } = venues();
   const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;

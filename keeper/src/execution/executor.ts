@@ -347,8 +347,17 @@ class Run {
       }
     }
     if (bridged) return residual; // never unwound across a bridge
-    // 2. Unwind: reverse the first leg within the bound of its average price, selling at most what the account
-    // holds there (read back: a buy whose fee was taken in base delivered less than it filled).
+    return this.unwind(first, residual, firstAverage);
+  }
+
+  /**
+   * Unwind: reverses the first leg within the bound of its average price, selling at most what the account holds
+   * there (read back: a buy whose fee was taken in base delivered less than it filled). Returns what is still open.
+   */
+  async unwind(first: PlannedLeg, residual: bigint, firstAverage: bigint): Promise<bigint> {
+    const bound = this.opts.unwindSlippageBps ?? 100n;
+    const attempts = this.opts.unwindAttempts ?? 3;
+    const isDust = (leg: PlannedLeg, x: bigint) => x <= 0n || (leg.lot > 0n && x < leg.lot);
     const reverse = { ...first, side: opposite(first.side) };
     const base = splitPair(first.pair).base;
     let exhausted = false;
@@ -420,7 +429,17 @@ export async function executeArbitrage(
   if (opened.filled === 0n) return { ...run.finish("abandoned"), failedVenue: opened.failedVenue };
 
   let target = opened.filled;
+  const firstAverage = opened.orders.find((o) => o.filled > 0n)?.average ?? first.limitPrice;
   if (plan.bridge) {
+    if (run.pastDeadline()) {
+      // Out of time before the transfer: the base is still on the first venue, where it can be sold back.
+      run.event("deadline", `past the deadline before the bridge: unwinding on ${first.venueId}`, {
+        venueId: first.venueId,
+      });
+      const left = await run.unwind(first, run.exposure(first), firstAverage);
+      if (left > 0n && !(first.lot > 0n && left < first.lot)) return run.finish("exposed", left, first.venueId);
+      return run.finish("unwound");
+    }
     const arrived = await run.bridge(opened.filled);
     if (arrived === undefined) return run.finish("exposed", opened.filled, plan.bridge.venueId);
     target = arrived;
@@ -433,7 +452,6 @@ export async function executeArbitrage(
   const residual = plan.bridge ? target - closed.filled : run.exposure(first);
   const dust = residual <= 0n || (second.lot > 0n && residual < second.lot);
   if (dust) return run.finish("completed");
-  const firstAverage = opened.orders.find((o) => o.filled > 0n)?.average ?? first.limitPrice;
   const left = await run.closeResidual(first, second, residual, firstAverage);
   const leftIsDust = left <= 0n || (first.lot > 0n && left < first.lot && second.lot > 0n && left < second.lot);
   if (!leftIsDust) return run.finish("exposed", left, plan.bridge ? second.venueId : first.venueId);
