@@ -213,6 +213,11 @@ describe("risk controls", () => {
       purpose: "unwind",
     });
     assert.equal(await gauge(s.metrics, "keeper_trading_stopped"), 1);
+    const refusals = (await s.metrics.registry.getSingleMetric("keeper_risk_refusals_total")!.get()).values;
+    assert.ok(
+      refusals.some((v) => v.labels["control"] === "pause" && v.value >= 1),
+      JSON.stringify(refusals),
+    );
     // A restart stays paused.
     s.journal.close();
     const again = setup({ dir: s.dir });

@@ -163,7 +163,7 @@ export class RiskControls {
   blockedReason(market: string, pair?: string): string | undefined {
     const open = exposures(this.opts.journal).find((e) => e.market === market || (pair && e.pair === pair));
     return open
-      ? `${open.amount === "0" ? "" : fromWad(BigInt(open.amount))} ${splitPair(open.pair).base} left exposed on ${open.venueId} by campaign ${open.campaignId}`.trim()
+      ? `${fromWad(BigInt(open.amount))} ${splitPair(open.pair).base} left exposed on ${open.venueId} by campaign ${open.campaignId}`
       : undefined;
   }
 
