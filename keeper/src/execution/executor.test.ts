@@ -248,6 +248,29 @@ test("issue15_3_executeArbitrage_deadlinePassesBeforeTheBridge_unwindsOnTheFirst
   assert.equal(total(cheap.wallet, "ETH"), toWad("10"), "the bought ETH was sold back on the first venue");
 });
 
+test("executeArbitrage_openExecutedButAnswerLost_orderFoundByIdNotSentAgain", async () => {
+  // The venue executes the buy, then the answer is lost (and the venue's own retries gave up): a new attempt
+  // under a new client order id used to buy a second time.
+  const { cheap, rich } = venues();
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  const place = cheap.placeOrder.bind(cheap);
+  let lost = false;
+  cheap.placeOrder = async (req) => {
+    const order = await place(req);
+    if (!lost) {
+      lost = true;
+      throw new VenueTimeoutError("cheap", "timeout: answer lost after execution");
+    }
+    return order;
+  };
+  const report = await executeArbitrage({ cheap, rich }, plan, "c-lost", opts());
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "completed", trail);
+  assert.equal(cheap.orders.filter((o) => o.side === "buy").length, 1, "one buy: " + trail);
+  assert.equal(report.openFilled, plan.amount);
+  assert.equal(report.closeFilled, plan.amount);
+});
+
 test("executeArbitrage_closePartialAndBudgetGone_hedgesAtRelaxedLimit", async () => {
   const { cheap, rich } = venues();
   const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;

@@ -206,7 +206,35 @@ class Run {
         clientOrderId: req.clientOrderId,
       });
       if (!(error instanceof VenueError) && !(error instanceof ExecutionError)) throw error; // a bug, not a venue failure
+      // The order may have reached the venue (a timeout, a dropped connection, a lookup the venue gave up on): ask
+      // for it by its id before anything else is sent, so a fill is never missed and never doubled by a new attempt.
+      if (error instanceof VenueError && error.retryable) {
+        const found = await this.adopt(leg.venueId, req);
+        if (found) {
+          this.record(found, purpose);
+          this.failing.delete(leg.venueId);
+          this.event("order", `${purpose} ${leg.side} ${found.filled}/${found.amount} ${found.status} (found by id)`, {
+            venueId: leg.venueId,
+            clientOrderId: req.clientOrderId,
+          });
+          return { order: found };
+        }
+      }
       return { error };
+    }
+  }
+
+  /** The order a failed placement may have left at the venue (an IOC still open is cancelled), or undefined. */
+  async adopt(venueId: string, req: OrderRequest): Promise<Order | undefined> {
+    try {
+      const venue = this.venue(venueId);
+      const found = await venue.fetchOrderByClientId(req.pair, req.clientOrderId);
+      if (found?.status === "open") return await venue.cancelOrder(found.pair, found.id);
+      return found;
+    } catch (error) {
+      if (!(error instanceof VenueError)) throw error;
+      this.event("error", `looking up ${req.clientOrderId} failed: ${error.shortMessage}`, { venueId });
+      return undefined;
     }
   }
 
