@@ -43,6 +43,12 @@ const OWN_RATE_KEY = "own";
 export interface CampaignJob {
   id: string;
   spec: CampaignSpec;
+  /**
+   * Chain time (s) at which this keeper's claim expires, and chain time when the execution was started: the
+   * execution stops a margin before the claim expires (its receipt must be posted while the claim is live).
+   */
+  claimDeadline?: bigint;
+  chainNow?: bigint;
 }
 
 /**
@@ -235,10 +241,11 @@ export class CampaignDispatcher {
         return this.report(id, "waiting", claim.detail);
       }
       journal.advanceCampaign(id, "claimed", `deadline ${claim.deadline}`);
+      return this.executeAndSettle(id, w, { claimDeadline: claim.deadline, chainNow: await chain.now() });
     } else if (progress !== "executing" && progress !== "executed") {
       journal.advanceCampaign(id, "claimed", `deadline ${c.claimDeadline}`);
     }
-    return this.executeAndSettle(id, w);
+    return this.executeAndSettle(id, w, { claimDeadline: c.claimDeadline, chainNow: now });
   }
 
   private async publish(id: string, w: Watched): Promise<DispatchOutcome | "published"> {
@@ -277,7 +284,11 @@ export class CampaignDispatcher {
     }
   }
 
-  private async executeAndSettle(id: string, w: Watched): Promise<DispatchOutcome> {
+  private async executeAndSettle(
+    id: string,
+    w: Watched,
+    claim: { claimDeadline: bigint; chainNow: bigint },
+  ): Promise<DispatchOutcome> {
     const { chain, journal, execution } = this.opts;
     const record = journal.getCampaign(id);
     let receiptId: bigint;
@@ -286,7 +297,7 @@ export class CampaignDispatcher {
     } else {
       if (record?.progress !== "executing") journal.advanceCampaign(id, "executing");
       try {
-        ({ receiptId } = await execution.execute({ id, spec: w.spec }));
+        ({ receiptId } = await execution.execute({ id, spec: w.spec, ...claim }));
       } catch (err) {
         if (!(err instanceof CampaignNotExecutedError)) throw err;
         // Nothing traded: give the claim back (reported as a failure) so another keeper may try.

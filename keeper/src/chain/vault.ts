@@ -63,6 +63,8 @@ export interface CapitalAdapter {
   depositBalance(): Promise<bigint>;
   /** The PnL (deposit-asset base units) the posted receipt `receiptId` reports: the book's lower bound of a repayment. */
   receiptPnl(receiptId: bigint): Promise<bigint>;
+  /** Why the vault stops trading now ("vault paused", "vault breaker tripped"), or undefined. */
+  stopReason?(): Promise<string | undefined>;
 }
 
 /** `CapitalAdapter` for an EVM `KeeperCapital` (and its `StrategyVault`), sharing the chain adapter's sender. */
@@ -81,6 +83,14 @@ export class EvmCapitalAdapter implements CapitalAdapter {
 
   private send(label: string, to: string, data: string): Promise<TransactionReceipt> {
     return this.sender.send(label, { to, data });
+  }
+
+  async stopReason(): Promise<string | undefined> {
+    const [paused, tripped] = await Promise.all([
+      this.sender.withRetry("paused", () => this.vault.paused()),
+      this.sender.withRetry("breakerTripped", () => this.vault.breakerTripped()),
+    ]);
+    return paused ? "vault paused" : tripped ? "vault breaker tripped" : undefined;
   }
 
   drawable(sleeve: number): Promise<bigint> {

@@ -356,10 +356,19 @@ export class CcxtVenue implements Venue {
       cost,
       average: average === 0n && filled > 0n ? divWad(cost, filled) : average,
       fee: this.feeInQuote(o, pair, cost, average),
+      feeBase: this.feeInBase(o, pair),
       gasCost: 0n,
       limitPrice: o.price !== undefined && o.price !== null ? num(o.price) : (req?.limitPrice ?? 0n),
       timestamp: o.timestamp ?? this.clock.now(),
     };
+  }
+
+  /** The fee's base-asset part as reported (0 when reported in quote); undefined when its asset is unknown. */
+  private feeInBase(o: CcxtOrder, pair: string): bigint | undefined {
+    const fee = o.fee;
+    if (!pair || !fee || fee.cost === undefined) return undefined;
+    const { base, quote } = splitPair(pair);
+    return fee.currency === base ? num(fee.cost) : fee.currency === quote ? 0n : undefined;
   }
 
   /** Fee in quote units: as reported when in base or quote, else estimated from the taker rate. */

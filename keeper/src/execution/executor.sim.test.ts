@@ -7,7 +7,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { evaluateRoute, findOpportunities } from "./arbitrage.js";
 import { parseScenario } from "../sim/scenario.js";
-import { ALICE, consistencyProblems, testScenarioInput } from "../sim/testkit.js";
+import { ALICE, BOB, consistencyProblems, testScenarioInput } from "../sim/testkit.js";
 import { startSimulation, type RunningSimulation } from "../sim/venues.js";
 import { RequestBudgets } from "./budget.js";
 import type { CcxtVenue } from "./ccxtVenue.js";
@@ -83,9 +83,9 @@ const totals = (bs: Record<string, Balance>[]) => ({
 });
 
 /** One order per client order id on every venue of the simulation (no double orders). */
-function assertNoDoubleOrders(run: RunningSimulation, report: ExecutionReport): void {
+function assertNoDoubleOrders(run: RunningSimulation, report: ExecutionReport, account = "alice"): void {
   for (const [name, v] of run.sim.venues) {
-    const all = v.exchange.allOrders("alice", PAIR, { limit: 10_000 });
+    const all = v.exchange.allOrders(account, PAIR, { limit: 10_000 });
     const ids = all.map((o) => o.clientOrderId);
     assert.equal(new Set(ids).size, ids.length, `${name}: a client order id was used twice`);
     assert.equal(all.length, report.orders.filter((o) => o.venueId === name).length, `${name}: unreported order`);
@@ -285,5 +285,57 @@ describe("DEX-CEX arbitrage, Uniswap v2 on a local chain vs ccxt.okx on the simu
     const cexAfter = await cex.balances();
     assert.equal(cexBefore.WETH.total - cexAfter.WETH.total, sell.filled);
     assert.equal(cexAfter.USD.total - cexBefore.USD.total, sell.cost - sell.fee);
+  });
+});
+
+describe("issue 15: unwind after a buy fee taken in the base asset (Binance spot convention)", () => {
+  it("issue15_1_executeArbitrage_buyFeeInBaseAndSecondLegRejected_unwindsWhatTheAccountHolds", async (ctx) => {
+    // Carol holds no BTC on Binance (so the unwind can only sell what the buy delivered, net of the fee the
+    // simulator takes in BTC, as Binance spot does) and 2 BTC on OKX, where every order is rejected.
+    const t = virtualTime(Date.now());
+    const carol = {
+      ...BOB,
+      name: "carol",
+      apiKey: "test-carol-key",
+      secret: "test-carol-secret",
+      balances: { USDT: "100000" },
+    };
+    const input = testScenarioInput({
+      okx: { priceOffsetBps: GAP_BPS, faults: { rules: [{ kind: "reject", endpoints: ["createOrder"] }] } },
+    });
+    const run = await startSimulation(parseScenario({ ...input, accounts: [...input.accounts!, carol] }), {
+      now: t.clock.now,
+    });
+    current = run;
+    run.sim.venues.get("okx")!.exchange.deposit("carol", "BTC", "2");
+    const budgets = new RequestBudgets({ capacity: 50, refillPerSecond: 50 }, t.clock, t.sleep);
+    const venue = (d: "binance" | "okx") =>
+      simVenue(run, {
+        venue: d,
+        dialect: d,
+        account: carol,
+        budget: budgets.for(d),
+        clock: t.clock,
+        sleep: t.sleep,
+        takerFeeBps: Number(TAKER_BPS),
+        policy: { baseMs: 50 },
+      });
+    const binance = await venue("binance");
+    const okx = await venue("okx");
+    const opp = await plan(binance, okx);
+    const report = await executeArbitrage({ binance, okx }, opp, "basefee-unwind", {
+      retryBudget: 1,
+      gasBudget: 0n,
+      clock: t.clock,
+      sleep: t.sleep,
+    });
+    const trail = JSON.stringify(report.events.map((e) => e.message));
+    ctx.diagnostic(`${report.status}: ${trail}`);
+    assert.equal(report.status, "unwound", trail);
+    assert.equal(report.residual, 0n);
+    // Carol's BTC on Binance is back to (almost) nothing: at most one lot (0.00001) of dust remains.
+    const left = (await binance.balances()).BTC?.total ?? 0n;
+    assert.ok(left < toWad("0.00001"), `${left} BTC left on binance`);
+    assertNoDoubleOrders(run, report, "carol");
   });
 });

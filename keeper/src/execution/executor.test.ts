@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { evaluateRoute, findOpportunities, type VenueSnapshot } from "./arbitrage.js";
 import { clientOrderId, executeArbitrage, executeWithFallback, type ExecutionOptions } from "./executor.js";
-import { InvalidOrderError, VenueUnavailableError } from "./errors.js";
+import { InvalidOrderError, VenueTimeoutError, VenueUnavailableError } from "./errors.js";
 import { toWad } from "./fixed.js";
 import { MemoryVenue } from "./testing/memoryVenue.js";
 import { virtualTime } from "./testing/virtualTime.js";
@@ -109,6 +109,168 @@ test("executeArbitrage_closeVenueRejects_unwindsWithinBoundAndReports", async ()
   assert.ok(report.events.some((e) => e.kind === "unwind"));
 });
 
+test("issue15_1_executeArbitrage_buyFeeTakenInBase_unwindSellsWhatTheAccountHolds", async () => {
+  // The buy venue takes its fee in ETH (Binance spot) and the account held no ETH there before: the unwind can
+  // only sell what the buy delivered. Selling the gross fill failed twice with InsufficientFunds: `exposed`.
+  const { rich } = venues();
+  const cheap = new MemoryVenue(
+    "cheap",
+    { "ETH/USD": { bids: [lv("1995", "10")], asks: [lv("2000", "1"), lv("2001", "1"), lv("2050", "10")] } },
+    { ETH: 0n, USD: toWad("100000") },
+    { lot: LOT, buyFeeInBase: true },
+  );
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  for (let i = 0; i < 10; i++)
+    rich.script.push({ kind: "throw", error: new InvalidOrderError("rich", "market halted") });
+  const report = await executeArbitrage({ cheap, rich }, plan, "c3b", opts({ unwindSlippageBps: 100n }));
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "unwound", trail);
+  assert.equal(report.residual, 0n);
+  // Everything the account held from the leg was sold back, down to less than one lot.
+  assert.ok(total(cheap.wallet, "ETH") < LOT, `${total(cheap.wallet, "ETH")} ETH left`);
+  assert.ok(!report.events.some((e) => /insufficient|quote|base$/i.test(e.message) && e.kind === "error"), trail);
+});
+
+test("issue15_1_executeArbitrage_buyFeeInBaseButAnswerLost_unwindCappedByTheBalanceReadBack", async () => {
+  // The buy's answer carries no fee asset (an order read back after a timeout): the run cannot know the fee was
+  // taken in ETH, so it reads the balance back before unwinding and sells what is there.
+  const { rich } = venues();
+  const cheap = new MemoryVenue(
+    "cheap",
+    { "ETH/USD": { bids: [lv("1995", "10")], asks: [lv("2000", "1"), lv("2001", "1"), lv("2050", "10")] } },
+    { ETH: 0n, USD: toWad("100000") },
+    { lot: LOT, buyFeeInBase: true },
+  );
+  const place = cheap.placeOrder.bind(cheap);
+  cheap.placeOrder = async (req) => ({ ...(await place(req)), feeBase: undefined });
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  for (let i = 0; i < 10; i++)
+    rich.script.push({ kind: "throw", error: new InvalidOrderError("rich", "market halted") });
+  const report = await executeArbitrage({ cheap, rich }, plan, "c3c", opts({ unwindSlippageBps: 100n }));
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "unwound", trail);
+  assert.equal(report.residual, 0n);
+  assert.ok(total(cheap.wallet, "ETH") < LOT, `${total(cheap.wallet, "ETH")} ETH left`);
+});
+
+test("issue15_3_executeArbitrage_closeVenueTimesOut_stopsAtTheDeadlineUnwound", async () => {
+  // The closing venue answers every order with a timeout after 25 s. With a generous retry budget the run used
+  // to retry and hedge there for minutes, past the claim; with a deadline 60 s out it sends nothing after it.
+  const { cheap, rich } = venues();
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  const t = virtualTime();
+  const start = t.clock.now();
+  const deadline = start + 60_000;
+  const sentAt: number[] = [];
+  rich.placeOrder = async () => {
+    sentAt.push(t.clock.now());
+    t.advance(25_000);
+    throw new VenueTimeoutError("rich", "timeout: no answer in 25 s");
+  };
+  const report = await executeArbitrage({ cheap, rich }, plan, "c-deadline", {
+    retryBudget: 20,
+    gasBudget: toWad("100"),
+    clock: t.clock,
+    sleep: t.sleep,
+    deadline,
+  });
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "unwound", trail);
+  assert.ok(sentAt.length > 0 && sentAt.every((at) => at < deadline), `orders sent at ${sentAt.map((a) => a - start)}`);
+  assert.ok(
+    report.events.some((e) => e.kind === "deadline"),
+    trail,
+  );
+  // The run ended within one venue timeout of the deadline, not minutes later.
+  assert.ok(t.clock.now() <= deadline + 25_000, `ended ${t.clock.now() - start} ms after the start`);
+  assert.ok(total(cheap.wallet, "ETH") === toWad("10"), "the bought ETH was sold back");
+});
+
+test("issue15_3_executeArbitrage_pastTheDeadlineAtStart_sendsNothing", async () => {
+  const { cheap, rich } = venues();
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  const t = virtualTime();
+  const report = await executeArbitrage({ cheap, rich }, plan, "c-late", {
+    ...opts(),
+    clock: t.clock,
+    sleep: t.sleep,
+    deadline: t.clock.now(),
+  });
+  assert.equal(report.status, "abandoned", JSON.stringify(report.events.map((e) => e.message)));
+  assert.equal(cheap.placeCalls + rich.placeCalls, 0, "calls");
+});
+
+test("issue15_3_executeArbitrage_deadlinePassesBeforeTheBridge_unwindsOnTheFirstVenueInsteadOfBridging", async () => {
+  const { cheap, rich } = venues();
+  const bridge = new MemoryVenue(
+    "bridge",
+    { "ETH@a/ETH@b": { bids: [lv("0.999", "1000")], asks: [] } },
+    {},
+    {
+      kind: "bridge",
+    },
+  );
+  const bridgeSnap = {
+    venueId: "bridge",
+    pair: "ETH@a/ETH@b",
+    from: "a",
+    to: "b",
+    feeBps: 10n,
+    fixedFee: 0n,
+    delayMs: 60_000,
+    gasCost: 0n,
+    capacity: toWad("1000"),
+  };
+  const plan = evaluateRoute(
+    { ...(await snapshot(cheap)), chain: "a" },
+    { ...(await snapshot(rich)), chain: "b" },
+    undefined,
+    bridgeSnap,
+  )!;
+  assert.equal(plan.kind, "cross-chain");
+  const t = virtualTime();
+  const deadline = t.clock.now() + 10_000;
+  const place = cheap.placeOrder.bind(cheap);
+  cheap.placeOrder = async (req) => {
+    const order = await place(req);
+    if (req.side === "buy") t.advance(15_000); // the buy's answer comes after the deadline
+    return order;
+  };
+  const report = await executeArbitrage({ cheap, rich, bridge }, plan, "c-bridge-late", {
+    ...opts(),
+    clock: t.clock,
+    sleep: t.sleep,
+    deadline,
+  });
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "unwound", trail);
+  assert.equal(bridge.placeCalls, 0, "nothing locked in the bridge after the deadline");
+  assert.equal(total(cheap.wallet, "ETH"), toWad("10"), "the bought ETH was sold back on the first venue");
+});
+
+test("executeArbitrage_openExecutedButAnswerLost_orderFoundByIdNotSentAgain", async () => {
+  // The venue executes the buy, then the answer is lost (and the venue's own retries gave up): a new attempt
+  // under a new client order id used to buy a second time.
+  const { cheap, rich } = venues();
+  const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
+  const place = cheap.placeOrder.bind(cheap);
+  let lost = false;
+  cheap.placeOrder = async (req) => {
+    const order = await place(req);
+    if (!lost) {
+      lost = true;
+      throw new VenueTimeoutError("cheap", "timeout: answer lost after execution");
+    }
+    return order;
+  };
+  const report = await executeArbitrage({ cheap, rich }, plan, "c-lost", opts());
+  const trail = JSON.stringify(report.events.map((e) => e.message));
+  assert.equal(report.status, "completed", trail);
+  assert.equal(cheap.orders.filter((o) => o.side === "buy").length, 1, "one buy: " + trail);
+  assert.equal(report.openFilled, plan.amount);
+  assert.equal(report.closeFilled, plan.amount);
+});
+
 test("executeArbitrage_closePartialAndBudgetGone_hedgesAtRelaxedLimit", async () => {
   const { cheap, rich } = venues();
   const plan = evaluateRoute(await snapshot(cheap), await snapshot(rich))!;
@@ -156,8 +318,8 @@ test("executeArbitrage_guardRefuses_noOrderSent", async () => {
       },
     }),
   );
-  assert.equal(report.status, "abandoned");
-  assert.equal(cheap.placeCalls + rich.placeCalls, 0);
+  assert.equal(report.status, "abandoned", JSON.stringify(report.events.map((e) => e.message)));
+  assert.equal(cheap.placeCalls + rich.placeCalls, 0, "calls");
   assert.ok(report.events.some((e) => e.kind === "refused"));
 });
 
@@ -171,7 +333,7 @@ test("executeArbitrage_gasOverBudget_onChainLegNotSent", async () => {
   );
   const plan = evaluateRoute({ ...(await snapshot(dex)), gasCostPerOrder: toWad("5") }, await snapshot(rich))!;
   const report = await executeArbitrage({ dex, rich }, plan, "c8", opts({ gasBudget: toWad("4") }));
-  assert.equal(report.status, "abandoned");
+  assert.equal(report.status, "abandoned", JSON.stringify(report.events.map((e) => e.message)));
   assert.equal(dex.placeCalls, 0);
 });
 

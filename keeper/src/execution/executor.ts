@@ -12,15 +12,23 @@
  * - No orphaned leg: if the second leg leaves a residual, it is first hedged (the second leg again at a
  *   limit relaxed by `unwindSlippageBps`), then unwound (the first leg reversed within the same bound),
  *   each at most `unwindAttempts` times; hedging and unwinding are not stopped by the retry or gas
- *   budget. Whatever still remains is reported as `exposed`, with its venue and size.
+ *   budget, nor by the deadline. Whatever still remains is reported as `exposed`, with its venue and size.
+ * - The residual is the position the run holds, not the gross fills: a buy whose fee the venue took in the
+ *   base asset (Binance and OKX spot) delivered `filled - feeBase`. The unwind sells at most what the account
+ *   holds on the first venue (its balance is read back before each unwind order), so a fee taken in base
+ *   never turns the unwind into an InsufficientFunds failure.
+ * - Deadline (`deadline`, clock ms; the node sets it a margin before the campaign's claim expires): no opening
+ *   or closing order is sent at or after it; the run hedges or unwinds what is open and stops. Past it, no
+ *   hedge is tried on a venue whose last order failed (a venue timing out would burn the margin): it unwinds.
  * - A guard (the engine's safety rules) sees every order before it is sent and may refuse it.
  */
 import { createHash } from "node:crypto";
 import { type Clock, type Sleep, realSleep, systemClock } from "./budget.js";
+import { KeeperError } from "../errors.js";
 import { ExecutionError, VenueError } from "./errors.js";
 import { BPS, divWad, mulWad } from "./fixed.js";
 import { fallbackRoutes, type Opportunity, type PlannedLeg } from "./arbitrage.js";
-import type { Order, OrderRequest, Side, Venue } from "./venue.js";
+import { splitPair, type Order, type OrderRequest, type Side, type Venue } from "./venue.js";
 
 export type LegPurpose = "open" | "bridge" | "close" | "hedge" | "unwind";
 const LEG_INDEX: Record<LegPurpose, number> = { open: 0, bridge: 1, close: 2, hedge: 3, unwind: 4 };
@@ -52,11 +60,16 @@ export interface ExecutionOptions {
   bridgePollMs?: number;
   bridgeTimeoutMs?: number;
   onEvent?: (event: ExecutionEvent) => void;
+  /**
+   * Clock time (ms) from which no opening or closing order (nor a retry) is sent: what is open is hedged or
+   * unwound and the run stops. Undefined: no deadline.
+   */
+  deadline?: number;
 }
 
 export interface ExecutionEvent {
   at: number;
-  kind: "order" | "retry" | "refused" | "error" | "bridge" | "hedge" | "unwind" | "exposed" | "done";
+  kind: "order" | "retry" | "refused" | "error" | "bridge" | "hedge" | "unwind" | "exposed" | "deadline" | "done";
   venueId?: string;
   clientOrderId?: string;
   message: string;
@@ -95,6 +108,10 @@ interface LegResult {
 
 const opposite = (side: Side): Side => (side === "buy" ? "sell" : "buy");
 
+/** An error as one line for the event trail (a keeper error's short message, without its details). */
+const oneLine = (error: unknown): string =>
+  error instanceof KeeperError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+
 /** Moves a limit price `bps` in the taker's disfavour (buy higher, sell lower). */
 function relax(price: bigint, side: Side, bps: bigint): bigint {
   return side === "buy" ? (price * (BPS + bps)) / BPS : (price * (BPS - bps)) / BPS;
@@ -106,6 +123,8 @@ class Run {
   private readonly clock: Clock;
   private readonly sleep: Sleep;
   private readonly counters: Record<LegPurpose, number> = { open: 0, bridge: 0, close: 0, hedge: 0, unwind: 0 };
+  /** Venues whose last order failed (an error, not a refusal), cleared by their next answered order. */
+  private readonly failing = new Set<string>();
 
   constructor(
     private readonly venues: Record<string, Venue>,
@@ -163,14 +182,10 @@ class Run {
     try {
       await this.opts.guard?.({ ...req, venueId: leg.venueId, purpose });
     } catch (error) {
-      this.event(
-        "refused",
-        `guard refused ${purpose} order: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          venueId: leg.venueId,
-          clientOrderId: req.clientOrderId,
-        },
-      );
+      this.event("refused", `guard refused ${purpose} order: ${oneLine(error)}`, {
+        venueId: leg.venueId,
+        clientOrderId: req.clientOrderId,
+      });
       return { error };
     }
     try {
@@ -178,18 +193,80 @@ class Run {
       let order = await venue.placeOrder(req);
       if (order.status === "open") order = await venue.cancelOrder(order.pair, order.id); // IOC must not rest
       this.record(order, purpose);
+      this.failing.delete(leg.venueId);
       this.event("order", `${purpose} ${leg.side} ${order.filled}/${order.amount} ${order.status}`, {
         venueId: leg.venueId,
         clientOrderId: req.clientOrderId,
       });
       return { order };
     } catch (error) {
-      this.event("error", `${purpose} order failed: ${error instanceof Error ? error.message : String(error)}`, {
+      this.failing.add(leg.venueId);
+      this.event("error", `${purpose} order failed: ${oneLine(error)}`, {
         venueId: leg.venueId,
         clientOrderId: req.clientOrderId,
       });
       if (!(error instanceof VenueError) && !(error instanceof ExecutionError)) throw error; // a bug, not a venue failure
+      // The order may have reached the venue (a timeout, a dropped connection, a lookup the venue gave up on): ask
+      // for it by its id before anything else is sent, so a fill is never missed and never doubled by a new attempt.
+      if (error instanceof VenueError && error.retryable) {
+        const found = await this.adopt(leg.venueId, req);
+        if (found) {
+          this.record(found, purpose);
+          this.failing.delete(leg.venueId);
+          this.event("order", `${purpose} ${leg.side} ${found.filled}/${found.amount} ${found.status} (found by id)`, {
+            venueId: leg.venueId,
+            clientOrderId: req.clientOrderId,
+          });
+          return { order: found };
+        }
+      }
       return { error };
+    }
+  }
+
+  /** The order a failed placement may have left at the venue (an IOC still open is cancelled), or undefined. */
+  async adopt(venueId: string, req: OrderRequest): Promise<Order | undefined> {
+    try {
+      const venue = this.venue(venueId);
+      const found = await venue.fetchOrderByClientId(req.pair, req.clientOrderId);
+      if (found?.status === "open") return await venue.cancelOrder(found.pair, found.id);
+      return found;
+    } catch (error) {
+      if (!(error instanceof VenueError)) throw error;
+      this.event("error", `looking up ${req.clientOrderId} failed: ${error.shortMessage}`, { venueId });
+      return undefined;
+    }
+  }
+
+  /** True at or after the run's deadline (no opening or closing order may be sent). */
+  pastDeadline(): boolean {
+    return this.opts.deadline !== undefined && this.clock.now() >= this.opts.deadline;
+  }
+
+  /**
+   * The base the run holds in the first leg's direction (what an unwind reverses): the signed base delta of every
+   * trading order, a buy of the first leg counting what it delivered (`filled - feeBase`). Without a bridge only.
+   */
+  exposure(first: PlannedLeg): bigint {
+    let position = 0n;
+    for (const o of this.report.orders) {
+      if (o.purpose === "bridge") continue;
+      // The first leg's buys count what they delivered; the closing side counts gross, so a fee the closing
+      // venue took in base is a cost of the close, not a position to hedge.
+      const delivered = o.purpose === "open" ? o.filled - (o.feeBase ?? 0n) : o.filled;
+      position += o.side === "buy" ? delivered : -o.filled;
+    }
+    return first.side === "buy" ? position : -position;
+  }
+
+  /** The free balance of `asset` on a venue, read back now; undefined when the venue cannot say. */
+  async freeBalance(venueId: string, asset: string): Promise<bigint | undefined> {
+    try {
+      return (await this.venue(venueId).balances())[asset]?.free ?? 0n;
+    } catch (error) {
+      if (!(error instanceof VenueError)) throw error;
+      this.event("error", `balance read failed: ${error.shortMessage}`, { venueId });
+      return undefined;
     }
   }
 
@@ -212,6 +289,12 @@ class Run {
     for (;;) {
       const remaining = target - result.filled;
       if (remaining <= 0n || (leg.lot > 0n && remaining < leg.lot)) return result;
+      if (this.pastDeadline()) {
+        this.event("deadline", `${purpose} leg stopped at the deadline with ${remaining} unfilled`, {
+          venueId: leg.venueId,
+        });
+        return result;
+      }
       if (leg.gasCost > 0n && this.gasSpent + leg.gasCost > this.opts.gasBudget) {
         this.event("refused", `gas budget: ${this.gasSpent} spent + ${leg.gasCost} > ${this.opts.gasBudget}`, {
           venueId: leg.venueId,
@@ -235,6 +318,7 @@ class Run {
       this.report.retriesUsed++;
       this.event("retry", `retrying ${target - result.filled} on ${leg.venueId}`, { venueId: leg.venueId });
       if (this.opts.retryDelayMs) await this.sleep(this.opts.retryDelayMs);
+      // (the deadline is checked again at the top of the loop, before the retry is sent)
     }
   }
 
@@ -265,33 +349,73 @@ class Run {
     return arrived;
   }
 
-  /** Closes `residual` base left open by the second leg: hedge, then unwind, within the bound. */
+  /**
+   * Closes the position the second leg left open: hedge, then unwind, within the bound. Without a bridge the
+   * residual is re-read from the orders after each one (`exposure`); across a bridge it is `residual` less what
+   * the hedges filled. Returns what is still open.
+   */
   async closeResidual(first: PlannedLeg, second: PlannedLeg, residual: bigint, firstAverage: bigint): Promise<bigint> {
     const bound = this.opts.unwindSlippageBps ?? 100n;
     const attempts = this.opts.unwindAttempts ?? 3;
     const isDust = (leg: PlannedLeg, x: bigint) => x <= 0n || (leg.lot > 0n && x < leg.lot);
+    const bridged = this.plan.bridge !== undefined;
     // 1. Hedge: the second leg again, at a limit relaxed by the bound.
     for (let i = 0; i < attempts && !isDust(second, residual); i++) {
+      if (this.pastDeadline() && this.failing.has(second.venueId)) {
+        // Out of time and the closing venue is failing: every attempt there would burn what is left; unwind.
+        this.event("deadline", `past the deadline: no hedge on failing ${second.venueId}`, { venueId: second.venueId });
+        break;
+      }
       const limit = relax(second.limitPrice, second.side, bound);
       this.event("hedge", `hedging ${residual} on ${second.venueId} at ${limit}`, { venueId: second.venueId });
       const { order } = await this.send(second, residual, limit, "hedge");
       if (order) {
-        residual -= order.filled;
+        residual = bridged ? residual - order.filled : this.exposure(first);
         this.report.closeFilled += order.filled;
       }
     }
-    // 2. Unwind: reverse the first leg within the bound of its average price (not across a bridge).
-    if (!this.plan.bridge) {
-      const reverse = { ...first, side: opposite(first.side) };
-      for (let i = 0; i < attempts && !isDust(first, residual); i++) {
-        const limit = relax(firstAverage, reverse.side, bound);
-        this.event("unwind", `unwinding ${residual} on ${first.venueId} at ${limit}`, { venueId: first.venueId });
-        const { order } = await this.send(reverse, residual, limit, "unwind");
-        if (order) {
-          residual -= order.filled;
-          this.report.unwound += order.filled;
+    if (bridged) return residual; // never unwound across a bridge
+    return this.unwind(first, residual, firstAverage);
+  }
+
+  /**
+   * Unwind: reverses the first leg within the bound of its average price, selling at most what the account holds
+   * there (read back: a buy whose fee was taken in base delivered less than it filled). Returns what is still open.
+   */
+  async unwind(first: PlannedLeg, residual: bigint, firstAverage: bigint): Promise<bigint> {
+    const bound = this.opts.unwindSlippageBps ?? 100n;
+    const attempts = this.opts.unwindAttempts ?? 3;
+    const isDust = (leg: PlannedLeg, x: bigint) => x <= 0n || (leg.lot > 0n && x < leg.lot);
+    const reverse = { ...first, side: opposite(first.side) };
+    const base = splitPair(first.pair).base;
+    let exhausted = false;
+    for (let i = 0; i < attempts && !isDust(first, residual); i++) {
+      let amount = residual;
+      if (reverse.side === "sell") {
+        const held = await this.freeBalance(first.venueId, base);
+        if (held !== undefined && held < amount) {
+          amount = held;
+          exhausted = true;
         }
+        if (isDust(first, amount)) break;
       }
+      const limit = relax(firstAverage, reverse.side, bound);
+      this.event("unwind", `unwinding ${amount} of ${residual} on ${first.venueId} at ${limit}`, {
+        venueId: first.venueId,
+      });
+      const { order } = await this.send(reverse, amount, limit, "unwind");
+      if (order) {
+        residual = this.exposure(first);
+        this.report.unwound += order.filled;
+      }
+    }
+    // The account holds nothing more there: what remains is a fee the venue took in base without saying so
+    // (an order read back without its fills), up to that fee's size.
+    if (exhausted && first.side === "buy") {
+      let unreported = 0n;
+      for (const o of this.report.orders)
+        if (o.purpose === "open" && o.feeBase === undefined && o.average > 0n) unreported += divWad(o.fee, o.average);
+      residual = residual > unreported ? residual - unreported : 0n;
     }
     return residual;
   }
@@ -333,7 +457,17 @@ export async function executeArbitrage(
   if (opened.filled === 0n) return { ...run.finish("abandoned"), failedVenue: opened.failedVenue };
 
   let target = opened.filled;
+  const firstAverage = opened.orders.find((o) => o.filled > 0n)?.average ?? first.limitPrice;
   if (plan.bridge) {
+    if (run.pastDeadline()) {
+      // Out of time before the transfer: the base is still on the first venue, where it can be sold back.
+      run.event("deadline", `past the deadline before the bridge: unwinding on ${first.venueId}`, {
+        venueId: first.venueId,
+      });
+      const left = await run.unwind(first, run.exposure(first), firstAverage);
+      if (left > 0n && !(first.lot > 0n && left < first.lot)) return run.finish("exposed", left, first.venueId);
+      return run.finish("unwound");
+    }
     const arrived = await run.bridge(opened.filled);
     if (arrived === undefined) return run.finish("exposed", opened.filled, plan.bridge.venueId);
     target = arrived;
@@ -342,10 +476,10 @@ export async function executeArbitrage(
   if (second.lot > 0n) target -= target % second.lot;
   const closed = await run.fillLeg(second, target, "close");
   run.report.closeFilled = closed.filled;
-  const residual = target - closed.filled;
+  // Across a bridge: what the close leg left of what arrived. Otherwise: the position held (fees in base counted).
+  const residual = plan.bridge ? target - closed.filled : run.exposure(first);
   const dust = residual <= 0n || (second.lot > 0n && residual < second.lot);
   if (dust) return run.finish("completed");
-  const firstAverage = opened.orders.find((o) => o.filled > 0n)?.average ?? first.limitPrice;
   const left = await run.closeResidual(first, second, residual, firstAverage);
   const leftIsDust = left <= 0n || (first.lot > 0n && left < first.lot && second.lot > 0n && left < second.lot);
   if (!leftIsDust) return run.finish("exposed", left, plan.bridge ? second.venueId : first.venueId);

@@ -84,6 +84,12 @@ export interface Order {
   average: bigint;
   /** Trading fee in quote units (wad): exchange taker/maker fee, pool fee, bridge fee. */
   fee: bigint;
+  /**
+   * The part of the fee the venue took in the base asset (base units, wad), when it said so: Binance and OKX spot
+   * take a buyer's fee from the base bought, so a buy then delivers `filled - feeBase` (its quote value is inside
+   * `fee`, and the quote balance moves by `-cost` only). Undefined when the venue did not report the fee's asset.
+   */
+  feeBase?: bigint;
   /** Network cost in quote units (wad); zero on a CEX. Paid in the native coin (`nativeFee`), not in quote. */
   gasCost: bigint;
   limitPrice: bigint;

@@ -21,12 +21,17 @@ import {
   type Opportunity,
 } from "../execution/arbitrage.js";
 import { executeArbitrage, type ExecutionOptions } from "../execution/executor.js";
+import { type Clock, systemClock } from "../execution/budget.js";
+import { maxPlanAmount } from "../execution/limits.js";
+import { SafetyRules, composeGuards } from "../execution/safety.js";
 import { snapshotVenue, type SnapshotOptions } from "../execution/snapshot.js";
+import type { VenueSnapshot } from "../execution/arbitrage.js";
 import type { Order, OrderRequest, Venue } from "../execution/venue.js";
 import type { CampaignTrace } from "../recording/poster.js";
 import { PRICE_DECIMALS } from "../recording/units.js";
 import { buyCapitalWad, quoteWadToDepositUnits } from "./capital.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
+import type { RiskControls } from "./risk.js";
 
 /** Execution prices are wad (18 decimals); campaign prices are 8 decimals. */
 const WAD_TO_PRICE = 10n ** 10n;
@@ -49,6 +54,14 @@ export interface ArbitrageCampaignOptions {
   bucketSeconds?: bigint;
   /** Bound (bps) the hedge/unwind legs may move past the planned limits (the executor's `unwindSlippageBps`). */
   unwindSlippageBps?: bigint;
+  /**
+   * Live risk controls: stop signals, exposures and limits size and refuse plans and check every order; the
+   * execution stops `limits.executionMarginSeconds` before the claim expires. Undefined: none (tests of the flow).
+   */
+  risk?: RiskControls;
+  /** The execution layer's safety rules (cool-down, orders per minute, price band, loss breaker) on every order. */
+  safety?: SafetyRules;
+  clock?: Clock;
 }
 
 /**
@@ -88,6 +101,11 @@ export class ArbitrageCampaigns implements CampaignExecution {
   private readonly venues: Record<string, Venue> = {};
   private readonly bucket: bigint;
   private readonly unwindBps: bigint;
+  /** Latest mid price per `venue|pair` (the safety rules' reference) and free balances per `venue|asset`. */
+  private readonly mids = new Map<string, bigint>();
+  private readonly held = new Map<string, bigint>();
+  /** Last refusal logged per market (logged once per change, not every tick). */
+  private readonly refused = new Map<string, string>();
 
   constructor(
     private readonly opts: ArbitrageCampaignOptions & {
@@ -109,14 +127,72 @@ export class ArbitrageCampaigns implements CampaignExecution {
       const snapshots = await Promise.all(
         m.venues.map(({ venue, ...o }) => snapshotVenue(venue, { ...o, market: m.market })),
       );
-      const best = findOpportunities(snapshots, this.opts.config ?? DEFAULT_ARBITRAGE_CONFIG)[0];
+      this.remember(snapshots);
+      const best = this.plan(m.market, snapshots);
       if (!best) continue;
       const spec = arbitrageSpec(best, nowSec, this.bucket, this.unwindBps);
       const id = campaignId(spec);
-      if (!this.plans.has(id)) this.plans.set(id, best);
+      if (!this.plans.has(id)) {
+        // A new campaign: read the chain's stop signals now (not up to `signalRefreshMs` old), so a campaign is
+        // never published and claimed just after the vault paused or the keeper was revoked.
+        if (this.opts.risk) {
+          await this.opts.risk.refreshSignals(true);
+          const stop = this.opts.risk.stopReason();
+          if (stop) continue;
+        }
+        this.plans.set(id, best);
+      }
       out.push({ spec, mode: "race" });
     }
     return out;
+  }
+
+  /** Keeps the snapshots' mids (safety reference) and balances (inventory limits). */
+  private remember(snapshots: VenueSnapshot[]): void {
+    for (const s of snapshots) {
+      if (s.liquidity.kind === "book") {
+        const bid = s.liquidity.bids[0]?.price;
+        const ask = s.liquidity.asks[0]?.price;
+        if (bid !== undefined && ask !== undefined) this.mids.set(`${s.venueId}|${s.pair}`, (bid + ask) / 2n);
+      }
+      const { base, quote } = { base: s.pair.split("/")[0]!, quote: s.pair.split("/")[1]! };
+      this.held.set(`${s.venueId}|${base}`, s.baseAvailable);
+      this.held.set(`${s.venueId}|${quote}`, s.quoteAvailable);
+    }
+  }
+
+  /** Reference (mid) price of a pair on a venue, from the latest snapshot. */
+  referencePrice(venueId: string, pair: string): bigint | undefined {
+    return this.mids.get(`${venueId}|${pair}`);
+  }
+
+  /**
+   * The best plan of a market inside the risk limits: sized down to the notional and inventory limits, then
+   * checked (stop signals, exposure of the market, limits); a refusal is logged once per change of reason.
+   */
+  private plan(market: string, snapshots: VenueSnapshot[]): Opportunity | undefined {
+    const config = this.opts.config ?? DEFAULT_ARBITRAGE_CONFIG;
+    const risk = this.opts.risk;
+    let best = findOpportunities(snapshots, config)[0];
+    if (best && risk) {
+      const base = best.buy.pair.split("/")[0]!;
+      const cap = maxPlanAmount(risk.limits, best.buy.limitPrice, base, this.held.get(`${best.buy.venueId}|${base}`));
+      if (best.amount > cap) {
+        const capped = findOpportunities(snapshots, { ...config, maxAmount: cap });
+        best =
+          capped.find((o) => o.buy.venueId === best!.buy.venueId && o.sell.venueId === best!.sell.venueId) ?? capped[0];
+      }
+    }
+    if (!best || !risk) return best;
+    const reason = risk.planRefusal(best, (venueId, asset) => this.held.get(`${venueId}|${asset}`));
+    if (reason) {
+      if (this.refused.get(market) !== reason)
+        this.opts.log?.info({ market, reason }, `no campaign on ${market}: ${reason}`);
+      this.refused.set(market, reason);
+      return undefined;
+    }
+    this.refused.delete(market);
+    return best;
   }
 
   /**
@@ -136,6 +212,23 @@ export class ArbitrageCampaigns implements CampaignExecution {
    * the journalled plan, so the executor derives the same client order ids and the venue returns the orders it
    * already has (no order is sent twice). Every order is journalled (`intent`) before it is sent.
    */
+  /**
+   * Clock time at which the campaign's orders stop: `executionMarginSeconds` (risk limits; default 30) before the
+   * claim expires, measured in chain seconds from the chain time the dispatcher read. Throws when the claim leaves
+   * no time at all. Undefined when the job carries no claim (tests of the flow).
+   */
+  private deadline(job: CampaignJob): number | undefined {
+    if (job.claimDeadline === undefined || job.chainNow === undefined) return undefined;
+    const margin = BigInt(this.opts.risk?.limits.executionMarginSeconds ?? 30);
+    const left = job.claimDeadline - job.chainNow - margin;
+    if (left <= 0n) {
+      throw new NothingExecutedError(
+        `campaign ${job.id}: claim expires in ${job.claimDeadline - job.chainNow} s, inside the execution margin of ${margin} s`,
+      );
+    }
+    return (this.opts.clock ?? systemClock).now() + Number(left) * 1000;
+  }
+
   async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
     const { journal } = this.opts;
     // The fills of an earlier run are recorded as they were (same entries, same root): never a second version.
@@ -149,23 +242,38 @@ export class ArbitrageCampaigns implements CampaignExecution {
     // placing them again (venues only refuse a duplicate id while the first order is open; IOC orders close at once).
     const earlier = new Set(journal.ordersOfCampaign(job.id).map((o) => o.clientOrderId));
     const venues = earlier.size === 0 ? this.venues : reconcilingVenues(this.venues, earlier);
+    const deadline = this.deadline(job);
+    const { risk, safety } = this.opts;
+    const journalIntent = (o: OrderRequest & { venueId: string }) => {
+      if (journal.getOrder(o.clientOrderId)) return; // the same order again after a restart: already journalled
+      journal.recordOrderIntent({
+        clientOrderId: o.clientOrderId,
+        campaignId: job.id,
+        venue: o.venueId,
+        pair: o.pair,
+        side: o.side,
+        amount: o.amount.toString(),
+        limitPrice: o.limitPrice.toString(),
+      });
+    };
+    // Every order: the risk controls (stop signals, exposure, limits), the safety rules, then the journal.
+    const guards = [risk?.guard, safety?.guard, journalIntent].filter((g) => g !== undefined);
     const report = await executeArbitrage(venues, plan, job.id, {
       ...this.opts.execution,
       unwindSlippageBps: this.unwindBps,
-      onEvent: (e) => this.opts.log?.debug({ campaignId: job.id, ...e }, `execution ${e.kind}: ${e.message}`),
-      guard: (o) => {
-        if (journal.getOrder(o.clientOrderId)) return; // the same order again after a restart: already journalled
-        journal.recordOrderIntent({
-          clientOrderId: o.clientOrderId,
-          campaignId: job.id,
-          venue: o.venueId,
-          pair: o.pair,
-          side: o.side,
-          amount: o.amount.toString(),
-          limitPrice: o.limitPrice.toString(),
-        });
+      deadline,
+      onEvent: (e) => {
+        const line = { campaignId: job.id, ...e };
+        // What needs a person: an exposed position, an order that failed; the rest is the execution's trail.
+        if (e.kind === "exposed") this.opts.log?.error(line, `execution exposed: ${e.message}`);
+        else if (e.kind === "error" || e.kind === "deadline")
+          this.opts.log?.warn(line, `execution ${e.kind}: ${e.message}`);
+        else this.opts.log?.debug(line, `execution ${e.kind}: ${e.message}`);
       },
+      guard: composeGuards(...guards),
     });
+    risk?.recordExecution(plan, report);
+    await safety?.recordExecution(plan.market, report);
     for (const o of report.orders) {
       const current = journal.getOrder(o.clientOrderId);
       if (!current || TERMINAL_ORDER_STATES.has(current.state)) continue; // not journalled (bridge), or final

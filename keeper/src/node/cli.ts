@@ -7,6 +7,7 @@ import { credentialsSchema, decryptCredentials, encryptCredentials } from "./sec
 import { verifyQuoteFile } from "../attestation/verify-quote-file.js";
 import { addChainCommands, chainStatus } from "./cli-chain.js";
 import { loadKeeperConfig } from "./config.js";
+import { exposures, pauseKeeper, pauseState, resumeKeeper } from "./risk.js";
 
 /**
  * The keeper's command line. Every command validates its input and fails with one clear line
@@ -60,6 +61,8 @@ export function buildCli(): Command {
           unpostedReceipts: journal.unpostedReceipts().map(({ payload: _p, ...r }) => r),
           receipts: journal.receipts().length,
           unfinishedCampaigns: journal.unfinishedCampaigns(),
+          paused: pauseState(journal),
+          exposures: exposures(journal),
           chain: config ? await chainStatus(config) : undefined,
         };
         if (opts.json) console.log(JSON.stringify(status, null, 2));
@@ -68,6 +71,11 @@ export function buildCli(): Command {
           console.log(`receipts not yet on-chain: ${status.unpostedReceipts.length}`);
           console.log(`orders awaiting an outcome: ${status.unsettledOrders.length}`);
           console.log(`campaigns in progress: ${status.unfinishedCampaigns.length}`);
+          console.log(status.paused ? `paused: ${status.paused.reason}` : "not paused");
+          console.log(`exposed positions: ${status.exposures.length}`);
+          for (const e of status.exposures) {
+            console.log(`  ${e.venueId} ${e.pair} ${e.side} ${e.amount} (campaign ${e.campaignId})`);
+          }
           if (status.chain) console.log(`chain: ${JSON.stringify(status.chain)}`);
           for (const o of status.unsettledOrders) {
             console.log(
@@ -75,6 +83,43 @@ export function buildCli(): Command {
             );
           }
         }
+      } finally {
+        journal.close();
+      }
+    });
+
+  const dataDirOf = (opts: { dataDir: string; config?: string }) =>
+    opts.config ? loadKeeperConfig(opts.config).dataDir : opts.dataDir;
+
+  program
+    .command("pause")
+    .description(
+      "Kill switch: stop new campaigns and opening orders of the keeper using <data-dir> at once (the running " +
+        "keeper reads its journal; hedges and unwinds still go); journalled, so a restart stays paused",
+    )
+    .option("--data-dir <dir>", "keeper data directory", ".keeper-data")
+    .option("--config <file>", "take the data directory from the keeper's config file")
+    .option("--reason <text>", "why (shown in logs and `keeper status`)", "operator pause")
+    .action((opts: { dataDir: string; config?: string; reason: string }) => {
+      const journal = new Journal(join(dataDirOf(opts), "journal.db"));
+      try {
+        const state = pauseKeeper(journal, opts.reason);
+        console.log(`paused: ${state.reason} (at ${new Date(state.at).toISOString()})`);
+      } finally {
+        journal.close();
+      }
+    });
+
+  program
+    .command("resume")
+    .description("Lift a `keeper pause`: the keeper using <data-dir> takes new campaigns again")
+    .option("--data-dir <dir>", "keeper data directory", ".keeper-data")
+    .option("--config <file>", "take the data directory from the keeper's config file")
+    .action((opts: { dataDir: string; config?: string }) => {
+      const journal = new Journal(join(dataDirOf(opts), "journal.db"));
+      try {
+        const was = resumeKeeper(journal);
+        console.log(was ? `resumed (was paused: ${was.reason})` : "not paused");
       } finally {
         journal.close();
       }

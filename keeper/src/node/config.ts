@@ -4,6 +4,7 @@ import { ConfigError } from "../errors.js";
 import { auditConfigSchema } from "../audit/config.js";
 import { paperConfigSchema } from "../paper/config.js";
 import { storeConfigSchema } from "../recording/store/config.js";
+import { DEFAULT_RISK_LIMITS_CONFIG, riskLimitsSchema } from "../execution/limits.js";
 
 const hex = (bytes: number) => new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`);
 
@@ -65,6 +66,11 @@ export const keeperConfigSchema = z.object({
   audit: auditConfigSchema.default({ enabled: false, maxBond: "0", pollMs: 2_000, blockRange: 5_000 }),
   /** Paper mode (`keeper run --paper`): simulated balances per venue. */
   paper: paperConfigSchema.default({ balances: {} }),
+  /**
+   * Risk limits of live trading (docs/SPECIFICATION.md "Keeper node / Risk controls"): notionals, profits and losses
+   * in quote units, inventories in base units, all decimal strings; every key has a default.
+   */
+  risk: riskLimitsSchema.default(DEFAULT_RISK_LIMITS_CONFIG),
 });
 
 export type KeeperConfig = z.infer<typeof keeperConfigSchema>;

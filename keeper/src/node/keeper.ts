@@ -30,6 +30,7 @@ import {
 import type { Venue } from "../execution/venue.js";
 import { KeeperError } from "../errors.js";
 import type { CapitalFlow } from "./capital.js";
+import type { RiskControls } from "./risk.js";
 import type { Journal, OrderState } from "./journal.js";
 import { serveMetrics, type Metrics } from "./metrics.js";
 
@@ -64,6 +65,10 @@ export interface KeeperNodeOptions {
    * unanswered demand slashes the operator.
    */
   availability?: { tick(): Promise<unknown> };
+   * Risk controls: while a stop signal holds (kill switch, chain signal) no opportunity is detected (campaigns in
+   * flight go on to their gate); open exposures are flattened after every tick.
+   */
+  risk?: RiskControls;
 }
 
 export class KeeperNode {
@@ -160,7 +165,9 @@ export class KeeperNode {
       const maxAge = this.parameters["heartbeatMaxAgeSeconds"];
       if (maxAge !== undefined && (now - this.lastBeat) * 2n > maxAge) await this.heartbeat();
       await this.renewAttestation(now);
-      const opportunities = await this.opts.source.detect(now);
+      const { risk } = this.opts;
+      await risk?.refreshSignals();
+      const opportunities = risk?.stopReason() ? [] : await this.opts.source.detect(now);
       for (const opportunity of opportunities) {
         await this.guarded("offer", () => this.dispatcher.offer(opportunity));
       }
@@ -170,6 +177,8 @@ export class KeeperNode {
     if (this.opts.capital) await this.guarded("capital", () => this.opts.capital!.repayFinished());
     // Reveal demanded leaves of own receipts (apart from the tick too: a stuck campaign must not cost a slash).
     if (this.opts.availability) await this.guarded("availability", () => this.opts.availability!.tick());
+    // Try to flatten what executions left exposed (their markets stay blocked until flat).
+    if (this.opts.risk) await this.guarded("flatten", () => this.opts.risk!.flatten());
     this.opts.metrics.ticks.inc();
     end();
   }

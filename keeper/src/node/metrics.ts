@@ -86,6 +86,24 @@ export function createMetrics(labels: { keeper: string }) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    // Risk controls (docs/SPECIFICATION.md "Keeper node / Risk controls").
+    exposedPositions: new Gauge({
+      name: "keeper_exposed_positions",
+      help: "Positions an execution left open (exposed), by market and venue; campaigns on the market are blocked until flat",
+      labelNames: ["market", "venue"] as const,
+      registers: [registry],
+    }),
+    riskRefusals: new Counter({
+      name: "keeper_risk_refusals_total",
+      help: "Campaigns and orders refused by a risk control, by control (limit name, pause, chainStop, exposure)",
+      labelNames: ["control"] as const,
+      registers: [registry],
+    }),
+    tradingStopped: new Gauge({
+      name: "keeper_trading_stopped",
+      help: "1 while new campaigns and opening orders are stopped (keeper pause or a chain stop signal)",
+      registers: [registry],
+    }),
   };
   return m;
 }

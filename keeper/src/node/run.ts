@@ -11,6 +11,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
 import { ConfigError } from "../errors.js";
 import { RequestBudget } from "../execution/budget.js";
+import { riskLimits } from "../execution/limits.js";
 import { CcxtVenue } from "../execution/ccxtVenue.js";
 import type { Venue } from "../execution/venue.js";
 import { RecordingReceiptPoster } from "../recording/poster.js";
@@ -114,6 +115,8 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     },
     // Vault capital for the arbitrage sleeve when the deployment has a StrategyVault (else own capital only).
     vault: config.capital.enabled ? chain.capital : undefined,
+    // Limits, kill switch (`keeper pause`), chain stop signals and exposures (docs/SPECIFICATION.md "Risk controls").
+    limits: riskLimits(config.risk),
     venues,
     tickMs: config.tickMs,
     heartbeatSeconds: config.heartbeatSeconds,

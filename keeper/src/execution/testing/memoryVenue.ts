@@ -42,7 +42,7 @@ export class MemoryVenue implements Venue {
     readonly id: string,
     books: Record<string, { bids: BookLevel[]; asks: BookLevel[] }>,
     wallet: Record<string, bigint>,
-    opts: { kind?: VenueKind; takerFeeBps?: bigint; gasPerOrder?: bigint; lot?: bigint } = {},
+    opts: { kind?: VenueKind; takerFeeBps?: bigint; gasPerOrder?: bigint; lot?: bigint; buyFeeInBase?: boolean } = {},
   ) {
     this.books = books;
     this.wallet = wallet;
@@ -50,7 +50,11 @@ export class MemoryVenue implements Venue {
     this.takerFeeBps = opts.takerFeeBps ?? 10n;
     this.gasPerOrder = opts.gasPerOrder ?? 0n;
     this.lot = opts.lot ?? 0n;
+    this.buyFeeInBase = opts.buyFeeInBase ?? false;
   }
+
+  /** Takes a buyer's fee from the base bought (Binance and OKX spot) instead of from the quote paid. */
+  readonly buyFeeInBase: boolean;
 
   readonly lot: bigint;
 
@@ -111,7 +115,9 @@ export class MemoryVenue implements Venue {
       cost += mulWad(take, level.price);
     }
     const fee = mulBps(cost, this.takerFeeBps, "up");
-    if (req.side === "buy" && (this.wallet[quote] ?? 0n) < cost + fee)
+    const inBase = req.side === "buy" && this.buyFeeInBase;
+    const feeBase = inBase ? mulBps(filled, this.takerFeeBps, "up") : 0n;
+    if (req.side === "buy" && (this.wallet[quote] ?? 0n) < cost + (inBase ? 0n : fee))
       throw new InsufficientFundsError(this.id, "quote");
     if (req.side === "sell" && (this.wallet[base] ?? 0n) < filled) throw new InsufficientFundsError(this.id, "base");
     let left = filled;
@@ -122,8 +128,8 @@ export class MemoryVenue implements Venue {
     }
     levels.splice(0, levels.length, ...levels.filter((l) => l.amount > 0n));
     if (req.side === "buy") {
-      this.wallet[quote] = (this.wallet[quote] ?? 0n) - cost - fee;
-      this.wallet[base] = (this.wallet[base] ?? 0n) + filled;
+      this.wallet[quote] = (this.wallet[quote] ?? 0n) - cost - (inBase ? 0n : fee);
+      this.wallet[base] = (this.wallet[base] ?? 0n) + filled - feeBase;
     } else {
       this.wallet[base] = (this.wallet[base] ?? 0n) - filled;
       this.wallet[quote] = (this.wallet[quote] ?? 0n) + cost - fee;
@@ -141,6 +147,7 @@ export class MemoryVenue implements Venue {
       cost,
       average: filled > 0n ? divWad(cost, filled) : 0n,
       fee,
+      feeBase,
       gasCost,
       limitPrice: req.limitPrice,
       timestamp: 0,

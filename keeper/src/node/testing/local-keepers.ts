@@ -18,6 +18,7 @@ import { ccxtSimConfig } from "../../sim/client.js";
 import { BOB, testScenarioInput } from "../../sim/testkit.js";
 import { startSimulation, type RunningSimulation } from "../../sim/venues.js";
 import { arbitrageKeeper } from "../arbitrage-keeper.js";
+import type { RiskLimits } from "../../execution/limits.js";
 import { Journal } from "../journal.js";
 import type { KeeperNodeOptions } from "../keeper.js";
 import { createMetrics } from "../metrics.js";
@@ -145,6 +146,8 @@ export interface KeeperNodeTestOptions {
   /** Attestation renewal of `keeper run` (see `KeeperNodeOptions`). */
   attest?: KeeperNodeOptions["attest"];
   attestRetryMs?: KeeperNodeOptions["attestRetryMs"];
+  /** Risk limits (default: the configuration's defaults). */
+  limits?: RiskLimits;
 }
 
 /** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
@@ -187,6 +190,7 @@ export function keeperNode(
     attest: opts.attest,
     availability,
     attestRetryMs: opts.attestRetryMs,
+    limits: opts.limits,
   });
   return { node, journal, metrics, venues, poster, capital, log };
 }

@@ -1,0 +1,334 @@
+/**
+ * The live keeper's risk controls (docs/SPECIFICATION.md "Keeper node / Risk controls"): what stops new orders and
+ * new campaigns, kept in the journal so that a restart keeps them.
+ *
+ * - Kill switch: `keeper pause` / `keeper resume` write `risk:paused` into the journal of the keeper's data dir; the
+ *   running keeper reads it before every campaign and every opening order, so a pause acts at once and survives a
+ *   restart.
+ * - Chain stop signals: the vault paused or its breaker tripped, the keeper no longer eligible (revoked, unstaked,
+ *   silent) or its attestation expired or revoked. Read every `signalRefreshMs` on ticks and again right before each
+ *   campaign executes; any of them stops new campaigns and opening orders (closing orders still go: hedge, unwind).
+ * - Exposure: an execution that ends `exposed` is an error-level log line, a `keeper_exposed_positions` gauge and a
+ *   journalled record (`risk:exposures`) that blocks new campaigns on its market until it is flat; each tick the
+ *   keeper tries to flatten it with one IOC order at the book relaxed by the unwind bound (capped by what the
+ *   account holds).
+ * - Limits (`limits.ts`): per order, per campaign, inventory, minimum profit, and the daily loss, counted from the
+ *   realised PnL journalled per UTC day (`risk:pnl:<day>`), so a restart does not reset it.
+ */
+import type { Logger } from "pino";
+import { CampaignNotExecutedError } from "../campaign/dispatcher.js";
+import type { ChainAdapter } from "../chain/adapter.js";
+import type { CapitalAdapter } from "../chain/vault.js";
+import type { Opportunity } from "../execution/arbitrage.js";
+import { type Clock, systemClock } from "../execution/budget.js";
+import { InvalidOrderError, VenueError } from "../execution/errors.js";
+import { clientOrderId, legOrder, type ExecutionReport, type OrderGuard } from "../execution/executor.js";
+import { BPS, fromWad } from "../execution/fixed.js";
+import { orderRefusal, planRefusal, utcDay, type RiskLimits } from "../execution/limits.js";
+import { SafetyRefusedError } from "../execution/safety.js";
+import { splitPair, type Side, type Venue } from "../execution/venue.js";
+import type { Journal } from "./journal.js";
+import type { Metrics } from "./metrics.js";
+
+const PAUSE_KEY = "risk:paused";
+const EXPOSURES_KEY = "risk:exposures";
+const PNL_KEY = (day: string) => `risk:pnl:${day}`;
+
+/** A campaign refused by a risk control before it traded (the claim is released). */
+export class RiskStopError extends CampaignNotExecutedError {
+  override name = "RiskStopError";
+}
+
+export interface PauseState {
+  reason: string;
+  /** Wall-clock ms. */
+  at: number;
+}
+
+/** A position an execution left open. */
+export interface Exposure {
+  campaignId: string;
+  market: string;
+  venueId: string;
+  pair: string;
+  /** The side that closes it (sell: the keeper is long the base). */
+  side: Side;
+  /** Base still open (wad, decimal string). */
+  amount: string;
+  at: number;
+  /** Flattening orders sent so far (client order id attempts). */
+  attempts: number;
+}
+
+/** `keeper pause`: journals the pause (the running keeper and any restart read it). */
+export function pauseKeeper(journal: Journal, reason: string, at = Date.now()): PauseState {
+  const state = { reason, at };
+  journal.setCursor(PAUSE_KEY, JSON.stringify(state));
+  return state;
+}
+
+/** `keeper resume`: clears the pause; returns the pause it cleared. */
+export function resumeKeeper(journal: Journal): PauseState | undefined {
+  const state = pauseState(journal);
+  journal.setCursor(PAUSE_KEY, "");
+  return state;
+}
+
+export function pauseState(journal: Journal): PauseState | undefined {
+  const raw = journal.getCursor(PAUSE_KEY);
+  return raw ? (JSON.parse(raw) as PauseState) : undefined;
+}
+
+export function exposures(journal: Journal): Exposure[] {
+  const raw = journal.getCursor(EXPOSURES_KEY);
+  return raw ? (JSON.parse(raw) as Exposure[]) : [];
+}
+
+/** Realised PnL journalled for a UTC day (quote wad). */
+export function dailyPnl(journal: Journal, day: string): bigint {
+  return BigInt(journal.getCursor(PNL_KEY(day)) || "0");
+}
+
+export interface RiskControlsOptions {
+  journal: Journal;
+  limits: RiskLimits;
+  /** Venues by id (flattening exposures). */
+  venues: Record<string, Venue>;
+  chain?: Pick<ChainAdapter, "keeperStatus">;
+  vault?: Pick<CapitalAdapter, "stopReason">;
+  log?: Logger;
+  metrics?: Metrics;
+  clock?: Clock;
+  /** How often ticks re-read the chain's stop signals (default 2 s). */
+  signalRefreshMs?: number;
+  /** Bound (bps) a flattening order may move past the book's best price (default 100). */
+  unwindSlippageBps?: bigint;
+  /** Least time between two flattening rounds (default 5 s). */
+  flattenEveryMs?: number;
+  /** Called when the last open exposure became flat. */
+  onAllFlat?: () => void;
+}
+
+export class RiskControls {
+  private readonly clock: Clock;
+  private chainStop: string | undefined;
+  private lastRefresh = Number.NEGATIVE_INFINITY;
+  private lastStop: string | undefined;
+  private lastFlatten = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly opts: RiskControlsOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.gauge();
+  }
+
+  get limits(): RiskLimits {
+    return this.opts.limits;
+  }
+
+  /** Reads the chain's stop signals (at most every `signalRefreshMs` unless `force`). */
+  async refreshSignals(force = false): Promise<void> {
+    const now = this.clock.now();
+    if (!force && now - this.lastRefresh < (this.opts.signalRefreshMs ?? 2_000)) return;
+    this.lastRefresh = now;
+    const reasons: string[] = [];
+    if (this.opts.chain) {
+      const status = await this.opts.chain.keeperStatus();
+      if (!status.attested) reasons.push("attestation expired or revoked");
+      if (!status.eligible) reasons.push("keeper not eligible (revoked, unstaked or silent)");
+    }
+    const vault = await this.opts.vault?.stopReason?.();
+    if (vault) reasons.push(vault);
+    this.chainStop = reasons.length > 0 ? reasons.join("; ") : undefined;
+    this.reportStop();
+  }
+
+  /** Why new campaigns and opening orders are stopped now (kill switch, chain signal), or undefined. */
+  stopReason(): string | undefined {
+    const paused = pauseState(this.opts.journal);
+    if (paused) return `paused by keeper pause: ${paused.reason}`;
+    return this.chainStop ? `chain stop signal: ${this.chainStop}` : undefined;
+  }
+
+  /** Logs a change of the stop state once, and sets the `keeper_trading_stopped` gauge. */
+  private reportStop(): void {
+    const stop = this.stopReason();
+    this.opts.metrics?.tradingStopped.set(stop ? 1 : 0);
+    if (stop === this.lastStop) return;
+    if (stop) this.opts.log?.warn({ reason: stop }, `new orders stopped: ${stop}`);
+    else this.opts.log?.info({ previous: this.lastStop }, "new orders allowed again");
+    this.lastStop = stop;
+  }
+
+  /** Why a market is blocked by an open exposure, or undefined. */
+  blockedReason(market: string, pair?: string): string | undefined {
+    const open = exposures(this.opts.journal).find((e) => e.market === market || (pair && e.pair === pair));
+    return open
+      ? `${fromWad(BigInt(open.amount))} ${splitPair(open.pair).base} left exposed on ${open.venueId} by campaign ${open.campaignId}`
+      : undefined;
+  }
+
+  dailyPnl(): bigint {
+    return dailyPnl(this.opts.journal, utcDay(this.clock.now()));
+  }
+
+  /** Why a planned campaign may not start (stop, exposure, limits), or undefined; counts the refusal. */
+  planRefusal(plan: Opportunity, held: (venueId: string, asset: string) => bigint | undefined): string | undefined {
+    this.reportStop();
+    const reason =
+      this.stopReason() ??
+      this.blockedReason(plan.market) ??
+      planRefusal(plan, this.opts.limits, { dailyPnl: this.dailyPnl(), held });
+    if (reason) this.opts.metrics?.riskRefusals.inc({ control: controlOf(reason) });
+    return reason;
+  }
+
+  /** Checks every order: opening orders stop on a stop signal, an exposure of their pair, the daily loss, the limits. */
+  readonly guard: OrderGuard = async (order) => {
+    await Promise.resolve();
+    if (order.purpose === "hedge" || order.purpose === "unwind") return;
+    let reason: string | undefined;
+    if (order.purpose === "open" || order.purpose === "bridge") {
+      const day = this.dailyPnl();
+      reason =
+        this.stopReason() ??
+        this.blockedReason("", order.pair) ??
+        (day < 0n && -day >= this.opts.limits.maxDailyLoss
+          ? `daily loss ${fromWad(-day)} reached maxDailyLoss ${fromWad(this.opts.limits.maxDailyLoss)}`
+          : undefined);
+    }
+    reason ??= orderRefusal(order, this.opts.limits);
+    if (reason) {
+      this.opts.metrics?.riskRefusals.inc({ control: controlOf(reason) });
+      throw new SafetyRefusedError(reason);
+    }
+  };
+
+  /** Books an execution: its PnL into the day's total; an exposed residual into the exposures (error-level). */
+  recordExecution(plan: Opportunity, report: ExecutionReport): void {
+    const { journal, log } = this.opts;
+    const day = utcDay(this.clock.now());
+    journal.setCursor(PNL_KEY(day), (dailyPnl(journal, day) + report.pnl).toString());
+    if (report.status !== "exposed" || report.residual <= 0n) return;
+    const [first, second] = legOrder(plan);
+    const onSecond = plan.bridge !== undefined;
+    const exposure: Exposure = {
+      campaignId: report.campaignId,
+      market: plan.market,
+      venueId: report.residualVenue ?? (onSecond ? second.venueId : first.venueId),
+      pair: onSecond ? second.pair : first.pair,
+      side: onSecond ? second.side : first.side === "buy" ? "sell" : "buy",
+      amount: report.residual.toString(),
+      at: this.clock.now(),
+      attempts: 0,
+    };
+    journal.setCursor(EXPOSURES_KEY, JSON.stringify([...exposures(journal), exposure]));
+    this.gauge();
+    log?.error(
+      { ...exposure, amount: fromWad(report.residual) },
+      `exposed: ${fromWad(report.residual)} ${splitPair(exposure.pair).base} left open on ${exposure.venueId} by campaign ${exposure.campaignId}; new campaigns on ${plan.market} blocked until flat`,
+    );
+  }
+
+  /** Sets `keeper_exposed_positions{market,venue}` from the journal. */
+  gauge(): void {
+    const gauge = this.opts.metrics?.exposedPositions;
+    if (!gauge) return;
+    gauge.reset();
+    for (const e of exposures(this.opts.journal)) gauge.inc({ market: e.market, venue: e.venueId });
+  }
+
+  /**
+   * Tries to flatten every open exposure with one IOC order at the venue's best price relaxed by the unwind bound
+   * (a sell capped by the free balance read back). An exposure below the venue's lot or minimum counts as flat.
+   * Returns the number still open.
+   */
+  async flatten(): Promise<number> {
+    const { journal, log } = this.opts;
+    const open = exposures(journal);
+    if (open.length === 0) return 0;
+    const now = this.clock.now();
+    if (now - this.lastFlatten < (this.opts.flattenEveryMs ?? 5_000)) return open.length;
+    this.lastFlatten = now;
+    const bound = this.opts.unwindSlippageBps ?? 100n;
+    const left: Exposure[] = [];
+    for (const e of open) {
+      const venue = this.opts.venues[e.venueId];
+      if (!venue) {
+        left.push(e);
+        continue;
+      }
+      let amount = BigInt(e.amount);
+      try {
+        const book = await venue.fetchOrderBook(e.pair, 5);
+        const best = e.side === "sell" ? book.bids[0]?.price : book.asks[0]?.price;
+        if (best === undefined) throw new InvalidOrderError(e.venueId, `no ${e.side === "sell" ? "bid" : "ask"}`);
+        let capped = false;
+        if (e.side === "sell") {
+          const held = (await venue.balances())[splitPair(e.pair).base]?.free ?? 0n;
+          if (held < amount) [amount, capped] = [held, true];
+        }
+        const limit = e.side === "sell" ? (best * (BPS - bound)) / BPS : (best * (BPS + bound)) / BPS;
+        const id = clientOrderId(`${e.campaignId}:flatten`, "unwind", e.attempts);
+        e.attempts++;
+        journal.recordOrderIntent({
+          clientOrderId: id,
+          campaignId: e.campaignId,
+          venue: e.venueId,
+          pair: e.pair,
+          side: e.side,
+          amount: amount.toString(),
+          limitPrice: limit.toString(),
+        });
+        let order = await venue.placeOrder({
+          pair: e.pair,
+          side: e.side,
+          amount,
+          limitPrice: limit,
+          timeInForce: "IOC",
+          clientOrderId: id,
+        });
+        if (order.status === "open") order = await venue.cancelOrder(order.pair, order.id);
+        journal.updateOrder(
+          id,
+          order.status === "closed" ? "filled" : order.status === "rejected" ? "rejected" : "cancelled",
+          {
+            exchangeOrderId: order.id,
+            filled: order.filled.toString(),
+          },
+        );
+        const delivered = e.side === "buy" ? order.filled - (order.feeBase ?? 0n) : order.filled;
+        // Capped by the balance: the account holds nothing more of it on that venue, so nothing more is open there.
+        e.amount = capped && order.filled === amount ? "0" : (BigInt(e.amount) - delivered).toString();
+        if (BigInt(e.amount) > 0n) left.push(e);
+      } catch (err) {
+        if (err instanceof InvalidOrderError && /below the lot|minimum/i.test(err.shortMessage)) {
+          log?.info({ ...e }, `exposure on ${e.venueId} ${e.pair} is below the venue's minimum: flat`);
+          continue;
+        }
+        if (!(err instanceof VenueError)) throw err;
+        log?.error({ ...e, err }, `flattening ${e.pair} on ${e.venueId} failed: ${err.shortMessage}`);
+        left.push(e);
+        continue;
+      }
+      if (BigInt(e.amount) <= 0n) log?.info({ ...e }, `exposure on ${e.venueId} ${e.pair} flat`);
+    }
+    // Exposures recorded while this round ran (none: one keeper, one tick at a time) are kept.
+    const added = exposures(journal).filter((e) => !open.some((o) => o.campaignId === e.campaignId));
+    journal.setCursor(EXPOSURES_KEY, JSON.stringify([...left, ...added]));
+    this.gauge();
+    if (left.length + added.length === 0) this.opts.onAllFlat?.();
+    return left.length + added.length;
+  }
+}
+
+/** The control a refusal names (metric label). */
+function controlOf(reason: string): string {
+  const m =
+    /(maxOrderNotional|maxCampaignNotional|maxInventoryNotional|maxInventory|minProfitBps|minProfit|maxDailyLoss)/.exec(
+      reason,
+    );
+  if (m) return m[1]!;
+  if (reason.startsWith("paused")) return "pause";
+  if (reason.startsWith("chain stop")) return "chainStop";
+  return "exposure";
+}
