@@ -59,6 +59,8 @@ export interface KeeperNodeOptions {
   attest?: () => Promise<void>;
   /** Wall-clock milliseconds to wait after a failed renewal attempt (default 5 s). */
   attestRetryMs?: number;
+  /** False while a venue is down (`KeeperHealth`): opportunities are still read, but no new campaign is claimed. */
+  healthy?: () => boolean;
 }
 
 export class KeeperNode {
@@ -156,7 +158,9 @@ export class KeeperNode {
       if (maxAge !== undefined && (now - this.lastBeat) * 2n > maxAge) await this.heartbeat();
       await this.renewAttestation(now);
       const opportunities = await this.opts.source.detect(now);
-      for (const opportunity of opportunities) {
+      // An unhealthy keeper (a venue down) claims nothing new; campaigns it holds keep stepping below.
+      const claiming = this.opts.healthy?.() ?? true;
+      for (const opportunity of claiming ? opportunities : []) {
         await this.guarded("offer", () => this.dispatcher.offer(opportunity));
       }
       await this.dispatcher.tick();

@@ -24,6 +24,8 @@ import type { KeeperConfig } from "./config.js";
 import { Journal } from "./journal.js";
 import type { KeeperNode } from "./keeper.js";
 import { createLogger } from "./logger.js";
+import { KeeperHealth } from "./health.js";
+import { liveVenues } from "./live-venues.js";
 import { createMetrics } from "./metrics.js";
 import { decryptCredentials, type Credentials } from "./secrets.js";
 
@@ -81,8 +83,11 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
   const { chain, deployment } = await connectChain(config);
   const log = createLogger({ name: "keeper", level: config.logLevel, keeper: config.name });
   const journal = new Journal(join(config.dataDir, "journal.db"));
-  const venues = buildVenues(config, loadCredentials(config, env));
   const metrics = createMetrics({ keeper: config.name });
+  // Every order and answer of the live path updates the journal and the metrics (live-venues.ts).
+  const venues = liveVenues(buildVenues(config, loadCredentials(config, env)), { journal, metrics, log });
+  const health = new KeeperHealth(venues, { log });
+  metrics.health = () => health.status();
   const ids = Object.keys(venues);
   // Trace documents go to the configured store (default <dataDir>/store; a shared directory or S3 lets auditors read them).
   const store = openContentStore(config.store, {
@@ -98,7 +103,13 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     metrics,
     campaigns: {
       // Traces in <dataDir>/traces, sealed before they are posted.
-      poster: new RecordingReceiptPoster(chain, { dataDir: config.dataDir, log, store: store.store }),
+      poster: new RecordingReceiptPoster(chain, {
+        dataDir: config.dataDir,
+        log,
+        store: store.store,
+        journal,
+        onReceipt: (state) => metrics.receipts.inc({ state }),
+      }),
       markets: config.pairs.map((pair) => ({ market: pair, venues: ids.map((id) => ({ venue: venues[id]!, pair })) })),
       bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
       execution: { retryBudget: config.arbitrage.retryBudget, gasBudget: 0n },
@@ -107,6 +118,7 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     vault: config.capital.enabled ? chain.capital : undefined,
     venues,
     tickMs: config.tickMs,
+    healthy: () => health.healthy(),
     heartbeatSeconds: config.heartbeatSeconds,
     metricsPort: config.metricsPort,
     // Renew the attestation through the same verifier as `keeper attest` before it expires.

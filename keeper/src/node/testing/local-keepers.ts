@@ -19,6 +19,8 @@ import { startSimulation, type RunningSimulation } from "../../sim/venues.js";
 import { arbitrageKeeper } from "../arbitrage-keeper.js";
 import { Journal } from "../journal.js";
 import type { KeeperNodeOptions } from "../keeper.js";
+import { KeeperHealth } from "../health.js";
+import { liveVenues } from "../live-venues.js";
 import { createMetrics } from "../metrics.js";
 import { encryptCredentials } from "../secrets.js";
 
@@ -155,10 +157,17 @@ export function keeperNode(
   opts: KeeperNodeTestOptions = {},
 ) {
   const journal = new Journal(join(dataDir, "journal.db"));
-  const venues = venuesFor(run, i);
   const metrics = createMetrics({ keeper: `keeper${i}` });
   const log = pino({ level: process.env["KEEPER_TEST_LOG"] ?? "silent" });
-  const poster = new RecordingReceiptPoster(chain, opts.store ? { dataDir, log, store: opts.store } : { dataDir, log });
+  // As `keeper run`: the live path's journal and metrics bookkeeping around every venue, and the health probe.
+  const venues = liveVenues(venuesFor(run, i), { journal, metrics, log });
+  const health = new KeeperHealth(venues, { log });
+  metrics.health = () => health.status();
+  const onReceipt = (state: "signed" | "posted") => metrics.receipts.inc({ state });
+  const poster = new RecordingReceiptPoster(
+    chain,
+    opts.store ? { dataDir, log, store: opts.store, journal, onReceipt } : { dataDir, log, journal, onReceipt },
+  );
   const { node, capital } = arbitrageKeeper({
     chain,
     journal,
@@ -180,10 +189,11 @@ export function keeperNode(
     vault: opts.capital ? chain.capital : undefined,
     venues,
     tickMs: 50,
+    healthy: () => health.healthy(),
     heartbeatSeconds: 60,
     metricsPort: 0,
     attest: opts.attest,
     attestRetryMs: opts.attestRetryMs,
   });
-  return { node, journal, metrics, venues, poster, capital, log };
+  return { node, journal, metrics, venues, poster, capital, log, health };
 }
