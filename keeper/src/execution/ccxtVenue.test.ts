@@ -291,7 +291,10 @@ test("F2_init_503AtStart_laterCallsReachTheVenueAndRecover", async () => {
   assert.equal(balances["ETH"]!.total, toWad("10"));
   const book = await v.fetchOrderBook("ETH/USDT");
   assert.equal(book.asks[0]!.price, toWad("2001"));
-  assert.ok(fixture.requests.some((r) => r.path === "/api/v3/exchangeInfo"), "markets were loaded again");
+  assert.ok(
+    fixture.requests.some((r) => r.path === "/api/v3/exchangeInfo"),
+    "markets were loaded again",
+  );
   assert.equal(v.health().consecutiveFailures, 0);
 });
 

@@ -253,11 +253,7 @@ export class CcxtVenue implements Venue {
   }
 
   /** Every venue call: markets loaded, then the call under the budget with retries; its outcome kept for health. */
-  private async request<T>(
-    what: string,
-    fn: () => Promise<T>,
-    shouldRetry?: (err: unknown) => boolean,
-  ): Promise<T> {
+  private async request<T>(what: string, fn: () => Promise<T>, shouldRetry?: (err: unknown) => boolean): Promise<T> {
     await this.init();
     return this.call(what, fn, shouldRetry);
   }

@@ -10,12 +10,7 @@
  * (fees in quote value), i.e. the realised PnL once the keeper is flat in the base asset.
  */
 import type { Logger } from "pino";
-import {
-  InsufficientFundsError,
-  InvalidOrderError,
-  OrderNotFoundError,
-  VenueError,
-} from "../execution/errors.js";
+import { InsufficientFundsError, InvalidOrderError, OrderNotFoundError, VenueError } from "../execution/errors.js";
 import { fromWad } from "../execution/fixed.js";
 import type { Order, OrderRequest, Venue } from "../execution/venue.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
@@ -75,17 +70,30 @@ export class FillLedger {
   }
 }
 
-/** Wraps every venue of the keeper (see the module comment); the same ledger counts fills across all of them. */
+/**
+ * Wraps every venue of the keeper (see the module comment); one ledger counts fills across all of them. Each wrapper
+ * is a proxy of its venue (same class, steps, fees, health), with the order calls going through `LiveVenue`.
+ */
 export function liveVenues<T extends Record<string, Venue>>(venues: T, opts: LiveVenueOptions): T {
   const ledger = new FillLedger(opts.metrics);
   const out: Record<string, Venue> = {};
-  for (const [id, venue] of Object.entries(venues)) out[id] = new LiveVenue(venue, ledger, opts);
+  for (const [id, venue] of Object.entries(venues)) {
+    const live = new LiveVenue(venue, ledger, opts);
+    out[id] = new Proxy(venue, {
+      get(target, prop, receiver) {
+        if (prop === "placeOrder" || prop === "cancelOrder" || prop === "fetchOrder" || prop === "fetchOrderByClientId")
+          return live[prop].bind(live);
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
   return out as T;
 }
 
-export class LiveVenue implements Venue {
+/** The order calls of one live venue: journal and metrics after each answer. */
+export class LiveVenue {
   readonly id: string;
-  readonly kind: Venue["kind"];
 
   constructor(
     readonly inner: Venue,
@@ -93,26 +101,6 @@ export class LiveVenue implements Venue {
     private readonly opts: LiveVenueOptions,
   ) {
     this.id = inner.id;
-    this.kind = inner.kind;
-  }
-
-  /** The inner venue's health (`CcxtVenue.health`), for `KeeperHealth`. */
-  health(): unknown {
-    const probe = (this.inner as Partial<{ health(): unknown }>).health;
-    return typeof probe === "function" ? probe.call(this.inner) : undefined;
-  }
-
-  pairs(): string[] {
-    return this.inner.pairs();
-  }
-  fetchOrderBook(pair: string, depth?: number) {
-    return this.inner.fetchOrderBook(pair, depth);
-  }
-  quote(pair: string, side: Order["side"], amount: bigint) {
-    return this.inner.quote(pair, side, amount);
-  }
-  balances() {
-    return this.inner.balances();
   }
 
   async placeOrder(req: OrderRequest): Promise<Order> {
