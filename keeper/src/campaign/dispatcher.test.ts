@@ -203,7 +203,10 @@ describe("CampaignDispatcher", () => {
     assert.equal(attempts, 1, "never executed after its window");
     assert.equal(k.journal.campaignProgress(id), "abandoned");
     const after = lines.slice(lines.findIndex((l) => /venue unreachable/.test(JSON.stringify(l))) + 1);
-    assert.ok(after.every((l) => l.level < 50), JSON.stringify(after));
+    assert.ok(
+      after.every((l) => l.level < 50),
+      JSON.stringify(after),
+    );
     assert.ok(after.some((l) => l.level === 30 && l.msg === "campaign expired"));
   });
 

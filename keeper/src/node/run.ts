@@ -5,9 +5,9 @@
  * (`<dataDir>/traces`, `<dataDir>/store`).
  */
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import ccxt, { type Exchange } from "ccxt";
 import { JsonRpcProvider, Wallet } from "ethers";
+import { ChainUnavailableError } from "../chain/errors.js";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
 import { ConfigError } from "../errors.js";
 import { RequestBudget } from "../execution/budget.js";
@@ -27,7 +27,7 @@ import { createLogger } from "./logger.js";
 import { KeeperHealth } from "./health.js";
 import { liveVenues } from "./live-venues.js";
 import { createMetrics } from "./metrics.js";
-import { decryptCredentials, type Credentials } from "./secrets.js";
+import { readCredentialsFile, type Credentials } from "./secrets.js";
 
 /** The chain adapter of the configured key (also used by `register`, `attest`, `status`). */
 export async function connectChain(config: KeeperConfig) {
@@ -37,9 +37,29 @@ export async function connectChain(config: KeeperConfig) {
     pollingInterval: 100,
     cacheTimeout: -1,
   });
+  await probeRpc(provider, config.chain.rpcUrl, deployment.chainId);
   const wallet = new Wallet(config.privateKey, provider);
   const chain = await EvmChainAdapter.connect(wallet, deployment.addresses, { fromBlock: deployment.blockNumber });
   return { chain, provider, deployment };
+}
+
+/**
+ * Asks the RPC for its chain id once at start, so an unreachable node or the wrong chain is one line naming the URL
+ * (the provider is static: nothing else would call it before the keeper's first real request).
+ */
+export async function probeRpc(provider: JsonRpcProvider, url: string, expectedChainId: number): Promise<void> {
+  let chainId: bigint;
+  try {
+    chainId = BigInt((await provider.send("eth_chainId", [])) as string);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 160) : String(err);
+    provider.destroy();
+    throw new ChainUnavailableError(`cannot reach the RPC at ${url}: ${reason}`, { cause: err });
+  }
+  if (chainId !== BigInt(expectedChainId)) {
+    provider.destroy();
+    throw new ConfigError(`the RPC at ${url} is chain ${chainId}, the deployment is chain ${expectedChainId}`);
+  }
 }
 
 function loadCredentials(config: KeeperConfig, env: NodeJS.ProcessEnv, always = false): Credentials {
@@ -47,7 +67,7 @@ function loadCredentials(config: KeeperConfig, env: NodeJS.ProcessEnv, always = 
   if (!config.credentialsFile) throw new ConfigError("config: credentialsFile is required when venues are configured");
   const passphrase = env["KEEPER_CREDENTIALS_PASSPHRASE"];
   if (!passphrase) throw new ConfigError("KEEPER_CREDENTIALS_PASSPHRASE is not set");
-  return decryptCredentials(JSON.parse(readFileSync(config.credentialsFile, "utf8")), passphrase).reveal();
+  return readCredentialsFile(config.credentialsFile, passphrase).reveal();
 }
 
 /** ccxt clients for the configured venues (URLs rewritten to `baseUrl` for the local simulator). */
