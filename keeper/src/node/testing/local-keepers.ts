@@ -101,8 +101,8 @@ export function writeKeeperRunConfig(
   return path;
 }
 
-export function plantGap(run: RunningSimulation, price = "29700", qty = "0.05"): void {
-  const okx = run.sim.venues.get("beta")!.exchange;
+export function plantGap(run: RunningSimulation, price = "29700", qty = "0.05", venue: "alpha" | "beta" = "beta"): void {
+  const okx = run.sim.venues.get(venue)!.exchange;
   if (okx.bestBid(SYMBOL)) {
     okx.placeOrder({ account: BOB.name, symbol: SYMBOL, side: "SELL", type: "MARKET", quantity: "2.5" });
   }
@@ -124,9 +124,13 @@ function ccxtClient(run: RunningSimulation, venue: string, account: AccountConfi
   });
 }
 
-export function venuesFor(run: RunningSimulation, i: number) {
+export function venuesFor(
+  run: RunningSimulation,
+  i: number,
+  limits: { capacity: number; refillPerSecond: number } = { capacity: 50, refillPerSecond: 50 },
+) {
   const account = keeperAccount(i);
-  const budget = () => new RequestBudget({ capacity: 50, refillPerSecond: 50 });
+  const budget = () => new RequestBudget(limits);
   return {
     alpha: new CcxtVenue(ccxtClient(run, "alpha", account), { id: "alpha", budget: budget() }),
     beta: new CcxtVenue(ccxtClient(run, "beta", account), { id: "beta", budget: budget() }),
@@ -146,6 +150,10 @@ export interface KeeperNodeTestOptions {
   /** Attestation renewal of `keeper run` (see `KeeperNodeOptions`). */
   attest?: KeeperNodeOptions["attest"];
   attestRetryMs?: KeeperNodeOptions["attestRetryMs"];
+  /** Tick period (default 50 ms; `keeper run` defaults to 500 ms). */
+  tickMs?: number;
+  /** Request budget per venue (default 50 requests, 50/s; `keeper run`: 20, 10/s). */
+  budget?: { capacity: number; refillPerSecond: number };
 }
 
 /** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
@@ -160,7 +168,7 @@ export function keeperNode(
   const metrics = createMetrics({ keeper: `keeper${i}` });
   const log = pino({ level: process.env["KEEPER_TEST_LOG"] ?? "silent" });
   // As `keeper run`: the live path's journal and metrics bookkeeping around every venue, and the health probe.
-  const venues = liveVenues(venuesFor(run, i), { journal, metrics, log });
+  const venues = liveVenues(venuesFor(run, i, opts.budget), { journal, metrics, log });
   const health = new KeeperHealth(venues, { log });
   metrics.health = () => health.status();
   const onReceipt = (state: "signed" | "posted") => metrics.receipts.inc({ state });
@@ -188,7 +196,7 @@ export function keeperNode(
     },
     vault: opts.capital ? chain.capital : undefined,
     venues,
-    tickMs: 50,
+    tickMs: opts.tickMs ?? 50,
     healthy: () => health.healthy(),
     heartbeatSeconds: 60,
     metricsPort: 0,
