@@ -87,7 +87,8 @@ async function configureFaults(run: RunningSimulation, body: unknown): Promise<v
 function metric(body: string, name: string): number {
   let sum = 0;
   for (const line of body.split("\n")) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return sum;
 }
@@ -146,7 +147,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     while (Date.now() < faultEnd) {
       await new Promise((r) => setTimeout(r, Math.min(30_000, faultEnd - Date.now())));
       const settled = nodes.map((n) => n.journal.receipts().filter((r) => r.state === "posted").length);
-      log(`[soak] ${Math.round((faultEnd - Date.now()) / 1000)} s of faults left; gaps ${gaps}; receipts ${settled.join("/")}`);
+      log(
+        `[soak] ${Math.round((faultEnd - Date.now()) / 1000)} s of faults left; gaps ${gaps}; receipts ${settled.join("/")}`,
+      );
     }
     await configureFaults(run, QUIET);
     const quietAt = Date.now();
@@ -210,7 +213,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         exposedBase: wad(tapes.reduce((s, t) => s + t.netBase, 0n)),
         duplicateClientIds: ids.length - new Set(ids).size,
         fills: { metric: metric(body, "keeper_fills_total"), tape: tapes.reduce((s, t) => s + t.filledOrders, 0) },
-        baseVolume: { metric: metric(body, "keeper_filled_base_total"), tape: wad(tapes.reduce((s, t) => s + t.base, 0n)) },
+        baseVolume: {
+          metric: metric(body, "keeper_filled_base_total"),
+          tape: wad(tapes.reduce((s, t) => s + t.base, 0n)),
+        },
         quoteVolume: {
           metric: metric(body, "keeper_filled_quote_total"),
           tape: wad(tapes.reduce((s, t) => s + t.quote, 0n)),

@@ -307,3 +307,23 @@ test("F9_rateLimit_429HoldsTheSharedBudgetForRetryAfter_evenAfterTheLastRetry", 
   // The last 429 still holds every caller of the budget: the next tick does not hit the exchange at once.
   assert.ok(budget.bannedUntil() >= t.clock.now() + 1_000 - 1, `held until ${budget.bannedUntil() - start}`);
 });
+
+test("F9_placeOrder_everyAttemptFailsAfterTheFirstExecuted_returnsTheOrderNotAnError", async () => {
+  const { v } = venue();
+  await v.init();
+  // The first attempt executes but its answer is lost (a 503 after execution is what a timeout looks like here),
+  // then every look-up is rate limited until the retries are spent: the final look-up finds the order.
+  fixture.faults.push({ method: "POST", path: "/api/v3/order", status: 503, body: {}, afterExecute: true });
+  for (let i = 0; i < 6; i++)
+    fixture.faults.push({ method: "GET", path: "/api/v3/order", status: 429, body: { code: -1003, msg: "Too many" } });
+  const o = await v.placeOrder({
+    pair: "ETH/USDT",
+    side: "buy",
+    amount: toWad("0.5"),
+    limitPrice: toWad("2001"),
+    timeInForce: "IOC",
+    clientOrderId: "kambiguous",
+  });
+  assert.equal(o.filled, toWad("0.5"));
+  assert.equal(fixture.orders.filter((x) => x.clientOrderId === "kambiguous").length, 1);
+});

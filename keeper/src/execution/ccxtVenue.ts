@@ -358,7 +358,15 @@ export class CcxtVenue implements Venue {
         }
       },
       (err) => err instanceof VenueError && err.retryable,
-    );
+    ).catch(async (err: unknown) => {
+      // Every attempt failed, but one may have reached the exchange (a timeout after execution, then 5xx or 429 on
+      // the look-ups): ask once more by client order id after the budget's hold, so a caller never sends a second
+      // order for a first one that filled. Nothing there: the order was never placed, the error stands.
+      if (!sent || !(err instanceof VenueError) || !err.retryable) throw err;
+      const existing = await this.request("fetchOrder", () => this.lookupByClientId(req.pair, req.clientOrderId));
+      if (existing) return existing;
+      throw err;
+    });
     // Some exchanges (OKX) acknowledge a placement with its ids only: read the order back for its fills,
     // else a filled IOC would look like an empty cancelled one.
     const placedId = placed.id;

@@ -101,7 +101,12 @@ export function writeKeeperRunConfig(
   return path;
 }
 
-export function plantGap(run: RunningSimulation, price = "29700", qty = "0.05", venue: "alpha" | "beta" = "beta"): void {
+export function plantGap(
+  run: RunningSimulation,
+  price = "29700",
+  qty = "0.05",
+  venue: "alpha" | "beta" = "beta",
+): void {
   const okx = run.sim.venues.get(venue)!.exchange;
   if (okx.bestBid(SYMBOL)) {
     okx.placeOrder({ account: BOB.name, symbol: SYMBOL, side: "SELL", type: "MARKET", quantity: "2.5" });
