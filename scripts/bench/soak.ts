@@ -41,6 +41,10 @@ export interface SoakOptions {
 
 export interface KeeperSoakResult {
   keeper: string;
+  /** Net base across both venues (from the tape), and the part of it the venues kept as fees in base. */
+  netBase: number;
+  baseFees: number;
+  /** Net base not explained by fees taken in base: a leg left open. */
   exposedBase: number;
   duplicateClientIds: number;
   fills: { metric: number; tape: number };
@@ -55,7 +59,9 @@ export interface KeeperSoakResult {
   longestOutageSeconds: number;
   /** Seconds after the faults stopped until `/health` said 200 (0: never unhealthy). */
   healthyAgainSeconds: number | null;
-  /** Seconds after the faults stopped until the keeper's next fill (null: none in the quiet phase). */
+  /** Seconds after the faults stopped until the keeper's next dispatch outcome (it races for campaigns again). */
+  racingAgainSeconds: number | null;
+  /** Seconds after the faults stopped until the keeper's next fill (null: none: another keeper won every race). */
   tradedAgainSeconds: number | null;
 }
 
@@ -155,6 +161,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const quietAt = Date.now();
     log(`[soak] faults stopped (rate limit kept); quiet for ${opts.quietSeconds} s`);
     const healthyAgain: (number | null)[] = [null, null, null];
+    const racingAgain: (number | null)[] = [null, null, null];
+    const decisions = async (i: number) => metric(await nodes[i]!.metrics.registry.metrics(), "keeper_decisions_total");
+    const decisionsAt = await Promise.all(nodes.map((_, i) => decisions(i)));
     const tradedAgain: (number | null)[] = [null, null, null];
     const quietEnd = quietAt + opts.quietSeconds * 1_000;
     const fillsAt = nodes.map((_, i) => tapeFills(run, i));
@@ -167,6 +176,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           if (res.status === 200) healthyAgain[i] = t;
         }
         if (tradedAgain[i] === null && tapeFills(run, i) > fillsAt[i]!) tradedAgain[i] = t;
+        if (racingAgain[i] === null && (await decisions(i)) > decisionsAt[i]!) racingAgain[i] = t;
       }
     }
     clearInterval(gapTimer);
@@ -210,7 +220,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       }
       keepers.push({
         keeper: name,
-        exposedBase: wad(tapes.reduce((s, t) => s + t.netBase, 0n)),
+        netBase: wad(tapes.reduce((s, t) => s + t.netBase, 0n)),
+        baseFees: wad(tapes.reduce((s, t) => s + t.baseFees, 0n)),
+        exposedBase: wad(tapes.reduce((s, t) => s + t.netBase + t.baseFees, 0n)),
         duplicateClientIds: ids.length - new Set(ids).size,
         fills: { metric: metric(body, "keeper_fills_total"), tape: tapes.reduce((s, t) => s + t.filledOrders, 0) },
         baseVolume: {
@@ -228,6 +240,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         wedged: wedged[i]!,
         longestOutageSeconds: longest[i]!,
         healthyAgainSeconds: healthyAgain[i]!,
+        racingAgainSeconds: racingAgain[i]!,
         tradedAgainSeconds: tradedAgain[i]!,
       });
     }
@@ -253,12 +266,12 @@ function tapeFills(run: RunningSimulation, i: number): number {
 export function formatSoak(r: SoakResult): string {
   const lines = [
     `gaps planted ${r.gaps}; faults injected ${JSON.stringify(r.faultsInjected)}`,
-    "| keeper | exposed BTC | dup ids | fills metric/tape | base vol metric/tape | quote vol metric/tape | PnL metric/tape | settled | settled w/o receipt | fills w/o receipt | wedged | longest outage s | healthy again s | traded again s |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| keeper | net BTC (fees in BTC) | exposed BTC | dup ids | fills metric/tape | base vol metric/tape | quote vol metric/tape | PnL metric/tape | settled | settled w/o receipt | fills w/o receipt | wedged | longest outage s | healthy again s | racing again s | traded again s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const k of r.keepers)
     lines.push(
-      `| ${k.keeper} | ${k.exposedBase.toFixed(8)} | ${k.duplicateClientIds} | ${k.fills.metric}/${k.fills.tape} | ${k.baseVolume.metric.toFixed(8)}/${k.baseVolume.tape.toFixed(8)} | ${k.quoteVolume.metric.toFixed(6)}/${k.quoteVolume.tape.toFixed(6)} | ${k.pnl.metric.toFixed(6)}/${k.pnl.tape.toFixed(6)} | ${k.settled} | ${k.settledWithoutReceipt} | ${k.filledWithoutReceipt} | ${k.wedged ? "yes" : "no"} | ${k.longestOutageSeconds.toFixed(0)} | ${k.healthyAgainSeconds ?? "never"} | ${k.tradedAgainSeconds ?? "none"} |`,
+      `| ${k.keeper} | ${k.netBase.toFixed(8)} (${k.baseFees.toFixed(8)}) | ${k.exposedBase.toFixed(8)} | ${k.duplicateClientIds} | ${k.fills.metric}/${k.fills.tape} | ${k.baseVolume.metric.toFixed(8)}/${k.baseVolume.tape.toFixed(8)} | ${k.quoteVolume.metric.toFixed(6)}/${k.quoteVolume.tape.toFixed(6)} | ${k.pnl.metric.toFixed(6)}/${k.pnl.tape.toFixed(6)} | ${k.settled} | ${k.settledWithoutReceipt} | ${k.filledWithoutReceipt} | ${k.wedged ? "yes" : "no"} | ${k.longestOutageSeconds.toFixed(0)} | ${k.healthyAgainSeconds ?? "never"} | ${k.racingAgainSeconds ?? "never"} | ${k.tradedAgainSeconds ?? "none"} |`,
     );
   return lines.join("\n");
 }

@@ -372,20 +372,21 @@ export class CcxtVenue implements Venue {
     const placedId = placed.id;
     if ((placed.status === undefined || placed.filled === undefined) && placedId) {
       const read = await this.request("fetchOrder", () => this.exchange.fetchOrder(placedId, req.pair));
-      return this.toOrder(read, { ...req, amount, limitPrice: price });
+      return this.toOrder(await this.withFees(read, req.pair), { ...req, amount, limitPrice: price });
     }
-    return this.toOrder(placed, { ...req, amount, limitPrice: price });
+    return this.toOrder(await this.withFees(placed, req.pair), { ...req, amount, limitPrice: price });
   }
 
   async cancelOrder(pair: string, id: string): Promise<Order> {
     const canceled = await this.request("cancelOrder", () => this.exchange.cancelOrder(id, pair));
     // Some exchanges answer a cancel with a bare acknowledgement: read the order back when fields are missing.
     if (canceled.filled === undefined || canceled.status === undefined) return this.fetchOrder(pair, id);
-    return this.toOrder(canceled);
+    return this.toOrder(await this.withFees(canceled, pair));
   }
 
   async fetchOrder(pair: string, id: string): Promise<Order> {
-    return this.toOrder(await this.request("fetchOrder", () => this.exchange.fetchOrder(id, pair)));
+    const order = await this.request("fetchOrder", () => this.exchange.fetchOrder(id, pair));
+    return this.toOrder(await this.withFees(order, pair));
   }
 
   /** Raw ccxt lookup by client order id (inside an existing budget slot). */
@@ -400,7 +401,7 @@ export class CcxtVenue implements Venue {
 
   async fetchOrderByClientId(pair: string, clientOrderId: string): Promise<Order | undefined> {
     const order = await this.request("fetchOrder", () => this.lookupByClientId(pair, clientOrderId));
-    return order ? this.toOrder(order) : undefined;
+    return order ? this.toOrder(await this.withFees(order, pair)) : undefined;
   }
 
   async balances(): Promise<Record<string, Balance>> {
@@ -413,6 +414,32 @@ export class CcxtVenue implements Venue {
       out[asset] = { free: num(b.free), used: num(b.used), total: num(b.total) };
     }
     return out;
+  }
+
+  /**
+   * An order that filled but came without its fee (an order looked up rather than placed: Binance's order query has
+   * no fills) gets the fee the venue charged from its trades (`fetchOrderTrades`), so the keeper counts the venue's
+   * own figure, not an estimate from the taker rate.
+   */
+  private async withFees(o: CcxtOrder, pair: string): Promise<CcxtOrder> {
+    const known = o.fee !== undefined && o.fee.cost !== undefined;
+    if (known || !o.filled || !o.id || !this.exchange.has["fetchOrderTrades"]) return o;
+    const id = o.id;
+    const trades = await this.request("fetchOrderTrades", () => this.exchange.fetchOrderTrades(id, pair));
+    const { base, quote } = splitPair(pair);
+    let baseFee = 0;
+    let quoteFee = 0;
+    for (const t of trades) {
+      if (t.fee?.cost === undefined) continue;
+      if (t.fee.currency === base) baseFee += t.fee.cost;
+      else if (t.fee.currency === quote) quoteFee += t.fee.cost;
+    }
+    if (baseFee === 0 && quoteFee === 0) return o;
+    const fee =
+      quoteFee === 0
+        ? { currency: base, cost: baseFee }
+        : { currency: quote, cost: quoteFee + baseFee * (o.average ?? (o.cost ?? 0) / o.filled) };
+    return { ...o, fee } as CcxtOrder;
   }
 
   private toOrder(o: CcxtOrder, req?: Partial<OrderRequest>): Order {

@@ -18,6 +18,8 @@ export interface Tape {
   pnl: bigint;
   /** Net base bought (positive) or sold (negative) on this venue: exposure left when summed over venues. */
   netBase: bigint;
+  /** Base the venue kept as fees (a buyer's fee taken in the base asset). */
+  baseFees: bigint;
 }
 
 /** The tape of `account` on `venue` for `symbol` (e.g. "BTC/USDT"). */
@@ -25,7 +27,16 @@ export function tapeOf(run: RunningSimulation, venue: string, account: string, s
   const ex = run.sim.venues.get(venue)!.exchange;
   const orders = ex.allOrders(account, symbol, { limit: 1_000_000 });
   const market = ex.market(symbol);
-  const tape: Tape = { filledOrders: 0, clientOrderIds: [], base: 0n, quote: 0n, fees: 0n, pnl: 0n, netBase: 0n };
+  const tape: Tape = {
+    filledOrders: 0,
+    clientOrderIds: [],
+    base: 0n,
+    quote: 0n,
+    fees: 0n,
+    pnl: 0n,
+    netBase: 0n,
+    baseFees: 0n,
+  };
   for (const o of orders) {
     tape.clientOrderIds.push(o.clientOrderId);
     if (o.fills.length === 0) continue;
@@ -47,6 +58,7 @@ export function tapeOf(run: RunningSimulation, venue: string, account: string, s
     const sell = o.side === "SELL";
     tape.pnl += (sell ? quote : -quote) - fee;
     tape.netBase += sell ? -base : base - feeBase;
+    tape.baseFees += feeBase;
   }
   return tape;
 }
