@@ -16,8 +16,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { JsonRpcProvider, encodeBytes32String, parseUnits, type JsonRpcSigner } from "ethers";
+import { JsonRpcProvider, encodeBytes32String, parseUnits } from "ethers";
 import { z } from "zod";
+import { GasMarginSigner } from "../keeper/src/chain/gas.js";
 import { DevelopmentQuoteProvider } from "../keeper/src/attestation/development.js";
 import { developmentAttestationRecord } from "../keeper/src/attestation/record.js";
 import { buildReportData } from "../keeper/src/attestation/report-data.js";
@@ -81,7 +82,9 @@ async function contracts(rpc: string, network: string) {
     if (!c) throw new KeeperCycleError(`deployments/${network}.json has no ${name}`);
     return c.address;
   };
-  const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
+  // Every transaction of the cycle carries estimate x margin + headroom (the repayment's estimate can miss the
+  // epoch's first burn when another transaction lands first).
+  const signer = async (i: number): Promise<GasMarginSigner> => GasMarginSigner.wrap(await provider.getSigner(i));
   const [keeper, operator, verifier] = await Promise.all([
     signer(CYCLE_KEEPER_INDEX),
     signer(CYCLE_OPERATOR_INDEX),

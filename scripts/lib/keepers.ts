@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, parseUnits } from "ethers";
 import { DEVELOPMENT_MEASUREMENT } from "../../keeper/src/attestation/development.js";
+import { GasMarginSigner } from "../../keeper/src/chain/gas.js";
 import { defaultScenario, parseScenario, type AccountConfig } from "../../keeper/src/sim/scenario.js";
 import { encryptCredentials } from "../../keeper/src/node/secrets.js";
 import {
@@ -84,7 +85,7 @@ export async function seedVaultDeposit(rpcUrl: string, deployment: Deployment, a
   if (amount === 0n) return 0n;
   const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1 });
   try {
-    const depositor = new Wallet(devKey(DEMO_DEPOSITOR_INDEX), provider);
+    const depositor = await GasMarginSigner.wrap(new Wallet(devKey(DEMO_DEPOSITOR_INDEX), provider));
     const vault = StrategyVault__factory.connect(deployment.contracts["StrategyVault"]!.address, depositor);
     if ((await vault.balanceOf(depositor.address)) > 0n) return 0n;
     const asset = TestStablecoin__factory.connect(deployment.contracts["DepositAsset"]!.address, depositor);
@@ -114,7 +115,8 @@ export function startReferenceRelay(
   const feedAddress = deployment.contracts["ReferencePriceFeed"]?.address;
   if (!feedAddress) throw new Error("the deployment has no ReferencePriceFeed (not a local deployment?)");
   const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1 });
-  const feed = MockV3Aggregator__factory.connect(feedAddress, new Wallet(devKey(PRICE_RELAY_INDEX), provider));
+  const relay = new Wallet(devKey(PRICE_RELAY_INDEX), provider);
+  const feed = MockV3Aggregator__factory.connect(feedAddress, new GasMarginSigner(relay, relay.address));
   const symbol = KEEPER_PAIR.replace("/", "");
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -144,7 +146,7 @@ export function startReferenceRelay(
 /** Allowlists the development measurement and grants VERIFIER_ROLE to account #4 (idempotent). */
 export async function setupLocalTrust(rpcUrl: string, deployment: Deployment): Promise<void> {
   const provider = new JsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1 });
-  const governance = new Wallet(devKey(0), provider);
+  const governance = await GasMarginSigner.wrap(new Wallet(devKey(0), provider));
   const params = Parameters__factory.connect(deployment.contracts["Parameters"]!.address, governance);
   if (!(await params.isMeasurementAllowed(DEVELOPMENT_MEASUREMENT))) {
     await (await params.setMeasurementAllowed(DEVELOPMENT_MEASUREMENT, true)).wait();

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import type { DashboardData } from "../server/dashboard";
-import { formatAmount, formatPercent, shortAddress } from "../lib/format";
+import { formatAmount, formatDecayedCount, formatPercent, shortAddress } from "../lib/format";
 import { Bars, Donut, LineChart, Meter } from "./charts";
 
 async function fetchDashboard(): Promise<DashboardData> {
@@ -167,7 +167,8 @@ export function Dashboard() {
                         <td className="mono">{shortAddress(k.keeper)}</td>
                         <td>{k.eligible ? "yes" : "no"}</td>
                         <td>
-                          {k.successes} / {k.failures} / {k.expiries}
+                          {formatDecayedCount(k.successes)} / {formatDecayedCount(k.failures)} /{" "}
+                          {formatDecayedCount(k.expiries)}
                         </td>
                         <td>{k.meanDelay === null ? "–" : `${k.meanDelay.toFixed(1)} s`}</td>
                       </tr>

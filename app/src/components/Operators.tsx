@@ -8,7 +8,7 @@ import { useAsset } from "../hooks/useAsset";
 import { useContracts } from "../hooks/useContracts";
 import { useTransactor } from "../hooks/useTransactor";
 import { NAMES } from "../lib/deployment";
-import { formatAmount, formatPercent, parseAmount, shortAddress } from "../lib/format";
+import { formatAmount, formatDecayedCount, formatPercent, parseAmount, shortAddress } from "../lib/format";
 import { NotDeployed } from "./NotDeployed";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -282,7 +282,9 @@ function KeeperStatus({ keeper }: { keeper: Address }) {
         <Stat
           label="Success rate"
           value={
-            outcomes === 0n ? "–" : `${formatPercent(Number(counters.successes) / Number(outcomes), 0)} of ${outcomes}`
+            outcomes === 0n
+              ? "–"
+              : `${formatPercent(Number(counters.successes) / Number(outcomes), 0)} of ${formatDecayedCount(outcomes)}`
           }
         />
         <Stat

@@ -5,7 +5,8 @@ import { createContext, useCallback, useContext, useMemo, useState, type ReactNo
 import type { TransactionReceipt } from "viem";
 import { useConfig, useConnection } from "wagmi";
 import { useTarget } from "../app/providers";
-import { waitForTransactionReceipt, writeContract, type WriteContractParameters } from "wagmi/actions";
+import { getPublicClient, waitForTransactionReceipt, writeContract, type WriteContractParameters } from "wagmi/actions";
+import { gasLimitFor } from "../lib/gas";
 import { explainError, type ErrorUnits } from "../lib/errors";
 
 export type TxStatus = "simulating" | "pending" | "confirmed" | "failed";
@@ -86,7 +87,10 @@ export function useTransactor() {
       try {
         const sim = await simulate();
         store.update(id, { status: "pending", message: "Waiting for your signature…" });
-        const hash = await writeContract(config, sim.request as WriteContractParameters);
+        const request = sim.request as WriteContractParameters;
+        // The simulated call, estimated once more and sent with margin + headroom (lib/gas.ts).
+        const gas = gasLimitFor(await getPublicClient(config)!.estimateContractGas(request as never));
+        const hash = await writeContract(config, { ...request, gas } as WriteContractParameters);
         store.update(id, { hash, message: "Sent; waiting for confirmation…" });
         const receipt = await waitForTransactionReceipt(config, { hash });
         if (receipt.status !== "success")

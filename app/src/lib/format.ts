@@ -26,3 +26,29 @@ export function shortAddress(a: string): string {
 export function formatPercent(x: number, digits = 2): string {
   return Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : "–";
 }
+
+const ONE_OUTCOME = 10n ** 18n;
+
+/**
+ * A decayed outcome count of the reputation oracle (1e18 = one fresh outcome) as a short human number that fits a
+ * table column: `13`, `12.9`, `0.4`, `1.2k`, `3.4M`; `0` for nothing, `<0.1` for a trace.
+ */
+export function formatDecayedCount(value: bigint | string): string {
+  const v = typeof value === "string" ? BigInt(value) : value;
+  if (v <= 0n) return "0";
+  const tenths = (v * 10n + ONE_OUTCOME / 2n) / ONE_OUTCOME; // rounded to 0.1
+  if (tenths === 0n) return "<0.1";
+  const n = Number(tenths) / 10;
+  if (n < 1_000) return Number.isInteger(n) ? `${n}` : n.toFixed(1);
+  const units: [number, string][] = [
+    [1e18, "E"],
+    [1e15, "P"],
+    [1e12, "T"],
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ];
+  const [size, suffix] = units.find(([s]) => n >= s)!;
+  const scaled = n / size;
+  return `${scaled >= 100 ? Math.round(scaled) : scaled.toFixed(1).replace(/\.0$/, "")}${suffix}`;
+}

@@ -11,7 +11,7 @@ const amount = z
  * `keeper audit`. Rules: docs/SPECIFICATION.md "Keeper node / Auditor".
  */
 export const auditConfigSchema = z
-  .object({
+  .strictObject({
     /** Run the auditor inside `keeper run`. */
     enabled: z.boolean().default(false),
     /** Most challenge bond (deposit-asset units) locked in open challenges at once; "0" audits without challenging. */

@@ -8,6 +8,8 @@ import type { EvmChainAdapter } from "../chain/evm.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import { LeafReceiptPoster, type TradeLeaf } from "../chain/testing/receipt-poster.js";
 import { Journal } from "../node/journal.js";
+import { Writable } from "node:stream";
+import pino from "pino";
 import { CampaignDispatcher, type CampaignExecution, type CampaignJob } from "./dispatcher.js";
 import { campaignSpecFromNames, type CampaignSpec } from "./id.js";
 
@@ -166,6 +168,48 @@ describe("CampaignDispatcher", () => {
     await sys.advance(Number(window));
     const later = await k.d.tick();
     assert.deepEqual([...later.values()], ["settled"]);
+  });
+
+  it("F6_tick_retriedAfterItsWindowWithNothingTraded_droppedAsExpiredAtInfo", async () => {
+    const k = keepers[1]!;
+    const lines: { level: number; msg: string }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(JSON.parse(String(chunk)) as { level: number; msg: string });
+        cb();
+      },
+    });
+    let attempts = 0;
+    const failing: CampaignExecution = {
+      execute() {
+        attempts++;
+        return Promise.reject(new Error("venue unreachable"));
+      },
+    };
+    const d = new CampaignDispatcher({
+      chain: k.chain,
+      journal: k.journal,
+      execution: failing,
+      parameters: () => values,
+      log: pino({ level: "info" }, sink),
+    });
+    const base = await spec(sys);
+    const now = await k.chain.now();
+    // A window shorter than the claim: the claim outlives the window.
+    const s = { ...base, priceWindow: { ...base.priceWindow, notAfter: now + 20n } };
+    const id = k.chain.campaignIdOf(s);
+    await assert.rejects(d.offer({ spec: s }), /venue unreachable/);
+    await sys.advance(30);
+    const out = await d.tick();
+    assert.equal(out.get(id), "expired");
+    assert.equal(attempts, 1, "never executed after its window");
+    assert.equal(k.journal.campaignProgress(id), "abandoned");
+    const after = lines.slice(lines.findIndex((l) => /venue unreachable/.test(JSON.stringify(l))) + 1);
+    assert.ok(
+      after.every((l) => l.level < 50),
+      JSON.stringify(after),
+    );
+    assert.ok(after.some((l) => l.level === 30 && l.msg === "campaign expired"));
   });
 
   it("recover_crashAfterPostingBeforeSettle_resumesWithoutSecondReceipt", async () => {

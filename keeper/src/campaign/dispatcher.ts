@@ -20,7 +20,7 @@ import type { Logger } from "pino";
 import type { CampaignMode, ChainAdapter, DispatchBy } from "../chain/adapter.js";
 import { ChainRevertError } from "../chain/errors.js";
 import { ConfigError, KeeperError } from "../errors.js";
-import type { Journal } from "../node/journal.js";
+import { TERMINAL_ORDER_STATES, type Journal } from "../node/journal.js";
 import { campaignId, parseCampaignSpec, type CampaignDispatch, type CampaignSpec } from "./id.js";
 
 export interface Opportunity {
@@ -71,7 +71,8 @@ export type DispatchOutcome =
   | "lost" // someone else holds the claim (watched for a fallback when it lapses) or settled it (finished)
   | "waiting" // not this keeper's turn yet (dispatch) or not yet in its window
   | "rateLimited" // the strategy's creation window is full; retried when the next one opens
-  | "abandoned"; // window over, nothing executed, or settle lost
+  | "expired" // its window closed before anything traded: dropped (an expected end, logged at info)
+  | "abandoned"; // nothing executed, or settle lost
 
 export interface DispatcherOptions {
   chain: ChainAdapter;
@@ -208,6 +209,9 @@ export class CampaignDispatcher {
       return this.finish(id, "lost", `settled by ${winner}`);
     }
     const now = await chain.now();
+    // Past its window with nothing traded (a retry after a venue or chain failure, a restart): dropped as expired,
+    // never executed late. A campaign that traded keeps going, so its fills still get their receipt.
+    if (now > c.notAfter && !this.traded(id)) return this.finish(id, "expired", `window closed at ${c.notAfter}`);
     const mine = c.status === "claimed" && c.claimant.toLowerCase() === me && now <= c.claimDeadline;
     if (!mine) {
       if (now > c.notAfter) return this.finish(id, "abandoned", "window over");
@@ -246,6 +250,18 @@ export class CampaignDispatcher {
       journal.advanceCampaign(id, "claimed", `deadline ${c.claimDeadline}`);
     }
     return this.executeAndSettle(id, w, { claimDeadline: c.claimDeadline, chainNow: now });
+  }
+
+  /**
+   * Whether the campaign may have traded: executed (a receipt), or a journalled order that filled or whose outcome
+   * is still open. Executions journal every order before sending it, so no such order means nothing traded.
+   */
+  private traded(id: string): boolean {
+    const { journal } = this.opts;
+    const progress = journal.campaignProgress(id);
+    if (progress === "executed") return true;
+    if (progress !== "executing") return false;
+    return journal.ordersOfCampaign(id).some((o) => BigInt(o.filled) > 0n || !TERMINAL_ORDER_STATES.has(o.state));
   }
 
   private async publish(id: string, w: Watched): Promise<DispatchOutcome | "published"> {

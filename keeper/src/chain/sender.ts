@@ -6,6 +6,7 @@ import {
   type TransactionReceipt,
   type TransactionRequest,
 } from "ethers";
+import { GAS_MARGIN_BPS, gasLimitFor } from "./gas.js";
 import { ChainUnavailableError, decodeRevert, isNonceError, isTransientRpcError } from "./errors.js";
 
 export interface RetryPolicy {
@@ -20,7 +21,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDe
 
 export interface SenderOptions {
   retry?: RetryPolicy;
-  /** Extra gas over the estimate, in bps (default 20%). */
+  /** Extra gas over the estimate, in bps (default `GAS_MARGIN_BPS`, 20%), plus `GAS_HEADROOM` (see gas.ts). */
   gasMarginBps?: bigint;
   /** Interfaces used to decode custom errors of reverts. */
   interfaces?: readonly Interface[];
@@ -36,7 +37,8 @@ export interface SenderOptions {
  * - a retry after an RPC failure re-sends the SAME transaction (same nonce, same gas), so a first attempt
  *   that did reach the node cannot become a second transaction: at most one of them is mined;
  * - a nonce error on a retry means an earlier attempt landed: its receipt is looked up by hash;
- * - gas is estimated (a revert is decoded into `ChainRevertError` and never sent) plus a margin.
+ * - gas is estimated (a revert is decoded into `ChainRevertError` and never sent), times a margin plus a fixed
+ *   headroom (`gasLimitFor`), so it still holds when the state moves between the estimate and inclusion.
  * Sends are serialised per key (a queue), so concurrent callers never race for a nonce.
  */
 export class TxSender {
@@ -52,7 +54,7 @@ export class TxSender {
     private readonly opts: SenderOptions = {},
   ) {
     this.retry = opts.retry ?? DEFAULT_RETRY;
-    this.gasMarginBps = opts.gasMarginBps ?? 2_000n;
+    this.gasMarginBps = opts.gasMarginBps ?? GAS_MARGIN_BPS;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
   }
@@ -94,7 +96,7 @@ export class TxSender {
       from,
       nonce,
       chainId,
-      gasLimit: (gas * (10_000n + this.gasMarginBps)) / 10_000n,
+      gasLimit: gasLimitFor(gas, this.gasMarginBps),
       maxFeePerGas: fee.maxFeePerGas ?? undefined,
       maxPriorityFeePerGas: fee.maxPriorityFeePerGas ?? undefined,
     });

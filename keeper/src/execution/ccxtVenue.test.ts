@@ -220,10 +220,12 @@ test("fetchOrderBook_429WithRetryAfter_backsOffThenSucceeds", async () => {
     headers: { "Retry-After": "3" },
     body: { code: -1003, msg: "Too many requests" },
   });
+  const start = t.clock.now();
   const book = await v.fetchOrderBook("ETH/USDT");
   assert.equal(book.asks.length, 3);
   assert.ok(t.sleeps.includes(3000), `honours Retry-After: ${t.sleeps}`);
-  assert.equal(budget.bannedUntil(), 0, "a 429 drains the budget but is not a ban");
+  // The whole shared budget is held for Retry-After plus at most 25% jitter (random() = 0.5 here: 12.5%).
+  assert.equal(budget.bannedUntil() - start, 3_375);
   assert.ok(budget.granted >= 3);
 });
 
@@ -275,4 +277,53 @@ test("fetchOrderByClientId_unknown_returnsUndefined_known_returnsOrder", async (
   const canceled = await v.cancelOrder("ETH/USDT", found!.id);
   assert.equal(canceled.status, "canceled");
   assert.equal((await v.fetchOrder("ETH/USDT", found!.id)).status, "canceled");
+});
+
+test("F2_init_503AtStart_laterCallsReachTheVenueAndRecover", async () => {
+  const { v } = venue();
+  failPersistently("GET", "/api/v3/exchangeInfo", 503, { code: -1001, msg: "Internal error" });
+  await assert.rejects(v.init(), VenueUnavailableError);
+  assert.ok(v.health().consecutiveFailures >= 1, "a venue that failed to load its markets is not healthy");
+  fixture.faults.length = 0; // the outage ends
+  fixture.requests.length = 0;
+  // Every call, balances included, goes through the same init: ccxt's cached failed loadMarkets is not reused.
+  const balances = await v.balances();
+  assert.equal(balances["ETH"]!.total, toWad("10"));
+  const book = await v.fetchOrderBook("ETH/USDT");
+  assert.equal(book.asks[0]!.price, toWad("2001"));
+  assert.ok(
+    fixture.requests.some((r) => r.path === "/api/v3/exchangeInfo"),
+    "markets were loaded again",
+  );
+  assert.equal(v.health().consecutiveFailures, 0);
+});
+
+test("F9_rateLimit_429HoldsTheSharedBudgetForRetryAfter_evenAfterTheLastRetry", async () => {
+  const { v, t, budget } = venue();
+  await v.init();
+  failPersistently("GET", "/api/v3/depth", 429, { code: -1003, msg: "Too many requests" });
+  const start = t.clock.now();
+  await assert.rejects(v.fetchOrderBook("ETH/USDT"), RateLimitedError);
+  // The last 429 still holds every caller of the budget: the next tick does not hit the exchange at once.
+  assert.ok(budget.bannedUntil() >= t.clock.now() + 1_000 - 1, `held until ${budget.bannedUntil() - start}`);
+});
+
+test("F9_placeOrder_everyAttemptFailsAfterTheFirstExecuted_returnsTheOrderNotAnError", async () => {
+  const { v } = venue();
+  await v.init();
+  // The first attempt executes but its answer is lost (a 503 after execution is what a timeout looks like here),
+  // then every look-up is rate limited until the retries are spent: the final look-up finds the order.
+  fixture.faults.push({ method: "POST", path: "/api/v3/order", status: 503, body: {}, afterExecute: true });
+  for (let i = 0; i < 6; i++)
+    fixture.faults.push({ method: "GET", path: "/api/v3/order", status: 429, body: { code: -1003, msg: "Too many" } });
+  const o = await v.placeOrder({
+    pair: "ETH/USDT",
+    side: "buy",
+    amount: toWad("0.5"),
+    limitPrice: toWad("2001"),
+    timeInForce: "IOC",
+    clientOrderId: "kambiguous",
+  });
+  assert.equal(o.filled, toWad("0.5"));
+  assert.equal(fixture.orders.filter((x) => x.clientOrderId === "kambiguous").length, 1);
 });

@@ -1,8 +1,11 @@
 /**
  * A venue over any ccxt exchange instance. Only real ccxt calls: `loadMarkets`, `fetchOrderBook`,
  * `createOrder` (limit, `{ timeInForce, clientOrderId }`), `cancelOrder`, `fetchOrder`, `fetchBalance`.
- * Every call goes through the exchange's shared `RequestBudget` and is retried with back-off on rate
- * limits, bans and outages; ccxt's typed errors become the keeper's own (`errors.ts`).
+ * Every call goes through the same path (`request`): markets loaded first (a failed load is retried by the next
+ * call: ccxt would otherwise hand back its failed `loadMarkets` promise for good), then the exchange's shared
+ * `RequestBudget`, retried with back-off on rate limits, bans and outages; a 429/418 holds the whole budget
+ * until its Retry-After. ccxt's typed errors become the keeper's own (`errors.ts`); the outcome of every call
+ * feeds `health()`.
  *
  * Order placement is idempotent: the client order id is sent with the order, and before any resend
  * (after a timeout or a 5xx, when the order may have reached the exchange) the order is looked up by
@@ -70,6 +73,8 @@ export interface CcxtVenueOptions {
   quoteDepth?: number;
   /** Taker fee override in basis points (default: the market's `taker` from ccxt). */
   takerFeeBps?: number;
+  /** How long a 429 without Retry-After holds every caller of the budget (default 1 s). */
+  rateLimitHoldMs?: number;
   /** Called before each back-off (logs, metrics, tests). */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }
@@ -126,6 +131,16 @@ function parseRetryAfter(headers: unknown, nowMs: number): number | undefined {
 
 const num = (v: number | undefined | null): bigint => (v === undefined || v === null ? 0n : toWad(v));
 
+/** What a venue's calls say about it: failures in a row (after retries) and when it last answered. */
+export interface VenueHealth {
+  /** Calls in a row that failed after their retries (0 after any answer). */
+  consecutiveFailures: number;
+  /** Clock time of the last call the venue answered (undefined: none yet). */
+  lastOkAt: number | undefined;
+  lastFailureAt: number | undefined;
+  lastError?: string;
+}
+
 export class CcxtVenue implements Venue {
   readonly id: string;
   readonly kind = "cex" as const;
@@ -133,6 +148,8 @@ export class CcxtVenue implements Venue {
   private readonly clock: Clock;
   private readonly sleep: Sleep;
   private markets?: Record<string, Market>;
+  private loading: Promise<void> | undefined;
+  private state: VenueHealth = { consecutiveFailures: 0, lastOkAt: undefined, lastFailureAt: undefined };
 
   constructor(
     readonly exchange: Exchange,
@@ -146,6 +163,31 @@ export class CcxtVenue implements Venue {
 
   /** Runs one ccxt call under the budget with retries, mapping its errors. */
   private async call<T>(what: string, fn: () => Promise<T>, shouldRetry?: (err: unknown) => boolean): Promise<T> {
+    try {
+      const result = await this.callWithRetry(what, fn, shouldRetry);
+      this.state = { ...this.state, consecutiveFailures: 0, lastOkAt: this.clock.now() };
+      return result;
+    } catch (err) {
+      // A venue that answers (a refused order, an unknown id) is up; one that cannot be reached is not.
+      if (!(err instanceof VenueError) || err.retryable || err instanceof VenueRequestError) {
+        this.state = {
+          ...this.state,
+          consecutiveFailures: this.state.consecutiveFailures + 1,
+          lastFailureAt: this.clock.now(),
+          lastError: err instanceof Error ? err.message.split("\n")[0]!.slice(0, 200) : String(err),
+        };
+      } else {
+        this.state = { ...this.state, consecutiveFailures: 0, lastOkAt: this.clock.now() };
+      }
+      throw err;
+    }
+  }
+
+  private async callWithRetry<T>(
+    what: string,
+    fn: () => Promise<T>,
+    shouldRetry?: (err: unknown) => boolean,
+  ): Promise<T> {
     return withRetry(
       async () => {
         try {
@@ -153,7 +195,9 @@ export class CcxtVenue implements Venue {
         } catch (err) {
           const headers = (this.exchange as unknown as { last_response_headers?: unknown }).last_response_headers;
           const now = this.clock.now();
-          throw mapCcxtError(this.id, err, parseRetryAfter(headers, now), now);
+          const mapped = mapCcxtError(this.id, err, parseRetryAfter(headers, now), now);
+          this.holdBudget(mapped, now);
+          throw mapped;
         }
       },
       {
@@ -171,12 +215,47 @@ export class CcxtVenue implements Venue {
     });
   }
 
-  /** Loads (once) the exchange's markets. */
+  /**
+   * A 429 or a 418 stops every caller of the shared budget until the exchange's Retry-After (or the ban) has passed,
+   * plus up to 25% jitter so keepers limited together do not come back together; also after the last retry, so
+   * the next tick does not hit the exchange again at once. Without Retry-After a 429 holds for `rateLimitHoldMs`.
+   */
+  private holdBudget(err: VenueError, now: number): void {
+    const random = this.opts.random ?? Math.random;
+    if (err instanceof VenueBannedError) {
+      this.opts.budget.blockUntil(now + (err.retryAfterMs ?? this.opts.budget.banMs));
+    } else if (err instanceof RateLimitedError) {
+      const wait = err.retryAfterMs ?? this.opts.rateLimitHoldMs ?? 1_000;
+      this.opts.budget.blockUntil(now + Math.round(wait * (1 + 0.25 * random())));
+    }
+  }
+
+  /**
+   * Loads the exchange's markets until it has them: every venue call runs `init()` first, so a venue that failed
+   * at start (a 503 on `exchangeInfo`) loads them on the next call instead of staying broken.
+   */
   async init(): Promise<void> {
     if (this.markets) return;
-    // ccxt keeps a failed loadMarkets promise and hands it back to every later call: retries must reload.
-    let tries = 0;
-    this.markets = await this.call("loadMarkets", () => this.exchange.loadMarkets(tries++ > 0));
+    // One load at a time; a failed load is forgotten, the next call tries again.
+    this.loading ??= this.loadMarkets().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async loadMarkets(): Promise<void> {
+    // Always `reload`: ccxt keeps a failed loadMarkets promise and hands it back to every later call (and to
+    // every method that loads markets itself, such as fetchBalance), so only a reload sends a new request.
+    this.markets = await this.call("loadMarkets", () => this.exchange.loadMarkets(true));
+  }
+
+  /** The venue's health as seen by its calls (the keeper's `/health` and `keeper_venue_up` read it). */
+  health(): VenueHealth {
+    return { ...this.state };
+  }
+
+  /** Every venue call: markets loaded, then the call under the budget with retries; its outcome kept for health. */
+  private async request<T>(what: string, fn: () => Promise<T>, shouldRetry?: (err: unknown) => boolean): Promise<T> {
+    await this.init();
+    return this.call(what, fn, shouldRetry);
   }
 
   private market(pair: string): NonNullable<Market> {
@@ -211,7 +290,7 @@ export class CcxtVenue implements Venue {
   async fetchOrderBook(pair: string, depth?: number): Promise<OrderBook> {
     await this.init();
     this.market(pair);
-    const book = await this.call("fetchOrderBook", () => this.exchange.fetchOrderBook(pair, depth));
+    const book = await this.request("fetchOrderBook", () => this.exchange.fetchOrderBook(pair, depth));
     const levels = (side: typeof book.bids) =>
       side.map(([price, amount]) => ({ price: num(price), amount: num(amount) }));
     return {
@@ -255,7 +334,7 @@ export class CcxtVenue implements Venue {
     }
     if (price <= 0n) throw new InvalidOrderError(this.id, `limit price must be positive (${fromWad(req.limitPrice)})`);
     let sent = false;
-    const placed = await this.call(
+    const placed = await this.request(
       "createOrder",
       async () => {
         if (sent) {
@@ -279,28 +358,35 @@ export class CcxtVenue implements Venue {
         }
       },
       (err) => err instanceof VenueError && err.retryable,
-    );
+    ).catch(async (err: unknown) => {
+      // Every attempt failed, but one may have reached the exchange (a timeout after execution, then 5xx or 429 on
+      // the look-ups): ask once more by client order id after the budget's hold, so a caller never sends a second
+      // order for a first one that filled. Nothing there: the order was never placed, the error stands.
+      if (!sent || !(err instanceof VenueError) || !err.retryable) throw err;
+      const existing = await this.request("fetchOrder", () => this.lookupByClientId(req.pair, req.clientOrderId));
+      if (existing) return existing;
+      throw err;
+    });
     // Some exchanges (OKX) acknowledge a placement with its ids only: read the order back for its fills,
     // else a filled IOC would look like an empty cancelled one.
     const placedId = placed.id;
     if ((placed.status === undefined || placed.filled === undefined) && placedId) {
-      const read = await this.call("fetchOrder", () => this.exchange.fetchOrder(placedId, req.pair));
-      return this.toOrder(read, { ...req, amount, limitPrice: price });
+      const read = await this.request("fetchOrder", () => this.exchange.fetchOrder(placedId, req.pair));
+      return this.toOrder(await this.withFees(read, req.pair), { ...req, amount, limitPrice: price });
     }
-    return this.toOrder(placed, { ...req, amount, limitPrice: price });
+    return this.toOrder(await this.withFees(placed, req.pair), { ...req, amount, limitPrice: price });
   }
 
   async cancelOrder(pair: string, id: string): Promise<Order> {
-    await this.init();
-    const canceled = await this.call("cancelOrder", () => this.exchange.cancelOrder(id, pair));
+    const canceled = await this.request("cancelOrder", () => this.exchange.cancelOrder(id, pair));
     // Some exchanges answer a cancel with a bare acknowledgement: read the order back when fields are missing.
     if (canceled.filled === undefined || canceled.status === undefined) return this.fetchOrder(pair, id);
-    return this.toOrder(canceled);
+    return this.toOrder(await this.withFees(canceled, pair));
   }
 
   async fetchOrder(pair: string, id: string): Promise<Order> {
-    await this.init();
-    return this.toOrder(await this.call("fetchOrder", () => this.exchange.fetchOrder(id, pair)));
+    const order = await this.request("fetchOrder", () => this.exchange.fetchOrder(id, pair));
+    return this.toOrder(await this.withFees(order, pair));
   }
 
   /** Raw ccxt lookup by client order id (inside an existing budget slot). */
@@ -314,13 +400,12 @@ export class CcxtVenue implements Venue {
   }
 
   async fetchOrderByClientId(pair: string, clientOrderId: string): Promise<Order | undefined> {
-    await this.init();
-    const order = await this.call("fetchOrder", () => this.lookupByClientId(pair, clientOrderId));
-    return order ? this.toOrder(order) : undefined;
+    const order = await this.request("fetchOrder", () => this.lookupByClientId(pair, clientOrderId));
+    return order ? this.toOrder(await this.withFees(order, pair)) : undefined;
   }
 
   async balances(): Promise<Record<string, Balance>> {
-    const raw = await this.call("fetchBalance", () => this.exchange.fetchBalance());
+    const raw = await this.request("fetchBalance", () => this.exchange.fetchBalance());
     const out: Record<string, Balance> = {};
     const skip = new Set(["info", "free", "used", "total", "timestamp", "datetime", "debt"]);
     for (const [asset, value] of Object.entries(raw)) {
@@ -329,6 +414,32 @@ export class CcxtVenue implements Venue {
       out[asset] = { free: num(b.free), used: num(b.used), total: num(b.total) };
     }
     return out;
+  }
+
+  /**
+   * An order that filled but came without its fee (an order looked up rather than placed: Binance's order query has
+   * no fills) gets the fee the venue charged from its trades (`fetchOrderTrades`), so the keeper counts the venue's
+   * own figure, not an estimate from the taker rate.
+   */
+  private async withFees(o: CcxtOrder, pair: string): Promise<CcxtOrder> {
+    const known = o.fee !== undefined && o.fee.cost !== undefined;
+    if (known || !o.filled || !o.id || !this.exchange.has["fetchOrderTrades"]) return o;
+    const id = o.id;
+    const trades = await this.request("fetchOrderTrades", () => this.exchange.fetchOrderTrades(id, pair));
+    const { base, quote } = splitPair(pair);
+    let baseFee = 0;
+    let quoteFee = 0;
+    for (const t of trades) {
+      if (t.fee?.cost === undefined) continue;
+      if (t.fee.currency === base) baseFee += t.fee.cost;
+      else if (t.fee.currency === quote) quoteFee += t.fee.cost;
+    }
+    if (baseFee === 0 && quoteFee === 0) return o;
+    const fee =
+      quoteFee === 0
+        ? { currency: base, cost: baseFee }
+        : { currency: quote, cost: quoteFee + baseFee * (o.average ?? (o.cost ?? 0) / o.filled) };
+    return { ...o, fee } as CcxtOrder;
   }
 
   private toOrder(o: CcxtOrder, req?: Partial<OrderRequest>): Order {

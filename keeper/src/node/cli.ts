@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError } from "commander";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KeeperError } from "../errors.js";
 import { Journal } from "./journal.js";
-import { credentialsSchema, decryptCredentials, encryptCredentials } from "./secrets.js";
+import { encryptCredentials, readCredentialsFile, readPlaintextCredentials } from "./secrets.js";
 import { verifyQuoteFile } from "../attestation/verify-quote-file.js";
 import { addChainCommands, chainStatus } from "./cli-chain.js";
 import { loadKeeperConfig } from "./config.js";
@@ -31,7 +31,7 @@ export function buildCli(): Command {
     .argument("<out>", "encrypted file to write")
     .action((plaintext: string, out: string) => {
       const passphrase = requireEnv("KEEPER_CREDENTIALS_PASSPHRASE");
-      const creds = credentialsSchema.parse(JSON.parse(readFileSync(plaintext, "utf8")));
+      const creds = readPlaintextCredentials(plaintext);
       writeFileSync(out, JSON.stringify(encryptCredentials(creds, passphrase), null, 2) + "\n", { mode: 0o600 });
       console.log(`encrypted credentials for ${Object.keys(creds).join(", ")} -> ${out}`);
     });
@@ -42,7 +42,7 @@ export function buildCli(): Command {
     .argument("<file>", "encrypted credentials file")
     .action((file: string) => {
       const passphrase = requireEnv("KEEPER_CREDENTIALS_PASSPHRASE");
-      const creds = decryptCredentials(JSON.parse(readFileSync(file, "utf8")), passphrase);
+      const creds = readCredentialsFile(file, passphrase);
       console.log(`ok: credentials for ${Object.keys(creds.reveal()).join(", ")}`);
     });
 

@@ -56,3 +56,24 @@ describe("loadKeeperConfig", () => {
     assert.throws(() => loadKeeperConfig("/nonexistent/keeper.json", {}), /cannot read config file/);
   });
 });
+
+describe("loadKeeperConfig strict keys (finding 6)", () => {
+  it("F6_unknownKey_refusedNamingItWithTheNearestKnownKey", () => {
+    assert.throws(
+      () => loadKeeperConfig(file({ ...base, tickMS: 200 }), { KEEPER_PRIVATE_KEY: KEY }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /unknown key "tickMS" \(did you mean "tickMs"\?\)/);
+        assert.ok(!err.message.includes("\n"), "one line");
+        return true;
+      },
+    );
+  });
+
+  it("F6_unknownNestedKey_namesItsPlace", () => {
+    assert.throws(
+      () => loadKeeperConfig(file({ ...base, arbitrage: { bucketSecs: 30 } }), { KEEPER_PRIVATE_KEY: KEY }),
+      /unknown key "bucketSecs" in arbitrage/,
+    );
+  });
+});

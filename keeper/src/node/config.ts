@@ -9,7 +9,7 @@ import { DEFAULT_RISK_LIMITS_CONFIG, riskLimitsSchema } from "../execution/limit
 const hex = (bytes: number) => new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`);
 
 /** One exchange the keeper trades on (a ccxt exchange id and, for the local simulator, its base URL). */
-export const venueConfigSchema = z.object({
+export const venueConfigSchema = z.strictObject({
   /** Lower-case, at most 31 characters: traces record it as the leaf's `venue` (bytes32). */
   id: z
     .string()
@@ -22,10 +22,10 @@ export const venueConfigSchema = z.object({
   credentials: z.string().min(1),
 });
 
-export const keeperConfigSchema = z.object({
+export const keeperConfigSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9-]{1,32}$/, { error: "must be 1-32 lowercase letters, digits or dashes" }),
   mode: z.enum(["live", "paper"]).default("live"),
-  chain: z.object({
+  chain: z.strictObject({
     rpcUrl: z.url(),
     /** deployments/<network>.json written by the deploy script. */
     deployment: z.string().min(1),
@@ -50,7 +50,7 @@ export const keeperConfigSchema = z.object({
   pccsUrl: z.url().optional(),
   /** Arbitrage campaigns: validity bucket of a campaign and the executor's retry budget. */
   arbitrage: z
-    .object({
+    .strictObject({
       bucketSeconds: z.number().int().min(10).max(3_600).default(60),
       retryBudget: z.number().int().min(0).max(20).default(2),
     })
@@ -59,7 +59,7 @@ export const keeperConfigSchema = z.object({
    * Vault capital: draw from the strategy's sleeve and repay after each campaign when the deployment has a
    * `StrategyVault` (docs/SPECIFICATION.md "Keeper node / Capital flow"). `enabled: false` trades own capital only.
    */
-  capital: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  capital: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   /** Content store of trace documents: `{ kind: "local", dir? }` (default `<dataDir>/store`) or `{ kind: "s3", ... }`. */
   store: storeConfigSchema.default({ kind: "local" }),
   /** Auditor (whistleblower) service inside `keeper run`: `{ enabled, maxBond, ... }`. */
@@ -121,7 +121,36 @@ export function loadKeeperConfig(path: string | undefined, env: NodeJS.ProcessEn
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = issue.path.join(".");
+  if (issue.code === "unrecognized_keys") {
+    // A misspelt key would otherwise be ignored and its default used: refuse it, naming it.
+    const known = knownKeys(keeperConfigSchema, issue.path);
+    const names = issue.keys.map((k) => {
+      const near = known.find((n) => n.toLowerCase() === k.toLowerCase());
+      return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
+    });
+    throw new ConfigError(
+      `config ${path ?? "(environment)"}: unknown key ${names.join(", ")}${field ? ` in ${field}` : ""}`,
+    );
+  }
   const variable = Object.entries(ENV_OVERRIDES).find(([, t]) => t.join(".") === field)?.[0];
   const where = fromEnv.has(field) && variable ? `${variable} (environment)` : field || "(root)";
   throw new ConfigError(`config ${path ?? "(environment)"}: ${where} ${issue.message}`);
+}
+
+/** Keys of the object schema at `path` inside `schema` (for "did you mean"). */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = schema;
+  for (const part of path) {
+    node = unwrap(node);
+    if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodType>)[String(part)];
+    else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else return [];
+  }
+  node = unwrap(node);
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
+function unwrap(node: z.ZodType | undefined): z.ZodType | undefined {
+  while (node instanceof z.ZodDefault || node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
+  return node;
 }

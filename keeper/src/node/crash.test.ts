@@ -31,7 +31,7 @@ const KILLS = 20;
 const PASSPHRASE = "crash-test-passphrase";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string | (() => string), cond: () => Promise<boolean> | boolean, ms = 45_000) => {
+const until = async (what: string | (() => string), cond: () => Promise<boolean> | boolean, ms = 120_000) => {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
@@ -109,7 +109,7 @@ describe("keeper crash safety (kill -9)", () => {
     });
     c.stderr!.on("data", (d: Buffer) => (output += d.toString()));
     child = c;
-    await until("keeper started", () => started || c.exitCode !== null, 30_000);
+    await until("keeper started", () => started || c.exitCode !== null, 120_000);
     assert.equal(c.exitCode, null, output.slice(-2000));
     return c;
   };

@@ -346,7 +346,7 @@ export class Journal {
   ): void {
     const current = this.getOrder(clientOrderId);
     if (!current) throw new JournalError(`unknown order ${clientOrderId}`);
-    if (TERMINAL_ORDER_STATES.has(current.state) && current.state !== state) {
+    if (TERMINAL_ORDER_STATES.has(current.state) && current.state !== state && !this.canSupersede(current.state)) {
       throw new JournalError(`order ${clientOrderId} is already ${current.state}; cannot become ${state}`);
     }
     this.stmts.updateOrder!.run(
@@ -356,6 +356,14 @@ export class Journal {
       this.now(),
       clientOrderId,
     );
+  }
+
+  /**
+   * `notFound` and `rejected` say what the venue answered then; an order with the same client order id that the
+   * venue reports later (a placement that landed after all, a re-send) supersedes them.
+   */
+  canSupersede(state: OrderState): boolean {
+    return state === "notFound" || state === "rejected";
   }
 
   getOrder(clientOrderId: string): OrderRecord | undefined {

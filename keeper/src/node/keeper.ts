@@ -69,6 +69,8 @@ export interface KeeperNodeOptions {
    * flight go on to their gate); open exposures are flattened after every tick.
    */
   risk?: RiskControls;
+  /** False while a venue is down (`KeeperHealth`): opportunities are still read, but no new campaign is claimed. */
+  healthy?: () => boolean;
 }
 
 export class KeeperNode {
@@ -168,7 +170,9 @@ export class KeeperNode {
       const { risk } = this.opts;
       await risk?.refreshSignals();
       const opportunities = risk?.stopReason() ? [] : await this.opts.source.detect(now);
-      for (const opportunity of opportunities) {
+      // An unhealthy keeper (a venue down) claims nothing new; campaigns it holds keep stepping below.
+      const claiming = this.opts.healthy?.() ?? true;
+      for (const opportunity of claiming ? opportunities : []) {
         await this.guarded("offer", () => this.dispatcher.offer(opportunity));
       }
       await this.dispatcher.tick();

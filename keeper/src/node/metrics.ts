@@ -1,13 +1,39 @@
 import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { HealthStatus } from "./health.js";
 
 /** The keeper's Prometheus metrics; one registry per keeper process (or per test). */
 export function createMetrics(labels: { keeper: string }) {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry });
+  /** The keeper's health probe (`KeeperHealth.status`), read by `/health` and the health gauges; unset: healthy. */
+  let health: (() => HealthStatus) | undefined;
   const m = {
     registry,
+    get health() {
+      return health;
+    },
+    set health(probe: (() => HealthStatus) | undefined) {
+      health = probe;
+    },
+    healthy: new Gauge({
+      name: "keeper_healthy",
+      help: "1 while every venue answers, 0 while one is down (the keeper claims no new campaign)",
+      registers: [registry],
+      collect() {
+        this.set(health === undefined || health().healthy ? 1 : 0);
+      },
+    }),
+    venueUp: new Gauge({
+      name: "keeper_venue_up",
+      help: "1 while the venue answers, 0 after `failuresToDown` calls in a row failed after their retries",
+      labelNames: ["venue"] as const,
+      registers: [registry],
+      collect() {
+        for (const [venue, v] of Object.entries(health?.().venues ?? {})) this.set({ venue }, v.up ? 1 : 0);
+      },
+    }),
     ticks: new Counter({ name: "keeper_ticks_total", help: "Engine ticks run", registers: [registry] }),
     decisions: new Counter({
       name: "keeper_decisions_total",
@@ -23,18 +49,30 @@ export function createMetrics(labels: { keeper: string }) {
     }),
     fills: new Counter({
       name: "keeper_fills_total",
-      help: "Fills received, by venue",
+      help: "Orders that filled (in part or whole), by venue",
       labelNames: ["venue"] as const,
+      registers: [registry],
+    }),
+    filledBase: new Counter({
+      name: "keeper_filled_base_total",
+      help: "Base asset filled, by venue and side (the venue's own figures)",
+      labelNames: ["venue", "side"] as const,
+      registers: [registry],
+    }),
+    filledQuote: new Counter({
+      name: "keeper_filled_quote_total",
+      help: "Quote notional filled before fees, by venue and side",
+      labelNames: ["venue", "side"] as const,
       registers: [registry],
     }),
     pnl: new Gauge({
       name: "keeper_pnl",
-      help: "Realised PnL in deposit-asset units (6 decimals applied)",
+      help: "Quote value of the keeper's fills: sell notionals - buy notionals - fees (realised PnL once flat)",
       registers: [registry],
     }),
     receipts: new Counter({
       name: "keeper_receipts_total",
-      help: "Receipts by state (signed, posted, rejected)",
+      help: "Receipts by state (signed: sealed and journalled; posted: on chain)",
       labelNames: ["state"] as const,
       registers: [registry],
     }),
@@ -110,9 +148,17 @@ export function createMetrics(labels: { keeper: string }) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** Serves `GET /metrics` (Prometheus text format) on loopback; resolves once listening. */
+/**
+ * Serves `GET /metrics` (Prometheus text format) and `GET /health` (JSON; 200 when healthy, 503 when a venue is down)
+ * on loopback; resolves once listening.
+ */
 export async function serveMetrics(metrics: Metrics, port: number, host = "127.0.0.1"): Promise<Server> {
   const server = createServer((req, res) => {
+    if (req.method === "GET" && req.url === "/health") {
+      const status = metrics.health?.() ?? { healthy: true, venues: {} };
+      res.writeHead(status.healthy ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(status));
+      return;
+    }
     if (req.method !== "GET" || req.url !== "/metrics") {
       res.writeHead(404).end("not found\n");
       return;

@@ -5,9 +5,9 @@
  * (`<dataDir>/traces`, `<dataDir>/store`).
  */
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import ccxt, { type Exchange } from "ccxt";
 import { JsonRpcProvider, Wallet } from "ethers";
+import { ChainUnavailableError } from "../chain/errors.js";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
 import { ConfigError } from "../errors.js";
 import { RequestBudget } from "../execution/budget.js";
@@ -26,8 +26,10 @@ import type { KeeperConfig } from "./config.js";
 import { Journal } from "./journal.js";
 import type { KeeperNode } from "./keeper.js";
 import { createLogger } from "./logger.js";
+import { KeeperHealth } from "./health.js";
+import { liveVenues } from "./live-venues.js";
 import { createMetrics } from "./metrics.js";
-import { decryptCredentials, type Credentials } from "./secrets.js";
+import { readCredentialsFile, type Credentials } from "./secrets.js";
 
 /** The chain adapter of the configured key (also used by `register`, `attest`, `status`). */
 export async function connectChain(config: KeeperConfig) {
@@ -37,9 +39,29 @@ export async function connectChain(config: KeeperConfig) {
     pollingInterval: 100,
     cacheTimeout: -1,
   });
+  await probeRpc(provider, config.chain.rpcUrl, deployment.chainId);
   const wallet = new Wallet(config.privateKey, provider);
   const chain = await EvmChainAdapter.connect(wallet, deployment.addresses, { fromBlock: deployment.blockNumber });
   return { chain, provider, deployment };
+}
+
+/**
+ * Asks the RPC for its chain id once at start, so an unreachable node or the wrong chain is one line naming the URL
+ * (the provider is static: nothing else would call it before the keeper's first real request).
+ */
+export async function probeRpc(provider: JsonRpcProvider, url: string, expectedChainId: number): Promise<void> {
+  let chainId: bigint;
+  try {
+    chainId = BigInt((await provider.send("eth_chainId", [])) as string);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 160) : String(err);
+    provider.destroy();
+    throw new ChainUnavailableError(`cannot reach the RPC at ${url}: ${reason}`, { cause: err });
+  }
+  if (chainId !== BigInt(expectedChainId)) {
+    provider.destroy();
+    throw new ConfigError(`the RPC at ${url} is chain ${chainId}, the deployment is chain ${expectedChainId}`);
+  }
 }
 
 function loadCredentials(config: KeeperConfig, env: NodeJS.ProcessEnv, always = false): Credentials {
@@ -47,7 +69,7 @@ function loadCredentials(config: KeeperConfig, env: NodeJS.ProcessEnv, always = 
   if (!config.credentialsFile) throw new ConfigError("config: credentialsFile is required when venues are configured");
   const passphrase = env["KEEPER_CREDENTIALS_PASSPHRASE"];
   if (!passphrase) throw new ConfigError("KEEPER_CREDENTIALS_PASSPHRASE is not set");
-  return decryptCredentials(JSON.parse(readFileSync(config.credentialsFile, "utf8")), passphrase).reveal();
+  return readCredentialsFile(config.credentialsFile, passphrase).reveal();
 }
 
 /** ccxt clients for the configured venues (URLs rewritten to `baseUrl` for the local simulator). */
@@ -83,8 +105,11 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
   const { chain, deployment } = await connectChain(config);
   const log = createLogger({ name: "keeper", level: config.logLevel, keeper: config.name });
   const journal = new Journal(join(config.dataDir, "journal.db"));
-  const venues = buildVenues(config, loadCredentials(config, env));
   const metrics = createMetrics({ keeper: config.name });
+  // Every order and answer of the live path updates the journal and the metrics (live-venues.ts).
+  const venues = liveVenues(buildVenues(config, loadCredentials(config, env)), { journal, metrics, log });
+  const health = new KeeperHealth(venues, { log });
+  metrics.health = () => health.status();
   const ids = Object.keys(venues);
   // Trace documents go to the configured store (default <dataDir>/store; a shared directory or S3 lets auditors read them).
   const store = openContentStore(config.store, {
@@ -108,7 +133,13 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     metrics,
     campaigns: {
       // Traces in <dataDir>/traces, sealed before they are posted.
-      poster: new RecordingReceiptPoster(chain, { dataDir: config.dataDir, log, store: store.store }),
+      poster: new RecordingReceiptPoster(chain, {
+        dataDir: config.dataDir,
+        log,
+        store: store.store,
+        journal,
+        onReceipt: (state) => metrics.receipts.inc({ state }),
+      }),
       markets: config.pairs.map((pair) => ({ market: pair, venues: ids.map((id) => ({ venue: venues[id]!, pair })) })),
       bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
       execution: { retryBudget: config.arbitrage.retryBudget, gasBudget: 0n },
@@ -119,6 +150,7 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     limits: riskLimits(config.risk),
     venues,
     tickMs: config.tickMs,
+    healthy: () => health.healthy(),
     heartbeatSeconds: config.heartbeatSeconds,
     metricsPort: config.metricsPort,
     // Renew the attestation the way `keeper attest` does (collateral from the PCCS for a TEE quote) before it expires.

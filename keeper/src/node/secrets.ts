@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
 import { z } from "zod";
 import { KeeperError } from "../errors.js";
@@ -71,9 +72,24 @@ export function encryptCredentials(credentials: Credentials, passphrase: string)
   };
 }
 
-export function decryptCredentials(file: unknown, passphrase: string): Secret<Credentials> {
+/** One line for the first problem zod found: `<field> <message>` (values are never echoed). */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const field = issue.path.join(".") || "(root)";
+  return `${field}: ${issue.message}`;
+}
+
+/**
+ * Decrypts an encrypted credentials file's content. `source` (the file's path) names it in every error, each one
+ * line: a malformed envelope or a bad entry names the field, a wrong passphrase says so.
+ */
+export function decryptCredentials(
+  file: unknown,
+  passphrase: string,
+  source = "credentials file",
+): Secret<Credentials> {
   const parsed = encryptedFileSchema.safeParse(file);
-  if (!parsed.success) throw new SecretsError("encrypted credentials file is malformed");
+  if (!parsed.success) throw new SecretsError(`${source}: ${firstIssue(parsed.error)}`);
   const f = parsed.data;
   const key = scryptSync(passphrase, Buffer.from(f.salt, "hex"), 32, SCRYPT);
   const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(f.iv, "hex"));
@@ -82,7 +98,53 @@ export function decryptCredentials(file: unknown, passphrase: string): Secret<Cr
   try {
     plaintext = Buffer.concat([decipher.update(Buffer.from(f.ciphertext, "hex")), decipher.final()]);
   } catch (err) {
-    throw new SecretsError("cannot decrypt credentials: wrong passphrase or tampered file", { cause: err });
+    throw new SecretsError(`${source}: cannot decrypt: wrong passphrase or tampered file`, { cause: err });
   }
-  return new Secret(credentialsSchema.parse(JSON.parse(plaintext.toString("utf8"))));
+  let json: unknown;
+  try {
+    json = JSON.parse(plaintext.toString("utf8"));
+  } catch (err) {
+    throw new SecretsError(`${source}: the decrypted credentials are not JSON`, { cause: err });
+  }
+  const credentials = credentialsSchema.safeParse(json);
+  if (!credentials.success) throw new SecretsError(`${source}: entry ${firstIssue(credentials.error)}`);
+  return new Secret(credentials.data);
+}
+
+/** Reads and decrypts the credentials file at `path`; every error is one line naming the file (and the field). */
+export function readCredentialsFile(path: string, passphrase: string): Secret<Credentials> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new SecretsError(`credentials file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? err})`, {
+      cause: err,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new SecretsError(`credentials file ${path} is not valid JSON: ${(err as Error).message.split("\n")[0]}`, {
+      cause: err,
+    });
+  }
+  return decryptCredentials(json, passphrase, `credentials file ${path}`);
+}
+
+/** Reads a plaintext credentials JSON file (`keeper secrets encrypt`); errors as `readCredentialsFile`'s. */
+export function readPlaintextCredentials(path: string): Credentials {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SecretsError(
+      code ? `credentials file ${path}: cannot read it (${code})` : `credentials file ${path} is not valid JSON`,
+      { cause: err },
+    );
+  }
+  const parsed = credentialsSchema.safeParse(json);
+  if (!parsed.success) throw new SecretsError(`credentials file ${path}: entry ${firstIssue(parsed.error)}`);
+  return parsed.data;
 }

@@ -5,7 +5,7 @@ import { z } from "zod";
  * account's starting balances, the same on every configured venue (asset symbol -> decimal amount).
  */
 export const paperConfigSchema = z
-  .object({
+  .strictObject({
     balances: z
       .record(
         z.string().regex(/^[A-Z0-9]{1,16}$/, { error: "asset symbols are upper-case, like USDT" }),

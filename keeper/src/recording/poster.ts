@@ -7,7 +7,7 @@ import type { EvmChainAdapter } from "../chain/evm.js";
 import { RecordingError } from "./errors.js";
 import { postSealedReceipt } from "./post.js";
 import { receiptDomain } from "./receipt.js";
-import { loadSealedReceipt, sealCampaign, type SealedReceipt } from "./seal.js";
+import { loadSealedReceipt, sealCampaign, sealedReceiptToJson, type SealedReceipt } from "./seal.js";
 import { LocalDirectoryStore } from "./store/local.js";
 import type { ContentStore } from "./store/content-store.js";
 import type { TraceEntryInput } from "./trace.js";
@@ -35,6 +35,17 @@ export interface RecordingReceiptPosterOptions {
   /** Units of the receipt (default: the deposit asset is the quote asset of the traded pair, 6 decimals). */
   units?: (trace: CampaignTrace) => ReceiptUnits;
   log?: Logger;
+  /** The keeper's journal: a receipt is journalled `signed` once sealed and `posted` once on chain. */
+  journal?: ReceiptJournal;
+  /** Called when a receipt is journalled `signed` and when it is `posted` (the keeper's `keeper_receipts_total`). */
+  onReceipt?: (state: "signed" | "posted") => void;
+}
+
+/** The journal's receipt table, as the poster writes it. */
+export interface ReceiptJournal {
+  getReceipt(campaignId: string): { state: string } | undefined;
+  recordSignedReceipt(r: { campaignId: string; traceRoot: string; cid: string; payload: string }): void;
+  markReceiptPosted(campaignId: string, receiptId: string, txHash?: string): void;
 }
 
 const SEALED_SUFFIX = ".receipt.json";
@@ -83,6 +94,7 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
       domain: receiptDomain(this.chain.chainId, this.chain.addresses.receipts),
       nonce,
     }));
+    this.journalSigned(sealed);
     const pending = await this.pendingReceipts();
     pending.set(sealed.nonce, sealed);
     const posted = await this.postOne(sealed);
@@ -113,6 +125,7 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
       });
     }
     const r = await postSealedReceipt(this.chain.receipts, sealed, (label, tx) => this.chain.sender.send(label, tx));
+    this.journalPosted(sealed, r.receiptId, r.txHash);
     this.opts.log?.info(
       {
         campaignId: sealed.receipt.campaignId,
@@ -123,6 +136,29 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
       r.sent ? "receipt posted" : "receipt already on chain",
     );
     return r.txHash === undefined ? { receiptId: r.receiptId } : { receiptId: r.receiptId, txHash: r.txHash };
+  }
+
+  private journalSigned(sealed: SealedReceipt): void {
+    const { journal } = this.opts;
+    const campaignId = sealed.receipt.campaignId.toLowerCase();
+    if (!journal || journal.getReceipt(campaignId)) return;
+    journal.recordSignedReceipt({
+      campaignId,
+      traceRoot: sealed.receipt.traceRoot,
+      cid: sealed.receipt.cid,
+      payload: sealedReceiptToJson(sealed),
+    });
+    this.opts.onReceipt?.("signed");
+  }
+
+  private journalPosted(sealed: SealedReceipt, receiptId: bigint, txHash: string | undefined): void {
+    const { journal } = this.opts;
+    const campaignId = sealed.receipt.campaignId.toLowerCase();
+    if (!journal) return;
+    this.journalSigned(sealed); // sealed by an earlier process that did not journal it
+    if (journal.getReceipt(campaignId)?.state === "posted") return;
+    journal.markReceiptPosted(campaignId, receiptId.toString(), txHash);
+    this.opts.onReceipt?.("posted");
   }
 
   /** Sealed receipts of this data directory that are not on chain (read once, then kept in memory). */

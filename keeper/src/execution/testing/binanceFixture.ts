@@ -43,6 +43,8 @@ interface FixtureOrder {
   type: string;
   side: string;
   time: number;
+  /** Fee charged, in the quote asset (served by `myTrades`, as Binance's order query has no fills). */
+  commission: number;
 }
 
 export class BinanceFixture {
@@ -164,6 +166,27 @@ export class BinanceFixture {
       ];
     }
     if (key === "POST /api/v3/order") return this.placeOrder(p);
+    if (key === "GET /api/v3/myTrades") {
+      const s = this.symbols[p.get("symbol") ?? ""];
+      const trades = this.orders
+        .filter((o) => o.symbol === p.get("symbol") && String(o.orderId) === p.get("orderId"))
+        .filter((o) => Number(o.executedQty) > 0)
+        .map((o) => ({
+          symbol: o.symbol,
+          id: o.orderId,
+          orderId: o.orderId,
+          price: String(Number(o.cummulativeQuoteQty) / Number(o.executedQty)),
+          qty: o.executedQty,
+          quoteQty: o.cummulativeQuoteQty,
+          commission: String(o.commission),
+          commissionAsset: s?.quote ?? "USDT",
+          time: o.time,
+          isBuyer: o.side === "BUY",
+          isMaker: false,
+          isBestMatch: true,
+        }));
+      return [200, trades];
+    }
     if (key === "GET /api/v3/order" || key === "DELETE /api/v3/order") {
       const order = this.orders.find((o) =>
         p.get("origClientOrderId")
@@ -177,7 +200,9 @@ export class BinanceFixture {
         }
         order.status = "CANCELED";
       }
-      return [200, { ...order, updateTime: Date.now(), isWorking: true }];
+      const { commission: _fee, ...answer } = order;
+      void _fee;
+      return [200, { ...answer, updateTime: Date.now(), isWorking: true }];
     }
     return [404, { code: -1, msg: `no route ${key}` }];
   }
@@ -241,8 +266,11 @@ export class BinanceFixture {
       type: p.get("type") ?? "LIMIT",
       side,
       time: Date.now(),
+      commission: fee,
     };
     this.orders.push(order);
-    return [200, { ...order, transactTime: order.time, orderListId: -1 }];
+    const { commission: _fee, ...answer } = order;
+    void _fee;
+    return [200, { ...answer, transactTime: order.time, orderListId: -1 }];
   }
 }

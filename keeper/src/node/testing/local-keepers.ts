@@ -21,6 +21,8 @@ import { arbitrageKeeper } from "../arbitrage-keeper.js";
 import type { RiskLimits } from "../../execution/limits.js";
 import { Journal } from "../journal.js";
 import type { KeeperNodeOptions } from "../keeper.js";
+import { KeeperHealth } from "../health.js";
+import { liveVenues } from "../live-venues.js";
 import { createMetrics } from "../metrics.js";
 import { encryptCredentials } from "../secrets.js";
 
@@ -101,8 +103,13 @@ export function writeKeeperRunConfig(
   return path;
 }
 
-export function plantGap(run: RunningSimulation, price = "29700", qty = "0.05"): void {
-  const okx = run.sim.venues.get("beta")!.exchange;
+export function plantGap(
+  run: RunningSimulation,
+  price = "29700",
+  qty = "0.05",
+  venue: "alpha" | "beta" = "beta",
+): void {
+  const okx = run.sim.venues.get(venue)!.exchange;
   if (okx.bestBid(SYMBOL)) {
     okx.placeOrder({ account: BOB.name, symbol: SYMBOL, side: "SELL", type: "MARKET", quantity: "2.5" });
   }
@@ -124,9 +131,13 @@ function ccxtClient(run: RunningSimulation, venue: string, account: AccountConfi
   });
 }
 
-export function venuesFor(run: RunningSimulation, i: number) {
+export function venuesFor(
+  run: RunningSimulation,
+  i: number,
+  limits: { capacity: number; refillPerSecond: number } = { capacity: 50, refillPerSecond: 50 },
+) {
   const account = keeperAccount(i);
-  const budget = () => new RequestBudget({ capacity: 50, refillPerSecond: 50 });
+  const budget = () => new RequestBudget(limits);
   return {
     alpha: new CcxtVenue(ccxtClient(run, "alpha", account), { id: "alpha", budget: budget() }),
     beta: new CcxtVenue(ccxtClient(run, "beta", account), { id: "beta", budget: budget() }),
@@ -148,6 +159,10 @@ export interface KeeperNodeTestOptions {
   attestRetryMs?: KeeperNodeOptions["attestRetryMs"];
   /** Risk limits (default: the configuration's defaults). */
   limits?: RiskLimits;
+  /** Tick period (default 50 ms; `keeper run` defaults to 500 ms). */
+  tickMs?: number;
+  /** Request budget per venue (default 50 requests, 50/s; `keeper run`: 20, 10/s). */
+  budget?: { capacity: number; refillPerSecond: number };
 }
 
 /** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
@@ -159,10 +174,17 @@ export function keeperNode(
   opts: KeeperNodeTestOptions = {},
 ) {
   const journal = new Journal(join(dataDir, "journal.db"));
-  const venues = venuesFor(run, i);
   const metrics = createMetrics({ keeper: `keeper${i}` });
   const log = pino({ level: process.env["KEEPER_TEST_LOG"] ?? "silent" });
-  const poster = new RecordingReceiptPoster(chain, opts.store ? { dataDir, log, store: opts.store } : { dataDir, log });
+  // As `keeper run`: the live path's journal and metrics bookkeeping around every venue, and the health probe.
+  const venues = liveVenues(venuesFor(run, i, opts.budget), { journal, metrics, log });
+  const health = new KeeperHealth(venues, { log });
+  metrics.health = () => health.status();
+  const onReceipt = (state: "signed" | "posted") => metrics.receipts.inc({ state });
+  const poster = new RecordingReceiptPoster(
+    chain,
+    opts.store ? { dataDir, log, store: opts.store, journal, onReceipt } : { dataDir, log, journal, onReceipt },
+  );
   const availability = new DemandResponder({ chain, store: poster.store, journal, log });
   const { node, capital } = arbitrageKeeper({
     chain,
@@ -184,7 +206,8 @@ export function keeperNode(
     },
     vault: opts.capital ? chain.capital : undefined,
     venues,
-    tickMs: 50,
+    tickMs: opts.tickMs ?? 50,
+    healthy: () => health.healthy(),
     heartbeatSeconds: 60,
     metricsPort: 0,
     attest: opts.attest,
@@ -192,5 +215,5 @@ export function keeperNode(
     attestRetryMs: opts.attestRetryMs,
     limits: opts.limits,
   });
-  return { node, journal, metrics, venues, poster, capital, log };
+  return { node, journal, metrics, venues, poster, capital, log, health };
 }
