@@ -65,6 +65,7 @@ export interface KeeperNodeOptions {
    * unanswered demand slashes the operator.
    */
   availability?: { tick(): Promise<unknown> };
+  /**
    * Risk controls: while a stop signal holds (kill switch, chain signal) no opportunity is detected (campaigns in
    * flight go on to their gate); open exposures are flattened after every tick.
    */

@@ -10,9 +10,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  KeeperCapital__factory,
   MockV3Aggregator__factory,
   StrategyVault__factory,
   TestStablecoin__factory,
+  type KeeperCapital,
   type StrategyVault,
 } from "../../../types/ethers-contracts/index.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
@@ -35,6 +37,7 @@ describe("keeper stop signals end to end", () => {
   let run: RunningSimulation;
   let dir: string;
   let vault: StrategyVault;
+  let book: KeeperCapital;
   let node: ReturnType<typeof keeperNode>;
 
   before(async () => {
@@ -48,7 +51,8 @@ describe("keeper stop signals end to end", () => {
       await TestStablecoin__factory.connect(sys.addresses.asset, depositor.sender.signer).approve(vault, 100_000n * USD)
     ).wait();
     await (await vault.deposit(100_000n * USD, depositor.account)).wait();
-    const feed = MockV3Aggregator__factory.connect(await vault.priceFeed(), depositor.sender.signer);
+    book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, depositor.sender.signer);
+    const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), depositor.sender.signer);
     await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
     vault = vault.connect(governance);
     node = keeperNode(await sys.onboardKeeper(0), run, 0, join(dir, "k0"), { capital: true });
@@ -71,7 +75,7 @@ describe("keeper stop signals end to end", () => {
     await node.node.start();
     plantGap(run, "29700");
     await until("the first gap settled", async () => (await settled()) === 1);
-    await until("its capital repaid", async () => (await vault.queryFilter(vault.filters.Repaid())).length === 1);
+    await until("its capital repaid", async () => (await book.queryFilter(book.filters.Repaid())).length === 1);
 
     await (await vault.pause()).wait();
     const before = orders();

@@ -247,12 +247,13 @@ describe("risk controls", () => {
       const vault = {
         account: "0xk",
         drawable: async () => 0n,
-        keeperDrawn: async () => 0n,
+        drawIdOf: async () => 0n,
+        drawOf: async () => assert.fail("no draw to read"),
         rebalanceIfNeeded: async () => false,
         draw: async () => assert.fail("no draw"),
         repay: async () => assert.fail("no repay"),
+        finalizeLossIfDue: async () => false,
         depositBalance: async () => 0n,
-        repaidWith: async () => false,
         receiptPnl: async () => 0n,
       } satisfies CapitalAdapter;
       const flow = new CapitalFlow({ capital: vault, journal: s.journal, sleeve: 1 });
