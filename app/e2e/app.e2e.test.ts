@@ -149,6 +149,17 @@ async function vaultEvents(eventName: string, fromBlock: bigint, args: Record<st
   } as never)) as unknown as { blockNumber: bigint; args: Record<string, bigint | string> }[];
 }
 
+/** Events of the keeper capital book (draws, repayments, liquidations). */
+async function bookEvents(eventName: string, fromBlock: bigint) {
+  return (await client.getContractEvents({
+    address: deployment.contracts.KeeperCapital!.address,
+    abi: abis.KeeperCapital,
+    eventName,
+    fromBlock,
+    toBlock: "latest",
+  } as never)) as unknown as { blockNumber: bigint; args: Record<string, bigint | string> }[];
+}
+
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
 }
@@ -477,14 +488,17 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     const at = await client.getBlockNumber();
     const priceAfter = await sharePrice(at);
     const splits = (await vaultEvents("ProfitSplit", from + 1n)).filter((e) => e.blockNumber <= at);
-    const repaid = (await vaultEvents("Repaid", from + 1n)).filter((e) => e.blockNumber <= at);
+    // The capital book records the repayment; the vault books every loss (`LossBooked`) to depositors.
+    const repaid = (await bookEvents("Repaid", from + 1n)).filter((e) => e.blockNumber <= at);
     const cycle = repaid.filter((e) => String(e.args.keeper).toLowerCase() === accounts[CYCLE_KEEPER]!.toLowerCase());
     assert.deepEqual(
-      cycle.map((e) => [e.args.profit, e.args.loss]),
+      cycle.map((e) => [e.args.profit, e.args.shortfall]),
       [[20n * TUSD, 0n]],
     );
     const toDepositors = splits.reduce((a, e) => a + (e.args.toDepositors as bigint), 0n);
-    const losses = repaid.reduce((a, e) => a + (e.args.loss as bigint), 0n);
+    const losses = (await vaultEvents("LossBooked", from + 1n))
+      .filter((e) => e.blockNumber <= at)
+      .reduce((a, e) => a + (e.args.amount as bigint), 0n);
     assert.ok(toDepositors > 0n);
     const supply = await call<bigint>(vault, "totalSupply", [], at);
     const unlocked = lockedBefore + toDepositors - (await call<bigint>(vault, "lockedProfit", [], at));
@@ -590,6 +604,88 @@ describe("web app end to end (chromium, npm start: chain, deploy, simulators, ke
     await page.getByTestId("dashboard").waitFor();
     await assertFitsWidth();
     await shot("04-dashboard");
+  });
+
+  it("dashboard_keeperModesSwitchesPnlAndSleevesDrawnFollowTheChain", async () => {
+    type Activity = {
+      keeper: string;
+      mode: string;
+      claims: number;
+      switches: number;
+      timeline: { mode: string; from: number; to: number }[];
+      pnl: { strategy: string; pnl: string; draws: number; repaid: number; receiptPnl: string }[];
+    };
+    const api = (await (await fetch(`${sys.appUrl}/api/dashboard`)).json()) as {
+      head: { number: string; timestamp: number };
+      vault: { sleeves: { name: string; drawn: string; assets: string; target: string | null }[] };
+      activity: { from: number; to: number; keepers: Activity[] } | null;
+    };
+    const head = BigInt(api.head.number);
+    // Both keeper sleeves: drawn and assets as the vault reports them at the block the dashboard read.
+    for (const s of [0, 1]) {
+      assert.equal(BigInt(api.vault.sleeves[s]!.drawn), await call<bigint>(vault, "sleeveDrawn", [s], head));
+      assert.equal(BigInt(api.vault.sleeves[s]!.assets), await call<bigint>(vault, "sleeveAssets", [s], head));
+      assert.notEqual(api.vault.sleeves[s]!.target, null);
+    }
+    assert.ok(api.activity, "CampaignRegistry and KeeperCapital are deployed");
+    const registry = deployment.contracts.CampaignRegistry!.address;
+    const claimed = await client.getContractEvents({
+      address: registry,
+      abi: abis.CampaignRegistry,
+      eventName: "CampaignClaimed",
+      fromBlock: 0n,
+      toBlock: head,
+    });
+    const drawn = (await bookEvents("Drawn", 0n)).filter((e) => e.blockNumber <= head);
+    const repaid = (await bookEvents("Repaid", 0n)).filter((e) => e.blockNumber <= head);
+    const liquidated = (await bookEvents("Liquidated", 0n)).filter((e) => e.blockNumber <= head);
+    const byKeeper = new Map(api.activity.keepers.map((k) => [k.keeper.toLowerCase(), k]));
+    for (const i of [...START_KEEPERS, CYCLE_KEEPER]) {
+      const keeper = accounts[i]!.toLowerCase();
+      const k = byKeeper.get(keeper);
+      assert.ok(k, `keeper #${i} is listed`);
+      // Every claim the registry recorded for it, and the capital book's PnL of its draws (returned − principal,
+      // −owed when liquidated).
+      assert.equal(k.claims, claimed.filter((e) => e.args.keeper!.toLowerCase() === keeper).length, `claims of #${i}`);
+      const draws = new Set(
+        drawn.filter((e) => String(e.args.keeper).toLowerCase() === keeper).map((e) => e.args.drawId),
+      );
+      const pnl =
+        repaid
+          .filter((e) => draws.has(e.args.drawId!))
+          .reduce((a, e) => a + (e.args.profit as bigint) - (e.args.shortfall as bigint), 0n) -
+        liquidated.filter((e) => draws.has(e.args.drawId!)).reduce((a, e) => a + (e.args.owed as bigint), 0n);
+      assert.equal(
+        k.pnl.reduce((a, r) => a + BigInt(r.pnl), 0n),
+        pnl,
+        `PnL of #${i} across strategy types`,
+      );
+      assert.equal(
+        k.pnl.reduce((a, r) => a + r.draws, 0),
+        draws.size,
+      );
+      // The timeline covers the deployment to the head without gaps.
+      assert.equal(k.timeline[0]!.from, api.activity.from);
+      assert.equal(k.timeline.at(-1)!.to, api.activity.to);
+      for (let j = 1; j < k.timeline.length; j++) assert.equal(k.timeline[j]!.from, k.timeline[j - 1]!.to);
+    }
+    // The cycle's keeper drew once for a market-making campaign and repaid it with 20 tUSD of profit; its receipt
+    // reported 5 tUSD.
+    const cycle = byKeeper.get(accounts[CYCLE_KEEPER]!.toLowerCase())!;
+    assert.deepEqual(
+      cycle.pnl.map((r) => [r.strategy, r.pnl, r.draws, r.repaid, r.receiptPnl]),
+      [["marketMaking", String(20n * TUSD), 1, 1, "5000000"]],
+    );
+    assert.ok(cycle.timeline.some((t) => t.mode === "marketMaking"));
+    // The page shows it.
+    const card = page.getByTestId(`keeper-activity-${accounts[CYCLE_KEEPER]!.toLowerCase()}`);
+    await card.waitFor();
+    await card.locator('tr[data-strategy="marketMaking"]').filter({ hasText: "20 tUSD" }).waitFor();
+    assert.match(await card.getByTestId("keeper-mode").innerText(), /^(Idle|Market making|Arbitrage|Rebalance)$/);
+    await page.getByTestId("sleeve-0-drawn").waitFor();
+    await page.getByTestId("sleeve-1-drawn").waitFor();
+    await assertFitsWidth();
+    await shot("04b-dashboard-keeper-modes");
   });
 
   it("operators_anOperatorStakesAndBindsAKeeper", async () => {
