@@ -14,6 +14,18 @@ const MODE_NAMES: Record<string, string> = {
 };
 const modeName = (m: string) => MODE_NAMES[m] ?? m;
 
+/** Share of the time in each mode, for the timeline's text alternative ("Market making 62%, Idle 38%"). */
+function timeShares(segments: { mode: string; from: number; to: number }[]): string {
+  const total = segments.reduce((a, s) => a + (s.to - s.from), 0);
+  if (total <= 0) return "no time elapsed";
+  const by = new Map<string, number>();
+  for (const s of segments) by.set(s.mode, (by.get(s.mode) ?? 0) + (s.to - s.from));
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .map(([m, t]) => `${modeName(m)} ${Math.round((t / total) * 100)}%`)
+    .join(", ");
+}
+
 async function fetchDashboard(): Promise<DashboardData> {
   const res = await fetch("/api/dashboard?points=32", { cache: "no-store" });
   const body = (await res.json()) as DashboardData | { error: string };
@@ -266,12 +278,9 @@ export function Dashboard() {
                   </span>
                 </div>
                 <Timeline
-                  label={`Modes of keeper ${shortAddress(k.keeper)} over time: ${
-                    k.timeline
-                      .filter((t) => t.mode !== "idle")
-                      .map((t) => modeName(t.mode))
-                      .join(", ") || "idle throughout"
-                  }; ${k.switches} switches`}
+                  label={`Modes of keeper ${shortAddress(k.keeper)} since deployment: ${timeShares(
+                    k.timeline,
+                  )}; ${k.switches} switches`}
                   segments={k.timeline}
                   switches={k.switchTimes}
                   from={d.activity!.from}

@@ -165,6 +165,25 @@ describe("modes and switches", () => {
     assert.equal(countSwitches(claims.map((c) => c.mode)), 0);
   });
 
+  it("timelineOf_overlappingClaimsTheOneTakenLastWinsThenTheOneBelowResumes", () => {
+    // Market making 10..100; arbitrage claimed on top 30..50; a rebalance claimed on top 40..45: each later
+    // claim wins while live, and the one below resumes when it ends.
+    const claims = [
+      { campaignId: cid(1), mode: "marketMaking", from: 10, to: 100 },
+      { campaignId: cid(2), mode: "arbitrage", from: 30, to: 50 },
+      { campaignId: cid(3), mode: "rebalance", from: 40, to: 45 },
+    ];
+    assert.deepEqual(timelineOf(claims, 0, 120), [
+      { mode: IDLE, from: 0, to: 10 },
+      { mode: "marketMaking", from: 10, to: 30 },
+      { mode: "arbitrage", from: 30, to: 40 },
+      { mode: "rebalance", from: 40, to: 45 },
+      { mode: "arbitrage", from: 45, to: 50 },
+      { mode: "marketMaking", from: 50, to: 100 },
+      { mode: IDLE, from: 100, to: 120 },
+    ]);
+  });
+
   it("timelineOf_mergesEqualNeighboursAndDropsEmptySpans", () => {
     const claims = [
       { campaignId: cid(1), mode: "marketMaking", from: 10, to: 20 },

@@ -167,12 +167,17 @@ export interface Claim {
 
 /** A keeper's claims in chain order, each with the time it stopped being live. */
 export function claimsOf(keeper: Hex, a: ChainActivity, strategies: Map<string, string>): Claim[] {
-  const ends = byChainOrder(a.claimEnded).filter((e) => lower(e.keeper) === keeper);
+  const ends = new Map<string, ClaimEndEv[]>();
+  for (const e of byChainOrder(a.claimEnded)) {
+    if (lower(e.keeper) !== keeper) continue;
+    const id = lower(e.campaignId);
+    ends.set(id, [...(ends.get(id) ?? []), e]);
+  }
   return byChainOrder(a.claimed)
     .filter((e) => lower(e.keeper) === keeper)
     .map((c) => {
       const id = lower(c.campaignId);
-      const end = ends.find((e) => lower(e.campaignId) === id && before(c, e));
+      const end = ends.get(id)?.find((e) => before(c, e));
       // Settling is allowed up to the deadline inclusive: the claim is live until `deadline + 1`.
       const to = Math.min(end ? end.timestamp : Infinity, c.deadline + 1);
       return { campaignId: id, mode: strategies.get(id) ?? "unknown", from: c.timestamp, to };
@@ -190,12 +195,19 @@ export function timelineOf(claims: readonly Claim[], start: number, now: number)
     if (c.to >= start && c.to <= now) cuts.add(c.to);
   }
   const times = [...cuts].sort((x, y) => x - y);
+  // Sweep: claims enter in order of their start, leave at their end; the live one taken last (highest chain
+  // index) gives the mode. A keeper holds few claims at once, so the live set stays small.
+  const order = claims.map((_, i) => i).sort((x, y) => claims[x]!.from - claims[y]!.from || x - y);
+  let next = 0;
+  let live: number[] = [];
   const out: Segment[] = [];
   for (let i = 0; i + 1 < times.length; i++) {
     const [from, to] = [times[i]!, times[i + 1]!];
     const mid = (from + to) / 2;
-    let mode: Mode = IDLE;
-    for (const c of claims) if (c.from <= mid && mid < c.to) mode = c.mode; // claims are in chain order: last wins
+    while (next < order.length && claims[order[next]!]!.from <= mid) live.push(order[next++]!);
+    live = live.filter((j) => mid < claims[j]!.to);
+    const top = live.length > 0 ? Math.max(...live) : -1;
+    const mode: Mode = top < 0 ? IDLE : claims[top]!.mode;
     const last = out[out.length - 1];
     if (last && last.mode === mode) last.to = to;
     else out.push({ mode, from, to });
