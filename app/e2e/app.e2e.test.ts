@@ -123,6 +123,21 @@ async function sendAs(from: `0x${string}`, to: `0x${string}`, data: `0x${string}
   assert.equal(receipt.status, "success", `transaction ${hash} reverted`);
 }
 
+/**
+ * Sends as the vault's owner, the timelock (unpausing is governance's since the guardian only pauses): impersonated
+ * on the local chain, as a passed proposal would execute it.
+ */
+async function sendAsOwner(to: `0x${string}`, data: `0x${string}`): Promise<void> {
+  const owner = await call<`0x${string}`>(vault, "owner", []);
+  await rpc(sys.rpcUrl, "hardhat_impersonateAccount", [owner]);
+  await rpc(sys.rpcUrl, "hardhat_setBalance", [owner, "0xde0b6b3a7640000"]);
+  try {
+    await sendAs(owner, to, data);
+  } finally {
+    await rpc(sys.rpcUrl, "hardhat_stopImpersonatingAccount", [owner]);
+  }
+}
+
 /** One step of `scripts/keeper-cycle.ts` (keeper #8, operator #9) against the test chain; its JSON line. */
 async function keeperCycle(step: string, ...args: string[]): Promise<string> {
   return runScript("scripts/keeper-cycle.ts", [
@@ -590,7 +605,8 @@ describe(
         await assertFitsWidth();
         await shot("24-vault-paused");
       } finally {
-        await sendAs(accounts[0]!, vault, encodeFunctionData({ abi: vaultAbi, functionName: "unpause" }));
+        // Unpausing is governance's (the vault's owner, the timelock).
+        await sendAsOwner(vault, encodeFunctionData({ abi: vaultAbi, functionName: "unpause" }));
       }
       await page.getByTestId("vault-paused").waitFor({ state: "detached" });
     });
