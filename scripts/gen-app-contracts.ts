@@ -56,6 +56,9 @@ function readArtifacts(): Map<string, Artifact> {
     const json = JSON.parse(readFileSync(file, "utf8")) as Partial<Artifact>;
     if (typeof json.contractName !== "string" || !Array.isArray(json.abi) || typeof json.sourceName !== "string")
       continue;
+    // Solidity tests (`test/**/*.t.sol`, compiled by `hardhat build` too) are never deployed nor called by the app;
+    // their helper interfaces (several declare their own `Vm`) would otherwise collide by name.
+    if (json.sourceName.startsWith("test/")) continue;
     const previous = byName.get(json.contractName);
     if (previous && previous.sourceName !== json.sourceName)
       throw new GenerationError(

@@ -143,7 +143,7 @@ async function claimCampaign(c: Cycle): Promise<string> {
   const spec = campaignSpecFromNames({
     assetPair: "ETH/USDC",
     priceWindow: { minPrice: 3_000n * USD8, maxPrice: 3_100n * USD8, notBefore: t0 - 1n, notAfter: t0 + 3_600n },
-    route: { strategyId: "market-making", sourceVenue: "binance", targetVenue: "binance" },
+    route: { strategyId: "marketMaking", sourceVenue: "binance", targetVenue: "binance" },
   });
   const id = computeCampaignId(spec);
   await mined(c.campaigns.connect(c.keeper).publish(spec, 0, 0, []));

@@ -3,7 +3,28 @@
 import { useQuery } from "@tanstack/react-query";
 import type { DashboardData } from "../server/dashboard";
 import { formatAmount, formatDecayedCount, formatPercent, shortAddress } from "../lib/format";
-import { Bars, Donut, LineChart, Meter } from "./charts";
+import { Bars, Donut, LineChart, Meter, modeColour, SleeveBar, Timeline } from "./charts";
+
+/** How the page names a strategy type (`Route.strategyId`). */
+const MODE_NAMES: Record<string, string> = {
+  marketMaking: "Market making",
+  arbitrage: "Arbitrage",
+  rebalance: "Rebalance",
+  idle: "Idle",
+};
+const modeName = (m: string) => MODE_NAMES[m] ?? m;
+
+/** Share of the time in each mode, for the timeline's text alternative ("Market making 62%, Idle 38%"). */
+function timeShares(segments: { mode: string; from: number; to: number }[]): string {
+  const total = segments.reduce((a, s) => a + (s.to - s.from), 0);
+  if (total <= 0) return "no time elapsed";
+  const by = new Map<string, number>();
+  for (const s of segments) by.set(s.mode, (by.get(s.mode) ?? 0) + (s.to - s.from));
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .map(([m, t]) => `${modeName(m)} ${Math.round((t / total) * 100)}%`)
+    .join(", ");
+}
 
 async function fetchDashboard(): Promise<DashboardData> {
   const res = await fetch("/api/dashboard?points=32", { cache: "no-store" });
@@ -63,6 +84,43 @@ export function Dashboard() {
                 }))}
               />
               <div className="muted">Total assets {amt(d.vault.totalAssets)}</div>
+              <h3>Sleeves drawn by keepers</h3>
+              <div className="stack" data-testid="sleeves-drawn">
+                {d.vault.sleeves.slice(0, 2).map((s, i) => (
+                  <div key={s.name} className="stack" style={{ gap: 4 }} data-testid={`sleeve-${i}`}>
+                    <div>
+                      {s.name}: <strong data-testid={`sleeve-${i}-drawn`}>{amt(s.drawn)}</strong> drawn of{" "}
+                      {amt(s.assets)}
+                      {s.target === null ? null : (
+                        <>
+                          {" "}
+                          (target {amt(s.target)}, {((s.targetBps ?? 0) / 100).toFixed(0)}%)
+                        </>
+                      )}
+                    </div>
+                    <SleeveBar
+                      label={`${s.name} sleeve: ${amt(s.drawn)} drawn of ${amt(s.assets)}${s.target === null ? "" : `, target ${amt(s.target)}`}`}
+                      drawn={Number(BigInt(s.drawn))}
+                      assets={Number(BigInt(s.assets))}
+                      target={s.target === null ? null : Number(BigInt(s.target))}
+                    />
+                  </div>
+                ))}
+                <div className="legend muted">
+                  <div>
+                    <span className="swatch" style={{ background: "#58a6ff" }} />
+                    drawn (sleeveDrawn)
+                  </div>
+                  <div>
+                    <span className="swatch" style={{ background: "#484f58" }} />
+                    sleeve assets (sleeveAssets)
+                  </div>
+                  <div>
+                    <span className="swatch" style={{ background: "#d29922" }} />
+                    target: total assets × the sleeve&apos;s target weight (Parameters)
+                  </div>
+                </div>
+              </div>
               {d.vault.paused ? <div className="notice bad">Vault paused</div> : null}
               {d.vault.breakerTripped ? <div className="notice warn">Circuit breaker tripped</div> : null}
             </>
@@ -180,6 +238,91 @@ export function Dashboard() {
           )}
         </section>
       </div>
+      <section className="panel">
+        <h2>Keeper modes and PnL by strategy</h2>
+        {d.activity === null ? (
+          <div className="muted">
+            The campaign registry or the capital book is not deployed: no keeper activity to show.
+          </div>
+        ) : d.activity.keepers.length === 0 ? (
+          <div className="muted" data-testid="activity-empty">
+            No keeper has claimed a campaign yet.
+          </div>
+        ) : (
+          <div className="stack" style={{ gap: 16 }} data-testid="activity">
+            <p className="muted" style={{ margin: 0 }}>
+              Read from the chain since deployment. Mode: the strategy type (
+              <span className="mono">route.strategyId</span>) of the campaign the keeper holds a live claim on, idle
+              without one. Switch: a change of strategy type between its consecutive claims. PnL: the capital
+              book&apos;s repayments of the keeper&apos;s draws (returned − principal; the whole principal when a draw
+              is liquidated), by the strategy type of the draw&apos;s campaign. Reported: the sum of its receipts&apos;
+              PnL (rebalancing draws no vault capital).
+            </p>
+            <div className="legend">
+              {["marketMaking", "arbitrage", "rebalance", "idle"].map((m) => (
+                <div key={m}>
+                  <span className="swatch" style={{ background: modeColour(m), outline: "1px solid #8b949e" }} />
+                  {modeName(m)}
+                </div>
+              ))}
+              <div>
+                <span className="swatch" style={{ background: "#e6edf3" }} />
+                Switch
+              </div>
+            </div>
+            {d.activity.keepers.map((k) => (
+              <div key={k.keeper} className="card stack" data-testid={`keeper-activity-${k.keeper.toLowerCase()}`}>
+                <div className="row" style={{ justifyContent: "space-between" }}>
+                  <span className="mono">{shortAddress(k.keeper)}</span>
+                  <span className="badge" data-testid="keeper-mode" style={{ borderColor: modeColour(k.mode) }}>
+                    {modeName(k.mode)}
+                  </span>
+                </div>
+                <Timeline
+                  label={`Modes of keeper ${shortAddress(k.keeper)} since deployment: ${timeShares(
+                    k.timeline,
+                  )}; ${k.switches} switches`}
+                  segments={k.timeline}
+                  switches={k.switchTimes}
+                  from={d.activity!.from}
+                  to={d.activity!.to}
+                />
+                <div className="muted">
+                  <span data-testid="keeper-claims">{k.claims}</span> claims,{" "}
+                  <span data-testid="keeper-switches">{k.switches}</span> switches
+                </div>
+                {k.pnl.length > 0 ? (
+                  <div className="scroll-x">
+                    <table data-testid="keeper-pnl">
+                      <thead>
+                        <tr>
+                          <th>Strategy</th>
+                          <th>PnL</th>
+                          <th>Draws</th>
+                          <th>Reported</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {k.pnl.map((r) => (
+                          <tr key={r.strategy} data-strategy={r.strategy}>
+                            <td>{modeName(r.strategy)}</td>
+                            <td>{amt(r.pnl)}</td>
+                            <td>
+                              {r.repaid}/{r.draws}
+                              {r.liquidated > 0 ? ` (${r.liquidated} liquidated)` : ""}
+                            </td>
+                            <td>{amt(r.receiptPnl)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                ) : null}
+              </div>
+            ))}
+          </div>
+        )}
+      </section>
       {d.receipts && d.receipts.latest.length > 0 ? (
         <section className="panel scroll-x">
           <h2>Recent receipts</h2>

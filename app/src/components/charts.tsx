@@ -153,3 +153,91 @@ export function Meter({ values }: { values: { label: string; value: number }[] }
     </div>
   );
 }
+
+/** Colour of each keeper mode (strategy type); idle is the track colour. */
+export const MODE_COLOURS: Record<string, string> = {
+  marketMaking: "#3fb950",
+  arbitrage: "#58a6ff",
+  rebalance: "#d29922",
+  idle: "#30363d",
+};
+export const modeColour = (mode: string) => MODE_COLOURS[mode] ?? "#bc8cff";
+
+/** A keeper's modes over time as coloured spans, switches as white ticks. */
+export function Timeline({
+  segments,
+  switches,
+  from,
+  to,
+  label,
+}: {
+  segments: { mode: string; from: number; to: number }[];
+  switches: number[];
+  from: number;
+  to: number;
+  label: string;
+}) {
+  const W = 600;
+  const H = 24;
+  const span = Math.max(to - from, 1);
+  const x = (t: number) => ((Math.min(Math.max(t, from), to) - from) / span) * W;
+  return (
+    <svg
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={label}
+      preserveAspectRatio="none"
+      style={{ width: "100%", height: H }}
+    >
+      <rect x={0} y={4} width={W} height={H - 8} fill={MODE_COLOURS.idle} />
+      {segments
+        .filter((s) => s.mode !== "idle")
+        .map((s) => (
+          <rect
+            key={`${s.from}-${s.mode}`}
+            x={x(s.from)}
+            y={4}
+            width={Math.max(x(s.to) - x(s.from), 1)}
+            height={H - 8}
+            fill={modeColour(s.mode)}
+          />
+        ))}
+      {switches.map((t, i) => (
+        <rect key={`${t}-${i}`} x={x(t) - 1} y={0} width={2} height={H} fill="#e6edf3" />
+      ))}
+    </svg>
+  );
+}
+
+/** A sleeve's capital: drawn (filled) within its assets (track), with its target as a tick. */
+export function SleeveBar({
+  drawn,
+  assets,
+  target,
+  label,
+}: {
+  drawn: number;
+  assets: number;
+  target: number | null;
+  label: string;
+}) {
+  const W = 600;
+  const H = 20;
+  const max = Math.max(assets, target ?? 0, drawn, 1e-12);
+  return (
+    <svg
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={label}
+      preserveAspectRatio="none"
+      style={{ width: "100%", height: H }}
+    >
+      <rect x={0} y={4} width={W} height={H - 8} fill="#30363d" />
+      <rect x={0} y={4} width={(assets / max) * W} height={H - 8} fill="#484f58" />
+      <rect x={0} y={4} width={(drawn / max) * W} height={H - 8} fill="#58a6ff" />
+      {target === null ? null : (
+        <rect x={Math.min((target / max) * W, W - 2)} y={0} width={2} height={H} fill="#d29922" />
+      )}
+    </svg>
+  );
+}

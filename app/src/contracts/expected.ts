@@ -52,6 +52,7 @@ export const expectedVaultSignatures = [
   "function paused() view returns (bool)",
   "function breakerTripped() view returns (bool)",
   "function sleeveAssets(uint8 sleeve) view returns (uint256)",
+  "function sleeveDrawn(uint8 sleeve) view returns (uint256)",
 ] as const;
 
 /**
@@ -75,6 +76,13 @@ export const expectedVaultErrors = [
 
 /** Sleeve indexes of `sleeveAssets(uint8)`, in the vault's order (`IStrategyVault.Sleeve`). */
 export const SLEEVES = ["Market making", "Arbitrage", "Buffer"] as const;
+
+/** `Parameters` keys of the sleeves' target weights (bps of total assets), in the order of `SLEEVES`. */
+export const SLEEVE_TARGET_KEYS = [
+  "sleeveTargetMarketMakingBps",
+  "sleeveTargetArbitrageBps",
+  "sleeveTargetBufferBps",
+] as const;
 
 /** Earn lock tiers `lock(shares, tier)` accepts (tier 0 is "not locked" and is refused). */
 export const LOCK_TIERS = [1, 2] as const;

@@ -37,6 +37,8 @@ export const NAMES = {
   attestation: "AttestationRegistry",
   governor: "VaultGovernor",
   timelock: "VaultTimelock",
+  campaigns: "CampaignRegistry",
+  capital: "KeeperCapital",
 } as const;
 
 export function contractAddress(d: AppDeployment | null, name: string): `0x${string}` | undefined {
