@@ -200,10 +200,10 @@ for (const dialect of DIALECTS) {
 
     it("placeOrder_answerLostAfterPlacement_noDoubleOrder", async () => {
       const s = await setup(dialect);
-      const v = await s.venue({ timeoutMs: 250 });
+      const v = await s.venue({ timeoutMs: 2_000 });
       const before = await v.balances();
       s.run.servers.get(dialect)!.faults.configure({
-        rules: [{ kind: "timeout", mode: "afterExecute", hangMs: 400, endpoints: ["createOrder"], maxTimes: 1 }],
+        rules: [{ kind: "timeout", mode: "afterExecute", hangMs: 30_000, endpoints: ["createOrder"], maxTimes: 1 }],
       });
       const o = await v.placeOrder({
         pair: PAIR,

@@ -40,7 +40,7 @@ export function simCcxtClient(
   const url = run.urls.get(venue);
   if (!url) throw new RangeError(`simulation has no venue ${venue}`);
   const base = ccxtSimConfig(dialect, url, account);
-  // Binance's widest receive window: a test's virtual clock may run ahead of the signer's wall clock.
+  // Binance's widest receive window: on a busy machine a signed request may wait long before the venue reads it.
   const options = dialect === "binance" ? { ...base.options, recvWindow: 60_000 } : base.options;
   const cfg = { ...base, options, enableRateLimit: false, timeout: timeoutMs };
   return dialect === "binance" ? new ccxt.binance(cfg) : new ccxt.okx(cfg);
@@ -49,10 +49,8 @@ export function simCcxtClient(
 /** A `CcxtVenue` on a simulated venue (markets loaded). */
 export async function simVenue(run: RunningSimulation, o: SimVenueOptions): Promise<CcxtVenue> {
   const client = simCcxtClient(run, o.venue, o.dialect, o.account, o.timeoutMs);
-  // Signed requests carry the test's clock, the one the simulator runs on: on a busy machine the wall clock runs
-  // ahead of a virtual clock by more than the exchange's tolerance (Binance: 1 s into the future).
-  const clock = o.clock;
-  if (clock) client.milliseconds = () => clock.now();
+  // ccxt signs with the wall clock, as against a real venue; the simulator checks signatures against its wall
+  // clock (`StartOptions.wallNow`), whatever the test's virtual clock (`o.clock`) says.
   const v = new CcxtVenue(client, {
     id: o.id ?? o.venue,
     budget: o.budget,

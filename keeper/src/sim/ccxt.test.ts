@@ -9,8 +9,17 @@ import { ccxtSimConfig } from "./client.js";
 import { FEE_ACCOUNT } from "./engine.js";
 import { parseUnits } from "./money.js";
 import { client } from "./testclient.js";
-import { ALICE, BOB, DIALECTS, consistencyProblems, startTestSimulation, type Dialect } from "./testkit.js";
-import type { RunningSimulation } from "./venues.js";
+import { parseScenario } from "./scenario.js";
+import {
+  ALICE,
+  BOB,
+  DIALECTS,
+  consistencyProblems,
+  startTestSimulation,
+  testScenarioInput,
+  type Dialect,
+} from "./testkit.js";
+import { startSimulation, type RunningSimulation } from "./venues.js";
 
 const SYMBOL = "BTC/USDT";
 /** A float that ccxt parsed from the wire, back to exact 1e-8 units. */
@@ -360,3 +369,38 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+/**
+ * A simulation on a stepped (virtual) clock that lags the wall clock, as a test's virtual clock does on a busy
+ * machine: signed requests are checked against the venue's wall clock, as a real venue checks them, so an
+ * unmodified client signing with its wall clock is served however far the simulation's clock lags, while a
+ * request signed two minutes ago is still refused; `/time` reports that wall clock, market data the simulation's.
+ */
+describe("signed requests on a simulation whose clock lags the wall clock", () => {
+  const LAG_MS = 10 * 60_000;
+  let run: RunningSimulation;
+  before(async () => {
+    run = await startSimulation(parseScenario(testScenarioInput()), { now: () => Date.now() - LAG_MS });
+  });
+  after(() => run.close());
+
+  for (const dialect of DIALECTS) {
+    it(`privateCall_simClockLagsWallClock_${dialect}AcceptsFreshSignature`, async () => {
+      const b = await client(run, dialect).fetchBalance();
+      assert.ok((b.total as unknown as Record<string, number>)["USDT"]! > 0);
+    });
+
+    it(`privateCall_simClockLagsWallClock_${dialect}RefusesStaleSignature`, async () => {
+      const ex = client(run, dialect);
+      if (dialect === "binance") ex.options["timeDifference"] = 120_000;
+      else ex.nonce = () => Date.now() - 120_000;
+      await assert.rejects(ex.fetchBalance(), ccxt.InvalidNonce);
+    });
+
+    it(`fetchTime_simClockLagsWallClock_${dialect}ReportsWallClock`, async () => {
+      const before = Date.now();
+      const t = await client(run, dialect).fetchTime();
+      assert.ok(t !== undefined && t >= before && t <= Date.now(), `${t} not within [${before}, now]`);
+    });
+  }
+});

@@ -94,9 +94,9 @@ for (const dialect of DIALECTS) {
     it("timeoutBeforeExecute_throwsRequestTimeoutAndPlacesNothing", () =>
       withVenue(
         dialect,
-        { rules: [{ kind: "timeout", endpoints: ["createOrder"], maxTimes: 1, hangMs: 5_000 }] },
+        { rules: [{ kind: "timeout", endpoints: ["createOrder"], maxTimes: 1, hangMs: 30_000 }] },
         async (run) => {
-          const ex = client(run, dialect, ALICE, { timeout: 300 });
+          const ex = client(run, dialect, ALICE, { timeout: 2_000 });
           await ex.loadMarkets();
           await assert.rejects(
             ex.createOrder(SYMBOL, "limit", "buy", 0.1, 29000, { clientOrderId: "hang1" }),
@@ -110,9 +110,9 @@ for (const dialect of DIALECTS) {
     it("timeoutAfterExecute_orderExists_retryWithSameClientIdRejected_noDoubleOrder", () =>
       withVenue(
         dialect,
-        { rules: [{ kind: "timeout", mode: "afterExecute", endpoints: ["createOrder"], maxTimes: 1, hangMs: 5_000 }] },
+        { rules: [{ kind: "timeout", mode: "afterExecute", endpoints: ["createOrder"], maxTimes: 1, hangMs: 30_000 }] },
         async (run) => {
-          const ex = client(run, dialect, ALICE, { timeout: 300 });
+          const ex = client(run, dialect, ALICE, { timeout: 2_000 });
           await ex.loadMarkets();
           await assert.rejects(
             ex.createOrder(SYMBOL, "limit", "buy", 0.1, 29000, { clientOrderId: "lost1" }),
@@ -160,8 +160,8 @@ for (const dialect of DIALECTS) {
       }));
 
     it("latencyBeyondClientTimeout_throwsRequestTimeout", () =>
-      withVenue(dialect, { latencyMs: { min: 600, max: 600 } }, async (run) => {
-        const ex = client(run, dialect, ALICE, { timeout: 150 });
+      withVenue(dialect, { latencyMs: { min: 5_000, max: 5_000 } }, async (run) => {
+        const ex = client(run, dialect, ALICE, { timeout: 500 });
         await assert.rejects(ex.fetchTime(), ccxt.RequestTimeout);
       }));
 

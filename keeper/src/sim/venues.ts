@@ -21,7 +21,13 @@ export interface StartOptions {
   /** Port per venue name; missing venues listen on an ephemeral port. */
   ports?: Record<string, number>;
   host?: string;
+  /** The simulation's clock (default `Date.now`); a test may run it virtually. */
   now?: () => number;
+  /**
+   * The venues' wall clock (default `Date.now`): `/time` and the freshness check of signed requests. It stays the
+   * process's clock when `now` is virtual, since ccxt signs with the wall clock, as it does against a real venue.
+   */
+  wallNow?: () => number;
 }
 
 export function createAdapter(dialect: "binance" | "okx", ctx: AdapterContext): DialectAdapter {
@@ -31,6 +37,7 @@ export function createAdapter(dialect: "binance" | "okx", ctx: AdapterContext): 
 /** Builds the simulation and starts every venue's server on loopback. */
 export async function startSimulation(scenario: Scenario, opts: StartOptions = {}): Promise<RunningSimulation> {
   const now = opts.now ?? Date.now;
+  const wallNow = opts.wallNow ?? Date.now;
   const sim = new Simulation(scenario, { now });
   const servers = new Map<string, VenueServer>();
   const urls = new Map<string, string>();
@@ -52,6 +59,7 @@ export async function startSimulation(scenario: Scenario, opts: StartOptions = {
         exchange: venue.exchange,
         accounts: scenario.accounts,
         now,
+        wallNow,
       });
       const server = new VenueServer({
         adapter,

@@ -54,7 +54,7 @@ export class BinanceAdapter implements DialectAdapter {
       case "GET /api/v3/ping":
         return pub("ping", () => ok({}));
       case "GET /api/v3/time":
-        return pub("time", () => ok({ serverTime: this.ctx.now() }));
+        return pub("time", () => ok({ serverTime: this.ctx.wallNow() }));
       case "GET /api/v3/exchangeInfo":
         return pub("markets", (p) => this.exchangeInfo(p));
       // Derivatives and margin listings: empty (spot-only venue), so a ccxt.binance with default
@@ -189,7 +189,8 @@ export class BinanceAdapter implements DialectAdapter {
     const recvWindow = params.has("recvWindow") ? Number(params.get("recvWindow")) : 5000;
     if (!(recvWindow > 0 && recvWindow <= MAX_RECV_WINDOW))
       return err(400, -1131, "recvWindow must be less than 60000");
-    const now = this.ctx.now();
+    // Freshness against the venue's wall clock (Binance: at most 1 s ahead, at most recvWindow behind).
+    const now = this.ctx.wallNow();
     if (ts >= now + 1000 || now - ts > recvWindow)
       return err(400, -1021, "Timestamp for this request is outside of the recvWindow.");
     return { account, params };

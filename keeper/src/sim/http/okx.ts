@@ -52,7 +52,7 @@ export class OkxAdapter implements DialectAdapter {
     });
     switch (key) {
       case "GET /api/v5/public/time":
-        return pub("time", () => ok([{ ts: String(this.ctx.now()) }]));
+        return pub("time", () => ok([{ ts: String(this.ctx.wallNow()) }]));
       case "GET /api/v5/public/instruments":
         return pub("markets", (p) => this.instruments(p));
       case "GET /api/v5/market/books":
@@ -167,7 +167,7 @@ export class OkxAdapter implements DialectAdapter {
     const t = Date.parse(ts);
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(ts) || Number.isNaN(t))
       return fail(401, "50112", "Invalid OK-ACCESS-TIMESTAMP.");
-    if (Math.abs(this.ctx.now() - t) > TIMESTAMP_WINDOW_MS) return fail(401, "50102", "Timestamp request expired.");
+    if (Math.abs(this.ctx.wallNow() - t) > TIMESTAMP_WINDOW_MS) return fail(401, "50102", "Timestamp request expired.");
     const expected = createHmac("sha256", account.secret)
       .update(ts + req.method + req.rawUrl + req.rawBody)
       .digest("base64");

@@ -61,7 +61,13 @@ export interface DialectAdapter {
 export interface AdapterContext {
   exchange: Exchange;
   accounts: AccountConfig[];
+  /** The simulation's clock (may be a test's virtual clock): market data, order and trade times. */
   now: () => number;
+  /**
+   * The venue's wall clock: what `/time` reports and what a signed request's timestamp is checked against, as a
+   * real venue checks it against its own clock, never against how far a stepped simulation clock lags.
+   */
+  wallNow: () => number;
 }
 
 /** Hooks into the simulation behind the admin API (shared by every venue of the simulation). */
