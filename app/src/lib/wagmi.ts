@@ -2,6 +2,7 @@ import { defineChain, type Chain } from "viem";
 import { cookieStorage, createConfig, createStorage, http, type CreateConnectorFn } from "wagmi";
 import { injected } from "wagmi/connectors";
 import { devWallet } from "./devWallet";
+import { RPC_MAX_BATCH } from "./rpc";
 
 /** What `getConfig` needs to know about the page's target chain. */
 export interface ChainTarget {
@@ -35,7 +36,9 @@ export function getConfig(t: ChainTarget) {
     storage: createStorage({ storage: cookieStorage }),
     ssr: true,
     pollingInterval: t.local ? 500 : 4_000,
-    transports: { [chain.id]: http(t.rpcUrl, { batch: true }) },
+    // Batches stay within what the app's `/api/rpc` proxy forwards (`RPC_MAX_BATCH` calls): the governance page reads
+    // every parameter and its bounds at once, more than one batch holds.
+    transports: { [chain.id]: http(t.rpcUrl, { batch: { batchSize: RPC_MAX_BATCH } }) },
   });
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { serverConfig } from "../../../server/config";
+import { RPC_MAX_BATCH } from "../../../lib/rpc";
 
 export const dynamic = "force-dynamic";
 
@@ -11,7 +12,7 @@ const request = z.object({
   method: z.string(),
   params: z.unknown().optional(),
 });
-const body = z.union([request, z.array(request).min(1).max(100)]);
+const body = z.union([request, z.array(request).min(1).max(RPC_MAX_BATCH)]);
 
 function rpcError(id: unknown, code: number, message: string) {
   return { jsonrpc: "2.0", id: id ?? null, error: { code, message } };
