@@ -70,6 +70,48 @@ export function writeSimScenario(path: string): void {
   writeFileSync(path, json);
 }
 
+/**
+ * What each `npm start` keeper runs through its engine: market making on Binance's ETH/USDT (the simulator charges
+ * makers 2 bps and takers 10 bps, and its background takers cross quotes inside its 5 bps half-spread), pre-empted by
+ * arbitrage between Binance and OKX when the scenario's gaps open.
+ */
+export function keeperStrategies(): { plugin: string; config: unknown }[] {
+  return [
+    {
+      plugin: "marketMaking",
+      config: {
+        id: "mm-binance-eth-usdt",
+        pair: KEEPER_PAIR,
+        venueId: "binance",
+        minHalfSpreadBps: 3,
+        adverseSelectionBps: 1,
+        skewBps: 3,
+        orderSize: "0.5",
+        targetInventory: "50",
+        maxInventory: "10",
+        tick: "0.01",
+        lot: "0.0001",
+        priceToleranceBps: 2,
+        makerFeeBps: 2,
+        expectedRoundTrips: 1,
+        refreshMs: 1000,
+      },
+    },
+    {
+      plugin: "arbitrage",
+      config: {
+        id: "arbitrage-eth-usdt",
+        pair: KEEPER_PAIR,
+        legs: [
+          { venueId: "binance", pair: KEEPER_PAIR },
+          { venueId: "okx", pair: KEEPER_PAIR },
+        ],
+        retryBudget: 2,
+      },
+    },
+  ];
+}
+
 /** The local keeper that also runs the auditor (whistleblower), and the most bond it locks at once (tUSD). */
 export const AUDITOR_KEEPER = 1;
 export const AUDIT_MAX_BOND = "1000";
@@ -200,6 +242,9 @@ export function writeKeeperFiles(
         ],
         credentialsFile,
         pairs: [KEEPER_PAIR],
+        strategies: keeperStrategies(),
+        // A market-making campaign quotes for at most 60 s, ending 20 s before its claim expires.
+        campaigns: { quotingWindowSeconds: 60, claimMarginSeconds: 20, priceBandBps: 500 },
         dataDir: dir,
         // One content store for all local keepers (content-addressed, atomic writes), so an auditor reads every trace.
         store: { kind: "local", dir: join(root, "store") },

@@ -26,6 +26,11 @@ export interface ExecutionContext {
   readonly params: EngineParameters;
   /** Engine time when the run started (ms, from the runner's clock). */
   readonly startedAt: number;
+  /**
+   * Clock time (ms) at which the run's orders must stop (a live keeper: a margin before its campaign's claim
+   * expires); undefined: none.
+   */
+  readonly deadline?: number;
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { BinanceFixture } from "./testing/binanceFixture.js";
 import { virtualTime } from "./testing/virtualTime.js";
 import { RequestBudget } from "./budget.js";
-import { CcxtVenue, wadOfFloat } from "./ccxtVenue.js";
+import { CcxtVenue } from "./ccxtVenue.js";
 import {
   InsufficientFundsError,
   InvalidOrderError,
@@ -326,13 +326,4 @@ test("F9_placeOrder_everyAttemptFailsAfterTheFirstExecuted_returnsTheOrderNotAnE
   });
   assert.equal(o.filled, toWad("0.5"));
   assert.equal(fixture.orders.filter((x) => x.clientOrderId === "kambiguous").length, 1);
-});
-
-test("wadOfFloat_floatNoisePastThe18thDecimal_roundsInsteadOfThrowing", () => {
-  // A fee summed over trades in ccxt's floats (what failed every market-making run of the replay).
-  assert.equal(wadOfFloat(0.000022080000000000002), 22_080_000_000_000n);
-  assert.equal(wadOfFloat(0.1 + 0.2), 300_000_000_000_000_040n);
-  assert.equal(wadOfFloat(1.5e-18), 2n);
-  assert.equal(wadOfFloat(-1.5e-18), -2n);
-  assert.equal(wadOfFloat(2.5), toWad("2.5"));
 });

@@ -46,7 +46,7 @@ import {
   VenueTimeoutError,
   VenueUnavailableError,
 } from "./errors.js";
-import { divWad, fromWad, mulBps, numberToDecimalString, roundToStep, toWad, wadToNumber, WAD } from "./fixed.js";
+import { divWad, fromWad, mulBps, roundToStep, toWad, wadOfFloat, wadToNumber, WAD } from "./fixed.js";
 import { buyCost, sellProceeds, topPrice, type BookLiquidity } from "./liquidity.js";
 import {
   splitPair,
@@ -130,20 +130,6 @@ function parseRetryAfter(headers: unknown, nowMs: number): number | undefined {
 }
 
 const num = (v: number | undefined | null): bigint => (v === undefined || v === null ? 0n : wadOfFloat(v));
-
-/**
- * A ccxt number as a wad. ccxt hands amounts as floats, and its own float arithmetic (a fee summed over trades, a cost
- * of price x amount) can leave binary noise past the 18th decimal (`0.000022080000000000002`): that digit is rounded
- * (half away from zero), while a number with at most 18 decimals converts exactly.
- */
-export function wadOfFloat(v: number): bigint {
-  const text = numberToDecimalString(v);
-  const [int = "0", frac = ""] = text.split(".");
-  if (frac.length <= 18) return toWad(text);
-  const wad = toWad(`${int}.${frac.slice(0, 18)}`);
-  if (frac[18]! < "5") return wad;
-  return text.startsWith("-") ? wad - 1n : wad + 1n;
-}
 
 /** What a venue's calls say about it: failures in a row (after retries) and when it last answered. */
 export interface VenueHealth {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { divRound, fromWad, numberToDecimalString, roundToStep, toWad, unitsToWad, wadToUnits, WAD } from "./fixed.js";
+import { divRound, fromWad, numberToDecimalString, roundToStep, toWad, unitsToWad, wadOfFloat, wadToUnits, WAD } from "./fixed.js";
 import { ConfigError } from "../errors.js";
 
 test("toWad_decimalStringsAndNumbers_exact", () => {
@@ -37,4 +37,13 @@ test("units_6decimals_exactBothWays", () => {
   assert.equal(roundToStep(toWad("1.237"), toWad("0.01"), "down"), toWad("1.23"));
   assert.equal(roundToStep(toWad("1.231"), toWad("0.01"), "up"), toWad("1.24"));
   assert.equal(WAD, 10n ** 18n);
+});
+
+test("wadOfFloat_floatNoisePastThe18thDecimal_roundsInsteadOfThrowing", () => {
+  // A fee summed over trades in ccxt's floats (what failed every market-making run of the replay).
+  assert.equal(wadOfFloat(0.000022080000000000002), 22_080_000_000_000n);
+  assert.equal(wadOfFloat(0.1 + 0.2), 300_000_000_000_000_040n);
+  assert.equal(wadOfFloat(1.5e-18), 2n);
+  assert.equal(wadOfFloat(-1.5e-18), -2n);
+  assert.equal(wadOfFloat(2.5), toWad("2.5"));
 });

@@ -55,6 +55,20 @@ export function numberToDecimalString(value: number): string {
   return (negative ? "-" : "") + out;
 }
 
+/**
+ * A float (a ccxt number) as a wad. ccxt hands amounts as floats, and its own float arithmetic (a fee summed over trades, a cost
+ * of price x amount) can leave binary noise past the 18th decimal (`0.000022080000000000002`): that digit is rounded
+ * (half away from zero), while a number with at most 18 decimals converts exactly.
+ */
+export function wadOfFloat(v: number): bigint {
+  const text = numberToDecimalString(v);
+  const [int = "0", frac = ""] = text.split(".");
+  if (frac.length <= 18) return toWad(text);
+  const wad = toWad(`${int}.${frac.slice(0, 18)}`);
+  if (frac[18]! < "5") return wad;
+  return text.startsWith("-") ? wad - 1n : wad + 1n;
+}
+
 /** Formats a wad as a plain decimal string with no trailing zeros (`1500000000000000000n` -> `"1.5"`). */
 export function fromWad(wad: bigint): string {
   const negative = wad < 0n;

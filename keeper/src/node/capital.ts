@@ -310,9 +310,11 @@ export class CapitalFlow {
 
   /** Draw intents: did the draw land? Repayments journalled but not known to be on chain: send (or find) them. */
   private async resolveIntents(): Promise<void> {
-    const { journal } = this.opts;
-    for (const rec of journal.capitalRecords(["drawing"])) await this.reconcileDraw(rec);
-    const repaying = journal.capitalRecords(["repaying"]);
+    const { journal, sleeve } = this.opts;
+    // Each sleeve's flow settles its own records only (a keeper running both sleeves has one flow per sleeve).
+    const mine = (r: CapitalRecord) => r.sleeve === sleeve;
+    for (const rec of journal.capitalRecords(["drawing"]).filter(mine)) await this.reconcileDraw(rec);
+    const repaying = journal.capitalRecords(["repaying"]).filter(mine);
     for (const rec of repaying.filter((r) => r.repayReceiptId === NO_RECEIPT)) await this.reconcileReturn(rec);
     const receipts = new Set(repaying.map((r) => r.repayReceiptId!).filter((id) => id !== NO_RECEIPT));
     for (const receiptId of receipts) await this.sendRepayment(receiptId);

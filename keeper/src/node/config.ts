@@ -56,6 +56,20 @@ export const keeperConfigSchema = z.strictObject({
     })
     .default({ bucketSeconds: 60, retryBudget: 2 }),
   /**
+   * The strategies the engine runs: `{ plugin, config }` with plugin `arbitrage`, `marketMaking` or `rebalance` and
+   * that plugin's settings (validated by the plugin). Empty: one arbitrage strategy per pair across every venue.
+   */
+  strategies: z.array(z.object({ plugin: z.string().min(1), config: z.unknown() }).strict()).default([]),
+  /** Campaigns of engine runs: a market maker quotes at most `quotingWindowSeconds`, ending `claimMarginSeconds` before its claim expires. */
+  campaigns: z
+    .object({
+      quotingWindowSeconds: z.number().int().min(5).max(3_600).default(60),
+      claimMarginSeconds: z.number().int().min(1).max(600).default(15),
+      priceBandBps: z.number().int().min(1).max(5_000).default(500),
+    })
+    .strict()
+    .default({ quotingWindowSeconds: 60, claimMarginSeconds: 15, priceBandBps: 500 }),
+  /**
    * Vault capital: draw from the strategy's sleeve and repay after each campaign when the deployment has a
    * `StrategyVault` (docs/SPECIFICATION.md "Keeper node / Capital flow"). `enabled: false` trades own capital only.
    */

@@ -53,7 +53,12 @@ export interface KeeperNodeOptions {
   /** Metrics port on loopback; undefined: no server. 0: any free port. */
   metricsPort?: number;
   /** Vault capital (draws before executions, repays finished campaigns each tick); absent: own capital only. */
-  capital?: CapitalFlow;
+  capital?: CapitalFlow | readonly CapitalFlow[];
+  /**
+   * Step watched campaigns without holding the tick (the engine-driven keeper: a market-making campaign executes
+   * for its whole quoting window while engine ticks go on and may pre-empt it).
+   */
+  backgroundDispatch?: boolean;
   /** Called with every parameter snapshot and change (retunes the engine). */
   onParameters?: (values: Readonly<Record<string, bigint>>) => void;
   /** Renews the keeper's attestation (quote -> verifier -> AttestationRegistry); undefined: never renewed. */
@@ -88,8 +93,12 @@ export class KeeperNode {
   /** Wall-clock time of the last failed renewal attempt. */
   private lastAttestFailure = 0;
   private server: Server | undefined;
+  private dispatching: Promise<unknown> | undefined;
+  private readonly flows: readonly CapitalFlow[];
 
   constructor(private readonly opts: KeeperNodeOptions) {
+    this.flows =
+      opts.capital === undefined ? [] : Array.isArray(opts.capital) ? opts.capital : [opts.capital as CapitalFlow];
     this.dispatcher = new CampaignDispatcher({
       chain: opts.chain,
       journal: opts.journal,
@@ -112,7 +121,7 @@ export class KeeperNode {
     const reconciled = await this.reconcileOrders();
     const resumed = this.dispatcher.recover();
     // Draw intents and repayments a crash left open are settled before anything new is drawn.
-    if (this.opts.capital) await this.guarded("capital", () => this.opts.capital!.recover());
+    for (const flow of this.flows) await this.guarded("capital", () => flow.recover());
     const snapshot = await this.opts.chain.parametersSnapshot();
     this.parameters = { ...snapshot.values };
     this.opts.onParameters?.(this.parameters);
@@ -142,6 +151,7 @@ export class KeeperNode {
     clearTimeout(this.tickTimer);
     clearInterval(this.heartbeatTimer);
     await this.running;
+    await this.dispatching;
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.opts.log.info("keeper stopped");
   }
@@ -176,10 +186,14 @@ export class KeeperNode {
       for (const opportunity of claiming ? opportunities : []) {
         await this.guarded("offer", () => this.dispatcher.offer(opportunity));
       }
-      await this.dispatcher.tick();
+      if (!this.opts.backgroundDispatch) await this.dispatcher.tick();
+      else
+        this.dispatching ??= this.guarded("dispatch", () => this.dispatcher.tick()).finally(() => {
+          this.dispatching = undefined;
+        });
     });
     // Repay the capital of finished campaigns (apart from the tick: a failed campaign step does not hold it back).
-    if (this.opts.capital) await this.guarded("capital", () => this.opts.capital!.repayFinished());
+    for (const flow of this.flows) await this.guarded("capital", () => flow.repayFinished());
     // Reveal demanded leaves of own receipts (apart from the tick too: a stuck campaign must not cost a slash).
     if (this.opts.availability) await this.guarded("availability", () => this.opts.availability!.tick());
     // Try to flatten what executions left exposed (their markets stay blocked until flat).

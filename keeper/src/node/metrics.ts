@@ -106,6 +106,48 @@ export function createMetrics(labels: { keeper: string }) {
       labelNames: ["sleeve"] as const,
       registers: [registry],
     }),
+    mode: new Gauge({
+      name: "keeper_mode",
+      help: "1 for the strategy type the engine runs now, 0 for the others",
+      labelNames: ["type"] as const,
+      registers: [registry],
+    }),
+    switches: new Counter({
+      name: "keeper_switches_total",
+      help: "Engine switches, by mode (replace, preempt) and the strategy type switched to",
+      labelNames: ["mode", "to"] as const,
+      registers: [registry],
+    }),
+    runs: new Counter({
+      name: "keeper_runs_total",
+      help: "Engine runs finished, by strategy type and status",
+      labelNames: ["type", "status"] as const,
+      registers: [registry],
+    }),
+    campaigns: new Counter({
+      name: "keeper_campaigns_total",
+      help: "Campaigns of engine runs, by strategy type and dispatch outcome",
+      labelNames: ["type", "outcome"] as const,
+      registers: [registry],
+    }),
+    strategyPnl: new Gauge({
+      name: "keeper_strategy_pnl",
+      help: "Realised PnL of finished runs per strategy type (quote asset; may go down)",
+      labelNames: ["type"] as const,
+      registers: [registry],
+    }),
+    strategyPnlMarked: new Gauge({
+      name: "keeper_strategy_last_run_pnl",
+      help: "Marked PnL of the last finished run per strategy type (quote asset)",
+      labelNames: ["type"] as const,
+      registers: [registry],
+    }),
+    strategyVolume: new Counter({
+      name: "keeper_strategy_volume_total",
+      help: "Filled notional per strategy type (quote asset)",
+      labelNames: ["type"] as const,
+      registers: [registry],
+    }),
     heartbeats: new Counter({ name: "keeper_heartbeats_total", help: "Heartbeats sent", registers: [registry] }),
     attestations: new Counter({
       name: "keeper_attestations_renewed_total",

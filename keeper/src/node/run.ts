@@ -20,7 +20,7 @@ import { DemandResponder } from "../recording/responder.js";
 import { startAuditor } from "../audit/run.js";
 import type { Auditor } from "../audit/auditor.js";
 import { ccxtSimConfig } from "../sim/client.js";
-import { arbitrageKeeper } from "./arbitrage-keeper.js";
+import { engineKeeper, type StrategyEntry } from "./engine-keeper.js";
 import { renewalAttestation } from "./attest.js";
 import type { KeeperConfig } from "./config.js";
 import { Journal } from "./journal.js";
@@ -95,6 +95,20 @@ export function buildVenues(config: KeeperConfig, credentials: Credentials): Rec
   return venues;
 }
 
+/** The strategies of the config, or one arbitrage strategy per pair across every venue when it lists none. */
+export function configuredStrategies(config: KeeperConfig): StrategyEntry[] {
+  if (config.strategies.length > 0) return config.strategies.map((s) => ({ plugin: s.plugin, config: s.config }));
+  return config.pairs.map((pair) => ({
+    plugin: "arbitrage",
+    config: {
+      id: `arbitrage-${pair.replace("/", "-").toLowerCase()}`,
+      pair,
+      legs: config.venues.map((v) => ({ venueId: v.id, pair })),
+      retryBudget: config.arbitrage.retryBudget,
+    },
+  }));
+}
+
 export interface RunningKeeper {
   node: KeeperNode;
   auditor?: Auditor;
@@ -110,7 +124,6 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
   const venues = liveVenues(buildVenues(config, loadCredentials(config, env)), { journal, metrics, log });
   const health = new KeeperHealth(venues, { log });
   metrics.health = () => health.status();
-  const ids = Object.keys(venues);
   // Trace documents go to the configured store (default <dataDir>/store; a shared directory or S3 lets auditors read them).
   const store = openContentStore(config.store, {
     dataDir: config.dataDir,
@@ -126,25 +139,27 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     log,
     fromBlock: deployment.blockNumber,
   });
-  const { node } = arbitrageKeeper({
+  const keeper = engineKeeper({
     chain,
     journal,
     log,
     metrics,
+    strategies: configuredStrategies(config),
+    // Traces in <dataDir>/traces, sealed before they are posted.
+    poster: new RecordingReceiptPoster(chain, {
+      dataDir: config.dataDir,
+      log,
+      store: store.store,
+      journal,
+      onReceipt: (state) => metrics.receipts.inc({ state }),
+    }),
     campaigns: {
-      // Traces in <dataDir>/traces, sealed before they are posted.
-      poster: new RecordingReceiptPoster(chain, {
-        dataDir: config.dataDir,
-        log,
-        store: store.store,
-        journal,
-        onReceipt: (state) => metrics.receipts.inc({ state }),
-      }),
-      markets: config.pairs.map((pair) => ({ market: pair, venues: ids.map((id) => ({ venue: venues[id]!, pair })) })),
       bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
-      execution: { retryBudget: config.arbitrage.retryBudget, gasBudget: 0n },
+      quotingWindowSeconds: config.campaigns.quotingWindowSeconds,
+      claimMarginSeconds: config.campaigns.claimMarginSeconds,
+      priceBandBps: BigInt(config.campaigns.priceBandBps),
     },
-    // Vault capital for the arbitrage sleeve when the deployment has a StrategyVault (else own capital only).
+    // Vault capital (market-making and arbitrage sleeves) when the deployment has a StrategyVault.
     vault: config.capital.enabled ? chain.capital : undefined,
     // Limits, kill switch (`keeper pause`), chain stop signals and exposures (docs/SPECIFICATION.md "Risk controls").
     limits: riskLimits(config.risk),
@@ -157,6 +172,7 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     attest: renewalAttestation(chain, config),
     availability,
   });
+  const { node } = keeper;
   await node.start();
   // The auditor (whistleblower) runs beside the node when `audit.enabled`, with the same key, store and metrics.
   const auditor = config.audit.enabled
@@ -174,7 +190,7 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
     auditor: auditor?.auditor,
     async stop() {
       await auditor?.stop();
-      await node.stop();
+      await keeper.stop();
       journal.close();
       store.close();
     },

@@ -25,6 +25,11 @@ import type { ReceiptUnits } from "./units.js";
 export interface CampaignTrace {
   campaignId: string;
   entries: TraceEntryInput[];
+  /**
+   * Mark prices per pair (decimal strings) of the inventory the campaign ends with (a market maker's reference mid);
+   * default: the pair's last fill price. Stored with the trace's units, so auditors recompute the same PnL.
+   */
+  markPrices?: Record<string, string>;
 }
 
 export interface RecordingReceiptPosterOptions {
@@ -213,5 +218,5 @@ function defaultUnits(trace: CampaignTrace): ReceiptUnits {
   const pair = trace.entries[0]?.pair;
   const quote = pair?.split("/")[1];
   if (!quote) throw new RecordingError("a campaign trace needs at least one fill", { details: trace.campaignId });
-  return { depositAsset: quote, depositDecimals: 6 };
+  return { depositAsset: quote, depositDecimals: 6, ...(trace.markPrices ? { markPrices: trace.markPrices } : {}) };
 }

@@ -149,6 +149,7 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
       guard: this.opts.guard?.(ctx),
       clock: this.opts.clock,
       sleep: this.opts.sleep,
+      ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
     });
     if (!report) {
       return { status: "failed", pnl: 0n, slippageBps: 0, error: new ExecutionError(`arbitrage ${this.id}: no route`) };

@@ -17,7 +17,8 @@ import ccxt from "ccxt";
 import { ccxtSimConfig } from "../../sim/client.js";
 import { BOB, testScenarioInput } from "../../sim/testkit.js";
 import { startSimulation, type RunningSimulation } from "../../sim/venues.js";
-import { arbitrageKeeper } from "../arbitrage-keeper.js";
+import { engineKeeper, type StrategyEntry } from "../engine-keeper.js";
+import { SLEEVES } from "../../chain/vault.js";
 import type { RiskLimits } from "../../execution/limits.js";
 import { Journal } from "../journal.js";
 import type { KeeperNodeOptions } from "../keeper.js";
@@ -43,12 +44,19 @@ export function keeperAccount(i: number): AccountConfig {
  * plants gaps). (Through ccxt.okx, an IOC order the OKX-dialect simulator filled is reported back as cancelled
  * with nothing filled; reported to the execution/simulator owners, so these tests use the Binance dialect twice.)
  */
-export async function startKeeperSimulation(n: number): Promise<RunningSimulation> {
+export async function startKeeperSimulation(
+  n: number,
+  opts: { marketMaking?: boolean } = {},
+): Promise<RunningSimulation> {
   const input = testScenarioInput();
   const [binance] = input.venues;
+  // Market making: makers pay 2 bps, takers 10 bps, and background takers cross alpha's best quotes every step.
+  const maker = opts.marketMaking
+    ? { makerFeeBps: 2, takerFeeBps: 10, flow: { [SYMBOL]: { ordersPerStep: 2, qtyMin: "0.005", qtyMax: "0.03" } } }
+    : {};
   input.venues = [
-    { ...binance!, name: "alpha" },
-    { ...binance!, name: "beta" },
+    { ...binance!, ...maker, name: "alpha" },
+    { ...binance!, ...(opts.marketMaking ? { makerFeeBps: 2, takerFeeBps: 10 } : {}), name: "beta" },
   ];
   input.accounts = [
     ...Array.from({ length: n }, (_, i) => keeperAccount(i)),
@@ -157,6 +165,9 @@ export interface KeeperNodeTestOptions {
   /** Attestation renewal of `keeper run` (see `KeeperNodeOptions`). */
   attest?: KeeperNodeOptions["attest"];
   attestRetryMs?: KeeperNodeOptions["attestRetryMs"];
+  /** The strategies the engine runs (default: arbitrage between alpha and beta, as `keeper run` does). */
+  strategies?: StrategyEntry[];
+  campaigns?: Parameters<typeof engineKeeper>[0]["campaigns"];
   /** Risk limits (default: the configuration's defaults). */
   limits?: RiskLimits;
   /** Tick period (default 50 ms; `keeper run` defaults to 500 ms). */
@@ -164,6 +175,42 @@ export interface KeeperNodeTestOptions {
   /** Request budget per venue (default 50 requests, 50/s; `keeper run`: 20, 10/s). */
   budget?: { capacity: number; refillPerSecond: number };
 }
+
+/** Market making on alpha's BTC/USDT (2 bps maker fee; quotes inside the simulator's 10 bps half-spread). */
+export const MARKET_MAKING_STRATEGY: StrategyEntry = {
+  plugin: "marketMaking",
+  config: {
+    id: "mm-alpha-btc-usdt",
+    pair: SYMBOL,
+    venueId: "alpha",
+    minHalfSpreadBps: 4,
+    adverseSelectionBps: 1,
+    skewBps: 4,
+    orderSize: "0.02",
+    targetInventory: "2",
+    maxInventory: "0.5",
+    tick: "0.01",
+    lot: "0.00001",
+    priceToleranceBps: 2,
+    makerFeeBps: 2,
+    expectedRoundTrips: 1,
+    refreshMs: 250,
+  },
+};
+
+/** Arbitrage between the two simulated venues: what `keeper run` runs when its config lists no strategies. */
+export const ARBITRAGE_STRATEGY: StrategyEntry = {
+  plugin: "arbitrage",
+  config: {
+    id: "arbitrage-btc-usdt",
+    pair: SYMBOL,
+    legs: [
+      { venueId: "alpha", pair: SYMBOL },
+      { venueId: "beta", pair: SYMBOL },
+    ],
+    retryBudget: 2,
+  },
+};
 
 /** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
 export function keeperNode(
@@ -186,24 +233,14 @@ export function keeperNode(
     opts.store ? { dataDir, log, store: opts.store, journal, onReceipt } : { dataDir, log, journal, onReceipt },
   );
   const availability = new DemandResponder({ chain, store: poster.store, journal, log });
-  const { node, capital } = arbitrageKeeper({
+  const keeper = engineKeeper({
     chain,
     journal,
     log,
     metrics,
-    campaigns: {
-      poster: opts.wrapPoster ? opts.wrapPoster(poster) : poster,
-      markets: [
-        {
-          market: SYMBOL,
-          venues: [
-            { venue: venues.alpha, pair: SYMBOL },
-            { venue: venues.beta, pair: SYMBOL },
-          ],
-        },
-      ],
-      execution: { retryBudget: 2, gasBudget: 0n },
-    },
+    poster: opts.wrapPoster ? opts.wrapPoster(poster) : poster,
+    strategies: opts.strategies ?? [ARBITRAGE_STRATEGY],
+    campaigns: opts.campaigns,
     vault: opts.capital ? chain.capital : undefined,
     venues,
     tickMs: opts.tickMs ?? 50,
@@ -214,6 +251,19 @@ export function keeperNode(
     availability,
     attestRetryMs: opts.attestRetryMs,
     limits: opts.limits,
+    // A market maker refreshes its two quotes every 250 ms: more orders a minute than arbitrage alone.
+    ...(opts.strategies?.some((e) => e.plugin === "marketMaking") ? { safety: { maxOrdersPerMinute: 2_000 } } : {}),
   });
-  return { node, journal, metrics, venues, poster, capital, log, health };
+  const { node } = keeper;
+  const flows = Object.values(keeper.capital).filter((f) => f !== undefined);
+  /** Both sleeves' capital flows; `outstanding` sums them (the capital book's debt of this key). */
+  const capital = opts.capital
+    ? {
+        flows: keeper.capital,
+        arbitrage: keeper.capital[SLEEVES.arbitrage]!,
+        marketMaking: keeper.capital[SLEEVES.marketMaking]!,
+        outstanding: () => flows.reduce((s, f) => s + f.outstanding(), 0n),
+      }
+    : undefined;
+  return { node, journal, metrics, venues, poster, capital, log, health, keeper, stop: () => keeper.stop() };
 }

@@ -1,0 +1,477 @@
+/**
+ * Every engine run is a campaign (docs/SPECIFICATION.md "Keeper node / Live keeper"). The engine decides what runs;
+ * this module turns each run into `publish -> claim -> draw -> trade -> receipt -> settle -> repay`:
+ *
+ * - `wrap(strategy)` gives the engine a strategy whose `exec` derives the run's campaign spec (pair, price window,
+ *   route: strategy type and venues), offers it to the dispatcher (race) and returns what the inner run did once the
+ *   campaign is finished. Nothing trades before this keeper holds the claim: the inner `exec` runs inside the
+ *   dispatcher's `execute(job)`.
+ * - `execute(job)` draws the run's working capital from its own sleeve (market making: sleeve 0, arbitrage: sleeve
+ *   1, rebalance: nothing), runs the inner strategy (every order journalled under the campaign before it is sent),
+ *   reads every journalled order back from its venue, posts the fills as the campaign's receipt and returns it; the
+ *   dispatcher settles, and the run's sleeve repays principal + the receipt's PnL at once.
+ * - A market-making campaign quotes for a window that ends `claimMarginSeconds` before its claim expires (at most
+ *   `quotingWindowSeconds`): its quotes are cancelled, its fills and end inventory (marked at the last fill price,
+ *   the receipt's mark) make its receipt. Pre-empted by the engine, it settles with what it did; the engine starts
+ *   it again later as a new campaign with a new PnL baseline.
+ * - After a crash, a campaign the journal holds unfinished is never traded again: its journalled orders are looked
+ *   up by client order id, any still resting is cancelled, and the fills they got make its receipt.
+ */
+import type { Logger } from "pino";
+import { formatUnits } from "ethers";
+import type { ChainAdapter, ReceiptPoster } from "../chain/adapter.js";
+import { SLEEVES } from "../chain/vault.js";
+import type { CampaignDispatcher, CampaignExecution, CampaignJob } from "../campaign/dispatcher.js";
+import { campaignId, campaignSpecFromNames, type CampaignSpec } from "../campaign/id.js";
+import { DEFAULT_ENGINE_PARAMETERS } from "../engine/parameters.js";
+import type { ExecutionContext, RunView, Strategy } from "../engine/strategy.js";
+import type { ExecutionResult, RoiEstimate, StrategyType } from "../engine/types.js";
+import { ExecutionError } from "../execution/errors.js";
+import type { OrderGuard } from "../execution/executor.js";
+import { midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
+import type { ArbitrageStrategy } from "../execution/strategies/arbitrage.js";
+import type { Order, Venue } from "../execution/venue.js";
+import type { CampaignTrace } from "../recording/poster.js";
+import { arbitrageSpec, campaignTrace, NothingExecutedError } from "./arbitrage-campaigns.js";
+import { buyCapitalWad, quoteWadToDepositUnits, type CapitalFlow } from "./capital.js";
+import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
+import type { Metrics } from "./metrics.js";
+
+const BPS = 10_000n;
+const WAD_TO_PRICE = 10n ** 10n;
+const TRACE_KEY = (id: string) => `engine-trace:${id}`;
+/** The run a claimed campaign is about to trade (strategy and capital), journalled before its first order. */
+const RUN_KEY = (id: string) => `engine-run:${id}`;
+const toJson = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x));
+const fromJson = <T>(s: string): T =>
+  JSON.parse(s, (_k, x: unknown) => (typeof x === "string" && /^-?\d+n$/.test(x) ? BigInt(x.slice(0, -1)) : x)) as T;
+
+/** The vault sleeve a strategy type draws from (rebalance moves the keeper's own inventory: none). */
+export function sleeveOf(type: StrategyType): number | undefined {
+  if (type === "marketMaking") return SLEEVES.marketMaking;
+  if (type === "arbitrage") return SLEEVES.arbitrage;
+  return undefined;
+}
+
+export interface EngineCampaignOptions {
+  chain: ChainAdapter;
+  journal: Journal;
+  poster: ReceiptPoster<CampaignTrace>;
+  venues: Record<string, Venue>;
+  /** The node's dispatcher (set once the node is built). */
+  dispatcher: () => CampaignDispatcher;
+  /** Capital flow per sleeve; a sleeve without one trades the keeper's own capital. */
+  capital?: Partial<Record<number, CapitalFlow>>;
+  log?: Logger;
+  metrics?: Metrics;
+  /** Longest quoting window of a market-making campaign (s). */
+  quotingWindowSeconds?: number;
+  /** The quoting window ends this long before the claim expires (s). */
+  claimMarginSeconds?: number;
+  /** Every run's orders stop this long before its claim expires (s; risk limits' `executionMarginSeconds`). */
+  executionMarginSeconds?: number;
+  /** Price window of a market-making or rebalance campaign: mid +/- this (bps). */
+  priceBandBps?: bigint;
+  /** Arbitrage campaign validity bucket (s); keepers seeing the same books compute the same id. */
+  bucketSeconds?: bigint;
+  unwindSlippageBps?: bigint;
+  /**
+   * Read before a run publishes its campaign: a reason (stop signal, exposure on the pair) keeps the campaign from
+   * being published and claimed at all.
+   */
+  gate?: (pair: string) => Promise<string | undefined>;
+  /** Each settled (or failed) campaign of a run: feeds `EngineRunner.recordSettlement`. */
+  onSettlement?: (strategyId: string, succeeded: boolean) => void;
+}
+
+/** Route venues of a non-arbitrage run (the venue it trades on). */
+export interface RunRoute {
+  venueId: string;
+}
+
+interface PendingRun {
+  strategy: Strategy<ExecutionMarket>;
+  ctx: ExecutionContext;
+  /** Working capital to draw, deposit-asset units. */
+  need: bigint;
+  /** What the inner run returned (set by `execute`). */
+  result?: ExecutionResult;
+  receiptId?: bigint;
+}
+
+/** What one campaign of a run ended with (metrics, tests). */
+export interface CampaignRunRecord {
+  campaignId: string;
+  strategyId: string;
+  type: StrategyType;
+  runId: number;
+  outcome: string;
+  status?: ExecutionResult["status"];
+  pnl: bigint;
+  receiptId?: bigint;
+  fills: number;
+  drawn: bigint;
+}
+
+export class EngineCampaigns implements CampaignExecution {
+  private readonly pending = new Map<string, PendingRun>();
+  /** Inner strategies by id (a campaign recovered after a crash that never traded runs its strategy once). */
+  private readonly inner = new Map<string, Strategy<ExecutionMarket>>();
+  /** Campaigns this keeper will not run (another keeper holds or settled them, or they are finished). */
+  private readonly closed = new Set<string>();
+  /** Chain time of the node's last tick (s). */
+  private nowSec = 0n;
+  /** Run ids of recovered runs (negative: never an engine run id). */
+  private recoveredRuns = 0;
+  /** Campaign of each running engine run (guards journal orders under it). */
+  private readonly campaignOfRun = new Map<number, string>();
+  /** Every campaign a run offered, in order. */
+  readonly history: CampaignRunRecord[] = [];
+
+  constructor(private readonly opts: EngineCampaignOptions) {}
+
+  /** The guard of a run: every order is journalled under the run's campaign before it is sent. */
+  guard(strategyId: string, ctx: ExecutionContext): OrderGuard {
+    return (o) => {
+      const id = this.campaignOfRun.get(ctx.runId);
+      if (id === undefined)
+        throw new ExecutionError(`${strategyId}: run ${ctx.runId} trades outside a claimed campaign`);
+      const { journal } = this.opts;
+      if (journal.getOrder(o.clientOrderId)) return;
+      journal.recordOrderIntent({
+        clientOrderId: o.clientOrderId,
+        campaignId: id,
+        venue: o.venueId,
+        pair: o.pair,
+        side: o.side,
+        amount: o.amount.toString(),
+        limitPrice: o.limitPrice.toString(),
+      });
+    };
+  }
+
+  /** The node's chain time at its tick (arbitrage campaign ids are bucketed by it). */
+  observeTime(nowSec: bigint): void {
+    this.nowSec = nowSec;
+  }
+
+  /**
+   * An arbitrage opportunity whose campaign this keeper lost or finished is no candidate: offering it again would
+   * only be refused, and each refused run would spend the pair's run budget.
+   */
+  private closedOpportunity(inner: Strategy<ExecutionMarket>, m: ExecutionMarket): boolean {
+    if (inner.type !== "arbitrage" || this.closed.size === 0) return false;
+    const plan = (inner as ArbitrageStrategy).best?.(m);
+    if (!plan) return false;
+    const spec = arbitrageSpec(plan, this.nowSec, this.opts.bucketSeconds ?? 60n, this.opts.unwindSlippageBps ?? 100n);
+    return this.closed.has(campaignId(spec, { mode: "race" }));
+  }
+
+  /** The engine's view of `inner`: same estimate, but each run is a campaign. */
+  wrap(inner: Strategy<ExecutionMarket>, route?: RunRoute): Strategy<ExecutionMarket> {
+    this.inner.set(inner.id, inner);
+    let market: ExecutionMarket | undefined;
+    let estimate: RoiEstimate | null = null;
+    return {
+      id: inner.id,
+      type: inner.type,
+      pair: inner.pair,
+      estimatedROI: (m) => {
+        market = m;
+        estimate = this.closedOpportunity(inner, m) ? null : inner.estimatedROI(m);
+        return estimate;
+      },
+      canInterruptCurrent: (current: RunView, m) => inner.canInterruptCurrent(current, m),
+      exec: (ctx) => this.run(inner, ctx, market, estimate, route),
+    };
+  }
+
+  private async spec(
+    inner: Strategy<ExecutionMarket>,
+    market: ExecutionMarket | undefined,
+    route: RunRoute | undefined,
+    nowSec: bigint,
+  ): Promise<{ spec: CampaignSpec; needWad: bigint } | undefined> {
+    if (market === undefined) return undefined;
+    if (inner.type === "arbitrage") {
+      const plan = (inner as ArbitrageStrategy).best?.(market);
+      if (!plan) return undefined;
+      const spec = arbitrageSpec(plan, nowSec, this.opts.bucketSeconds ?? 60n, this.opts.unwindSlippageBps ?? 100n);
+      return { spec, needWad: buyCapitalWad(plan.buy.amount, plan.buy.limitPrice, plan.buy.expectedQuote) };
+    }
+    if (route === undefined) return undefined;
+    const mid = midOf(market.snapshots.get(snapshotKey(route.venueId, inner.pair)));
+    if (mid === undefined) return undefined;
+    const band = this.opts.priceBandBps ?? 500n;
+    const window = BigInt(this.opts.quotingWindowSeconds ?? 60) + BigInt(this.opts.claimMarginSeconds ?? 15);
+    const spec = campaignSpecFromNames({
+      assetPair: inner.pair,
+      priceWindow: {
+        minPrice: (mid * (BPS - band)) / BPS / WAD_TO_PRICE,
+        maxPrice: ((mid * (BPS + band)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE,
+        notBefore: nowSec,
+        notAfter: nowSec + window,
+      },
+      route: { strategyId: inner.type, sourceVenue: route.venueId, targetVenue: route.venueId },
+    });
+    return { spec, needWad: 0n };
+  }
+
+  /** One engine run as one campaign. */
+  private async run(
+    inner: Strategy<ExecutionMarket>,
+    ctx: ExecutionContext,
+    market: ExecutionMarket | undefined,
+    estimate: RoiEstimate | null,
+    route: RunRoute | undefined,
+  ): Promise<ExecutionResult> {
+    const { chain, log } = this.opts;
+    if (ctx.signal.aborted) return { status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState };
+    const now = await chain.now();
+    const derived = await this.spec(inner, market, route, now);
+    if (!derived) {
+      return {
+        status: "failed",
+        pnl: 0n,
+        slippageBps: 0,
+        error: new ExecutionError(`${inner.id}: no campaign to run`),
+      };
+    }
+    const id = campaignId(derived.spec, { mode: "race" });
+    const refused = await this.opts.gate?.(inner.pair);
+    if (refused !== undefined) {
+      log?.info({ campaignId: id, strategy: inner.id, reason: refused }, "campaign not published: risk gate");
+      return { status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState };
+    }
+    // Market making locks one order per side; arbitrage its buy leg; both within the engine's grant.
+    const lockedWad = inner.type === "marketMaking" ? (estimate?.capitalLocked ?? 0n) : derived.needWad;
+    const wantWad = lockedWad > 0n && lockedWad < ctx.capital ? lockedWad : ctx.capital;
+    const need = sleeveOf(inner.type) === undefined ? 0n : quoteWadToDepositUnits(wantWad);
+    const pending: PendingRun = { strategy: inner, ctx, need };
+    // Journalled before the claim: a crash after it leaves enough to run the claimed campaign once (`recover`).
+    if (!this.opts.journal.getCursor(RUN_KEY(id))) {
+      this.opts.journal.setCursor(RUN_KEY(id), toJson({ strategyId: inner.id, capital: ctx.capital, need }));
+    }
+    this.pending.set(id, pending);
+    this.campaignOfRun.set(ctx.runId, id);
+    let outcome: string;
+    try {
+      outcome = await this.opts.dispatcher().offer({ spec: derived.spec, mode: "race" });
+      // The dispatcher's own tick may have stepped the campaign first (the offer then finds it finished).
+      if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
+    } finally {
+      this.pending.delete(id);
+      this.campaignOfRun.delete(ctx.runId);
+    }
+    const sleeve = sleeveOf(inner.type);
+    const flow = sleeve === undefined ? undefined : this.opts.capital?.[sleeve];
+    // The campaign is finished (settled or abandoned): its sleeve repays now, not a tick later.
+    if (flow) await flow.repayFinished();
+    const drawn = this.opts.journal.getCapital(id)?.amount ?? 0n;
+    const fills = this.opts.journal.ordersOfCampaign(id).filter((o) => BigInt(o.filled ?? "0") > 0n).length;
+    const result = pending.result;
+    const record: CampaignRunRecord = {
+      campaignId: id,
+      strategyId: inner.id,
+      type: inner.type,
+      runId: ctx.runId,
+      outcome,
+      status: result?.status,
+      pnl: result?.pnl ?? 0n,
+      receiptId: pending.receiptId,
+      fills,
+      drawn,
+    };
+    this.history.push(record);
+    this.closed.add(id);
+    this.opts.metrics?.campaigns.inc({ type: inner.type, outcome });
+    if (result !== undefined) this.opts.onSettlement?.(inner.id, outcome === "settled");
+    log?.info(
+      { campaignId: id, strategy: inner.id, runId: ctx.runId, outcome, status: result?.status, fills },
+      `${inner.type} campaign ${outcome}`,
+    );
+    if (result !== undefined) return result;
+    // Not executed here (another keeper holds or settled it, the window is over, the rate limit): not a failure of
+    // the strategy, so it ends like a run stopped before it traded.
+    return { status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState };
+  }
+
+  /** The claimed campaign: draw, trade (or recover after a crash), receipt. */
+  async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
+    const { journal, poster } = this.opts;
+    const built = journal.getCursor(TRACE_KEY(job.id));
+    if (built) return this.posted(job.id, await poster.post(fromJson<CampaignTrace>(built)));
+    const pending = this.pending.get(job.id);
+    if (!pending) return this.recover(job);
+    return this.trade(job, pending);
+  }
+
+  private async trade(job: CampaignJob, pending: PendingRun): Promise<{ receiptId: bigint }> {
+    // The deadline counts from the chain time the dispatcher read at the claim: taken before the draw.
+    const deadline = this.deadline(job);
+    const sleeve = sleeveOf(pending.strategy.type);
+    const flow = sleeve === undefined ? undefined : this.opts.capital?.[sleeve];
+    if (flow) await flow.fund(job.id, pending.need);
+    const windowed = await this.quotingWindow(job, pending.ctx);
+    let result: ExecutionResult;
+    try {
+      result = await pending.strategy.exec({
+        ...pending.ctx,
+        signal: windowed.signal,
+        ...(deadline === undefined ? {} : { deadline }),
+      });
+    } finally {
+      windowed.clear();
+    }
+    // The quoting window ended (not the engine): the run is complete, not pre-empted.
+    if (result.status === "aborted" && !pending.ctx.signal.aborted) {
+      const { resumeState: _r, ...rest } = result;
+      void _r;
+      result = { ...rest, status: "succeeded" };
+    }
+    pending.result = result;
+    const fills = await this.settleOrders(job.id, false);
+    if (fills.length === 0) throw new NothingExecutedError(`campaign ${job.id}: nothing filled`);
+    // A market maker's end inventory is marked at the reference price: the venue's mid when its window closed.
+    const mark = pending.strategy.type === "marketMaking" ? await this.referenceMid(fills[0]!) : undefined;
+    return this.postFills(job, fills, pending, mark);
+  }
+
+  /**
+   * Wall-clock time at which the campaign's orders stop: `executionMarginSeconds` before the claim expires, in chain
+   * seconds from the chain time the dispatcher read. Throws when the claim leaves no time at all.
+   */
+  private deadline(job: CampaignJob): number | undefined {
+    if (job.claimDeadline === undefined || job.chainNow === undefined) return undefined;
+    const margin = BigInt(this.opts.executionMarginSeconds ?? 30);
+    const left = job.claimDeadline - job.chainNow - margin;
+    if (left <= 0n) {
+      throw new NothingExecutedError(
+        `campaign ${job.id}: claim expires in ${job.claimDeadline - job.chainNow} s, inside the execution margin of ${margin} s`,
+      );
+    }
+    return Date.now() + Number(left) * 1000;
+  }
+
+  /** A signal that aborts with the engine's, or when the market maker's quoting window ends. */
+  private async quotingWindow(job: CampaignJob, ctx: ExecutionContext) {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    if (this.pending.get(job.id)?.strategy.type === "marketMaking") {
+      const c = await this.opts.chain.getCampaign(job.id);
+      const now = await this.opts.chain.now();
+      const margin = BigInt(this.opts.claimMarginSeconds ?? 15);
+      const cap = BigInt(this.opts.quotingWindowSeconds ?? 60);
+      let left = c.claimDeadline - margin - now;
+      if (left > cap) left = cap;
+      if (left <= 0n) controller.abort();
+      else timer = setTimeout(() => controller.abort(), Number(left) * 1000);
+    }
+    return { signal: AbortSignal.any([ctx.signal, controller.signal]), clear: () => clearTimeout(timer) };
+  }
+
+  /**
+   * Reads every journalled order of the campaign back from its venue (by client order id), cancels any still
+   * resting (`cancelOpen`: after a crash), journals its final state and returns the orders that filled.
+   */
+  private async settleOrders(id: string, cancelOpen: boolean): Promise<Order[]> {
+    const { journal, venues, log } = this.opts;
+    const fills: Order[] = [];
+    for (const rec of journal.ordersOfCampaign(id)) {
+      const venue = venues[rec.venue];
+      if (!venue) continue;
+      let o = await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId);
+      if (o && cancelOpen && o.status === "open") {
+        o = await venue.cancelOrder(rec.pair, o.id);
+        log?.info({ campaignId: id, clientOrderId: rec.clientOrderId }, "resting order of a dead run cancelled");
+      }
+      if (!TERMINAL_ORDER_STATES.has(rec.state)) {
+        journal.updateOrder(rec.clientOrderId, o ? orderState(o) : "notFound", {
+          exchangeOrderId: o?.id,
+          filled: o?.filled.toString(),
+        });
+      }
+      if (o && o.filled > 0n) {
+        fills.push(o);
+      }
+    }
+    return fills.sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  /**
+   * After a crash: resting orders of the dead run are cancelled and what its orders did becomes the receipt; a
+   * claimed arbitrage campaign whose run never got a fill runs its strategy once now (new client order ids), so the
+   * opportunity the claim holds is not lost. A market maker that got no fill is released (the engine quotes again in
+   * a new campaign).
+   */
+  private async recover(job: CampaignJob): Promise<{ receiptId: bigint }> {
+    const fills = await this.settleOrders(job.id, true);
+    if (fills.length > 0) return this.postFills(job, fills, undefined);
+    const raw = this.opts.journal.getCursor(RUN_KEY(job.id));
+    const run = raw ? fromJson<{ strategyId: string; capital: bigint; need: bigint }>(raw) : undefined;
+    const strategy = run ? this.inner.get(run.strategyId) : undefined;
+    if (!run || !strategy || strategy.type !== "arbitrage") {
+      throw new NothingExecutedError(`campaign ${job.id}: no fill of an earlier run`);
+    }
+    const runId = -++this.recoveredRuns;
+    const ctx: ExecutionContext = {
+      signal: new AbortController().signal,
+      runId,
+      capital: run.capital,
+      params: DEFAULT_ENGINE_PARAMETERS,
+      startedAt: Date.now(),
+    };
+    const pending: PendingRun = { strategy, ctx, need: run.need };
+    this.pending.set(job.id, pending);
+    this.campaignOfRun.set(runId, job.id);
+    try {
+      return await this.trade(job, pending);
+    } finally {
+      this.pending.delete(job.id);
+      this.campaignOfRun.delete(runId);
+    }
+  }
+
+  /** Mid of the fill's venue book now (decimal string, 8 decimals), or undefined when a side is empty. */
+  private async referenceMid(o: Order): Promise<Record<string, string> | undefined> {
+    const book = await this.opts.venues[o.venueId]!.fetchOrderBook(o.pair, 1);
+    const bid = book.bids[0]?.price;
+    const ask = book.asks[0]?.price;
+    if (bid === undefined || ask === undefined) return undefined;
+    return { [o.pair]: formatUnits((bid + ask) / 2n / WAD_TO_PRICE, 8) };
+  }
+
+  private async postFills(
+    job: CampaignJob,
+    fills: Order[],
+    pending: PendingRun | undefined,
+    markPrices?: Record<string, string>,
+  ): Promise<{ receiptId: bigint }> {
+    const trace: CampaignTrace = {
+      ...campaignTrace(job, fills, this.opts.venues),
+      ...(markPrices ? { markPrices } : {}),
+    };
+    this.opts.journal.setCursor(TRACE_KEY(job.id), toJson(trace)); // durable before it is recorded and posted
+    const type = pending?.strategy.type ?? "unknown";
+    let volume = 0;
+    for (const o of fills) volume += Number(formatUnits(o.cost, 18));
+    this.opts.metrics?.strategyVolume.inc({ type }, volume);
+    const posted = await this.opts.poster.post(trace);
+    if (pending) pending.receiptId = posted.receiptId;
+    return this.posted(job.id, posted);
+  }
+
+  private async posted(id: string, posted: { receiptId: bigint }): Promise<{ receiptId: bigint }> {
+    const { capital } = this.opts;
+    const sleeve = this.opts.journal.getCapital(id)?.sleeve;
+    if (sleeve !== undefined) capital?.[sleeve]?.executed(id, posted.receiptId);
+    return { receiptId: posted.receiptId };
+  }
+}
+
+function orderState(o: Order): OrderState {
+  if (o.status === "closed") return "filled";
+  if (o.status === "canceled") return "cancelled";
+  if (o.status === "rejected") return "rejected";
+  return o.filled > 0n ? "partiallyFilled" : "open";
+}

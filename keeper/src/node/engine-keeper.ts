@@ -1,0 +1,250 @@
+/**
+ * The live keeper as `keeper run` assembles it (and the tests, through the same function): the strategy engine
+ * (`EngineRunner`) over the strategies the config lists (plugins with validated settings), every run a campaign
+ * (`EngineCampaigns`) drawing from its own sleeve, parameters from the `Parameters` contract every tick, volatility
+ * measured from the mids the keeper reads, success rate from settled campaigns; the node ticks it. Rules:
+ * docs/SPECIFICATION.md "Keeper node / Live keeper".
+ */
+import type { CapitalAdapter } from "../chain/vault.js";
+import { SLEEVES } from "../chain/vault.js";
+import { VolatilityEstimator } from "../engine/estimators.js";
+import { ChainEngineParameters } from "../engine/parameters.js";
+import { EngineRunner, type Clock } from "../engine/runner.js";
+import type { Strategy } from "../engine/strategy.js";
+import type { EngineAction } from "../engine/types.js";
+import { engineGuard } from "../execution/engineGuard.js";
+import { SafetyRules, composeGuards, type SafetyConfig } from "../execution/safety.js";
+import { riskLimits, type RiskLimits } from "../execution/limits.js";
+import { midOf, snapshotKey } from "../execution/strategies/market.js";
+import { DEFAULT_SAFETY, GatedExecution } from "./arbitrage-keeper.js";
+import { RiskControls } from "./risk.js";
+import {
+  STRATEGY_PLUGINS,
+  readMarket,
+  type ExecutionMarket,
+  type MarketSource,
+} from "../execution/strategies/index.js";
+import { withMeasuredVolatility } from "../execution/strategies/market.js";
+import { ConfigError } from "../errors.js";
+import type { ReceiptPoster } from "../chain/adapter.js";
+import type { CampaignTrace } from "../recording/poster.js";
+import { CapitalFlow } from "./capital.js";
+import { EngineCampaigns, type EngineCampaignOptions, type RunRoute } from "./engine-campaigns.js";
+import { KeeperNode, type KeeperNodeOptions } from "./keeper.js";
+
+/** One strategy the keeper runs: a plugin id and that plugin's own settings. */
+export interface StrategyEntry {
+  plugin: string;
+  config: unknown;
+}
+
+export interface EngineKeeperOptions extends Omit<
+  KeeperNodeOptions,
+  "source" | "execution" | "capital" | "onParameters" | "risk"
+> {
+  /** Risk limits (default: `riskLimits()`, the configuration's defaults). */
+  limits?: RiskLimits;
+  /** The execution layer's safety rules on every order (default `DEFAULT_SAFETY`). */
+  safety?: Partial<SafetyConfig>;
+  strategies: readonly StrategyEntry[];
+  poster: ReceiptPoster<CampaignTrace>;
+  /** The vault the keeper draws from; undefined: it trades its own capital only. */
+  vault?: CapitalAdapter;
+  campaigns?: Pick<
+    EngineCampaignOptions,
+    "quotingWindowSeconds" | "claimMarginSeconds" | "priceBandBps" | "bucketSeconds" | "unwindSlippageBps"
+  >;
+  clock?: Clock;
+}
+
+const wallClock: Clock = { now: () => Date.now() };
+
+/** The route venue of a non-arbitrage plugin's settings (`venueId`). */
+function routeOf(entry: StrategyEntry): RunRoute | undefined {
+  const c = entry.config as { venueId?: unknown } | undefined;
+  return typeof c?.venueId === "string" ? { venueId: c.venueId } : undefined;
+}
+
+/** Snapshot sources the strategies read (every venue/pair any of them names). */
+function marketSources(entries: readonly StrategyEntry[], venues: KeeperNodeOptions["venues"]): MarketSource[] {
+  const seen = new Map<string, MarketSource>();
+  const add = (venueId: string, pair: string, market: string) => {
+    const venue = venues[venueId];
+    if (!venue) throw new ConfigError(`strategies: venue ${venueId} is not configured`);
+    seen.set(`${venueId}|${pair}`, { venue, options: { pair, market } });
+  };
+  for (const e of entries) {
+    const c = e.config as { pair: string; venueId?: string; legs?: { venueId: string; pair: string }[] };
+    if (c.legs) for (const l of c.legs) add(l.venueId, l.pair, c.pair);
+    if (c.venueId) add(c.venueId, c.pair, c.pair);
+  }
+  return [...seen.values()];
+}
+
+export function engineKeeper(opts: EngineKeeperOptions) {
+  const {
+    strategies: entries,
+    poster,
+    vault,
+    campaigns: campaignSettings,
+    clock = wallClock,
+    limits = riskLimits(),
+    safety: safetyConfig,
+    ...nodeOptions
+  } = opts;
+  const { journal, log, metrics, venues, chain } = nodeOptions;
+  // Risk controls of the live path (docs/SPECIFICATION.md "Keeper node / Risk controls"): the safety rules and the
+  // limits guard every order of every strategy; stop signals and exposures gate every campaign before it draws.
+  let lastMarket: ExecutionMarket | undefined;
+  const safety = new SafetyRules(
+    { ...DEFAULT_SAFETY, ...safetyConfig, maxLoss: safetyConfig?.maxLoss ?? limits.maxDailyLoss },
+    (venueId, pair) => midOf(lastMarket?.snapshots.get(snapshotKey(venueId, pair))),
+    clock,
+  );
+  const risk = new RiskControls({
+    journal,
+    limits,
+    venues,
+    chain,
+    vault,
+    log,
+    metrics,
+    clock,
+    unwindSlippageBps: campaignSettings?.unwindSlippageBps,
+    onAllFlat: () => {
+      if (safety.tripped?.reason.includes("exposed")) safety.reset();
+    },
+  });
+  const flows: Partial<Record<number, CapitalFlow>> = {};
+  if (vault) {
+    for (const sleeve of [SLEEVES.marketMaking, SLEEVES.arbitrage]) {
+      flows[sleeve] = new CapitalFlow({ capital: vault, journal, sleeve, log, metrics });
+    }
+  }
+  const parameters = new ChainEngineParameters({
+    onError: (err) => log.error({ err }, `engine parameters refused: ${err.shortMessage}`),
+  });
+  // Built below; the campaigns and guards reach them through this holder once they exist.
+  const late: { node?: KeeperNode; runner?: EngineRunner<ExecutionMarket> } = {};
+  const campaigns = new EngineCampaigns({
+    chain,
+    journal,
+    poster,
+    venues,
+    log,
+    metrics,
+    capital: flows,
+    dispatcher: () => late.node!.dispatcher,
+    executionMarginSeconds: limits.executionMarginSeconds,
+    // The chain's stop signals read now (not up to `signalRefreshMs` old) before a campaign is published.
+    gate: async (pair) => {
+      await risk.refreshSignals(true);
+      return risk.stopReason() ?? risk.blockedReason(pair);
+    },
+    onSettlement: (strategyId, ok) => late.runner?.recordSettlement(strategyId, ok),
+    ...campaignSettings,
+  });
+  const typeOf = new Map<string, string>();
+  const strategies: Strategy<ExecutionMarket>[] = entries.map((e) => {
+    const plugin = STRATEGY_PLUGINS.get(e.plugin);
+    if (!plugin) {
+      throw new ConfigError(
+        `strategies: unknown plugin ${e.plugin} (known: ${[...STRATEGY_PLUGINS.keys()].join(", ")})`,
+      );
+    }
+    const inner = plugin.create({
+      venues,
+      config: e.config,
+      guard: (strategyId, ctx) =>
+        composeGuards(
+          engineGuard(
+            { state: () => late.runner!.engineState, params: () => late.runner!.parameters },
+            { strategyId, clock },
+          ),
+          safety.guard,
+          risk.guard,
+          campaigns.guard(strategyId, ctx),
+        ),
+      onMarketMakingRun: (_id, stats) =>
+        metrics.strategyPnlMarked.set({ type: "marketMaking" }, Number(stats.pnl) / 1e18),
+    });
+    typeOf.set(inner.id, inner.type);
+    return campaigns.wrap(inner, routeOf(e));
+  });
+  const engineRunner = new EngineRunner<ExecutionMarket>({
+    strategies,
+    clock,
+    parameters,
+    outcomes: "settlements",
+    onRunFinished: (_runId, strategyId, result) => {
+      const type = typeOf.get(strategyId) ?? "unknown";
+      metrics.strategyPnl.inc({ type }, Number(result.pnl) / 1e18);
+      metrics.runs.inc({ type, status: result.status });
+    },
+    onStrategyError: (id, err) =>
+      log.warn({ err, strategy: id }, `strategy ${id} sat out the tick: ${err.shortMessage}`),
+  });
+  const sources = marketSources(entries, venues);
+  const volatility = new VolatilityEstimator();
+  const decisions: { at: number; actions: readonly EngineAction[]; threshold: number }[] = [];
+  late.runner = engineRunner;
+  let stopping = false;
+  const keeperNode = new KeeperNode({
+    ...nodeOptions,
+    onParameters: parameters.onParameters,
+    capital: vault ? Object.values(flows).filter((f): f is CapitalFlow => f !== undefined) : undefined,
+    // Stop signals and exposures refuse a campaign before it draws capital or trades.
+    execution: new GatedExecution(campaigns, risk, journal),
+    risk,
+    backgroundDispatch: true,
+    source: {
+      // One engine tick: read the venues, measure volatility, decide; runs go on in the background.
+      async detect(nowSec: bigint) {
+        if (stopping || sources.length === 0) return [];
+        campaigns.observeTime(nowSec);
+        const market = withMeasuredVolatility(await readMarket(sources, clock.now()), volatility);
+        lastMarket = market;
+        // A stop signal (kill switch, vault paused, key revoked, attestation expired) stops new runs at once.
+        const stop = risk.stopReason();
+        if (stop) {
+          await engineRunner.stop();
+          return [];
+        }
+        let pool = 0n;
+        for (const s of market.snapshots.values()) pool += s.quoteAvailable;
+        const actions = engineRunner.tick({ market, pool });
+        const threshold = engineRunner.parameters.roiThresholdBps;
+        for (const a of actions) {
+          if (a.kind === "switch") metrics.switches.inc({ mode: a.mode, to: typeOf.get(a.toStrategyId) ?? "unknown" });
+          if (a.kind === "start") metrics.decisions.inc({ kind: "start", strategy: a.strategyId });
+        }
+        if (actions.some((a) => a.kind === "switch" || a.kind === "start" || a.kind === "abort")) {
+          decisions.push({ at: clock.now(), actions, threshold });
+          if (decisions.length > 1_000) decisions.shift();
+        }
+        const active = engineRunner.engineState.active;
+        for (const t of ["marketMaking", "arbitrage", "rebalance"]) {
+          metrics.mode.set({ type: t }, active?.type === t ? 1 : 0);
+        }
+        return [];
+      },
+    },
+  });
+  late.node = keeperNode;
+  return {
+    node: keeperNode,
+    risk,
+    safety,
+    runner: engineRunner,
+    campaigns,
+    capital: flows,
+    parameters,
+    decisions,
+    /** Aborts the running runs (quotes cancelled, campaigns settled with what they did), then stops the node. */
+    async stop(): Promise<void> {
+      stopping = true;
+      await engineRunner.stop();
+      await keeperNode.stop();
+    },
+  };
+}
