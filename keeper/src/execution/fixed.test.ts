@@ -1,6 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { divRound, fromWad, numberToDecimalString, roundToStep, toWad, unitsToWad, wadOfFloat, wadToUnits, WAD } from "./fixed.js";
+import {
+  divRound,
+  fromWad,
+  numberToDecimalString,
+  roundToStep,
+  toWad,
+  unitsToWad,
+  wadOfFloat,
+  wadToUnits,
+  WAD,
+} from "./fixed.js";
 import { ConfigError } from "../errors.js";
 
 test("toWad_decimalStringsAndNumbers_exact", () => {

@@ -35,6 +35,11 @@ export function quoteWadToDepositUnits(wad: bigint): bigint {
   return wad <= 0n ? 0n : (wad + WAD_PER_UNIT - 1n) / WAD_PER_UNIT;
 }
 
+/** Quote wad of deposit-asset base units (exact: 6 decimals into 18). */
+export function depositUnitsToQuoteWad(units: bigint): bigint {
+  return units * WAD_PER_UNIT;
+}
+
 /** Working capital of a buy: `amount x limit price` (its worst case), or the planned cost with fees if higher. */
 export function buyCapitalWad(amount: bigint, limitPrice: bigint, expectedQuote: bigint): bigint {
   const worst = (amount * limitPrice + WAD - 1n) / WAD;

@@ -33,7 +33,7 @@ import type { ArbitrageStrategy } from "../execution/strategies/arbitrage.js";
 import type { Order, Venue } from "../execution/venue.js";
 import type { CampaignTrace } from "../recording/poster.js";
 import { arbitrageSpec, campaignTrace, NothingExecutedError } from "./arbitrage-campaigns.js";
-import { buyCapitalWad, quoteWadToDepositUnits, type CapitalFlow } from "./capital.js";
+import { buyCapitalWad, depositUnitsToQuoteWad, quoteWadToDepositUnits, type CapitalFlow } from "./capital.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
 import type { Metrics } from "./metrics.js";
 
@@ -311,12 +311,16 @@ export class EngineCampaigns implements CampaignExecution {
     const deadline = this.deadline(job);
     const sleeve = sleeveOf(pending.strategy.type);
     const flow = sleeve === undefined ? undefined : this.opts.capital?.[sleeve];
-    if (flow) await flow.fund(job.id, pending.need);
+    const drawn = flow ? await flow.fund(job.id, pending.need) : 0n;
+    // A run funded by its sleeve trades at most what it drew (the engine's grant is the sleeve's share of the pool).
+    const drawnWad = depositUnitsToQuoteWad(drawn);
+    const capital = drawn > 0n && drawnWad < pending.ctx.capital ? drawnWad : pending.ctx.capital;
     const windowed = await this.quotingWindow(job, pending.ctx);
     let result: ExecutionResult;
     try {
       result = await pending.strategy.exec({
         ...pending.ctx,
+        capital,
         signal: windowed.signal,
         ...(deadline === undefined ? {} : { deadline }),
       });
@@ -331,7 +335,10 @@ export class EngineCampaigns implements CampaignExecution {
     }
     pending.result = result;
     const fills = await this.settleOrders(job.id, false);
-    if (fills.length === 0) throw new NothingExecutedError(`campaign ${job.id}: nothing filled`);
+    if (fills.length === 0) {
+      const why = result.error ? `: ${result.error.message.replace(/\s*\n\s*/g, " ")}` : "";
+      throw new NothingExecutedError(`campaign ${job.id}: nothing filled (run ${result.status}${why})`);
+    }
     // A market maker's end inventory is marked at the reference price: the venue's mid when its window closed.
     const mark = pending.strategy.type === "marketMaking" ? await this.referenceMid(fills[0]!) : undefined;
     return this.postFills(job, fills, pending, mark);

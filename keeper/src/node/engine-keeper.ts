@@ -14,7 +14,7 @@ import type { Strategy } from "../engine/strategy.js";
 import type { EngineAction } from "../engine/types.js";
 import { engineGuard } from "../execution/engineGuard.js";
 import { SafetyRules, composeGuards, type SafetyConfig } from "../execution/safety.js";
-import { riskLimits, type RiskLimits } from "../execution/limits.js";
+import { maxPlanAmount, riskLimits, type RiskLimits } from "../execution/limits.js";
 import { midOf, snapshotKey } from "../execution/strategies/market.js";
 import { DEFAULT_SAFETY, GatedExecution } from "./arbitrage-keeper.js";
 import { RiskControls } from "./risk.js";
@@ -165,6 +165,18 @@ export function engineKeeper(opts: EngineKeeperOptions) {
           risk.guard,
           campaigns.guard(strategyId, ctx),
         ),
+      // Plans sized inside the risk limits (order and campaign notional, inventory held on the buy venue), and every
+      // execution booked: its PnL into the day's loss limit, an exposed residual into the exposures, the safety
+      // rules' cool-down and loss breaker.
+      maxArbitrageAmount: (plan, snapshots) => {
+        const base = plan.buy.pair.split("/")[0]!;
+        const held = snapshots.find((s) => s.venueId === plan.buy.venueId)?.baseAvailable;
+        return maxPlanAmount(limits, plan.buy.limitPrice, base, held);
+      },
+      onReport: async (_id, pair, report, plan) => {
+        risk.recordExecution(plan, report);
+        await safety.recordExecution(pair, report);
+      },
       onMarketMakingRun: (_id, stats) =>
         metrics.strategyPnlMarked.set({ type: "marketMaking" }, Number(stats.pnl) / 1e18),
     });

@@ -17,8 +17,14 @@ import {
   toUtf8Bytes,
   type Eip1193Provider,
 } from "ethers";
-import { deploySystem } from "../../../../scripts/lib/system.js";
-import { AttestationRegistry__factory, Parameters__factory } from "../../../../types/ethers-contracts/index.js";
+import { deploySystem, type GovernanceSettings } from "../../../../scripts/lib/system.js";
+import {
+  AttestationRegistry__factory,
+  Parameters__factory,
+  StrategyVault__factory,
+  VaultGovernor__factory,
+  VaultTimelock__factory,
+} from "../../../../types/ethers-contracts/index.js";
 import { DEVELOPMENT_MEASUREMENT } from "../../attestation/development.js";
 import { buildReportData } from "../../attestation/report-data.js";
 import { EvmChainAdapter, type ChainAddresses } from "../evm.js";
@@ -48,6 +54,13 @@ export interface LocalSystem {
   advance(seconds: number): Promise<void>;
   /** Governance (account #0, no timelock in this fixture) sets a `Parameters` value, e.g. `campaignRateLimitCount`. */
   setParameter(name: string, value: bigint): Promise<void>;
+  /**
+   * A real governance change of a `Parameters` value: `Parameters` is handed to the timelock (once; `setParameter`
+   * no longer works after it), account `voter` (holding vault shares) delegates to itself, proposes
+   * `Parameters.set(name, value)` through the governor, votes for it, queues and executes it, the chain's clock
+   * moved past the voting delay, the voting period and the timelock delay as it goes.
+   */
+  proposeParameter(name: string, value: bigint, voter: number): Promise<void>;
 }
 
 /**
@@ -57,13 +70,17 @@ export interface LocalSystem {
  */
 export async function localSystem(
   url?: string,
-  opts: { initialDate?: Date; grantVerifier?: boolean } = {},
+  opts: { initialDate?: Date; grantVerifier?: boolean; governance?: Partial<GovernanceSettings> } = {},
 ): Promise<LocalSystem> {
   const conn = url
     ? await hre.network.create({ network: "localhost", override: { url } })
     : await hre.network.create(opts.initialDate ? { override: { initialDate: opts.initialDate } } : undefined);
   // Account #0 acts as governance directly (no timelock): the fixture sets trust and parameters itself.
-  const system = await deploySystem(conn.ethers, { local: true, handOverToTimelock: false });
+  const system = await deploySystem(conn.ethers, {
+    local: true,
+    handOverToTimelock: false,
+    ...(opts.governance ? { governance: opts.governance } : {}),
+  });
   const at = async (name: string) => system[name]!.contract.getAddress();
   const addresses: ChainAddresses = {
     parameters: await at("Parameters"),
@@ -125,6 +142,10 @@ export async function localSystem(
       ...(opts.vault && a.capitalBook ? { KeeperCapital: { address: a.capitalBook } } : {}),
     };
   };
+  const advanceClock = async (seconds: number) => {
+    await eip1193.request({ method: "evm_increaseTime", params: [seconds] });
+    await eip1193.request({ method: "evm_mine", params: [] });
+  };
   return {
     provider,
     eip1193,
@@ -160,9 +181,35 @@ export async function localSystem(
       const parameters = Parameters__factory.connect(addresses.parameters, governance!);
       await (await parameters.set(encodeBytes32String(name), value)).wait();
     },
-    async advance(seconds) {
-      await eip1193.request({ method: "evm_increaseTime", params: [seconds] });
-      await eip1193.request({ method: "evm_mine", params: [] });
+    async proposeParameter(name, value, voter) {
+      const signer = (await conn.ethers.getSigners())[voter]!;
+      const parameters = Parameters__factory.connect(addresses.parameters, governance!);
+      const timelock = VaultTimelock__factory.connect(await at("VaultTimelock"), signer);
+      const governor = VaultGovernor__factory.connect(await at("VaultGovernor"), signer);
+      const vault = StrategyVault__factory.connect(addresses.vault!, signer);
+      const timelockAddress = await timelock.getAddress();
+      if ((await parameters.owner()) !== timelockAddress) {
+        await (await parameters.transferOwnership(timelockAddress)).wait();
+      }
+      const hour = 3_600;
+      if ((await vault.delegates(signer.address)) !== signer.address) {
+        await (await vault.delegate(signer.address)).wait();
+        await advanceClock(hour); // votes count from the next epoch
+      }
+      const targets = [addresses.parameters];
+      const values = [0n];
+      const datas = [parameters.interface.encodeFunctionData("set", [encodeBytes32String(name), value])];
+      const description = `set ${name} to ${value} (${Date.now()})`;
+      await (await governor.propose(targets, values, datas, description)).wait();
+      const descriptionHash = keccak256(toUtf8Bytes(description));
+      const proposalId = await governor.hashProposal(targets, values, datas, descriptionHash);
+      await advanceClock((Number(await governor.votingDelay()) + 1) * hour);
+      await (await governor.castVote(proposalId, 1)).wait();
+      await advanceClock(Number(await governor.votingPeriod()) * hour);
+      await (await governor.queue(targets, values, datas, descriptionHash)).wait();
+      await advanceClock(Number(await timelock.getMinDelay()) + 1);
+      await (await governor.execute(targets, values, datas, descriptionHash)).wait();
     },
+    advance: advanceClock,
   };
 }

@@ -46,8 +46,14 @@ export interface ArbitrageStrategyOptions {
   guard?: (ctx: ExecutionContext) => OrderGuard | undefined;
   clock?: Clock;
   sleep?: Sleep;
-  /** Called with every finished execution (reports, replay). */
-  onReport?: (report: ExecutionReport, ctx: ExecutionContext) => void | Promise<void>;
+  /** Called with every finished execution and the plan it executed (risk controls, reports, replay). */
+  onReport?: (report: ExecutionReport, ctx: ExecutionContext, plan: Opportunity) => void | Promise<void>;
+  /**
+   * Largest base amount a plan may trade (the keeper's risk limits: order and campaign notional, inventory), given
+   * the plan and the venue snapshots it came from; undefined: no cap beyond the config's `maxAmount`. Plans are
+   * sized inside it before they are estimated or executed, so no order of a run is refused by the limits' guard.
+   */
+  maxAmount?: (plan: Opportunity, snapshots: readonly VenueSnapshot[]) => bigint | undefined;
   /** Whether a profitable arbitrage may pre-empt a running market maker (default true). */
   preemptMarketMaking?: boolean;
 }
@@ -103,7 +109,18 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
       const s = market.snapshots.get(snapshotKey(l.venueId, l.snapshot.pair));
       if (s !== undefined) snaps.push(withinInventoryBand(s, l.inventory));
     }
-    return findOpportunities(snaps, this.config)[0];
+    return this.ranked(snaps)[0];
+  }
+
+  /** Opportunities in `snaps`, best first, the best sized inside `maxAmount` (re-planned at the cap). */
+  private ranked(snaps: VenueSnapshot[]): Opportunity[] {
+    const ranked = findOpportunities(snaps, this.config);
+    const first = ranked[0];
+    const cap = first === undefined ? undefined : this.opts.maxAmount?.(first, snaps);
+    if (first === undefined || cap === undefined || first.amount <= cap) return ranked;
+    if (cap <= 0n) return [];
+    const maxAmount = this.config.maxAmount > 0n && this.config.maxAmount < cap ? this.config.maxAmount : cap;
+    return findOpportunities(snaps, { ...this.config, maxAmount });
   }
 
   estimatedROI(market: ExecutionMarket): RoiEstimate | null {
@@ -135,7 +152,7 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
         return { ...s, quoteAvailable: minBig(s.quoteAvailable, ctx.capital) };
       }),
     );
-    const ranked = findOpportunities(snaps, this.config);
+    const ranked = this.ranked(snaps);
     if (ranked.length === 0) {
       return {
         status: "failed",
@@ -154,11 +171,11 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
     if (!report) {
       return { status: "failed", pnl: 0n, slippageBps: 0, error: new ExecutionError(`arbitrage ${this.id}: no route`) };
     }
-    await this.opts.onReport?.(report, ctx);
+    const plan = ranked.find((o) => report.campaignId.endsWith(`${o.buy.venueId}>${o.sell.venueId}`)) ?? ranked[0]!;
+    await this.opts.onReport?.(report, ctx, plan);
     let spent = 0n;
     for (const o of report.orders) if (o.purpose === "open" && o.side === "buy") spent += o.cost;
     this.utilisation.record(spent, ctx.capital);
-    const plan = ranked.find((o) => report.campaignId.endsWith(`${o.buy.venueId}>${o.sell.venueId}`)) ?? ranked[0];
     const slippageBps = executionSlippageBps(plan, report);
     const ok = report.status === "completed" || report.status === "hedged" || report.status === "unwound";
     if (ok) return { status: "succeeded", pnl: report.pnl, slippageBps };

@@ -63,14 +63,16 @@ export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Feeds the mids of `market` to the volatility estimator (per pair, the mean of its venues' mids at the
- * reading's time) and returns the market with the estimator's volatilities: the live input of the
- * engine's volatility weight and of the market maker's spread.
+ * reading's time; and per venue, under `snapshotKey(venueId, pair)`, that venue's own mid) and returns the
+ * market with the estimator's volatilities: the pair's is the live input of the engine's volatility weight,
+ * the quoted venue's that of the market maker's spread and adverse selection.
  */
 export function withMeasuredVolatility(market: ExecutionMarket, estimator: VolatilityEstimator): ExecutionMarket {
   const sums = new Map<string, { sum: number; n: number }>();
   for (const s of market.snapshots.values()) {
     const mid = midOf(s);
     if (mid === undefined) continue;
+    estimator.observe(snapshotKey(s.venueId, s.pair), wadToNumber(mid), market.now);
     const acc = sums.get(s.market) ?? { sum: 0, n: 0 };
     acc.sum += wadToNumber(mid);
     acc.n++;

@@ -120,10 +120,14 @@ export class MarketMakingStrategy implements Strategy<ExecutionMarket> {
     ({ base: this.base, quote: this.quote } = splitPair(opts.pair));
   }
 
-  /** Volatility over one refresh interval (bps) from the market view's hourly figure. */
+  /**
+   * Volatility over one refresh interval (bps) from the market view's hourly figure: of the quoted venue's own mids
+   * when the view measures it (a gap opening on another venue is not adverse selection here), else the pair's.
+   */
   private refreshVolatility(market: ExecutionMarket): bigint {
     if (this.opts.volatilityBps !== undefined) return this.opts.volatilityBps;
-    const hourly = market.volatilityBps.get(this.pair);
+    const hourly =
+      market.volatilityBps.get(snapshotKey(this.opts.venue.id, this.pair)) ?? market.volatilityBps.get(this.pair);
     return hourly === undefined ? 0n : BigInt(Math.round(scaleVolatility(hourly, this.refreshMs)));
   }
 

@@ -8,6 +8,7 @@ import type { ExecutionContext, Strategy } from "../../engine/strategy.js";
 import type { StrategyType } from "../../engine/types.js";
 import { ConfigError } from "../../errors.js";
 import type { Clock, Sleep } from "../budget.js";
+import type { Opportunity, VenueSnapshot } from "../arbitrage.js";
 import type { ExecutionReport, OrderGuard } from "../executor.js";
 import { toWad } from "../fixed.js";
 import type { Venue } from "../venue.js";
@@ -23,8 +24,10 @@ export interface PluginContext {
   guard?: (strategyId: string, ctx: ExecutionContext) => OrderGuard | undefined;
   clock?: Clock;
   sleep?: Sleep;
-  /** Every finished arbitrage execution (feeds `SafetyRules.recordExecution`, reports). */
-  onReport?: (strategyId: string, pair: string, report: ExecutionReport) => void | Promise<void>;
+  /** Every finished arbitrage execution and its plan (feeds `SafetyRules`/`RiskControls.recordExecution`, reports). */
+  onReport?: (strategyId: string, pair: string, report: ExecutionReport, plan: Opportunity) => void | Promise<void>;
+  /** Largest base amount an arbitrage plan may trade (the risk limits; see `ArbitrageStrategyOptions.maxAmount`). */
+  maxArbitrageAmount?: (plan: Opportunity, snapshots: readonly VenueSnapshot[]) => bigint | undefined;
   /** Waits between market-making refreshes (replay: one simulator step). */
   waitForRefresh?: (signal: AbortSignal) => Promise<void>;
   /** Every finished market-making run (reports, metrics). */
@@ -108,7 +111,8 @@ export const arbitragePlugin: StrategyPlugin = {
       guard: ctx.guard ? (run) => ctx.guard!(c.id, run) : undefined,
       clock: ctx.clock,
       sleep: ctx.sleep,
-      onReport: ctx.onReport ? (report) => ctx.onReport!(c.id, c.pair, report) : undefined,
+      onReport: ctx.onReport ? (report, _run, plan) => ctx.onReport!(c.id, c.pair, report, plan) : undefined,
+      maxAmount: ctx.maxArbitrageAmount,
     });
   },
 };

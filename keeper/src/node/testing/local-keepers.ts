@@ -131,6 +131,17 @@ export function plantGap(
   });
 }
 
+/**
+ * A dislocation that lasts, as the scenario's scripted gaps make it: from the simulator's next step, `venue`'s
+ * background maker quotes BTC/USDT `bps` away from the fair price for `steps` steps (re-quoted every step, so the
+ * gap is still there after a keeper takes some of it). `plantGap`'s single resting order is taken by the next
+ * step's background quotes; a market maker pre-empted by arbitrage needs the gap to outlive its quotes' cancel.
+ */
+export function openGap(run: RunningSimulation, bps: number, steps: number, venue: "alpha" | "beta" = "beta"): void {
+  const from = run.sim.step + 1;
+  run.sim.venue(venue).config.gaps.push({ market: SYMBOL, fromStep: from, toStep: from + steps, bps });
+}
+
 function ccxtClient(run: RunningSimulation, venue: string, account: AccountConfig) {
   return new ccxt.binance({
     ...ccxtSimConfig("binance", run.urls.get(venue)!, account),
