@@ -65,6 +65,11 @@ export class CampaignNotExecutedError extends KeeperError {
   override name = "CampaignNotExecutedError";
 }
 
+/** Nothing traded (the gap closed, a venue refused): the claim should be released, no receipt exists. */
+export class NothingExecutedError extends CampaignNotExecutedError {
+  override name = "NothingExecutedError";
+}
+
 export type DispatchOutcome =
   | "settled" // this keeper settled it
   | "known" // finished before (journal)

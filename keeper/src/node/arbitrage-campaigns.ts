@@ -5,15 +5,14 @@
  * "Keeper node / Arbitrage campaigns".
  */
 import type { Logger } from "pino";
-import { formatUnits } from "ethers";
 import type { ReceiptPoster } from "../chain/adapter.js";
 import {
-  CampaignNotExecutedError,
+  NothingExecutedError,
   type CampaignExecution,
   type CampaignJob,
   type Opportunity as CampaignOpportunity,
 } from "../campaign/dispatcher.js";
-import { campaignId, campaignSpecFromNames, type CampaignSpec } from "../campaign/id.js";
+import { campaignId } from "../campaign/id.js";
 import {
   DEFAULT_ARBITRAGE_CONFIG,
   findOpportunities,
@@ -27,20 +26,12 @@ import { SafetyRules, composeGuards } from "../execution/safety.js";
 import { snapshotVenue, type SnapshotOptions } from "../execution/snapshot.js";
 import type { VenueSnapshot } from "../execution/arbitrage.js";
 import type { Order, OrderRequest, Venue } from "../execution/venue.js";
-import type { CampaignTrace } from "../recording/poster.js";
-import { PRICE_DECIMALS } from "../recording/units.js";
+import { campaignTrace, type CampaignTrace } from "../recording/poster.js";
+import { arbitrageSpec } from "./engine-campaigns.js";
 import { buyCapitalWad, quoteWadToDepositUnits } from "./capital.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
 import type { RiskControls } from "./risk.js";
 
-/** Execution prices are wad (18 decimals); campaign prices are 8 decimals. */
-const WAD_TO_PRICE = 10n ** 10n;
-const BPS = 10_000n;
-
-/** Nothing traded (the gap closed, a venue refused): the claim should be released, no receipt exists. */
-export class NothingExecutedError extends CampaignNotExecutedError {
-  override name = "NothingExecutedError";
-}
 
 export interface ArbitrageMarketConfig {
   market: string;
@@ -62,32 +53,6 @@ export interface ArbitrageCampaignOptions {
   /** The execution layer's safety rules (cool-down, orders per minute, price band, loss breaker) on every order. */
   safety?: SafetyRules;
   clock?: Clock;
-}
-
-/**
- * The campaign spec of an arbitrage plan. The price window bounds every price the execution may trade at:
- * `[min(buy, sell limit) * (1 - u), max(buy, sell limit) * (1 + u)]` with `u` the unwind bound, so every honest
- * leaf lies inside it. Time is bucketed so keepers that see the same books at the same time compute the same id.
- */
-export function arbitrageSpec(
-  plan: Opportunity,
-  nowSec: bigint,
-  bucketSeconds: bigint,
-  unwindBps: bigint,
-): CampaignSpec {
-  const lo = plan.buy.limitPrice < plan.sell.limitPrice ? plan.buy.limitPrice : plan.sell.limitPrice;
-  const hi = plan.buy.limitPrice < plan.sell.limitPrice ? plan.sell.limitPrice : plan.buy.limitPrice;
-  const notBefore = (nowSec / bucketSeconds) * bucketSeconds;
-  return campaignSpecFromNames({
-    assetPair: plan.market,
-    priceWindow: {
-      minPrice: (lo * (BPS - unwindBps)) / BPS / WAD_TO_PRICE,
-      maxPrice: ((hi * (BPS + unwindBps)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE,
-      notBefore,
-      notAfter: notBefore + 2n * bucketSeconds,
-    },
-    route: { strategyId: "arbitrage", sourceVenue: plan.buy.venueId, targetVenue: plan.sell.venueId },
-  });
 }
 
 const PLAN_KEY = (id: string) => `arbitrage-plan:${id}`;
@@ -315,30 +280,4 @@ function orderState(o: Order): OrderState {
   if (o.status === "canceled") return "cancelled"; // IOC remainder expired; `filled` keeps what traded
   if (o.status === "rejected") return "rejected";
   return o.filled > 0n ? "partiallyFilled" : "open";
-}
-
-/**
- * One trace entry per fill (the recording layer derives the leaf, the execution id and the summary from it).
- * Prices are the fill's average truncated to 8 decimals, sizes and fees exact (wad), fees in the quote asset.
- */
-export function campaignTrace(job: CampaignJob, fills: Order[], venues: Record<string, Venue>): CampaignTrace {
-  const w = job.spec.priceWindow;
-  const entries = fills.map((o) => ({
-    timestamp: o.timestamp,
-    campaignId: job.id,
-    orderId: o.id,
-    fillId: "",
-    clientOrderId: o.clientOrderId,
-    venue: o.venueId,
-    pair: o.pair,
-    side: o.side,
-    price: formatUnits(o.average / WAD_TO_PRICE, PRICE_DECIMALS),
-    size: formatUnits(o.filled, 18),
-    fee: formatUnits(o.fee, 18),
-    feeAsset: o.pair.split("/")[1] ?? o.pair,
-    source: venues[o.venueId]?.kind ?? "cex",
-    minPrice: formatUnits(w.minPrice, PRICE_DECIMALS),
-    maxPrice: formatUnits(w.maxPrice, PRICE_DECIMALS),
-  }));
-  return { campaignId: job.id, entries };
 }

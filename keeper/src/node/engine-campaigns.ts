@@ -21,7 +21,12 @@ import type { Logger } from "pino";
 import { formatUnits } from "ethers";
 import type { ChainAdapter, ReceiptPoster } from "../chain/adapter.js";
 import { SLEEVES } from "../chain/vault.js";
-import type { CampaignDispatcher, CampaignExecution, CampaignJob } from "../campaign/dispatcher.js";
+import {
+  NothingExecutedError,
+  type CampaignDispatcher,
+  type CampaignExecution,
+  type CampaignJob,
+} from "../campaign/dispatcher.js";
 import { campaignId, campaignSpecFromNames, type CampaignSpec } from "../campaign/id.js";
 import { DEFAULT_ENGINE_PARAMETERS } from "../engine/parameters.js";
 import type { ExecutionContext, RunView, Strategy } from "../engine/strategy.js";
@@ -31,8 +36,8 @@ import type { OrderGuard } from "../execution/executor.js";
 import { midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
 import type { ArbitrageStrategy } from "../execution/strategies/arbitrage.js";
 import type { Order, Venue } from "../execution/venue.js";
-import type { CampaignTrace } from "../recording/poster.js";
-import { arbitrageSpec, campaignTrace, NothingExecutedError } from "./arbitrage-campaigns.js";
+import { campaignTrace, type CampaignTrace } from "../recording/poster.js";
+import type { Opportunity } from "../execution/arbitrage.js";
 import { buyCapitalWad, depositUnitsToQuoteWad, quoteWadToDepositUnits, type CapitalFlow } from "./capital.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
 import type { Metrics } from "./metrics.js";
@@ -45,6 +50,32 @@ const RUN_KEY = (id: string) => `engine-run:${id}`;
 const toJson = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x));
 const fromJson = <T>(s: string): T =>
   JSON.parse(s, (_k, x: unknown) => (typeof x === "string" && /^-?\d+n$/.test(x) ? BigInt(x.slice(0, -1)) : x)) as T;
+
+/**
+ * The campaign spec of an arbitrage plan. The price window bounds every price the execution may trade at:
+ * `[min(buy, sell limit) * (1 - u), max(buy, sell limit) * (1 + u)]` with `u` the unwind bound, so every honest
+ * leaf lies inside it. Time is bucketed so keepers that see the same books at the same time compute the same id.
+ */
+export function arbitrageSpec(
+  plan: Opportunity,
+  nowSec: bigint,
+  bucketSeconds: bigint,
+  unwindBps: bigint,
+): CampaignSpec {
+  const lo = plan.buy.limitPrice < plan.sell.limitPrice ? plan.buy.limitPrice : plan.sell.limitPrice;
+  const hi = plan.buy.limitPrice < plan.sell.limitPrice ? plan.sell.limitPrice : plan.buy.limitPrice;
+  const notBefore = (nowSec / bucketSeconds) * bucketSeconds;
+  return campaignSpecFromNames({
+    assetPair: plan.market,
+    priceWindow: {
+      minPrice: (lo * (BPS - unwindBps)) / BPS / WAD_TO_PRICE,
+      maxPrice: ((hi * (BPS + unwindBps)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE,
+      notBefore,
+      notAfter: notBefore + 2n * bucketSeconds,
+    },
+    route: { strategyId: "arbitrage", sourceVenue: plan.buy.venueId, targetVenue: plan.sell.venueId },
+  });
+}
 
 /** The vault sleeve a strategy type draws from (rebalance moves the keeper's own inventory: none). */
 export function sleeveOf(type: StrategyType): number | undefined {

@@ -16,8 +16,7 @@ import { engineGuard } from "../execution/engineGuard.js";
 import { SafetyRules, composeGuards, type SafetyConfig } from "../execution/safety.js";
 import { maxPlanAmount, riskLimits, type RiskLimits } from "../execution/limits.js";
 import { midOf, snapshotKey } from "../execution/strategies/market.js";
-import { DEFAULT_SAFETY, GatedExecution } from "./arbitrage-keeper.js";
-import { RiskControls } from "./risk.js";
+import { DEFAULT_SAFETY, GatedExecution, RiskControls } from "./risk.js";
 import {
   STRATEGY_PLUGINS,
   readMarket,

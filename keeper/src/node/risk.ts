@@ -16,7 +16,7 @@
  *   realised PnL journalled per UTC day (`risk:pnl:<day>`), so a restart does not reset it.
  */
 import type { Logger } from "pino";
-import { CampaignNotExecutedError } from "../campaign/dispatcher.js";
+import { CampaignNotExecutedError, type CampaignExecution, type CampaignJob } from "../campaign/dispatcher.js";
 import type { ChainAdapter } from "../chain/adapter.js";
 import type { CapitalAdapter } from "../chain/vault.js";
 import type { Opportunity } from "../execution/arbitrage.js";
@@ -25,7 +25,7 @@ import { InvalidOrderError, VenueError } from "../execution/errors.js";
 import { clientOrderId, legOrder, type ExecutionReport, type OrderGuard } from "../execution/executor.js";
 import { BPS, fromWad } from "../execution/fixed.js";
 import { orderRefusal, planRefusal, utcDay, type RiskLimits } from "../execution/limits.js";
-import { SafetyRefusedError } from "../execution/safety.js";
+import { SafetyRefusedError, type SafetyConfig } from "../execution/safety.js";
 import { splitPair, type Side, type Venue } from "../execution/venue.js";
 import type { Journal } from "./journal.js";
 import type { Metrics } from "./metrics.js";
@@ -331,4 +331,35 @@ function controlOf(reason: string): string {
   if (reason.startsWith("paused")) return "pause";
   if (reason.startsWith("chain stop")) return "chainStop";
   return "exposure";
+}
+
+/** Safety rules of a live keeper: 5 s cool-down after a failed execution, 60 orders a minute per venue and pair,
+ * limits within 300 bps of the mid, and the loss breaker at the daily loss limit. */
+export const DEFAULT_SAFETY: Omit<SafetyConfig, "maxLoss"> = {
+  cooldownMs: 5_000,
+  maxOrdersPerMinute: 60,
+  maxSlippageBps: 300n,
+};
+
+/**
+ * Refuses a campaign before it draws capital or trades while a stop signal holds (kill switch, vault paused,
+ * keeper revoked, attestation expired) or its market is blocked by an exposure: the chain's signals are read again
+ * first. A campaign that already journalled orders (a re-run after a restart) goes on: its orders are reconciled,
+ * and the order guard still refuses any new opening order.
+ */
+export class GatedExecution implements CampaignExecution {
+  constructor(
+    private readonly inner: CampaignExecution,
+    private readonly risk: RiskControls,
+    private readonly journal: Journal,
+  ) {}
+
+  async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
+    if (this.journal.ordersOfCampaign(job.id).length === 0) {
+      await this.risk.refreshSignals(true);
+      const reason = this.risk.stopReason() ?? this.risk.blockedReason(job.spec.assetPair);
+      if (reason) throw new RiskStopError(`campaign ${job.id} not executed: ${reason}`);
+    }
+    return this.inner.execute(job);
+  }
 }

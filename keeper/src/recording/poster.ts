@@ -1,7 +1,10 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { formatUnits } from "ethers";
+import type { CampaignJob } from "../campaign/dispatcher.js";
 import type { ReceiptPoster } from "../chain/adapter.js";
+import type { Order, Venue } from "../execution/venue.js";
 import { ChainRevertError } from "../chain/errors.js";
 import type { EvmChainAdapter } from "../chain/evm.js";
 import { RecordingError } from "./errors.js";
@@ -12,7 +15,7 @@ import { LocalDirectoryStore } from "./store/local.js";
 import type { ContentStore } from "./store/content-store.js";
 import type { TraceEntryInput } from "./trace.js";
 import { TraceWriter } from "./trace-writer.js";
-import type { ReceiptUnits } from "./units.js";
+import { PRICE_DECIMALS, type ReceiptUnits } from "./units.js";
 
 /**
  * The keeper node's receipt poster: a campaign's fills become trace entries (append-only, fsynced trace under
@@ -219,4 +222,30 @@ function defaultUnits(trace: CampaignTrace): ReceiptUnits {
   const quote = pair?.split("/")[1];
   if (!quote) throw new RecordingError("a campaign trace needs at least one fill", { details: trace.campaignId });
   return { depositAsset: quote, depositDecimals: 6, ...(trace.markPrices ? { markPrices: trace.markPrices } : {}) };
+}
+
+/**
+ * One trace entry per fill (the recording layer derives the leaf, the execution id and the summary from it).
+ * Prices are the fill's average truncated to 8 decimals, sizes and fees exact (wad), fees in the quote asset.
+ */
+export function campaignTrace(job: CampaignJob, fills: Order[], venues: Record<string, Venue>): CampaignTrace {
+  const w = job.spec.priceWindow;
+  const entries = fills.map((o) => ({
+    timestamp: o.timestamp,
+    campaignId: job.id,
+    orderId: o.id,
+    fillId: "",
+    clientOrderId: o.clientOrderId,
+    venue: o.venueId,
+    pair: o.pair,
+    side: o.side,
+    price: formatUnits(o.average / 10n ** 10n, PRICE_DECIMALS),
+    size: formatUnits(o.filled, 18),
+    fee: formatUnits(o.fee, 18),
+    feeAsset: o.pair.split("/")[1] ?? o.pair,
+    source: venues[o.venueId]?.kind ?? "cex",
+    minPrice: formatUnits(w.minPrice, PRICE_DECIMALS),
+    maxPrice: formatUnits(w.maxPrice, PRICE_DECIMALS),
+  }));
+  return { campaignId: job.id, entries };
 }
