@@ -32,7 +32,6 @@ import { buyCapitalWad, quoteWadToDepositUnits } from "./capital.js";
 import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
 import type { RiskControls } from "./risk.js";
 
-
 export interface ArbitrageMarketConfig {
   market: string;
   venues: (SnapshotOptions & { venue: Venue })[];

@@ -7,7 +7,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +25,13 @@ import { loadSealedReceipt } from "../recording/seal.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
 import { NO_RECEIPT } from "../chain/vault.js";
 import { Journal } from "./journal.js";
-import { plantGap, startKeeperSimulation, SYMBOL, writeKeeperRunConfig } from "./testing/local-keepers.js";
+import {
+  MARKET_MAKING_STRATEGY,
+  plantGap,
+  startKeeperSimulation,
+  SYMBOL,
+  writeKeeperRunConfig,
+} from "./testing/local-keepers.js";
 
 const KEEPER_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const KILLS = 20;
@@ -269,5 +275,78 @@ describe("keeper crash safety (kill -9)", () => {
     }
     await kill9(c);
     console.log(`kill delays after planting (ms): ${kills.join(", ")}`);
+  });
+
+  it("run_quotingKeeperKilled20Times_noQuoteOfTheDeadLeftNoClientIdTwiceNoCampaignTwice", async () => {
+    // The same keeper, now market making on alpha (quotes resting while it runs), killed while it quotes.
+    configPath = writeKeeperRunConfig(join(dir, "quoting.json"), {
+      name: "keeper0",
+      i: 0,
+      run,
+      chain: JSON.parse(readFileSync(join(dir, "keeper.json"), "utf8")).chain,
+      dataDir: join(dir, "data-mm"),
+      passphrase: PASSPHRASE,
+      extra: {
+        tickMs: 50,
+        heartbeatSeconds: 60,
+        logLevel: "info",
+        strategies: [
+          {
+            ...MARKET_MAKING_STRATEGY,
+            config: { ...(MARKET_MAKING_STRATEGY.config as Record<string, unknown>), refreshMs: 1_000 },
+          },
+        ],
+        campaigns: { quotingWindowSeconds: 20, claimMarginSeconds: 15, priceBandBps: 500 },
+      },
+    });
+    const alpha = run.sim.venues.get("alpha")!.exchange;
+    const beta = run.sim.venues.get("beta")!.exchange;
+    const resting = () => [...alpha.openOrders("keeper0", SYMBOL), ...beta.openOrders("keeper0", SYMBOL)];
+    let c = await start();
+    for (let round = 0; round < KILLS; round++) {
+      await until(`round ${round}: quoting`, () => alpha.openOrders("keeper0", SYMBOL).length > 0, 120_000);
+      await sleep(Math.floor(Math.random() * 400));
+      await kill9(c);
+      const dead = new Set(resting().map((o) => o.clientOrderId));
+      // Orders per campaign the dead process journalled: a restart never trades one of these campaigns again.
+      const before = new Map<string, number>();
+      {
+        const j = new Journal(join(dir, "data-mm", "journal.db"));
+        try {
+          for (const id of new Set(j.unsettledOrders().map((o) => o.campaignId))) {
+            before.set(id, j.ordersOfCampaign(id).length);
+          }
+        } finally {
+          j.close();
+        }
+      }
+      c = await start();
+      // 1. No quote of the dead process rests on any venue once the restarted keeper has recovered its campaign.
+      await until(
+        `round ${round}: the dead process's quotes cancelled`,
+        () => !resting().some((o) => dead.has(o.clientOrderId)),
+        120_000,
+      );
+      // 2. No client order id twice at any venue.
+      for (const venue of [alpha, beta]) {
+        const ids = venue.allOrders("keeper0", SYMBOL, { limit: 5000 }).map((o) => o.clientOrderId);
+        assert.equal(new Set(ids).size, ids.length, `round ${round}: duplicate client order id`);
+      }
+      // 3. No campaign executes twice: a campaign of the dead process gets no new order after the restart, and no
+      // campaign settles twice on chain.
+      const j = new Journal(join(dir, "data-mm", "journal.db"));
+      try {
+        for (const [id, n] of before) {
+          assert.equal(j.ordersOfCampaign(id).length, n, `round ${round}: ${id} traded again after the restart`);
+        }
+      } finally {
+        j.close();
+      }
+      const chain = await sys.adapter(1);
+      const settled = await chain.campaigns.queryFilter(chain.campaigns.filters.CampaignSettled());
+      const ids = settled.map((e) => e.args.campaignId);
+      assert.equal(new Set(ids).size, ids.length, `round ${round}: a campaign settled twice`);
+    }
+    await kill9(c);
   });
 });

@@ -66,10 +66,6 @@ export async function startKeeperSimulation(
 }
 
 /**
- * BOB empties beta's bids (a market sell; the simulator only re-quotes when advanced), then rests a sell there well
- * under Binance's bid: an arbitrage of `qty` BTC for the fastest keeper.
- */
-/**
  * Writes what an operator would give `keeper run` for simulator keeper `i`: its API key sealed in an encrypted
  * credentials file (under `passphrase`), and a config file at `path` with both simulated venues (alpha, beta),
  * `chain`, `dataDir` and `extra` keys (tick, log level, store, audit, paper...). Returns `path`.
@@ -111,10 +107,16 @@ export function writeKeeperRunConfig(
   return path;
 }
 
+/**
+ * BOB empties beta's bids (a market sell; the simulator only re-quotes when advanced), then rests a sell there well
+ * under Binance's bid: an arbitrage of `qty` BTC for the fastest keeper.
+ */
 export function plantGap(
   run: RunningSimulation,
   price = "29700",
-  qty = "0.05",
+  // 0.03 BTC (~890 tUSD): inside what a keeper onboarded with the minimum stake (1,000 tUSD) may draw, so a keeper
+  // on vault capital takes the whole gap in one campaign (a run trades at most what it drew).
+  qty = "0.03",
   venue: "alpha" | "beta" = "beta",
 ): void {
   const okx = run.sim.venues.get(venue)!.exchange;
