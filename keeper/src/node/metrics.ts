@@ -142,7 +142,7 @@ export function createMetrics(labels: { keeper: string }) {
       help: "1 while new campaigns and opening orders are stopped (keeper pause or a chain stop signal)",
       registers: [registry],
     }),
-    // Read by the risk dashboard (app/src/server/keeper-metrics.ts): who this endpoint is, what is open, why stopped.
+    // Read by the risk dashboard (app/src/server/keeperMetrics.ts): who this endpoint is, what is open, why stopped.
     info: new Gauge({
       name: "keeper_info",
       help: "1, labelled with the keeper's chain account (the address the dashboard knows it by)",
