@@ -12,7 +12,7 @@ describe("parseExposition", () => {
       'keeper_venue_up{venue="okx"} 0 1733300000000',
       "",
       "process_start_time_seconds 1.733e+9",
-      "nodejs_heap{space=\"new\"} NaN",
+      'nodejs_heap{space="new"} NaN',
       "x_total +Inf",
       "\ty_total\t-Inf  ",
     ].join("\n");
@@ -54,7 +54,7 @@ describe("parseExposition", () => {
       ["ok 1\n{x} 1", /^line 2: metric name expected$/],
       ['m{a="1" 1', /^line 1: "," or "}" expected after label a$/],
       ['m{a="1} 1', /^line 1: unterminated value of label a$/],
-      ['m{a=1} 1', /^line 1: quoted value expected for label a$/],
+      ["m{a=1} 1", /^line 1: quoted value expected for label a$/],
       ['m{a="1",a="2"} 1', /^line 1: label a given twice$/],
       ['m{a="\\t"} 1', /^line 1: bad escape \\t in label a$/],
       ["m one", /^line 1: "one" is not a value \[timestamp\] of m$/],

@@ -84,7 +84,10 @@ export function parseExposition(text: string): Sample[] {
     let i = name.length;
     let labels: Record<string, string> = {};
     if (line[i] === "{") [labels, i] = parseLabels(line, i + 1, at);
-    const rest = line.slice(i).trim().split(/[ \t]+/);
+    const rest = line
+      .slice(i)
+      .trim()
+      .split(/[ \t]+/);
     const value = rest[0] ?? "";
     if (rest.length > 2 || !VALUE.test(value) || (rest[1] !== undefined && !/^-?\d+$/.test(rest[1])))
       throw new ExpositionParseError(`${at}: "${line.slice(i).trim()}" is not a value [timestamp] of ${name}`);

@@ -105,7 +105,8 @@ describe("readKeeperNodes", () => {
     server = createServer((req, res) => {
       if (req.url === "/metrics") res.writeHead(200, { "content-type": "text/plain" }).end(body);
       else if (req.url === "/broken") res.writeHead(200).end("keeper_healthy{ 1\n");
-      else if (req.url === "/hang") return; // never answers
+      else if (req.url === "/hang")
+        return; // never answers
       else res.writeHead(500).end("boom");
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

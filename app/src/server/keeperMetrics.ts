@@ -6,10 +6,8 @@
  * whether new orders are stopped and why (`keeper_trading_stopped`, `keeper_trading_stop_reason{control,reason}`).
  * An endpoint that does not answer is reported as such, never left out.
  */
+import { EXPOSURE_DECIMALS } from "../lib/keeperNodes";
 import { parseExposition, toFixedPoint, type Sample } from "../lib/prometheus";
-
-/** Fixed-point decimals of `KeeperExposure.amount` (the base asset's amount as the keeper's wads). */
-export const EXPOSURE_DECIMALS = 18;
 /** How long one endpoint may take to answer. */
 export const METRICS_TIMEOUT_MS = 2_000;
 
