@@ -1,7 +1,15 @@
 "use client";
 
 import type { KeeperNodesData } from "../app/api/keeper-nodes/route";
-import { exposureAlert, exposureText, healthText, keeperLabel, keeperRows, stopText } from "../lib/keeperNodes";
+import {
+  exposureAlert,
+  exposureText,
+  healthText,
+  keeperLabel,
+  keeperRows,
+  sharedAccounts,
+  stopText,
+} from "../lib/keeperNodes";
 
 export async function fetchKeeperNodes(): Promise<KeeperNodesData> {
   const res = await fetch("/api/keeper-nodes", { cache: "no-store" });
@@ -58,6 +66,7 @@ export function KeeperNodesPanel({
   else if (!data) body = <div className="muted">Reading the keepers&apos; metrics…</div>;
   else {
     const rows = keeperRows(chainKeepers, data.nodes);
+    const shared = sharedAccounts(data.nodes);
     body = (
       <div className="stack">
         {data.nodes.length === 0 ? (
@@ -75,6 +84,11 @@ export function KeeperNodesPanel({
             data-url={node?.url ?? ""}
           >
             <div className="mono">{keeperLabel(account, node?.name ?? null)}</div>
+            {account && shared.has(account) ? (
+              <div className="notice warn" style={wrap} data-testid="keeper-node-shared">
+                Several endpoints report this account: {shared.get(account)!.join(", ")}
+              </div>
+            ) : null}
             {node === null ? (
               <div className="muted">no metrics endpoint configured for this keeper</div>
             ) : node.problem !== null ? (

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KeeperNodeStatus } from "../server/keeperMetrics";
-import { exposureAlert, exposureText, healthText, keeperLabel, keeperRows, stopText } from "./keeperNodes";
+import {
+  exposureAlert,
+  exposureText,
+  healthText,
+  keeperLabel,
+  keeperRows,
+  sharedAccounts,
+  stopText,
+} from "./keeperNodes";
 
 const A = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 const B = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
@@ -80,6 +88,15 @@ describe("keeper node lines", () => {
     );
     assert.equal(stopText(node({ stopped: true })), "stopped");
     assert.equal(stopText(node({ stopped: null })), "stop state not exported");
+  });
+
+  it("sharedAccounts_twoEndpointsClaimingOneKeeperAreNamed", () => {
+    const other = node({ url: "http://127.0.0.1:9103/metrics" });
+    assert.deepEqual(
+      [...sharedAccounts([node(), node({ url: "http://x/metrics", account: B }), other])],
+      [[A, ["http://127.0.0.1:9101/metrics", "http://127.0.0.1:9103/metrics"]]],
+    );
+    assert.equal(sharedAccounts([node(), node({ url: "http://y/metrics", account: null })]).size, 0);
   });
 
   it("keeperRows_endpointsThenChainKeepersNoEndpointReports", () => {

@@ -69,3 +69,13 @@ export function keeperRows(chainKeepers: readonly string[], nodes: readonly Keep
       .map((account) => ({ account, node: null })),
   ];
 }
+
+/**
+ * Accounts that more than one endpoint reports as its own (`keeper_info`), with those endpoints: a misconfigured list
+ * or an endpoint posing as another keeper; the dashboard warns on each such card rather than pick one.
+ */
+export function sharedAccounts(nodes: readonly KeeperNodeStatus[]): Map<string, string[]> {
+  const byAccount = new Map<string, string[]>();
+  for (const n of nodes) if (n.account) byAccount.set(n.account, [...(byAccount.get(n.account) ?? []), n.url]);
+  return new Map([...byAccount].filter(([, urls]) => urls.length > 1));
+}

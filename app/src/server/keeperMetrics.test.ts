@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { parseExposition } from "../lib/prometheus";
-import { nodeStatus, readKeeperNodes } from "./keeperMetrics";
+import { nodeStatus, readKeeperNode, readKeeperNodes } from "./keeperMetrics";
 
 const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
@@ -97,6 +97,9 @@ describe("nodeStatus", () => {
   });
 });
 
+/** 1.2 MB of samples: more than an endpoint may send. */
+const HUGE = "x 1\n".repeat(300_000);
+
 describe("readKeeperNodes", () => {
   let server: Server;
   let base = "";
@@ -105,9 +108,11 @@ describe("readKeeperNodes", () => {
     server = createServer((req, res) => {
       if (req.url === "/metrics") res.writeHead(200, { "content-type": "text/plain" }).end(body);
       else if (req.url === "/broken") res.writeHead(200).end("keeper_healthy{ 1\n");
-      else if (req.url === "/hang")
-        return; // never answers
-      else res.writeHead(500).end("boom");
+      else if (req.url === "/huge") res.writeHead(200, { "content-length": HUGE.length }).end(HUGE);
+      else if (req.url === "/chunked")
+        res.writeHead(200).end(HUGE); // no length given
+      else if (req.url !== "/hang") res.writeHead(500).end("boom");
+      // "/hang" never answers.
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -124,8 +129,13 @@ describe("readKeeperNodes", () => {
     const refused = `http://127.0.0.1:${(closed.address() as { port: number }).port}/metrics`;
     await new Promise<void>((r) => closed.close(() => r()));
 
-    const urls = [`${base}/metrics`, refused, `${base}/error`, `${base}/broken`, `${base}/hang`];
-    const nodes = await readKeeperNodes(urls, { timeoutMs: 300 });
+    const urls = [`${base}/metrics`, refused, `${base}/error`, `${base}/broken`, `${base}/huge`, `${base}/chunked`];
+    // Generous for a busy machine; only the endpoint that never answers is read with a short timeout.
+    const nodes = [
+      ...(await readKeeperNodes(urls, { timeoutMs: 30_000 })),
+      await readKeeperNode(`${base}/hang`, { timeoutMs: 300 }),
+    ];
+    urls.push(`${base}/hang`);
     assert.deepEqual(
       nodes.map((n) => n.url),
       urls,
@@ -136,7 +146,9 @@ describe("readKeeperNodes", () => {
     assert.match(nodes[1]!.problem!, new RegExp(`^metrics unreachable \\(${refused}\\): .*ECONNREFUSED`));
     assert.equal(nodes[2]!.problem, `metrics unreachable (${base}/error): HTTP 500`);
     assert.match(nodes[3]!.problem!, new RegExp(`^metrics unreadable \\(${base}/broken\\): line 1: `));
-    assert.equal(nodes[4]!.problem, `metrics unreachable (${base}/hang): no answer within 0.3 s`);
+    assert.equal(nodes[4]!.problem, `metrics unreadable (${base}/huge): 1200000 bytes, more than 1000000`);
+    assert.equal(nodes[5]!.problem, `metrics unreadable (${base}/chunked): more than 1000000 characters`);
+    assert.equal(nodes[6]!.problem, `metrics unreachable (${base}/hang): no answer within 0.3 s`);
     for (const n of nodes.slice(1)) {
       assert.ok(!n.problem!.includes("\n"), n.problem!);
       assert.deepEqual([n.account, n.exposures, n.venues], [null, [], []]);

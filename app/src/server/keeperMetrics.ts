@@ -10,6 +10,8 @@ import { EXPOSURE_DECIMALS } from "../lib/keeperNodes";
 import { parseExposition, toFixedPoint, type Sample } from "../lib/prometheus";
 /** How long one endpoint may take to answer. */
 export const METRICS_TIMEOUT_MS = 2_000;
+/** The most text read from one endpoint (a keeper's exposition is about 20 kB). */
+export const METRICS_MAX_BYTES = 1_000_000;
 
 export interface KeeperExposure {
   market: string;
@@ -116,7 +118,14 @@ export async function readKeeperNode(
   try {
     const res = await get(url, { cache: "no-store", signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return failed(url, `metrics unreachable (${url}): HTTP ${res.status}`);
+    const declared = Number(res.headers.get("content-length") ?? 0);
+    if (declared > METRICS_MAX_BYTES) {
+      await res.body?.cancel();
+      return failed(url, `metrics unreadable (${url}): ${declared} bytes, more than ${METRICS_MAX_BYTES}`);
+    }
     text = await res.text();
+    if (text.length > METRICS_MAX_BYTES)
+      return failed(url, `metrics unreadable (${url}): more than ${METRICS_MAX_BYTES} characters`);
   } catch (err) {
     return failed(url, `metrics unreachable (${url}): ${reasonOf(err, timeoutMs)}`);
   }
