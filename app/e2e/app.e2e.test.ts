@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
@@ -10,6 +11,7 @@ import {
   http,
   parseAbi,
   parseSignature,
+  formatUnits,
   parseUnits,
   stringToHex,
   type PublicClient,
@@ -1130,14 +1132,20 @@ describe(
       await page.getByTestId("keeper-nodes").waitFor();
       // Each of npm start's metrics endpoints maps to its keeper's account (keeper_info): flat and healthy.
       for (const [i, id] of ids.entries()) {
-        await eventually(`keeper${i + 1}'s card`, async () => (await card(id).count()) === 1);
-        assert.equal(await card(id).getAttribute("data-url"), `http://127.0.0.1:${sys.portBase + 5 + i}/metrics`);
+        const url = `http://127.0.0.1:${sys.portBase + 5 + i}/metrics`;
+        await eventually(
+          `keeper${i + 1}'s card read from ${url}`,
+          async () => (await card(id).count()) === 1 && (await card(id).getAttribute("data-url")) === url,
+        );
         assert.equal(await text(card(id).getByTestId("keeper-node-flat")), "No exposed position");
         await eventually(`keeper${i + 1} healthy`, async () =>
           (await text(card(id).getByTestId("keeper-node-health"))).startsWith("Health: healthy: "),
         );
       }
-      assert.equal(await page.getByTestId("keeper-node").count(), 3, "one card per keeper, no keeper without metrics");
+      // One card per endpoint; keepers bound by the tests themselves (#8, #15) have none configured and say so.
+      assert.equal(await page.locator('[data-testid="keeper-node"]:not([data-url=""])').count(), 3);
+      for (const other of await page.locator('[data-testid="keeper-node"][data-url=""]').all())
+        assert.match(await other.innerText(), /no metrics endpoint configured for this keeper/);
 
       // `keeper pause` on keeper2's data dir: its card says why it is stopped, and no longer once resumed.
       const paused = card(ids[1]!).getByTestId("keeper-node-trading");
@@ -1151,19 +1159,49 @@ describe(
       await runScript("keeper/src/node/cli.ts", ["resume", "--data-dir", dataDir]);
       await eventually("keeper2 shown resumed", async () => !(await text(paused)).includes("paused by keeper pause"));
 
-      // Venue faults that leave a bought leg open: OKX refuses every order (the close and its hedges), Binance fills
-      // one order (a campaign's buy while OKX is 40 bps up) and refuses the rest (the unwind, then the flattening).
-      // Only the first Binance order fills: re-armed while no keeper holds an exposure yet (another keeper's close may
-      // have taken it).
+      // A position left open by venue faults. While OKX's ETH/USDT is 40 bps down (every 30 s), the demo account bids
+      // on Binance just under its best ask, so the gap pays more than minProfitBps: a keeper buys on OKX, then sells on
+      // Binance. Each venue fills one order and refuses the rest: Binance fills the demo bid and refuses the keeper's
+      // close and hedges, OKX fills the keeper's buy and refuses its unwind (and then its flattening).
+      const sim = (venue: "binance" | "okx") => `http://127.0.0.1:${sys.portBase + (venue === "binance" ? 2 : 3)}`;
       const faults = async (venue: "binance" | "okx", config: object) => {
-        const port = sys.portBase + (venue === "binance" ? 2 : 3);
-        const res = await fetch(`http://127.0.0.1:${port}/sim/faults`, {
-          method: "POST",
-          body: JSON.stringify(config),
-        });
+        const res = await fetch(`${sim(venue)}/sim/faults`, { method: "POST", body: JSON.stringify(config) });
         assert.equal(res.status, 200, `${venue} faults: ${await res.text()}`);
       };
-      const refuse = { kind: "reject", endpoints: ["createOrder"] };
+      const oneThenRefuse = {
+        rules: [
+          { kind: "partialFill", fillRatio: 1, endpoints: ["createOrder"], maxTimes: 1 },
+          { kind: "reject", endpoints: ["createOrder"] },
+        ],
+      };
+      const book = async (venue: "binance" | "okx") => {
+        if (venue === "binance") {
+          const b = (await (await fetch(`${sim(venue)}/api/v3/depth?symbol=ETHUSDT&limit=1`)).json()) as {
+            bids: string[][];
+            asks: string[][];
+          };
+          return { bid: parseUnits(b.bids[0]![0]!, 8), ask: parseUnits(b.asks[0]![0]!, 8) };
+        }
+        const o = (await (await fetch(`${sim(venue)}/api/v5/market/books?instId=ETH-USDT&sz=1`)).json()) as {
+          data: { bids: string[][]; asks: string[][] }[];
+        };
+        return { bid: parseUnits(o.data[0]!.bids[0]![0]!, 8), ask: parseUnits(o.data[0]!.asks[0]![0]!, 8) };
+      };
+      const info = (await (await fetch(`${sim("binance")}/api/v3/exchangeInfo?symbol=ETHUSDT`)).json()) as {
+        symbols: { filters: { filterType: string; tickSize?: string }[] }[];
+      };
+      const tick = parseUnits(info.symbols[0]!.filters.find((f) => f.filterType === "PRICE_FILTER")!.tickSize!, 8);
+      /** A signed Binance-dialect request of the demo account alice (keys in the README). */
+      const alice = async (method: "POST" | "DELETE", params: Record<string, string>) => {
+        const query = new URLSearchParams({ ...params, timestamp: String(Date.now()), recvWindow: "10000" }).toString();
+        const signature = createHmac("sha256", "sim-alice-secret").update(query).digest("hex");
+        const res = await fetch(`${sim("binance")}/api/v3/order?${query}&signature=${signature}`, {
+          method,
+          headers: { "X-MBX-APIKEY": "sim-alice-api-key" },
+        });
+        return { status: res.status, body: (await res.json()) as { orderId?: number; code?: number; msg?: string } };
+      };
+      const bids: number[] = [];
       const exposedNow = async () =>
         (
           (await (await fetch(`${sys.appUrl}/api/keeper-nodes`)).json()) as { nodes: { exposures: unknown[] }[] }
@@ -1172,18 +1210,28 @@ describe(
       faultWindows.push(window);
       const alert = page.getByTestId("exposure-alert");
       try {
-        await faults("okx", { rules: [refuse] });
         let armed = 0;
         await eventually(
           "a keeper's exposed position on the dashboard",
           async () => {
             if ((await alert.count()) > 0) return true;
-            if (Date.now() - armed > 20_000 && !(await exposedNow())) {
-              await faults("binance", {
-                rules: [{ kind: "partialFill", fillRatio: 1, endpoints: ["createOrder"], maxTimes: 1 }, refuse],
-              });
-              armed = Date.now();
-            }
+            // (Re-)armed at most every 20 s while no keeper holds an exposure, during OKX's down phase.
+            if (Date.now() - armed < 20_000 || (await exposedNow())) return false;
+            const [b, o] = [await book("binance"), await book("okx")];
+            if (o.ask * 10_000n > b.ask * 9_980n) return false; // OKX not 20 bps below Binance yet
+            await faults("okx", oneThenRefuse);
+            await faults("binance", oneThenRefuse);
+            armed = Date.now();
+            const placed = await alice("POST", {
+              symbol: "ETHUSDT",
+              side: "BUY",
+              type: "LIMIT",
+              timeInForce: "GTC",
+              quantity: "1",
+              price: formatUnits(b.ask - tick, 8),
+            });
+            // Refused when a keeper's order took Binance's one fill first: armed again later.
+            if (placed.status === 200) bids.push(placed.body.orderId!);
             return false;
           },
           150_000,
@@ -1194,11 +1242,12 @@ describe(
         assert.ok(n > 0, `the exposure is mapped to one of npm start's keepers (${keeper})`);
         // The keeper's own error line names the same position as the dashboard (the figure is the live keeper's).
         const logged = new RegExp(
-          `^\\[keeper${n}\\] \\{.*"level":50,.*"msg":"exposed: ([0-9.]+) ETH left open on binance by campaign`,
+          `^\\[keeper${n}\\] \\{.*"level":50,.*"msg":"exposed: ([0-9.]+) ETH left open on (okx|binance) by campaign`,
           "m",
         ).exec(sys.log());
         assert.ok(logged, `keeper${n} logged the exposure at error level`);
-        const size = `${formatAmount(parseUnits(logged[1]!, 18), 18, 6)} ETH long on binance (ETH/USDT)`;
+        const venue = logged[2]!;
+        const size = `${formatAmount(parseUnits(logged[1]!, 18), 18, 6)} ETH long on ${venue} (ETH/USDT)`;
         assert.equal(
           (await alert.innerText()).trim(),
           `Exposed: ${size}, keeper ${shortAddress(keeper)} (keeper${n}); its ETH/USDT campaigns are blocked until flat`,
@@ -1207,16 +1256,21 @@ describe(
         await assertFitsWidth();
         await shot("31-dashboard-exposed");
 
-        // Faults off: the keeper flattens the position (IOC sell on Binance) and the line goes.
+        // Faults off: the keeper flattens the position (an IOC sell) and the line goes.
         await faults("okx", {});
         await faults("binance", {});
         await eventually("the exposure line gone once flat", async () => (await alert.count()) === 0, 60_000);
         assert.equal(await text(card(keeper).getByTestId("keeper-node-flat")), "No exposed position");
-        assert.match(sys.log(), new RegExp(`^\\[keeper${n}\\] \\{.*"msg":"exposure on binance ETH/USDT flat"`, "m"));
+        assert.match(sys.log(), new RegExp(`^\\[keeper${n}\\] \\{.*"msg":"exposure on ${venue} ETH/USDT flat"`, "m"));
         await shot("32-dashboard-flat-again");
       } finally {
         await faults("okx", {});
         await faults("binance", {});
+        // The demo bids that are left (filled ones are unknown orders by now).
+        for (const orderId of bids) {
+          const r = await alice("DELETE", { symbol: "ETHUSDT", orderId: String(orderId) });
+          assert.ok(r.status === 200 || r.body.code === -2011, `cancel ${orderId}: ${JSON.stringify(r.body)}`);
+        }
         window[1] = Date.now() + JUMP_SETTLE_MS;
       }
     });
