@@ -147,7 +147,13 @@ async function main(): Promise<void> {
     "npm",
     ["run", "start", "--workspace", "app", "--", "--hostname", "127.0.0.1", "--port", String(ports.app)],
     {
-      env: { ...appEnv, APP_NETWORK: network, APP_RPC_URL: RPC_URL },
+      env: {
+        ...appEnv,
+        APP_NETWORK: network,
+        APP_RPC_URL: RPC_URL,
+        // The dashboard reads each keeper's exposures, health and stop state from its metrics endpoint.
+        APP_KEEPER_METRICS: ports.metrics.map((port) => `http://127.0.0.1:${port}/metrics`).join(","),
+      },
       quiet: /^(\s*$|> |\s*- Network:|\s*✓ Starting)/,
     },
   );

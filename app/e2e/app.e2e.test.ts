@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
@@ -10,11 +11,13 @@ import {
   http,
   parseAbi,
   parseSignature,
+  formatUnits,
+  parseUnits,
   stringToHex,
   type PublicClient,
 } from "viem";
 import { abis, vaultAbi } from "../src/generated/contracts";
-import { formatAmount } from "../src/lib/format";
+import { formatAmount, shortAddress } from "../src/lib/format";
 import { permitTypedData } from "../src/lib/permit";
 import { audit } from "./audit";
 import { RESULTS, ROOT, rpc, runScript, START_LOG, startSystem, type StopReport, type System } from "./harness";
@@ -108,6 +111,21 @@ const jumps: number[] = [];
  * is stale for the new chain time. Then the keepers have recovered.
  */
 const JUMP_SETTLE_MS = 20_000;
+
+/**
+ * Wall-clock spans (ms) in which the test injected venue faults on the simulators: keepers log errors then (an order
+ * refused, an exposed position), as they must.
+ */
+const faultWindows: [number, number][] = [];
+
+/** Waits until `cond` holds, polling; fails naming `what`. */
+async function eventually(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await page.waitForTimeout(250);
+  }
+}
 
 /** Advances the local chain's clock by `seconds` and mines a block. */
 async function advance(seconds: number): Promise<void> {
@@ -211,10 +229,12 @@ async function liquid(blockNumber: bigint): Promise<bigint> {
  * builds. Raise it on a loaded machine (`E2E_START_TIMEOUT_MS`); the suite's own budget grows with it.
  */
 const START_TIMEOUT_MS = Number(process.env.E2E_START_TIMEOUT_MS ?? 150_000);
+/** At most what the exposure test waits: a campaign exposed by venue faults (150 s), then flat again (60 s). */
+const EXPOSURE_TEST_MS = 240_000;
 
 describe(
   "web app end to end (chromium, npm start: chain, deploy, simulators, keepers)",
-  { timeout: 150_000 + START_TIMEOUT_MS },
+  { timeout: 150_000 + START_TIMEOUT_MS + EXPOSURE_TEST_MS },
   () => {
     before(async () => {
       rmSync(RESULTS, { recursive: true, force: true }); // Screenshots of this run only.
@@ -1104,6 +1124,157 @@ describe(
         );
     });
 
+    it("dashboard_keeperNodes_pauseAndAPositionLeftExposedByVenueFaultsShowFromTheKeepersOwnMetricsUntilFlat", async () => {
+      const ids = START_KEEPERS.map((i) => accounts[i]!.toLowerCase());
+      const card = (account: string) => page.locator(`[data-testid="keeper-node"][data-keeper="${account}"]`);
+      const text = async (l: ReturnType<Page["locator"]>) => (await l.innerText().catch(() => "")).trim();
+      await page.goto(`${sys.appUrl}/dashboard`);
+      await page.getByTestId("keeper-nodes").waitFor();
+      // Each of npm start's metrics endpoints maps to its keeper's account (keeper_info): flat and healthy.
+      for (const [i, id] of ids.entries()) {
+        const url = `http://127.0.0.1:${sys.portBase + 5 + i}/metrics`;
+        await eventually(
+          `keeper${i + 1}'s card read from ${url}`,
+          async () => (await card(id).count()) === 1 && (await card(id).getAttribute("data-url")) === url,
+        );
+        assert.equal(await text(card(id).getByTestId("keeper-node-flat")), "No exposed position");
+        await eventually(`keeper${i + 1} healthy`, async () =>
+          (await text(card(id).getByTestId("keeper-node-health"))).startsWith("Health: healthy: "),
+        );
+      }
+      // One card per endpoint; keepers bound by the tests themselves (#8, #15) have none configured and say so.
+      assert.equal(await page.locator('[data-testid="keeper-node"]:not([data-url=""])').count(), 3);
+      for (const other of await page.locator('[data-testid="keeper-node"][data-url=""]').all())
+        assert.match(await other.innerText(), /no metrics endpoint configured for this keeper/);
+
+      // `keeper pause` on keeper2's data dir: its card says why it is stopped, and no longer once resumed.
+      const paused = card(ids[1]!).getByTestId("keeper-node-trading");
+      const dataDir = join(sys.stateDir, "keeper2");
+      await runScript("keeper/src/node/cli.ts", ["pause", "--data-dir", dataDir, "--reason", "e2e dashboard check"]);
+      await eventually(
+        "keeper2 shown paused",
+        async () => (await text(paused)) === "Trading: stopped: paused by keeper pause: e2e dashboard check",
+      );
+      await shot("30-dashboard-keeper-paused");
+      await runScript("keeper/src/node/cli.ts", ["resume", "--data-dir", dataDir]);
+      await eventually("keeper2 shown resumed", async () => !(await text(paused)).includes("paused by keeper pause"));
+
+      // A position left open by venue faults. While OKX's ETH/USDT is 40 bps down (every 30 s), the demo account bids
+      // on Binance just under its best ask, so the gap pays more than minProfitBps: a keeper buys on OKX, then sells on
+      // Binance. Each venue fills one order and refuses the rest: Binance fills the demo bid and refuses the keeper's
+      // close and hedges, OKX fills the keeper's buy and refuses its unwind (and then its flattening).
+      const sim = (venue: "binance" | "okx") => `http://127.0.0.1:${sys.portBase + (venue === "binance" ? 2 : 3)}`;
+      const faults = async (venue: "binance" | "okx", config: object) => {
+        const res = await fetch(`${sim(venue)}/sim/faults`, { method: "POST", body: JSON.stringify(config) });
+        assert.equal(res.status, 200, `${venue} faults: ${await res.text()}`);
+      };
+      const oneThenRefuse = {
+        rules: [
+          { kind: "partialFill", fillRatio: 1, endpoints: ["createOrder"], maxTimes: 1 },
+          { kind: "reject", endpoints: ["createOrder"] },
+        ],
+      };
+      const book = async (venue: "binance" | "okx") => {
+        if (venue === "binance") {
+          const b = (await (await fetch(`${sim(venue)}/api/v3/depth?symbol=ETHUSDT&limit=1`)).json()) as {
+            bids: string[][];
+            asks: string[][];
+          };
+          return { bid: parseUnits(b.bids[0]![0]!, 8), ask: parseUnits(b.asks[0]![0]!, 8) };
+        }
+        const o = (await (await fetch(`${sim(venue)}/api/v5/market/books?instId=ETH-USDT&sz=1`)).json()) as {
+          data: { bids: string[][]; asks: string[][] }[];
+        };
+        return { bid: parseUnits(o.data[0]!.bids[0]![0]!, 8), ask: parseUnits(o.data[0]!.asks[0]![0]!, 8) };
+      };
+      const info = (await (await fetch(`${sim("binance")}/api/v3/exchangeInfo?symbol=ETHUSDT`)).json()) as {
+        symbols: { filters: { filterType: string; tickSize?: string }[] }[];
+      };
+      const tick = parseUnits(info.symbols[0]!.filters.find((f) => f.filterType === "PRICE_FILTER")!.tickSize!, 8);
+      /** A signed Binance-dialect request of the demo account alice (keys in the README). */
+      const alice = async (method: "POST" | "DELETE", params: Record<string, string>) => {
+        const query = new URLSearchParams({ ...params, timestamp: String(Date.now()), recvWindow: "10000" }).toString();
+        const signature = createHmac("sha256", "sim-alice-secret").update(query).digest("hex");
+        const res = await fetch(`${sim("binance")}/api/v3/order?${query}&signature=${signature}`, {
+          method,
+          headers: { "X-MBX-APIKEY": "sim-alice-api-key" },
+        });
+        return { status: res.status, body: (await res.json()) as { orderId?: number; code?: number; msg?: string } };
+      };
+      const bids: number[] = [];
+      const exposedNow = async () =>
+        (
+          (await (await fetch(`${sys.appUrl}/api/keeper-nodes`)).json()) as { nodes: { exposures: unknown[] }[] }
+        ).nodes.some((n) => n.exposures.length > 0);
+      const window: [number, number] = [Date.now(), Infinity];
+      faultWindows.push(window);
+      const alert = page.getByTestId("exposure-alert");
+      try {
+        let armed = 0;
+        await eventually(
+          "a keeper's exposed position on the dashboard",
+          async () => {
+            if ((await alert.count()) > 0) return true;
+            // (Re-)armed at most every 20 s while no keeper holds an exposure, during OKX's down phase.
+            if (Date.now() - armed < 20_000 || (await exposedNow())) return false;
+            const [b, o] = [await book("binance"), await book("okx")];
+            if (o.ask * 10_000n > b.ask * 9_980n) return false; // OKX not 20 bps below Binance yet
+            await faults("okx", oneThenRefuse);
+            await faults("binance", oneThenRefuse);
+            armed = Date.now();
+            const placed = await alice("POST", {
+              symbol: "ETHUSDT",
+              side: "BUY",
+              type: "LIMIT",
+              timeInForce: "GTC",
+              quantity: "1",
+              price: formatUnits(b.ask - tick, 8),
+            });
+            // Refused when a keeper's order took Binance's one fill first: armed again later.
+            if (placed.status === 200) bids.push(placed.body.orderId!);
+            return false;
+          },
+          150_000,
+        );
+        assert.equal(await alert.count(), 1, "one position left open");
+        const keeper = (await alert.getAttribute("data-keeper"))!;
+        const n = ids.indexOf(keeper) + 1;
+        assert.ok(n > 0, `the exposure is mapped to one of npm start's keepers (${keeper})`);
+        // The keeper's own error line names the same position as the dashboard (the figure is the live keeper's).
+        const logged = new RegExp(
+          `^\\[keeper${n}\\] \\{.*"level":50,.*"msg":"exposed: ([0-9.]+) ETH left open on (okx|binance) by campaign`,
+          "m",
+        ).exec(sys.log());
+        assert.ok(logged, `keeper${n} logged the exposure at error level`);
+        const venue = logged[2]!;
+        const size = `${formatAmount(parseUnits(logged[1]!, 18), 18, 6)} ETH long on ${venue} (ETH/USDT)`;
+        assert.equal(
+          (await alert.innerText()).trim(),
+          `Exposed: ${size}, keeper ${shortAddress(keeper)} (keeper${n}); its ETH/USDT campaigns are blocked until flat`,
+        );
+        assert.equal(await text(card(keeper).getByTestId("keeper-node-exposure")), `Exposed: ${size}`);
+        await assertFitsWidth();
+        await shot("31-dashboard-exposed");
+
+        // Faults off: the keeper flattens the position (an IOC sell) and the line goes.
+        await faults("okx", {});
+        await faults("binance", {});
+        await eventually("the exposure line gone once flat", async () => (await alert.count()) === 0, 60_000);
+        assert.equal(await text(card(keeper).getByTestId("keeper-node-flat")), "No exposed position");
+        assert.match(sys.log(), new RegExp(`^\\[keeper${n}\\] \\{.*"msg":"exposure on ${venue} ETH/USDT flat"`, "m"));
+        await shot("32-dashboard-flat-again");
+      } finally {
+        await faults("okx", {});
+        await faults("binance", {});
+        // The demo bids that are left (filled ones are unknown orders by now).
+        for (const orderId of bids) {
+          const r = await alice("DELETE", { symbol: "ETHUSDT", orderId: String(orderId) });
+          assert.ok(r.status === 200 || r.body.code === -2011, `cancel ${orderId}: ${JSON.stringify(r.body)}`);
+        }
+        window[1] = Date.now() + JUMP_SETTLE_MS;
+      }
+    });
+
     it("npmStart_stopsOnCtrlCWithNoProcessLeftAndItsServicesLoggedNoErrorOutsideTimeJumps", async (t) => {
       await context.close();
       stopReport = await sys.stop();
@@ -1121,7 +1292,10 @@ describe(
       // checked). Services print "[start] x exited" when one stops on its own.
       const afterJump = (l: string) => {
         const t = Date.parse(/"time":"([^"]+)"/.exec(l)?.[1] ?? "");
-        return jumps.some((j) => t >= j && t <= j + JUMP_SETTLE_MS);
+        return (
+          jumps.some((j) => t >= j && t <= j + JUMP_SETTLE_MS) ||
+          faultWindows.some(([from, to]) => t >= from && t <= to)
+        );
       };
       const keeperErrors = log.filter((l) => /^\[(keeper\d|verifier)\] \{.*"level":(5\d|6\d)/.test(l));
       const errors = [
@@ -1132,7 +1306,7 @@ describe(
         ),
       ];
       t.diagnostic(
-        `keeper/verifier errors within ${JUMP_SETTLE_MS} ms after a time jump: ${keeperErrors.filter(afterJump).length}`,
+        `keeper/verifier errors within ${JUMP_SETTLE_MS} ms after a time jump or during injected venue faults: ${keeperErrors.filter(afterJump).length}`,
       );
       assert.deepEqual(errors, []);
     });

@@ -114,6 +114,8 @@ export interface System {
   /** `deployments/<network>.json` of this run. */
   network: string;
   portBase: number;
+  /** `START_STATE_DIR` of this run: the keepers' data dirs are `<stateDir>/keeperN`. */
+  stateDir: string;
   browser: Browser;
   /** `npm start`'s output so far. */
   log(): string;
@@ -199,6 +201,7 @@ export async function startSystem(timeoutMs = 150_000): Promise<System> {
       appUrl: `http://127.0.0.1:${portBase + 1}`,
       network,
       portBase,
+      stateDir,
       browser,
       log: () => lines.join("\n"),
       stop,

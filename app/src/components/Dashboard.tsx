@@ -1,9 +1,10 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, type UseQueryResult } from "@tanstack/react-query";
 import type { DashboardData } from "../server/dashboard";
 import { formatAmount, formatDecayedCount, formatPercent, shortAddress } from "../lib/format";
 import { Bars, Donut, LineChart, Meter, modeColour, SleeveBar, Timeline } from "./charts";
+import { ExposureAlerts, fetchKeeperNodes, KeeperNodesPanel } from "./KeeperNodes";
 
 /** How the page names a strategy type (`Route.strategyId`). */
 const MODE_NAMES: Record<string, string> = {
@@ -33,8 +34,27 @@ async function fetchDashboard(): Promise<DashboardData> {
   return body;
 }
 
+/**
+ * The keepers' own metrics (exposures first, at the top) apart from the chain's figures: each is read by its own
+ * route, so an exposed position shows while the chain cannot be read, and the chain's figures while a keeper is down.
+ */
 export function Dashboard() {
   const q = useQuery({ queryKey: ["dashboard"], queryFn: fetchDashboard, refetchInterval: 5_000 });
+  const nodes = useQuery({ queryKey: ["keeper-nodes"], queryFn: fetchKeeperNodes, refetchInterval: 3_000 });
+  return (
+    <div className="stack" style={{ gap: 16 }}>
+      <ExposureAlerts data={nodes.data} />
+      <ChainDashboard q={q} />
+      <KeeperNodesPanel
+        data={nodes.data}
+        error={nodes.error}
+        chainKeepers={(q.data?.keepers ?? []).map((k) => k.keeper)}
+      />
+    </div>
+  );
+}
+
+function ChainDashboard({ q }: { q: UseQueryResult<DashboardData> }) {
   if (q.error)
     return (
       <div className="notice bad" role="alert">

@@ -11,7 +11,31 @@ describe("serverConfig", () => {
       local: true,
       rpcUrl: "http://127.0.0.1:8545",
       deploymentsDir: resolve(process.cwd(), "..", "deployments"),
+      keeperMetrics: [],
     });
+  });
+
+  it("serverConfig_keeperMetrics_commaSeparatedUrls", () => {
+    const c = serverConfig({
+      APP_KEEPER_METRICS: " http://127.0.0.1:9101/metrics, http://127.0.0.1:9102/metrics ,",
+    } as unknown as NodeJS.ProcessEnv);
+    assert.deepEqual(c.keeperMetrics, ["http://127.0.0.1:9101/metrics", "http://127.0.0.1:9102/metrics"]);
+  });
+
+  it("serverConfig_keeperMetrics_badEntryIsOneLineNamingTheVariableAndEntry", () => {
+    for (const [value, message] of [
+      ["http://127.0.0.1:9101/metrics,127.0.0.1:9102", "entry 2 must be an http(s) URL"],
+      ["ftp://host/metrics", "entry 1 must be an http(s) URL"],
+      ["http://a:1/metrics,http://b:2/metrics,http://a:1/metrics", "entry 3 repeats entry 1"],
+    ])
+      assert.throws(
+        () => serverConfig({ APP_KEEPER_METRICS: value } as unknown as NodeJS.ProcessEnv),
+        (e: unknown) =>
+          e instanceof AppConfigError &&
+          e.message.startsWith(`APP_KEEPER_METRICS ${message}`) &&
+          !e.message.includes("\n") &&
+          !e.message.includes(value.split(",").at(-1)!),
+      );
   });
 
   it("serverConfig_remoteNetworkNeedsAnRpcUrl", () => {

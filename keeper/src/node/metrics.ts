@@ -184,6 +184,25 @@ export function createMetrics(labels: { keeper: string }) {
       help: "1 while new campaigns and opening orders are stopped (keeper pause or a chain stop signal)",
       registers: [registry],
     }),
+    // Read by the risk dashboard (app/src/server/keeperMetrics.ts): who this endpoint is, what is open, why stopped.
+    info: new Gauge({
+      name: "keeper_info",
+      help: "1, labelled with the keeper's chain account (the address the dashboard knows it by)",
+      labelNames: ["account"] as const,
+      registers: [registry],
+    }),
+    exposedBase: new Gauge({
+      name: "keeper_exposed_base",
+      help: "Base asset an execution left open, by market, venue, asset and position (long: to sell, short: to buy)",
+      labelNames: ["market", "venue", "asset", "position"] as const,
+      registers: [registry],
+    }),
+    stopReason: new Gauge({
+      name: "keeper_trading_stop_reason",
+      help: "1 for why new orders are stopped now, by control (pause, chainStop) and reason; no sample when trading",
+      labelNames: ["control", "reason"] as const,
+      registers: [registry],
+    }),
   };
   return m;
 }

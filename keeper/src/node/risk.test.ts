@@ -15,7 +15,7 @@ import { campaignId } from "../campaign/id.js";
 import type { KeeperStatus } from "../chain/adapter.js";
 import type { CapitalAdapter } from "../chain/vault.js";
 import { InvalidOrderError, VenueTimeoutError } from "../execution/errors.js";
-import { toWad } from "../execution/fixed.js";
+import { fromWad, toWad } from "../execution/fixed.js";
 import { DEFAULT_RISK_LIMITS_CONFIG, riskLimits } from "../execution/limits.js";
 import { MemoryVenue } from "../execution/testing/memoryVenue.js";
 import { virtualTime } from "../execution/testing/virtualTime.js";
@@ -156,6 +156,15 @@ describe("risk controls", () => {
       "an error line",
     );
     assert.equal(await gauge(s.metrics, "keeper_exposed_positions"), 1);
+    // Its size, for the dashboard: the base held, long (to sell) on the venue, as the exposition text shows it.
+    const text = await s.metrics.registry.metrics();
+    assert.match(
+      text,
+      new RegExp(
+        `^keeper_exposed_base\\{market="ETH/USD",venue="cheap",asset="ETH",position="long",keeper="t"\\} ${fromWad(s.cheap.wallet["ETH"]!)}$`,
+        "m",
+      ),
+    );
     // Blocked: the gap is still there, but no campaign on the market.
     s.rich.script.length = 0;
     assert.deepEqual(await detectOne(s), []);
@@ -178,6 +187,7 @@ describe("risk controls", () => {
     assert.equal(await s.risk.flatten(), 0);
     assert.ok((s.cheap.wallet["ETH"] ?? 0n) < LOT);
     assert.equal(await gauge(s.metrics, "keeper_exposed_positions"), 0);
+    assert.doesNotMatch(await s.metrics.registry.metrics(), /^keeper_exposed_base\{/m, "no size left once flat");
     s.cheap.books[MARKET].asks = [lv("2000", "1"), lv("2001", "1"), lv("2050", "10")]; // and the gap
     assert.equal((await detectOne(s)).length, 1, "campaigns on the market again once flat");
   });
@@ -214,6 +224,12 @@ describe("risk controls", () => {
       purpose: "unwind",
     });
     assert.equal(await gauge(s.metrics, "keeper_trading_stopped"), 1);
+    // Why, for the dashboard: the control and the reason the operator gave.
+    const why = (await s.metrics.registry.getSingleMetric("keeper_trading_stop_reason")!.get()).values;
+    assert.deepEqual(
+      why.map((v) => [v.labels, v.value]),
+      [[{ control: "pause", reason: "paused by keeper pause: operator check" }, 1]],
+    );
     const refusals = (await s.metrics.registry.getSingleMetric("keeper_risk_refusals_total")!.get()).values;
     assert.ok(
       refusals.some((v) => v.labels["control"] === "pause" && v.value >= 1),
@@ -226,6 +242,7 @@ describe("risk controls", () => {
     await buildCli().parseAsync(["node", "keeper", "resume", "--data-dir", s.dir]);
     assert.equal((await detectOne(again)).length, 1);
     assert.equal(await gauge(again.metrics, "keeper_trading_stopped"), 0);
+    assert.equal(await gauge(again.metrics, "keeper_trading_stop_reason"), 0, "no reason once resumed");
     again.journal.close();
   });
 

@@ -23,7 +23,7 @@ import type { Opportunity } from "../execution/arbitrage.js";
 import { type Clock, systemClock } from "../execution/budget.js";
 import { InvalidOrderError, VenueError } from "../execution/errors.js";
 import { clientOrderId, legOrder, type ExecutionReport, type OrderGuard } from "../execution/executor.js";
-import { BPS, fromWad } from "../execution/fixed.js";
+import { BPS, fromWad, wadToNumber } from "../execution/fixed.js";
 import { orderRefusal, planRefusal, utcDay, type RiskLimits } from "../execution/limits.js";
 import { SafetyRefusedError, type SafetyConfig } from "../execution/safety.js";
 import { splitPair, type Side, type Venue } from "../execution/venue.js";
@@ -154,6 +154,8 @@ export class RiskControls {
     const stop = this.stopReason();
     this.opts.metrics?.tradingStopped.set(stop ? 1 : 0);
     if (stop === this.lastStop) return;
+    this.opts.metrics?.stopReason.reset();
+    if (stop) this.opts.metrics?.stopReason.set({ control: controlOf(stop), reason: stop }, 1);
     if (stop) this.opts.log?.warn({ reason: stop }, `new orders stopped: ${stop}`);
     else this.opts.log?.info({ previous: this.lastStop }, "new orders allowed again");
     this.lastStop = stop;
@@ -229,12 +231,22 @@ export class RiskControls {
     );
   }
 
-  /** Sets `keeper_exposed_positions{market,venue}` from the journal. */
+  /** Sets `keeper_exposed_positions{market,venue}` and `keeper_exposed_base{market,venue,asset,position}` from the journal. */
   gauge(): void {
-    const gauge = this.opts.metrics?.exposedPositions;
-    if (!gauge) return;
-    gauge.reset();
-    for (const e of exposures(this.opts.journal)) gauge.inc({ market: e.market, venue: e.venueId });
+    const metrics = this.opts.metrics;
+    if (!metrics) return;
+    metrics.exposedPositions.reset();
+    metrics.exposedBase.reset();
+    for (const e of exposures(this.opts.journal)) {
+      metrics.exposedPositions.inc({ market: e.market, venue: e.venueId });
+      const labels = {
+        market: e.market,
+        venue: e.venueId,
+        asset: splitPair(e.pair).base,
+        position: e.side === "sell" ? "long" : "short",
+      };
+      metrics.exposedBase.inc(labels, wadToNumber(BigInt(e.amount)));
+    }
   }
 
   /**

@@ -120,6 +120,8 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
   const log = createLogger({ name: "keeper", level: config.logLevel, keeper: config.name });
   const journal = new Journal(join(config.dataDir, "journal.db"));
   const metrics = createMetrics({ keeper: config.name });
+  // The dashboard maps this metrics endpoint to the keeper on chain by this account.
+  metrics.info.set({ account: chain.account }, 1);
   // Every order and answer of the live path updates the journal and the metrics (live-venues.ts).
   const venues = liveVenues(buildVenues(config, loadCredentials(config, env)), { journal, metrics, log });
   const health = new KeeperHealth(venues, { log });
