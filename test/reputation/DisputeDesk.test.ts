@@ -531,11 +531,18 @@ describe("DisputeDesk", function () {
       await expect(t.desk.connect(t.challenger).challenge(f.attackReceipt, unrelated))
         .to.be.revertedWithCustomError(t.desk, "DisputeDeskEvidenceNotViolating")
         .withArgs(DUPLICATE_EXECUTION);
-      // Nobody rules: after the deadline the dispute lapses, holds lifted, bond back, nobody slashed.
+      // Nobody rules: after the deadline the dispute lapses, holds lifted, nobody slashed, and the bond compensates
+      // the two held operators (half each): holding keepers is never free.
       await networkHelpers.time.increase(ARBITRATION + 1);
-      const { tx, deltas } = await withDeltas(t, [t.challenger], () => t.desk.connect(t.stranger).enforce(1n));
+      const [op0, op1] = t.operators;
+      const { tx, deltas } = await withDeltas(t, [t.challenger, op0!, op1!], () =>
+        t.desk.connect(t.stranger).enforce(1n),
+      );
       await expect(tx).to.emit(t.desk, "DisputeResolved").withArgs(1n, STATUS.Lapsed, VERDICT.Rejected, 0n);
-      expect(deltas).to.deep.equal([BOND]);
+      await expect(tx)
+        .to.emit(t.desk, "LapsedBondPaid")
+        .withArgs(1n, op1!.address, op0!.address, BOND / 2n, BOND / 2n);
+      expect(deltas).to.deep.equal([0n, BOND / 2n, BOND / 2n]);
       expect((await t.reputation.holdOf(t.keepers[0]!.address))[0]).to.equal(0n);
       expect((await t.reputation.holdOf(t.keepers[2]!.address))[0]).to.equal(0n);
     });
