@@ -18,7 +18,14 @@ import {
 
 const { ethers, networkHelpers } = await network.create();
 
-const GAS = { publish: 290_000n, claim: 260_000n, settle: 180_000n };
+const GAS = {
+  publish: 290_000n,
+  claim: 260_000n,
+  settle: 180_000n,
+  settleCrediting: 235_000n,
+  credit: 120_000n,
+  republish: 155_000n,
+};
 const RACE = 0;
 const DISPATCH = 1;
 const BY_REPUTATION = 0;
@@ -612,6 +619,38 @@ describe("CampaignRegistry", function () {
         .and.to.emit(t.campaigns, "SelfPublishedSuccessDecided")
         .withArgs(t.chainId, k0.address, receiptId, true);
       expect((await t.reputation.countersOf(k0.address)).successes).to.equal(10n ** 18n);
+    });
+
+    it("gas_selfPublishedSettleCreditAndRepublish_withinBudgets", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const k0 = t.keepers[0]!;
+      const gas = async (p: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) =>
+        (await (await p).wait())!.gasUsed;
+      const settleOwn = async (tag: string) => {
+        const id = await publishRace(t, k0, await specFor(t, { strategy: tag }));
+        await t.campaigns.connect(k0).claim(id);
+        const receiptId = await postReceipt(t, k0, id, traceFor(id, 2, tag));
+        return gas(t.campaigns.connect(k0).settle(id, receiptId));
+      };
+      const queued = await settleOwn("own-1"); // first self-published success: queued
+      const ignored = await settleOwn("own-2"); // one already pending: ignored
+      await networkHelpers.time.increase(MATURITY + 1);
+      await refresh(t);
+      const maturedAndQueued = await settleOwn("own-3"); // credits the mature one, queues this one
+      await networkHelpers.time.increase(MATURITY + 1);
+      const credit = await gas(t.campaigns.connect(t.stranger).creditSelfPublished(k0.address));
+      await refresh(t);
+      const spec = await specFor(t);
+      await publishRace(t, k0, spec);
+      const republish = await gas(t.campaigns.connect(k0).publish(spec, RACE, 0, []));
+      console.log(
+        `      gas: self-published settle queued ${queued}, ignored ${ignored}, credits+queues ${maturedAndQueued}, creditSelfPublished ${credit}, republish ${republish}`,
+      );
+      expect(queued).to.be.lessThanOrEqual(GAS.settle);
+      expect(ignored).to.be.lessThanOrEqual(GAS.settle);
+      expect(maturedAndQueued).to.be.lessThanOrEqual(GAS.settleCrediting);
+      expect(credit).to.be.lessThanOrEqual(GAS.credit);
+      expect(republish).to.be.lessThanOrEqual(GAS.republish);
     });
 
     it("REP2_penaltyPoints_decayWithScoreHalfLife", async function () {

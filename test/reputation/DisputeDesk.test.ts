@@ -21,7 +21,15 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 
 const { ethers, networkHelpers } = await network.create();
 
-const GAS = { challenge: 300_000n, resolve: 265_000n, demand: 305_000n, reveal: 160_000n, finalize: 220_000n };
+const GAS = {
+  challenge: 300_000n,
+  resolve: 265_000n,
+  demand: 305_000n,
+  reveal: 160_000n,
+  finalize: 220_000n,
+  duplicateChallenge: 515_000n,
+  lapse: 200_000n,
+};
 const PRICE_OUT_OF_BOUND = 0;
 const DUPLICATE_EXECUTION = 1;
 const VERDICT = { Rejected: 0, Receipt: 1, Other: 2, Both: 3 };
@@ -635,6 +643,21 @@ describe("DisputeDesk", function () {
           }),
         ),
       ).to.be.revertedWithCustomError(t.desk, "DisputeDeskChallengeWindowClosed");
+    });
+    it("gas_duplicateChallengeAndLapse_withinBudgets", async function () {
+      const f = await networkHelpers.loadFixture(twoCopiesFixture);
+      const { t, copies } = f;
+      const ev = evidence(DUPLICATE_EXECUTION, f.honestTrace, 0, {
+        receiptId: copies[0]!.receiptId,
+        trace: copies[0]!.trace,
+        index: 1,
+      });
+      const challenge = await gasOf(t.desk.connect(t.challenger).challenge(f.honestReceipt, ev));
+      await networkHelpers.time.increase(ARBITRATION + 1);
+      const lapse = await gasOf(t.desk.connect(t.stranger).enforce(1n));
+      console.log(`      gas: duplicate challenge ${challenge}, lapse ${lapse}`);
+      expect(challenge).to.be.lessThanOrEqual(GAS.duplicateChallenge);
+      expect(lapse).to.be.lessThanOrEqual(GAS.lapse);
     });
   });
 
