@@ -395,14 +395,18 @@ contract CampaignRegistry is ICampaignRegistry {
         return
             uint256(RECEIPTS.getReceipt(receiptId).postedAt) +
             PARAMETERS.get(ParamKeys.CHALLENGE_WINDOW_SECONDS) +
-            2 *
-            PARAMETERS.get(ParamKeys.REVEAL_WINDOW_SECONDS);
+            2 * PARAMETERS.get(ParamKeys.REVEAL_WINDOW_SECONDS);
     }
 
     /// @dev Penalty points (1e18 per point) decayed from their last update to now with `scoreHalfLifeSeconds`.
     function _decayedPenalty(Penalty memory p) private view returns (uint256) {
         if (p.points == 0) return 0;
-        return ReputationMath.decay(p.points, block.timestamp - p.updatedAt, PARAMETERS.get(ParamKeys.SCORE_HALF_LIFE_SECONDS));
+        return
+            ReputationMath.decay(
+                p.points,
+                block.timestamp - p.updatedAt,
+                PARAMETERS.get(ParamKeys.SCORE_HALF_LIFE_SECONDS)
+            );
     }
 
     function _lose(bytes32 campaignId, uint256 receiptId, LossReason reason) private returns (bool) {

@@ -131,7 +131,13 @@ interface IDisputeDesk {
         uint64 deadline
     );
     /// @notice Emitted when a lapsed duplicate dispute's bond is paid to the operators of the receipts it held.
-    event LapsedBondPaid(uint256 indexed disputeId, address indexed operator, address indexed otherOperator, uint256 toOperator, uint256 toOther);
+    event LapsedBondPaid(
+        uint256 indexed disputeId,
+        address indexed operator,
+        address indexed otherOperator,
+        uint256 toOperator,
+        uint256 toOther
+    );
     /// @notice Emitted when a dispute ends (ruled, enforced after the deadline, or lapsed).
     event DisputeResolved(uint256 indexed disputeId, DisputeStatus status, Verdict verdict, uint256 slashed);
     /// @notice Emitted when a leaf of a receipt is demanded.

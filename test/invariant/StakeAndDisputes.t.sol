@@ -300,10 +300,11 @@ contract StakeHandler {
                 IDisputeDesk.Dispute memory e = DESK.disputeOf(j);
                 if (e.status != IDisputeDesk.DisputeStatus.Pending) continue;
                 if (e.kind != IDisputeDesk.EvidenceKind.DuplicateExecution) continue;
-                bool shared = e.receiptId == d.receiptId ||
-                    e.receiptId == d.otherReceiptId ||
-                    e.otherReceiptId == d.receiptId ||
-                    e.otherReceiptId == d.otherReceiptId;
+                bool shared =
+                    e.receiptId == d.receiptId ||
+                        e.receiptId == d.otherReceiptId ||
+                        e.otherReceiptId == d.receiptId ||
+                        e.otherReceiptId == d.otherReceiptId;
                 if (shared && ghostFill[i] == ghostFill[j]) equivalentPending = true;
             }
         }

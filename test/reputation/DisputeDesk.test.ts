@@ -585,7 +585,11 @@ describe("DisputeDesk", function () {
       const { t, copies } = f;
       const attackerOp = t.operators[1]!;
       const against = (i: number) =>
-        evidence(DUPLICATE_EXECUTION, f.honestTrace, 0, { receiptId: copies[i]!.receiptId, trace: copies[i]!.trace, index: 1 });
+        evidence(DUPLICATE_EXECUTION, f.honestTrace, 0, {
+          receiptId: copies[i]!.receiptId,
+          trace: copies[i]!.trace,
+          index: 1,
+        });
       await t.desk.connect(attackerOp).challenge(f.honestReceipt, against(0));
       expect(await t.desk.fillDisputeOf(f.honestReceipt, f.fill)).to.equal(1n);
       // The same fill of the honest receipt again, with another copy: it would only prolong the hold.

@@ -2,7 +2,16 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { encodeBytes32String } from "ethers";
 import type { KeeperCapital, MockV3Aggregator, StrategyVault } from "../../types/ethers-contracts/index.js";
-import { deployTrust, onboard, publishRace, receiptInput, signReceipt, traceFor, MIN_STAKE, type Trust } from "../helpers/trust.js";
+import {
+  deployTrust,
+  onboard,
+  publishRace,
+  receiptInput,
+  signReceipt,
+  traceFor,
+  MIN_STAKE,
+  type Trust,
+} from "../helpers/trust.js";
 
 const { ethers, networkHelpers } = await network.create();
 
