@@ -9,8 +9,8 @@ import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
 /// @title TestCapitalSlashing
 /// @notice Test double of the reputation oracle's capital side (`ICapitalSlashing`) plus `IKeeperEligibility`:
 ///         operators hold stake in this contract (funded by `stake`), keys are bound by `bind`, the test sets
-///         dispute states. `slashForDefault` really moves the slashed tokens to the caller and makes the keeper
-///         ineligible (suspended), as the oracle does. Unit and invariant tests only; the deployed system uses the oracle.
+///         dispute states. `slashForDefault` really moves the slashed tokens to the caller and suspends the keeper
+///         (ineligible), as the oracle does. Unit and invariant tests only; the deployed system uses the oracle.
 contract TestCapitalSlashing is ICapitalSlashing, IKeeperEligibility {
     using SafeERC20 for IERC20;
 
