@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICampaignRegistry} from "../interfaces/ICampaignRegistry.sol";
 import {IReputationOracle} from "../interfaces/IReputationOracle.sol";
 import {IReceiptView} from "../interfaces/IReceiptView.sol";
@@ -9,15 +10,19 @@ import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 import {IParameters} from "../interfaces/IParameters.sol";
 import {ParamKeys} from "../libraries/ParamKeys.sol";
 import {CampaignIdLib} from "../libraries/CampaignIdLib.sol";
+import {ReputationMath} from "../libraries/ReputationMath.sol";
 
 /// @title CampaignRegistry
 /// @notice The Campaign Oracle. Eligible keepers publish campaigns (one per id, rate-limited per publisher
 ///         operator), claim them by race or in dispatch order, and settle them with a receipt; the first
 ///         settle wins. Claims expire after `claimTtlSeconds`. Outcomes (success with delay, failure, expiry)
 ///         are reported to the reputation oracle; a success on a campaign its claimant's own operator
-///         published is not (M4). Every event carries `block.chainid` for cross-chain mirrors.
+///         published is reported only once its receipt can no longer be disputed, at most one pending per key
+///         (M4). Republish penalty points decay like the outcome counters. Every event carries `block.chainid`
+///         for cross-chain mirrors.
 contract CampaignRegistry is ICampaignRegistry {
     using CampaignIdLib for CampaignIdLib.CampaignSpec;
+    using SafeCast for uint256;
 
     /// @notice Longest dispatch list (assignee plus backups).
     uint256 public constant MAX_DISPATCH = 8;
@@ -27,6 +32,16 @@ contract CampaignRegistry is ICampaignRegistry {
         uint64 start;
         uint64 count;
     }
+
+    /// @dev Republish penalty points of a key (1e18 per point) and when they were last decayed.
+    struct Penalty {
+        uint192 points;
+        uint64 updatedAt;
+    }
+
+    /// @dev `receiptDisputeState` values.
+    uint8 private constant _DISPUTE_PENDING = 1;
+    uint8 private constant _DISPUTE_UPHELD = 2;
 
     /// @notice Governance thresholds.
     IParameters public immutable PARAMETERS;
@@ -41,7 +56,8 @@ contract CampaignRegistry is ICampaignRegistry {
     mapping(address operator => RateWindow) private _rates;
     mapping(address keeper => uint256) private _claimsHeld;
     mapping(bytes32 assetPair => uint256) private _pairClaimedAt;
-    mapping(address publisher => uint256) private _penalties;
+    mapping(address publisher => Penalty) private _penalties;
+    mapping(address keeper => SelfCredit) private _selfCredits;
     mapping(address keeper => uint256) private _lostAttempts;
     bytes32[] private _active;
     mapping(bytes32 campaignId => uint256) private _activeIndex; // position + 1
@@ -74,7 +90,11 @@ contract CampaignRegistry is ICampaignRegistry {
         Campaign storage c = _campaigns[campaignId];
         if (c.status != Status.None) {
             uint256 points = PARAMETERS.get(ParamKeys.REPUBLISH_PENALTY_POINTS);
-            _penalties[msg.sender] += points;
+            uint256 decayed = _decayedPenalty(_penalties[msg.sender]);
+            _penalties[msg.sender] = Penalty({
+                points: (decayed + points * ReputationMath.WAD).toUint192(),
+                updatedAt: uint64(block.timestamp)
+            });
             emit CampaignRepublished(block.chainid, campaignId, msg.sender, points);
             return (campaignId, false);
         }
@@ -160,13 +180,28 @@ contract CampaignRegistry is ICampaignRegistry {
         --_claimsHeld[msg.sender];
         _removeActive(campaignId);
         emit CampaignSettled(block.chainid, campaignId, msg.sender, receiptId, delay);
-        // M4: a success on a campaign published by the claimant's own operator does not raise its score.
+        // M4: a success on a campaign published by the claimant's own operator is credited only after its receipt
+        // can no longer be disputed, and a key has at most one such success pending (the self-dealing bound).
         if (c.publisherOperator == r.operator) {
-            emit SelfPublishedSuccessIgnored(block.chainid, campaignId, r.operator);
+            SelfCredit storage pending = _selfCredits[msg.sender];
+            if (pending.receiptId != 0) _decideSelfCredit(msg.sender, false);
+            if (pending.receiptId == 0) {
+                pending.receiptId = receiptId.toUint192();
+                pending.delaySeconds = delay;
+                emit SelfPublishedSuccessQueued(block.chainid, campaignId, msg.sender, receiptId, delay);
+            } else {
+                emit SelfPublishedSuccessIgnored(block.chainid, campaignId, r.operator);
+            }
         } else {
             REPUTATION.recordOutcome(msg.sender, IReputationOracle.Outcome.Success, delay);
         }
         return true;
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function creditSelfPublished(address keeper) external returns (bool credited) {
+        if (_selfCredits[keeper].receiptId == 0) revert CampaignRegistryNoSelfCredit(keeper);
+        return _decideSelfCredit(keeper, true);
     }
 
     /// @inheritdoc ICampaignRegistry
@@ -244,7 +279,13 @@ contract CampaignRegistry is ICampaignRegistry {
 
     /// @inheritdoc ICampaignRegistry
     function penaltyPointsOf(address publisher) external view returns (uint256) {
-        return _penalties[publisher];
+        return _decayedPenalty(_penalties[publisher]) / ReputationMath.WAD;
+    }
+
+    /// @inheritdoc ICampaignRegistry
+    function selfCreditOf(address keeper) external view returns (SelfCredit memory credit, uint256 maturesAt) {
+        credit = _selfCredits[keeper];
+        if (credit.receiptId != 0) maturesAt = _selfCreditMaturesAt(credit.receiptId);
     }
 
     /// @inheritdoc ICampaignRegistry
@@ -326,6 +367,46 @@ contract CampaignRegistry is ICampaignRegistry {
             expired ? IReputationOracle.Outcome.Expiry : IReputationOracle.Outcome.Failure,
             0
         );
+    }
+
+    /// @dev Decides `keeper`'s pending self-published success: dropped when its receipt was found at fault,
+    ///      credited once it can no longer be disputed; otherwise left pending (or, when `strict`, reverts).
+    ///      Returns whether it was credited.
+    function _decideSelfCredit(address keeper, bool strict) private returns (bool) {
+        SelfCredit memory pending = _selfCredits[keeper];
+        uint8 state = REPUTATION.receiptDisputeState(pending.receiptId);
+        if (state != _DISPUTE_UPHELD) {
+            uint256 maturesAt = _selfCreditMaturesAt(pending.receiptId);
+            if (state == _DISPUTE_PENDING || block.timestamp <= maturesAt) {
+                if (strict) revert CampaignRegistrySelfCreditNotMature(keeper, pending.receiptId, maturesAt, state);
+                return false;
+            }
+        }
+        delete _selfCredits[keeper];
+        bool credited = state != _DISPUTE_UPHELD;
+        emit SelfPublishedSuccessDecided(block.chainid, keeper, pending.receiptId, credited);
+        if (credited) REPUTATION.recordOutcome(keeper, IReputationOracle.Outcome.Success, pending.delaySeconds);
+        return credited;
+    }
+
+    /// @dev The last moment a dispute on receipt `receiptId` can be lodged: a demand within the challenge window,
+    ///      its reveal within `revealWindowSeconds`, a dispute citing the revealed leaf within as much again.
+    function _selfCreditMaturesAt(uint256 receiptId) private view returns (uint256) {
+        return
+            uint256(RECEIPTS.getReceipt(receiptId).postedAt) +
+            PARAMETERS.get(ParamKeys.CHALLENGE_WINDOW_SECONDS) +
+            2 * PARAMETERS.get(ParamKeys.REVEAL_WINDOW_SECONDS);
+    }
+
+    /// @dev Penalty points (1e18 per point) decayed from their last update to now with `scoreHalfLifeSeconds`.
+    function _decayedPenalty(Penalty memory p) private view returns (uint256) {
+        if (p.points == 0) return 0;
+        return
+            ReputationMath.decay(
+                p.points,
+                block.timestamp - p.updatedAt,
+                PARAMETERS.get(ParamKeys.SCORE_HALF_LIFE_SECONDS)
+            );
     }
 
     function _lose(bytes32 campaignId, uint256 receiptId, LossReason reason) private returns (bool) {

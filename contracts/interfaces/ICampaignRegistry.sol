@@ -57,6 +57,13 @@ interface ICampaignRegistry is IStaleClaimSource {
         address[] dispatchOrder;
     }
 
+    /// @notice A self-published success waiting to be credited to its keeper: the receipt that settled it and the
+    ///         claim-to-settle delay to report.
+    struct SelfCredit {
+        uint192 receiptId;
+        uint64 delaySeconds;
+    }
+
     /// @notice Thrown when the caller is not an eligible keeper.
     error CampaignRegistryNotEligible(address keeper);
     /// @notice Thrown when the caller is not an attested keeper.
@@ -84,6 +91,12 @@ interface ICampaignRegistry is IStaleClaimSource {
     /// @notice Thrown when a claim is expired early.
     error CampaignRegistryClaimNotStale(bytes32 campaignId, uint64 deadline);
 
+    /// @notice Thrown when `creditSelfPublished` finds no pending credit for `keeper`.
+    error CampaignRegistryNoSelfCredit(address keeper);
+    /// @notice Thrown when `keeper`'s pending self-published credit cannot be decided yet: its receipt may still
+    ///         be disputed (before `maturesAt`) or has a dispute or demand open (`disputeState` 1).
+    error CampaignRegistrySelfCreditNotMature(address keeper, uint256 receiptId, uint256 maturesAt, uint8 disputeState);
+
     /// @notice Emitted when a campaign is created.
     event CampaignPublished(
         uint256 indexed chainId,
@@ -105,8 +118,26 @@ interface ICampaignRegistry is IStaleClaimSource {
     /// @notice Emitted when a claim is given up by its keeper (failure) or expires (expiry).
     event CampaignClaimEnded(uint256 indexed chainId, bytes32 indexed campaignId, address indexed keeper, bool expired);
     /// @notice Emitted when a settled campaign's success is not scored: its publisher and claimant share an
-    ///         operator (M4, self-published campaigns do not farm reputation).
+    ///         operator and the keeper already has a self-published success pending (M4: at most one per key at a
+    ///         time, so self-published campaigns cannot farm reputation).
     event SelfPublishedSuccessIgnored(uint256 indexed chainId, bytes32 indexed campaignId, address indexed operator);
+    /// @notice Emitted when a self-published success is queued: it is credited once its receipt can no longer be
+    ///         disputed (`maturesAt`, see `selfCreditOf`) and none was upheld.
+    event SelfPublishedSuccessQueued(
+        uint256 indexed chainId,
+        bytes32 indexed campaignId,
+        address indexed keeper,
+        uint256 receiptId,
+        uint64 delaySeconds
+    );
+    /// @notice Emitted when a queued self-published success is decided: `credited` (reported as a success) or
+    ///         dropped (its receipt was found at fault).
+    event SelfPublishedSuccessDecided(
+        uint256 indexed chainId,
+        address indexed keeper,
+        uint256 indexed receiptId,
+        bool credited
+    );
     /// @notice Emitted when a campaign is settled with a receipt (first success wins).
     event CampaignSettled(
         uint256 indexed chainId,
@@ -188,9 +219,21 @@ interface ICampaignRegistry is IStaleClaimSource {
     /// @param keeper The keeper key.
     function claimsHeldBy(address keeper) external view returns (uint256);
 
-    /// @notice Republish penalty points recorded against a publisher key (they lower its score).
+    /// @notice Republish penalty points recorded against a publisher key (they lower its score), decayed with
+    ///         `scoreHalfLifeSeconds` like the outcome counters, rounded down to whole points.
     /// @param publisher The publisher.
     function penaltyPointsOf(address publisher) external view returns (uint256);
+
+    /// @notice Decides `keeper`'s pending self-published success (anyone may call; the keeper's next
+    ///         self-published settle also does): credited as a success once its receipt is past
+    ///         `postedAt + challengeWindowSeconds + 2 * revealWindowSeconds` with no dispute or demand open and
+    ///         none upheld; dropped when one was upheld; reverts while it can still be disputed.
+    /// @return credited True when reported as a success, false when dropped.
+    function creditSelfPublished(address keeper) external returns (bool credited);
+
+    /// @notice `keeper`'s pending self-published success (receipt id 0: none) and when it matures under the current
+    ///         parameters.
+    function selfCreditOf(address keeper) external view returns (SelfCredit memory credit, uint256 maturesAt);
 
     /// @notice Settle attempts a keeper lost (recorded, not penalised).
     /// @param keeper The keeper.

@@ -19,6 +19,14 @@ interface ICapitalSlashing {
     ///         data-availability demand).
     function receiptDisputeState(uint256 receiptId) external view returns (uint8);
 
+    /// @notice Suspends `keeper` for a capital fault (bad price, PnL shortfall or default): it stays ineligible until
+    ///         governance reinstates it (`setKeeperSuspended` on the oracle). Restricted to the capital book. The
+    ///         oracle's flag is the only suspension flag: the capital book keeps none of its own.
+    function suspendKeeper(address keeper) external;
+
+    /// @notice Whether `keeper` is suspended (by the capital book or by governance).
+    function isSuspended(address keeper) external view returns (bool);
+
     /// @notice The operator `keeper` is bound to now (zero when unbound).
     function operatorOf(address keeper) external view returns (address);
 }

@@ -22,7 +22,8 @@ interface IDisputeDesk {
         DuplicateExecution
     }
 
-    /// @notice Lifecycle of a dispute. `Lapsed`: duplicate evidence nobody ruled on before the deadline.
+    /// @notice Lifecycle of a dispute. `Lapsed`: duplicate evidence nobody ruled on before the deadline (the bond
+    ///         compensates the held operators).
     enum DisputeStatus {
         None,
         Pending,
@@ -93,6 +94,9 @@ interface IDisputeDesk {
     error DisputeDeskEvidenceNotViolating(EvidenceKind kind);
     /// @notice Thrown when the same evidence was already submitted.
     error DisputeDeskEvidenceUsed(bytes32 evidenceHash);
+    /// @notice Thrown when duplicate evidence cites a fill (`executionId` of `receiptId`) that a pending dispute
+    ///         (`disputeId`) already holds the receipt's keeper for: equivalent evidence would only prolong the hold.
+    error DisputeDeskFillInDispute(uint256 receiptId, bytes32 executionId, uint256 disputeId);
     /// @notice Thrown when the receipt was already slashed (one slash per receipt).
     error DisputeDeskReceiptSlashed(uint256 receiptId);
     /// @notice Thrown when a dispute is not pending.
@@ -125,6 +129,14 @@ interface IDisputeDesk {
         uint256 otherReceiptId,
         uint256 bond,
         uint64 deadline
+    );
+    /// @notice Emitted when a lapsed duplicate dispute's bond is paid to the operators of the receipts it held.
+    event LapsedBondPaid(
+        uint256 indexed disputeId,
+        address indexed operator,
+        address indexed otherOperator,
+        uint256 toOperator,
+        uint256 toOther
     );
     /// @notice Emitted when a dispute ends (ruled, enforced after the deadline, or lapsed).
     event DisputeResolved(uint256 indexed disputeId, DisputeStatus status, Verdict verdict, uint256 slashed);
@@ -204,4 +216,7 @@ interface IDisputeDesk {
 
     /// @notice When `leafHash` was revealed for the receipt (0 when never).
     function revealedAt(uint256 receiptId, bytes32 leafHash) external view returns (uint64);
+
+    /// @notice The pending duplicate dispute citing fill `executionId` of receipt `receiptId` (0: none).
+    function fillDisputeOf(uint256 receiptId, bytes32 executionId) external view returns (uint256);
 }

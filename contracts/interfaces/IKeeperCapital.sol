@@ -99,8 +99,6 @@ interface IKeeperCapital is IOperatorExposure {
     /// @notice Emitted when a keeper is suspended by the capital book ("price": average price outside the bound,
     ///         "pnl": returned less than its receipt reports).
     event KeeperSuspended(address indexed keeper, bytes32 reason);
-    /// @notice Emitted when governance lifts a keeper's suspension.
-    event KeeperReinstated(address indexed keeper);
     /// @notice Emitted when governance sets a source ("eligibility", "slashing", "campaigns", "receipts",
     ///         "priceFeed").
     event SourceSet(bytes32 indexed source, address value);
@@ -143,7 +141,8 @@ interface IKeeperCapital is IOperatorExposure {
     ///         the campaign claim is checked at `draw`.
     function drawable(address keeper, uint8 sleeve) external view returns (uint256);
 
-    /// @notice True when the capital book suspended `keeper`.
+    /// @notice True when `keeper` is suspended: read from the reputation oracle, the one place a suspension lives
+    ///         (false while no slashing source is set).
     function suspended(address keeper) external view returns (bool);
 
     // ------------------------------------------------------------------ governance (owner: the timelock)
@@ -152,7 +151,4 @@ interface IKeeperCapital is IOperatorExposure {
 
     /// @notice Sets the Chainlink reference feed bounding receipts' average prices.
     function setPriceFeed(address feed) external;
-
-    /// @notice Lifts the capital book's suspension of `keeper`.
-    function reinstate(address keeper) external;
 }

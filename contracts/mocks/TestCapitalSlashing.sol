@@ -9,8 +9,8 @@ import {IKeeperEligibility} from "../interfaces/IKeeperEligibility.sol";
 /// @title TestCapitalSlashing
 /// @notice Test double of the reputation oracle's capital side (`ICapitalSlashing`) plus `IKeeperEligibility`:
 ///         operators hold stake in this contract (funded by `stake`), keys are bound by `bind`, the test sets
-///         dispute states. `slashForDefault` really moves the slashed tokens to the caller and makes the keeper
-///         ineligible, as the oracle will. Unit and invariant tests only; the deployed system uses the oracle.
+///         dispute states. `slashForDefault` really moves the slashed tokens to the caller and suspends the keeper
+///         (ineligible), as the oracle does. Unit and invariant tests only; the deployed system uses the oracle.
 contract TestCapitalSlashing is ICapitalSlashing, IKeeperEligibility {
     using SafeERC20 for IERC20;
 
@@ -25,6 +25,7 @@ contract TestCapitalSlashing is ICapitalSlashing, IKeeperEligibility {
     mapping(address keeper => bool) private _eligible;
     mapping(address keeper => uint256) private _score;
     mapping(uint256 receiptId => uint8) private _dispute;
+    mapping(address keeper => bool) private _suspended;
     uint256 public totalSlashed;
 
     constructor(IERC20 asset_) {
@@ -71,8 +72,24 @@ contract TestCapitalSlashing is ICapitalSlashing, IKeeperEligibility {
         slashed = amount < available ? amount : available;
         stakeOf[operator] = available - slashed;
         totalSlashed += slashed;
-        _eligible[keeper] = false;
+        _suspended[keeper] = true;
         if (slashed != 0) asset.safeTransfer(msg.sender, slashed);
+    }
+
+    /// @inheritdoc ICapitalSlashing
+    function suspendKeeper(address keeper) external {
+        if (msg.sender != book) revert TestCapitalSlashingNotBook(msg.sender);
+        _suspended[keeper] = true;
+    }
+
+    /// @notice Lifts `keeper`'s suspension (what governance does on the oracle).
+    function reinstate(address keeper) external {
+        _suspended[keeper] = false;
+    }
+
+    /// @inheritdoc ICapitalSlashing
+    function isSuspended(address keeper) external view returns (bool) {
+        return _suspended[keeper];
     }
 
     /// @inheritdoc ICapitalSlashing
@@ -87,7 +104,7 @@ contract TestCapitalSlashing is ICapitalSlashing, IKeeperEligibility {
 
     /// @inheritdoc IKeeperEligibility
     function isEligible(address keeper) external view returns (bool) {
-        return _eligible[keeper];
+        return _eligible[keeper] && !_suspended[keeper];
     }
 
     /// @inheritdoc IKeeperEligibility

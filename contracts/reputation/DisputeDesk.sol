@@ -48,6 +48,8 @@ contract DisputeDesk is IDisputeDesk, AccessControl, ReentrancyGuard {
     mapping(bytes32 evidenceHash => bool) private _usedEvidence;
     mapping(uint256 receiptId => mapping(uint256 leafIndex => uint256 demandId)) private _demandIds;
     mapping(uint256 receiptId => mapping(bytes32 leafHash => uint64)) private _revealedAt;
+    mapping(uint256 receiptId => mapping(bytes32 executionId => uint256 disputeId)) private _fillDisputes;
+    mapping(uint256 disputeId => bytes32 executionId) private _disputedFill;
     uint256 private _disputeCount;
     uint256 private _demandCount;
 
@@ -81,13 +83,20 @@ contract DisputeDesk is IDisputeDesk, AccessControl, ReentrancyGuard {
         _requireOpen(receiptId, r.postedAt, leafHash);
         bytes32 evidenceHash = _checkEvidence(receiptId, r.campaignId, leafHash, evidence);
         if (_usedEvidence[evidenceHash]) revert DisputeDeskEvidenceUsed(evidenceHash);
+        bool duplicate = evidence.kind == EvidenceKind.DuplicateExecution;
+        uint256 other = duplicate ? evidence.otherReceiptId : 0;
+        if (duplicate) _requireFillFree(receiptId, other, evidence.leaf.executionId);
         uint256 bond = PARAMETERS.get(ParamKeys.CHALLENGE_BOND);
         uint64 deadline = (block.timestamp + PARAMETERS.get(ParamKeys.ARBITRATION_DEADLINE_SECONDS)).toUint64();
 
         _usedEvidence[evidenceHash] = true;
         id = ++_disputeCount;
-        bool duplicate = evidence.kind == EvidenceKind.DuplicateExecution;
-        uint256 other = duplicate ? evidence.otherReceiptId : 0;
+        if (duplicate) {
+            bytes32 fill = evidence.leaf.executionId;
+            _fillDisputes[receiptId][fill] = id;
+            _fillDisputes[other][fill] = id;
+            _disputedFill[id] = fill;
+        }
         _disputes[id] = Dispute({
             challenger: msg.sender,
             openedAt: uint64(block.timestamp),
@@ -231,6 +240,11 @@ contract DisputeDesk is IDisputeDesk, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IDisputeDesk
+    function fillDisputeOf(uint256 receiptId, bytes32 executionId) external view returns (uint256) {
+        return _fillDisputes[receiptId][executionId];
+    }
+
+    /// @inheritdoc IDisputeDesk
     function revealedAt(uint256 receiptId, bytes32 leafHash) external view returns (uint64) {
         return _revealedAt[receiptId][leafHash];
     }
@@ -250,8 +264,13 @@ contract DisputeDesk is IDisputeDesk, AccessControl, ReentrancyGuard {
         _close(d.receiptId, r.operator, r.keeper, true);
         uint256 slashed;
         if (verdict == Verdict.Receipt || verdict == Verdict.Both) slashed = _slashOnce(d.receiptId, r, d.challenger);
+        address otherOperator;
         if (d.kind == EvidenceKind.DuplicateExecution) {
             IReceiptView.Receipt memory o = RECEIPTS.getReceipt(d.otherReceiptId);
+            otherOperator = o.operator;
+            bytes32 fill = _disputedFill[disputeId];
+            delete _fillDisputes[d.receiptId][fill];
+            delete _fillDisputes[d.otherReceiptId][fill];
             _close(d.otherReceiptId, o.operator, o.keeper, true);
             if (verdict == Verdict.Other || verdict == Verdict.Both) {
                 slashed += _slashOnce(d.otherReceiptId, o, d.challenger);
@@ -259,8 +278,26 @@ contract DisputeDesk is IDisputeDesk, AccessControl, ReentrancyGuard {
         }
         d.slashed = slashed;
         emit DisputeResolved(disputeId, status, verdict, slashed);
-        // Rejected: the bond compensates the challenged operator; upheld or lapsed: back to the challenger.
-        STAKE_TOKEN.safeTransfer(status == DisputeStatus.Rejected ? r.operator : d.challenger, d.bond);
+        if (status == DisputeStatus.Lapsed) {
+            // Nobody showed a fault, yet both keepers were held until the deadline: the bond compensates the two
+            // held operators, half each (the second half takes the odd unit), so no hold is free.
+            uint256 half = d.bond / 2;
+            emit LapsedBondPaid(disputeId, r.operator, otherOperator, half, d.bond - half);
+            STAKE_TOKEN.safeTransfer(r.operator, half);
+            STAKE_TOKEN.safeTransfer(otherOperator, d.bond - half);
+        } else {
+            // Rejected: the bond compensates the challenged operator; upheld: back to the challenger.
+            STAKE_TOKEN.safeTransfer(status == DisputeStatus.Rejected ? r.operator : d.challenger, d.bond);
+        }
+    }
+
+    /// @dev Refuses duplicate evidence equivalent to a pending dispute's: the same fill of either receipt, cited
+    ///      with any other receipt, would only prolong the hold of a keeper already held for it.
+    function _requireFillFree(uint256 receiptId, uint256 other, bytes32 executionId) private view {
+        uint256 pending = _fillDisputes[receiptId][executionId];
+        if (pending != 0) revert DisputeDeskFillInDispute(receiptId, executionId, pending);
+        pending = _fillDisputes[other][executionId];
+        if (pending != 0) revert DisputeDeskFillInDispute(other, executionId, pending);
     }
 
     /// @dev L2: slashes the receipt's operator unless the receipt was slashed before; returns the amount.

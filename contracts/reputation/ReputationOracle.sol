@@ -246,13 +246,14 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         uint256 amount
     ) external onlyRole(CAPITAL_ROLE) nonReentrant returns (uint256 slashed) {
         slashed = _take(_stakes[operator], amount);
-        KeeperBinding storage b = _bindings[keeper];
-        if (!b.suspended) {
-            b.suspended = true;
-            emit KeeperSuspensionChanged(keeper, true);
-        }
+        _suspendKeeper(keeper);
         emit SlashedForDefault(operator, keeper, amount, slashed);
         if (slashed != 0) STAKE_TOKEN.safeTransfer(msg.sender, slashed);
+    }
+
+    /// @inheritdoc ICapitalSlashing
+    function suspendKeeper(address keeper) external onlyRole(CAPITAL_ROLE) {
+        _suspendKeeper(keeper);
     }
 
     // ------------------------------------------------------------------------------------------ governance
@@ -346,6 +347,11 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
         return desk == address(0) ? 0 : IDisputeDesk(desk).receiptDisputeState(receiptId);
     }
 
+    /// @inheritdoc ICapitalSlashing
+    function isSuspended(address keeper) external view returns (bool) {
+        return _bindings[keeper].suspended;
+    }
+
     /// @inheritdoc IReputationOracle
     function holdOf(address keeper) external view returns (uint256 holds, bool suspended) {
         KeeperBinding storage b = _bindings[keeper];
@@ -432,6 +438,14 @@ contract ReputationOracle is IReputationOracle, AccessControl, ReentrancyGuard {
             _totals.unbonding -= fromUnbonding;
         }
         _totals.slashed += taken;
+    }
+
+    /// @dev Sets the one suspension flag of `keeper` (no event when already suspended).
+    function _suspendKeeper(address keeper) private {
+        KeeperBinding storage b = _bindings[keeper];
+        if (b.suspended) return;
+        b.suspended = true;
+        emit KeeperSuspensionChanged(keeper, true);
     }
 
     /// @dev Reverts while `keeper` has a receipt inside its challenge window or holds a claim.

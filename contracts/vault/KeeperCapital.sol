@@ -63,7 +63,6 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
     mapping(address operator => uint256) private _operatorOutstanding;
     mapping(address keeper => uint256) private _keeperOutstanding;
     mapping(address source => mapping(uint256 receiptId => bool)) private _receiptUsed;
-    mapping(address keeper => bool) private _suspended;
 
     /// @param vault_ The strategy vault (which must name this book as its `capitalBook`).
     /// @param parameters_ The parameter store.
@@ -124,7 +123,7 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
         (IKeeperEligibility elig, ICapitalSlashing slash, ICampaignRegistry camps) = _drawSources();
         address claimant = camps.liveClaimantOf(campaignId);
         if (claimant != msg.sender) revert KeeperCapitalNotClaimant(campaignId, msg.sender, claimant);
-        if (_suspended[msg.sender]) revert KeeperCapitalKeeperSuspended(msg.sender);
+        if (slash.isSuspended(msg.sender)) revert KeeperCapitalKeeperSuspended(msg.sender);
         if (!elig.isEligible(msg.sender)) revert KeeperCapitalNotEligible(msg.sender);
         uint256 existing = _drawIds[msg.sender][campaignId];
         if (existing != 0) revert KeeperCapitalAlreadyDrawn(msg.sender, campaignId, existing);
@@ -251,7 +250,7 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
         IKeeperEligibility elig = eligibility;
         ICapitalSlashing slash = slashing;
         if (address(elig) == address(0) || address(slash) == address(0) || address(campaigns) == address(0)) return 0;
-        if (_suspended[keeper] || !elig.isEligible(keeper)) return 0;
+        if (slash.isSuspended(keeper) || !elig.isEligible(keeper)) return 0;
         address operator = slash.operatorOf(keeper);
         if (operator == address(0)) return 0;
         uint256 operatorRoom = VaultMath.room(_bound(slash, operator), _operatorOutstanding[operator]);
@@ -260,7 +259,8 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
 
     /// @inheritdoc IKeeperCapital
     function suspended(address keeper) external view returns (bool) {
-        return _suspended[keeper];
+        ICapitalSlashing slash = slashing;
+        return address(slash) != address(0) && slash.isSuspended(keeper);
     }
 
     // ================================================================== governance
@@ -290,12 +290,6 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
         if (feed == address(0)) revert KeeperCapitalZeroAddress();
         priceFeed = AggregatorV3Interface(feed);
         emit SourceSet("priceFeed", feed);
-    }
-
-    /// @inheritdoc IKeeperCapital
-    function reinstate(address keeper) external onlyOwner {
-        _suspended[keeper] = false;
-        emit KeeperReinstated(keeper);
     }
 
     // ================================================================== internals
@@ -397,9 +391,11 @@ contract KeeperCapital is IKeeperCapital, Ownable, ReentrancyGuardTransient {
         if (loss != 0) vault.bookLoss(sleeve, loss);
     }
 
+    /// @dev Issue 16 follow-up: the suspension lives in the reputation oracle only (one flag, which eligibility,
+    ///      the campaign registry and this book all read); this book records why.
     function _suspend(address keeper, bytes32 reason) private {
-        _suspended[keeper] = true;
         emit KeeperSuspended(keeper, reason);
+        slashing.suspendKeeper(keeper);
     }
 
     /// @dev Most `operator`'s keys may owe: slashable stake x `capitalStakeMultipleBps` / 10_000.

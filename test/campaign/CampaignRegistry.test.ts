@@ -12,12 +12,20 @@ import {
   traceFor,
   key,
   MIN_STAKE,
+  attest,
   type Trust,
 } from "../helpers/trust.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-const GAS = { publish: 290_000n, claim: 260_000n, settle: 180_000n };
+const GAS = {
+  publish: 290_000n,
+  claim: 260_000n,
+  settle: 180_000n,
+  settleCrediting: 235_000n,
+  credit: 120_000n,
+  republish: 155_000n,
+};
 const RACE = 0;
 const DISPATCH = 1;
 const BY_REPUTATION = 0;
@@ -486,6 +494,186 @@ describe("CampaignRegistry", function () {
     expect(settle).to.be.lessThanOrEqual(GAS.settle);
   });
 
+  describe("reputation follow-ups of issue 16", function () {
+    const HOUR = 3_600;
+    const DAY = 86_400;
+    /** A self-published success matures `challengeWindowSeconds + 2 * revealWindowSeconds` after its receipt. */
+    const MATURITY = DAY + 2 * HOUR;
+    const SUCCESS = 0n;
+
+    /** Keeper 0 publishes, claims, records and settles its own campaign; returns the campaign and receipt ids. */
+    async function ownCampaign(t: Trust, tag: string) {
+      const k0 = t.keepers[0]!;
+      const id = await publishRace(t, k0, await specFor(t, { strategy: tag }));
+      await t.campaigns.connect(k0).claim(id);
+      const receiptId = await postReceipt(t, k0, id, traceFor(id, 2, tag));
+      await t.campaigns.connect(k0).settle(id, receiptId);
+      return { id, receiptId };
+    }
+
+    /** Keeps keeper 0 fresh after a time jump: heartbeat and a new attestation (they age out in minutes / a day). */
+    async function refresh(t: Trust) {
+      await t.reputation.connect(t.keepers[0]!).heartbeat();
+      await attest(t, t.keepers[0]!.address);
+    }
+
+    /** Successes recorded for `keeper` (the live path: the oracle's `OutcomeRecorded` events). */
+    async function successEvents(t: Trust, keeper: string) {
+      const events = await t.reputation.queryFilter(t.reputation.filters.OutcomeRecorded(keeper));
+      return events.filter((e) => e.args.outcome === SUCCESS);
+    }
+
+    it("REP1_honestKeeperSettlingOnlyItsOwnCampaigns_staysEligibleForMonths", async function () {
+      this.timeout(600_000);
+      // A keeper alone in `npm start`: every campaign it settles is its own. Every 8 hours one campaign settled;
+      // every 3 days a crash leaves a claim to expire and a restart republishes a known spec (100 points). Before the
+      // fix its successes never counted: the first expiry halved the score and the republish pushed it under 5,000.
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const k0 = t.keepers[0]!;
+      for (let step = 0; step < 120; step++) {
+        await networkHelpers.time.increase(8 * HOUR);
+        await refresh(t);
+        await ownCampaign(t, `own-${step}`);
+        if (step % 9 === 8) {
+          const crashSpec = await specFor(t, { strategy: `crash-${step}` });
+          const lost = await publishRace(t, k0, crashSpec);
+          await t.campaigns.connect(k0).claim(lost);
+          await networkHelpers.time.increase(TTL + 1);
+          await t.campaigns.connect(t.stranger).expireClaim(lost);
+          await t.reputation.connect(k0).heartbeat();
+          await t.campaigns.connect(k0).publish(crashSpec, RACE, 0, []); // the restart republishes it
+        }
+        const score = await t.reputation.score(k0.address);
+        expect(await t.reputation.isEligible(k0.address), `step ${step} (day ${(step + 1) / 3}): score ${score}`).to.be
+          .true;
+      }
+      // Forty days: credited successes are what keeps it up (one per maturity period at most).
+      const credited = (await successEvents(t, k0.address)).length;
+      expect(credited).to.be.greaterThan(20);
+      expect(credited).to.be.lessThanOrEqual(Math.floor((120 * 8 * HOUR) / MATURITY) + 1);
+    });
+
+    it("REP1_selfDealingKeeper_creditedAtMostOncePerDisputePeriod", async function () {
+      this.timeout(300_000);
+      // The M4 farmer settles its own campaigns every 2 hours for 4 days (48 rounds): at most one success per key
+      // is pending, and it is credited only once its receipt can no longer be disputed (26 h at the defaults).
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const k0 = t.keepers[0]!;
+      const start = BigInt(await networkHelpers.time.latest());
+      for (let i = 0; i < 48; i++) {
+        await networkHelpers.time.increase(2 * HOUR);
+        await refresh(t);
+        await ownCampaign(t, `farm-${i}`);
+      }
+      const elapsed = BigInt(await networkHelpers.time.latest()) - start;
+      const credited = BigInt((await successEvents(t, k0.address)).length);
+      expect(credited).to.equal(3n); // at 28 h, 56 h and 84 h
+      expect(credited).to.be.lessThanOrEqual(elapsed / BigInt(MATURITY));
+      expect((await t.reputation.countersOf(k0.address)).successes).to.be.lessThanOrEqual(credited * 10n ** 18n);
+      const [pending] = await t.campaigns.selfCreditOf(k0.address);
+      expect(pending.receiptId).to.not.equal(0n);
+    });
+
+    it("creditSelfPublished_beforeMaturityOrDisputed_revertsAndUpheldIsDropped", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const k0 = t.keepers[0]!;
+      await expect(t.campaigns.creditSelfPublished(k0.address))
+        .to.be.revertedWithCustomError(t.campaigns, "CampaignRegistryNoSelfCredit")
+        .withArgs(k0.address);
+      const { receiptId } = await ownCampaign(t, "own-1");
+      const posted = BigInt((await t.receipts.getReceipt(receiptId)).postedAt);
+      const [credit, maturesAt] = await t.campaigns.selfCreditOf(k0.address);
+      expect(credit.receiptId).to.equal(receiptId);
+      expect(maturesAt).to.equal(posted + BigInt(MATURITY));
+      await expect(t.campaigns.creditSelfPublished(k0.address))
+        .to.be.revertedWithCustomError(t.campaigns, "CampaignRegistrySelfCreditNotMature")
+        .withArgs(k0.address, receiptId, maturesAt, 0);
+      // A data-availability demand nobody answers: the receipt is found at fault, and the credit is dropped.
+      await t.asset.connect(t.challenger).approve(await t.desk.getAddress(), 10n ** 12n);
+      await t.desk.connect(t.challenger).demandLeaf(receiptId, 0);
+      await networkHelpers.time.increase(2 * HOUR);
+      await expect(t.campaigns.creditSelfPublished(k0.address))
+        .to.be.revertedWithCustomError(t.campaigns, "CampaignRegistrySelfCreditNotMature")
+        .withArgs(k0.address, receiptId, maturesAt, 1);
+      await t.desk.finalizeDemand(1n);
+      await expect(t.campaigns.connect(t.stranger).creditSelfPublished(k0.address))
+        .to.emit(t.campaigns, "SelfPublishedSuccessDecided")
+        .withArgs(t.chainId, k0.address, receiptId, false)
+        .and.not.to.emit(t.reputation, "OutcomeRecorded");
+      expect((await t.campaigns.selfCreditOf(k0.address))[0].receiptId).to.equal(0n);
+      expect((await t.reputation.countersOf(k0.address)).successes).to.equal(0n);
+    });
+
+    it("creditSelfPublished_afterMaturityUndisputed_recordsTheSuccessWithItsDelay", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const k0 = t.keepers[0]!;
+      const { id, receiptId } = await ownCampaign(t, "own-1");
+      const c = await t.campaigns.campaignOf(id);
+      const settled = (await t.campaigns.queryFilter(t.campaigns.filters.CampaignSettled(undefined, id)))[0]!;
+      expect(c.settledReceiptId).to.equal(receiptId);
+      const [, maturesAt] = await t.campaigns.selfCreditOf(k0.address);
+      await networkHelpers.time.increaseTo(maturesAt + 1n);
+      await expect(t.campaigns.connect(t.stranger).creditSelfPublished(k0.address))
+        .to.emit(t.reputation, "OutcomeRecorded")
+        .withArgs(k0.address, SUCCESS, settled.args.delaySeconds, anyValue)
+        .and.to.emit(t.campaigns, "SelfPublishedSuccessDecided")
+        .withArgs(t.chainId, k0.address, receiptId, true);
+      expect((await t.reputation.countersOf(k0.address)).successes).to.equal(10n ** 18n);
+    });
+
+    it("gas_selfPublishedSettleCreditAndRepublish_withinBudgets", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const k0 = t.keepers[0]!;
+      const gas = async (p: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) =>
+        (await (await p).wait())!.gasUsed;
+      const settleOwn = async (tag: string) => {
+        const id = await publishRace(t, k0, await specFor(t, { strategy: tag }));
+        await t.campaigns.connect(k0).claim(id);
+        const receiptId = await postReceipt(t, k0, id, traceFor(id, 2, tag));
+        return gas(t.campaigns.connect(k0).settle(id, receiptId));
+      };
+      const queued = await settleOwn("own-1"); // first self-published success: queued
+      const ignored = await settleOwn("own-2"); // one already pending: ignored
+      await networkHelpers.time.increase(MATURITY + 1);
+      await refresh(t);
+      const maturedAndQueued = await settleOwn("own-3"); // credits the mature one, queues this one
+      await networkHelpers.time.increase(MATURITY + 1);
+      const credit = await gas(t.campaigns.connect(t.stranger).creditSelfPublished(k0.address));
+      await refresh(t);
+      const spec = await specFor(t);
+      await publishRace(t, k0, spec);
+      const republish = await gas(t.campaigns.connect(k0).publish(spec, RACE, 0, []));
+      console.log(
+        `      gas: self-published settle queued ${queued}, ignored ${ignored}, credits+queues ${maturedAndQueued}, creditSelfPublished ${credit}, republish ${republish}`,
+      );
+      expect(queued).to.be.lessThanOrEqual(GAS.settle);
+      expect(ignored).to.be.lessThanOrEqual(GAS.settle);
+      expect(maturedAndQueued).to.be.lessThanOrEqual(GAS.settleCrediting);
+      expect(credit).to.be.lessThanOrEqual(GAS.credit);
+      expect(republish).to.be.lessThanOrEqual(GAS.republish);
+    });
+
+    it("REP2_penaltyPoints_decayWithScoreHalfLife", async function () {
+      const t = await networkHelpers.loadFixture(keepersFixture);
+      const k0 = t.keepers[0]!;
+      const spec = await specFor(t);
+      await publishRace(t, k0, spec);
+      for (let i = 0; i < 10; i++) await t.campaigns.connect(k0).publish(spec, RACE, 0, []);
+      expect(await t.campaigns.penaltyPointsOf(k0.address)).to.equal(1_000n);
+      expect(await t.reputation.score(k0.address)).to.equal(9_090n);
+      // One half-life (a week by default) halves them, like every outcome counter; four bring the score back up.
+      await networkHelpers.time.increase(7 * DAY);
+      expect(await t.campaigns.penaltyPointsOf(k0.address)).to.equal(500n);
+      expect(await t.reputation.score(k0.address)).to.equal(9_523n);
+      await networkHelpers.time.increase(21 * DAY);
+      expect(await t.campaigns.penaltyPointsOf(k0.address)).to.equal(62n);
+      // A new republish adds to the decayed points.
+      await refresh(t);
+      await t.campaigns.connect(k0).publish(spec, RACE, 0, []);
+      expect(await t.campaigns.penaltyPointsOf(k0.address)).to.equal(162n);
+    });
+  });
+
   describe("security review (issue 16)", function () {
     it("M4_selfPublishedCampaign_successDoesNotRaiseScore", async function () {
       const t = await networkHelpers.loadFixture(keepersFixture);
@@ -495,17 +683,26 @@ describe("CampaignRegistry", function () {
       await t.campaigns.connect(k0!).claim(first);
       await t.campaigns.connect(k0!).release(first);
       expect(await t.reputation.score(k0!.address)).to.equal(5_000n);
-      // Ten rounds of publishing through its own operator's keys, claiming and settling.
+      // Ten rounds of publishing through its own operator's keys, claiming and settling: the first success is
+      // queued until its receipt can no longer be disputed, the nine others are ignored (one pending per key).
       for (let i = 0; i < 10; i++) {
         const publisher = i % 2 === 0 ? k0! : k1!;
         await t.reputation.connect(k0!).heartbeat();
         const id = await publishRace(t, publisher, await specFor(t, { strategy: `fresh-${i}` }));
         await t.campaigns.connect(k0!).claim(id);
         const receiptId = await postReceipt(t, k0!, id, traceFor(id, 2, `farm ${i}`));
-        await expect(t.campaigns.connect(k0!).settle(id, receiptId))
-          .to.emit(t.campaigns, "SelfPublishedSuccessIgnored")
-          .withArgs(t.chainId, id, t.operators[0]!.address)
-          .and.not.to.emit(t.reputation, "OutcomeRecorded");
+        const settle = t.campaigns.connect(k0!).settle(id, receiptId);
+        if (i === 0) {
+          await expect(settle)
+            .to.emit(t.campaigns, "SelfPublishedSuccessQueued")
+            .withArgs(t.chainId, id, k0!.address, receiptId, anyValue)
+            .and.not.to.emit(t.reputation, "OutcomeRecorded");
+        } else {
+          await expect(settle)
+            .to.emit(t.campaigns, "SelfPublishedSuccessIgnored")
+            .withArgs(t.chainId, id, t.operators[0]!.address)
+            .and.not.to.emit(t.reputation, "OutcomeRecorded");
+        }
       }
       expect((await t.reputation.countersOf(k0!.address)).successes).to.equal(0n);
       expect(await t.reputation.score(k0!.address)).to.be.lessThanOrEqual(5_000n);

@@ -162,8 +162,7 @@ contract CapitalHandler {
     /// @dev Governance lifts suspensions and resets the breaker, so the run keeps drawing.
     function reinstate(uint256 keySeed) external {
         address k = keys[keySeed % 3];
-        capital.reinstate(k);
-        slashing.setEligible(k, true);
+        slashing.reinstate(k);
         if (vault.breakerTripped()) vault.resetBreaker();
     }
 

@@ -37,6 +37,11 @@ contract FakeReceipts {
         r.campaignId = keccak256(abi.encode(count));
     }
 
+    /// @dev Moves receipt `id` back inside its challenge window (as if just posted).
+    function touch(uint256 id) external {
+        _r[id].postedAt = uint64(block.timestamp);
+    }
+
     function getReceipt(uint256 id) external view returns (IReceiptView.Receipt memory) {
         require(id != 0 && id <= count, "unknown receipt");
         return _r[id];
@@ -77,6 +82,8 @@ contract StakeHandler {
     uint256 public ghostRewardsOut;
     mapping(uint256 receiptId => uint256) public ghostSlashes;
     uint256 public maxSlashesOfAReceipt;
+    mapping(uint256 disputeId => bytes32 executionId) public ghostFill;
+    bool public lapsedBondReturned;
     uint256 public calls;
 
     constructor(TestStablecoin token, ReputationOracle oracle, DisputeDesk desk, FakeReceipts fake, address gov) {
@@ -171,11 +178,57 @@ contract StakeHandler {
         } catch {}
     }
 
+    /// @dev Duplicate evidence: fill `fillSeed % 3` cited in receipts `a` and `b` (the evidence may repeat, or be
+    ///      equivalent to a pending dispute's, then the desk refuses it).
+    function challengeDuplicate(uint256 a, uint256 b, uint256 fillSeed) external {
+        uint256 ra = 1 + (a % RECEIPTS);
+        uint256 rb = 1 + (b % RECEIPTS);
+        if (ra == rb || DESK.receiptDisputeState(ra) == 2) return;
+        TraceLeafLib.TraceLeaf memory leaf;
+        leaf.campaignId = FAKE.getReceipt(ra).campaignId;
+        leaf.executionId = keccak256(abi.encode("fill", fillSeed % 3));
+        TraceLeafLib.TraceLeaf memory otherLeaf = leaf;
+        otherLeaf.campaignId = FAKE.getReceipt(rb).campaignId;
+        IDisputeDesk.Evidence memory e;
+        e.kind = IDisputeDesk.EvidenceKind.DuplicateExecution;
+        e.leaf = leaf;
+        e.otherReceiptId = rb;
+        e.otherLeaf = otherLeaf;
+        try this.challengeAs(ra, e) returns (uint256 id) {
+            ghostFill[id] = leaf.executionId;
+            ++calls;
+        } catch {}
+    }
+
+    /// @dev Nobody rules on a pending duplicate dispute: it lapses after its deadline. The challenger gets nothing
+    ///      back (the bond compensates the held operators).
+    function lapse(uint256 dispute) external {
+        (uint256 n, ) = DESK.counts();
+        if (n == 0) return;
+        uint256 id = 1 + (dispute % n);
+        IDisputeDesk.Dispute memory d = DESK.disputeOf(id);
+        if (d.status != IDisputeDesk.DisputeStatus.Pending || d.kind != IDisputeDesk.EvidenceKind.DuplicateExecution) {
+            return;
+        }
+        if (block.timestamp <= d.deadline) VM.warp(d.deadline + 1);
+        uint256 before = TOKEN.balanceOf(CHALLENGER);
+        DESK.enforce(id);
+        // A require here would only make the fuzzer drop the call: record it for the invariant instead.
+        if (TOKEN.balanceOf(CHALLENGER) != before) lapsedBondReturned = true;
+        ++calls;
+    }
+
+    /// @dev A receipt posted again inside its challenge window (so time jumps do not close every receipt).
+    function repost(uint256 receipt) external {
+        FAKE.touch(1 + (receipt % RECEIPTS));
+        ++calls;
+    }
+
     /// @dev External so `challenge` can try it (the evidence may repeat an earlier one).
-    function challengeAs(uint256 id, IDisputeDesk.Evidence calldata e) external {
+    function challengeAs(uint256 id, IDisputeDesk.Evidence calldata e) external returns (uint256) {
         require(msg.sender == address(this), "self only");
         VM.prank(CHALLENGER);
-        DESK.challenge(id, e);
+        return DESK.challenge(id, e);
     }
 
     function resolve(uint256 dispute, bool upheld) external {
@@ -231,6 +284,34 @@ contract StakeHandler {
             if (n > maxSlashesOfAReceipt) maxSlashesOfAReceipt = n;
         }
         ++calls;
+    }
+
+    /// @notice Holds each keeper should carry: one per pending dispute citing one of its receipts (both receipts of
+    ///         duplicate evidence); and whether two pending duplicate disputes cite the same fill of one receipt.
+    function expectedHolds() external view returns (uint256[2] memory holds, bool equivalentPending) {
+        (uint256 nd, ) = DESK.counts();
+        for (uint256 i = 1; i <= nd; i++) {
+            IDisputeDesk.Dispute memory d = DESK.disputeOf(i);
+            if (d.status != IDisputeDesk.DisputeStatus.Pending) continue;
+            holds[_keeperIndex(d.receiptId)] += 1;
+            if (d.kind != IDisputeDesk.EvidenceKind.DuplicateExecution) continue;
+            holds[_keeperIndex(d.otherReceiptId)] += 1;
+            for (uint256 j = 1; j < i; j++) {
+                IDisputeDesk.Dispute memory e = DESK.disputeOf(j);
+                if (e.status != IDisputeDesk.DisputeStatus.Pending) continue;
+                if (e.kind != IDisputeDesk.EvidenceKind.DuplicateExecution) continue;
+                bool shared =
+                    e.receiptId == d.receiptId ||
+                        e.receiptId == d.otherReceiptId ||
+                        e.otherReceiptId == d.receiptId ||
+                        e.otherReceiptId == d.otherReceiptId;
+                if (shared && ghostFill[i] == ghostFill[j]) equivalentPending = true;
+            }
+        }
+    }
+
+    function _keeperIndex(uint256 receiptId) private view returns (uint256) {
+        return FAKE.getReceipt(receiptId).keeper == keepers[0] ? 0 : 1;
     }
 
     /// @notice Bonds of pending disputes and open demands.
@@ -306,6 +387,22 @@ contract StakeAndDisputesInvariantTest {
         uint256 rewards = handler.ghostRewardsIn() - handler.ghostRewardsOut();
         require(token.balanceOf(address(oracle)) == active + unbonding + rewards, "oracle balance");
         require(token.balanceOf(address(desk)) == handler.openBonds(), "desk balance");
+    }
+
+    /// @notice Every keeper's hold count is the number of pending disputes citing its receipts (holds are lifted in
+    ///         every outcome, lapse included), and no two pending duplicate disputes hold one receipt for one fill.
+    function invariant_holdsMatchPendingDisputes() public view {
+        (uint256[2] memory expected, bool equivalentPending) = handler.expectedHolds();
+        for (uint256 i = 0; i < 2; i++) {
+            (uint256 holds, ) = oracle.holdOf(handler.keepers(i));
+            require(holds == expected[i], "holds differ from the pending disputes");
+        }
+        require(!equivalentPending, "two pending disputes hold a receipt for the same fill");
+    }
+
+    /// @notice A duplicate dispute nobody ruled on never returns its bond to the challenger: a hold is never free.
+    function invariant_lapsedBondNeverReturned() public view {
+        require(!handler.lapsedBondReturned(), "a lapsed bond went back to the challenger");
     }
 
     /// @notice No receipt is slashed twice, whatever the number of disputes and demands against it.

@@ -21,7 +21,15 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 
 const { ethers, networkHelpers } = await network.create();
 
-const GAS = { challenge: 300_000n, resolve: 265_000n, demand: 305_000n, reveal: 160_000n, finalize: 220_000n };
+const GAS = {
+  challenge: 300_000n,
+  resolve: 265_000n,
+  demand: 305_000n,
+  reveal: 160_000n,
+  finalize: 220_000n,
+  duplicateChallenge: 515_000n,
+  lapse: 200_000n,
+};
 const PRICE_OUT_OF_BOUND = 0;
 const DUPLICATE_EXECUTION = 1;
 const VERDICT = { Rejected: 0, Receipt: 1, Other: 2, Both: 3 };
@@ -531,13 +539,129 @@ describe("DisputeDesk", function () {
       await expect(t.desk.connect(t.challenger).challenge(f.attackReceipt, unrelated))
         .to.be.revertedWithCustomError(t.desk, "DisputeDeskEvidenceNotViolating")
         .withArgs(DUPLICATE_EXECUTION);
-      // Nobody rules: after the deadline the dispute lapses, holds lifted, bond back, nobody slashed.
+      // Nobody rules: after the deadline the dispute lapses, holds lifted, nobody slashed, and the bond compensates
+      // the two held operators (half each): holding keepers is never free.
       await networkHelpers.time.increase(ARBITRATION + 1);
-      const { tx, deltas } = await withDeltas(t, [t.challenger], () => t.desk.connect(t.stranger).enforce(1n));
+      const [op0, op1] = t.operators;
+      const { tx, deltas } = await withDeltas(t, [t.challenger, op0!, op1!], () =>
+        t.desk.connect(t.stranger).enforce(1n),
+      );
       await expect(tx).to.emit(t.desk, "DisputeResolved").withArgs(1n, STATUS.Lapsed, VERDICT.Rejected, 0n);
-      expect(deltas).to.deep.equal([BOND]);
+      await expect(tx)
+        .to.emit(t.desk, "LapsedBondPaid")
+        .withArgs(1n, op1!.address, op0!.address, BOND / 2n, BOND / 2n);
+      expect(deltas).to.deep.equal([0n, BOND / 2n, BOND / 2n]);
       expect((await t.reputation.holdOf(t.keepers[0]!.address))[0]).to.equal(0n);
       expect((await t.reputation.holdOf(t.keepers[2]!.address))[0]).to.equal(0n);
+    });
+  });
+
+  describe("duplicate evidence holds are paid for (issue 16 follow-up)", function () {
+    /** As `prePostFixture`, plus a second attacker receipt citing the honest keeper's fill. */
+    async function twoCopiesFixture() {
+      const t = await keepersFixture();
+      const [k0, , k2] = t.keepers;
+      const fill = keccak256(toUtf8Bytes("binance order 1001"));
+      const copies = [];
+      for (const pair of ["SOL/USDC", "BTC/USDC"]) {
+        const id = await publishRace(t, k2!, await specFor(t, { pair }));
+        await t.campaigns.connect(k2!).claim(id);
+        const a = traceFor(id, 3, `copy ${pair}`);
+        a.leaves[1] = { ...a.leaves[1]!, executionId: fill };
+        const trace = traceOf(a.leaves);
+        copies.push({ trace, receiptId: await postReceipt(t, k2!, id, trace) });
+      }
+      const idB = await publishRace(t, k0!, await specFor(t, { pair: "ETH/USDC" }));
+      await t.campaigns.connect(k0!).claim(idB);
+      const b = traceFor(idB, 2, "honest");
+      b.leaves[0] = { ...b.leaves[0]!, executionId: fill };
+      const honestTrace = traceOf(b.leaves);
+      const honestReceipt = await postReceipt(t, k0!, idB, honestTrace);
+      return { t, fill, copies, honestTrace, honestReceipt };
+    }
+
+    it("REP3_equivalentDuplicateEvidence_refusedWhileTheFillIsInDispute", async function () {
+      const f = await networkHelpers.loadFixture(twoCopiesFixture);
+      const { t, copies } = f;
+      const attackerOp = t.operators[1]!;
+      const against = (i: number) =>
+        evidence(DUPLICATE_EXECUTION, f.honestTrace, 0, {
+          receiptId: copies[i]!.receiptId,
+          trace: copies[i]!.trace,
+          index: 1,
+        });
+      await t.desk.connect(attackerOp).challenge(f.honestReceipt, against(0));
+      expect(await t.desk.fillDisputeOf(f.honestReceipt, f.fill)).to.equal(1n);
+      // The same fill of the honest receipt again, with another copy: it would only prolong the hold.
+      await expect(t.desk.connect(attackerOp).challenge(f.honestReceipt, against(1)))
+        .to.be.revertedWithCustomError(t.desk, "DisputeDeskFillInDispute")
+        .withArgs(f.honestReceipt, f.fill, 1n);
+      // Cited from the other side (the honest receipt as the "other" one): refused as well.
+      const reversed = evidence(DUPLICATE_EXECUTION, copies[1]!.trace, 1, {
+        receiptId: f.honestReceipt,
+        trace: f.honestTrace,
+        index: 0,
+      });
+      await expect(t.desk.connect(attackerOp).challenge(copies[1]!.receiptId, reversed))
+        .to.be.revertedWithCustomError(t.desk, "DisputeDeskFillInDispute")
+        .withArgs(f.honestReceipt, f.fill, 1n);
+      expect((await t.reputation.holdOf(t.keepers[0]!.address))[0]).to.equal(1n);
+      // Once the arbiter rules, the index is cleared.
+      await t.desk.resolve(1n, VERDICT.Other);
+      expect(await t.desk.fillDisputeOf(f.honestReceipt, f.fill)).to.equal(0n);
+      expect(await t.desk.fillDisputeOf(copies[0]!.receiptId, f.fill)).to.equal(0n);
+    });
+
+    it("REP3_unruledDuplicateHold_costsTheChallengerAndPaysTheHeldOperator", async function () {
+      // The finding: the attacker accuses the honest receipt with its own copy; nobody rules; after 3 days the
+      // dispute lapsed and the bond came back: the honest keeper was held for free. Now the bond is split between
+      // the held operators: the attacker loses half of it per hold, the honest operator is paid that half.
+      const f = await networkHelpers.loadFixture(twoCopiesFixture);
+      const { t, copies } = f;
+      const [honestOp, attackerOp] = t.operators;
+      const k0 = t.keepers[0]!;
+      const ev = evidence(DUPLICATE_EXECUTION, f.honestTrace, 0, {
+        receiptId: copies[0]!.receiptId,
+        trace: copies[0]!.trace,
+        index: 1,
+      });
+      const opened = await withDeltas(t, [honestOp!, attackerOp!], () =>
+        t.desk.connect(attackerOp!).challenge(f.honestReceipt, ev),
+      );
+      expect(opened.deltas).to.deep.equal([0n, -BOND]);
+      expect(await t.reputation.isEligible(k0.address)).to.equal(false);
+      // The hold lasts at most the arbitration deadline.
+      await networkHelpers.time.increase(ARBITRATION + 1);
+      const lapsed = await withDeltas(t, [honestOp!, attackerOp!], () => t.desk.connect(t.stranger).enforce(1n));
+      await expect(lapsed.tx).to.emit(t.desk, "DisputeResolved").withArgs(1n, STATUS.Lapsed, VERDICT.Rejected, 0n);
+      expect(lapsed.deltas).to.deep.equal([BOND / 2n, BOND / 2n]);
+      expect((await t.reputation.holdOf(k0.address))[0]).to.equal(0n);
+      // Net: the attacker paid half a bond for the hold; it cannot start another on this receipt (window closed).
+      await expect(
+        t.desk.connect(attackerOp!).challenge(
+          f.honestReceipt,
+          evidence(DUPLICATE_EXECUTION, f.honestTrace, 0, {
+            receiptId: copies[1]!.receiptId,
+            trace: copies[1]!.trace,
+            index: 1,
+          }),
+        ),
+      ).to.be.revertedWithCustomError(t.desk, "DisputeDeskChallengeWindowClosed");
+    });
+    it("gas_duplicateChallengeAndLapse_withinBudgets", async function () {
+      const f = await networkHelpers.loadFixture(twoCopiesFixture);
+      const { t, copies } = f;
+      const ev = evidence(DUPLICATE_EXECUTION, f.honestTrace, 0, {
+        receiptId: copies[0]!.receiptId,
+        trace: copies[0]!.trace,
+        index: 1,
+      });
+      const challenge = await gasOf(t.desk.connect(t.challenger).challenge(f.honestReceipt, ev));
+      await networkHelpers.time.increase(ARBITRATION + 1);
+      const lapse = await gasOf(t.desk.connect(t.stranger).enforce(1n));
+      console.log(`      gas: duplicate challenge ${challenge}, lapse ${lapse}`);
+      expect(challenge).to.be.lessThanOrEqual(GAS.duplicateChallenge);
+      expect(lapse).to.be.lessThanOrEqual(GAS.lapse);
     });
   });
 

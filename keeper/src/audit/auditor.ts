@@ -32,7 +32,7 @@ import { DemandTracker } from "./availability.js";
 import { auditTrace, evidenceToFile, type ChallengeableFinding, type PostedReceiptInfo } from "./rules.js";
 
 const CURSOR = "receipt-posted:block";
-/** `IDisputeDesk.DisputeStatus` (`lapsed`: duplicate evidence nobody ruled on; the bond came back). */
+/** `IDisputeDesk.DisputeStatus` (`lapsed`: duplicate evidence nobody ruled on; the bond went to the held operators). */
 const DISPUTE_STATUS = ["none", "pending", "upheld", "rejected", "lapsed"] as const;
 /** Reverts that mean "this evidence will never be accepted" (not a transport failure). */
 const FINAL_REFUSALS = new Set([
@@ -547,7 +547,8 @@ export class Auditor {
       const d = await chain.sender.withRetry("disputeOf", () => chain.desk.disputeOf(c.disputeId!));
       const status = DISPUTE_STATUS[Number(d.status)];
       if (status !== "upheld" && status !== "rejected" && status !== "lapsed") continue;
-      // A lapsed dispute returned the bond without a ruling: journalled as rejected (no reward), detail says why.
+      // A lapsed dispute paid the bond to the held operators without a ruling: journalled as rejected (bond lost, no
+      // reward), detail says why.
       const state = status === "lapsed" ? "rejected" : status;
       journal.updateChallenge(c.receiptId, state, { detail: `${status}, slashed ${d.slashed}` });
       metrics.challenges.inc({ outcome: status });

@@ -67,9 +67,9 @@ describe("keeper crash safety (kill -9)", () => {
     // Twenty gaps in about a minute: the creation rate limit (10 per 60 s by default) is not what this test is about,
     // and waiting out a full window would only slow it down (the dispatcher's own rate-limit tests cover it).
     await sys.setParameter("campaignRateLimitCount", 1_000n);
-    // The lone keeper publishes its own campaigns, and successes on those are not scored (M4, issue 16), while every
-    // kill can leave a claim to expire: its score would fall below `minScore` and lock it out. Reputation is not what
-    // this test is about.
+    // The lone keeper publishes its own campaigns, and successes on those are credited only a day later, once their
+    // receipts can no longer be disputed (M4, issue 16), while every kill within this minute can leave a claim to
+    // expire: its score would fall below `minScore` and lock it out. Reputation is not what this test is about.
     await sys.setParameter("minScore", 0n);
     // Vault capital: a depositor (#10) funds the vault, the reference feed prices the simulated market (flat 30 000),
     // and the deployment names the vault, so every campaign also draws and repays (killed at those steps too).

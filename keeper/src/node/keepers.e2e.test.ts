@@ -143,15 +143,21 @@ describe("keepers end to end: race, receipts, reputation, vault capital", () => 
     }
 
     // 3. Reputation moved: each winner's successes grew by its settlements of campaigns another operator published
-    // (a success on a campaign its own operator published is not scored: `SelfPublishedSuccessIgnored`) and its
-    // score changed (claim-to-settle delay); every keeper stayed healthy (heartbeats).
+    // (a success on a campaign its own operator published is not scored at once: it is queued until its receipt can
+    // no longer be disputed, a day later, or ignored while one is pending) and its score changed (claim-to-settle
+    // delay); every keeper stayed healthy (heartbeats).
     const after = await reputation();
     const ignored = await chain.campaigns.queryFilter(chain.campaigns.filters.SelfPublishedSuccessIgnored());
-    const self = new Set(ignored.map((e) => e.args.campaignId));
+    const queued = await chain.campaigns.queryFilter(chain.campaigns.filters.SelfPublishedSuccessQueued());
+    const self = new Set([...ignored, ...queued].map((e) => e.args.campaignId));
     for (const e of events) {
       const c = await chain.campaigns.campaignOf(e.args.campaignId);
       const sameOperator = c.publisherOperator === (await chain.receipts.getReceipt(e.args.receiptId)).operator;
-      assert.equal(self.has(e.args.campaignId), sameOperator, "self-published successes are exactly the ignored ones");
+      assert.equal(
+        self.has(e.args.campaignId),
+        sameOperator,
+        "self-published successes are the queued or ignored ones",
+      );
     }
     for (const [i, k] of keepers.entries()) {
       const wins = BigInt(events.filter((e) => e.args.keeper === k.account && !self.has(e.args.campaignId)).length);
