@@ -36,6 +36,18 @@ export default defineConfig({
     // Contracts from npm packages that tests and the deploy script deploy directly.
     npmFilesToBuild: ["@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol"],
   },
+  test: {
+    // Solidity fuzz and invariant tests (test/invariant). `npm test` runs the default profile: 256 fuzz runs and
+    // 128 invariant runs of 100 calls each per invariant (12,800 random calls); `npm run test:contracts:deep` runs the
+    // `deep` profile, the engine's defaults and more (1,024 fuzz runs; 256 invariant runs of 500 calls: 128,000
+    // calls per invariant) before a release or after a change to an accounting identity.
+    solidity: {
+      profiles: {
+        default: { fuzz: { runs: 256 }, invariant: { runs: 128, depth: 100 } },
+        deep: { fuzz: { runs: 1_024 }, invariant: { runs: 256, depth: 500 } },
+      },
+    },
+  },
   paths: {
     sources: "./contracts",
     tests: { mocha: "./test", solidity: "./test/invariant" },

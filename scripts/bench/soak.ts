@@ -11,9 +11,10 @@
  * - wedge detection (a keeper whose venue calls kept failing for 60 s while the venues answered others),
  * - after the faults stop: when each keeper is healthy again (`/health` 200) and when it fills again.
  *
- *   node_modules/.bin/node --import tsx scripts/bench/soak.ts [--minutes 20] [--quiet-seconds 90]
+ *   node_modules/.bin/node --import tsx scripts/bench/soak.ts [--minutes 20] [--quiet-seconds 90] [--log-dir DIR]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { pino } from "pino";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -34,9 +35,16 @@ export interface SoakOptions {
   faultMinutes: number;
   /** Seconds without faults at the end (default 90). */
   quietSeconds: number;
+  /** The faults of the fault phase (default `FAULTS`). */
+  faults?: typeof FAULTS;
   /** A gap every this many seconds (default 6). */
   gapEverySeconds?: number;
   log?: (line: string) => void;
+  /**
+   * Directory the keepers' logs are written to (`keeper<i>.log`, pino JSON at debug level) and kept after the run
+   * (a failed soak is diagnosed from them). Default: no logs.
+   */
+  logDir?: string;
 }
 
 export interface KeeperSoakResult {
@@ -55,6 +63,17 @@ export interface KeeperSoakResult {
   settledWithoutReceipt: number;
   filledWithoutReceipt: number;
   wedged: boolean;
+  /** Longest time (seconds) the keeper completed no tick (a tick stuck on a call) during the whole soak. */
+  longestStallSeconds: number;
+  /** Ticks the keeper completed during the quiet phase. */
+  quietTicks: number;
+  /**
+   * Seconds of the quiet phase during which the keeper's own risk controls stopped new campaigns (a chain stop
+   * signal such as "keeper not eligible", or a pause): it cannot trade again while they hold.
+   */
+  stoppedQuietSeconds: number;
+  /** Its on-chain standing at the end: eligible, score (bps), failures + expiries, republish penalty points. */
+  chainStanding: { eligible: boolean; score: number; failures: number; penaltyPoints: number };
   /** Longest run of failing venue calls (seconds) during the whole soak. */
   longestOutageSeconds: number;
   /** Seconds after the faults stopped until `/health` said 200 (0: never unhealthy). */
@@ -67,11 +86,16 @@ export interface KeeperSoakResult {
 
 export interface SoakResult {
   keepers: KeeperSoakResult[];
+  /** Each keeper's log file (empty without `logDir`). */
+  logs: string[];
   gaps: number;
   faultsInjected: Record<string, number>;
 }
 
-export const FAULTS = {
+export const FAULTS: {
+  rules: Record<string, unknown>[];
+  rateLimit: { capacity: number; refillPerSecond: number; banAfterViolations: number; banMs: number };
+} = {
   rules: [
     { kind: "http5xx", probability: 0.1, status: 503 },
     { kind: "rateLimit", probability: 0.05, retryAfterSeconds: 1 },
@@ -108,22 +132,47 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const run = await startKeeperSimulation(3);
   const nodes: ReturnType<typeof keeperNode>[] = [];
   const accounts: string[] = [];
+  const logs: string[] = [];
+  const logStreams: ReturnType<typeof pino.destination>[] = [];
+  if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
   for (let i = 0; i < 3; i++) {
     const adapter = await sys.onboardKeeper(i);
     accounts.push(adapter.account);
-    nodes.push(
-      keeperNode(adapter, run, i, join(dir, `k${i}`), {
-        tickMs: 500,
-        budget: { capacity: 20, refillPerSecond: 10 },
-      }),
-    );
+    const n = keeperNode(adapter, run, i, join(dir, `k${i}`), {
+      tickMs: 500,
+      budget: { capacity: 20, refillPerSecond: 10 },
+    });
+    if (opts.logDir) {
+      // The test node logs nowhere by default: point its logger (no child loggers are made from it) at a file.
+      const file = join(opts.logDir, `${keeperAccount(i).name}.log`);
+      const stream = pino.destination({ dest: file, sync: true });
+      (n.log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = stream;
+      n.log.level = "debug";
+      logs.push(file);
+      logStreams.push(stream);
+    }
+    nodes.push(n);
   }
   // Wedge and outage watch: every second, each keeper's venue health.
   const outageStart: (number | undefined)[] = [undefined, undefined, undefined];
   const longest = [0, 0, 0];
   const wedged = [false, false, false];
+  // Stall watch: when each keeper last completed a tick.
+  const ticksOf = async (i: number) => (await nodes[i]!.metrics.ticks.get()).values[0]?.value ?? 0;
+  const lastTicks = [0, 0, 0];
+  const lastTickAt = [Date.now(), Date.now(), Date.now()];
+  const longestStall = [0, 0, 0];
   const watch = setInterval(() => {
     const now = Date.now();
+    void Promise.all(
+      nodes.map(async (_, i) => {
+        const ticks = await ticksOf(i);
+        if (ticks !== lastTicks[i]) {
+          lastTicks[i] = ticks;
+          lastTickAt[i] = now;
+        } else longestStall[i] = Math.max(longestStall[i]!, (now - lastTickAt[i]!) / 1000);
+      }),
+    );
     nodes.forEach((n, i) => {
       const down = !n.health.status().healthy;
       if (down) outageStart[i] ??= now;
@@ -145,7 +194,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     gaps++;
   };
   try {
-    await configureFaults(run, FAULTS);
+    await configureFaults(run, opts.faults ?? FAULTS);
     for (const n of nodes) await n.node.start();
     plant();
     gapTimer = setInterval(plant, (opts.gapEverySeconds ?? 6) * 1_000);
@@ -159,16 +208,23 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
     await configureFaults(run, QUIET);
     const quietAt = Date.now();
-    log(`[soak] faults stopped (rate limit kept); quiet for ${opts.quietSeconds} s`);
+    const ticksAtQuiet = await Promise.all(nodes.map((_, i) => ticksOf(i)));
+    log(`[soak] faults stopped at ${quietAt} (rate limit kept); quiet for ${opts.quietSeconds} s`);
     const healthyAgain: (number | null)[] = [null, null, null];
     const racingAgain: (number | null)[] = [null, null, null];
     const decisions = async (i: number) => metric(await nodes[i]!.metrics.registry.metrics(), "keeper_decisions_total");
     const decisionsAt = await Promise.all(nodes.map((_, i) => decisions(i)));
     const tradedAgain: (number | null)[] = [null, null, null];
     const quietEnd = quietAt + opts.quietSeconds * 1_000;
+    const stoppedQuiet = [0, 0, 0];
+    const stoppedNow = async (i: number) => ((await nodes[i]!.metrics.tradingStopped.get()).values[0]?.value ?? 0) > 0;
+    let sampledAt = Date.now();
     const fillsAt = nodes.map((_, i) => tapeFills(run, i));
     while (Date.now() < quietEnd) {
       await new Promise((r) => setTimeout(r, 500));
+      const sampled = Date.now();
+      for (const [i] of nodes.entries()) if (await stoppedNow(i)) stoppedQuiet[i]! += (sampled - sampledAt) / 1000;
+      sampledAt = sampled;
       for (const [i, n] of nodes.entries()) {
         const t = (Date.now() - quietAt) / 1000;
         if (healthyAgain[i] === null) {
@@ -179,6 +235,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         if (racingAgain[i] === null && (await decisions(i)) > decisionsAt[i]!) racingAgain[i] = t;
       }
     }
+    const quietTicks = await Promise.all(nodes.map(async (_, i) => (await ticksOf(i)) - ticksAtQuiet[i]!));
     clearInterval(gapTimer);
     gapTimer = undefined;
     // Let campaigns in flight finish (receipts posted, orders settled) before counting.
@@ -218,6 +275,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         const posted = n.journal.getReceipt(id.toLowerCase())?.state === "posted";
         if (filled && !posted) filledWithoutReceipt++;
       }
+      const counters = await chain.reputation.countersOf(accounts[i]!);
+      const chainStanding = {
+        eligible: await chain.reputation.isEligible(accounts[i]!),
+        score: Number(await chain.reputation.score(accounts[i]!)),
+        failures: wad(counters.failures + counters.expiries),
+        penaltyPoints: Number(await chain.campaigns.penaltyPointsOf(accounts[i]!)),
+      };
       keepers.push({
         keeper: name,
         netBase: wad(tapes.reduce((s, t) => s + t.netBase, 0n)),
@@ -238,6 +302,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         settledWithoutReceipt,
         filledWithoutReceipt,
         wedged: wedged[i]!,
+        longestStallSeconds: longestStall[i]!,
+        quietTicks: quietTicks[i]!,
+        stoppedQuietSeconds: Math.round(stoppedQuiet[i]!),
+        chainStanding,
         longestOutageSeconds: longest[i]!,
         healthyAgainSeconds: healthyAgain[i]!,
         racingAgainSeconds: racingAgain[i]!,
@@ -247,12 +315,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const faultsInjected: Record<string, number> = {};
     for (const s of run.servers.values())
       for (const [k, v] of Object.entries(s.faults.stats.injected)) faultsInjected[k] = (faultsInjected[k] ?? 0) + v;
-    return { keepers, gaps, faultsInjected };
+    return { keepers, gaps, faultsInjected, logs };
   } finally {
     clearInterval(watch);
     if (gapTimer) clearInterval(gapTimer);
     for (const n of nodes) await n.node.stop();
     for (const n of nodes) n.journal.close();
+    for (const s of logStreams) s.flushSync();
     await run.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -263,15 +332,25 @@ function tapeFills(run: RunningSimulation, i: number): number {
   return ["alpha", "beta"].reduce((n, v) => n + tapeOf(run, v, keeperAccount(i).name, SYMBOL).filledOrders, 0);
 }
 
+/** The last `lines` lines of each keeper log, for a failure message. */
+export function soakLogTails(r: SoakResult, lines = 60): string {
+  return r.logs
+    .map((file) => {
+      const all = readFileSync(file, "utf8").trimEnd().split("\n");
+      return `--- ${file} (last ${Math.min(lines, all.length)} of ${all.length} lines)\n${all.slice(-lines).join("\n")}`;
+    })
+    .join("\n");
+}
+
 export function formatSoak(r: SoakResult): string {
   const lines = [
     `gaps planted ${r.gaps}; faults injected ${JSON.stringify(r.faultsInjected)}`,
-    "| keeper | net BTC (fees in BTC) | exposed BTC | dup ids | fills metric/tape | base vol metric/tape | quote vol metric/tape | PnL metric/tape | settled | settled w/o receipt | fills w/o receipt | wedged | longest outage s | healthy again s | racing again s | traded again s |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| keeper | net BTC (fees in BTC) | exposed BTC | dup ids | fills metric/tape | base vol metric/tape | quote vol metric/tape | PnL metric/tape | settled | settled w/o receipt | fills w/o receipt | wedged | longest stall s | quiet ticks | stopped in quiet s | eligible (score, failures, penalty pts) | longest outage s | healthy again s | racing again s | traded again s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const k of r.keepers)
     lines.push(
-      `| ${k.keeper} | ${k.netBase.toFixed(8)} (${k.baseFees.toFixed(8)}) | ${k.exposedBase.toFixed(8)} | ${k.duplicateClientIds} | ${k.fills.metric}/${k.fills.tape} | ${k.baseVolume.metric.toFixed(8)}/${k.baseVolume.tape.toFixed(8)} | ${k.quoteVolume.metric.toFixed(6)}/${k.quoteVolume.tape.toFixed(6)} | ${k.pnl.metric.toFixed(6)}/${k.pnl.tape.toFixed(6)} | ${k.settled} | ${k.settledWithoutReceipt} | ${k.filledWithoutReceipt} | ${k.wedged ? "yes" : "no"} | ${k.longestOutageSeconds.toFixed(0)} | ${k.healthyAgainSeconds ?? "never"} | ${k.racingAgainSeconds ?? "never"} | ${k.tradedAgainSeconds ?? "none"} |`,
+      `| ${k.keeper} | ${k.netBase.toFixed(8)} (${k.baseFees.toFixed(8)}) | ${k.exposedBase.toFixed(8)} | ${k.duplicateClientIds} | ${k.fills.metric}/${k.fills.tape} | ${k.baseVolume.metric.toFixed(8)}/${k.baseVolume.tape.toFixed(8)} | ${k.quoteVolume.metric.toFixed(6)}/${k.quoteVolume.tape.toFixed(6)} | ${k.pnl.metric.toFixed(6)}/${k.pnl.tape.toFixed(6)} | ${k.settled} | ${k.settledWithoutReceipt} | ${k.filledWithoutReceipt} | ${k.wedged ? "yes" : "no"} | ${k.longestStallSeconds.toFixed(0)} | ${k.quietTicks} | ${k.stoppedQuietSeconds} | ${k.chainStanding.eligible ? "yes" : "no"} (${k.chainStanding.score}, ${k.chainStanding.failures.toFixed(2)}, ${k.chainStanding.penaltyPoints}) | ${k.longestOutageSeconds.toFixed(0)} | ${k.healthyAgainSeconds ?? "never"} | ${k.racingAgainSeconds ?? "never"} | ${k.tradedAgainSeconds ?? "none"} |`,
     );
   return lines.join("\n");
 }
@@ -283,7 +362,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
     return v;
   };
-  const result = await runSoak({ faultMinutes: arg("minutes", 20), quietSeconds: arg("quiet-seconds", 90) });
+  const logAt = process.argv.indexOf("--log-dir");
+  const result = await runSoak({
+    faultMinutes: arg("minutes", 20),
+    quietSeconds: arg("quiet-seconds", 90),
+    logDir: logAt < 0 ? undefined : process.argv[logAt + 1],
+  });
   console.log(formatSoak(result));
   process.exit(0);
 }

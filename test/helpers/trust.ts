@@ -299,3 +299,41 @@ export function evidence(
     otherProof: other ? other.trace.tree.getProof(other.index) : [],
   };
 }
+
+/**
+ * The reputation tests' three keepers: keepers 0 and 1 under operator 0 (who stakes twice the minimum with keeper 0,
+ * nothing more with keeper 1), keeper 2 under operator 1 (the minimum).
+ */
+export async function deployWithKeepers(ethers: HardhatEthers): Promise<Trust> {
+  const t = await deployTrust(ethers);
+  const [k0, k1, k2] = t.keepers;
+  await onboard(t, k0!, t.operators[0]!, MIN_STAKE * 2n);
+  await onboard(t, k1!, t.operators[0]!, 0n);
+  await onboard(t, k2!, t.operators[1]!);
+  return t;
+}
+
+/** Keeper 0 publishes, claims and posts a receipt whose trace has out-of-bound prices at leaves 1..6 (of 8). */
+export async function postFraudulentReceipt(t: Trust) {
+  const k0 = t.keepers[0]!;
+  const id = await publishRace(t, k0);
+  await t.campaigns.connect(k0).claim(id);
+  const leaves = traceFor(id, 8).leaves.map((l, i) => (i >= 1 && i <= 6 ? { ...l, price: 1n } : l));
+  const trace = traceOf(leaves);
+  const receiptId = await postReceipt(t, k0, id, trace);
+  return { id, trace, receiptId };
+}
+
+/** Sends a transaction and returns it with the token balance change of each account. */
+export async function withDeltas(
+  t: Trust,
+  who: { getAddress(): Promise<string> }[],
+  send: () => Promise<{ wait(): Promise<unknown> }>,
+) {
+  const addrs = await Promise.all(who.map((w) => w.getAddress()));
+  const before = await Promise.all(addrs.map((a) => t.asset.balanceOf(a)));
+  const tx = await send();
+  await tx.wait();
+  const after = await Promise.all(addrs.map((a) => t.asset.balanceOf(a)));
+  return { tx, deltas: after.map((b, i) => b - before[i]!) };
+}

@@ -2,8 +2,9 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256, toUtf8Bytes } from "ethers";
 import {
-  deployTrust,
-  onboard,
+  deployWithKeepers,
+  postFraudulentReceipt,
+  withDeltas,
   publishRace,
   postReceipt,
   receiptInput,
@@ -42,11 +43,7 @@ const slashOf = (stake: bigint) => (stake * 1_000n) / 10_000n; // slashFractionB
 const rewardOf = (slashed: bigint) => (slashed * 2_000n) / 10_000n; // whistleblowerShareBps 20%
 
 async function keepersFixture() {
-  const t: Trust = await deployTrust(ethers);
-  const [k0, k1, k2] = t.keepers;
-  await onboard(t, k0!, t.operators[0]!, MIN_STAKE * 2n);
-  await onboard(t, k1!, t.operators[0]!, 0n);
-  await onboard(t, k2!, t.operators[1]!);
+  const t: Trust = await deployWithKeepers(ethers);
   const desk = await t.desk.getAddress();
   for (const a of [t.challenger, t.stranger, ...t.operators, ...t.keepers]) {
     await t.asset.connect(a).approve(desk, ethers.MaxUint256);
@@ -57,12 +54,7 @@ async function keepersFixture() {
 /** Keeper 0 posted a receipt whose trace has out-of-bound prices at leaves 1..6 (of 8). */
 async function fraudFixture() {
   const t = await keepersFixture();
-  const id = await publishRace(t, t.keepers[0]!);
-  await t.campaigns.connect(t.keepers[0]!).claim(id);
-  const leaves = traceFor(id, 8).leaves.map((l, i) => (i >= 1 && i <= 6 ? { ...l, price: 1n } : l));
-  const trace = traceOf(leaves);
-  const receiptId = await postReceipt(t, t.keepers[0]!, id, trace);
-  return { t, id, trace, receiptId };
+  return { t, ...(await postFraudulentReceipt(t)) };
 }
 
 /** Keeper 0 posted a receipt with a random root (no leaf can ever be shown) claiming 5 trades. */
@@ -80,20 +72,6 @@ async function randomRootFixture() {
   input.summary.pnl = -25_000n * 10n ** 6n;
   await t.receipts.connect(k0).post(input, await signReceipt(t, k0, input));
   return { t, id, receiptId: await t.receipts.receiptCount() };
-}
-
-/** Sends a transaction and returns it with the token balance change of each account. */
-async function withDeltas(
-  t: Trust,
-  who: { getAddress(): Promise<string> }[],
-  send: () => Promise<{ wait(): Promise<unknown> }>,
-) {
-  const addrs = await Promise.all(who.map((w) => w.getAddress()));
-  const before = await Promise.all(addrs.map((a) => t.asset.balanceOf(a)));
-  const tx = await send();
-  await tx.wait();
-  const after = await Promise.all(addrs.map((a) => t.asset.balanceOf(a)));
-  return { tx, deltas: after.map((b, i) => b - before[i]!) };
 }
 
 const gasOf = async (p: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => (await (await p).wait())!.gasUsed;

@@ -5,11 +5,12 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import {
   attest,
   deployTrust,
-  onboard,
+  deployWithKeepers,
+  postFraudulentReceipt,
+  withDeltas,
   publishRace,
   postReceipt,
   traceFor,
-  traceOf,
   evidence,
   specFor,
   key,
@@ -25,11 +26,7 @@ const DAY = 86_400;
 const UNBONDING = 7 * DAY;
 
 async function keepersFixture() {
-  const t: Trust = await deployTrust(ethers);
-  const [k0, k1, k2] = t.keepers;
-  await onboard(t, k0!, t.operators[0]!, MIN_STAKE * 2n);
-  await onboard(t, k1!, t.operators[0]!, 0n);
-  await onboard(t, k2!, t.operators[1]!);
+  const t: Trust = await deployWithKeepers(ethers);
   await t.asset.connect(t.challenger).approve(await t.desk.getAddress(), ethers.MaxUint256);
   return t;
 }
@@ -37,26 +34,7 @@ async function keepersFixture() {
 /** Keeper 0 posted a receipt whose trace has out-of-bound prices at leaves 1..6 (of 8). */
 async function fraudFixture() {
   const t = await keepersFixture();
-  const id = await publishRace(t, t.keepers[0]!);
-  await t.campaigns.connect(t.keepers[0]!).claim(id);
-  const leaves = traceFor(id, 8).leaves.map((l, i) => (i >= 1 && i <= 6 ? { ...l, price: 1n } : l));
-  const trace = traceOf(leaves);
-  const receiptId = await postReceipt(t, t.keepers[0]!, id, trace);
-  return { t, id, trace, receiptId };
-}
-
-/** Sends a transaction and returns it with the token balance change of each account. */
-async function withDeltas(
-  t: Trust,
-  who: { getAddress(): Promise<string> }[],
-  send: () => Promise<{ wait(): Promise<unknown> }>,
-) {
-  const addrs = await Promise.all(who.map((w) => w.getAddress()));
-  const before = await Promise.all(addrs.map((a) => t.asset.balanceOf(a)));
-  const tx = await send();
-  await tx.wait();
-  const after = await Promise.all(addrs.map((a) => t.asset.balanceOf(a)));
-  return { tx, deltas: after.map((b, i) => b - before[i]!) };
+  return { t, ...(await postFraudulentReceipt(t)) };
 }
 
 describe("ReputationOracle", function () {

@@ -15,16 +15,9 @@ import type { RunningSimulation } from "../sim/venues.js";
 import { loadKeeperConfig } from "../node/config.js";
 import { runKeeper, type RunningKeeper } from "../node/run.js";
 import { keeperNode, plantGap, startKeeperSimulation, writeKeeperRunConfig } from "../node/testing/local-keepers.js";
+import { until } from "../node/testing/until.js";
 
 const PASSPHRASE = "audit-e2e-passphrase";
-
-const until = async (what: string, cond: () => Promise<boolean>, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /**
  * Test-only trace tamperer, injected into ONE node through the test helper's poster hook: before the trace is

@@ -133,3 +133,46 @@ test("withRetry_persistentOutage_givesUpAfterMaxRetries", async () => {
   );
   assert.equal(calls, 4);
 });
+
+test("withRetry_notAfter_noRetryWhoseBackoffEndsPastTheDeadline", async () => {
+  // An execution's deadline bounds the venue's retries: a venue failing on every attempt (2 s each) no longer
+  // holds the run for its whole retry policy (5 retries: about 20 s) past the deadline.
+  const t = virtualTime();
+  const budget = new RequestBudget({ capacity: 10, refillPerSecond: 10 }, t.clock, t.sleep);
+  const start = t.clock.now();
+  let calls = 0;
+  await assert.rejects(
+    withRetry(
+      async () => {
+        calls++;
+        await t.sleep(2_000); // the request hangs, then fails
+        throw new VenueUnavailableError("x", "timeout");
+      },
+      {
+        budget,
+        policy: BackoffPolicy.parse({ baseMs: 250 }),
+        clock: t.clock,
+        sleep: t.sleep,
+        random: () => 1,
+        notAfter: start + 5_000,
+      },
+    ),
+    VenueUnavailableError,
+  );
+  // Attempts start at 0, 2.25 s and 4.75 s (back-offs of 0.25 s and 0.5 s); the next would start at 7.75 s: none.
+  // Only the attempt in flight at the deadline runs past it (here until 6.75 s), not the 20 s of the policy.
+  assert.equal(calls, 3);
+  assert.equal(t.clock.now() - start, 6_750);
+  // Without it, the policy's retries run.
+  calls = 0;
+  await assert.rejects(
+    withRetry(
+      async () => {
+        calls++;
+        throw new VenueUnavailableError("x", "503");
+      },
+      { budget, policy: BackoffPolicy.parse({ baseMs: 250, maxRetries: 3 }), clock: t.clock, sleep: t.sleep },
+    ),
+  );
+  assert.equal(calls, 4);
+});

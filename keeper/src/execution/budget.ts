@@ -160,11 +160,14 @@ export interface RetryOptions {
   shouldRetry?: (err: unknown) => boolean;
   /** Called before each back-off sleep (for logs and metrics). */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /** Clock ms: no retry whose back-off (or ban) ends at or after it; the last error is rethrown (a caller's deadline). */
+  notAfter?: number;
 }
 
 /**
  * Runs `fn(attempt)` under the budget; on a retryable venue error, feeds the error back into the budget
- * (429 drains it, 418 blocks it) and tries again after a back-off, at most `policy.maxRetries` times.
+ * (429 drains it, 418 blocks it) and tries again after a back-off, at most `policy.maxRetries` times and never
+ * past `notAfter`.
  * The last error is rethrown unchanged.
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
@@ -178,14 +181,18 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
     } catch (err) {
       if (attempt >= opts.policy.maxRetries || !shouldRetry(err)) throw err;
       let delay = backoffDelayMs(attempt, opts.policy, opts.random);
+      let resumeAt = clock.now() + delay;
       if (err instanceof VenueBannedError) {
         const wait = err.retryAfterMs ?? opts.budget.banMs;
         opts.budget.blockUntil(clock.now() + wait);
         delay = 0; // acquire() waits out the ban
+        resumeAt = clock.now() + wait;
       } else if (err instanceof RateLimitedError) {
         opts.budget.drain();
         if (err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+        resumeAt = clock.now() + delay;
       }
+      if (opts.notAfter !== undefined && resumeAt >= opts.notAfter) throw err;
       opts.onRetry?.(err, attempt, delay);
       if (delay > 0) await sleep(delay);
     }

@@ -162,9 +162,14 @@ export class CcxtVenue implements Venue {
   }
 
   /** Runs one ccxt call under the budget with retries, mapping its errors. */
-  private async call<T>(what: string, fn: () => Promise<T>, shouldRetry?: (err: unknown) => boolean): Promise<T> {
+  private async call<T>(
+    what: string,
+    fn: () => Promise<T>,
+    shouldRetry?: (err: unknown) => boolean,
+    notAfter?: number,
+  ): Promise<T> {
     try {
-      const result = await this.callWithRetry(what, fn, shouldRetry);
+      const result = await this.callWithRetry(what, fn, shouldRetry, notAfter);
       this.state = { ...this.state, consecutiveFailures: 0, lastOkAt: this.clock.now() };
       return result;
     } catch (err) {
@@ -187,6 +192,7 @@ export class CcxtVenue implements Venue {
     what: string,
     fn: () => Promise<T>,
     shouldRetry?: (err: unknown) => boolean,
+    notAfter?: number,
   ): Promise<T> {
     return withRetry(
       async () => {
@@ -208,6 +214,7 @@ export class CcxtVenue implements Venue {
         random: this.opts.random,
         shouldRetry,
         onRetry: this.opts.onRetry,
+        notAfter,
       },
     ).catch((err: unknown) => {
       if (err instanceof VenueError) throw err;
@@ -253,9 +260,14 @@ export class CcxtVenue implements Venue {
   }
 
   /** Every venue call: markets loaded, then the call under the budget with retries; its outcome kept for health. */
-  private async request<T>(what: string, fn: () => Promise<T>, shouldRetry?: (err: unknown) => boolean): Promise<T> {
+  private async request<T>(
+    what: string,
+    fn: () => Promise<T>,
+    shouldRetry?: (err: unknown) => boolean,
+    notAfter?: number,
+  ): Promise<T> {
     await this.init();
-    return this.call(what, fn, shouldRetry);
+    return this.call(what, fn, shouldRetry, notAfter);
   }
 
   private market(pair: string): NonNullable<Market> {
@@ -358,6 +370,7 @@ export class CcxtVenue implements Venue {
         }
       },
       (err) => err instanceof VenueError && err.retryable,
+      req.retryUntil,
     ).catch(async (err: unknown) => {
       // Every attempt failed, but one may have reached the exchange (a timeout after execution, then 5xx or 429 on
       // the look-ups): ask once more by client order id after the budget's hold, so a caller never sends a second

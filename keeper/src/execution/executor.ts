@@ -178,6 +178,9 @@ class Run {
       limitPrice,
       timeInForce: "IOC",
       clientOrderId: clientOrderId(this.report.campaignId, purpose, attempt),
+      // The venue's own retries of an opening, closing or hedging order end with the run's deadline too (an unwind
+      // goes on past it: it closes risk).
+      ...(purpose !== "unwind" && this.opts.deadline !== undefined ? { retryUntil: this.opts.deadline } : {}),
     };
     try {
       await this.opts.guard?.({ ...req, venueId: leg.venueId, purpose });

@@ -127,3 +127,16 @@ test("executor_withSafetyGuard_refusedCloseIsHedgedNotOrphaned", async () => {
   assert.ok(result.events.some((e) => e.kind === "refused" && /bps from/.test(e.message)));
   assert.equal(result.baseDelta, 0n);
 });
+
+test("openingRefusal_coolingDownOrTripped_namesTheReasonBeforeAnyOrder", async () => {
+  const { t, rules: r } = rules();
+  assert.equal(r.openingRefusal("ETH/USD"), undefined);
+  await r.recordExecution("ETH/USD", report("unwound", 0n));
+  assert.match(r.openingRefusal("ETH/USD") ?? "", /ETH\/USD cooling down for 10000 ms/);
+  assert.equal(r.openingRefusal("BTC/USD"), undefined, "another pair is not cooling down");
+  assert.throws(() => r.guard(req()), /cooling down/, "the guard refuses for the same reason");
+  t.advance(10_000);
+  assert.equal(r.openingRefusal("ETH/USD"), undefined);
+  await r.recordExecution("ETH/USD", report("exposed", 0n));
+  assert.match(r.openingRefusal("BTC/USD") ?? "", /circuit breaker tripped/);
+});

@@ -78,6 +78,21 @@ export class SafetyRules {
     this.realisedPnl = 0n;
   }
 
+  /**
+   * Why an opening order on `pair` would be refused now whatever its price and size (breaker tripped, the pair
+   * cooling down after a failed execution), or undefined. A campaign source asks this before it offers a campaign:
+   * a campaign claimed and then refused by the guard is released, which the chain records as a failure.
+   */
+  openingRefusal(pair: string): string | undefined {
+    if (this.tripped) return `circuit breaker tripped: ${this.tripped.reason}`;
+    const now = this.clock.now();
+    if (isCoolingDown(this.failures, pair, now, this.config.cooldownMs / 1000)) {
+      const until = (this.failures.get(pair) ?? now) + this.config.cooldownMs;
+      return `${pair} cooling down for ${until - now} ms after a failure`;
+    }
+    return undefined;
+  }
+
   /** The guard: throws SafetyRefusedError when an order breaks a rule; records it otherwise. */
   readonly guard: OrderGuard = (order: OrderRequest & { venueId: string; purpose: LegPurpose }) => {
     const closing = order.purpose === "hedge" || order.purpose === "unwind";
@@ -85,11 +100,8 @@ export class SafetyRules {
     const now = this.clock.now();
     if (this.tripped && !closing) throw new SafetyRefusedError(`circuit breaker tripped: ${this.tripped.reason}`);
     if (!closing && order.purpose !== "bridge") {
-      const cooldownSeconds = this.config.cooldownMs / 1000;
-      if (isCoolingDown(this.failures, order.pair, now, cooldownSeconds)) {
-        const until = (this.failures.get(order.pair) ?? now) + this.config.cooldownMs;
-        throw new SafetyRefusedError(`${order.pair} cooling down for ${until - now} ms after a failure`);
-      }
+      const refusal = this.openingRefusal(order.pair);
+      if (refusal) throw new SafetyRefusedError(refusal);
       const ref = this.referencePrice(order.venueId, order.pair);
       if (ref !== undefined && ref > 0n) {
         const diff = order.limitPrice > ref ? order.limitPrice - ref : ref - order.limitPrice;

@@ -61,6 +61,11 @@ export interface OrderRequest {
   timeInForce: TimeInForce;
   /** Idempotency key: placing the same id twice never creates a second order. */
   clientOrderId: string;
+  /**
+   * Clock ms (the caller's deadline, e.g. an execution's): a venue that retries a failed placement starts no retry
+   * that would go on at or after it. Undefined: the venue's own retry policy alone.
+   */
+  retryUntil?: number;
 }
 
 export interface Order {

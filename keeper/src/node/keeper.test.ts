@@ -14,14 +14,7 @@ import { LocalDirectoryStore } from "../recording/store/local.js";
 import type { RunningSimulation } from "../sim/venues.js";
 import { attestThroughVerifier } from "./attest.js";
 import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
-
-const until = async (what: string, cond: () => Promise<boolean>, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { until } from "./testing/until.js";
 
 describe("KeeperNode: three keepers race for planted gaps", () => {
   let sys: LocalSystem;

@@ -14,14 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { encodeBytes32String } from "ethers";
-import {
-  MockV3Aggregator__factory,
-  KeeperCapital__factory,
-  StrategyVault__factory,
-  TestStablecoin__factory,
-  type KeeperCapital,
-  type StrategyVault,
-} from "../../../types/ethers-contracts/index.js";
+import type { KeeperCapital, StrategyVault } from "../../../types/ethers-contracts/index.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import { NO_RECEIPT } from "../chain/vault.js";
 import { verifyLeafOnChain } from "../recording/post.js";
@@ -31,19 +24,12 @@ import { TRACE_LEAF_ENCODING } from "../recording/trace.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
 import type { RunningSimulation } from "../sim/venues.js";
 import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
+import { until } from "./testing/until.js";
+import { fundVault, USD } from "./testing/vault.js";
 
-const USD = 10n ** 6n;
 const GAPS = ["29700", "29650", "29600"];
 /** 1e6 svUSD (shares have 12 decimals): the share price in deposit-asset base units per million shares. */
 const PRICE_SHARES = 10n ** 18n;
-
-const until = async (what: string, cond: () => Promise<boolean>, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe("keepers end to end: race, receipts, reputation, vault capital", () => {
   let sys: LocalSystem;
@@ -58,14 +44,7 @@ describe("keepers end to end: race, receipts, reputation, vault capital", () => 
     sys = await localSystem();
     run = await startKeeperSimulation(3);
     // A depositor (#10) funds the vault; the reference feed prices the simulated BTC/USDT market (flat 30 000).
-    const depositor = await sys.adapter(10);
-    const signer = depositor.sender.signer;
-    vault = StrategyVault__factory.connect(sys.addresses.vault!, signer);
-    book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, signer);
-    await (await TestStablecoin__factory.connect(sys.addresses.asset, signer).approve(vault, 200_000n * USD)).wait();
-    await (await vault.deposit(200_000n * USD, depositor.account)).wait();
-    const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), signer);
-    await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
+    ({ vault, book } = await fundVault(sys, 200_000n * USD));
     nodes = [];
     for (let i = 0; i < 3; i++) {
       nodes.push(keeperNode(await sys.onboardKeeper(i), run, i, join(dir, `k${i}`), { capital: true }));

@@ -9,14 +9,7 @@ import type { RunningSimulation } from "../sim/venues.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
 import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
 import { tapeOf } from "./testing/tape.js";
-
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { until } from "./testing/until.js";
 
 /** The value of one sample line of a Prometheus text body (sum over label sets matching `labels`). */
 export function metricValue(body: string, name: string, labels: Record<string, string> = {}): number {
@@ -68,8 +61,12 @@ describe("metrics of the live path (finding 4)", () => {
   it("F4_liveCampaign_metricsJournalReceiptsMatchTheVenuesTape", async () => {
     await keeper.node.start();
     plantGap(run);
-    await until("a posted receipt in the journal", () => keeper.journal.receipts().some((r) => r.state === "posted"));
-    await until("the campaign settled", () => keeper.journal.unsettledOrders().length === 0);
+    await until(
+      "a posted receipt in the journal",
+      () => keeper.journal.receipts().some((r) => r.state === "posted"),
+      60_000,
+    );
+    await until("the campaign settled", () => keeper.journal.unsettledOrders().length === 0, 60_000);
     const port = keeper.node.metricsPort!;
     const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const account = keeperAccount(0).name;

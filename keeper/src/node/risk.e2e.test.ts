@@ -9,28 +9,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  KeeperCapital__factory,
-  MockV3Aggregator__factory,
-  StrategyVault__factory,
-  TestStablecoin__factory,
-  type KeeperCapital,
-  type StrategyVault,
-} from "../../../types/ethers-contracts/index.js";
+import type { KeeperCapital, StrategyVault } from "../../../types/ethers-contracts/index.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
 import type { RunningSimulation } from "../sim/venues.js";
 import { DEFAULT_RISK_LIMITS_CONFIG, riskLimits } from "../execution/limits.js";
 import { keeperAccount, keeperNode, plantGap, startKeeperSimulation, SYMBOL } from "./testing/local-keepers.js";
-
-const USD = 10n ** 6n;
-
-const until = async (what: string, cond: () => Promise<boolean>, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { until } from "./testing/until.js";
+import { fundVault, USD } from "./testing/vault.js";
 
 describe("keeper stop signals end to end", () => {
   let sys: LocalSystem;
@@ -45,15 +30,7 @@ describe("keeper stop signals end to end", () => {
     sys = await localSystem();
     run = await startKeeperSimulation(1);
     const governance = (await sys.adapter(0)).sender.signer;
-    const depositor = await sys.adapter(10);
-    vault = StrategyVault__factory.connect(sys.addresses.vault!, depositor.sender.signer);
-    await (
-      await TestStablecoin__factory.connect(sys.addresses.asset, depositor.sender.signer).approve(vault, 100_000n * USD)
-    ).wait();
-    await (await vault.deposit(100_000n * USD, depositor.account)).wait();
-    book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, depositor.sender.signer);
-    const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), depositor.sender.signer);
-    await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
+    ({ vault, book } = await fundVault(sys, 100_000n * USD));
     vault = vault.connect(governance);
     node = keeperNode(await sys.onboardKeeper(0), run, 0, join(dir, "k0"), { capital: true });
   });

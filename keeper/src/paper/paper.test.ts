@@ -16,17 +16,10 @@ import {
 import { readTraceFile } from "../recording/trace-writer.js";
 import type { RunningSimulation } from "../sim/venues.js";
 import type { PaperReport } from "./runner.js";
+import { until } from "../node/testing/until.js";
 
 const KEEPER_DIR = join(import.meta.dirname, "../..");
 const PASSPHRASE = "paper-test-passphrase";
-
-const until = async (what: string, cond: () => boolean, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /**
  * `keeper run --paper` as an operator runs it (the CLI in a child process), configured exactly like a live keeper

@@ -20,6 +20,7 @@ import { virtualTime } from "../testing/virtualTime.js";
 import type { Venue } from "../venue.js";
 import { readMarket } from "./market.js";
 import { arbitragePlugin, marketMakingPlugin, rebalancePlugin, STRATEGY_PLUGINS } from "./plugin.js";
+import { until } from "../../node/testing/until.js";
 
 const PAIR = "BTC/USDT";
 let current: RunningSimulation | undefined;
@@ -232,12 +233,8 @@ describe("MarketMakingStrategy live refresh", () => {
       openOrders(w.run, "binance")
         .map((o) => o.price!)
         .sort();
-    const until = async (what: string, ok: () => boolean): Promise<void> => {
-      for (let i = 0; i < 3_000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(ok(), what);
-    };
     try {
-      await until("first quotes rest", () => quotesOf().length === 2);
+      await until("first quotes rest", () => quotesOf().length === 2, 30_000, 10);
       const first = quotesOf();
       // A tick inside the tolerance changes nothing; a 20 bps move of the book wakes the run at once.
       mm.estimatedROI(await w.market());
