@@ -71,9 +71,9 @@ test("snapshotVenue_bookVenue_readsBalancesAndBookConcurrently", async () => {
     balancesPending = false;
     return balances();
   };
-  mem.fetchOrderBook = async (pair, depth) => {
+  mem.fetchOrderBook = async (pair: string) => {
     bookAskedWhileBalancesPending = balancesPending;
-    return book(pair, depth);
+    return book(pair);
   };
   const s = await snapshotVenue(mem, { pair: "ETH/USDT", takerFeeBps: 10n });
   assert.equal(bookAskedWhileBalancesPending, true);
