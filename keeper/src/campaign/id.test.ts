@@ -1,10 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { concat, keccak256, toBeHex, zeroPadValue } from "ethers";
+import { AbiCoder, concat, getAddress, hexlify, keccak256, toBeHex, zeroPadValue } from "ethers";
 import {
+  CAMPAIGN_ID_ABI_TYPES,
+  DISPATCH_COMMITMENT_ABI_TYPES,
   campaignId,
   campaignSpecFromNames,
+  dispatchArgs,
+  dispatchCommitment,
+  encodeCampaignSpec,
   parseCampaignSpec,
   CampaignSpecError,
   RACE,
@@ -119,4 +125,46 @@ test("campaignSpecFromNames_nameLongerThan31Bytes_throws", () => {
       }),
     /assetPair "A{32}" does not fit in bytes32/,
   );
+});
+
+test("encodeCampaignSpec_anySpec_equalsAbiCoderEncoding", () => {
+  // The id's encoding is written word by word; it must equal ethers' ABI coder for every spec and dispatch.
+  const coder = AbiCoder.defaultAbiCoder();
+  const rnd = (bits: number) => BigInt(`0x${randomBytes(bits / 8).toString("hex")}`);
+  const word = () => hexlify(randomBytes(32));
+  const max = { u128: (1n << 128n) - 1n, u64: (1n << 64n) - 1n };
+  const dispatches: CampaignDispatch[] = [
+    RACE,
+    { mode: "dispatch", dispatchBy: "capital", dispatchOrder: [getAddress(hexlify(randomBytes(20)))] },
+    { mode: "dispatch", dispatchBy: "reputation", dispatchOrder: [] },
+  ];
+  const specs = [
+    ...vectors.map((v) => parseCampaignSpec(v.spec)),
+    parseCampaignSpec({
+      assetPair: word().toUpperCase().replace("0X", "0x"),
+      priceWindow: { minPrice: max.u128, maxPrice: max.u128, notBefore: max.u64, notAfter: max.u64 },
+      route: { strategyId: word(), sourceVenue: word(), targetVenue: word() },
+    }),
+    ...Array.from({ length: 50 }, () =>
+      parseCampaignSpec({
+        assetPair: word(),
+        priceWindow: { minPrice: rnd(128), maxPrice: rnd(128), notBefore: rnd(64), notAfter: 0n },
+        route: { strategyId: word(), sourceVenue: word(), targetVenue: word() },
+      }),
+    ),
+  ];
+  for (const spec of specs) {
+    for (const d of dispatches) {
+      const commitment = keccak256(coder.encode(DISPATCH_COMMITMENT_ABI_TYPES, dispatchArgs(d)));
+      assert.equal(dispatchCommitment(d), commitment);
+      const expected = coder.encode(CAMPAIGN_ID_ABI_TYPES, [
+        spec.assetPair,
+        [spec.priceWindow.minPrice, spec.priceWindow.maxPrice, spec.priceWindow.notBefore, spec.priceWindow.notAfter],
+        [spec.route.strategyId, spec.route.sourceVenue, spec.route.targetVenue],
+        commitment,
+      ]);
+      assert.equal(encodeCampaignSpec(spec, d), expected);
+      assert.equal(campaignId(spec, d), keccak256(expected));
+    }
+  }
 });

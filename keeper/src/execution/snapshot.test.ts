@@ -53,3 +53,30 @@ test("snapshotVenue_ccxtAndMemory_feedDetection", async () => {
   assert.equal(best.sell.venueId, "binance");
   assert.equal(best.amount, toWad("2"), "capped by the 2 ETH bid on binance");
 });
+
+test("snapshotVenue_bookVenue_readsBalancesAndBookConcurrently", async () => {
+  // One round trip, not two: the book is asked for while the balances are still on their way.
+  const mem = new MemoryVenue(
+    "mem",
+    { "ETH/USDT": { bids: [{ price: toWad("1990"), amount: toWad("5") }], asks: [] } },
+    { ETH: toWad("1"), USDT: toWad("100000") },
+  );
+  let balancesPending = false;
+  let bookAskedWhileBalancesPending = false;
+  const balances = mem.balances.bind(mem);
+  const book = mem.fetchOrderBook.bind(mem);
+  mem.balances = async () => {
+    balancesPending = true;
+    await new Promise((r) => setTimeout(r, 20));
+    balancesPending = false;
+    return balances();
+  };
+  mem.fetchOrderBook = async (pair: string) => {
+    bookAskedWhileBalancesPending = balancesPending;
+    return book(pair);
+  };
+  const s = await snapshotVenue(mem, { pair: "ETH/USDT", takerFeeBps: 10n });
+  assert.equal(bookAskedWhileBalancesPending, true);
+  assert.equal(s.baseAvailable, toWad("1"));
+  assert.equal(s.liquidity.kind === "book" && s.liquidity.bids[0]!.price, toWad("1990"));
+});

@@ -23,10 +23,13 @@ export interface SnapshotOptions {
   depth?: number;
 }
 
+/**
+ * The venue's balances and its book (or pool) are read concurrently: one round trip instead of two, on every engine
+ * tick's market read and on every arbitrage run's re-read before its first order.
+ */
 export async function snapshotVenue(venue: Venue, opts: SnapshotOptions): Promise<VenueSnapshot> {
   const { base, quote } = splitPair(opts.pair);
-  const balances = await venue.balances();
-  const common = {
+  const common = (balances: Awaited<ReturnType<Venue["balances"]>>) => ({
     venueId: venue.id,
     kind: venue.kind,
     market: opts.market ?? opts.pair,
@@ -34,15 +37,17 @@ export async function snapshotVenue(venue: Venue, opts: SnapshotOptions): Promis
     baseAvailable: balances[base]?.free ?? 0n,
     quoteAvailable: balances[quote]?.free ?? 0n,
     chain: opts.chain,
-  };
+  });
   if (venue instanceof UniswapV2Venue) {
-    const [liquidity, probe] = await Promise.all([
+    const [balances, liquidity, probe] = await Promise.all([
+      venue.balances(),
       venue.liquidity(opts.pair),
       venue.quote(opts.pair, "buy", opts.gasProbeAmount ?? toWad("1")),
     ]);
-    return { ...common, liquidity, gasCostPerOrder: probe.gasCost, lot: opts.lot ?? 0n };
+    return { ...common(balances), liquidity, gasCostPerOrder: probe.gasCost, lot: opts.lot ?? 0n };
   }
-  const book = await venue.fetchOrderBook(opts.pair, opts.depth ?? 50);
+  const [balances, book] = await Promise.all([venue.balances(), venue.fetchOrderBook(opts.pair, opts.depth ?? 50)]);
+  // After the reads: a ccxt venue knows its markets (fee, steps) once it has loaded them.
   let takerFeeBps = opts.takerFeeBps;
   let lot = opts.lot ?? 0n;
   if (venue instanceof CcxtVenue) {
@@ -52,7 +57,7 @@ export async function snapshotVenue(venue: Venue, opts: SnapshotOptions): Promis
   if (takerFeeBps === undefined)
     throw new RangeError(`snapshot of ${venue.id}: takerFeeBps is required for this venue`);
   return {
-    ...common,
+    ...common(balances),
     liquidity: { kind: "book", bids: book.bids, asks: book.asks, takerFeeBps },
     gasCostPerOrder: 0n,
     lot,

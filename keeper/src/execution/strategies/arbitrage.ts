@@ -102,14 +102,23 @@ export class ArbitrageStrategy implements Strategy<ExecutionMarket> {
     this.config = { ...DEFAULT_ARBITRAGE_CONFIG, ...opts.config };
   }
 
-  /** The best opportunity in the tick's snapshots, or undefined. */
+  /** The last market `best` planned over and its plan (a tick's market is read-only). */
+  private lastBest: { market: ExecutionMarket; plan: Opportunity | undefined } | undefined;
+
+  /**
+   * The best opportunity in the tick's snapshots, or undefined. Planned once per market: a live keeper's tick asks
+   * twice (the run's campaign id, then the estimate), and planning over two books is most of the tick's time.
+   */
   best(market: ExecutionMarket): Opportunity | undefined {
+    if (this.lastBest?.market === market) return this.lastBest.plan;
     const snaps: VenueSnapshot[] = [];
     for (const l of this.opts.legs) {
       const s = market.snapshots.get(snapshotKey(l.venueId, l.snapshot.pair));
       if (s !== undefined) snaps.push(withinInventoryBand(s, l.inventory));
     }
-    return this.ranked(snaps)[0];
+    const plan = this.ranked(snaps)[0];
+    this.lastBest = { market, plan };
+    return plan;
   }
 
   /** Opportunities in `snaps`, best first, the best sized inside `maxAmount` (re-planned at the cap). */

@@ -19,6 +19,7 @@ import { simVenue } from "../simVenue.js";
 import { virtualTime } from "../testing/virtualTime.js";
 import type { Venue } from "../venue.js";
 import { readMarket } from "./market.js";
+import { ArbitrageStrategy } from "./arbitrage.js";
 import { arbitragePlugin, marketMakingPlugin, rebalancePlugin, STRATEGY_PLUGINS } from "./plugin.js";
 import { until } from "../../node/testing/until.js";
 
@@ -85,6 +86,26 @@ describe("ArbitrageStrategy", () => {
     assert.equal(result.status, "succeeded");
     assert.ok(Math.abs(wadToNumber(result.pnl) - 355.9545) < 0.01);
     assert.equal(result.slippageBps, 0);
+  });
+
+  it("best_sameMarketTwice_plannedOnce_newMarketPlannedAgain", async () => {
+    const w = await world(150);
+    const arb = arbitragePlugin.create({ venues: w.venues, clock: w.t.clock, sleep: w.t.sleep, config });
+    assert.ok(arb instanceof ArbitrageStrategy);
+    const m = await w.market();
+    const plan = arb.best(m);
+    assert.ok(plan);
+    assert.equal(arb.best(m), plan, "the same market: the same plan, not planned again");
+    // Another tick's market (the gap taken away): planned again from its books.
+    w.run.sim.venues.get("okx")!.exchange.placeOrder({
+      account: ALICE.name,
+      symbol: PAIR,
+      side: "SELL",
+      type: "MARKET",
+      quantity: "0.5",
+    });
+    const next = arb.best(await w.market());
+    assert.notDeepEqual(next, plan);
   });
 
   it("exec_inventoryBands_sellVenueNeverBelowMinBuyVenueNeverAboveMax_utilisationMeasured", async () => {

@@ -1,0 +1,281 @@
+/**
+ * Opportunity-to-first-order through the live keeper loop (issue 14), on loopback. Prints figures; asserts nothing.
+ *
+ * The system: `hardhat node` in its own process on 127.0.0.1 (as `npm start` runs the chain) with the whole system
+ * deployed and a funded vault; the exchange simulator (two Binance-dialect venues, `alpha` and `beta`, over HTTP);
+ * one keeper node wired as `keeper run` wires it (`engineKeeper` through `keeperNode`: the engine over the arbitrage
+ * plugin, every run a campaign published, claimed, funded from the vault's arbitrage sleeve, traded through
+ * `ccxt.binance`, posted and repaid; `keeper run`'s tick of 500 ms and request budget of 20, 10/s per venue).
+ * Each sample plants one arbitrage gap (the simulator's `plantGap`, alternating venues and prices), then waits
+ * for the campaign to settle and repay before the next. Samples start at least 1.05 s apart, so the governed
+ * run budget (`retriesPerMinutePerPair`, raised to its maximum of 60) and the safety rules' 60 orders a minute
+ * per venue and pair are never what a sample waits for.
+ *
+ * Instants of one sample (performance.now(), one clock):
+ *  - opportunity: the start of the first engine tick whose market (the node just read both books and balances
+ *    over HTTP) shows the planted gap: the keeper holds the opportunity;
+ *  - decision: that tick (or a later one) returns the `start` of the arbitrage run;
+ *  - published / claimed / drawn: `publishCampaign`, `claimCampaign` and the vault `draw` return (mined);
+ *  - first order: the first order request's headers are written to the venue's socket (undici's
+ *    `undici:client:sendHeaders` diagnostics channel, `POST .../order`): the request leaves the keeper.
+ * The poll delay (planting to the next tick's read) is the tick period and is not in any figure.
+ *
+ *   node_modules/.bin/node --import tsx scripts/bench/live-keeper.ts [--samples 200] [--warmup 10] [--tick-ms 500]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { subscribe } from "node:diagnostics_channel";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { localSystem } from "../../keeper/src/chain/testing/local-system.js";
+import type { EngineAction } from "../../keeper/src/engine/types.js";
+import type { TickInput } from "../../keeper/src/engine/runner.js";
+import type { ExecutionMarket } from "../../keeper/src/execution/strategies/market.js";
+import { snapshotKey } from "../../keeper/src/execution/strategies/market.js";
+import { toWad } from "../../keeper/src/execution/fixed.js";
+import { BOB } from "../../keeper/src/sim/testkit.js";
+import {
+  keeperAccount,
+  keeperNode,
+  plantGap,
+  startKeeperSimulation,
+  SYMBOL,
+} from "../../keeper/src/node/testing/local-keepers.js";
+import {
+  KeeperCapital__factory,
+  MockV3Aggregator__factory,
+  StrategyVault__factory,
+  TestStablecoin__factory,
+} from "../../types/ethers-contracts/index.js";
+import { SEGMENTS, summarise, type SampleInstants } from "../lib/latency.js";
+
+const { values } = parseArgs({
+  options: {
+    samples: { type: "string", default: "200" },
+    warmup: { type: "string", default: "10" },
+    "tick-ms": { type: "string", default: "500" },
+  },
+});
+const positive = (name: string, v: string | undefined): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
+  return n;
+};
+const SAMPLES = positive("samples", values.samples);
+const WARMUP = Number(values.warmup);
+const TICK_MS = positive("tick-ms", values["tick-ms"]);
+if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`--warmup must be an integer >= 0, got ${values.warmup}`);
+
+const USD = 10n ** 6n;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `hardhat node` on loopback in its own process, as `npm start` runs it; resolves once it answers. */
+async function startChain(port: number): Promise<ChildProcess> {
+  const child = spawn("node_modules/.bin/hardhat", ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
+  child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
+  const end = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`hardhat node exited (${child.exitCode}): ${output}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      if (r.ok) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new Error(`hardhat node on port ${port} did not answer within 120 s: ${output}`);
+    await sleep(250);
+  }
+}
+
+/** The sample being measured: hooks fill its instants once each. */
+let current: (SampleInstants & { gapVenue: string; gapPrice: bigint; planted: number }) | undefined;
+
+// The first order request leaving the keeper: undici writes its headers to the venue's socket.
+subscribe("undici:client:sendHeaders", (message) => {
+  const t = performance.now();
+  const { request } = message as { request: { method: string; path: string } };
+  if (request.method !== "POST" || !/\/order(\?|$)/.test(request.path)) return;
+  if (current && current.decision !== undefined && current.firstOrder === undefined) current.firstOrder = t;
+});
+
+async function main(): Promise<void> {
+  const load0 = loadavg();
+  console.log(
+    `live keeper bench: node ${process.version}, ${cpus().length} CPUs, load average ${load0.map((l) => l.toFixed(2)).join(" ")}, ` +
+      `${SAMPLES} samples after ${WARMUP} warm-up, tick ${TICK_MS} ms`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), "bench-live-keeper-"));
+  const port = await freePort();
+  const chainProcess = await startChain(port);
+  try {
+    const sys = await localSystem(`http://127.0.0.1:${port}`);
+    // Governance settings that would otherwise be what samples wait for (one gap a second for minutes): the
+    // creation rate limit and the engine's run budget per pair at their maxima; the lone keeper publishes its own
+    // campaigns, which are not scored (M4), so `minScore` 0 keeps it eligible.
+    await sys.setParameter("campaignRateLimitCount", 1_000n);
+    await sys.setParameter("retriesPerMinutePerPair", 60n);
+    await sys.setParameter("minScore", 0n);
+    // A depositor funds the vault; the reference feed prices the simulated market (flat 30 000).
+    const depositor = await sys.adapter(10);
+    const signer = depositor.sender.signer;
+    const vault = StrategyVault__factory.connect(sys.addresses.vault!, signer);
+    const book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, signer);
+    await (await TestStablecoin__factory.connect(sys.addresses.asset, signer).approve(vault, 200_000n * USD)).wait();
+    await (await vault.deposit(200_000n * USD, depositor.account)).wait();
+    const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), signer);
+    await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
+
+    const run = await startKeeperSimulation(1);
+    // Enough for every sample: BOB plants each gap (a 2.5 BTC market sell, then the gap), the keeper trades both ways.
+    for (const v of ["alpha", "beta"]) {
+      const ex = run.sim.venues.get(v)!.exchange;
+      ex.deposit(BOB.name, "BTC", "10000");
+      ex.deposit(keeperAccount(0).name, "BTC", "100");
+      ex.deposit(keeperAccount(0).name, "USDT", "10000000");
+    }
+    const chain = await sys.onboardKeeper(0);
+    // Timing hooks on the instances this bench owns (nothing in the keeper changes): the chain adapter's publish and
+    // claim, the vault adapter's draw, the engine runner's tick.
+    const publish = chain.publishCampaign.bind(chain);
+    chain.publishCampaign = async (...args) => {
+      const r = await publish(...args);
+      if (current?.decision !== undefined) current.published ??= performance.now();
+      return r;
+    };
+    const claim = chain.claimCampaign.bind(chain);
+    chain.claimCampaign = async (...args) => {
+      const r = await claim(...args);
+      if (current?.decision !== undefined && r.claimed) current.claimed ??= performance.now();
+      return r;
+    };
+    const capital = chain.capital!;
+    const draw = capital.draw.bind(capital);
+    capital.draw = async (...args) => {
+      const r = await draw(...args);
+      if (current?.decision !== undefined) current.drawn ??= performance.now();
+      return r;
+    };
+    const node = keeperNode(chain, run, 0, join(dir, "k0"), {
+      capital: true,
+      tickMs: TICK_MS,
+      budget: { capacity: 20, refillPerSecond: 10 },
+    });
+    // Journal calls (SQLite, synchronous = FULL: each write waits for its fsync) between the decision and the first
+    // order, timed on the node's journal instance (outermost calls only).
+    const journal = node.journal as unknown as Record<string, unknown>;
+    let depth = 0;
+    for (const m of Object.getOwnPropertyNames(Object.getPrototypeOf(journal))) {
+      const f = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(journal), m)?.value as unknown;
+      if (m === "constructor" || typeof f !== "function") continue;
+      journal[m] = (...args: unknown[]) => {
+        const t0 = performance.now();
+        depth++;
+        try {
+          return (f as (...a: unknown[]) => unknown).apply(journal, args);
+        } finally {
+          depth--;
+          const s = current;
+          if (depth === 0 && s?.decision !== undefined && s.firstOrder === undefined) {
+            const dt = performance.now() - t0;
+            if (s.drawn === undefined) s.journalBeforeDraw = (s.journalBeforeDraw ?? 0) + dt;
+            else s.journalAfterDraw = (s.journalAfterDraw ?? 0) + dt;
+          }
+        }
+      };
+    }
+    const runner = node.keeper.runner;
+    const tick = runner.tick.bind(runner);
+    runner.tick = (input: TickInput<ExecutionMarket>): readonly EngineAction[] => {
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      const s = current;
+      if (s && s.opportunity === undefined) {
+        const snap = input.market.snapshots.get(snapshotKey(s.gapVenue, SYMBOL));
+        const ask = snap?.liquidity.kind === "book" ? snap.liquidity.asks[0]?.price : undefined;
+        if (ask !== undefined && ask <= s.gapPrice) s.opportunity = t0;
+      }
+      const actions = tick(input);
+      if (s && s.opportunity !== undefined && s.decision === undefined && actions.some((a) => a.kind === "start")) {
+        s.decision = performance.now();
+        const cpu = process.cpuUsage(cpu0);
+        s.decideCpu = (cpu.user + cpu.system) / 1_000;
+      }
+      return actions;
+    };
+
+    await node.node.start();
+    const history = node.keeper.campaigns.history;
+    const measured: SampleInstants[] = [];
+    const outcomes = new Map<string, number>();
+    let lastPlant = 0;
+    for (let i = 0; i < WARMUP + SAMPLES; i++) {
+      // The makers re-quote both venues (what the previous gap and BOB's market sell took).
+      run.sim.advance(1);
+      const wait = lastPlant + 1_050 - performance.now();
+      if (wait > 0) await sleep(wait);
+      const gapVenue = i % 2 === 0 ? "beta" : "alpha";
+      const price = 29_700 - (i % 97);
+      const seen = history.length;
+      current = { gapVenue, gapPrice: toWad(String(price)), planted: performance.now() };
+      lastPlant = current.planted;
+      plantGap(run, String(price), "0.05", gapVenue);
+      const end = Date.now() + 60_000;
+      while (history.length === seen) {
+        if (Date.now() > end) throw new Error(`sample ${i}: the gap at ${gapVenue} ${price} was not traded in 60 s`);
+        await sleep(5);
+      }
+      const record = history[seen]!;
+      const key = `${record.outcome}/${record.status ?? "-"}`;
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      if (i >= WARMUP && record.outcome === "settled") measured.push(current);
+      if ((i + 1) % 50 === 0) console.log(`  ${i + 1} gaps planted, ${measured.length} measured samples`);
+    }
+    current = undefined;
+    await node.stop();
+    node.journal.close();
+    await run.close();
+
+    const load1 = loadavg();
+    console.log(
+      `\ncampaigns: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(", ")}; load average at the end ${load1.map((l) => l.toFixed(2)).join(" ")}`,
+    );
+    const rows = summarise(measured);
+    console.log(`\nsegment (ms, ${measured.length} settled samples)              p50      p99      max`);
+    for (const seg of SEGMENTS) {
+      const r = rows.get(seg.name);
+      if (!r) continue;
+      console.log(
+        `  ${seg.label.padEnd(48)} ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}  ${r.max.toFixed(2).padStart(7)}` +
+          (r.n === measured.length ? "" : `   (${r.n} samples)`),
+      );
+    }
+  } finally {
+    chainProcess.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
+process.exit(0);
