@@ -78,10 +78,21 @@ await t.asset.connect(depositor).approve(await vault.getAddress(), 100_000n * US
 await (vault.connect(depositor) as BaseContract).getFunction("deposit")(100_000n * USD, depositor.address);
 await fn(vault, "rebalance")();
 await t.reputation.connect(k0!).heartbeat();
-await gas(
-  "StrategyVault.draw via ReputationOracle",
-  (vault.connect(k0!) as BaseContract).getFunction("draw")(0, 100n * USD),
-);
+const book = t.system["KeeperCapital"]?.contract; // draws moved to the capital book (issue 16)
+if (book) {
+  // A draw is bound to a live claim of the drawing keeper.
+  const drawId = await publish(k2, await specFor(t, { pair: "DOT/USDC" }));
+  await t.campaigns.connect(k0!).claim(drawId);
+  await gas(
+    "KeeperCapital.draw via ReputationOracle",
+    (book.connect(k0!) as BaseContract).getFunction("draw")(drawId, 0, 100n * USD),
+  );
+} else {
+  await gas(
+    "StrategyVault.draw via ReputationOracle",
+    (vault.connect(k0!) as BaseContract).getFunction("draw")(0, 100n * USD),
+  );
+}
 
 // Disputes and (after the review) data-availability demands.
 const disputes = desk ?? t.reputation;
