@@ -302,12 +302,14 @@ describe("keeper crash safety (kill -9)", () => {
     const alpha = run.sim.venues.get("alpha")!.exchange;
     const beta = run.sim.venues.get("beta")!.exchange;
     const resting = () => [...alpha.openOrders("keeper0", SYMBOL), ...beta.openOrders("keeper0", SYMBOL)];
+    let killedQuoting = 0;
     let c = await start();
     for (let round = 0; round < KILLS; round++) {
       await until(`round ${round}: quoting`, () => alpha.openOrders("keeper0", SYMBOL).length > 0, 120_000);
       await sleep(Math.floor(Math.random() * 400));
       await kill9(c);
       const dead = new Set(resting().map((o) => o.clientOrderId));
+      if (dead.size > 0) killedQuoting++;
       // Orders per campaign the dead process journalled: a restart never trades one of these campaigns again.
       const before = new Map<string, number>();
       {
@@ -348,5 +350,7 @@ describe("keeper crash safety (kill -9)", () => {
       assert.equal(new Set(ids).size, ids.length, `round ${round}: a campaign settled twice`);
     }
     await kill9(c);
+    // Killed while quotes rested (not between a cancel and the next quote) in most rounds: the check above bit.
+    assert.ok(killedQuoting >= KILLS / 2, `killed with quotes resting in ${killedQuoting} of ${KILLS} rounds`);
   });
 });

@@ -97,7 +97,8 @@ describe("live keeper: market making and arbitrage as campaigns", () => {
 
   it(
     "run_marketMakingAndGaps_campaignsPerRunPreemptResumeBothSleevesReceiptsProven",
-    { timeout: 300_000 },
+    // Within 5 minutes on a quiet machine (about 40 s here); the margin is for a busy one.
+    { timeout: 480_000 },
     async () => {
       const chain = await sys.adapter(0);
       // The simulator's clock: one step (refill, background takers) every 200 ms.
