@@ -544,8 +544,8 @@ describe("CampaignRegistry", function () {
           await t.campaigns.connect(k0).publish(crashSpec, RACE, 0, []); // the restart republishes it
         }
         const score = await t.reputation.score(k0.address);
-        expect(await t.reputation.isEligible(k0.address), `step ${step} (day ${(step + 1) / 3}): score ${score}`).to.be
-          .true;
+        const eligible = await t.reputation.isEligible(k0.address);
+        expect(eligible, `step ${step} (day ${(step + 1) / 3}): score ${score}`).to.equal(true);
       }
       // Forty days: credited successes are what keeps it up (one per maturity period at most).
       const credited = (await successEvents(t, k0.address)).length;
