@@ -30,6 +30,22 @@ describe("gas limits hold when the state moves between estimate and inclusion", 
     await sys.provider.send("evm_increaseTime", [EPOCH]);
     await sys.provider.send("evm_mine", []);
   };
+  /**
+   * `sent` mined one epoch later: the epoch's block, then empty blocks until `sent` settles. A receipt waiter
+   * (ethers' `waitForTransaction`, polled) that looked before the block and listened after it waits for the next
+   * block; with automine off none would come (on a busy machine the test hung there).
+   */
+  const minedNextEpoch = async <T>(sent: Promise<T>): Promise<T> => {
+    let settled = false;
+    const result = sent.finally(() => (settled = true));
+    result.catch(() => undefined); // awaited below
+    await mineNextEpoch();
+    while (!settled) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (!settled) await sys.provider.send("evm_mine", []);
+    }
+    return result;
+  };
 
   before(async () => {
     sys = await localSystem();
@@ -56,15 +72,15 @@ describe("gas limits hold when the state moves between estimate and inclusion", 
     assert.equal(failed?.status, 0, `estimate ${estimate} + 20% = ${before} ran out of gas (used ${failed?.gasUsed})`);
     // The keeper's sender (estimate x margin + headroom): the same move between estimate and inclusion succeeds.
     depositor.sender.resetNonce();
-    const [mined] = await Promise.all([depositor.sender.send("deposit", { to: vaultAddress, data }), mineNextEpoch()]);
+    const mined = await minedNextEpoch(depositor.sender.send("deposit", { to: vaultAddress, data }));
     assert.equal(mined.status, 1);
     assert.ok(mined.gasUsed > before, `used ${mined.gasUsed}, more than estimate + 20% (${before})`);
     // The scripts' signer applies the same rule.
     depositor.sender.resetNonce();
     const wrapped = await GasMarginSigner.wrap(signer);
     const vault = StrategyVault__factory.connect(vaultAddress, wrapped);
-    const [tx] = await Promise.all([vault.deposit(100n * USD, depositor.account), mineNextEpoch()]);
-    assert.equal((await tx.wait())?.status, 1);
+    const tx = await vault.deposit(100n * USD, depositor.account); // sent (not yet mined: automine is off)
+    assert.equal((await minedNextEpoch(tx.wait()))?.status, 1);
     await automine(true);
     depositor.sender.resetNonce();
   });
