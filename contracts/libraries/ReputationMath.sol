@@ -12,6 +12,10 @@ library ReputationMath {
     uint256 internal constant BPS = 10_000;
     /// @dev Weight of proven fraud: one fresh fraud divides the score by 1 + 4 = 5.
     uint256 internal constant FRAUD_WEIGHT = 4;
+    /// @dev Virtual successes every key starts with (the prior of the success rate): a new keeper scores 10_000 and
+    ///      one released claim under venue faults leaves it at 8_000, not at `minScore`; four net failures or
+    ///      expiries still take it to 5_000. Frauds are weighed apart (`FRAUD_WEIGHT`).
+    uint256 internal constant PRIOR_SUCCESSES = 4;
 
     /// @notice `value * 2^(-elapsed / halfLife)`, with `elapsed / halfLife` quantised down to 1/65536.
     /// @dev Whole half-lives shift right; the 16-bit remainder multiplies, bit by bit from the most
@@ -43,7 +47,7 @@ library ReputationMath {
     }
 
     /// @notice The score in bps from decayed counters (all 1e18-scaled):
-    ///         `rate = (S + 1e18) * 1e18 / (S + F + E + 1e18)` (one virtual success: a new keeper starts at
+    ///         `rate = (S + 4e18) * 1e18 / (S + F + E + 4e18)` (four virtual successes: a new keeper starts at
     ///         10_000); `avgDelay = S > 0 ? D / S : 0` seconds; `delayFactor = 1e18 - min(avgDelay * 1e18 /
     ///         (2 * refDelay), 5e17)` (slow settlement costs up to half); `fraudFactor = 1e36 / (1e18 + 4X)`;
     ///         `score = 10_000 * rate / 1e18 * delayFactor / 1e18 * fraudFactor / 1e18`.
@@ -61,7 +65,8 @@ library ReputationMath {
         uint256 delaySum,
         uint256 refDelay
     ) internal pure returns (uint256) {
-        uint256 rate = ((successes + WAD) * WAD) / (successes + failures + expiries + WAD);
+        uint256 prior = PRIOR_SUCCESSES * WAD;
+        uint256 rate = ((successes + prior) * WAD) / (successes + failures + expiries + prior);
         uint256 avgDelay = successes == 0 ? 0 : delaySum / successes;
         uint256 penalty = (avgDelay * WAD) / (2 * refDelay);
         if (penalty > WAD / 2) penalty = WAD / 2;

@@ -681,10 +681,12 @@ describe("CampaignRegistry", function () {
       // Eleven creations by one operator: whether they straddle a fixed rate window depends on the clock, and the
       // rate limit is not what this test is about.
       await t.params.set(key("campaignRateLimitCount"), 100);
-      // A failure first: score 5,000, the finding's starting point.
-      const first = await publishRace(t, t.keepers[2]!);
-      await t.campaigns.connect(k0!).claim(first);
-      await t.campaigns.connect(k0!).release(first);
+      // Four failures first: score 5,000 (four virtual successes), the finding's starting point.
+      for (let i = 0; i < 4; i++) {
+        const first = await publishRace(t, t.keepers[2]!, await specFor(t, { strategy: `failed-${i}` }));
+        await t.campaigns.connect(k0!).claim(first);
+        await t.campaigns.connect(k0!).release(first);
+      }
       expect(await t.reputation.score(k0!.address)).to.equal(5_000n);
       // Ten rounds of publishing through its own operator's keys, claiming and settling: the first success is
       // queued until its receipt can no longer be disputed, the nine others are ignored (one pending per key).

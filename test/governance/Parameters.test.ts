@@ -84,7 +84,7 @@ describe("Parameters", function () {
 
   it("L9_minScoreOrStakeOrSlashThatBricksKeepers_reverts", async function () {
     const { params } = await networkHelpers.loadFixture(deployParameters);
-    // A fresh keeper scores 10_000; one failure in a short history halves it. 10_000 would brick everyone.
+    // A fresh keeper scores 10_000; four failures in a short history halve it. 10_000 would brick everyone.
     await expect(params.set(key("minScore"), 10_000))
       .to.be.revertedWithCustomError(params, "ParametersOutOfBounds")
       .withArgs(key("minScore"), 10_000, 0, 8_000);

@@ -24,7 +24,9 @@ describe("ReputationMath (model)", function () {
   it("score_boundsAndMonotonicity", function () {
     const c = emptyCounters();
     expect(score(c, 120n)).to.equal(10_000n);
-    expect(score({ ...c, failures: WAD }, 120n)).to.equal(5_000n);
+    // Four virtual successes: one failure costs a fifth, four net failures halve a new keeper's score.
+    expect(score({ ...c, failures: WAD }, 120n)).to.equal(8_000n);
+    expect(score({ ...c, failures: 4n * WAD }, 120n)).to.equal(5_000n);
     expect(score({ ...c, frauds: WAD }, 120n)).to.equal(2_000n);
     // Slow settlement costs at most half.
     expect(score({ ...c, successes: WAD, delaySum: 10_000n * WAD }, 120n)).to.equal(5_000n);

@@ -138,7 +138,9 @@ describe("ReputationOracle", function () {
       await t.params.set(key("minScore"), 8_000);
       expect(await t.reputation.isEligible(k2.address)).to.equal(true);
       await t.reputation.grantRole(await t.reputation.REPORTER_ROLE(), t.governance.address);
+      // A failure and an expiry: 4 / (4 + 2) = 6,666 (four virtual successes).
       await t.reputation.recordOutcome(k2.address, 1, 0);
+      await t.reputation.recordOutcome(k2.address, 2, 0);
       expect(await t.reputation.isEligible(k2.address)).to.equal(false);
       await t.params.set(key("minScore"), 5_000);
       expect(await t.reputation.isEligible(k2.address)).to.equal(true);
@@ -213,10 +215,10 @@ describe("ReputationOracle", function () {
       await t.reputation.recordOutcome(k, 1, 0);
       await t.reputation.recordOutcome(k, 2, 0);
       const fresh = await t.reputation.score(k);
-      expect(fresh).to.equal(3_333n); // (0 + 1) / (2 + 1)
+      expect(fresh).to.equal(6_666n); // (0 + 4) / (2 + 4): four virtual successes
       await networkHelpers.time.increase(7 * DAY); // one half-life
       expect((await t.reputation.countersOf(k)).failures).to.equal(WAD / 2n);
-      expect(await t.reputation.score(k)).to.equal(5_000n); // 1 / (1 + 1)
+      expect(await t.reputation.score(k)).to.equal(8_000n); // 4 / (1 + 4)
       await networkHelpers.time.increase(70 * DAY);
       expect(await t.reputation.score(k)).to.be.greaterThan(9_980n);
     });

@@ -71,7 +71,8 @@ export function decayTo(c: Counters, now: bigint, halfLife: bigint): Counters {
 
 /** Score in bps of decayed counters with reference delay `refDelay` (the claim TTL). */
 export function score(c: Counters, refDelay: bigint): bigint {
-  const rate = ((c.successes + WAD) * WAD) / (c.successes + c.failures + c.expiries + WAD);
+  const prior = 4n * WAD; // ReputationMath.PRIOR_SUCCESSES
+  const rate = ((c.successes + prior) * WAD) / (c.successes + c.failures + c.expiries + prior);
   const avgDelay = c.successes === 0n ? 0n : c.delaySum / c.successes;
   let penalty = (avgDelay * WAD) / (2n * refDelay);
   if (penalty > WAD / 2n) penalty = WAD / 2n;
