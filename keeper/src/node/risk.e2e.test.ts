@@ -119,3 +119,52 @@ describe("keeper execution deadline end to end", () => {
       assert.ok(o.createdAt < stopAt, `${o.venue} order at ${o.createdAt - stopAt} ms past the stop`);
   });
 });
+
+describe("keeper safety breaker end to end", () => {
+  let sys: LocalSystem;
+  let run: RunningSimulation;
+  let dir: string;
+  let node: ReturnType<typeof keeperNode>;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "risk-safety-"));
+    sys = await localSystem();
+    run = await startKeeperSimulation(1);
+    node = keeperNode(await sys.onboardKeeper(0), run, 0, join(dir, "k0"));
+  });
+  after(async () => {
+    await node.node.stop();
+    node.journal.close();
+    await run.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("run_safetyBreakerTripped_runRefusedBeforePublishOrClaim_noReleaseRecordedOnChain", async () => {
+    // A claim taken while the safety rules refuse every opening order is released, and the chain counts the release
+    // as a failure against the keeper (the soak's keeper that went ineligible). The campaign gate asks the rules first.
+    const chain = await sys.adapter(0);
+    const published = async () =>
+      (await chain.campaigns.queryFilter(chain.campaigns.filters.CampaignPublished())).length;
+    const settled = async () => (await chain.campaigns.queryFilter(chain.campaigns.filters.CampaignSettled())).length;
+    const refusedRuns = async () => {
+      const m = await node.metrics.registry.getSingleMetric("keeper_runs_total")?.get();
+      return (m?.values ?? [])
+        .filter((v) => v.labels["type"] === "arbitrage" && v.labels["status"] === "aborted")
+        .reduce((n, v) => n + v.value, 0);
+    };
+    await node.keeper.safety.trip("tripped by the test");
+    await node.node.start();
+    plantGap(run, "29700");
+    await until(
+      "the engine's arbitrage run refused by the gate (or a campaign published)",
+      async () => (await refusedRuns()) >= 1 || (await published()) > 0,
+      60_000,
+    );
+    assert.equal(await published(), 0, "no campaign published while the breaker is tripped");
+    const failures = (await chain.reputation.countersOf(chain.account)).failures;
+    assert.equal(failures, 0n, "no release recorded against the keeper");
+
+    node.keeper.safety.reset();
+    await until("the gap settled once the breaker is reset", async () => (await settled()) === 1, 90_000);
+  });
+});
