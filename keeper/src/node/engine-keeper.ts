@@ -193,6 +193,9 @@ export function engineKeeper(opts: EngineKeeperOptions) {
       const type = typeOf.get(strategyId) ?? "unknown";
       metrics.strategyPnl.inc({ type }, Number(result.pnl) / 1e18);
       metrics.runs.inc({ type, status: result.status });
+      // Arbitrage executions are booked by `onReport`; a market-making run's marked PnL is booked here, so its losses
+      // count against `maxDailyLoss` too.
+      if (type === "marketMaking") risk.recordPnl(result.pnl);
     },
     onStrategyError: (id, err) =>
       log.warn({ err, strategy: id }, `strategy ${id} sat out the tick: ${err.shortMessage}`),

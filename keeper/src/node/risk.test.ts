@@ -333,6 +333,32 @@ describe("risk controls", () => {
     again.journal.close();
   });
 
+  it("recordPnl_marketMakingLoss_countsAgainstMaxDailyLoss", async () => {
+    const s = setup();
+    const risk = new RiskControls({
+      journal: s.journal,
+      limits: riskLimits({ ...DEFAULT_RISK_LIMITS_CONFIG, maxDailyLoss: "100" }),
+      venues: {},
+      clock: s.t.clock,
+    });
+    const order = {
+      pair: MARKET,
+      side: "buy" as const,
+      amount: LOT,
+      limitPrice: toWad("2000"),
+      timeInForce: "IOC" as const,
+      clientOrderId: "x",
+      venueId: "cheap",
+      purpose: "open" as const,
+    };
+    risk.recordPnl(toWad("-60"));
+    await guarded(risk, order); // 60 lost: inside the limit
+    risk.recordPnl(toWad("-40"));
+    assert.equal(risk.dailyPnl(), toWad("-100"));
+    await assert.rejects(guarded(risk, order), /daily loss 100(\.0+)? reached maxDailyLoss 100/);
+    s.journal.close();
+  });
+
   it("issue15_7_execute_safetyRulesOnEveryLiveOrder_coolDownAfterAFailedExecutionRefusesTheNextOpen", async () => {
     const s = setup({ safety: true });
     const [job] = await detectOne(s);

@@ -205,11 +205,20 @@ export class RiskControls {
     }
   };
 
+  /**
+   * Books the PnL of a finished run that has no execution report (a market-making run: its fills and the inventory it
+   * ends with, marked at the reference price) into the day's total, which `maxDailyLoss` bounds.
+   */
+  recordPnl(pnl: bigint): void {
+    const { journal } = this.opts;
+    const day = utcDay(this.clock.now());
+    journal.setCursor(PNL_KEY(day), (dailyPnl(journal, day) + pnl).toString());
+  }
+
   /** Books an execution: its PnL into the day's total; an exposed residual into the exposures (error-level). */
   recordExecution(plan: Opportunity, report: ExecutionReport): void {
     const { journal, log } = this.opts;
-    const day = utcDay(this.clock.now());
-    journal.setCursor(PNL_KEY(day), (dailyPnl(journal, day) + report.pnl).toString());
+    this.recordPnl(report.pnl);
     if (report.status !== "exposed" || report.residual <= 0n) return;
     const [first, second] = legOrder(plan);
     const onSecond = plan.bridge !== undefined;
