@@ -138,9 +138,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     // The chain's stop signals read now (not up to `signalRefreshMs` old) before a campaign is published.
     gate: async (pair) => {
       await risk.refreshSignals(true);
-      // The safety rules' cool-down or tripped breaker would refuse the run's first order: a claim taken now would
-      // only be released (a failure on chain).
-      return risk.stopReason() ?? risk.blockedReason(pair) ?? safety.openingRefusal(pair);
+      return risk.stopReason() ?? risk.blockedReason(pair);
     },
     onSettlement: (strategyId, ok) => late.runner?.recordSettlement(strategyId, ok),
     ...campaignSettings,
