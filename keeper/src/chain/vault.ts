@@ -134,6 +134,14 @@ export class EvmCapitalAdapter implements CapitalAdapter {
   }
 
   async finalizeLossIfDue(drawId: bigint): Promise<boolean> {
+    // A loss refused because its challenge window is open (no dispute) is not asked again before the window's end:
+    // one block read per tick instead of a reverting estimate (which the node logs as an error) per tick.
+    const finalAt = this.lossFinalAt.get(drawId);
+    if (finalAt !== undefined) {
+      const block = await this.sender.withRetry("latest block", () => this.book.runner!.provider!.getBlock("latest"));
+      if (block && BigInt(block.timestamp) <= finalAt) return false;
+      this.lossFinalAt.delete(drawId);
+    }
     const data = this.book.interface.encodeFunctionData("finalizeLoss", [drawId]);
     try {
       await this.send(`finalize the loss of draw ${drawId}`, this.bookAddress, data);
@@ -141,10 +149,18 @@ export class EvmCapitalAdapter implements CapitalAdapter {
     } catch (err) {
       // Refused at estimation (nothing sent): the window is still open or a dispute pending, or another account
       // finalised it first.
-      if (err instanceof ChainRevertError && NOT_DUE.has(err.reason)) return false;
+      if (err instanceof ChainRevertError && NOT_DUE.has(err.reason)) {
+        if (err.reason === "KeeperCapitalLossNotFinal" && err.args[2] === 0n) {
+          this.lossFinalAt.set(drawId, err.args[1] as bigint);
+        }
+        return false;
+      }
       throw err;
     }
   }
+
+  /** Challenge-window end of each loss last refused as not final with no dispute on its receipt (chain time, s). */
+  private readonly lossFinalAt = new Map<bigint, bigint>();
 
   depositBalance(): Promise<bigint> {
     return this.sender.withRetry("balanceOf", () => this.asset.balanceOf(this.account));
