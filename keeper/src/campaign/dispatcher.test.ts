@@ -10,7 +10,8 @@ import { LeafReceiptPoster, type TradeLeaf } from "../chain/testing/receipt-post
 import { Journal } from "../node/journal.js";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { CampaignDispatcher, type CampaignExecution, type CampaignJob } from "./dispatcher.js";
+import { CampaignDispatcher, dispatchOf, type CampaignExecution, type CampaignJob } from "./dispatcher.js";
+import { ownDispatch, venueRunSpec } from "../node/engine-campaigns.js";
 import { campaignSpecFromNames, type CampaignSpec } from "./id.js";
 
 /**
@@ -151,6 +152,82 @@ describe("CampaignDispatcher", () => {
       calls.filter((c) => c.id === id).map((c) => c.keeper),
       [backup.chain.account],
     );
+  });
+
+  /** The spec two keepers quoting `pair` on alpha at the same mid derive in the same chain second. */
+  const quotingSpec = async (from = 0n) =>
+    venueRunSpec(
+      "marketMaking",
+      `MM${++n}/USDT`,
+      "alpha",
+      30_000n * 10n ** 18n,
+      (await keepers[0]!.chain.now()) + from,
+      500n,
+      600n,
+    );
+
+  it("F1_offer_twoKeepersQuoteSamePairSameSecond_eachClaimsAndSettlesItsOwnCampaign", async () => {
+    const [a, b] = [keepers[0]!, keepers[1]!];
+    const s = await quotingSpec();
+    const ownA = ownDispatch(a.chain.account);
+    const ownB = ownDispatch(b.chain.account);
+    const idA = a.chain.campaignIdOf(s, dispatchOf(ownA));
+    const idB = b.chain.campaignIdOf(s, dispatchOf(ownB));
+    assert.notEqual(idA, idB, "the list naming the keeper is inside the id");
+    assert.equal(await a.d.offer({ spec: s, ...ownA }), "settled");
+    // One claim per pair and block time: b's claim may have to wait for the next second.
+    let out = await b.d.offer({ spec: s, ...ownB });
+    for (let i = 0; out === "waiting" && i < 3; i++) {
+      await sys.advance(1);
+      out = await b.d.offer({ spec: s, ...ownB });
+    }
+    assert.equal(out, "settled");
+    assert.deepEqual(
+      calls.filter((c) => c.id === idA || c.id === idB).map((c) => [c.keeper, c.id]),
+      [
+        [a.chain.account, idA],
+        [b.chain.account, idB],
+      ],
+    );
+  });
+
+  it("F1_offer_anotherKeeperPublishesTheQuotingCampaignFirst_cannotClaimOrBlockIt", async () => {
+    const [owner, attacker] = [keepers[1]!, keepers[2]!];
+    const s = await quotingSpec();
+    const own = ownDispatch(owner.chain.account);
+    const id = owner.chain.campaignIdOf(s, dispatchOf(own));
+    // The attacker derives the owner's campaign (same books, same second), publishes it first and tries to claim it.
+    const published = await attacker.chain.publishCampaign(s, own);
+    assert.equal(published.id, id);
+    const grab = await attacker.chain.claimCampaign(id);
+    assert.equal(grab.claimed, false);
+    assert.equal(grab.claimed === false && grab.reason, "notYourTurn");
+    // The owner's turn began when the campaign was published: it claims, executes and settles at once, and is not
+    // charged for republishing (it sees the campaign exists and only claims).
+    const before = await owner.chain.campaigns.queryFilter(owner.chain.campaigns.filters.CampaignRepublished());
+    assert.equal(await owner.d.offer({ spec: s, ...own }), "settled");
+    const after = await owner.chain.campaigns.queryFilter(owner.chain.campaigns.filters.CampaignRepublished());
+    assert.equal(after.length, before.length);
+    assert.deepEqual(
+      calls.filter((c) => c.id === id).map((c) => c.keeper),
+      [owner.chain.account],
+    );
+  });
+
+  it("withdraw_offeredNotYetClaimable_tickNeverClaimsIt", async () => {
+    const owner = keepers[0]!;
+    // A window that opens in 100 s: published, not claimable yet.
+    const s = await quotingSpec(100n);
+    const own = ownDispatch(owner.chain.account);
+    const id = owner.chain.campaignIdOf(s, dispatchOf(own));
+    assert.equal(await owner.d.withdraw(id), false, "a campaign never offered is not withdrawn");
+    assert.equal(await owner.d.offer({ spec: s, ...own }), "waiting");
+    assert.equal(await owner.d.withdraw(id), true);
+    await sys.advance(120);
+    await owner.d.tick();
+    assert.equal(owner.journal.campaignProgress(id), "abandoned");
+    assert.equal((await owner.chain.getCampaign(id)).status, "open", "never claimed");
+    assert.ok(!calls.some((c) => c.id === id));
   });
 
   it("offer_rateLimitReached_defersUntilNextWindow", async () => {

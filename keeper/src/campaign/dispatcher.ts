@@ -14,7 +14,9 @@
  *   its deadline (the contract expires it);
  * - only the live claimant executes; the receipt is posted by the execution, then `settle` is sent; a lost
  *   settle (recorded by the contract, not penalised) abandons the campaign.
- * One dispatcher serves one key; its steps run one at a time.
+ * One dispatcher serves one key. Steps of one campaign run one at a time; steps of different campaigns may overlap
+ * (a pre-empting arbitrage publishes, claims and trades while the market maker it pre-empted still posts its receipt
+ * and settles): their transactions share the key's sender, which serialises nonces.
  */
 import type { Logger } from "pino";
 import type { CampaignMode, ChainAdapter, DispatchBy } from "../chain/adapter.js";
@@ -103,7 +105,8 @@ export class CampaignDispatcher {
   private readonly watched = new Map<string, Watched>();
   private readonly finished = new Set<string>();
   private readonly creations = new Map<string, { windowStart: bigint; count: bigint }>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The step in flight of each campaign (its queue tail); steps of one campaign never overlap. */
+  private readonly queues = new Map<string, Promise<unknown>>();
   private account: string;
 
   constructor(private readonly opts: DispatcherOptions) {
@@ -144,32 +147,55 @@ export class CampaignDispatcher {
       if (!progress) this.opts.journal.advanceCampaign(id, "detected");
       this.watched.set(id, { spec, opportunity: { ...opportunity, spec }, nextCheck: 0n });
     }
-    return this.serial(() => this.step(id));
+    return this.serial(id, () => this.step(id));
   }
 
-  /** Steps every watched campaign that is due. Errors of one campaign are logged and do not stop the others. */
-  tick(): Promise<Map<string, DispatchOutcome>> {
-    return this.serial(async () => {
-      const now = await this.opts.chain.now();
-      const out = new Map<string, DispatchOutcome>();
-      const errors: unknown[] = [];
-      for (const [id, w] of [...this.watched]) {
-        if (w.nextCheck > now) continue;
-        try {
-          out.set(id, await this.step(id));
-        } catch (err) {
-          errors.push(err);
-          this.opts.log?.error({ err, campaignId: id }, "campaign step failed");
-        }
-      }
-      if (errors.length > 0) throw new AggregateError(errors, `${errors.length} campaign step(s) failed`);
-      return out;
+  /**
+   * Stops watching a campaign this keeper published or offered but never claimed (its run gave up waiting for its
+   * turn): journalled abandoned, never claimed later by the tick. A campaign already claimed or further is left to
+   * its steps. Returns whether it was withdrawn.
+   */
+  withdraw(id: string): Promise<boolean> {
+    return this.serial(id, async () => {
+      const progress = this.opts.journal.campaignProgress(id);
+      if (!this.watched.has(id) || (progress !== "detected" && progress !== "published")) return false;
+      this.finish(id, "abandoned", "withdrawn by its run before a claim");
+      return true;
     });
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
+  /**
+   * Steps every watched campaign that is due and has no step in flight (a campaign being executed is left to the
+   * step that runs it). Errors of one campaign are logged and do not stop the others.
+   */
+  async tick(): Promise<Map<string, DispatchOutcome>> {
+    const now = await this.opts.chain.now();
+    const out = new Map<string, DispatchOutcome>();
+    const errors: unknown[] = [];
+    for (const [id, w] of [...this.watched]) {
+      if (w.nextCheck > now || this.queues.has(id)) continue;
+      try {
+        out.set(id, await this.serial(id, () => this.step(id)));
+      } catch (err) {
+        errors.push(err);
+        this.opts.log?.error({ err, campaignId: id }, "campaign step failed");
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, `${errors.length} campaign step(s) failed`);
+    return out;
+  }
+
+  /** Runs `fn` after the steps of campaign `id` already queued (other campaigns' steps do not wait). */
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(id) ?? Promise.resolve()).then(fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(id, tail);
+    void tail.then(() => {
+      if (this.queues.get(id) === tail) this.queues.delete(id);
+    });
     return run;
   }
 

@@ -140,3 +140,26 @@ test("openingRefusal_coolingDownOrTripped_namesTheReasonBeforeAnyOrder", async (
   await r.recordExecution("ETH/USD", report("exposed", 0n));
   assert.match(r.openingRefusal("BTC/USD") ?? "", /circuit breaker tripped/);
 });
+
+test("guardFor_makerDuringTakerCooldown_quotesPassBreakerStillRefuses", async () => {
+  const { rules: r } = rules();
+  await r.recordExecution("ETH/USD", report("unwound", 0n));
+  const maker = r.guardFor({ cooldown: false });
+  assert.throws(() => r.guard(req()), /cooling down/, "a taking order waits out the cool-down");
+  await maker(req()); // a market maker's quote is not held back by an arbitrage failure
+  assert.equal(r.openingRefusal("ETH/USD", { cooldown: false }), undefined);
+  assert.match(r.openingRefusal("ETH/USD") ?? "", /cooling down/);
+  await r.trip("test");
+  assert.throws(() => maker(req()), /circuit breaker tripped/, "the breaker stops quotes too");
+  assert.match(r.openingRefusal("ETH/USD", { cooldown: false }) ?? "", /circuit breaker tripped/);
+});
+
+test("openingRefusal_venueOverItsOrderRate_namesVenueAndPair", async () => {
+  const { t, rules: r } = rules();
+  for (let i = 0; i < CFG.maxOrdersPerMinute; i++) await r.guard(req());
+  assert.match(r.openingRefusal("ETH/USD", { venues: ["dex", "cex"] }) ?? "", /3 orders on cex\|ETH\/USD/);
+  assert.equal(r.openingRefusal("ETH/USD", { venues: ["dex"] }), undefined, "another venue has room");
+  assert.equal(r.openingRefusal("ETH/USD"), undefined, "no venue named: the rate is not asked");
+  t.advance(60_001);
+  assert.equal(r.openingRefusal("ETH/USD", { venues: ["cex"] }), undefined);
+});

@@ -1,7 +1,8 @@
 /**
  * Safety rules checked on every order before it is sent (an `OrderGuard` for the executor and the
  * market maker), and the circuit breaker:
- * - cool-down: after a failed execution on a pair, no new opening order on that pair for `cooldownMs`;
+ * - cool-down: after a failed execution on a pair, no new taking order on that pair for `cooldownMs` (a market
+ *   maker's resting quotes are not held back by it: `guardFor({ cooldown: false })`);
  * - rate: at most `maxOrdersPerMinute` orders per venue and pair in any sliding 60 s window;
  * - slippage: an order's limit may not be further than `maxSlippageBps` from the reference price;
  * - breaker: trips on a realised loss beyond `maxLoss` (quote units, cumulative since the last reset),
@@ -39,6 +40,14 @@ export function composeGuards(...guards: OrderGuard[]): OrderGuard {
   return async (order) => {
     for (const guard of guards) await guard(order);
   };
+}
+
+/** What `openingRefusal` checks besides the breaker. */
+export interface OpeningCheck {
+  /** The pair's cool-down after a failed execution (default true; false for a market maker's quotes). */
+  cooldown?: boolean;
+  /** Venues the run will send orders to: each venue|pair must be under `maxOrdersPerMinute`. */
+  venues?: readonly string[];
 }
 
 export class SafetyRules {
@@ -80,27 +89,45 @@ export class SafetyRules {
 
   /**
    * Why an opening order on `pair` would be refused now whatever its price and size (breaker tripped, the pair
-   * cooling down after a failed execution), or undefined. A campaign source asks this before it offers a campaign:
-   * a campaign claimed and then refused by the guard is released, which the chain records as a failure.
+   * cooling down after a failed execution, a venue of the run over its order rate), or undefined. The live keeper's
+   * campaign gate asks this before a run publishes its campaign: a campaign claimed and then refused by the guard is
+   * released, which the chain records as a failure.
    */
-  openingRefusal(pair: string): string | undefined {
+  openingRefusal(pair: string, opts: OpeningCheck = {}): string | undefined {
     if (this.tripped) return `circuit breaker tripped: ${this.tripped.reason}`;
     const now = this.clock.now();
-    if (isCoolingDown(this.failures, pair, now, this.config.cooldownMs / 1000)) {
+    if ((opts.cooldown ?? true) && isCoolingDown(this.failures, pair, now, this.config.cooldownMs / 1000)) {
       const until = (this.failures.get(pair) ?? now) + this.config.cooldownMs;
       return `${pair} cooling down for ${until - now} ms after a failure`;
+    }
+    for (const venueId of opts.venues ?? []) {
+      const key = `${venueId}|${pair}`;
+      if (!canAttempt(this.sent, key, now, this.config.maxOrdersPerMinute)) {
+        return `${attemptsInWindow(this.sent, key, now)} orders on ${key} in the last minute (max ${this.config.maxOrdersPerMinute})`;
+      }
     }
     return undefined;
   }
 
-  /** The guard: throws SafetyRefusedError when an order breaks a rule; records it otherwise. */
-  readonly guard: OrderGuard = (order: OrderRequest & { venueId: string; purpose: LegPurpose }) => {
+  /** The guard of taking strategies (arbitrage, rebalance): every rule. */
+  readonly guard: OrderGuard = this.guardFor({ cooldown: true });
+
+  /**
+   * A guard: throws SafetyRefusedError when an order breaks a rule; records it otherwise. `cooldown: false` (a market
+   * maker's quotes) leaves out the pair's cool-down after a failed execution; the breaker, the rate and the slippage
+   * bound still apply.
+   */
+  guardFor(opts: { cooldown: boolean }): OrderGuard {
+    return (order) => this.check(order, opts.cooldown);
+  }
+
+  private check(order: OrderRequest & { venueId: string; purpose: LegPurpose }, cooldown: boolean): void {
     const closing = order.purpose === "hedge" || order.purpose === "unwind";
     const key = `${order.venueId}|${order.pair}`;
     const now = this.clock.now();
     if (this.tripped && !closing) throw new SafetyRefusedError(`circuit breaker tripped: ${this.tripped.reason}`);
     if (!closing && order.purpose !== "bridge") {
-      const refusal = this.openingRefusal(order.pair);
+      const refusal = this.openingRefusal(order.pair, { cooldown });
       if (refusal) throw new SafetyRefusedError(refusal);
       const ref = this.referencePrice(order.venueId, order.pair);
       if (ref !== undefined && ref > 0n) {
@@ -118,7 +145,7 @@ export class SafetyRules {
       );
     }
     this.sent = recordAttempt(this.sent, key, now);
-  };
+  }
 
   /** Feeds a fill back: a price beyond the slippage bound from the reference trips the breaker. */
   async recordFill(order: Order): Promise<void> {

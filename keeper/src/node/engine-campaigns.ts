@@ -10,10 +10,15 @@
  *   1, rebalance: nothing), runs the inner strategy (every order journalled under the campaign before it is sent),
  *   reads every journalled order back from its venue, posts the fills as the campaign's receipt and returns it; the
  *   dispatcher settles, and the run's sleeve repays principal + the receipt's PnL at once.
+ * - A market-making (or rebalance) campaign belongs to the keeper that runs it: it is published in dispatch mode with
+ *   a list naming only that keeper, so the list (inside the id) makes two keepers quoting the same pair and venue in
+ *   the same second derive two ids, and nobody else may claim it before the list's turn is over (`ownDispatch`).
  * - A market-making campaign quotes for a window that ends `claimMarginSeconds` before its claim expires (at most
  *   `quotingWindowSeconds`): its quotes are cancelled, its fills and end inventory (marked at the last fill price,
- *   the receipt's mark) make its receipt. Pre-empted by the engine, it settles with what it did; the engine starts
- *   it again later as a new campaign with a new PnL baseline.
+ *   the receipt's mark) make its receipt. Pre-empted by the engine once its quotes are cancelled, the run returns at
+ *   once while its campaign posts its receipt, settles and repays in the background (the pre-empting arbitrage
+ *   campaign draws from the other sleeve meanwhile); the engine starts market making again later as a new campaign
+ *   with a new PnL baseline, published once the previous one of the same strategy has finished.
  * - After a crash, a campaign the journal holds unfinished is never traded again: its journalled orders are looked
  *   up by client order id, any still resting is cancelled, and the fills they got make its receipt.
  */
@@ -23,7 +28,10 @@ import type { ChainAdapter, ReceiptPoster } from "../chain/adapter.js";
 import { SLEEVES } from "../chain/vault.js";
 import {
   NothingExecutedError,
+  dispatchOf,
   type CampaignDispatcher,
+  type DispatchOutcome,
+  type Opportunity as CampaignOpportunity,
   type CampaignExecution,
   type CampaignJob,
 } from "../campaign/dispatcher.js";
@@ -77,6 +85,41 @@ export function arbitrageSpec(
   });
 }
 
+/**
+ * The campaign spec of a market-making or rebalance run on `venueId`: the price window is the venue's mid +/- `bandBps`
+ * from chain time `nowSec` for `windowSeconds`, the route names the strategy type and the venue (twice).
+ */
+export function venueRunSpec(
+  type: StrategyType,
+  pair: string,
+  venueId: string,
+  mid: bigint,
+  nowSec: bigint,
+  bandBps: bigint,
+  windowSeconds: bigint,
+): CampaignSpec {
+  return campaignSpecFromNames({
+    assetPair: pair,
+    priceWindow: {
+      minPrice: (mid * (BPS - bandBps)) / BPS / WAD_TO_PRICE,
+      maxPrice: ((mid * (BPS + bandBps)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE,
+      notBefore: nowSec,
+      notAfter: nowSec + windowSeconds,
+    },
+    route: { strategyId: type, sourceVenue: venueId, targetVenue: venueId },
+  });
+}
+
+/**
+ * How a keeper's own campaign (market making, rebalance: nothing another keeper could take over) is dispatched: a
+ * list naming only `account`. The list is inside the campaign id, so keepers quoting the same pair and venue in the
+ * same second derive different ids; whoever publishes it, `account` may claim it at once and anyone else only after
+ * `dispatchWindowSeconds` (the registry's turn rule).
+ */
+export function ownDispatch(account: string): Required<Pick<CampaignOpportunity, "mode" | "dispatchBy" | "dispatchOrder">> {
+  return { mode: "dispatch", dispatchBy: "reputation", dispatchOrder: [account] };
+}
+
 /** The vault sleeve a strategy type draws from (rebalance moves the keeper's own inventory: none). */
 export function sleeveOf(type: StrategyType): number | undefined {
   if (type === "marketMaking") return SLEEVES.marketMaking;
@@ -110,9 +153,16 @@ export interface EngineCampaignOptions {
    * Read before a run publishes its campaign: a reason (stop signal, exposure on the pair) keeps the campaign from
    * being published and claimed at all.
    */
-  gate?: (pair: string) => Promise<string | undefined>;
+  gate?: (pair: string, run: GateRun) => Promise<string | undefined>;
   /** Each settled (or failed) campaign of a run: feeds `EngineRunner.recordSettlement`. */
   onSettlement?: (strategyId: string, succeeded: boolean) => void;
+}
+
+/** What the gate is told of the run about to publish its campaign. */
+export interface GateRun {
+  type: StrategyType;
+  /** Venues the run sends orders to. */
+  venues: readonly string[];
 }
 
 /** Route venues of a non-arbitrage run (the venue it trades on). */
@@ -128,6 +178,8 @@ interface PendingRun {
   /** What the inner run returned (set by `execute`). */
   result?: ExecutionResult;
   receiptId?: bigint;
+  /** Called once the inner run has returned (its quotes cancelled), before its receipt is posted. */
+  onTraded?: () => void;
 }
 
 /** What one campaign of a run ended with (metrics, tests). */
@@ -142,6 +194,12 @@ export interface CampaignRunRecord {
   receiptId?: bigint;
   fills: number;
   drawn: bigint;
+  /**
+   * Position in this keeper's campaign event sequence of the campaign's first order, and of the end of its
+   * settlement (receipt posted, settled, repaid): orders the steps of overlapping campaigns.
+   */
+  firstOrderSeq?: number;
+  finishedSeq: number;
 }
 
 export class EngineCampaigns implements CampaignExecution {
@@ -156,8 +214,13 @@ export class EngineCampaigns implements CampaignExecution {
   private recoveredRuns = 0;
   /** Campaign of each running engine run (guards journal orders under it). */
   private readonly campaignOfRun = new Map<number, string>();
-  /** Every campaign a run offered, in order. */
+  /** Every campaign a run offered, in the order they finished. */
   readonly history: CampaignRunRecord[] = [];
+  /** Campaign event sequence (first orders, finished settlements). */
+  private seq = 0;
+  private readonly firstOrder = new Map<string, number>();
+  /** Settlement still running in the background of a pre-empted run, by strategy id. */
+  private readonly settling = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: EngineCampaignOptions) {}
 
@@ -169,6 +232,7 @@ export class EngineCampaigns implements CampaignExecution {
         throw new ExecutionError(`${strategyId}: run ${ctx.runId} trades outside a claimed campaign`);
       const { journal } = this.opts;
       if (journal.getOrder(o.clientOrderId)) return;
+      if (!this.firstOrder.has(id)) this.firstOrder.set(id, ++this.seq);
       journal.recordOrderIntent({
         clientOrderId: o.clientOrderId,
         campaignId: id,
@@ -222,30 +286,25 @@ export class EngineCampaigns implements CampaignExecution {
     market: ExecutionMarket | undefined,
     route: RunRoute | undefined,
     nowSec: bigint,
-  ): Promise<{ spec: CampaignSpec; needWad: bigint } | undefined> {
+  ): Promise<{ spec: CampaignSpec; needWad: bigint; venues: string[] } | undefined> {
     if (market === undefined) return undefined;
     if (inner.type === "arbitrage") {
       const plan = (inner as ArbitrageStrategy).best?.(market);
       if (!plan) return undefined;
       const spec = arbitrageSpec(plan, nowSec, this.opts.bucketSeconds ?? 60n, this.opts.unwindSlippageBps ?? 100n);
-      return { spec, needWad: buyCapitalWad(plan.buy.amount, plan.buy.limitPrice, plan.buy.expectedQuote) };
+      return {
+        spec,
+        needWad: buyCapitalWad(plan.buy.amount, plan.buy.limitPrice, plan.buy.expectedQuote),
+        venues: [plan.buy.venueId, plan.sell.venueId],
+      };
     }
     if (route === undefined) return undefined;
     const mid = midOf(market.snapshots.get(snapshotKey(route.venueId, inner.pair)));
     if (mid === undefined) return undefined;
     const band = this.opts.priceBandBps ?? 500n;
     const window = BigInt(this.opts.quotingWindowSeconds ?? 60) + BigInt(this.opts.claimMarginSeconds ?? 15);
-    const spec = campaignSpecFromNames({
-      assetPair: inner.pair,
-      priceWindow: {
-        minPrice: (mid * (BPS - band)) / BPS / WAD_TO_PRICE,
-        maxPrice: ((mid * (BPS + band)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE,
-        notBefore: nowSec,
-        notAfter: nowSec + window,
-      },
-      route: { strategyId: inner.type, sourceVenue: route.venueId, targetVenue: route.venueId },
-    });
-    return { spec, needWad: 0n };
+    const spec = venueRunSpec(inner.type, inner.pair, route.venueId, mid, nowSec, band, window);
+    return { spec, needWad: 0n, venues: [route.venueId] };
   }
 
   /** One engine run as one campaign. */
@@ -257,7 +316,12 @@ export class EngineCampaigns implements CampaignExecution {
     route: RunRoute | undefined,
   ): Promise<ExecutionResult> {
     const { chain, log } = this.opts;
-    if (ctx.signal.aborted) return { status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState };
+    const stopped = (): ExecutionResult => ({ status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState });
+    if (ctx.signal.aborted) return stopped();
+    // The previous campaign of this strategy (pre-empted, still settling in the background) finishes first: one
+    // campaign per strategy at a time, its sleeve repaid before the next draw.
+    await this.settling.get(inner.id);
+    if (ctx.signal.aborted) return stopped();
     const now = await chain.now();
     const derived = await this.spec(inner, market, route, now);
     if (!derived) {
@@ -268,26 +332,81 @@ export class EngineCampaigns implements CampaignExecution {
         error: new ExecutionError(`${inner.id}: no campaign to run`),
       };
     }
-    const id = campaignId(derived.spec, { mode: "race" });
-    const refused = await this.opts.gate?.(inner.pair);
+    const opportunity: CampaignOpportunity =
+      inner.type === "arbitrage" ? { spec: derived.spec } : { spec: derived.spec, ...ownDispatch(chain.account) };
+    const id = campaignId(derived.spec, dispatchOf(opportunity));
+    const refused = await this.opts.gate?.(inner.pair, { type: inner.type, venues: derived.venues });
     if (refused !== undefined) {
       log?.info({ campaignId: id, strategy: inner.id, reason: refused }, "campaign not published: risk gate");
-      return { status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState };
+      return stopped();
     }
     // Market making locks one order per side; arbitrage its buy leg; both within the engine's grant.
     const lockedWad = inner.type === "marketMaking" ? (estimate?.capitalLocked ?? 0n) : derived.needWad;
     const wantWad = lockedWad > 0n && lockedWad < ctx.capital ? lockedWad : ctx.capital;
     const need = sleeveOf(inner.type) === undefined ? 0n : quoteWadToDepositUnits(wantWad);
     const pending: PendingRun = { strategy: inner, ctx, need };
+    const traded = new Promise<void>((resolve) => (pending.onTraded = resolve));
     // Journalled before the claim: a crash after it leaves enough to run the claimed campaign once (`recover`).
     if (!this.opts.journal.getCursor(RUN_KEY(id))) {
       this.opts.journal.setCursor(RUN_KEY(id), toJson({ strategyId: inner.id, capital: ctx.capital, need }));
     }
     this.pending.set(id, pending);
     this.campaignOfRun.set(ctx.runId, id);
+    const finished = this.campaign(inner, ctx, id, opportunity, pending);
+    if (inner.type === "marketMaking") {
+      // Aborted by the engine once its quotes are cancelled (the inner run returned): the run ends now and its
+      // campaign posts its receipt, settles and repays in the background, so the pre-empting run is not held up.
+      const preempted = traded.then(
+        () =>
+          new Promise<"preempted">((resolve) => {
+            if (ctx.signal.aborted) resolve("preempted");
+            else ctx.signal.addEventListener("abort", () => resolve("preempted"), { once: true });
+          }),
+      );
+      const first = await Promise.race([finished.then(() => "finished" as const), preempted]);
+      if (first === "preempted" && pending.result !== undefined) {
+        const background = finished.then(
+          () => undefined,
+          (err: unknown) => {
+            const name = err instanceof Error ? err.name : "Error";
+            this.opts.metrics?.errors.inc({ name });
+            log?.error({ err, campaignId: id, strategy: inner.id }, "pre-empted campaign's settlement failed");
+          },
+        );
+        this.settling.set(inner.id, background);
+        void background.then(() => {
+          if (this.settling.get(inner.id) === background) this.settling.delete(inner.id);
+        });
+        return pending.result;
+      }
+    }
+    await finished;
+    if (pending.result !== undefined) return pending.result;
+    // Not executed here (another keeper holds or settled it, the window is over, the rate limit): not a failure of
+    // the strategy, so it ends like a run stopped before it traded.
+    return stopped();
+  }
+
+  /** Offers the run's campaign and waits until it is finished (settled or abandoned), then books it. */
+  private async campaign(
+    inner: Strategy<ExecutionMarket>,
+    ctx: ExecutionContext,
+    id: string,
+    opportunity: CampaignOpportunity,
+    pending: PendingRun,
+  ): Promise<CampaignRunRecord> {
+    const { log } = this.opts;
     let outcome: string;
     try {
-      outcome = await this.opts.dispatcher().offer({ spec: derived.spec, mode: "race" });
+      let offered: DispatchOutcome = await this.opts.dispatcher().offer(opportunity);
+      // A claim refused for now (another campaign on the pair was claimed in this very second: one claim per pair
+      // and block time) is tried again a few times while the run is live; then the campaign is withdrawn.
+      for (let i = 0; offered === "waiting" && pending.result === undefined && !ctx.signal.aborted && i < 8; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        offered = await this.opts.dispatcher().offer(opportunity);
+      }
+      if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
+      outcome = offered;
       // The dispatcher's own tick may have stepped the campaign first (the offer then finds it finished).
       if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
     } finally {
@@ -312,7 +431,10 @@ export class EngineCampaigns implements CampaignExecution {
       receiptId: pending.receiptId,
       fills,
       drawn,
+      firstOrderSeq: this.firstOrder.get(id),
+      finishedSeq: ++this.seq,
     };
+    this.firstOrder.delete(id);
     this.history.push(record);
     this.closed.add(id);
     this.opts.metrics?.campaigns.inc({ type: inner.type, outcome });
@@ -321,10 +443,7 @@ export class EngineCampaigns implements CampaignExecution {
       { campaignId: id, strategy: inner.id, runId: ctx.runId, outcome, status: result?.status, fills },
       `${inner.type} campaign ${outcome}`,
     );
-    if (result !== undefined) return result;
-    // Not executed here (another keeper holds or settled it, the window is over, the rate limit): not a failure of
-    // the strategy, so it ends like a run stopped before it traded.
-    return { status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState };
+    return record;
   }
 
   /** The claimed campaign: draw, trade (or recover after a crash), receipt. */
@@ -365,6 +484,7 @@ export class EngineCampaigns implements CampaignExecution {
       result = { ...rest, status: "succeeded" };
     }
     pending.result = result;
+    pending.onTraded?.();
     const fills = await this.settleOrders(job.id, false);
     if (fills.length === 0) {
       const why = result.error ? `: ${result.error.message.replace(/\s*\n\s*/g, " ")}` : "";

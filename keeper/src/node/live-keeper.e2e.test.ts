@@ -118,13 +118,14 @@ describe("live keeper: market making and arbitrage as campaigns", () => {
         const h = n.keeper.campaigns.history;
         for (const a of actions) {
           if (a.kind !== "switch" || a.mode !== "preempt") continue;
-          const mm = h.findIndex((r) => r.type === "marketMaking" && r.runId === a.fromRunId);
-          const arb = h.findIndex((r, i) => i > mm && r.type === "arbitrage");
-          if (mm < 0 || arb < 0 || h[arb]!.outcome !== "settled") continue;
+          // Runs in the engine's order (run ids): the pre-empted market maker's campaign settles in the background,
+          // so it may finish after the arbitrage campaign that followed it.
+          const mm = h.find((r) => r.type === "marketMaking" && r.runId === a.fromRunId);
+          const arb = h.find((r) => r.type === "arbitrage" && r.runId > a.fromRunId && r.outcome === "settled");
+          if (!mm || !arb) continue;
           const resumed = actions.find((x) => x.kind === "start" && x.resumedFrom === a.fromRunId);
-          const after = h.slice(arb + 1).find((r) => r.type === "marketMaking" && r.outcome === "settled");
-          if (resumed && after && after.campaignId !== h[mm]!.campaignId)
-            return { preempt: a, mm: h[mm]!, arb: h[arb]! };
+          const after = h.find((r) => r.type === "marketMaking" && r.runId > arb.runId && r.outcome === "settled");
+          if (resumed && after && after.campaignId !== mm.campaignId) return { preempt: a, mm, arb };
         }
         return undefined;
       };
