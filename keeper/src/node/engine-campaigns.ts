@@ -154,6 +154,12 @@ export interface EngineCampaignOptions {
    * being published and claimed at all.
    */
   gate?: (pair: string, run: GateRun) => Promise<string | undefined>;
+  /**
+   * Why the run's first order would be refused now (the safety rules: breaker, cool-down, order rate), or undefined.
+   * Asked synchronously: an arbitrage opportunity it refuses is no candidate of the engine; any run it refuses does not
+   * publish its campaign.
+   */
+  refusal?: (pair: string, run: GateRun) => string | undefined;
   /** Each settled (or failed) campaign of a run: feeds `EngineRunner.recordSettlement`. */
   onSettlement?: (strategyId: string, succeeded: boolean) => void;
 }
@@ -255,11 +261,26 @@ export class EngineCampaigns implements CampaignExecution {
    * only be refused, and each refused run would spend the pair's run budget.
    */
   private closedOpportunity(inner: Strategy<ExecutionMarket>, m: ExecutionMarket): boolean {
-    if (inner.type !== "arbitrage" || this.closed.size === 0) return false;
+    if (inner.type !== "arbitrage" || (this.closed.size === 0 && this.opts.refusal === undefined)) return false;
     const plan = (inner as ArbitrageStrategy).best?.(m);
     if (!plan) return false;
+    // Refused by the safety rules (pair cooling down, a venue over its order rate, breaker): not a candidate, so it
+    // neither pre-empts a market maker nor publishes a campaign it could not trade.
+    if (this.opts.refusal?.(inner.pair, { type: inner.type, venues: [plan.buy.venueId, plan.sell.venueId] })) {
+      return true;
+    }
+    if (this.closed.size === 0) return false;
     const spec = arbitrageSpec(plan, this.nowSec, this.opts.bucketSeconds ?? 60n, this.opts.unwindSlippageBps ?? 100n);
     return this.closed.has(campaignId(spec, { mode: "race" }));
+  }
+
+  /** Campaigns of runs being offered or traded now, with the sequence number of their first order once sent. */
+  running(): { campaignId: string; type: StrategyType; firstOrderSeq?: number }[] {
+    return [...this.pending].map(([campaignId, p]) => ({
+      campaignId,
+      type: p.strategy.type,
+      firstOrderSeq: this.firstOrder.get(campaignId),
+    }));
   }
 
   /** The engine's view of `inner`: same estimate, but each run is a campaign. */
@@ -335,7 +356,8 @@ export class EngineCampaigns implements CampaignExecution {
     const opportunity: CampaignOpportunity =
       inner.type === "arbitrage" ? { spec: derived.spec } : { spec: derived.spec, ...ownDispatch(chain.account) };
     const id = campaignId(derived.spec, dispatchOf(opportunity));
-    const refused = await this.opts.gate?.(inner.pair, { type: inner.type, venues: derived.venues });
+    const gateRun: GateRun = { type: inner.type, venues: derived.venues };
+    const refused = this.opts.refusal?.(inner.pair, gateRun) ?? (await this.opts.gate?.(inner.pair, gateRun));
     if (refused !== undefined) {
       log?.info({ campaignId: id, strategy: inner.id, reason: refused }, "campaign not published: risk gate");
       return stopped();

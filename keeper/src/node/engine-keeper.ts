@@ -136,16 +136,15 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     dispatcher: () => late.node!.dispatcher,
     executionMarginSeconds: limits.executionMarginSeconds,
     // The chain's stop signals read now (not up to `signalRefreshMs` old) before a campaign is published.
-    // The safety rules too: a tripped breaker, or (arbitrage, rebalance) the pair's cool-down after a failed execution
-    // or a venue over its order rate, would refuse the run's first order, and a claim taken only to be released is a
-    // failure on chain. A market maker's quotes are not held back by a taker's cool-down (`guardFor` below).
-    gate: async (pair, run) => {
+    gate: async (pair) => {
       await risk.refreshSignals(true);
-      const cooldown = run.type !== "marketMaking";
-      return (
-        risk.stopReason() ?? risk.blockedReason(pair) ?? safety.openingRefusal(pair, { cooldown, venues: run.venues })
-      );
+      return risk.stopReason() ?? risk.blockedReason(pair);
     },
+    // The safety rules: a tripped breaker, or (arbitrage, rebalance) the pair's cool-down after a failed execution or a
+    // venue over its order rate, would refuse the run's first order, and a claim taken only to be released is a
+    // failure on chain. A market maker's quotes are not held back by a taker's cool-down (`guardFor` below).
+    refusal: (pair, run) =>
+      safety.openingRefusal(pair, { cooldown: run.type !== "marketMaking", venues: run.venues }),
     onSettlement: (strategyId, ok) => late.runner?.recordSettlement(strategyId, ok),
     ...campaignSettings,
   });

@@ -187,6 +187,8 @@ export interface KeeperNodeTestOptions {
   tickMs?: number;
   /** Request budget per venue (default 50 requests, 50/s; `keeper run`: 20, 10/s). */
   budget?: { capacity: number; refillPerSecond: number };
+  /** Safety rules over the defaults (a market maker's keeper: 2,000 orders a minute). */
+  safety?: Parameters<typeof engineKeeper>[0]["safety"];
 }
 
 /** Market making on alpha's BTC/USDT (2 bps maker fee; quotes inside the simulator's 10 bps half-spread). */
@@ -265,7 +267,10 @@ export function keeperNode(
     attestRetryMs: opts.attestRetryMs,
     limits: opts.limits,
     // A market maker refreshes its two quotes every 250 ms: more orders a minute than arbitrage alone.
-    ...(opts.strategies?.some((e) => e.plugin === "marketMaking") ? { safety: { maxOrdersPerMinute: 2_000 } } : {}),
+    safety: {
+      ...(opts.strategies?.some((e) => e.plugin === "marketMaking") ? { maxOrdersPerMinute: 2_000 } : {}),
+      ...opts.safety,
+    },
   });
   const { node } = keeper;
   const flows = Object.values(keeper.capital).filter((f) => f !== undefined);
