@@ -22,6 +22,7 @@ import {
   setupLocalTrust,
   startReferenceRelay,
   writeKeeperFiles,
+  OPERATOR_STAKE_TUSD,
   writeSimScenario,
 } from "./lib/keepers.js";
 import { runOnce, startService, stopAll, waitFor } from "./lib/processes.js";
@@ -226,8 +227,6 @@ async function startKeepers(keeperData: string): Promise<void> {
   }
 }
 
-/** What each `npm start` operator (#5..#7) stakes, in tUSD: what its keeper's draws may owe at once. */
-const OPERATOR_STAKE_TUSD = "25000";
 
 let stopRelay: (() => void) | undefined;
 let pccs: LocalPccs | undefined;

@@ -70,6 +70,25 @@ export function writeSimScenario(path: string): void {
   writeFileSync(path, json);
 }
 
+/** ETH per quote side of the `npm start` market makers. */
+export const KEEPER_QUOTE_SIZE_ETH = 1;
+
+/**
+ * Risk limits of the `npm start` keepers (config `risk`): an arbitrage campaign's buy leg (and any order) is sized at
+ * most 15,000 tUSD, so its draw fits the operator's stake beside a market-making draw.
+ */
+export const KEEPER_RISK = { maxCampaignNotional: "15000", maxOrderNotional: "15000" } as const;
+
+/**
+ * What each `npm start` operator (#5..#7) stakes, in tUSD: what its keeper's draws may owe at once (the capital book's
+ * bound, `capitalStakeMultipleBps` 1x). A keeper has at most one market-making and one arbitrage draw outstanding (a
+ * pre-empted market maker's campaign settles while the arbitrage one draws; the next market-making campaign waits for
+ * it): 2 quotes x 1 ETH at up to 3,600 tUSD (the 3,000 reference +20%) = 7,200, plus an arbitrage buy leg of at most
+ * 15,000 and its 10 bps taker fee, 22,215, under 25,000. The keeper cap (200,000 tUSD of deposits x 25% x score) is
+ * 50,000 for a new keeper; the sleeves hold 140,000 (market making) and 40,000 (arbitrage).
+ */
+export const OPERATOR_STAKE_TUSD = "25000";
+
 /**
  * What each `npm start` keeper runs through its engine: market making on Binance's ETH/USDT (the simulator charges
  * makers 2 bps and takers 10 bps, and its background takers cross quotes inside its 5 bps half-spread), pre-empted by
@@ -86,7 +105,7 @@ export function keeperStrategies(): { plugin: string; config: unknown }[] {
         minHalfSpreadBps: 3,
         adverseSelectionBps: 1,
         skewBps: 3,
-        orderSize: "0.5",
+        orderSize: String(KEEPER_QUOTE_SIZE_ETH),
         targetInventory: "50",
         maxInventory: "10",
         tick: "0.01",
@@ -245,6 +264,7 @@ export function writeKeeperFiles(
         strategies: keeperStrategies(),
         // A market-making campaign quotes for at most 60 s, ending 20 s before its claim expires.
         campaigns: { quotingWindowSeconds: 60, claimMarginSeconds: 20, priceBandBps: 500 },
+        risk: KEEPER_RISK,
         dataDir: dir,
         // One content store for all local keepers (content-addressed, atomic writes), so an auditor reads every trace.
         store: { kind: "local", dir: join(root, "store") },
