@@ -227,7 +227,6 @@ async function startKeepers(keeperData: string): Promise<void> {
   }
 }
 
-
 let stopRelay: (() => void) | undefined;
 let pccs: LocalPccs | undefined;
 let shuttingDown = false;

@@ -79,81 +79,89 @@ describe("engine campaigns: pre-emption and the safety gate on a live keeper", (
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("preempt_marketMakerSettling_arbitrageSendsItsFirstOrderBeforeThatSettlementCompletes", { timeout: 300_000 }, async () => {
-    let hold = false;
-    const held: { campaignId: string; released: "arbitrage traded" | "timeout" }[] = [];
-    // Holds a market-making receipt (after the gap is opened) until an arbitrage campaign has sent its first order.
-    const holding = (inner: ReceiptPoster<CampaignTrace>): ReceiptPoster<CampaignTrace> => ({
-      post: async (trace) => {
-        const campaigns = n.keeper.campaigns;
-        const type = campaigns.running().find((c) => c.campaignId === trace.campaignId)?.type;
-        if (hold && type === "marketMaking") {
-          const arbitrageTraded = () =>
-            campaigns.running().some((c) => c.type === "arbitrage" && c.firstOrderSeq !== undefined) ||
-            campaigns.history.some((h) => h.type === "arbitrage" && h.firstOrderSeq !== undefined);
-          const released = await until("an arbitrage order", arbitrageTraded, 60_000).then(
-            () => "arbitrage traded" as const,
-            () => "timeout" as const,
-          );
-          held.push({ campaignId: trace.campaignId, released });
-        }
-        return inner.post(trace);
-      },
-    });
-    const n = keeperNode(await sys.onboardKeeper(0), run, 0, join(dir, "k0"), {
-      capital: true,
-      strategies: [MARKET_MAKING_STRATEGY, ARBITRAGE_STRATEGY],
-      // A long quoting window: the gap opens while the market maker quotes.
-      campaigns: { quotingWindowSeconds: 30, claimMarginSeconds: 5 },
-      wrapPoster: holding,
-    });
-    nodes.push(n);
-    await n.node.start();
-    const campaigns = n.keeper.campaigns;
-    await until("the market maker quoting in its campaign", () =>
-      campaigns.running().some((c) => c.type === "marketMaking" && c.firstOrderSeq !== undefined),
-    );
-    hold = true;
-    openGap(run, -100, 150);
-    await until("a settled arbitrage campaign", () =>
-      campaigns.history.some((h) => h.type === "arbitrage" && h.outcome === "settled"),
-    );
-    const arb = campaigns.history.find((h) => h.type === "arbitrage" && h.outcome === "settled")!;
-    // The market maker it pre-empted: aborted by the engine, its campaign settled with what it did.
-    const preempt = n.keeper.decisions
-      .flatMap((d) => d.actions)
-      .filter((a) => a.kind === "switch" && a.mode === "preempt" && a.fromRunId < arb.runId)
-      .at(-1);
-    assert.ok(preempt && preempt.kind === "switch", "the arbitrage run pre-empted the market maker");
-    await until("the pre-empted campaign finished", () =>
-      campaigns.history.some((h) => h.runId === preempt.fromRunId),
-    );
-    const mm = campaigns.history.find((h) => h.runId === preempt.fromRunId)!;
-    assert.equal(mm.type, "marketMaking");
-    assert.ok(arb.firstOrderSeq !== undefined);
-    assert.ok(
-      arb.firstOrderSeq < mm.finishedSeq,
-      `arbitrage's first order (#${arb.firstOrderSeq}) before the pre-empted campaign finished (#${mm.finishedSeq})`,
-    );
-    if (mm.fills > 0) {
-      // Its receipt was held until the arbitrage traded, and only then posted and settled.
-      assert.deepEqual(
-        held.filter((h) => h.campaignId === mm.campaignId),
-        [{ campaignId: mm.campaignId, released: "arbitrage traded" }],
+  it(
+    "preempt_marketMakerSettling_arbitrageSendsItsFirstOrderBeforeThatSettlementCompletes",
+    { timeout: 300_000 },
+    async () => {
+      let hold = false;
+      const held: { campaignId: string; released: "arbitrage traded" | "timeout" }[] = [];
+      // Holds a market-making receipt (after the gap is opened) until an arbitrage campaign has sent its first order.
+      const holding = (inner: ReceiptPoster<CampaignTrace>): ReceiptPoster<CampaignTrace> => ({
+        post: async (trace) => {
+          const campaigns = n.keeper.campaigns;
+          const type = campaigns.running().find((c) => c.campaignId === trace.campaignId)?.type;
+          if (hold && type === "marketMaking") {
+            const arbitrageTraded = () =>
+              campaigns.running().some((c) => c.type === "arbitrage" && c.firstOrderSeq !== undefined) ||
+              campaigns.history.some((h) => h.type === "arbitrage" && h.firstOrderSeq !== undefined);
+            const released = await until("an arbitrage order", arbitrageTraded, 60_000).then(
+              () => "arbitrage traded" as const,
+              () => "timeout" as const,
+            );
+            held.push({ campaignId: trace.campaignId, released });
+          }
+          return inner.post(trace);
+        },
+      });
+      const n = keeperNode(await sys.onboardKeeper(0), run, 0, join(dir, "k0"), {
+        capital: true,
+        strategies: [MARKET_MAKING_STRATEGY, ARBITRAGE_STRATEGY],
+        // A long quoting window: the gap opens while the market maker quotes.
+        campaigns: { quotingWindowSeconds: 30, claimMarginSeconds: 5 },
+        wrapPoster: holding,
+      });
+      nodes.push(n);
+      await n.node.start();
+      const campaigns = n.keeper.campaigns;
+      await until("the market maker quoting in its campaign", () =>
+        campaigns.running().some((c) => c.type === "marketMaking" && c.firstOrderSeq !== undefined),
       );
-      assert.equal(mm.outcome, "settled");
-    }
-    // Market making resumes in a new campaign, published once the pre-empted one has finished.
-    hold = false;
-    const resumed = () =>
-      n.keeper.decisions.flatMap((d) => d.actions).find((a) => a.kind === "start" && a.resumedFrom === preempt.fromRunId);
-    await until("market making resumed from the pre-empted run", () => resumed() !== undefined);
-    await until("the resumed market maker's campaign", () =>
-      campaigns.running().some((c) => c.type === "marketMaking" && c.campaignId !== mm.campaignId) ||
-      campaigns.history.some((h) => h.type === "marketMaking" && h.runId > arb.runId),
-    );
-    await n.stop();
-  });
+      hold = true;
+      openGap(run, -100, 150);
+      await until("a settled arbitrage campaign", () =>
+        campaigns.history.some((h) => h.type === "arbitrage" && h.outcome === "settled"),
+      );
+      const arb = campaigns.history.find((h) => h.type === "arbitrage" && h.outcome === "settled")!;
+      // The market maker it pre-empted: aborted by the engine, its campaign settled with what it did.
+      const preempt = n.keeper.decisions
+        .flatMap((d) => d.actions)
+        .filter((a) => a.kind === "switch" && a.mode === "preempt" && a.fromRunId < arb.runId)
+        .at(-1);
+      assert.ok(preempt && preempt.kind === "switch", "the arbitrage run pre-empted the market maker");
+      await until("the pre-empted campaign finished", () =>
+        campaigns.history.some((h) => h.runId === preempt.fromRunId),
+      );
+      const mm = campaigns.history.find((h) => h.runId === preempt.fromRunId)!;
+      assert.equal(mm.type, "marketMaking");
+      assert.ok(arb.firstOrderSeq !== undefined);
+      assert.ok(
+        arb.firstOrderSeq < mm.finishedSeq,
+        `arbitrage's first order (#${arb.firstOrderSeq}) before the pre-empted campaign finished (#${mm.finishedSeq})`,
+      );
+      if (mm.fills > 0) {
+        // Its receipt was held until the arbitrage traded, and only then posted and settled.
+        assert.deepEqual(
+          held.filter((h) => h.campaignId === mm.campaignId),
+          [{ campaignId: mm.campaignId, released: "arbitrage traded" }],
+        );
+        assert.equal(mm.outcome, "settled");
+      }
+      // Market making resumes in a new campaign, published once the pre-empted one has finished.
+      hold = false;
+      const resumed = () =>
+        n.keeper.decisions
+          .flatMap((d) => d.actions)
+          .find((a) => a.kind === "start" && a.resumedFrom === preempt.fromRunId);
+      await until("market making resumed from the pre-empted run", () => resumed() !== undefined);
+      await until(
+        "the resumed market maker's campaign",
+        () =>
+          campaigns.running().some((c) => c.type === "marketMaking" && c.campaignId !== mm.campaignId) ||
+          campaigns.history.some((h) => h.type === "marketMaking" && h.runId > arb.runId),
+      );
+      await n.stop();
+    },
+  );
 
   it("gate_arbitrageFailureCoolingDown_noArbitrageCampaignMarketMakerKeepsSettling", { timeout: 300_000 }, async () => {
     const chain = await sys.onboardKeeper(1);

@@ -116,7 +116,9 @@ export function venueRunSpec(
  * same second derive different ids; whoever publishes it, `account` may claim it at once and anyone else only after
  * `dispatchWindowSeconds` (the registry's turn rule).
  */
-export function ownDispatch(account: string): Required<Pick<CampaignOpportunity, "mode" | "dispatchBy" | "dispatchOrder">> {
+export function ownDispatch(
+  account: string,
+): Required<Pick<CampaignOpportunity, "mode" | "dispatchBy" | "dispatchOrder">> {
   return { mode: "dispatch", dispatchBy: "reputation", dispatchOrder: [account] };
 }
 
@@ -337,7 +339,12 @@ export class EngineCampaigns implements CampaignExecution {
     route: RunRoute | undefined,
   ): Promise<ExecutionResult> {
     const { chain, log } = this.opts;
-    const stopped = (): ExecutionResult => ({ status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState });
+    const stopped = (): ExecutionResult => ({
+      status: "aborted",
+      pnl: 0n,
+      slippageBps: 0,
+      resumeState: ctx.resumeState,
+    });
     if (ctx.signal.aborted) return stopped();
     // The previous campaign of this strategy (pre-empted, still settling in the background) finishes first: one
     // campaign per strategy at a time, its sleeve repaid before the next draw.

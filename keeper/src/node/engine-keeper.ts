@@ -143,8 +143,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     // The safety rules: a tripped breaker, or (arbitrage, rebalance) the pair's cool-down after a failed execution or a
     // venue over its order rate, would refuse the run's first order, and a claim taken only to be released is a
     // failure on chain. A market maker's quotes are not held back by a taker's cool-down (`guardFor` below).
-    refusal: (pair, run) =>
-      safety.openingRefusal(pair, { cooldown: run.type !== "marketMaking", venues: run.venues }),
+    refusal: (pair, run) => safety.openingRefusal(pair, { cooldown: run.type !== "marketMaking", venues: run.venues }),
     onSettlement: (strategyId, ok) => late.runner?.recordSettlement(strategyId, ok),
     ...campaignSettings,
   });
