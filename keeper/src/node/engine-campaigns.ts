@@ -276,6 +276,11 @@ export class EngineCampaigns implements CampaignExecution {
     return this.closed.has(campaignId(spec, { mode: "race" }));
   }
 
+  /** Resolves once every pre-empted run's campaign settling in the background has finished (shutdown). */
+  async drain(): Promise<void> {
+    while (this.settling.size > 0) await Promise.all([...this.settling.values()]);
+  }
+
   /** Campaigns of runs being offered or traded now, with the sequence number of their first order once sent. */
   running(): { campaignId: string; type: StrategyType; firstOrderSeq?: number }[] {
     return [...this.pending].map(([campaignId, p]) => ({

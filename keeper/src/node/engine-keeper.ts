@@ -262,6 +262,9 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     async stop(): Promise<void> {
       stopping = true;
       await engineRunner.stop();
+      // A run aborted after its quotes were cancelled returns before its campaign has settled: that settlement (receipt,
+      // settle, repay) finishes before the node stops.
+      await campaigns.drain();
       await keeperNode.stop();
     },
   };
