@@ -46,15 +46,17 @@ export function keeperSimAccount(n: number): AccountConfig {
 export const KEEPER_PAIR = "ETH/USDT";
 /**
  * The arbitrage gaps of the `npm start` scenario: the OKX ETH/USDT mid pushed 40 bps up for 6 s, then 40 bps down for
- * 6 s, in every 30 s. Short, frequent gaps give each keeper a few campaigns per gap, within the registry's creation
- * limit; alternating directions move the keepers' ETH and USDT back and forth between the venues, so their exchange
+ * 6 s 45 s later, in every 90 s. Short gaps give each keeper a few campaigns per gap, within the registry's creation
+ * limit; few enough of them leave market making part of the engine's run budget (`retriesPerMinutePerPair`, 3 runs a
+ * minute per pair, shared by both strategies: with a gap every 15 s arbitrage spent all of it and a pre-empted market
+ * maker never resumed); alternating directions move the keepers' ETH and USDT back and forth between the venues, so their exchange
  * inventory does not run dry. (The simulator's demo default, 60 s up in every 5 minutes, made one new campaign per
  * keeper per book move for a whole minute, most refused by the rate limit and then expired, and drained the keepers'
  * OKX inventory after a few gaps.)
  */
 export const KEEPER_GAPS = [
-  { market: KEEPER_PAIR, fromStep: 5, toStep: 11, bps: 40, repeatEvery: 30 },
-  { market: KEEPER_PAIR, fromStep: 20, toStep: 26, bps: -40, repeatEvery: 30 },
+  { market: KEEPER_PAIR, fromStep: 5, toStep: 11, bps: 40, repeatEvery: 90 },
+  { market: KEEPER_PAIR, fromStep: 50, toStep: 56, bps: -40, repeatEvery: 90 },
 ];
 
 /**
