@@ -139,6 +139,13 @@ export class PaperVenue implements Venue {
       : this.opts.takerFeeBps(order.pair);
     const fee = mulBps(cost, feeBps, "up");
     const { base, quote } = splitPair(order.pair);
+    const short = order.side === "buy" ? (this.wallet[quote] ?? 0n) < cost + fee : (this.wallet[base] ?? 0n) < filled;
+    if (short && maker) {
+      // A real venue holds a resting order's funds from its placement; the paper wallet does not, so a resting
+      // order the wallet can no longer pay is cancelled (what the venue would have refused at placement).
+      order.status = "canceled";
+      return;
+    }
     if (order.side === "buy" && (this.wallet[quote] ?? 0n) < cost + fee) {
       throw new InsufficientFundsError(this.id, `paper ${quote} balance below ${cost + fee}`);
     }
@@ -160,8 +167,10 @@ export class PaperVenue implements Venue {
     if (order.filled === order.amount) order.status = "closed";
   }
 
+  /** Cancels what is left: a book that crossed the order before the cancel fills it first, as on a real venue. */
   async cancelOrder(_pair: string, id: string): Promise<Order> {
     const o = this.find(id);
+    if (o.status === "open") await this.match(o, true);
     if (o.status === "open") o.status = "canceled";
     return o;
   }
