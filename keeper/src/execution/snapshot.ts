@@ -23,6 +23,18 @@ export interface SnapshotOptions {
   depth?: number;
 }
 
+/** A venue that knows its markets' fees and steps (`CcxtVenue`, `PaperVenue`). */
+interface MarketInfo {
+  takerFeeBps(pair: string): bigint;
+  steps(pair: string): { lot: bigint };
+}
+
+function hasMarketInfo(venue: Venue): venue is Venue & MarketInfo {
+  if (venue instanceof CcxtVenue) return true;
+  const v = venue as Partial<Record<keyof MarketInfo, unknown>>;
+  return typeof v.takerFeeBps === "function" && typeof v.steps === "function";
+}
+
 /**
  * The venue's balances and its book (or pool) are read concurrently: one round trip instead of two, on every engine
  * tick's market read and on every arbitrage run's re-read before its first order.
@@ -47,10 +59,11 @@ export async function snapshotVenue(venue: Venue, opts: SnapshotOptions): Promis
     return { ...common(balances), liquidity, gasCostPerOrder: probe.gasCost, lot: opts.lot ?? 0n };
   }
   const [balances, book] = await Promise.all([venue.balances(), venue.fetchOrderBook(opts.pair, opts.depth ?? 50)]);
-  // After the reads: a ccxt venue knows its markets (fee, steps) once it has loaded them.
+  // After the reads: a ccxt venue knows its markets (fee, steps) once it has loaded them; a paper venue gives its
+  // real venue's.
   let takerFeeBps = opts.takerFeeBps;
   let lot = opts.lot ?? 0n;
-  if (venue instanceof CcxtVenue) {
+  if (hasMarketInfo(venue)) {
     takerFeeBps ??= venue.takerFeeBps(opts.pair);
     lot = opts.lot ?? venue.steps(opts.pair).lot;
   }

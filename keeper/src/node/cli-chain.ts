@@ -61,8 +61,9 @@ export function addChainCommands(program: Command): void {
     .requiredOption("--config <file>", "keeper configuration JSON (environment variables override it)")
     .option(
       "--paper",
-      "paper mode: live order books, fills simulated locally (paper.balances), same traces and a PnL report in " +
-        "<dataDir>/paper/report.json; no order and no transaction is ever sent",
+      "paper mode: the same keeper (strategies, risk limits, campaigns) over live order books with fills simulated " +
+        "locally (paper.balances) and an in-process chain; traces, receipts and a PnL report in " +
+        "<dataDir>/paper/report.json; no exchange credentials are read, no order and no transaction is ever sent",
     )
     .action(async (opts: { config: string; paper?: boolean }) => {
       const config = loadKeeperConfig(opts.config);

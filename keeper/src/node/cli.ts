@@ -88,8 +88,11 @@ export function buildCli(): Command {
       }
     });
 
-  const dataDirOf = (opts: { dataDir: string; config?: string }) =>
-    opts.config ? loadKeeperConfig(opts.config).dataDir : opts.dataDir;
+  /** The data directory a kill switch acts on: the keeper's, or its paper keeper's (`<dataDir>/paper`, `--paper`). */
+  const dataDirOf = (opts: { dataDir: string; config?: string; paper?: boolean }) => {
+    const dir = opts.config ? loadKeeperConfig(opts.config).dataDir : opts.dataDir;
+    return opts.paper ? join(dir, "paper") : dir;
+  };
 
   program
     .command("pause")
@@ -99,8 +102,9 @@ export function buildCli(): Command {
     )
     .option("--data-dir <dir>", "keeper data directory", ".keeper-data")
     .option("--config <file>", "take the data directory from the keeper's config file")
+    .option("--paper", "pause the paper keeper of that data directory (`keeper run --paper`, <data-dir>/paper)")
     .option("--reason <text>", "why (shown in logs and `keeper status`)", "operator pause")
-    .action((opts: { dataDir: string; config?: string; reason: string }) => {
+    .action((opts: { dataDir: string; config?: string; paper?: boolean; reason: string }) => {
       const journal = new Journal(join(dataDirOf(opts), "journal.db"));
       try {
         const state = pauseKeeper(journal, opts.reason);
@@ -115,7 +119,8 @@ export function buildCli(): Command {
     .description("Lift a `keeper pause`: the keeper using <data-dir> takes new campaigns again")
     .option("--data-dir <dir>", "keeper data directory", ".keeper-data")
     .option("--config <file>", "take the data directory from the keeper's config file")
-    .action((opts: { dataDir: string; config?: string }) => {
+    .option("--paper", "resume the paper keeper of that data directory (<data-dir>/paper)")
+    .action((opts: { dataDir: string; config?: string; paper?: boolean }) => {
       const journal = new Journal(join(dataDirOf(opts), "journal.db"));
       try {
         const was = resumeKeeper(journal);

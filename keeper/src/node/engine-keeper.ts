@@ -67,14 +67,20 @@ function routeOf(entry: StrategyEntry): RunRoute | undefined {
 /** Snapshot sources the strategies read (every venue/pair any of them names). */
 function marketSources(entries: readonly StrategyEntry[], venues: KeeperNodeOptions["venues"]): MarketSource[] {
   const seen = new Map<string, MarketSource>();
-  const add = (venueId: string, pair: string, market: string) => {
+  const add = (venueId: string, pair: string, market: string, takerFeeBps?: number) => {
     const venue = venues[venueId];
     if (!venue) throw new ConfigError(`strategies: venue ${venueId} is not configured`);
-    seen.set(`${venueId}|${pair}`, { venue, options: { pair, market } });
+    // A leg's configured taker fee, for venues that do not expose one (as the strategy's own snapshots use it).
+    const fee = takerFeeBps === undefined ? {} : { takerFeeBps: BigInt(takerFeeBps) };
+    seen.set(`${venueId}|${pair}`, { venue, options: { pair, market, ...fee } });
   };
   for (const e of entries) {
-    const c = e.config as { pair: string; venueId?: string; legs?: { venueId: string; pair: string }[] };
-    if (c.legs) for (const l of c.legs) add(l.venueId, l.pair, c.pair);
+    const c = e.config as {
+      pair: string;
+      venueId?: string;
+      legs?: { venueId: string; pair: string; takerFeeBps?: number }[];
+    };
+    if (c.legs) for (const l of c.legs) add(l.venueId, l.pair, c.pair, l.takerFeeBps);
     if (c.venueId) add(c.venueId, c.pair, c.pair);
   }
   return [...seen.values()];

@@ -19,6 +19,12 @@ import type { PaperReport } from "./runner.js";
 import { until } from "../node/testing/until.js";
 
 const KEEPER_DIR = join(import.meta.dirname, "../..");
+
+function withoutPassphrase(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out["KEEPER_CREDENTIALS_PASSPHRASE"];
+  return out;
+}
 const PASSPHRASE = "paper-test-passphrase";
 
 /**
@@ -73,7 +79,8 @@ describe("keeper run --paper", () => {
       ["--import", "tsx", "src/node/cli.ts", "run", "--paper", "--config", configPath],
       {
         cwd: KEEPER_DIR,
-        env: { ...process.env, KEEPER_PRIVATE_KEY: devKey(1), KEEPER_CREDENTIALS_PASSPHRASE: PASSPHRASE },
+        // No credentials passphrase: paper mode never opens the exchange credentials (a live run would fail without it).
+        env: { ...withoutPassphrase(process.env), KEEPER_PRIVATE_KEY: devKey(1) },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

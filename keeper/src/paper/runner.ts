@@ -1,27 +1,31 @@
 /**
- * Paper mode (`keeper run --paper`): the keeper's own detection and execution code (arbitrage campaigns, executor,
- * journal) over paper venues (live books, local fills), recorded as the same traces (`source: "paper"`), with a
- * receipt built (root, execution hash, summary, CID in a local paper store) but never signed or posted. Nothing is
- * sent to a chain (this module holds no chain client) or to an exchange (paper venues have no order entry).
- * Results go to `<dataDir>/paper/report.json` (PnL, fills, balances) and to the metrics. Rules:
- * docs/SPECIFICATION.md "Keeper node / Paper mode".
+ * Paper mode (`keeper run --paper`): the live keeper (`engineKeeper`: the strategy engine over the configured
+ * strategies, every run a campaign, every risk control) over paper venues (live books, local fills) and a
+ * `LocalChain` (campaigns published, claimed and settled in-process: no transaction is ever sent). There is no vault:
+ * the engine's capital is the paper balances. Each campaign's fills are recorded as the same traces as a live keeper's
+ * (`source: "paper"`), with a receipt built (root, execution hash, summary, CID in a local paper store) and kept by the
+ * local chain, never signed or posted. Results go to `<dataDir>/paper/report.json` (campaigns, fills, receipts, PnL,
+ * balances) and to the metrics of the live path. Rules: docs/SPECIFICATION.md "Keeper node / Paper mode".
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatUnits } from "ethers";
+import { decodeBytes32String, formatUnits } from "ethers";
 import type { Logger } from "pino";
 import type { ReceiptPoster } from "../chain/adapter.js";
-import { campaignId } from "../campaign/id.js";
+import { LocalChain, type LocalReceiptFields } from "../chain/local.js";
+import type { Clock } from "../engine/runner.js";
 import { fromWad } from "../execution/fixed.js";
-import { NothingExecutedError } from "../campaign/dispatcher.js";
-import { ArbitrageCampaigns, type ArbitrageMarketConfig } from "../node/arbitrage-campaigns.js";
-import { Journal } from "../node/journal.js";
-import type { Metrics } from "../node/metrics.js";
+import type { RiskLimits } from "../execution/limits.js";
+import type { SafetyConfig } from "../execution/safety.js";
 import type { CampaignTrace } from "../recording/poster.js";
 import { buildReceipt, type Receipt } from "../recording/receipt.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
 import { parseTraceEntry, type TraceEntry } from "../recording/trace.js";
 import { TraceWriter } from "../recording/trace-writer.js";
+import { engineKeeper, type EngineKeeperOptions, type StrategyEntry } from "../node/engine-keeper.js";
+import { Journal } from "../node/journal.js";
+import { liveVenues } from "../node/live-venues.js";
+import type { Metrics } from "../node/metrics.js";
 import type { PaperVenue } from "./venue.js";
 
 export const PAPER_BANNER =
@@ -30,8 +34,12 @@ export const PAPER_BANNER =
 export interface PaperCampaignReport {
   campaignId: string;
   market: string;
+  /** Strategy type of the run (`arbitrage`, `marketMaking`, `rebalance`), from the campaign's route. */
+  strategy: string;
   fills: Pick<TraceEntry, "venue" | "side" | "price" | "size" | "fee" | "feeAsset" | "orderId" | "timestamp">[];
   receipt: {
+    /** The local chain's receipt id (never on a real chain). */
+    id: string;
     traceRoot: string;
     executionHash: string;
     leafCount: number;
@@ -52,65 +60,53 @@ export interface PaperReport {
   balances: Record<string, Record<string, string>>;
 }
 
-/** Records a paper campaign as the live node would (append-only trace, trace document by CID), without signing. */
-class PaperRecorder implements ReceiptPoster<CampaignTrace> {
-  private n = 0n;
-  readonly store: LocalDirectoryStore;
-
-  constructor(
-    private readonly dir: string,
-    private readonly onReceipt: (trace: CampaignTrace, entries: TraceEntry[], receipt: Receipt) => Promise<void>,
-  ) {
-    this.store = new LocalDirectoryStore(join(dir, "store"));
-  }
-
-  async post(trace: CampaignTrace): Promise<{ receiptId: bigint }> {
-    const entries = trace.entries.map((e) => parseTraceEntry({ ...e, source: "paper" }));
-    const writer = await TraceWriter.open(join(this.dir, "traces"), trace.campaignId.toLowerCase());
-    try {
-      for (const e of entries) await writer.append(e);
-    } finally {
-      await writer.close();
-    }
-    const quote = entries[0]!.pair.split("/")[1]!;
-    const { receipt } = await buildReceipt(entries, this.store, { depositAsset: quote, depositDecimals: DECIMALS });
-    await this.onReceipt(trace, entries, receipt);
-    return { receiptId: ++this.n };
-  }
-}
-
 const DECIMALS = 6;
 
 export interface PaperKeeperOptions {
+  /** The keeper's data directory: paper mode keeps everything under `<dataDir>/paper/`. */
   dataDir: string;
   venues: PaperVenue[];
-  markets: ArbitrageMarketConfig[];
+  /** The strategies, as `keeper run` takes them from the config (`configuredStrategies`). */
+  strategies: readonly StrategyEntry[];
   log: Logger;
   metrics: Metrics;
   tickMs: number;
-  bucketSeconds: bigint;
-  retryBudget: number;
-  now?: () => number;
+  heartbeatSeconds?: number;
+  /** Metrics server port (undefined: none). */
+  metricsPort?: number;
+  limits?: RiskLimits;
+  safety?: Partial<SafetyConfig>;
+  campaigns?: EngineKeeperOptions["campaigns"];
+  /** The keeper's address (receipts name it); default the local chain's account. */
+  account?: string;
+  /** The local chain (tests: a driven clock, other parameters); default one on wall time with the contract's defaults. */
+  chain?: LocalChain;
+  clock?: Clock;
 }
 
 export class PaperKeeper {
   readonly dir: string;
   readonly journal: Journal;
-  private readonly campaigns: ArbitrageCampaigns;
+  readonly chain: LocalChain;
+  /** The paper venues behind the live path's bookkeeping (journal, metrics). */
+  readonly venues: Record<string, PaperVenue>;
+  readonly keeper: ReturnType<typeof engineKeeper>;
   private readonly report: PaperReport;
   private readonly log: Logger;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly store: LocalDirectoryStore;
   /** Exact totals in deposit-asset base units. */
   private pnl = 0n;
   private volume = 0n;
+  private started = false;
 
   constructor(private readonly opts: PaperKeeperOptions) {
     this.dir = join(opts.dataDir, "paper");
     this.log = opts.log.child({ mode: "paper" });
-    // Its own journal: paper orders never mix with the live keeper's.
+    // Its own journal: paper orders, campaigns and the kill switch (`keeper pause --paper`) never mix with the live
+    // keeper's.
     this.journal = new Journal(join(this.dir, "journal.db"));
+    this.chain = opts.chain ?? new LocalChain(opts.account ? { account: opts.account } : {});
+    this.store = new LocalDirectoryStore(join(this.dir, "store"));
     const now = new Date(this.clock()).toISOString();
     this.report = {
       mode: "paper",
@@ -121,13 +117,27 @@ export class PaperKeeper {
       totals: { campaigns: 0, fills: 0, volume: "0", pnl: "0" },
       balances: {},
     };
-    this.campaigns = new ArbitrageCampaigns({
+    // The live path's bookkeeping around every venue: orders journalled, fills and PnL into the metrics.
+    this.venues = liveVenues(Object.fromEntries(opts.venues.map((v) => [v.id, v])), {
       journal: this.journal,
-      poster: new PaperRecorder(this.dir, (t, e, r) => this.record(t, e, r)),
-      markets: opts.markets,
-      bucketSeconds: opts.bucketSeconds,
-      execution: { retryBudget: opts.retryBudget, gasBudget: 0n },
+      metrics: opts.metrics,
       log: this.log,
+    });
+    this.keeper = engineKeeper({
+      chain: this.chain,
+      journal: this.journal,
+      log: this.log,
+      metrics: opts.metrics,
+      strategies: opts.strategies,
+      poster: this.poster(),
+      venues: this.venues,
+      tickMs: opts.tickMs,
+      heartbeatSeconds: opts.heartbeatSeconds ?? 60,
+      metricsPort: opts.metricsPort,
+      ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(opts.safety ? { safety: opts.safety } : {}),
+      ...(opts.campaigns ? { campaigns: opts.campaigns } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
     });
   }
 
@@ -135,62 +145,93 @@ export class PaperKeeper {
     return join(this.dir, "report.json");
   }
 
+  get metricsPort(): number | undefined {
+    return this.keeper.node.metricsPort;
+  }
+
   private clock(): number {
-    return (this.opts.now ?? Date.now)();
+    return (this.opts.clock ?? Date).now();
   }
 
   async start(): Promise<void> {
-    this.log.warn({ venues: this.opts.venues.map((v) => v.id), report: this.reportPath }, PAPER_BANNER);
+    this.log.warn(
+      { venues: this.opts.venues.map((v) => v.id), report: this.reportPath, account: this.chain.account },
+      PAPER_BANNER,
+    );
     await this.writeReport();
-    this.schedule(0);
+    await this.keeper.node.start();
+    this.started = true;
   }
 
+  /** Aborts the running runs (quotes cancelled, campaigns settled with what they did), writes the report. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    if (this.started) await this.keeper.stop();
+    this.started = false;
     await this.writeReport();
     this.journal.close();
     this.log.info({ totals: this.report.totals }, "paper keeper stopped");
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => this.schedule(this.opts.tickMs));
-    }, ms);
+  /**
+   * The paper recorder as the local chain's receipt poster: the campaign's fills appended to its trace (append-only,
+   * `<dataDir>/paper/traces/`), the trace document put in the paper store, the receipt built and kept by the local
+   * chain (under its rules: only the live claimant's), then reported; never signed, never posted to a chain.
+   */
+  private poster(): ReceiptPoster<CampaignTrace> {
+    const built = new Map<string, { entries: TraceEntry[]; receipt: Receipt }>();
+    const local = this.chain.poster(async (trace: CampaignTrace) => {
+      const b = await this.record(trace);
+      built.set(trace.campaignId, b);
+      return {
+        campaignId: b.receipt.campaignId,
+        traceRoot: b.receipt.traceRoot,
+        leafCount: b.receipt.leafCount,
+        cid: b.receipt.cid,
+        executionHash: b.receipt.executionHash,
+      } satisfies LocalReceiptFields;
+    });
+    return {
+      post: async (trace) => {
+        const posted = await local.post(trace);
+        const b = built.get(trace.campaignId);
+        built.delete(trace.campaignId);
+        if (b) await this.addToReport(trace, b.entries, b.receipt, posted.receiptId);
+        return posted;
+      },
+    };
   }
 
-  /** Detects opportunities on the live books and executes each new campaign on paper; never throws. */
-  async tick(): Promise<void> {
+  private async record(trace: CampaignTrace): Promise<{ entries: TraceEntry[]; receipt: Receipt }> {
+    const entries = trace.entries.map((e) => parseTraceEntry({ ...e, source: "paper" }));
+    const writer = await TraceWriter.open(join(this.dir, "traces"), trace.campaignId.toLowerCase());
     try {
-      const now = BigInt(Math.floor(this.clock() / 1000));
-      for (const o of await this.campaigns.detect(now)) {
-        const id = campaignId(o.spec);
-        const progress = this.journal.campaignProgress(id);
-        if (progress === "settled" || progress === "abandoned") continue;
-        try {
-          await this.campaigns.execute({ id, spec: o.spec });
-          this.journal.advanceCampaign(id, "settled", "paper");
-        } catch (err) {
-          if (!(err instanceof NothingExecutedError)) throw err;
-          this.journal.advanceCampaign(id, "abandoned", err.shortMessage);
-          this.log.info({ campaignId: id, reason: err.shortMessage }, "paper campaign: nothing filled");
-        }
-      }
-      this.opts.metrics.ticks.inc();
-    } catch (err) {
-      this.opts.metrics.errors.inc({ name: err instanceof Error ? err.name : "unknown" });
-      this.log.error({ err }, `paper tick failed: ${err instanceof Error ? err.message : String(err)}`);
+      for (const e of entries) await writer.append(e);
+    } finally {
+      await writer.close();
     }
+    const quote = entries[0]!.pair.split("/")[1]!;
+    const { receipt } = await buildReceipt(entries, this.store, {
+      depositAsset: quote,
+      depositDecimals: DECIMALS,
+      ...(trace.markPrices ? { markPrices: trace.markPrices } : {}),
+    });
+    return { entries, receipt };
   }
 
-  private async record(trace: CampaignTrace, entries: TraceEntry[], receipt: Receipt): Promise<void> {
+  private async addToReport(
+    trace: CampaignTrace,
+    entries: TraceEntry[],
+    receipt: Receipt,
+    receiptId: bigint,
+  ): Promise<void> {
     const r = this.report;
+    if (r.campaigns.some((c) => c.campaignId === trace.campaignId)) return; // a retried post: reported once
     const fmt = (v: bigint) => formatUnits(v, DECIMALS);
+    const campaign = await this.chain.getCampaign(trace.campaignId);
     r.campaigns.push({
       campaignId: trace.campaignId,
       market: entries[0]!.pair,
+      strategy: decodeBytes32String(campaign.strategyId),
       fills: entries.map(({ venue, side, price, size, fee, feeAsset, orderId, timestamp }) => ({
         venue,
         side,
@@ -202,6 +243,7 @@ export class PaperKeeper {
         timestamp,
       })),
       receipt: {
+        id: receiptId.toString(),
         traceRoot: receipt.traceRoot,
         executionHash: receipt.executionHash,
         leafCount: receipt.leafCount,
@@ -219,11 +261,9 @@ export class PaperKeeper {
       volume: fmt(this.volume),
       pnl: fmt(this.pnl),
     };
-    for (const e of entries) this.opts.metrics.fills.inc({ venue: e.venue });
-    this.opts.metrics.pnl.set(Number(r.totals.pnl));
     this.log.info(
       { campaignId: trace.campaignId, fills: entries.length, pnl: fmt(receipt.summary.pnl), totalPnl: r.totals.pnl },
-      "paper campaign executed",
+      "paper campaign recorded",
     );
     await this.writeReport();
   }

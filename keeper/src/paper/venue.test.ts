@@ -91,13 +91,28 @@ describe("PaperVenue", () => {
     assert.equal(await paper.fetchOrderByClientId(PAIR, "c1"), a);
   });
 
-  it("gtcOrder_restsAndFillsOnceTheLiveBookCrosses", async () => {
-    const { market, paper } = setup();
+  it("gtcOrder_restsAndFillsOnceTheLiveBookCrosses_asAMakerAtItsLimitWithTheMakerFee", async () => {
+    const { market } = setup();
+    const paper = new PaperVenue(market, {
+      balances: { BTC: w("1"), USDT: w("100000") },
+      takerFeeBps: () => 10n,
+      makerFeeBps: () => 2n,
+      lot: () => w("0.001"),
+    });
     const o = await paper.placeOrder(order({ limitPrice: w("29000"), timeInForce: "GTC" }));
     assert.equal(o.status, "open");
+    assert.equal(o.filled, 0n);
     market.books[PAIR]!.asks.unshift({ price: w("28990"), amount: w("1") });
     const later = await paper.fetchOrder(PAIR, o.id);
     assert.equal(later.status, "closed");
-    assert.equal(later.average, w("28990"));
+    assert.equal(later.average, w("29000"), "a resting order fills at its own price");
+    assert.equal(later.fee, (later.cost * 2n + 9_999n) / 10_000n, "maker fee");
+    assert.equal(market.placeCalls, 0);
+  });
+
+  it("takerFeeBpsAndSteps_theRealVenuesFigures", () => {
+    const { paper } = setup();
+    assert.equal(paper.takerFeeBps(PAIR), 10n);
+    assert.equal(paper.steps(PAIR).lot, w("0.001"));
   });
 });

@@ -3,7 +3,8 @@
  * locally. `placeOrder` never reaches the exchange: it walks the book read at that moment, level by level, up to
  * the order's limit and amount (depth-aware: a large order fills at worse levels or partially), charges the
  * venue's taker fee on the notional, and moves a local wallet. IOC remainders are cancelled; a GTC remainder rests
- * locally and fills on a later look-up if the book has crossed its limit by then.
+ * locally and fills on a later look-up if the book has crossed its limit by then: as a maker, at its own limit price
+ * and the maker fee (a taker crossed it), for at most the depth that crosses.
  *
  * What it cannot model: the market's reaction to the order (the real book is not depleted by paper fills, so two
  * paper orders in a row can take the same level), queue position of resting orders, latency. Rules:
@@ -31,6 +32,8 @@ export interface PaperVenueOptions {
   balances: Record<string, bigint>;
   /** Taker fee of a pair in bps (the real venue's, e.g. `CcxtVenue.takerFeeBps`). */
   takerFeeBps: (pair: string) => bigint;
+  /** Maker fee of a pair in bps, charged on resting fills (default: the taker fee). */
+  makerFeeBps?: (pair: string) => bigint;
   /** Lot of a pair (wad; 0 = none), e.g. `CcxtVenue.steps(pair).lot`. */
   lot?: (pair: string) => bigint;
   /** Book depth read per order (default 100 levels). */
@@ -57,6 +60,16 @@ export class PaperVenue implements Venue {
 
   pairs(): string[] {
     return this.market.pairs();
+  }
+
+  /** The real venue's taker fee of `pair` (bps): what the keeper's snapshots and estimates use. */
+  takerFeeBps(pair: string): bigint {
+    return this.opts.takerFeeBps(pair);
+  }
+
+  /** The real venue's lot of `pair` (no tick or minimum beyond it on paper). */
+  steps(pair: string): { lot: bigint; tick: bigint; minAmount: bigint } {
+    return { lot: this.opts.lot?.(pair) ?? 0n, tick: 0n, minAmount: 0n };
   }
 
   fetchOrderBook(pair: string, depth?: number): Promise<OrderBook> {
@@ -89,14 +102,17 @@ export class PaperVenue implements Venue {
       limitPrice: req.limitPrice,
       timestamp: this.now(),
     };
-    await this.match(order);
+    await this.match(order, false);
     if (order.status === "open" && req.timeInForce === "IOC") order.status = "canceled";
     this.orders.push(order);
     return order;
   }
 
-  /** Fills what the live book crosses of the order's remainder (fee on the notional, wallet checked and moved). */
-  private async match(order: Order): Promise<void> {
+  /**
+   * Fills what the live book crosses of the order's remainder (fee on the notional, wallet checked and moved): at
+   * placement as a taker, level by level; resting (`maker`), at the order's own limit price with the maker fee.
+   */
+  private async match(order: Order, maker: boolean): Promise<void> {
     const book = await this.market.fetchOrderBook(order.pair, this.opts.depth ?? 100);
     const levels: BookLevel[] = order.side === "buy" ? book.asks : book.bids;
     let want = order.amount - order.filled;
@@ -107,7 +123,7 @@ export class PaperVenue implements Venue {
       if (!crosses || want <= 0n) break;
       const take = level.amount < want ? level.amount : want;
       filled += take;
-      cost += mulWad(take, level.price, order.side === "buy" ? "up" : "down");
+      cost += mulWad(take, maker ? order.limitPrice : level.price, order.side === "buy" ? "up" : "down");
       want -= take;
     }
     const lot = this.opts.lot?.(order.pair) ?? 0n;
@@ -118,8 +134,18 @@ export class PaperVenue implements Venue {
       filled = keep;
     }
     if (filled === 0n) return;
-    const fee = mulBps(cost, this.opts.takerFeeBps(order.pair), "up");
+    const feeBps = maker
+      ? (this.opts.makerFeeBps ?? this.opts.takerFeeBps)(order.pair)
+      : this.opts.takerFeeBps(order.pair);
+    const fee = mulBps(cost, feeBps, "up");
     const { base, quote } = splitPair(order.pair);
+    const short = order.side === "buy" ? (this.wallet[quote] ?? 0n) < cost + fee : (this.wallet[base] ?? 0n) < filled;
+    if (short && maker) {
+      // A real venue holds a resting order's funds from its placement; the paper wallet does not, so a resting
+      // order the wallet can no longer pay is cancelled (what the venue would have refused at placement).
+      order.status = "canceled";
+      return;
+    }
     if (order.side === "buy" && (this.wallet[quote] ?? 0n) < cost + fee) {
       throw new InsufficientFundsError(this.id, `paper ${quote} balance below ${cost + fee}`);
     }
@@ -141,21 +167,23 @@ export class PaperVenue implements Venue {
     if (order.filled === order.amount) order.status = "closed";
   }
 
+  /** Cancels what is left: a book that crossed the order before the cancel fills it first, as on a real venue. */
   async cancelOrder(_pair: string, id: string): Promise<Order> {
     const o = this.find(id);
+    if (o.status === "open") await this.match(o, true);
     if (o.status === "open") o.status = "canceled";
     return o;
   }
 
   async fetchOrder(_pair: string, id: string): Promise<Order> {
     const o = this.find(id);
-    if (o.status === "open") await this.match(o);
+    if (o.status === "open") await this.match(o, true);
     return o;
   }
 
   async fetchOrderByClientId(_pair: string, clientOrderId: string): Promise<Order | undefined> {
     const o = this.orders.find((x) => x.clientOrderId === clientOrderId);
-    if (o?.status === "open") await this.match(o);
+    if (o?.status === "open") await this.match(o, true);
     return o;
   }
 

@@ -1,0 +1,187 @@
+/**
+ * Paper mode in process: the live keeper (`engineKeeper`) over paper venues and a local chain, fed by in-memory
+ * market data. Market making quotes and fills on paper (a campaign with a receipt kept by the local chain), a risk
+ * limit refuses an oversized order before it reaches the paper venue, and the kill switch of the paper journal stops
+ * new campaigns. Nothing reaches the market-data venue's order entry.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { LocalChain } from "../chain/local.js";
+import { toWad } from "../execution/fixed.js";
+import { DEFAULT_RISK_LIMITS_CONFIG, riskLimits } from "../execution/limits.js";
+import { MemoryVenue } from "../execution/testing/memoryVenue.js";
+import type { BookLevel } from "../execution/venue.js";
+import { createMetrics } from "../node/metrics.js";
+import { pauseKeeper, resumeKeeper } from "../node/risk.js";
+import { until } from "../node/testing/until.js";
+import { marketDataClient } from "./run.js";
+import { PaperKeeper, type PaperReport } from "./runner.js";
+import { PaperVenue } from "./venue.js";
+
+const PAIR = "BTC/USDT";
+const lv = (price: string, amount: string): BookLevel => ({ price: toWad(price), amount: toWad(amount) });
+
+const marketMaking = (over: Record<string, unknown> = {}) => ({
+  plugin: "marketMaking",
+  config: {
+    id: "mm-btc",
+    pair: PAIR,
+    venueId: "alpha",
+    minHalfSpreadBps: 20,
+    orderSize: "0.01",
+    targetInventory: "1",
+    maxInventory: "1",
+    tick: "0.01",
+    lot: "0.001",
+    makerFeeBps: 2,
+    refreshMs: 25,
+    ...over,
+  },
+});
+
+function setup(opts: { strategies: { plugin: string; config: unknown }[]; maxOrderNotional?: string }) {
+  const dir = mkdtempSync(join(tmpdir(), "paper-keeper-"));
+  const market = new MemoryVenue(
+    "alpha",
+    { [PAIR]: { bids: [lv("29990", "5")], asks: [lv("30010", "5")] } },
+    {},
+    { takerFeeBps: 10n, lot: toWad("0.001") },
+  );
+  const paper = new PaperVenue(market, {
+    balances: { BTC: toWad("1"), USDT: toWad("100000") },
+    takerFeeBps: () => 10n,
+    makerFeeBps: () => 2n,
+    lot: () => toWad("0.001"),
+  });
+  const metrics = createMetrics({ keeper: "paper-test" });
+  const chain = new LocalChain();
+  const keeper = new PaperKeeper({
+    dataDir: dir,
+    venues: [paper],
+    strategies: opts.strategies,
+    log: pino({ level: "silent" }),
+    metrics,
+    tickMs: 20,
+    chain,
+    limits: riskLimits({ ...DEFAULT_RISK_LIMITS_CONFIG, maxOrderNotional: opts.maxOrderNotional ?? "50000" }),
+    campaigns: { quotingWindowSeconds: 2, claimMarginSeconds: 1 },
+  });
+  const report = () => JSON.parse(readFileSync(keeper.reportPath, "utf8")) as PaperReport;
+  const counter = async (name: string, labels: Record<string, string> = {}) =>
+    (await metrics.registry.getSingleMetric(name)!.get()).values
+      .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+      .reduce((s, v) => s + v.value, 0);
+  return {
+    dir,
+    market,
+    paper,
+    chain,
+    keeper,
+    metrics,
+    report,
+    counter,
+    async close() {
+      await keeper.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("paper keeper (engineKeeper over paper venues and a local chain)", () => {
+  it("marketMaking_quotesAndFillsOnPaper_campaignSettledOnTheLocalChainWithItsReceipt", async () => {
+    const s = setup({ strategies: [marketMaking()] });
+    try {
+      await s.keeper.start();
+      // The market maker's quotes rest on the paper venue (GTC, around the mid).
+      await until(
+        "paper quotes resting",
+        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
+        60_000,
+      );
+      const bid = s.paper.orders.find((o) => o.status === "open" && o.side === "buy")!;
+      assert.ok(bid.limitPrice < toWad("30000"), "a bid below the mid");
+      // The live market trades down through the bid: a seller crosses it, the paper bid fills as a maker.
+      s.market.books[PAIR] = { bids: [lv("29000", "5")], asks: [lv("29010", "5")] };
+      await until(
+        () => `a market-making campaign in the report: ${JSON.stringify(s.report().campaigns)}`,
+        () => s.report().campaigns.some((c) => c.strategy === "marketMaking"),
+        60_000,
+      );
+      const campaign = s.report().campaigns.find((c) => c.strategy === "marketMaking")!;
+      assert.ok(campaign.fills.length >= 1);
+      assert.ok(
+        campaign.fills.some((f) => f.side === "buy" && f.orderId.startsWith("paper-alpha-")),
+        JSON.stringify(campaign.fills),
+      );
+      // Its receipt is kept by the local chain, and the campaign settles with it there.
+      const receiptId = BigInt(campaign.receipt.id);
+      const kept = await s.chain.getReceipt(receiptId);
+      assert.equal(kept.traceRoot, campaign.receipt.traceRoot);
+      assert.equal(kept.campaignId, campaign.campaignId);
+      await until("the campaign settled on the local chain", async () => {
+        const c = await s.chain.getCampaign(campaign.campaignId);
+        return c.status === "settled" && c.settledReceiptId === receiptId;
+      });
+      // The live path's metrics saw the maker fill; the market-data venue never saw an order.
+      assert.ok((await s.counter("keeper_fills_total", { venue: "alpha" })) >= 1);
+      assert.ok((await s.counter("keeper_campaigns_total", { type: "marketMaking" })) >= 1);
+      assert.equal(s.market.placeCalls, 0);
+      assert.notEqual(s.report().balances["alpha"]!["BTC"], "1", "paper balances moved");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("riskLimit_oversizedOrder_refusedBeforeThePaperVenue", async () => {
+    // 1 BTC quotes at about 30,000 USDT each, against a maxOrderNotional of 1,000.
+    const s = setup({ strategies: [marketMaking({ orderSize: "1" })], maxOrderNotional: "1000" });
+    try {
+      await s.keeper.start();
+      await until(
+        "an order refused by the risk limits",
+        async () => (await s.counter("keeper_risk_refusals_total")) >= 1,
+        60_000,
+      );
+      assert.equal(s.paper.orders.length, 0, "no paper order placed");
+      assert.equal(s.market.placeCalls, 0);
+      const refusals = (await s.metrics.registry.getSingleMetric("keeper_risk_refusals_total")!.get()).values;
+      assert.ok(
+        refusals.some((v) => v.labels["control"] === "maxOrderNotional" && v.value >= 1),
+        JSON.stringify(refusals),
+      );
+      assert.equal(s.report().campaigns.length, 0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("killSwitch_pausedPaperJournal_noNewCampaignUntilResumed", async () => {
+    const s = setup({ strategies: [marketMaking()] });
+    try {
+      pauseKeeper(s.keeper.journal, "paper check");
+      await s.keeper.start();
+      await until("the stop reported", async () => (await s.counter("keeper_trading_stopped")) === 1, 30_000);
+      const ticks = await s.counter("keeper_ticks_total");
+      await until("more ticks", async () => (await s.counter("keeper_ticks_total")) > ticks + 5, 30_000);
+      assert.equal(s.paper.orders.length, 0, "no order while paused");
+      assert.equal(s.chain.ledger.campaigns.size, 0, "no campaign published while paused");
+      resumeKeeper(s.keeper.journal);
+      await until("quotes once resumed", () => s.paper.orders.length > 0, 60_000);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("marketDataClient_holdsNoExchangeCredentials", () => {
+    for (const exchange of ["binance", "okx"] as const) {
+      const client = marketDataClient({ id: "x", exchange, baseUrl: "http://127.0.0.1:1", credentials: "live-keys" });
+      assert.equal(client.apiKey, "", `${exchange} apiKey`);
+      assert.equal(client.secret, "", `${exchange} secret`);
+      assert.ok(!client.password, `${exchange} password`);
+    }
+  });
+});
