@@ -18,7 +18,7 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SingleBar } from "cli-progress";
-import { LocalChain } from "../chain/local.js";
+import { LocalChain, PARAMETER_DEFINITIONS } from "../chain/local.js";
 import { ON_CHAIN_PARAMETER_KEYS, parseEngineParameters, type EngineParametersInput } from "../engine/parameters.js";
 import type { EngineAction } from "../engine/types.js";
 import { RequestBudgets } from "../execution/budget.js";
@@ -69,6 +69,11 @@ export interface ReplayOptions {
   progress?: boolean;
   /** Longest a step may wait for the runs to settle (default 60 s). */
   stepTimeoutMs?: number;
+  /**
+   * Governance changes on the local chain (`Parameters` keys), each made before the keeper's tick of its step: the
+   * running keeper picks it up from the chain as it would a passed proposal.
+   */
+  parameterChanges?: { step: number; name: string; value: number }[];
   /** Market-making quoting window per campaign, scenario seconds (default 60, as `keeper run`). */
   quotingWindowSeconds?: number;
 }
@@ -99,6 +104,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
   const chainParams: Record<string, bigint> = {};
   for (const key of ON_CHAIN_PARAMETER_KEYS) {
     if (opts.params?.[key] !== undefined) chainParams[key] = BigInt(params[key]);
+  }
+  for (const c of opts.parameterChanges ?? []) {
+    if (!(c.name in PARAMETER_DEFINITIONS)) throw new ReplayError(`parameter change: unknown parameter ${c.name}`);
+    if (!Number.isInteger(c.step) || c.step < 0 || c.step >= opts.steps)
+      throw new ReplayError(`parameter change of ${c.name}: step ${c.step} is outside 0..${opts.steps - 1}`);
   }
   const quote = quoteOf(scenario);
   const pairs = scenario.markets.map((m) => `${m.base}/${m.quote}`);
@@ -186,6 +196,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
       runs: [],
       marketMaking: [],
       campaigns: [],
+      parameterChanges: [],
       balances: { start: first.balances, end: {} },
       mids: { start: midsOf(firstMarket), end: {} },
       errors,
@@ -300,6 +311,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     bar?.start(opts.steps, 0, { pnl: "0", fills: 0 });
     await node.start();
     for (step = 0; step < opts.steps; step++) {
+      for (const c of opts.parameterChanges ?? []) {
+        if (c.step !== step) continue;
+        chain.setParameter(c.name, BigInt(c.value));
+        report.parameterChanges.push({ ...c });
+      }
       await node.tick();
       await settle();
       run.sim.advance(1);

@@ -91,6 +91,8 @@ export interface ReplayReport {
     receiptId?: number;
     receipt?: ReplayReceipt;
   }[];
+  /** Governance changes made on the local chain during the replay (before the tick of `step`). */
+  parameterChanges: { step: number; name: string; value: number }[];
   /** Balances of the account at the start and the end, per venue and asset (decimal strings). */
   balances: { start: Record<string, Record<string, string>>; end: Record<string, Record<string, string>> };
   /** Each venue's mid per market at the start and the end (decimal strings). */
