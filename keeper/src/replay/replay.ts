@@ -299,11 +299,13 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     /** Until every run has finished or waits for the next step, and no venue call of the keeper is in flight. */
     const settle = async (): Promise<void> => {
       const deadline = Date.now() + (opts.stepTimeoutMs ?? 60_000);
+      // Quiet for a few turns of the event loop (a run's next call follows the previous one's answer within them).
       let quiet = 0;
-      while (quiet < 3) {
+      while (quiet < 5) {
         if (Date.now() > deadline) throw new ReplayError(`runs did not settle within a step (step ${step})`);
-        await new Promise((r) => setTimeout(r, 1));
-        quiet = runner.runningCount > parked.size || inflight.n > 0 ? 0 : quiet + 1;
+        const busy = runner.runningCount > parked.size || inflight.n > 0;
+        await new Promise((r) => (busy ? setTimeout(r, 1) : setImmediate(r)));
+        quiet = busy ? 0 : quiet + 1;
       }
     };
 
