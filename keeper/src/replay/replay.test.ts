@@ -164,6 +164,11 @@ describe("runReplay", () => {
       assert.match(html, /<svg[^>]*aria-label="fills"/);
       assert.doesNotMatch(html, /<script|<link|src=/, "self-contained");
       assert.match(html, new RegExp(`<dd id="fills">${r.fills.length}</dd>`));
+      assert.match(
+        html,
+        new RegExp(`<dd id="campaigns">${r.campaigns.length} \\(${r.summary.settledCampaigns}\\)</dd>`),
+      );
+      assert.match(html, /<h2>Campaigns<\/h2>/);
       assert.ok(r.marketMaking.length >= 1);
       assert.match(
         html,
