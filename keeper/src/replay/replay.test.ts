@@ -302,6 +302,21 @@ describe("runReplay", () => {
     );
   });
 
+  it("runReplay_parametersOutsideTheContractsBounds_failBeforeReplaying", async () => {
+    await assert.rejects(
+      runReplay({
+        scenario,
+        steps: 5,
+        parameterChanges: [{ step: 1, name: "roiThresholdBps", value: 60_000 }],
+      }),
+      { message: "parameter change of roiThresholdBps: 60000 is outside the contract's 10000..50000" },
+    );
+    await assert.rejects(runReplay({ scenario, steps: 5, params: { maxSwitchesPerHour: 600 } }), (err: Error) => {
+      assert.match(err.message, /^params: the local chain refuses them: .*ParametersOutOfBounds/);
+      return true;
+    });
+  });
+
   it("runReplay_orderNotionalLimit_everyOrderRefusedByTheRiskLimits", async () => {
     // The live keeper's risk limits guard every order: no order above 100 USDT of notional reaches a venue.
     const r = await runReplay({

@@ -21,6 +21,7 @@ import { SingleBar } from "cli-progress";
 import { LocalChain, PARAMETER_DEFINITIONS } from "../chain/local.js";
 import { ON_CHAIN_PARAMETER_KEYS, parseEngineParameters, type EngineParametersInput } from "../engine/parameters.js";
 import type { EngineAction } from "../engine/types.js";
+import { KeeperError } from "../errors.js";
 import { RequestBudgets } from "../execution/budget.js";
 import { WAD, fromWad, wadToNumber } from "../execution/fixed.js";
 import { readMarket, midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
@@ -106,9 +107,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     if (opts.params?.[key] !== undefined) chainParams[key] = BigInt(params[key]);
   }
   for (const c of opts.parameterChanges ?? []) {
-    if (!(c.name in PARAMETER_DEFINITIONS)) throw new ReplayError(`parameter change: unknown parameter ${c.name}`);
+    const d = PARAMETER_DEFINITIONS[c.name];
+    if (!d) throw new ReplayError(`parameter change: unknown parameter ${c.name}`);
     if (!Number.isInteger(c.step) || c.step < 0 || c.step >= opts.steps)
       throw new ReplayError(`parameter change of ${c.name}: step ${c.step} is outside 0..${opts.steps - 1}`);
+    if (!Number.isInteger(c.value) || BigInt(c.value) < d.min || BigInt(c.value) > d.max)
+      throw new ReplayError(`parameter change of ${c.name}: ${c.value} is outside the contract's ${d.min}..${d.max}`);
   }
   const quote = quoteOf(scenario);
   const pairs = scenario.markets.map((m) => `${m.base}/${m.quote}`);
@@ -116,6 +120,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
   const t0 = Math.floor(Date.now() / 1000) * 1000;
   const sim: { step: () => number } = { step: () => 0 };
   const clock = { now: () => t0 + sim.step() * scenario.stepMs };
+  // The chain (its `Parameters` checked against the contract's bounds before anything starts).
+  let chain: LocalChain;
+  try {
+    chain = new LocalChain({ now: () => BigInt(Math.floor(clock.now() / 1000)), parameters: chainParams });
+  } catch (err) {
+    const why = err instanceof KeeperError ? err.shortMessage : String(err);
+    throw new ReplayError(`params: the local chain refuses them: ${why}`, { cause: err });
+  }
   const run = await startSimulation(scenario, { now: clock.now });
   sim.step = () => run.sim.step;
   const dir = opts.outDir ?? (await mkdtemp(join(tmpdir(), "keeper-replay-")));
@@ -219,7 +231,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     };
 
     // The live keeper, as `keeper run` builds it, over the simulator's venues and a local chain on scenario time.
-    const chain = new LocalChain({ now: () => BigInt(Math.floor(clock.now() / 1000)), parameters: chainParams });
     // Receipts of this replay only (an earlier replay into the same directory leaves its own).
     await rm(join(dir, "receipts"), { recursive: true, force: true });
     const recorder = new ReplayRecorder(join(dir, "receipts"));
