@@ -5,8 +5,9 @@ import type { Venue } from "../execution/venue.js";
 /** Counts the venue calls in flight (the replay waits for the keeper's venue work to end before it steps). */
 export function tracked(venue: Venue, inflight: { n: number }): Venue {
   return new Proxy(venue, {
-    get(target, prop, receiver) {
-      const v: unknown = Reflect.get(target, prop, receiver);
+    get(target, prop) {
+      // Read on the venue itself (its getters and private fields see the venue, not the proxy).
+      const v: unknown = Reflect.get(target, prop);
       if (typeof v !== "function") return v;
       return (...args: unknown[]) => {
         const out: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
