@@ -2,8 +2,10 @@
  * The live keeper as `keeper run` assembles it (and the tests, through the same function): the strategy engine
  * (`EngineRunner`) over the strategies the config lists (plugins with validated settings), every run a campaign
  * (`EngineCampaigns`) drawing from its own sleeve, parameters from the `Parameters` contract every tick, volatility
- * measured from the mids the keeper reads, success rate from settled campaigns; the node ticks it. Rules:
- * docs/SPECIFICATION.md "Keeper node / Live keeper".
+ * measured from the mids the keeper reads, success rate from settled campaigns; the node ticks it. `keeper replay`
+ * runs this same keeper over the simulator's venues and a `LocalChain` on scenario time (`replay/replay.ts`: injected
+ * clock, manual ticks, scenario-time quoting windows, observers for its report). Rules: docs/SPECIFICATION.md
+ * "Keeper node / Live keeper".
  */
 import type { CapitalAdapter } from "../chain/vault.js";
 import { SLEEVES } from "../chain/vault.js";
