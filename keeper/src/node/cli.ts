@@ -161,8 +161,9 @@ export function buildCli(): Command {
   program
     .command("replay")
     .description(
-      "Run the engine and execution over an exchange-simulator scenario, stepped by hand; writes " +
-        "report.json and a self-contained report.html (PnL, fills, switches, breaker trips)",
+      "Run the live keeper (engine, campaigns, risk controls) over an exchange-simulator scenario and a local " +
+        "chain on scenario time, stepped by hand; writes report.json, a self-contained report.html (PnL, fills, " +
+        "switches, breaker trips, campaigns), keeper.log and the campaigns' receipts (receipts/)",
     )
     .argument("<scenario>", "scenario JSON file (e.g. keeper/src/sim/scenarios/flaky-arbitrage.json)")
     .option("--steps <n>", "steps to replay", positiveInt, 120)
@@ -180,7 +181,8 @@ export function buildCli(): Command {
       const s = r.summary;
       console.log(
         `replay ${r.scenario}: ${r.steps} steps, PnL ${s.pnl.toFixed(2)}, ${s.fills} fills, ${s.runs} runs, ` +
-          `${s.switches} switches, ${s.breakerTrips} breaker trips; report in ${join(opts.out, "report.{json,html}")}`,
+          `${s.switches} switches, ${s.breakerTrips} breaker trips, ${s.campaigns} campaigns ` +
+          `(${s.settledCampaigns} settled with receipts); report in ${join(opts.out, "report.{json,html}")}`,
       );
     });
 

@@ -152,6 +152,11 @@ export interface EngineCampaignOptions {
   bucketSeconds?: bigint;
   unwindSlippageBps?: bigint;
   /**
+   * Runs `fn` once `ms` of the keeper's time have passed and returns a cancel (the market maker's quoting window).
+   * Default: a wall-clock timer; replay passes one on scenario time, so a window ends before its claim expires there.
+   */
+  after?: (ms: number, fn: () => void) => () => void;
+  /**
    * Read before a run publishes its campaign: a reason (stop signal, exposure on the pair) keeps the campaign from
    * being published and claimed at all.
    */
@@ -548,7 +553,7 @@ export class EngineCampaigns implements CampaignExecution {
   /** A signal that aborts with the engine's, or when the market maker's quoting window ends. */
   private async quotingWindow(job: CampaignJob, ctx: ExecutionContext) {
     const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    let cancel = (): void => undefined;
     if (this.pending.get(job.id)?.strategy.type === "marketMaking") {
       const c = await this.opts.chain.getCampaign(job.id);
       const now = await this.opts.chain.now();
@@ -557,9 +562,9 @@ export class EngineCampaigns implements CampaignExecution {
       let left = c.claimDeadline - margin - now;
       if (left > cap) left = cap;
       if (left <= 0n) controller.abort();
-      else timer = setTimeout(() => controller.abort(), Number(left) * 1000);
+      else cancel = (this.opts.after ?? wallAfter)(Number(left) * 1000, () => controller.abort());
     }
-    return { signal: AbortSignal.any([ctx.signal, controller.signal]), clear: () => clearTimeout(timer) };
+    return { signal: AbortSignal.any([ctx.signal, controller.signal]), clear: cancel };
   }
 
   /**
@@ -659,6 +664,12 @@ export class EngineCampaigns implements CampaignExecution {
     if (sleeve !== undefined) capital?.[sleeve]?.executed(id, posted.receiptId);
     return { receiptId: posted.receiptId };
   }
+}
+
+/** `fn` after `ms` of wall time; returns its cancel. */
+function wallAfter(ms: number, fn: () => void): () => void {
+  const timer = setTimeout(fn, ms);
+  return () => clearTimeout(timer);
 }
 
 function orderState(o: Order): OrderState {

@@ -2,20 +2,23 @@
  * The live keeper as `keeper run` assembles it (and the tests, through the same function): the strategy engine
  * (`EngineRunner`) over the strategies the config lists (plugins with validated settings), every run a campaign
  * (`EngineCampaigns`) drawing from its own sleeve, parameters from the `Parameters` contract every tick, volatility
- * measured from the mids the keeper reads, success rate from settled campaigns; the node ticks it. Rules:
- * docs/SPECIFICATION.md "Keeper node / Live keeper".
+ * measured from the mids the keeper reads, success rate from settled campaigns; the node ticks it. `keeper replay`
+ * runs this same keeper over the simulator's venues and a `LocalChain` on scenario time (`replay/replay.ts`: injected
+ * clock, manual ticks, scenario-time quoting windows, observers for its report). Rules: docs/SPECIFICATION.md
+ * "Keeper node / Live keeper".
  */
 import type { CapitalAdapter } from "../chain/vault.js";
 import { SLEEVES } from "../chain/vault.js";
 import { VolatilityEstimator } from "../engine/estimators.js";
-import { ChainEngineParameters } from "../engine/parameters.js";
+import { ChainEngineParameters, type EngineParameters } from "../engine/parameters.js";
 import { EngineRunner, type Clock } from "../engine/runner.js";
 import type { Strategy } from "../engine/strategy.js";
-import type { EngineAction } from "../engine/types.js";
+import type { EngineAction, ExecutionResult } from "../engine/types.js";
 import { engineGuard } from "../execution/engineGuard.js";
 import { SafetyRules, composeGuards, type SafetyConfig } from "../execution/safety.js";
 import { maxPlanAmount, riskLimits, type RiskLimits } from "../execution/limits.js";
 import { midOf, snapshotKey } from "../execution/strategies/market.js";
+import type { PluginContext } from "../execution/strategies/plugin.js";
 import { DEFAULT_SAFETY, GatedExecution, RiskControls } from "./risk.js";
 import {
   STRATEGY_PLUGINS,
@@ -51,9 +54,19 @@ export interface EngineKeeperOptions extends Omit<
   vault?: CapitalAdapter;
   campaigns?: Pick<
     EngineCampaignOptions,
-    "quotingWindowSeconds" | "claimMarginSeconds" | "priceBandBps" | "bucketSeconds" | "unwindSlippageBps"
+    "quotingWindowSeconds" | "claimMarginSeconds" | "priceBandBps" | "bucketSeconds" | "unwindSlippageBps" | "after"
   >;
   clock?: Clock;
+  /** The engine-only parameters (no `Parameters` key) the chain's values are merged over (default: the defaults). */
+  engineBase?: EngineParameters;
+  /** Waits between market-making refreshes (default: the plugin's `refreshMs` of wall time; replay: one step). */
+  waitForRefresh?: PluginContext["waitForRefresh"];
+  /** Observers of the live path (replay's report): every engine tick with the market it decided on, every run's end. */
+  observe?: {
+    tick?: (market: ExecutionMarket, actions: readonly EngineAction[], thresholdBps: number) => void;
+    runFinished?: (runId: number, strategyId: string, result: ExecutionResult) => void;
+    marketMakingRun?: PluginContext["onMarketMakingRun"];
+  };
 }
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -95,6 +108,9 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     clock = wallClock,
     limits = riskLimits(),
     safety: safetyConfig,
+    engineBase,
+    waitForRefresh,
+    observe,
     ...nodeOptions
   } = opts;
   const { journal, log, metrics, venues, chain } = nodeOptions;
@@ -127,6 +143,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     }
   }
   const parameters = new ChainEngineParameters({
+    ...(engineBase ? { base: engineBase } : {}),
     onError: (err) => log.error({ err }, `engine parameters refused: ${err.shortMessage}`),
   });
   // Built below; the campaigns and guards reach them through this holder once they exist.
@@ -164,6 +181,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     const inner = plugin.create({
       venues,
       config: e.config,
+      ...(waitForRefresh ? { waitForRefresh } : {}),
       guard: (strategyId, ctx) =>
         composeGuards(
           engineGuard(
@@ -186,8 +204,10 @@ export function engineKeeper(opts: EngineKeeperOptions) {
         risk.recordExecution(plan, report);
         await safety.recordExecution(pair, report);
       },
-      onMarketMakingRun: (_id, stats) =>
-        metrics.strategyPnlMarked.set({ type: "marketMaking" }, Number(stats.pnl) / 1e18),
+      onMarketMakingRun: (id, stats) => {
+        metrics.strategyPnlMarked.set({ type: "marketMaking" }, Number(stats.pnl) / 1e18);
+        observe?.marketMakingRun?.(id, stats);
+      },
     });
     typeOf.set(inner.id, inner.type);
     return campaigns.wrap(inner, routeOf(e));
@@ -204,6 +224,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
       // Arbitrage executions are booked by `onReport`; a market-making run's marked PnL is booked here, so its losses
       // count against `maxDailyLoss` too.
       if (type === "marketMaking") risk.recordPnl(result.pnl);
+      observe?.runFinished?.(_runId, strategyId, result);
     },
     onStrategyError: (id, err) =>
       log.warn({ err, strategy: id }, `strategy ${id} sat out the tick: ${err.shortMessage}`),
@@ -238,6 +259,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
         for (const s of market.snapshots.values()) pool += s.quoteAvailable;
         const actions = engineRunner.tick({ market, pool });
         const threshold = engineRunner.parameters.roiThresholdBps;
+        observe?.tick?.(market, actions, threshold);
         for (const a of actions) {
           if (a.kind === "switch") metrics.switches.inc({ mode: a.mode, to: typeOf.get(a.toStrategyId) ?? "unknown" });
           if (a.kind === "start") metrics.decisions.inc({ kind: "start", strategy: a.strategyId });

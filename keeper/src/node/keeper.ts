@@ -77,6 +77,11 @@ export interface KeeperNodeOptions {
   risk?: RiskControls;
   /** False while a venue is down (`KeeperHealth`): opportunities are still read, but no new campaign is claimed. */
   healthy?: () => boolean;
+  /**
+   * Ticked by its owner (replay: once per simulator step), never by a timer: `start` recovers, reads the parameters
+   * and sends the first heartbeat but schedules nothing; heartbeats then ride on the ticks (chain time).
+   */
+  manualTicks?: boolean;
 }
 
 export class KeeperNode {
@@ -137,6 +142,7 @@ export class KeeperNode {
       "keeper started",
     );
     await this.guarded("heartbeat", () => this.heartbeat());
+    if (this.opts.manualTicks) return;
     this.heartbeatTimer = setInterval(
       () => void this.guarded("heartbeat", () => this.heartbeat()),
       this.opts.heartbeatSeconds * 1000,
@@ -154,6 +160,11 @@ export class KeeperNode {
     await this.dispatching;
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.opts.log.info("keeper stopped");
+  }
+
+  /** Settles once the campaign steps the last tick started in the background (`backgroundDispatch`) are done. */
+  async idle(): Promise<void> {
+    await this.dispatching;
   }
 
   private schedule(ms: number): void {

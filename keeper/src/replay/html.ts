@@ -118,14 +118,24 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{font-weig
       .join(", ") || "0",
   )}</dd>
 <dt>runs / switches / breaker trips</dt><dd>${s.runs} / ${s.switches} / ${s.breakerTrips}</dd>
+<dt>campaigns (settled with receipts)</dt><dd id="campaigns">${s.campaigns} (${s.settledCampaigns})</dd>
+<dt>keeper errors</dt><dd id="errors">${s.errors}</dd>
 </dl>
 <h2>PnL</h2><p>Solid: mark to market; dashed: realised by finished runs. Purple lines: switches; red: breaker trips.</p>
 ${pnlChart(r)}
 <h2>Fills</h2><p>Green: buys, red: sells; outlined: maker fills.</p>
 ${fillsChart(r)}
 <h2>Switches</h2>${table(
-    ["step", "mode", "from", "to", "from ROI", "to ROI"],
-    r.switches.map((w) => [w.step, w.mode, w.from, w.to, fmt(w.fromRoi, 6), fmt(w.toRoi, 6)]),
+    ["step", "mode", "from", "to", "from ROI", "to ROI", "threshold"],
+    r.switches.map((w) => [
+      w.step,
+      w.mode,
+      w.from,
+      w.to,
+      fmt(w.fromRoi, 6),
+      fmt(w.toRoi, 6),
+      `${fmt(w.thresholdBps / 10_000, 2)}x`,
+    ]),
   )}
 <h2>Breaker trips</h2>${table(
     ["step", "breaker", "pair", "bps"],
@@ -155,6 +165,19 @@ ${fillsChart(r)}
       m.endInventory,
       `${m.band.min} .. ${m.band.max}`,
       m.insideBand ? "yes" : "no",
+    ]),
+  )}
+<h2>Campaigns</h2><p>Every run of the live keeper is a campaign on the replay's local chain; receipts in <code>receipts/</code>.</p>${table(
+    ["run", "strategy", "type", "outcome", "fills", "receipt", "trace root", "receipt PnL"],
+    r.campaigns.map((c) => [
+      c.runId,
+      c.strategyId,
+      c.type,
+      c.outcome,
+      c.fills,
+      c.receiptId ?? "",
+      c.receipt ? `${c.receipt.traceRoot.slice(0, 10)}...` : "",
+      c.receipt?.pnl ?? "",
     ]),
   )}
 <h2>Fills</h2>${table(

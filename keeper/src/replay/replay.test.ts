@@ -4,6 +4,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TraceTree } from "../recording/merkle.js";
+import { readTraceFile, traceFileName } from "../recording/trace-writer.js";
 import { parseScenario } from "../sim/scenario.js";
 import { runReplay, type ReplayReport, type StrategySpec } from "./replay.js";
 
@@ -71,6 +73,28 @@ function deltasFromFills(r: ReplayReport): Record<string, { BTC: number; USDT: n
   return out;
 }
 
+/**
+ * Every campaign of the live keeper that filled has its receipt, settled on the replay's local chain, and the receipt's
+ * root is the root of the trace written into `<dir>/receipts/traces` (recomputed here from the file).
+ */
+async function assertReceiptsProven(r: ReplayReport, dir: string): Promise<void> {
+  assert.ok(r.campaigns.length >= 1, "campaigns");
+  for (const c of r.campaigns) {
+    if (c.fills === 0) {
+      assert.equal(c.receipt, undefined, JSON.stringify(c));
+      continue;
+    }
+    assert.equal(c.outcome, "settled", JSON.stringify(c));
+    const receipt = c.receipt!;
+    assert.ok(receipt && c.receiptId !== undefined, JSON.stringify(c));
+    assert.equal(receipt.leafCount, c.fills);
+    const { entries } = await readTraceFile(join(dir, "receipts", "traces", traceFileName(c.campaignId.toLowerCase())));
+    const units = { depositAsset: "USDT", depositDecimals: 6, markPrices: receipt.markPrices ?? {} };
+    assert.equal(TraceTree.fromEntries(entries, units).root, receipt.traceRoot, `trace root of ${c.campaignId}`);
+  }
+  assert.equal(r.summary.settledCampaigns, r.campaigns.filter((c) => c.outcome === "settled").length);
+}
+
 describe("runReplay", () => {
   it("runReplay_shortScenario_reportMatchesTheFills", async () => {
     const dir = await mkdtemp(join(tmpdir(), "replay-"));
@@ -127,6 +151,12 @@ describe("runReplay", () => {
       const runsPnl = r.runs.reduce((s, x) => s + (x.pnl ?? 0), 0);
       assert.ok(Math.abs(r.summary.realisedPnl - runsPnl) < 1e-6);
 
+      // Every run was a campaign of the live keeper: the arbitrage and the market maker settled with their receipts.
+      assert.deepEqual(r.errors, []);
+      assert.ok(r.campaigns.some((c) => c.type === "arbitrage" && c.outcome === "settled"));
+      assert.ok(r.campaigns.some((c) => c.type === "marketMaking" && c.outcome === "settled"));
+      await assertReceiptsProven(r, dir);
+
       const json = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as ReplayReport;
       assert.equal(json.summary.pnl, r.summary.pnl);
       const html = await readFile(join(dir, "report.html"), "utf8");
@@ -134,6 +164,11 @@ describe("runReplay", () => {
       assert.match(html, /<svg[^>]*aria-label="fills"/);
       assert.doesNotMatch(html, /<script|<link|src=/, "self-contained");
       assert.match(html, new RegExp(`<dd id="fills">${r.fills.length}</dd>`));
+      assert.match(
+        html,
+        new RegExp(`<dd id="campaigns">${r.campaigns.length} \\(${r.summary.settledCampaigns}\\)</dd>`),
+      );
+      assert.match(html, /<h2>Campaigns<\/h2>/);
       assert.ok(r.marketMaking.length >= 1);
       assert.match(
         html,
@@ -163,9 +198,21 @@ describe("runReplay", () => {
   const scenarioFile = (name: string): string => fileURLToPath(new URL(`../sim/scenarios/${name}`, import.meta.url));
 
   it("runReplay_scenarioWithoutGaps_marketMakingEndsWithPositivePnlNetOfFeesInsideItsBand", async () => {
-    const r = await runReplay({ scenario: scenarioFile("mm-steady.json"), steps: 150 });
+    const dir = await mkdtemp(join(tmpdir(), "replay-"));
+    const r = await runReplay({ scenario: scenarioFile("mm-steady.json"), steps: 150, outDir: dir });
     assert.equal(r.switches.length, 0);
-    assert.ok(r.runs.length >= 1 && r.runs.every((x) => x.strategyId === "mm-btc-binance"), JSON.stringify(r.runs));
+    assert.ok(r.runs.length >= 2 && r.runs.every((x) => x.strategyId === "mm-btc-binance"), JSON.stringify(r.runs));
+    // Each run is one market-making campaign quoting for its window (60 s of scenario time, ending before its claim
+    // expires), then settled with its receipt; the engine starts the next one.
+    for (const x of r.runs.slice(0, -1)) {
+      assert.equal(x.status, "succeeded", JSON.stringify(x));
+      assert.ok(x.endStep! - x.startStep <= 60, JSON.stringify(x));
+    }
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.campaigns.length, r.runs.length);
+    assert.ok(r.campaigns.every((c) => c.outcome === "settled" && c.receipt?.markPrices?.["BTC/USDT"]));
+    await assertReceiptsProven(r, dir);
+    await rm(dir, { recursive: true, force: true });
     const makerFills = r.fills.filter((f) => f.maker && f.venue === "binance");
     assert.ok(makerFills.length >= 50, `maker fills ${makerFills.length}`);
     // Fees were paid (2 bps maker) and are inside the PnL: balances moved exactly as the fills say, net of fees.
@@ -202,9 +249,12 @@ describe("runReplay", () => {
 
   it("runReplay_scenarioWithGaps_everySwitchPassesTheThresholdAndMarketMakingResumesWithANewBaseline", async () => {
     const r = await runReplay({ scenario: scenarioFile("mm-preempt.json"), steps: 200 });
-    const threshold = 15_000 / 10_000; // the default roiThresholdBps
     assert.ok(r.switches.length >= 1, "at least one switch");
-    for (const w of r.switches) assert.ok(w.toRoi >= threshold * w.fromRoi, JSON.stringify(w));
+    // Challenger ROI >= threshold x current ROI, with the threshold the keeper read from the chain (the default).
+    for (const w of r.switches) {
+      assert.equal(w.thresholdBps, 15_000);
+      assert.ok(w.toRoi >= (w.thresholdBps / 10_000) * w.fromRoi, JSON.stringify(w));
+    }
     const pre = r.switches.find((w) => w.mode === "preempt" && w.from.startsWith("mm-") && w.to.startsWith("arb-"));
     assert.ok(pre, JSON.stringify(r.switches));
     const first = r.runs.find((x) => x.strategyId === pre.from && x.status === "aborted");
@@ -221,6 +271,67 @@ describe("runReplay", () => {
     assert.ok(Math.abs(m2.previousPnl - m1.pnl) < 1e-6);
     assert.ok(Math.abs(m2.startInventory - m1.endInventory) > 0.01, "the arbitrage moved the maker's inventory");
     assert.equal(r.summary.openOrdersAtEnd, 0);
+    // The pre-empted market maker's campaign settled with what it did, then the arbitrage's, then the resumed one's.
+    const settled = (runId: number) => r.campaigns.find((c) => c.runId === runId && c.outcome === "settled");
+    assert.ok(settled(first.runId) && settled(arb.runId) && settled(resumed.runId), JSON.stringify(r.campaigns));
+    assert.deepEqual(r.errors, []);
+  });
+
+  it("runReplay_thresholdRaisedOnChain_nextSwitchDecisionUsesIt", async () => {
+    // Same scenario, same steps: at the chain's default (1.5x) the market maker is pre-empted when the gap has been
+    // open for the debounce, by an arbitrage paying less than 5x its ROI; governance raising the threshold to 5x at
+    // step 10 holds that pre-emption back, and any switch the keeper still makes passes 5x.
+    const file = scenarioFile("mm-preempt.json");
+    const base = await runReplay({ scenario: file, steps: 52 });
+    const pre = base.switches.find((w) => w.mode === "preempt");
+    assert.ok(pre && pre.thresholdBps === 15_000 && pre.toRoi < 5 * pre.fromRoi, JSON.stringify(base.switches));
+    const r = await runReplay({
+      scenario: file,
+      steps: 52,
+      parameterChanges: [{ step: 10, name: "roiThresholdBps", value: 50_000 }],
+    });
+    assert.deepEqual(r.parameterChanges, [{ step: 10, name: "roiThresholdBps", value: 50_000 }]);
+    assert.ok(!r.switches.some((w) => w.step === pre.step), JSON.stringify(r.switches));
+    for (const w of r.switches) {
+      assert.ok(w.thresholdBps === 50_000 && w.toRoi >= 5 * w.fromRoi, JSON.stringify(w));
+    }
+    // The market maker quoted on until the replay stopped it.
+    assert.ok(
+      r.runs.every((x) => x.strategyId.startsWith("mm-")),
+      JSON.stringify(r.runs),
+    );
+  });
+
+  it("runReplay_parametersOutsideTheContractsBounds_failBeforeReplaying", async () => {
+    await assert.rejects(
+      runReplay({
+        scenario,
+        steps: 5,
+        parameterChanges: [{ step: 1, name: "roiThresholdBps", value: 60_000 }],
+      }),
+      { message: "parameter change of roiThresholdBps: 60000 is outside the contract's 10000..50000" },
+    );
+    await assert.rejects(runReplay({ scenario, steps: 5, params: { maxSwitchesPerHour: 600 } }), (err: Error) => {
+      assert.match(err.message, /^params: the local chain refuses them: .*ParametersOutOfBounds/);
+      return true;
+    });
+  });
+
+  it("runReplay_orderNotionalLimit_everyOrderRefusedByTheRiskLimits", async () => {
+    // The live keeper's risk limits guard every order: no order above 100 USDT of notional reaches a venue.
+    const r = await runReplay({
+      scenario,
+      steps: 16,
+      limits: { maxOrderNotional: "100" },
+      params: { debounceSeconds: 2, switchCooldownSeconds: 0, failureCooldownSeconds: 0 },
+    });
+    assert.ok(r.runs.length >= 2, JSON.stringify(r.runs));
+    assert.deepEqual(r.fills, []);
+    assert.ok(
+      r.runs.some((x) => x.status === "failed" && /maxOrderNotional/.test(x.error ?? "")),
+      JSON.stringify(r.runs),
+    );
+    assert.deepEqual(r.balances.end, r.balances.start);
   });
 
   it("runReplay_gapWithInventoryBands_noVenueIsDrainedAndRebalanceRestoresEachVenue", async () => {
