@@ -13,13 +13,18 @@ import { MARKET_MAKING_STRATEGY, SYMBOL, writeKeeperRunConfig } from "./testing/
 import { crashSystem, PASSPHRASE, type CrashSystem } from "./testing/crash.js";
 
 const KILLS = 20;
+/**
+ * How often a wait polls. Each poll of the settle wait opens the journal and reads the chain: at 25 ms the test process
+ * competed for the CPU with the keeper it waits for (the kill points come from random delays, not from polling).
+ */
+const POLL_MS = 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const until = async (what: string | (() => string), cond: () => Promise<boolean> | boolean, ms = 120_000) => {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
-    await sleep(25);
+    await sleep(POLL_MS);
   }
 };
 
