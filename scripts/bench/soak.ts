@@ -37,6 +37,12 @@ export interface SoakOptions {
   quietSeconds: number;
   /** The faults of the fault phase (default `FAULTS`). */
   faults?: typeof FAULTS;
+  /**
+   * End the quiet phase as soon as every keeper is healthy and racing again, instead of after `quietSeconds` (which
+   * then only bounds the wait). The 2-minute variant in `npm test` asserts recovery within a minute and nothing that
+   * needs the rest of the minute; the bench keeps the full quiet phase for its quiet-tick and stop figures.
+   */
+  endQuietOnRecovery?: boolean;
   /** A gap every this many seconds (default 6). */
   gapEverySeconds?: number;
   log?: (line: string) => void;
@@ -220,7 +226,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const stoppedNow = async (i: number) => ((await nodes[i]!.metrics.tradingStopped.get()).values[0]?.value ?? 0) > 0;
     let sampledAt = Date.now();
     const fillsAt = nodes.map((_, i) => tapeFills(run, i));
-    while (Date.now() < quietEnd) {
+    const recovered = () => healthyAgain.every((t) => t !== null) && racingAgain.every((t) => t !== null);
+    while (Date.now() < quietEnd && !(opts.endQuietOnRecovery && recovered())) {
       await new Promise((r) => setTimeout(r, 500));
       const sampled = Date.now();
       for (const [i] of nodes.entries()) if (await stoppedNow(i)) stoppedQuiet[i]! += (sampled - sampledAt) / 1000;
