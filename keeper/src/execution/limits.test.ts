@@ -115,6 +115,23 @@ test("maxPlanAmount_notionalAndInventoryCaps_smallestWins", () => {
   assert.equal(maxPlanAmount(limits, toWad("30000"), "BTC", toWad("3")), 0n);
 });
 
+test("maxPlanAmount_sellLimitAboveBuy_sellLegStaysInsideMaxOrderNotional", () => {
+  // Sized by the buy price alone, 1 BTC at 30 000 fits a 30 000 cap, but its sell order at 30 300 does not.
+  const limits = riskLimits({ ...DEFAULT_RISK_LIMITS_CONFIG, maxOrderNotional: "30000" });
+  assert.equal(maxPlanAmount(limits, toWad("30000"), "BTC", undefined), toWad("1"));
+  const amount = maxPlanAmount(limits, toWad("30000"), "BTC", undefined, toWad("30300"));
+  assert.equal(amount, (toWad("30000") * 10n ** 18n) / toWad("30300"));
+  const sellNotional = (amount * toWad("30300") + 10n ** 18n - 1n) / 10n ** 18n;
+  assert.ok(sellNotional <= toWad("30000"), "the sell leg's notional is inside maxOrderNotional");
+  // A sell limit below the buy price (never the case in an arbitrage) does not loosen the buy order's cap.
+  assert.equal(maxPlanAmount(limits, toWad("30000"), "BTC", undefined, toWad("29000")), toWad("1"));
+  // And the plan of a real route, sized this way, passes the plan check on its sell leg.
+  const p = plan();
+  const cap = maxPlanAmount(limits, p.buy.limitPrice, "BTC", undefined, p.sell.limitPrice);
+  const legs = [p.buy, p.sell].map((l) => ({ ...l, amount: cap }));
+  for (const l of legs) assert.equal(orderRefusal({ ...l, purpose: "open" }, limits), undefined, `${l.side} leg`);
+});
+
 test("utcDay_midnightUtc_nextDay", () => {
   assert.equal(utcDay(Date.UTC(2026, 11, 4, 23, 59, 59)), "2026-12-04");
   assert.equal(utcDay(Date.UTC(2026, 11, 5, 0, 0, 0)), "2026-12-05");

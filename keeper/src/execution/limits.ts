@@ -129,15 +129,24 @@ export function planRefusal(plan: Opportunity, limits: RiskLimits, ctx: PlanCont
 /**
  * The largest base amount a campaign may buy at `price` under the notional limits (campaign, order) and the
  * inventory limits given what the buy venue holds; used to size plans inside the limits before checking them.
+ * `sellPrice` is the sell leg's limit price: the same amount is sold there, and that order's notional is bounded by
+ * `maxOrderNotional` too (above the buy price in an arbitrage, so it is the tighter of the two order caps).
  */
-export function maxPlanAmount(limits: RiskLimits, price: bigint, base: string, held: bigint | undefined): bigint {
-  if (price <= 0n) return 0n;
-  const byNotional = (n: bigint) => (n * WAD) / price;
-  let cap = byNotional(
-    limits.maxCampaignNotional < limits.maxOrderNotional ? limits.maxCampaignNotional : limits.maxOrderNotional,
-  );
+export function maxPlanAmount(
+  limits: RiskLimits,
+  price: bigint,
+  base: string,
+  held: bigint | undefined,
+  sellPrice: bigint = price,
+): bigint {
+  if (price <= 0n || sellPrice <= 0n) return 0n;
+  const byNotional = (n: bigint, at: bigint) => (n * WAD) / at;
+  const orderPrice = sellPrice > price ? sellPrice : price;
+  let cap = byNotional(limits.maxCampaignNotional, price);
+  const orderCap = byNotional(limits.maxOrderNotional, orderPrice);
+  if (orderCap < cap) cap = orderCap;
   if (held !== undefined) {
-    const room = byNotional(limits.maxInventoryNotional) - held;
+    const room = byNotional(limits.maxInventoryNotional, price) - held;
     if (room < cap) cap = room;
     const max = limits.maxInventory[base];
     if (max !== undefined && max - held < cap) cap = max - held;

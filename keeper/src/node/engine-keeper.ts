@@ -198,7 +198,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
       maxArbitrageAmount: (plan, snapshots) => {
         const base = plan.buy.pair.split("/")[0]!;
         const held = snapshots.find((s) => s.venueId === plan.buy.venueId)?.baseAvailable;
-        return maxPlanAmount(limits, plan.buy.limitPrice, base, held);
+        return maxPlanAmount(limits, plan.buy.limitPrice, base, held, plan.sell.limitPrice);
       },
       onReport: async (_id, pair, report, plan) => {
         risk.recordExecution(plan, report);
