@@ -18,10 +18,10 @@ import { fromWad } from "../execution/fixed.js";
 import type { RiskLimits } from "../execution/limits.js";
 import type { SafetyConfig } from "../execution/safety.js";
 import type { CampaignTrace } from "../recording/poster.js";
-import { buildReceipt, type Receipt } from "../recording/receipt.js";
+import { buildLocalReceipt, LOCAL_DEPOSIT_DECIMALS } from "../recording/local-receipt.js";
+import type { Receipt } from "../recording/receipt.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
-import { parseTraceEntry, type TraceEntry } from "../recording/trace.js";
-import { TraceWriter } from "../recording/trace-writer.js";
+import type { TraceEntry } from "../recording/trace.js";
 import { engineKeeper, type EngineKeeperOptions, type StrategyEntry } from "../node/engine-keeper.js";
 import { Journal } from "../node/journal.js";
 import { liveVenues } from "../node/live-venues.js";
@@ -59,8 +59,6 @@ export interface PaperReport {
   totals: { campaigns: number; fills: number; volume: string; pnl: string };
   balances: Record<string, Record<string, string>>;
 }
-
-const DECIMALS = 6;
 
 export interface PaperKeeperOptions {
   /** The keeper's data directory: paper mode keeps everything under `<dataDir>/paper/`. */
@@ -112,7 +110,7 @@ export class PaperKeeper {
       mode: "paper",
       startedAt: now,
       updatedAt: now,
-      depositDecimals: DECIMALS,
+      depositDecimals: LOCAL_DEPOSIT_DECIMALS,
       campaigns: [],
       totals: { campaigns: 0, fills: 0, volume: "0", pnl: "0" },
       balances: {},
@@ -201,21 +199,8 @@ export class PaperKeeper {
     };
   }
 
-  private async record(trace: CampaignTrace): Promise<{ entries: TraceEntry[]; receipt: Receipt }> {
-    const entries = trace.entries.map((e) => parseTraceEntry({ ...e, source: "paper" }));
-    const writer = await TraceWriter.open(join(this.dir, "traces"), trace.campaignId.toLowerCase());
-    try {
-      for (const e of entries) await writer.append(e);
-    } finally {
-      await writer.close();
-    }
-    const quote = entries[0]!.pair.split("/")[1]!;
-    const { receipt } = await buildReceipt(entries, this.store, {
-      depositAsset: quote,
-      depositDecimals: DECIMALS,
-      ...(trace.markPrices ? { markPrices: trace.markPrices } : {}),
-    });
-    return { entries, receipt };
+  private record(trace: CampaignTrace): Promise<{ entries: TraceEntry[]; receipt: Receipt }> {
+    return buildLocalReceipt(trace, { traceDir: join(this.dir, "traces"), store: this.store, source: "paper" });
   }
 
   private async addToReport(
@@ -226,7 +211,7 @@ export class PaperKeeper {
   ): Promise<void> {
     const r = this.report;
     if (r.campaigns.some((c) => c.campaignId === trace.campaignId)) return; // a retried post: reported once
-    const fmt = (v: bigint) => formatUnits(v, DECIMALS);
+    const fmt = (v: bigint) => formatUnits(v, LOCAL_DEPOSIT_DECIMALS);
     const campaign = await this.chain.getCampaign(trace.campaignId);
     r.campaigns.push({
       campaignId: trace.campaignId,

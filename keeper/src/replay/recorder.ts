@@ -9,13 +9,8 @@ import { formatUnits } from "ethers";
 import type { LocalChain, LocalReceiptFields } from "../chain/local.js";
 import type { ReceiptPoster } from "../chain/adapter.js";
 import type { CampaignTrace } from "../recording/poster.js";
-import { buildReceipt } from "../recording/receipt.js";
+import { buildLocalReceipt, LOCAL_DEPOSIT_DECIMALS } from "../recording/local-receipt.js";
 import { LocalDirectoryStore } from "../recording/store/local.js";
-import { parseTraceEntry } from "../recording/trace.js";
-import { TraceWriter } from "../recording/trace-writer.js";
-
-/** Decimals of the receipt's deposit asset (the live node's default units). */
-const DEPOSIT_DECIMALS = 6;
 
 /** One receipt the replay built, as the report lists it. */
 export interface ReplayReceipt {
@@ -48,28 +43,16 @@ export class ReplayRecorder {
   }
 
   private async build(trace: CampaignTrace): Promise<LocalReceiptFields> {
-    const entries = trace.entries.map((e) => parseTraceEntry(e));
     const campaignId = trace.campaignId.toLowerCase();
-    const writer = await TraceWriter.open(this.traceDir, campaignId);
-    try {
-      for (const e of entries) await writer.append(e);
-    } finally {
-      await writer.close();
-    }
-    const quote = entries[0]!.pair.split("/")[1]!;
-    const { receipt } = await buildReceipt(entries, this.store, {
-      depositAsset: quote,
-      depositDecimals: DEPOSIT_DECIMALS,
-      ...(trace.markPrices ? { markPrices: trace.markPrices } : {}),
-    });
+    const { receipt } = await buildLocalReceipt(trace, { traceDir: this.traceDir, store: this.store });
     this.receipts.set(campaignId, {
       campaignId: receipt.campaignId,
       traceRoot: receipt.traceRoot,
       executionHash: receipt.executionHash,
       leafCount: receipt.leafCount,
       cid: receipt.cid,
-      volume: formatUnits(receipt.summary.volume, DEPOSIT_DECIMALS),
-      pnl: formatUnits(receipt.summary.pnl, DEPOSIT_DECIMALS),
+      volume: formatUnits(receipt.summary.volume, LOCAL_DEPOSIT_DECIMALS),
+      pnl: formatUnits(receipt.summary.pnl, LOCAL_DEPOSIT_DECIMALS),
       ...(trace.markPrices ? { markPrices: trace.markPrices } : {}),
     });
     return {
