@@ -616,8 +616,7 @@ export class Journal {
  */
 function allowUnpostableReceipts(db: DatabaseSync): void {
   const row = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'receipts'`).get() as
-    | { sql: string }
-    | undefined;
+    { sql: string } | undefined;
   if (!row || row.sql.includes("'unpostable'")) return;
   inTransaction(db, () => {
     db.exec(`ALTER TABLE receipts RENAME TO receipts_before_unpostable`);

@@ -157,7 +157,11 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
   private async requireLiveClaim(campaignId: string): Promise<void> {
     const c = await this.chain.getCampaign(campaignId);
     const now = await this.chain.now();
-    if (c.status === "claimed" && c.claimant.toLowerCase() === this.chain.account.toLowerCase() && now <= c.claimDeadline)
+    if (
+      c.status === "claimed" &&
+      c.claimant.toLowerCase() === this.chain.account.toLowerCase() &&
+      now <= c.claimDeadline
+    )
       return;
     throw new ReceiptClaimNotLiveError("campaign's claim is not this keeper's live claim: its receipt is not sent", {
       details: `${campaignId}: ${c.status}${c.status === "claimed" ? ` by ${c.claimant} until ${c.claimDeadline}, now ${now}` : ""}`,
