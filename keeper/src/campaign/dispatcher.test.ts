@@ -13,6 +13,8 @@ import pino from "pino";
 import { CampaignDispatcher, dispatchOf, type CampaignExecution, type CampaignJob } from "./dispatcher.js";
 import { ownDispatch, venueRunSpec } from "../node/engine-campaigns.js";
 import { campaignSpecFromNames, type CampaignSpec } from "./id.js";
+import { RecordingReceiptPoster, type CampaignTrace } from "../recording/poster.js";
+import { loadSealedReceipt } from "../recording/seal.js";
 
 /**
  * The execution the dispatcher drives, reduced to what these tests observe: it "trades" by writing one leaf per
@@ -306,4 +308,102 @@ describe("CampaignDispatcher", () => {
     assert.equal((await k.chain.getCampaign(id)).status, "settled");
     assert.equal(k.journal.campaignProgress(id), "settled");
   });
+
+  it("rcpt_tick_tradedCampaignLostItsClaimBeforeItsReceiptPosted_oneErrorThenReceiptDroppedAndNextPostsItsNonce", async () => {
+    const k = keepers[2]!;
+    const journal = new Journal(join(dir, "rcpt.db"));
+    const lines: { level: number; msg: string; campaignId?: string }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(JSON.parse(String(chunk)) as { level: number; msg: string });
+        cb();
+      },
+    });
+    const log = pino({ level: "info" }, sink);
+    const dataDir = join(dir, "rcpt");
+    const poster = new RecordingReceiptPoster(k.chain, { dataDir, journal, log });
+    let lapse = true;
+    // The execution traded, then chain time jumps past its claim (and window) before its receipt is posted.
+    const exec: CampaignExecution = {
+      async execute(job) {
+        if (lapse) {
+          lapse = false;
+          await sys.advance(Number(job.claimDeadline! - job.chainNow!) + 5);
+        }
+        return poster.post(fillsOf(job.id));
+      },
+    };
+    const outcomes: string[] = [];
+    const d = new CampaignDispatcher({
+      chain: k.chain,
+      journal,
+      execution: exec,
+      parameters: () => values,
+      log,
+      onOutcome: (_id, o) => outcomes.push(o),
+    });
+    const base = await spec(sys);
+    const now = await k.chain.now();
+    const a = { ...base, priceWindow: { ...base.priceWindow, notAfter: now + 20n } };
+    const idA = k.chain.campaignIdOf(a);
+    await assert.rejects(d.offer({ spec: a }), /not this keeper.s live claim: its receipt is not sent/);
+    const sealedA = await loadSealedReceipt(join(dataDir, "traces"), idA);
+    assert.ok(sealedA, "A's receipt was sealed");
+    const nonce = await k.chain.receipts.nonceOf(k.chain.account);
+    assert.equal(sealedA.nonce, nonce, "A's receipt holds the registry's next nonce");
+    const txBefore = await sys.provider.getTransactionCount(k.chain.account);
+    const mark = lines.length;
+
+    // The dispatcher finds the traded campaign lost its claim and window: one error line, a metric, journalled.
+    const out = await d.tick();
+    assert.equal(out.get(idA), "receiptLost");
+    assert.deepEqual(outcomes.slice(-1), ["receiptLost"]);
+    assert.equal(journal.getReceipt(idA)?.state, "unpostable");
+    assert.equal(journal.campaignProgress(idA), "abandoned");
+    assert.deepEqual(journal.unpostedReceipts(), []);
+    assert.equal(await sys.provider.getTransactionCount(k.chain.account), txBefore, "nothing sent for A");
+
+    // Another campaign's receipt: A's is never sent, B takes the nonce A held, and no error is logged.
+    const b = await spec(sys);
+    assert.equal(await d.offer({ spec: b }), "settled");
+    assert.equal((await loadSealedReceipt(join(dataDir, "traces"), k.chain.campaignIdOf(b)))?.nonce, nonce);
+    assert.equal(await k.chain.receiptIdByRoot(sealedA.receipt.traceRoot), 0n);
+    assert.equal(await k.chain.receipts.nonceOf(k.chain.account), nonce + 1n);
+    const errors = lines.slice(mark).filter((l) => l.level >= 50);
+    assert.deepEqual(
+      errors.map((l) => [l.msg, l.campaignId]),
+      [["campaign traded but lost its claim before its receipt was posted: receipt lost", idA]],
+    );
+    // A restart does not bring A's receipt back into the pending set.
+    const restarted = new RecordingReceiptPoster(k.chain, { dataDir, journal, log });
+    const c = await spec(sys);
+    const idC = k.chain.campaignIdOf(c);
+    await k.chain.publishCampaign(c, { mode: "race" });
+    assert.equal((await k.chain.claimCampaign(idC)).claimed, true);
+    await restarted.post(fillsOf(idC));
+    assert.equal(await k.chain.receipts.nonceOf(k.chain.account), nonce + 2n);
+    assert.equal(lines.slice(mark).filter((l) => l.level >= 50).length, 1);
+    journal.close();
+  });
 });
+
+/** Two fills of `campaignId` as an execution hands them to the recording poster. */
+function fillsOf(campaignId: string): CampaignTrace {
+  const fill = (venue: string, side: "buy" | "sell", price: string, i: number) => ({
+    timestamp: 1_764_000_000_000 + i,
+    campaignId,
+    orderId: `${venue}-${campaignId.slice(2, 10)}-${i}`,
+    clientOrderId: `c-${campaignId.slice(2, 10)}-${i}`,
+    venue,
+    pair: "ETH/USDC",
+    side,
+    price,
+    size: "0.05",
+    fee: "0.15",
+    feeAsset: "USDC",
+    source: "cex" as const,
+    minPrice: "3000",
+    maxPrice: "3100",
+  });
+  return { campaignId, entries: [fill("beta", "buy", "3010.5", 0), fill("alpha", "sell", "3040.25", 1)] };
+}

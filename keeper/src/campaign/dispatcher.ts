@@ -79,7 +79,8 @@ export type DispatchOutcome =
   | "waiting" // not this keeper's turn yet (dispatch) or not yet in its window
   | "rateLimited" // the strategy's creation window is full; retried when the next one opens
   | "expired" // its window closed before anything traded: dropped (an expected end, logged at info)
-  | "abandoned"; // nothing executed, or settle lost
+  | "abandoned" // nothing executed, or settle lost
+  | "receiptLost"; // it traded but lost its claim before its receipt was posted: a fault, logged at error level
 
 export interface DispatcherOptions {
   chain: ChainAdapter;
@@ -236,6 +237,7 @@ export class CampaignDispatcher {
     if (c.status === "settled") {
       const winner = (await chain.getReceipt(c.settledReceiptId)).keeper.toLowerCase();
       if (winner === me) return this.finish(id, "settled", `receipt ${c.settledReceiptId}`);
+      if (await this.receiptUnposted(id)) return this.receiptLost(id, `settled by ${winner}`);
       // A lost race, not a failure: reported as `lost`, journalled `abandoned` (finished without this keeper).
       return this.finish(id, "lost", `settled by ${winner}`);
     }
@@ -245,7 +247,10 @@ export class CampaignDispatcher {
     if (now > c.notAfter && !this.traded(id)) return this.finish(id, "expired", `window closed at ${c.notAfter}`);
     const mine = c.status === "claimed" && c.claimant.toLowerCase() === me && now <= c.claimDeadline;
     if (!mine) {
-      if (now > c.notAfter) return this.finish(id, "abandoned", "window over");
+      if (now > c.notAfter) {
+        if (await this.receiptUnposted(id)) return this.receiptLost(id, `window closed at ${c.notAfter}`);
+        return this.finish(id, "abandoned", "window over");
+      }
       if (now < c.notBefore) {
         w.nextCheck = c.notBefore;
         return this.report(id, "waiting");
@@ -284,15 +289,41 @@ export class CampaignDispatcher {
   }
 
   /**
-   * Whether the campaign may have traded: executed (a receipt), or a journalled order that filled or whose outcome
-   * is still open. Executions journal every order before sending it, so no such order means nothing traded.
+   * Whether the campaign may have traded: executed (a receipt), a sealed receipt, or a journalled order that filled or
+   * whose outcome is still open. Executions journal every order before sending it, so no such order means nothing
+   * traded.
    */
   private traded(id: string): boolean {
     const { journal } = this.opts;
     const progress = journal.campaignProgress(id);
     if (progress === "executed") return true;
     if (progress !== "executing") return false;
+    if (journal.getReceipt(id)) return true;
     return journal.ordersOfCampaign(id).some((o) => BigInt(o.filled) > 0n || !TERMINAL_ORDER_STATES.has(o.state));
+  }
+
+  /** Whether the campaign traded and its receipt is not on chain (journal, then the registry by trace root). */
+  private async receiptUnposted(id: string): Promise<boolean> {
+    if (!this.traded(id) || this.opts.journal.campaignProgress(id) === "executed") return false;
+    const receipt = this.opts.journal.getReceipt(id);
+    if (receipt?.state === "posted") return false;
+    return !receipt || (await this.opts.chain.receiptIdByRoot(receipt.traceRoot)) === 0n;
+  }
+
+  /**
+   * The campaign traded but is no longer this keeper's to post a receipt for (claim lapsed with its window, or settled
+   * by another keeper): its fills have no on-chain receipt. Logged once at error level now, journalled (the sealed
+   * receipt `unpostable`, so the poster never sends it), finished and reported (`keeper_decisions_total`).
+   */
+  private receiptLost(id: string, detail: string): DispatchOutcome {
+    const { journal } = this.opts;
+    const receipt = journal.getReceipt(id);
+    if (receipt && receipt.state !== "unpostable") journal.markReceiptUnpostable(id);
+    this.opts.log?.error(
+      { campaignId: id, detail, traceRoot: receipt?.traceRoot },
+      "campaign traded but lost its claim before its receipt was posted: receipt lost",
+    );
+    return this.finish(id, "receiptLost", `receipt lost: ${detail}`);
   }
 
   private async publish(id: string, w: Watched): Promise<DispatchOutcome | "published"> {

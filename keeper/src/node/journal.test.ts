@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -104,6 +105,32 @@ describe("Journal", () => {
     assert.deepEqual(j.unpostedReceipts(), []);
     assert.equal(j.getReceipt("0xc1")?.receiptId, "5");
     assert.throws(() => j.markReceiptSubmitted("0xc1", "0xtx2"), /already posted/);
+  });
+
+  it("markReceiptUnpostable_neverResubmitted_andJournalsBeforeTheStateOpenWithRowsKept", () => {
+    const dir = mkdtempSync(join(tmpdir(), "journal-unpostable-"));
+    try {
+      const path = join(dir, "old.db");
+      // A journal written before the `unpostable` state: the receipts table with the narrower CHECK.
+      const old = new DatabaseSync(path);
+      old.exec(`CREATE TABLE receipts (campaign_id TEXT PRIMARY KEY, trace_root TEXT NOT NULL UNIQUE, cid TEXT NOT NULL,
+        payload TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('signed','submitted','posted')), tx_hash TEXT,
+        receipt_id TEXT, updated_at INTEGER NOT NULL)`);
+      old.exec(`INSERT INTO receipts VALUES ('0xc1', '0xr1', 'bafy1', '{}', 'signed', NULL, NULL, 1)`);
+      old.exec(`INSERT INTO receipts VALUES ('0xc2', '0xr2', 'bafy2', '{}', 'posted', '0xtx', '7', 2)`);
+      old.close();
+      const j = new Journal(path);
+      assert.equal(j.getReceipt("0xc2")?.receiptId, "7");
+      assert.equal(j.unpostedReceipts().length, 1);
+      j.markReceiptUnpostable("0xc1");
+      assert.equal(j.getReceipt("0xc1")?.state, "unpostable");
+      assert.deepEqual(j.unpostedReceipts(), []);
+      assert.throws(() => j.markReceiptUnpostable("0xc2"), /already posted/);
+      assert.throws(() => j.recordSignedReceipt({ campaignId: "0xc3", traceRoot: "0xr1", cid: "b", payload: "{}" }));
+      j.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("advanceCampaign_neverMovesBackwards", () => {

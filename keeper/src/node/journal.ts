@@ -37,7 +37,8 @@ export interface OrderRecord {
   updatedAt: number;
 }
 
-export type ReceiptState = "signed" | "submitted" | "posted";
+/** `unpostable`: sealed, but its campaign lost this keeper's claim before it was posted; never sent. */
+export type ReceiptState = "signed" | "submitted" | "posted" | "unpostable";
 
 export interface ReceiptRecord {
   campaignId: string;
@@ -163,7 +164,7 @@ CREATE TABLE IF NOT EXISTS receipts (
   trace_root TEXT NOT NULL UNIQUE,
   cid TEXT NOT NULL,
   payload TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('signed','submitted','posted')),
+  state TEXT NOT NULL CHECK (state IN ('signed','submitted','posted','unpostable')),
   tx_hash TEXT,
   receipt_id TEXT,
   updated_at INTEGER NOT NULL
@@ -257,6 +258,7 @@ export class Journal {
     private readonly now: () => number = Date.now,
   ) {
     this.db = openDurableDatabase(path, SCHEMA);
+    allowUnpostableReceipts(this.db);
     this.stmts = {
       insertOrder: this.db.prepare(
         `INSERT INTO orders (client_order_id, campaign_id, venue, pair, side, amount, limit_price, state,
@@ -281,7 +283,9 @@ export class Journal {
         `UPDATE receipts SET state = ?, tx_hash = COALESCE(?, tx_hash), receipt_id = COALESCE(?, receipt_id),
            updated_at = ? WHERE campaign_id = ?`,
       ),
-      unpostedReceipts: this.db.prepare(`SELECT * FROM receipts WHERE state != 'posted' ORDER BY updated_at`),
+      unpostedReceipts: this.db.prepare(
+        `SELECT * FROM receipts WHERE state NOT IN ('posted','unpostable') ORDER BY updated_at`,
+      ),
       allReceipts: this.db.prepare(`SELECT * FROM receipts ORDER BY updated_at`),
       getCampaign: this.db.prepare(`SELECT progress FROM campaigns WHERE campaign_id = ?`),
       getCampaignRow: this.db.prepare(`SELECT * FROM campaigns WHERE campaign_id = ?`),
@@ -401,6 +405,11 @@ export class Journal {
     this.moveReceipt(campaignId, "posted", txHash ?? null, receiptId);
   }
 
+  /** The receipt can never be posted (its campaign's claim lapsed first): it is never sent, nor re-submitted. */
+  markReceiptUnpostable(campaignId: string): void {
+    this.moveReceipt(campaignId, "unpostable", null, null);
+  }
+
   private moveReceipt(campaignId: string, state: ReceiptState, txHash: string | null, receiptId: string | null): void {
     const current = this.getReceipt(campaignId);
     if (!current) throw new JournalError(`unknown receipt for campaign ${campaignId}`);
@@ -415,7 +424,7 @@ export class Journal {
     return row ? toReceipt(row) : undefined;
   }
 
-  /** Receipts signed but not yet known to be on-chain: re-submit these after a restart. */
+  /** Receipts signed but not yet known to be on-chain (nor unpostable): re-submit these after a restart. */
   unpostedReceipts(): ReceiptRecord[] {
     return (this.stmts.unpostedReceipts!.all() as unknown as ReceiptRow[]).map(toReceipt);
   }
@@ -599,4 +608,20 @@ export class Journal {
   atomically<T>(fn: () => T): T {
     return inTransaction(this.db, fn);
   }
+}
+
+/**
+ * Journals created before the `unpostable` receipt state: the receipts table is rebuilt with the wider CHECK (SQLite
+ * cannot alter a constraint), rows unchanged, in one transaction.
+ */
+function allowUnpostableReceipts(db: DatabaseSync): void {
+  const row = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'receipts'`).get() as
+    { sql: string } | undefined;
+  if (!row || row.sql.includes("'unpostable'")) return;
+  inTransaction(db, () => {
+    db.exec(`ALTER TABLE receipts RENAME TO receipts_before_unpostable`);
+    db.exec(SCHEMA);
+    db.exec(`INSERT INTO receipts SELECT * FROM receipts_before_unpostable`);
+    db.exec(`DROP TABLE receipts_before_unpostable`);
+  });
 }

@@ -39,3 +39,8 @@ export class ContentNotFoundError extends RecordingError {
 export class ReceiptError extends RecordingError {
   override name = "ReceiptError";
 }
+
+/** The campaign is not this keeper's live claim (claim lapsed, released, taken): the registry would refuse its receipt. */
+export class ReceiptClaimNotLiveError extends RecordingError {
+  override name = "ReceiptClaimNotLiveError";
+}

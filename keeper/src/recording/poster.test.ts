@@ -10,8 +10,11 @@ import { verifyLeafOnChain } from "./post.js";
 import { RecordingReceiptPoster, type CampaignTrace } from "./poster.js";
 import { proveTraceLeafFromStore, receiptDomain } from "./receipt.js";
 import { loadSealedReceipt, sealCampaign } from "./seal.js";
+import { ReceiptClaimNotLiveError } from "./errors.js";
 import { LocalDirectoryStore } from "./store/local.js";
 import { TraceWriter } from "./trace-writer.js";
+import { Writable } from "node:stream";
+import pino from "pino";
 
 let n = 0;
 /** A race campaign published and claimed by `chain` (window 3000..3100, open for an hour). */
@@ -129,5 +132,40 @@ describe("RecordingReceiptPoster", () => {
     assert.deepEqual(await restarted.post(traceOf(a)), { receiptId: idA });
     assert.deepEqual((await loadSealedReceipt(traceDir, a))?.signature, sealed.signature);
     assert.equal(await chain.receipts.nonceOf(chain.account), nonce + 2n);
+  });
+
+  it("rcpt_post_sealedReceiptWhoseClaimLapsed_neverSentNextReceiptTakesItsNonceNoErrorLogged", async () => {
+    const dataDir = join(dir, "lapsed");
+    const lines: { level: number; msg: string }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(JSON.parse(String(chunk)) as { level: number; msg: string });
+        cb();
+      },
+    });
+    const poster = new RecordingReceiptPoster(chain, { dataDir, log: pino({ level: "info" }, sink) });
+    const a = await claimedCampaign(chain);
+    const nonce = await chain.receipts.nonceOf(chain.account);
+    // A's claim lapses before its receipt is posted: sealed, then refused here without a transaction.
+    await sys.advance(Number((await chain.getCampaign(a)).claimDeadline - (await chain.now())) + 5);
+    const txs = await sys.provider.getTransactionCount(chain.account);
+    await assert.rejects(poster.post(traceOf(a)), ReceiptClaimNotLiveError);
+    const sealedA = await loadSealedReceipt(join(dataDir, "traces"), a);
+    assert.equal(sealedA?.nonce, nonce);
+    assert.equal(await sys.provider.getTransactionCount(chain.account), txs, "nothing sent for A");
+
+    // The next campaign's receipt: A's (pending, same nonce) is not sent; B takes the nonce; no error line.
+    const b = await claimedCampaign(chain);
+    const txsB = await sys.provider.getTransactionCount(chain.account);
+    const posted = await poster.post(traceOf(b));
+    assert.equal((await loadSealedReceipt(join(dataDir, "traces"), b))?.nonce, nonce);
+    assert.equal(await chain.receipts.nonceOf(chain.account), nonce + 1n);
+    assert.equal((await chain.receipts.getReceipt(posted.receiptId)).campaignId.toLowerCase(), b.toLowerCase());
+    assert.equal(await chain.receiptIdByRoot(sealedA!.receipt.traceRoot), 0n);
+    assert.equal(await sys.provider.getTransactionCount(chain.account), txsB + 1, "only B's post was sent");
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 50),
+      [],
+    );
   });
 });

@@ -7,7 +7,7 @@ import type { ReceiptPoster } from "../chain/adapter.js";
 import type { Order, Venue } from "../execution/venue.js";
 import { ChainRevertError } from "../chain/errors.js";
 import type { EvmChainAdapter } from "../chain/evm.js";
-import { RecordingError } from "./errors.js";
+import { ReceiptClaimNotLiveError, RecordingError } from "./errors.js";
 import { postSealedReceipt } from "./post.js";
 import { receiptDomain } from "./receipt.js";
 import { loadSealedReceipt, sealCampaign, sealedReceiptToJson, type SealedReceipt } from "./seal.js";
@@ -43,7 +43,10 @@ export interface RecordingReceiptPosterOptions {
   /** Units of the receipt (default: the deposit asset is the quote asset of the traded pair, 6 decimals). */
   units?: (trace: CampaignTrace) => ReceiptUnits;
   log?: Logger;
-  /** The keeper's journal: a receipt is journalled `signed` once sealed and `posted` once on chain. */
+  /**
+   * The keeper's journal: a receipt is journalled `signed` once sealed and `posted` once on chain; one the dispatcher
+   * journalled `unpostable` (its campaign lost the claim first) is dropped from the pending set, never sent.
+   */
   journal?: ReceiptJournal;
   /** Called when a receipt is journalled `signed` and when it is `posted` (the keeper's `keeper_receipts_total`). */
   onReceipt?: (state: "signed" | "posted") => void;
@@ -132,6 +135,7 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
         details: `${sealed.receipt.campaignId}: sealed nonce ${sealed.nonce}, registry expects ${onChainNonce}`,
       });
     }
+    if (existing === 0n) await this.requireLiveClaim(sealed.receipt.campaignId);
     const r = await postSealedReceipt(this.chain.receipts, sealed, (label, tx) => this.chain.sender.send(label, tx));
     this.journalPosted(sealed, r.receiptId, r.txHash);
     this.opts.log?.info(
@@ -144,6 +148,28 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
       r.sent ? "receipt posted" : "receipt already on chain",
     );
     return r.txHash === undefined ? { receiptId: r.receiptId } : { receiptId: r.receiptId, txHash: r.txHash };
+  }
+
+  /**
+   * The registry takes a receipt only from its campaign's live claimant: one whose claim lapsed is not sent (the
+   * transaction could only revert); the dispatcher journals it unpostable once the campaign is lost for good.
+   */
+  private async requireLiveClaim(campaignId: string): Promise<void> {
+    const c = await this.chain.getCampaign(campaignId);
+    const now = await this.chain.now();
+    if (
+      c.status === "claimed" &&
+      c.claimant.toLowerCase() === this.chain.account.toLowerCase() &&
+      now <= c.claimDeadline
+    )
+      return;
+    throw new ReceiptClaimNotLiveError("campaign's claim is not this keeper's live claim: its receipt is not sent", {
+      details: `${campaignId}: ${c.status}${c.status === "claimed" ? ` by ${c.claimant} until ${c.claimDeadline}, now ${now}` : ""}`,
+    });
+  }
+
+  private unpostable(campaignId: string): boolean {
+    return this.opts.journal?.getReceipt(campaignId.toLowerCase())?.state === "unpostable";
   }
 
   private journalSigned(sealed: SealedReceipt): void {
@@ -181,7 +207,7 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
     }
     for (const name of names.filter((n) => n.endsWith(SEALED_SUFFIX))) {
       const sealed = await loadSealedReceipt(this.traceDir, name.slice(0, -SEALED_SUFFIX.length));
-      if (!sealed) continue;
+      if (!sealed || this.unpostable(sealed.receipt.campaignId)) continue;
       if ((await this.chain.receiptIdByRoot(sealed.receipt.traceRoot)) === 0n) pending.set(sealed.nonce, sealed);
     }
     this.pending = pending;
@@ -189,9 +215,10 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
   }
 
   /**
-   * Posts, in nonce order, the sealed receipts of other campaigns that hold the registry's next nonce. One the
-   * registry refuses (its campaign is no longer this keeper's claim) is dropped with an error log: it can never
-   * be posted and must not block the keeper's later receipts. Transient failures propagate (retried later).
+   * Posts, in nonce order, the sealed receipts of other campaigns that hold the registry's next nonce. One journalled
+   * unpostable (the dispatcher found its campaign lost its claim, and logged it) is dropped without a transaction;
+   * one whose claim is not live now is left unsent (its nonce goes to the receipt being posted); one the registry
+   * still refuses is dropped with an error log. None blocks the keeper's later receipts. Transient failures propagate.
    */
   private async flushPending(except: string): Promise<void> {
     const pending = await this.pendingReceipts();
@@ -202,9 +229,14 @@ export class RecordingReceiptPoster implements ReceiptPoster<CampaignTrace> {
       for (const n of [...pending.keys()]) if (n < next) pending.delete(n); // posted (or superseded)
       const sealed = pending.get(next);
       if (!sealed || sealed.receipt.campaignId === except) return;
+      if (this.unpostable(sealed.receipt.campaignId)) {
+        pending.delete(next);
+        continue;
+      }
       try {
         await this.postOne(sealed);
       } catch (err) {
+        if (err instanceof ReceiptClaimNotLiveError) return; // claim not live: not sent, superseded by the next receipt
         if (!(err instanceof ChainRevertError)) throw err;
         this.opts.log?.error(
           { campaignId: sealed.receipt.campaignId, nonce: sealed.nonce.toString(), err },
