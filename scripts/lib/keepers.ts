@@ -105,6 +105,10 @@ export function keeperStrategies(): { plugin: string; config: unknown }[] {
         pair: KEEPER_PAIR,
         venueId: "binance",
         minHalfSpreadBps: 3,
+        // The half-spread widens by one sigma of the volatility over a refresh interval: the estimate charges that
+        // sigma as adverse selection on both fills, so without it the measured volatility (>= 0.5 bps a refresh)
+        // eats the 1-bp edge, the estimated ROI drops to 0 or below and the engine stops market making for good.
+        volSpreadFactorBps: 10_000,
         adverseSelectionBps: 1,
         skewBps: 3,
         orderSize: String(KEEPER_QUOTE_SIZE_ETH),
