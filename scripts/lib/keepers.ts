@@ -45,18 +45,20 @@ export function keeperSimAccount(n: number): AccountConfig {
 /** The market the `npm start` keepers trade: the one the vault's local reference feed prices (ETH/USDT, from 3,000). */
 export const KEEPER_PAIR = "ETH/USDT";
 /**
- * The arbitrage gaps of the `npm start` scenario: the OKX ETH/USDT mid pushed 40 bps up for 6 s, then 40 bps down for
- * 6 s 45 s later, in every 90 s. Short gaps give each keeper a few campaigns per gap, within the registry's creation
- * limit; few enough of them leave market making part of the engine's run budget (`retriesPerMinutePerPair`, 3 runs a
- * minute per pair, shared by both strategies: with a gap every 15 s arbitrage spent all of it and a pre-empted market
- * maker never resumed); alternating directions move the keepers' ETH and USDT back and forth between the venues, so their exchange
- * inventory does not run dry. (The simulator's demo default, 60 s up in every 5 minutes, made one new campaign per
- * keeper per book move for a whole minute, most refused by the rate limit and then expired, and drained the keepers'
- * OKX inventory after a few gaps.)
+ * The arbitrage gaps of the `npm start` scenario: the OKX ETH/USDT mid pushed 40 bps up for 20 s, then 40 bps down for
+ * 20 s 45 s later, in every 90 s. A gap outlives the governed `debounceSeconds` (10 s: arbitrage must lead the quoting
+ * market maker that long before it pre-empts it) plus the pre-emption's latency (quotes cancelled, then publish, claim
+ * and draw); a 6-s gap closed before any switch, so arbitrage ran only when market making was not running. The switch
+ * cool-down (60 s) lets each keeper pre-empt its market maker at most once a gap; market making resumes after the
+ * arbitrage run and holds the slot in the quiet spells. Few runs a minute leave market making part of the engine's run
+ * budget (`retriesPerMinutePerPair`, 3 runs a minute per pair, shared by both strategies); alternating directions move
+ * the keepers' ETH and USDT back and forth between the venues, so their exchange inventory does not run dry. (The
+ * simulator's demo default, 60 s up in every 5 minutes, made one new campaign per keeper per book move for a whole
+ * minute, most refused by the rate limit and then expired, and drained the keepers' OKX inventory after a few gaps.)
  */
 export const KEEPER_GAPS = [
-  { market: KEEPER_PAIR, fromStep: 5, toStep: 11, bps: 40, repeatEvery: 90 },
-  { market: KEEPER_PAIR, fromStep: 50, toStep: 56, bps: -40, repeatEvery: 90 },
+  { market: KEEPER_PAIR, fromStep: 5, toStep: 25, bps: 40, repeatEvery: 90 },
+  { market: KEEPER_PAIR, fromStep: 50, toStep: 70, bps: -40, repeatEvery: 90 },
 ];
 
 /**
