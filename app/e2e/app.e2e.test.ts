@@ -1161,7 +1161,7 @@ describe(
       await runScript("keeper/src/node/cli.ts", ["resume", "--data-dir", dataDir]);
       await eventually("keeper2 shown resumed", async () => !(await text(paused)).includes("paused by keeper pause"));
 
-      // A position left open by venue faults. While OKX's ETH/USDT is 40 bps down (6 s in every 90 s), the demo account bids
+      // A position left open by venue faults. While OKX's ETH/USDT is 40 bps down (20 s in every 90 s), the demo account bids
       // on Binance just under its best ask, so the gap pays more than minProfitBps: a keeper buys on OKX, then sells on
       // Binance. OKX fills one order (the keeper's buy) and refuses the rest (its unwind, then its flattening); Binance,
       // once the bid rests, refuses every order (the keeper's close and hedges).
