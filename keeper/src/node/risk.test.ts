@@ -270,8 +270,6 @@ describe("risk controls (the live keeper over a local chain)", () => {
     const [open] = exposures(s.journal);
     assert.ok(open, show(s.keeper.campaigns.history));
     const held = s.cheap.wallet["ETH"]!;
-    // The entry price journalled with it: the buy's average fill.
-    assert.ok(BigInt(open.reference!) >= toWad("2000") && BigInt(open.reference!) <= toWad("2001"), open.reference);
     // The book collapses: the best bid is 25% under the entry. Before, the keeper sold into it at up to 100 bps under
     // that bid (a realised loss of about 500 USD per ETH). Now nothing is sent, an error line says why, the pair stays
     // blocked and the position open.
@@ -285,6 +283,8 @@ describe("risk controls (the live keeper over a local chain)", () => {
     assert.equal(s.cheap.placeCalls, placed, "no order into the collapsed book");
     assert.equal(s.cheap.wallet["ETH"], held);
     assert.equal(s.cheap.wallet["USD"], usd);
+    // The floor's reference, journalled with the exposure: the buy's average fill (2 ETH at 2000-2001).
+    assert.ok(BigInt(open.reference!) >= toWad("2000") && BigInt(open.reference!) <= toWad("2001"), open.reference);
     const waits = s.lines.filter((l) => /flattening ETH\/USD on cheap waits: best bid 1500/.test(l.msg));
     assert.equal(waits.filter((l) => l.level >= 50).length, 1, "one error line per wait");
     assert.match(
