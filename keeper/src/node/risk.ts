@@ -11,7 +11,9 @@
  * - Exposure: an execution that ends `exposed` is an error-level log line, a `keeper_exposed_positions` gauge and a
  *   journalled record (`risk:exposures`) that blocks new campaigns on its market until it is flat; each tick the
  *   keeper tries to flatten it with one IOC order at the book relaxed by the unwind bound (capped by what the
- *   account holds).
+ *   account holds), never past the unwind bound from the exposure's entry price (the opening leg's average): a
+ *   collapsed book does not move that floor, so the keeper sends nothing and waits (error line, the pair blocked)
+ *   instead of realising the collapse as a loss.
  * - Limits (`limits.ts`): per order, per campaign, inventory, minimum profit, and the daily loss, counted from the
  *   realised PnL journalled per UTC day (`risk:pnl:<day>`), so a restart does not reset it.
  */
@@ -23,7 +25,7 @@ import type { Opportunity } from "../execution/arbitrage.js";
 import { type Clock, systemClock } from "../execution/budget.js";
 import { InvalidOrderError, VenueError } from "../execution/errors.js";
 import { clientOrderId, legOrder, type ExecutionReport, type OrderGuard } from "../execution/executor.js";
-import { BPS, fromWad, wadToNumber } from "../execution/fixed.js";
+import { BPS, divWad, fromWad, wadToNumber } from "../execution/fixed.js";
 import { orderRefusal, planRefusal, utcDay, type RiskLimits } from "../execution/limits.js";
 import { SafetyRefusedError, type SafetyConfig } from "../execution/safety.js";
 import { splitPair, type Side, type Venue } from "../execution/venue.js";
@@ -58,6 +60,14 @@ export interface Exposure {
   at: number;
   /** Flattening orders sent so far (client order id attempts). */
   attempts: number;
+  /**
+   * Entry price (wad, decimal string): the opening leg's average fill price. A flattening order never trades past the
+   * unwind bound from it (sell at or above `reference * (1 - bound)`, buy at or below `reference * (1 + bound)`).
+   * Absent in records journalled before it existed: the first flattening round sets it from the book's mid.
+   */
+  reference?: string;
+  /** The last round found the book past the floor and sent nothing (its error line is logged once per wait). */
+  waiting?: boolean;
 }
 
 /** `keeper pause`: journals the pause (the running keeper and any restart read it). */
@@ -101,7 +111,10 @@ export interface RiskControlsOptions {
   clock?: Clock;
   /** How often ticks re-read the chain's stop signals (default 2 s). */
   signalRefreshMs?: number;
-  /** Bound (bps) a flattening order may move past the book's best price (default 100). */
+  /**
+   * Bound (bps) a flattening order may move past the book's best price, and past the exposure's entry price
+   * (default 100).
+   */
   unwindSlippageBps?: bigint;
   /** Least time between two flattening rounds (default 5 s). */
   flattenEveryMs?: number;
@@ -222,6 +235,16 @@ export class RiskControls {
     if (report.status !== "exposed" || report.residual <= 0n) return;
     const [first, second] = legOrder(plan);
     const onSecond = plan.bridge !== undefined;
+    // The entry price: the opening leg's average fill (what the flattening is bounded against; a collapse of the book
+    // after the fill does not move it).
+    let openCost = 0n;
+    let openFilled = 0n;
+    for (const o of report.orders) {
+      if (o.purpose !== "open" || o.filled <= 0n) continue;
+      openCost += o.cost;
+      openFilled += o.filled;
+    }
+    const reference = openFilled > 0n ? divWad(openCost, openFilled) : first.limitPrice;
     const exposure: Exposure = {
       campaignId: report.campaignId,
       market: plan.market,
@@ -231,6 +254,7 @@ export class RiskControls {
       amount: report.residual.toString(),
       at: this.clock.now(),
       attempts: 0,
+      reference: reference.toString(),
     };
     journal.setCursor(EXPOSURES_KEY, JSON.stringify([...exposures(journal), exposure]));
     this.gauge();
@@ -260,8 +284,10 @@ export class RiskControls {
 
   /**
    * Tries to flatten every open exposure with one IOC order at the venue's best price relaxed by the unwind bound
-   * (a sell capped by the free balance read back). An exposure below the venue's lot or minimum counts as flat.
-   * Returns the number still open.
+   * (a sell capped by the free balance read back), never past the unwind bound from the exposure's entry price: when
+   * the best price is past that floor (a collapsed book) no order is sent, an error line says so (once per wait) and
+   * the exposure stays open, its market blocked, until the book recovers. An exposure below the venue's lot or
+   * minimum counts as flat. Returns the number still open.
    */
   async flatten(): Promise<number> {
     const { journal, log } = this.opts;
@@ -283,12 +309,29 @@ export class RiskControls {
         const book = await venue.fetchOrderBook(e.pair, 5);
         const best = e.side === "sell" ? book.bids[0]?.price : book.asks[0]?.price;
         if (best === undefined) throw new InvalidOrderError(e.venueId, `no ${e.side === "sell" ? "bid" : "ask"}`);
+        if (e.reference === undefined) {
+          const other = e.side === "sell" ? book.asks[0]?.price : book.bids[0]?.price;
+          e.reference = (other === undefined ? best : (best + other) / 2n).toString();
+        }
+        const reference = BigInt(e.reference);
+        const floor = e.side === "sell" ? (reference * (BPS - bound)) / BPS : (reference * (BPS + bound)) / BPS;
+        if (e.side === "sell" ? best < floor : best > floor) {
+          const msg = `flattening ${e.pair} on ${e.venueId} waits: best ${e.side === "sell" ? "bid" : "ask"} ${fromWad(best)} is past ${fromWad(floor)} (entry ${fromWad(reference)} ${e.side === "sell" ? "-" : "+"} ${bound} bps); new campaigns on ${e.market} stay blocked`;
+          if (e.waiting) log?.debug({ ...e }, msg);
+          else log?.error({ ...e }, msg);
+          e.waiting = true;
+          left.push(e);
+          continue;
+        }
+        e.waiting = false;
         let capped = false;
         if (e.side === "sell") {
           const held = (await venue.balances())[splitPair(e.pair).base]?.free ?? 0n;
           if (held < amount) [amount, capped] = [held, true];
         }
-        const limit = e.side === "sell" ? (best * (BPS - bound)) / BPS : (best * (BPS + bound)) / BPS;
+        const relaxed = e.side === "sell" ? (best * (BPS - bound)) / BPS : (best * (BPS + bound)) / BPS;
+        // Walks the book down (up) by the bound, but never past the floor.
+        const limit = e.side === "sell" ? (relaxed > floor ? relaxed : floor) : relaxed < floor ? relaxed : floor;
         const id = clientOrderId(`${e.campaignId}:flatten`, "unwind", e.attempts);
         e.attempts++;
         journal.recordOrderIntent({
