@@ -39,6 +39,7 @@ import { campaignId, campaignSpecFromNames, type CampaignSpec } from "../campaig
 import { DEFAULT_ENGINE_PARAMETERS } from "../engine/parameters.js";
 import type { ExecutionContext, RunView, Strategy } from "../engine/strategy.js";
 import type { ExecutionResult, RoiEstimate, StrategyType } from "../engine/types.js";
+import { KeeperError } from "../errors.js";
 import { ExecutionError } from "../execution/errors.js";
 import type { OrderGuard } from "../execution/executor.js";
 import { midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
@@ -152,8 +153,9 @@ export interface EngineCampaignOptions {
   bucketSeconds?: bigint;
   unwindSlippageBps?: bigint;
   /**
-   * Runs `fn` once `ms` of the keeper's time have passed and returns a cancel (the market maker's quoting window).
-   * Default: a wall-clock timer; replay passes one on scenario time, so a window ends before its claim expires there.
+   * Runs `fn` once `ms` of the keeper's time have passed and returns a cancel (the market maker's quoting window, the
+   * wait between claim attempts refused for now). Default: a wall-clock timer; replay passes one on scenario time, so a
+   * window ends before its claim expires there and a claim retry waits for scenario time, not wall time.
    */
   after?: (ms: number, fn: () => void) => () => void;
   /**
@@ -436,18 +438,24 @@ export class EngineCampaigns implements CampaignExecution {
   ): Promise<CampaignRunRecord> {
     const { log } = this.opts;
     let outcome: string;
+    let failure: unknown;
     try {
       let offered: DispatchOutcome = await this.opts.dispatcher().offer(opportunity);
       // A claim refused for now (another campaign on the pair was claimed in this very second: one claim per pair
       // and block time) is tried again a few times while the run is live; then the campaign is withdrawn.
       for (let i = 0; offered === "waiting" && pending.result === undefined && !ctx.signal.aborted && i < 8; i++) {
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise<void>((r) => (this.opts.after ?? wallAfter)(500, r));
         offered = await this.opts.dispatcher().offer(opportunity);
       }
       if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
       outcome = offered;
       // The dispatcher's own tick may have stepped the campaign first (the offer then finds it finished).
       if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
+    } catch (err) {
+      // A step of the campaign failed (a chain or venue error; the dispatcher's tick retries it): the run still gets
+      // its record and its count (outcome `error`) before the error goes on to the engine.
+      outcome = "error";
+      failure = err;
     } finally {
       this.pending.delete(id);
       this.campaignOfRun.delete(ctx.runId);
@@ -455,7 +463,7 @@ export class EngineCampaigns implements CampaignExecution {
     const sleeve = sleeveOf(inner.type);
     const flow = sleeve === undefined ? undefined : this.opts.capital?.[sleeve];
     // The campaign is finished (settled or abandoned): its sleeve repays now, not a tick later.
-    if (flow) await flow.repayFinished();
+    if (flow && failure === undefined) await flow.repayFinished();
     const drawn = this.opts.journal.getCapital(id)?.amount ?? 0n;
     const fills = this.opts.journal.ordersOfCampaign(id).filter((o) => BigInt(o.filled ?? "0") > 0n).length;
     const result = pending.result;
@@ -478,6 +486,13 @@ export class EngineCampaigns implements CampaignExecution {
     this.closed.add(id);
     this.opts.metrics?.campaigns.inc({ type: inner.type, outcome });
     if (result !== undefined) this.opts.onSettlement?.(inner.id, outcome === "settled");
+    if (failure !== undefined) {
+      log?.error(
+        { err: failure, campaignId: id, strategy: inner.id, runId: ctx.runId, status: result?.status, fills },
+        `${inner.type} campaign failed`,
+      );
+      throw failure;
+    }
     log?.info(
       { campaignId: id, strategy: inner.id, runId: ctx.runId, outcome, status: result?.status, fills },
       `${inner.type} campaign ${outcome}`,
@@ -506,6 +521,7 @@ export class EngineCampaigns implements CampaignExecution {
     const capital = drawn > 0n && drawnWad < pending.ctx.capital ? drawnWad : pending.ctx.capital;
     const windowed = await this.quotingWindow(job, pending.ctx);
     let result: ExecutionResult;
+    let threw = false;
     try {
       result = await pending.strategy.exec({
         ...pending.ctx,
@@ -513,6 +529,17 @@ export class EngineCampaigns implements CampaignExecution {
         signal: windowed.signal,
         ...(deadline === undefined ? {} : { deadline }),
       });
+    } catch (err) {
+      // The strategy failed part-way (a guard refused its next order, a venue error) after orders may have filled:
+      // the run fails, but its campaign ends here, in this step, with what its orders did (its fills get their
+      // receipt). Thrown on, the campaign would be left to a later dispatcher tick that knows no run, and the run's
+      // record would never come.
+      threw = true;
+      const error =
+        err instanceof KeeperError
+          ? err
+          : new ExecutionError(`${pending.strategy.id}: run ${pending.ctx.runId} threw`, { cause: err });
+      result = { status: "failed", pnl: 0n, slippageBps: 0, error };
     } finally {
       windowed.clear();
     }
@@ -524,7 +551,8 @@ export class EngineCampaigns implements CampaignExecution {
     }
     pending.result = result;
     pending.onTraded?.();
-    const fills = await this.settleOrders(job.id, false);
+    // A run that threw may have left an order resting: cancelled before the fills are read.
+    const fills = await this.settleOrders(job.id, threw);
     if (fills.length === 0) {
       const why = result.error ? `: ${result.error.message.replace(/\s*\n\s*/g, " ")}` : "";
       throw new NothingExecutedError(`campaign ${job.id}: nothing filled (run ${result.status}${why})`);
