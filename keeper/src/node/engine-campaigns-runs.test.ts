@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { CampaignDispatcher } from "../campaign/dispatcher.js";
+import { campaignSpecFromNames } from "../campaign/id.js";
 import { LocalChain, type LocalReceiptFields } from "../chain/local.js";
 import { DEFAULT_ENGINE_PARAMETERS } from "../engine/parameters.js";
 import type { ExecutionContext, Strategy } from "../engine/strategy.js";
@@ -25,6 +26,7 @@ import type { CampaignTrace } from "../recording/poster.js";
 import { EngineCampaigns } from "./engine-campaigns.js";
 import { Journal } from "./journal.js";
 import { createMetrics } from "./metrics.js";
+import { until } from "./testing/until.js";
 
 const PAIR = "BTC/USDT";
 const lv = (price: string, amount: string): BookLevel => ({ price: toWad(price), amount: toWad(amount) });
@@ -47,10 +49,10 @@ function receiptFields(trace: CampaignTrace): LocalReceiptFields {
   };
 }
 
-function setup() {
+function setup(opts: { now?: () => bigint; after?: (ms: number, fn: () => void) => () => void } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "engine-campaigns-runs-"));
   const journal = new Journal(join(dir, "journal.db"));
-  const chain = new LocalChain();
+  const chain = new LocalChain(opts.now ? { now: opts.now } : {});
   const venue = new MemoryVenue(
     "alpha",
     { [PAIR]: { bids: [lv("29990", "5")], asks: [lv("30010", "5")] } },
@@ -70,6 +72,7 @@ function setup() {
     quotingWindowSeconds: 60,
     claimMarginSeconds: 5,
     onSettlement: (strategyId, ok) => settlements.push({ strategyId, ok }),
+    ...(opts.after ? { after: opts.after } : {}),
   });
   late.dispatcher = new CampaignDispatcher({
     chain,
@@ -198,6 +201,51 @@ describe("engine campaigns: a run's campaign always ends in its run", () => {
       assert.equal(s.campaigns.history[0]!.outcome, "error");
       assert.equal(await s.counter({ type: "marketMaking", outcome: "error" }), 1);
       assert.deepEqual(s.campaigns.running(), []);
+    } finally {
+      s.close();
+    }
+  });
+
+  it("claimRetry_claimRefusedForNow_waitsOnTheKeepersClockNotWallTime", async () => {
+    // The keeper's clock (replay: scenario time) and its timers, stepped by the test.
+    let nowSec = 1_800_000_000n;
+    const timers: { ms: number; fn: () => void }[] = [];
+    const s = setup({
+      now: () => nowSec,
+      after: (ms, fn) => {
+        const t = { ms, fn };
+        timers.push(t);
+        return () => timers.splice(timers.indexOf(t), 1);
+      },
+    });
+    try {
+      // Another keeper claimed a campaign on the pair in this very second: a claim on the pair is refused for now.
+      const other = s.chain.connect("0x000000000000000000000000000000000000b0b0");
+      const spec = campaignSpecFromNames({
+        assetPair: PAIR,
+        priceWindow: { minPrice: 1n, maxPrice: 10n ** 12n, notBefore: nowSec, notAfter: nowSec + 600n },
+        route: { strategyId: "arbitrage", sourceVenue: "beta", targetVenue: "gamma" },
+      });
+      await other.publishCampaign(spec, { mode: "race" });
+      assert.equal((await other.claimCampaign(s.chain.campaignIdOf(spec))).claimed, true);
+
+      const hand = handMaker(s);
+      const wrapped = s.campaigns.wrap(hand.inner, { venueId: "alpha" });
+      assert.ok(wrapped.estimatedROI(await s.market()));
+      const run = wrapped.exec(ctxOf(1));
+      // The refused claim is tried again after 500 ms of the keeper's clock: a timer of `after`, not of the wall.
+      await until("the claim retry waits on the keeper's timer", () => timers.some((t) => t.ms === 500), 30_000, 5);
+      const id = s.campaigns.running()[0]!.campaignId;
+      assert.equal((await s.chain.getCampaign(id)).status, "open", "not claimed while the keeper's clock stands");
+      // The keeper's clock moves on a second: the retry claims the campaign and the run trades.
+      nowSec += 1n;
+      timers.splice(timers.findIndex((t) => t.ms === 500), 1)[0]!.fn();
+      await hand.filled.promise;
+      assert.equal((await s.chain.getCampaign(id)).status, "claimed");
+      hand.release.open(undefined);
+      const result = await run;
+      assert.equal(result.status, "succeeded");
+      assert.equal(s.campaigns.history[0]?.outcome, "settled");
     } finally {
       s.close();
     }
