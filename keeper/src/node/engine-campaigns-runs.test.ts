@@ -93,7 +93,8 @@ function setup(opts: { now?: () => bigint; after?: (ms: number, fn: () => void) 
     dispatcher: () => late.dispatcher!,
     settlements,
     counter,
-    market: (): Promise<ExecutionMarket> => readMarket([{ venue, options: { pair: PAIR, takerFeeBps: 10n } }], Date.now()),
+    market: (): Promise<ExecutionMarket> =>
+      readMarket([{ venue, options: { pair: PAIR, takerFeeBps: 10n } }], Date.now()),
     close() {
       journal.close();
       rmSync(dir, { recursive: true, force: true });
@@ -239,7 +240,12 @@ describe("engine campaigns: a run's campaign always ends in its run", () => {
       assert.equal((await s.chain.getCampaign(id)).status, "open", "not claimed while the keeper's clock stands");
       // The keeper's clock moves on a second: the retry claims the campaign and the run trades.
       nowSec += 1n;
-      timers.splice(timers.findIndex((t) => t.ms === 500), 1)[0]!.fn();
+      timers
+        .splice(
+          timers.findIndex((t) => t.ms === 500),
+          1,
+        )[0]!
+        .fn();
       await hand.filled.promise;
       assert.equal((await s.chain.getCampaign(id)).status, "claimed");
       hand.release.open(undefined);

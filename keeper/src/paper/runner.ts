@@ -299,7 +299,11 @@ function readEarlierReport(path: string): PaperReport | undefined {
       cause: err,
     });
   }
-  if (report.mode !== "paper" || !Array.isArray(report.campaigns) || report.depositDecimals !== LOCAL_DEPOSIT_DECIMALS) {
+  if (
+    report.mode !== "paper" ||
+    !Array.isArray(report.campaigns) ||
+    report.depositDecimals !== LOCAL_DEPOSIT_DECIMALS
+  ) {
     throw new ConfigError(`paper report ${path} is not a paper report of this keeper version`);
   }
   return report;
