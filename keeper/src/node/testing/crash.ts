@@ -50,7 +50,10 @@ export interface CrashSystem {
   close(): Promise<void>;
 }
 
-export async function crashSystem(prefix: string, launch: KeeperLaunch = "compiled"): Promise<CrashSystem> {
+/** `KEEPER_TEST_LAUNCH=tsx` runs the crash tests' keepers through tsx (to compare, or for source-mapped stacks). */
+const DEFAULT_LAUNCH: KeeperLaunch = process.env["KEEPER_TEST_LAUNCH"] === "tsx" ? "tsx" : "compiled";
+
+export async function crashSystem(prefix: string, launch: KeeperLaunch = DEFAULT_LAUNCH): Promise<CrashSystem> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   let entry: string | undefined;
   const command = async (how: KeeperLaunch) =>
