@@ -50,6 +50,10 @@ function setup(opts: {
   dir?: string;
   /** The paper keeper's own local chain, kept under its data directory (default: one the test holds in memory). */
   keptChain?: boolean;
+  /** The engine's tick (default 20 ms). */
+  tickMs?: number;
+  /** The market-making campaign's quoting window (default 2 s). */
+  quotingWindowSeconds?: number;
 }) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "paper-keeper-"));
   const market = new MemoryVenue(
@@ -71,10 +75,10 @@ function setup(opts: {
     strategies: opts.strategies,
     log: pino({ level: "silent" }),
     metrics,
-    tickMs: 20,
+    tickMs: opts.tickMs ?? 20,
     ...(opts.keptChain ? {} : { chain: new LocalChain() }),
     limits: riskLimits({ ...DEFAULT_RISK_LIMITS_CONFIG, maxOrderNotional: opts.maxOrderNotional ?? "50000" }),
-    campaigns: { quotingWindowSeconds: 2, claimMarginSeconds: 1 },
+    campaigns: { quotingWindowSeconds: opts.quotingWindowSeconds ?? 2, claimMarginSeconds: 1 },
   });
   let stopped = false;
   const report = () => JSON.parse(readFileSync(keeper.reportPath, "utf8")) as PaperReport;
@@ -151,6 +155,36 @@ describe("paper keeper (engineKeeper over paper venues and a local chain)", () =
       assert.ok(posted >= 1 && posted <= s.chain.ledger.receipts.length, `${posted} receipt(s) counted`);
       assert.equal(s.market.placeCalls, 0);
       assert.notEqual(s.report().balances["alpha"]!["BTC"], "1", "paper balances moved");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("marketMaking_bookMovesBetweenTicks_requotesAroundTheNewMidNotRefusedByTheTicksOlderMid", async () => {
+    // One engine tick in the whole test (the next one is a minute away): the book then moves 4% under the market
+    // maker. Its next refresh reads the new book and quotes around 28,800; the safety rules' slippage band (300 bps)
+    // must measure those quotes against the book the keeper read last, not the tick's 30,000 (which refused them,
+    // failed the run and put market making in its failure cool-down).
+    const s = setup({ strategies: [marketMaking()], tickMs: 60_000, quotingWindowSeconds: 30 });
+    try {
+      await s.keeper.start();
+      await until(
+        "paper quotes resting",
+        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
+        60_000,
+      );
+      s.market.books[PAIR] = { bids: [lv("28790", "5")], asks: [lv("28810", "5")] };
+      await until(
+        () =>
+          `a bid requoted under the new mid: ${JSON.stringify(s.paper.orders.map((o) => [o.side, o.status, String(o.limitPrice)]))}`,
+        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy" && o.limitPrice < toWad("28800")),
+        60_000,
+      );
+      assert.deepEqual(
+        s.keeper.keeper.campaigns.history.filter((h) => h.outcome !== "settled").map((h) => h.outcome),
+        [],
+        "no run failed",
+      );
     } finally {
       await s.close();
     }
