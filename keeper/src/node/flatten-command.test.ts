@@ -146,14 +146,23 @@ describe("an exposure that waits: age, health, keeper flatten", () => {
   it("flatten_wrongPairVenueOrDataDir_oneLineError_nothingWritten_anotherKeepersJournalUntouched", async () => {
     const a = await exposedKeeper();
     await assert.rejects(flattenCmd(a.dir, 500, "BTC/USDT"), (err: Error) => {
-      assert.equal(err.message, `no open exposure on cheap BTC/USDT in ${join(a.dir, "journal.db")} (open: cheap ETH/USD)`);
+      assert.equal(
+        err.message,
+        `no open exposure on cheap BTC/USDT in ${join(a.dir, "journal.db")} (open: cheap ETH/USD)`,
+      );
       return true;
     });
-    await failsWith(flattenCmd(a.dir, 500, MARKET, "rich"), /^no open exposure on rich ETH\/USD in .* \(open: cheap ETH\/USD\)$/);
+    await failsWith(
+      flattenCmd(a.dir, 500, MARKET, "rich"),
+      /^no open exposure on rich ETH\/USD in .* \(open: cheap ETH\/USD\)$/,
+    );
     await failsWith(flattenCmd(a.dir, 500, "eth-usd"), /^--pair eth-usd must look like BTC\/USDT$/);
     assert.equal(a.journal.getCursor(flattenConsentKey(a.exposure)), undefined, "no consent written");
     const nowhere = join(mkdtempSync(join(tmpdir(), "flatten-")), "typo");
-    await failsWith(flattenCmd(nowhere, 500), /^no keeper journal at .*typo\/journal\.db \(check --data-dir or --config\)$/);
+    await failsWith(
+      flattenCmd(nowhere, 500),
+      /^no keeper journal at .*typo\/journal\.db \(check --data-dir or --config\)$/,
+    );
     assert.equal(existsSync(nowhere), false, "no journal created");
     // Keeper B (its own data dir, nothing open): the command aimed at it fails and keeper A sends nothing.
     const b = setup();
@@ -176,12 +185,16 @@ describe("an exposure that waits: age, health, keeper flatten", () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const health = async () => {
       const res = await fetch(`${url}/health`);
-      return { code: res.status, body: (await res.json()) as { healthy: boolean; exposures: { ageSeconds: number; overdue: boolean }[] } };
+      return {
+        code: res.status,
+        body: (await res.json()) as { healthy: boolean; exposures: { ageSeconds: number; overdue: boolean }[] },
+      };
     };
     const age = async () => {
-      const m = /^keeper_exposure_age_seconds\{market="ETH\/USD",venue="cheap",pair="ETH\/USD",keeper="t"\} (\d+)$/m.exec(
-        await (await fetch(`${url}/metrics`)).text(),
-      );
+      const m =
+        /^keeper_exposure_age_seconds\{market="ETH\/USD",venue="cheap",pair="ETH\/USD",keeper="t"\} (\d+)$/m.exec(
+          await (await fetch(`${url}/metrics`)).text(),
+        );
       return m ? Number(m[1]) : undefined;
     };
     try {
@@ -228,7 +241,10 @@ describe("an exposure that waits: age, health, keeper flatten", () => {
   it("status_listsEachExposure_pairVenueAssetAmountEntryAndAge", async () => {
     const s = await exposedKeeper();
     const text = await cli("status", "--data-dir", s.dir);
-    assert.match(text, /exposed positions: 1\n {2}cheap ETH\/USD long \d+\.\d+ ETH, entry 200\d(\.\d+)?, open \d+ s \(campaign arb-eth:\S+\)/);
+    assert.match(
+      text,
+      /exposed positions: 1\n {2}cheap ETH\/USD long \d+\.\d+ ETH, entry 200\d(\.\d+)?, open \d+ s \(campaign arb-eth:\S+\)/,
+    );
     const json = JSON.parse(await cli("status", "--data-dir", s.dir, "--json")) as {
       exposures: { asset: string; entryPrice: string; ageSeconds: number; venue: string; pair: string }[];
     };

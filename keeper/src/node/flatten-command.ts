@@ -100,12 +100,20 @@ export function registerFlattenCommand(program: Command): void {
     .option("--config <file>", "take the data directory from the keeper's config file")
     .option("--paper", "the paper keeper of that data directory (<data-dir>/paper)")
     .action(
-      (opts: { pair: string; venue: string; acceptLossBps: number; dataDir: string; config?: string; paper?: boolean }) => {
+      (opts: {
+        pair: string;
+        venue: string;
+        acceptLossBps: number;
+        dataDir: string;
+        config?: string;
+        paper?: boolean;
+      }) => {
         const base = opts.config ? loadKeeperConfig(opts.config).dataDir : opts.dataDir;
         const dir = opts.paper ? join(base, "paper") : base;
         const path = join(dir, "journal.db");
         // Never create a journal: a mistyped data dir must not look like a keeper with nothing open.
-        if (!existsSync(path)) throw new FlattenCommandError(`no keeper journal at ${path} (check --data-dir or --config)`);
+        if (!existsSync(path))
+          throw new FlattenCommandError(`no keeper journal at ${path} (check --data-dir or --config)`);
         const journal = new Journal(path);
         try {
           const { consents, views } = requestFlatten(journal, opts, path);

@@ -35,7 +35,6 @@ export interface HealthStatus {
   maxExposureWaitSeconds?: number;
 }
 
-
 export interface KeeperHealthOptions {
   failuresToDown?: number;
   log?: Logger;

@@ -11,7 +11,7 @@ import { fromWad, toWad } from "../execution/fixed.js";
 import { DEFAULT_RISK_LIMITS_CONFIG, riskLimits } from "../execution/limits.js";
 import { buildCli } from "./cli.js";
 import { RiskControls, exposures, pauseState } from "./risk.js";
-import { ASKS, LOT, MARKET, gauge, guarded, halt, lv, openOrder, setup, show, venues } from "./testing/risk-keeper.js";
+import { ASKS, LOT, MARKET, gauge, guarded, halt, lv, openOrder, setup, show } from "./testing/risk-keeper.js";
 import { until } from "./testing/until.js";
 
 describe("risk controls (the live keeper over a local chain)", () => {

@@ -217,7 +217,8 @@ export class RiskControls {
   constructor(private readonly opts: RiskControlsOptions) {
     this.clock = opts.clock ?? systemClock;
     // `keeper_exposure_age_seconds` reads the journal's exposures at each scrape (ages move between ticks).
-    if (opts.metrics) opts.metrics.exposures = () => exposures(opts.journal).map((e) => exposureView(e, this.clock.now()));
+    if (opts.metrics)
+      opts.metrics.exposures = () => exposures(opts.journal).map((e) => exposureView(e, this.clock.now()));
     this.gauge();
   }
 

@@ -206,4 +206,3 @@ export const gauge = async (m: ReturnType<typeof createMetrics>, name: string) =
 export const halt = (v: MemoryVenue) => {
   for (let i = 0; i < 40; i++) v.script.push({ kind: "throw", error: new InvalidOrderError(v.id, "halted") });
 };
-
