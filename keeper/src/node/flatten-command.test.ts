@@ -15,7 +15,7 @@ import { toWad } from "../execution/fixed.js";
 import { BPS } from "../execution/fixed.js";
 import { buildCli } from "./cli.js";
 import { serveMetrics } from "./metrics.js";
-import { RiskControls, exposures, flattenConsentKey } from "./risk.js";
+import { RiskControls, exposures, flattenConsentKey, type Exposure } from "./risk.js";
 import { MARKET, gauge, halt, lv, setup, show } from "./testing/risk-keeper.js";
 
 /** A keeper left long ETH on `cheap` (about 2 ETH bought at 2000-2001, the sell venue halted, cheap's bids gone). */
@@ -236,6 +236,43 @@ describe("an exposure that waits: age, health, keeper flatten", () => {
       server.close();
       await s.close();
     }
+  });
+
+  it("flatten_shortExposure_consentBoundsTheBuyBackAboveTheEntry", async () => {
+    // A short left open (0.5 ETH to buy back on `cheap`, entry 2000) while the asks jumped to 2500.
+    const s = setup();
+    await s.tick();
+    const short: Exposure = {
+      campaignId: "short-1",
+      market: MARKET,
+      venueId: "cheap",
+      pair: MARKET,
+      side: "buy",
+      amount: toWad("0.5").toString(),
+      at: s.t.clock.now(),
+      attempts: 0,
+      reference: toWad("2000").toString(),
+    };
+    s.journal.setCursor("risk:exposures", JSON.stringify([short]));
+    s.cheap.books[MARKET].asks = [lv("2500", "0.5"), lv("2700", "10")];
+    const orders = s.cheap.orders.length;
+    const round = async () => (s.t.advance(5_000), s.risk.flatten());
+    assert.equal(await round(), 1);
+    // 10%: the floor is 2200, the ask 2500 is past it: nothing.
+    await flattenCmd(s.dir, 1_000);
+    assert.equal(await round(), 1);
+    assert.equal(s.cheap.orders.length, orders);
+    // 30%: the floor is 2600; the limit (ask + 100 bps = 2525) stays under it, the 2700 level is never bought.
+    await flattenCmd(s.dir, 3_000);
+    await round();
+    const order = s.cheap.orders.at(-1)!;
+    assert.equal(s.cheap.orders.length, orders + 1);
+    assert.ok(order.limitPrice <= toWad("2600"), `limit ${order.limitPrice}`);
+    assert.equal(order.filled, toWad("0.5"));
+    // The venue took its fee in ETH: what is still short is exactly that fee.
+    assert.equal(BigInt(exposures(s.journal)[0]?.amount ?? "0"), order.feeBase ?? 0n);
+    await s.keeper.stop();
+    s.journal.close();
   });
 
   it("status_listsEachExposure_pairVenueAssetAmountEntryAndAge", async () => {
