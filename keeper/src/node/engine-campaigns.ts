@@ -169,6 +169,28 @@ export interface EngineCampaignOptions {
   refusal?: (pair: string, run: GateRun) => string | undefined;
   /** Each settled (or failed) campaign of a run: feeds `EngineRunner.recordSettlement`. */
   onSettlement?: (strategyId: string, succeeded: boolean) => void;
+  /**
+   * Standing arbitrage windows (docs/SPECIFICATION.md "Keeper node / Standing arbitrage window"): each arbitrage
+   * strategy's route holds one claimed, funded campaign ahead of its opportunities, and every opportunity inside its
+   * price band trades at once under it. Undefined: every arbitrage run publishes and claims its own campaign.
+   */
+  standingArbitrage?: StandingArbitrageOptions;
+  /**
+   * The risk gate from what the keeper already holds (no chain read): a stop signal or an exposure on the pair. Asked
+   * before a run trades inside a standing window (the window's own publication went through `gate`).
+   */
+  heldGate?: (pair: string) => string | undefined;
+  /** Run ids of runs inside standing windows start here (the journal's per-boot nonce: client order ids never repeat). */
+  bootNonce?: number;
+}
+
+export interface StandingArbitrageOptions {
+  /** Longest window (s); it also ends `claimMarginSeconds` before its claim expires. Default 60. */
+  windowSeconds?: number;
+  /** Working capital a window draws from the arbitrage sleeve (deposit-asset units). */
+  drawUnits: bigint;
+  /** The next window is armed this long before the current one stops taking opportunities (s). Default 10. */
+  armLeadSeconds?: number;
 }
 
 /** What the gate is told of the run about to publish its campaign. */
@@ -181,6 +203,8 @@ export interface GateRun {
 /** Route venues of a non-arbitrage run (the venue it trades on). */
 export interface RunRoute {
   venueId: string;
+  /** An arbitrage strategy's venues (its legs, in order): the route of its standing windows. */
+  venues?: readonly string[];
 }
 
 interface PendingRun {
@@ -215,6 +239,46 @@ export interface CampaignRunRecord {
   finishedSeq: number;
 }
 
+/** A standing arbitrage window: one claimed, funded campaign on an arbitrage strategy's route. */
+interface StandingWindow {
+  id: string;
+  spec: CampaignSpec;
+  strategy: Strategy<ExecutionMarket>;
+  state: "arming" | "open" | "closing";
+  /** Working capital of a run inside the window (quote wad): what the window drew, or the engine's grant if unfunded. */
+  capital?: bigint;
+  /** Wall-clock ms after which no new run starts in the window. */
+  acceptUntil: number;
+  /** Wall-clock ms at which the window's orders stop (`executionMarginSeconds` before its claim expires). */
+  deadline?: number;
+  /** Ends the window early (shutdown, stop signal). */
+  end: AbortController;
+  /** Runs trading in the window now: the window settles once they are done. */
+  inflight: Set<Promise<unknown>>;
+  /** Engine strategy runs that traded in it (their settlement feeds the success rate). */
+  runs: number;
+}
+
+/** One run that traded inside a standing window (tests, the bench). */
+export interface WindowRunRecord {
+  campaignId: string;
+  strategyId: string;
+  /** The engine's run id (the orders carry the window run id, from the per-boot nonce). */
+  runId: number;
+  windowRunId: number;
+  status: ExecutionResult["status"];
+  pnl: bigint;
+}
+
+/** `[minPrice, maxPrice]` of `spec` (8 decimals) holds both limits of `plan` moved by the unwind bound. */
+export function planInsideWindow(plan: Opportunity, spec: CampaignSpec, unwindBps: bigint): boolean {
+  const lo = plan.buy.limitPrice < plan.sell.limitPrice ? plan.buy.limitPrice : plan.sell.limitPrice;
+  const hi = plan.buy.limitPrice < plan.sell.limitPrice ? plan.sell.limitPrice : plan.buy.limitPrice;
+  const min = (lo * (BPS - unwindBps)) / BPS / WAD_TO_PRICE;
+  const max = ((hi * (BPS + unwindBps)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE;
+  return min >= spec.priceWindow.minPrice && max <= spec.priceWindow.maxPrice;
+}
+
 export class EngineCampaigns implements CampaignExecution {
   private readonly pending = new Map<string, PendingRun>();
   /** Inner strategies by id (a campaign recovered after a crash that never traded runs its strategy once). */
@@ -234,6 +298,20 @@ export class EngineCampaigns implements CampaignExecution {
   private readonly firstOrder = new Map<string, number>();
   /** Settlement still running in the background of a pre-empted run, by strategy id. */
   private readonly settling = new Map<string, Promise<void>>();
+  /** Venues of each arbitrage strategy's route (standing windows). */
+  private readonly routeVenues = new Map<string, readonly string[]>();
+  /** Standing arbitrage windows by campaign id (arming, open or closing). */
+  private readonly windows = new Map<string, StandingWindow>();
+  /** Window lifecycles (arm, hold, settle) still running: `drain` waits for them. */
+  private readonly windowTasks = new Set<Promise<void>>();
+  /** Strategies whose last window ended without a fill: re-armed only once the market shows an opportunity. */
+  private readonly idleRoutes = new Set<string>();
+  /** Runs inside standing windows (their run id counts from the per-boot nonce). */
+  private windowRunSeq = 0;
+  /** Every standing window, in the order they finished (outcome, runs, fills). */
+  readonly windowHistory: { campaignId: string; strategyId: string; outcome: string; runs: number; fills: number }[] = [];
+  /** Every run that traded inside a standing window, in the order they finished. */
+  readonly windowRuns: WindowRunRecord[] = [];
 
   constructor(private readonly opts: EngineCampaignOptions) {}
 
@@ -283,7 +361,9 @@ export class EngineCampaigns implements CampaignExecution {
 
   /** Resolves once every pre-empted run's campaign settling in the background has finished (shutdown). */
   async drain(): Promise<void> {
-    while (this.settling.size > 0) await Promise.all([...this.settling.values()]);
+    while (this.settling.size > 0 || this.windowTasks.size > 0) {
+      await Promise.all([...this.settling.values(), ...this.windowTasks]);
+    }
   }
 
   /** Campaigns of runs being offered or traded now, with the sequence number of their first order once sent. */
@@ -298,6 +378,7 @@ export class EngineCampaigns implements CampaignExecution {
   /** The engine's view of `inner`: same estimate, but each run is a campaign. */
   wrap(inner: Strategy<ExecutionMarket>, route?: RunRoute): Strategy<ExecutionMarket> {
     this.inner.set(inner.id, inner);
+    if (route?.venues !== undefined) this.routeVenues.set(inner.id, route.venues);
     let market: ExecutionMarket | undefined;
     let estimate: RoiEstimate | null = null;
     return {
@@ -356,6 +437,9 @@ export class EngineCampaigns implements CampaignExecution {
       resumeState: ctx.resumeState,
     });
     if (ctx.signal.aborted) return stopped();
+    // Inside a standing arbitrage window: no chain step between the decision and the first order.
+    const inWindow = this.runInWindow(inner, ctx, market);
+    if (inWindow !== undefined) return inWindow;
     // The previous campaign of this strategy (pre-empted, still settling in the background) finishes first: one
     // campaign per strategy at a time, its sleeve repaid before the next draw.
     await this.settling.get(inner.id);
@@ -485,11 +569,221 @@ export class EngineCampaigns implements CampaignExecution {
     return record;
   }
 
+  // ------------------------------------------------------------ standing arbitrage windows
+
+  /**
+   * Arms a standing window on every arbitrage strategy's route that has none (or whose window stops taking runs within
+   * `armLeadSeconds`): called with each tick's market. A route whose last window got no fill is armed again only when
+   * the market shows it an opportunity.
+   */
+  armWindows(market: ExecutionMarket): void {
+    const standing = this.opts.standingArbitrage;
+    if (standing === undefined) return;
+    const lead = (standing.armLeadSeconds ?? 10) * 1000;
+    for (const inner of this.inner.values()) {
+      if (inner.type !== "arbitrage") continue;
+      const mine = [...this.windows.values()].filter((w) => w.strategy === inner);
+      if (mine.some((w) => w.state === "arming" || (w.state === "open" && Date.now() < w.acceptUntil - lead))) continue;
+      if (mine.length >= 2) continue; // at most the closing window and its successor
+      if (this.idleRoutes.has(inner.id) && (inner as ArbitrageStrategy).best?.(market) === undefined) continue;
+      this.idleRoutes.delete(inner.id);
+      const task = this.holdWindow(inner as ArbitrageStrategy, market).catch((err: unknown) => {
+        this.opts.metrics?.errors.inc({ name: err instanceof Error ? err.name : "Error" });
+        this.opts.log?.error({ err, strategy: inner.id }, "standing arbitrage window failed");
+      });
+      this.windowTasks.add(task);
+      void task.then(() => this.windowTasks.delete(task));
+    }
+  }
+
+  /** Ends every standing window now (its runs finish, its receipt is posted, it settles and repays). */
+  closeWindows(): void {
+    for (const w of this.windows.values()) w.end.abort();
+  }
+
+  /** Standing windows now (tests, metrics). */
+  standingWindows(): { campaignId: string; strategyId: string; state: StandingWindow["state"]; runs: number }[] {
+    return [...this.windows.values()].map((w) => ({
+      campaignId: w.id,
+      strategyId: w.strategy.id,
+      state: w.state,
+      runs: w.runs,
+    }));
+  }
+
+  /**
+   * A window's life: its spec (route: arbitrage over the strategy's first two venues; price band: the first venue's
+   * mid +/- `priceBandBps`; time: `windowSeconds` + `claimMarginSeconds`), the risk gate, then publish, claim, draw,
+   * hold (`windowExecute`), receipt, settle, repay, all through the dispatcher as one campaign.
+   */
+  private async holdWindow(inner: ArbitrageStrategy, market: ExecutionMarket): Promise<void> {
+    const { chain, log } = this.opts;
+    const legs = this.routeVenues.get(inner.id) ?? [];
+    const mid = midOf(market.snapshots.get(snapshotKey(legs[0]!, inner.pair)));
+    if (mid === undefined || legs.length < 2) return;
+    const gateRun: GateRun = { type: "arbitrage", venues: [...legs] };
+    const refused = this.opts.refusal?.(inner.pair, gateRun) ?? (await this.opts.gate?.(inner.pair, gateRun));
+    if (refused !== undefined) {
+      log?.info({ strategy: inner.id, reason: refused }, "standing window not armed: risk gate");
+      return;
+    }
+    const now = await chain.now();
+    const seconds = BigInt(this.opts.standingArbitrage!.windowSeconds ?? 60);
+    const spec = campaignSpecFromNames({
+      assetPair: inner.pair,
+      priceWindow: venueRunSpec("arbitrage", inner.pair, legs[0]!, mid, now, this.opts.priceBandBps ?? 500n, 1n)
+        .priceWindow,
+      route: { strategyId: "arbitrage", sourceVenue: legs[0]!, targetVenue: legs[1]! },
+    });
+    spec.priceWindow = {
+      ...spec.priceWindow,
+      notAfter: now + seconds + BigInt(this.opts.claimMarginSeconds ?? 15),
+    };
+    const opportunity: CampaignOpportunity = { spec, ...ownDispatch(chain.account) };
+    const id = campaignId(spec, dispatchOf(opportunity));
+    const w: StandingWindow = {
+      id,
+      spec,
+      strategy: inner,
+      state: "arming",
+      acceptUntil: 0,
+      end: new AbortController(),
+      inflight: new Set(),
+      runs: 0,
+    };
+    this.windows.set(id, w);
+    let outcome: string;
+    try {
+      let offered = await this.opts.dispatcher().offer(opportunity);
+      // One claim per pair and block time: a claim refused for now is tried again a few times.
+      for (let i = 0; offered === "waiting" && !w.end.signal.aborted && i < 8; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        offered = await this.opts.dispatcher().offer(opportunity);
+      }
+      if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
+      outcome = offered;
+      if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
+    } finally {
+      this.windows.delete(id);
+    }
+    const flow = this.opts.capital?.[SLEEVES.arbitrage];
+    if (flow) await flow.repayFinished();
+    const fills = this.opts.journal.ordersOfCampaign(id).filter((o) => BigInt(o.filled ?? "0") > 0n).length;
+    if (fills === 0) this.idleRoutes.add(inner.id);
+    for (let i = 0; i < w.runs; i++) this.opts.onSettlement?.(inner.id, outcome === "settled");
+    this.windowHistory.push({ campaignId: id, strategyId: inner.id, outcome, runs: w.runs, fills });
+    this.closed.add(id);
+    this.opts.metrics?.campaigns.inc({ type: "arbitrage", outcome });
+    log?.info({ campaignId: id, strategy: inner.id, runs: w.runs, fills, outcome }, `standing arbitrage window ${outcome}`);
+  }
+
+  /**
+   * The claimed window: draw its capital, take runs until it ends (`windowSeconds`, `claimMarginSeconds` before the
+   * claim expires, or `closeWindows`), wait for the runs in flight, then read every order back and post the receipt.
+   */
+  private async windowExecute(job: CampaignJob, w: StandingWindow): Promise<{ receiptId: bigint }> {
+    const deadline = this.deadline(job);
+    const flow = this.opts.capital?.[SLEEVES.arbitrage];
+    const drawn = flow ? await flow.fund(job.id, this.opts.standingArbitrage!.drawUnits) : 0n;
+    w.capital = drawn > 0n ? depositUnitsToQuoteWad(drawn) : undefined;
+    const cap = BigInt(this.opts.standingArbitrage!.windowSeconds ?? 60);
+    const margin = BigInt(this.opts.claimMarginSeconds ?? 15);
+    let left = job.claimDeadline === undefined || job.chainNow === undefined ? cap : job.claimDeadline - margin - job.chainNow;
+    if (left > cap) left = cap;
+    const endAt = Date.now() + Number(left > 0n ? left : 0n) * 1000;
+    w.deadline = deadline;
+    w.acceptUntil = deadline !== undefined && deadline < endAt ? deadline : endAt;
+    w.state = "open";
+    this.opts.log?.info({ campaignId: job.id, strategy: w.strategy.id, drawn: drawn.toString() }, "standing arbitrage window open");
+    await new Promise<void>((resolve) => {
+      if (w.end.signal.aborted || left <= 0n) return resolve();
+      const cancel = (this.opts.after ?? wallAfter)(Number(left) * 1000, resolve);
+      w.end.signal.addEventListener("abort", () => (cancel(), resolve()), { once: true });
+    });
+    w.state = "closing";
+    while (w.inflight.size > 0) await Promise.allSettled([...w.inflight]);
+    const fills = await this.settleOrders(job.id, false);
+    if (fills.length === 0) {
+      throw new NothingExecutedError(`standing window ${job.id}: no fill in ${w.runs} runs`);
+    }
+    const pending: PendingRun = { strategy: w.strategy, ctx: DUMMY_CTX, need: drawn };
+    return this.postFills(job, fills, pending);
+  }
+
+  /**
+   * An arbitrage run inside its route's open standing window, or undefined (no open window, no plan, the plan's prices
+   * outside the window's band, the window about to stop): the run then goes the per-opportunity way. Nothing between
+   * here and the first order waits for the chain.
+   */
+  private runInWindow(
+    inner: Strategy<ExecutionMarket>,
+    ctx: ExecutionContext,
+    market: ExecutionMarket | undefined,
+  ): Promise<ExecutionResult> | undefined {
+    if (inner.type !== "arbitrage" || market === undefined || this.windows.size === 0) return undefined;
+    const now = Date.now();
+    let w: StandingWindow | undefined;
+    for (const c of this.windows.values()) {
+      if (c.strategy === inner && c.state === "open" && now < c.acceptUntil && (!w || c.acceptUntil > w.acceptUntil)) {
+        w = c;
+      }
+    }
+    if (w === undefined) return undefined;
+    const plan = (inner as ArbitrageStrategy).best?.(market);
+    if (!plan || !planInsideWindow(plan, w.spec, this.opts.unwindSlippageBps ?? 100n)) return undefined;
+    const window = w;
+    const refused =
+      this.opts.refusal?.(inner.pair, { type: "arbitrage", venues: [plan.buy.venueId, plan.sell.venueId] }) ??
+      this.opts.heldGate?.(inner.pair);
+    if (refused !== undefined) {
+      this.opts.log?.info({ campaignId: w.id, strategy: inner.id, reason: refused }, "run refused in its window");
+      return Promise.resolve({ status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState });
+    }
+    const windowRunId = (this.opts.bootNonce ?? 0) * 2 ** 12 + (++this.windowRunSeq % 2 ** 12);
+    const capital = window.capital !== undefined && window.capital < ctx.capital ? window.capital : ctx.capital;
+    this.campaignOfRun.set(windowRunId, window.id);
+    const traded = (async () => {
+      try {
+        return await inner.exec({
+          ...ctx,
+          runId: windowRunId,
+          capital,
+          ...(window.deadline === undefined ? {} : { deadline: window.deadline }),
+        });
+      } finally {
+        this.campaignOfRun.delete(windowRunId);
+      }
+    })();
+    window.inflight.add(traded);
+    return traded.then(
+      (result) => {
+        window.inflight.delete(traded);
+        window.runs++;
+        this.windowRuns.push({
+          campaignId: window.id,
+          strategyId: inner.id,
+          runId: ctx.runId,
+          windowRunId,
+          status: result.status,
+          pnl: result.pnl,
+        });
+        if (this.windowRuns.length > 10_000) this.windowRuns.shift();
+        return result;
+      },
+      (err: unknown) => {
+        window.inflight.delete(traded);
+        throw err;
+      },
+    );
+  }
+
   /** The claimed campaign: draw, trade (or recover after a crash), receipt. */
   async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
     const { journal, poster } = this.opts;
     const built = journal.getCursor(TRACE_KEY(job.id));
     if (built) return this.posted(job.id, await poster.post(fromJson<CampaignTrace>(built)));
+    const standing = this.windows.get(job.id);
+    if (standing) return this.windowExecute(job, standing);
     const pending = this.pending.get(job.id);
     if (!pending) return this.recover(job);
     return this.trade(job, pending);
@@ -665,6 +959,15 @@ export class EngineCampaigns implements CampaignExecution {
     return { receiptId: posted.receiptId };
   }
 }
+
+/** The context of a window's receipt (no engine run of its own). */
+const DUMMY_CTX: ExecutionContext = {
+  signal: new AbortController().signal,
+  runId: 0,
+  capital: 0n,
+  params: DEFAULT_ENGINE_PARAMETERS,
+  startedAt: 0,
+};
 
 /** `fn` after `ms` of wall time; returns its cancel. */
 function wallAfter(ms: number, fn: () => void): () => void {

@@ -1,0 +1,211 @@
+/**
+ * Standing arbitrage windows on the real contracts, the exchange simulator and a keeper node wired as `keeper run`
+ * wires it: the window is published, claimed and funded before any opportunity; every planted gap then trades inside
+ * it with no chain transaction between the decision and the first order; the window ends, posts one receipt holding
+ * every run's fills, settles and repays the arbitrage sleeve. Plus the fresh-read cache the hot path plans on.
+ */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
+import type { RunningSimulation } from "../sim/venues.js";
+import {
+  KeeperCapital__factory,
+  MockV3Aggregator__factory,
+  StrategyVault__factory,
+  TestStablecoin__factory,
+} from "../../../types/ethers-contracts/index.js";
+import { SLEEVES } from "../chain/vault.js";
+import { FreshReads } from "./arbitrage-books.js";
+import { planInsideWindow } from "./engine-campaigns.js";
+import { campaignSpecFromNames } from "../campaign/id.js";
+import type { Opportunity } from "../execution/arbitrage.js";
+import type { OrderBook, Venue } from "../execution/venue.js";
+import { toWad } from "../execution/fixed.js";
+import { BOB } from "../sim/testkit.js";
+import { keeperNode, plantGap, startKeeperSimulation } from "./testing/local-keepers.js";
+
+const USD = 10n ** 6n;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const until = async (what: string, cond: () => Promise<boolean> | boolean, ms = 180_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+};
+
+describe("FreshReads", () => {
+  const book = (p: number): OrderBook => ({
+    venueId: "v",
+    pair: "BTC/USDT",
+    timestamp: p,
+    bids: [],
+    asks: [{ price: toWad(String(p)), amount: toWad("1") }],
+  });
+  const venue = () => {
+    let price = 100;
+    const calls = { book: 0, balances: 0 };
+    const v = {
+      id: "v",
+      fetchOrderBook: async () => (calls.book++, book(price++)),
+      balances: async () => (calls.balances++, { USDT: { free: 1n, total: 1n } }),
+      placeOrder: async () => ({}) as never,
+      cancelOrder: async () => ({}) as never,
+    } as unknown as Venue;
+    return { v, calls };
+  };
+
+  it("serving_tickReadFresh_servedWithoutARoundTrip_staleOrAfterOwnOrder_readAgain", async () => {
+    let now = 0;
+    const reads = new FreshReads(100, () => now);
+    const { v, calls } = venue();
+    const tick = reads.recording(v);
+    const run = reads.serving(v);
+    const seen = await tick.fetchOrderBook("BTC/USDT", 50);
+    await tick.balances();
+    now = 100;
+    assert.deepEqual(await run.fetchOrderBook("BTC/USDT", 50), seen);
+    await run.balances();
+    assert.deepEqual(calls, { book: 1, balances: 1 });
+    assert.equal(reads.hits, 1);
+    // Another depth is another read.
+    await run.fetchOrderBook("BTC/USDT", 5);
+    assert.equal(calls.book, 2);
+    // Older than the bound: read again.
+    now = 201;
+    assert.notDeepEqual(await run.fetchOrderBook("BTC/USDT", 50), seen);
+    assert.equal(calls.book, 3);
+    // An own order drops the venue's reads (its balances changed).
+    now = 202;
+    await tick.fetchOrderBook("BTC/USDT", 50);
+    await run.placeOrder({} as never);
+    await run.fetchOrderBook("BTC/USDT", 50);
+    await run.balances();
+    assert.deepEqual(calls, { book: 5, balances: 3 });
+  });
+
+  it("serving_maxAgeZero_alwaysReadsTheVenue", async () => {
+    const reads = new FreshReads(0, () => 0);
+    const { v, calls } = venue();
+    await reads.recording(v).fetchOrderBook("BTC/USDT", 50);
+    await reads.serving(v).fetchOrderBook("BTC/USDT", 50);
+    assert.equal(calls.book, 2);
+  });
+});
+
+describe("planInsideWindow", () => {
+  const spec = campaignSpecFromNames({
+    assetPair: "BTC/USDT",
+    priceWindow: { minPrice: 29_000n * 10n ** 8n, maxPrice: 31_000n * 10n ** 8n, notBefore: 0n, notAfter: 100n },
+    route: { strategyId: "arbitrage", sourceVenue: "alpha", targetVenue: "beta" },
+  });
+  const plan = (buy: string, sell: string) =>
+    ({ buy: { limitPrice: toWad(buy) }, sell: { limitPrice: toWad(sell) } }) as unknown as Opportunity;
+
+  it("planInsideWindow_limitsWithUnwindInsideBand_true_outside_false", () => {
+    assert.equal(planInsideWindow(plan("29700", "29970"), spec, 100n), true);
+    // 29,200 less 1% is below 29,000: an unwind could trade outside the campaign's window.
+    assert.equal(planInsideWindow(plan("29200", "29970"), spec, 100n), false);
+    assert.equal(planInsideWindow(plan("29700", "30800"), spec, 100n), false);
+    assert.equal(planInsideWindow(plan("29700", "30600"), spec, 100n), true);
+  });
+});
+
+describe("standing arbitrage window on a live keeper", () => {
+  let sys: LocalSystem;
+  let run: RunningSimulation;
+  let dir: string;
+  let node: ReturnType<typeof keeperNode> | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "arbitrage-window-"));
+    sys = await localSystem();
+    run = await startKeeperSimulation(1);
+    const depositor = await sys.adapter(10);
+    const signer = depositor.sender.signer;
+    const vault = StrategyVault__factory.connect(sys.addresses.vault!, signer);
+    const book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, signer);
+    await (await TestStablecoin__factory.connect(sys.addresses.asset, signer).approve(vault, 200_000n * USD)).wait();
+    await (await vault.deposit(200_000n * USD, depositor.account)).wait();
+    const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), signer);
+    await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
+    await sys.setParameter("retriesPerMinutePerPair", 60n);
+    await sys.setParameter("campaignRateLimitCount", 1_000n);
+    await sys.setParameter("minScore", 0n);
+    for (const v of ["alpha", "beta"]) run.sim.venues.get(v)!.exchange.deposit(BOB.name, "BTC", "100");
+  });
+  after(async () => {
+    await node?.stop();
+    node?.journal.close();
+    await run.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    "standingWindow_gapsTradeWithNoChainStepBeforeTheFirstOrder_oneReceiptSettlesAndRepays",
+    { timeout: 400_000 },
+    async () => {
+      const chain = await sys.onboardKeeper(0);
+      // Chain transactions the keeper sends, and when: none may fall between a window run's decision and its order.
+      const txAt: { what: string; at: number }[] = [];
+      for (const m of ["publishCampaign", "claimCampaign"] as const) {
+        const f = chain[m].bind(chain) as (...a: unknown[]) => Promise<unknown>;
+        (chain as unknown as Record<string, unknown>)[m] = async (...a: unknown[]) => {
+          txAt.push({ what: m, at: performance.now() });
+          return f(...a);
+        };
+      }
+      const draw = chain.capital!.draw.bind(chain.capital!);
+      chain.capital!.draw = async (...a) => {
+        txAt.push({ what: "draw", at: performance.now() });
+        return draw(...a);
+      };
+      node = keeperNode(chain, run, 0, join(dir, "k0"), {
+        capital: true,
+        tickMs: 100,
+        campaigns: { standingArbitrage: { drawUnits: 800n * USD, windowSeconds: 25 } },
+      });
+      const campaigns = node.keeper.campaigns;
+      await node.node.start();
+      await until("a standing window open", () => campaigns.standingWindows().some((w) => w.state === "open"));
+      const window = campaigns.standingWindows().find((w) => w.state === "open")!;
+      const drawn = node.journal.getCapital(window.campaignId);
+      assert.equal(drawn?.sleeve, SLEEVES.arbitrage);
+      assert.equal(drawn?.state, "drawn");
+      assert.ok(drawn!.amount > 0n && drawn!.amount <= 800n * USD);
+      const txBefore = txAt.length;
+      // Two gaps, one after the other, inside the same window.
+      for (const [i, venue] of (["beta", "alpha"] as const).entries()) {
+        run.sim.advance(1);
+        const seen = campaigns.windowRuns.length;
+        const planted = performance.now();
+        plantGap(run, String(29_700 - i), "0.02", venue);
+        await until(`gap ${i} traded in the window`, () => campaigns.windowRuns.length > seen, 60_000);
+        assert.equal(campaigns.windowRuns[seen]!.status, "succeeded");
+        assert.equal(campaigns.windowRuns[seen]!.campaignId, window.campaignId);
+        assert.ok(
+          txAt.slice(txBefore).every((t) => t.at < planted),
+          `no publish, claim or draw after gap ${i} was planted: ${JSON.stringify(txAt.slice(txBefore))}`,
+        );
+      }
+      const orders = node.journal.ordersOfCampaign(window.campaignId);
+      assert.ok(orders.filter((o) => BigInt(o.filled) > 0n).length >= 4, "both runs' fills are journalled under it");
+      assert.equal(new Set(orders.map((o) => o.clientOrderId)).size, orders.length);
+      // The window ends on its own: one receipt with every fill, settled on chain, the sleeve repaid.
+      await until("the window settled", () => campaigns.windowHistory.some((w) => w.campaignId === window.campaignId));
+      const record = campaigns.windowHistory.find((w) => w.campaignId === window.campaignId)!;
+      assert.equal(record.outcome, "settled");
+      assert.equal(record.runs, 2);
+      const onChain = await chain.getCampaign(window.campaignId);
+      assert.equal(onChain.status, "settled");
+      await until("the window's capital repaid", () => node!.journal.getCapital(window.campaignId)?.state === "repaid");
+      // It had fills: the route is armed again without waiting for an opportunity.
+      await until("the next window open", () =>
+        campaigns.standingWindows().some((w) => w.state === "open" && w.campaignId !== window.campaignId),
+      );
+    },
+  );
+});
