@@ -81,10 +81,12 @@ describe("FreshReads", () => {
     // An own order drops the venue's reads (its balances changed).
     now = 202;
     await tick.fetchOrderBook("BTC/USDT", 50);
+    await tick.balances();
     await run.placeOrder({} as never);
     await run.fetchOrderBook("BTC/USDT", 50);
     await run.balances();
     assert.deepEqual(calls, { book: 5, balances: 3 });
+    assert.equal(reads.hits, 1);
   });
 
   it("serving_maxAgeZero_alwaysReadsTheVenue", async () => {

@@ -309,7 +309,8 @@ export class EngineCampaigns implements CampaignExecution {
   /** Runs inside standing windows (their run id counts from the per-boot nonce). */
   private windowRunSeq = 0;
   /** Every standing window, in the order they finished (outcome, runs, fills). */
-  readonly windowHistory: { campaignId: string; strategyId: string; outcome: string; runs: number; fills: number }[] = [];
+  readonly windowHistory: { campaignId: string; strategyId: string; outcome: string; runs: number; fills: number }[] =
+    [];
   /** Every run that traded inside a standing window, in the order they finished. */
   readonly windowRuns: WindowRunRecord[] = [];
 
@@ -674,7 +675,10 @@ export class EngineCampaigns implements CampaignExecution {
     this.windowHistory.push({ campaignId: id, strategyId: inner.id, outcome, runs: w.runs, fills });
     this.closed.add(id);
     this.opts.metrics?.campaigns.inc({ type: "arbitrage", outcome });
-    log?.info({ campaignId: id, strategy: inner.id, runs: w.runs, fills, outcome }, `standing arbitrage window ${outcome}`);
+    log?.info(
+      { campaignId: id, strategy: inner.id, runs: w.runs, fills, outcome },
+      `standing arbitrage window ${outcome}`,
+    );
   }
 
   /**
@@ -688,13 +692,17 @@ export class EngineCampaigns implements CampaignExecution {
     w.capital = drawn > 0n ? depositUnitsToQuoteWad(drawn) : undefined;
     const cap = BigInt(this.opts.standingArbitrage!.windowSeconds ?? 60);
     const margin = BigInt(this.opts.claimMarginSeconds ?? 15);
-    let left = job.claimDeadline === undefined || job.chainNow === undefined ? cap : job.claimDeadline - margin - job.chainNow;
+    let left =
+      job.claimDeadline === undefined || job.chainNow === undefined ? cap : job.claimDeadline - margin - job.chainNow;
     if (left > cap) left = cap;
     const endAt = Date.now() + Number(left > 0n ? left : 0n) * 1000;
     w.deadline = deadline;
     w.acceptUntil = deadline !== undefined && deadline < endAt ? deadline : endAt;
     w.state = "open";
-    this.opts.log?.info({ campaignId: job.id, strategy: w.strategy.id, drawn: drawn.toString() }, "standing arbitrage window open");
+    this.opts.log?.info(
+      { campaignId: job.id, strategy: w.strategy.id, drawn: drawn.toString() },
+      "standing arbitrage window open",
+    );
     await new Promise<void>((resolve) => {
       if (w.end.signal.aborted || left <= 0n) return resolve();
       const cancel = (this.opts.after ?? wallAfter)(Number(left) * 1000, resolve);

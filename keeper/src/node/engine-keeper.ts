@@ -55,7 +55,7 @@ export interface EngineKeeperOptions extends Omit<
   vault?: CapitalAdapter;
   campaigns?: Pick<
     EngineCampaignOptions,
-    "quotingWindowSeconds"
+    | "quotingWindowSeconds"
     | "claimMarginSeconds"
     | "priceBandBps"
     | "bucketSeconds"

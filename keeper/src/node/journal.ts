@@ -349,7 +349,17 @@ export class Journal {
     const t = this.now();
     try {
       this.unsynced(() =>
-        this.stmts.insertOrder!.run(o.clientOrderId, o.campaignId, o.venue, o.pair, o.side, o.amount, o.limitPrice, t, t),
+        this.stmts.insertOrder!.run(
+          o.clientOrderId,
+          o.campaignId,
+          o.venue,
+          o.pair,
+          o.side,
+          o.amount,
+          o.limitPrice,
+          t,
+          t,
+        ),
       );
     } catch (err) {
       throw new JournalError(`order ${o.clientOrderId} is already journalled`, { cause: err });
