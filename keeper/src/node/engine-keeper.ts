@@ -65,7 +65,8 @@ export interface EngineKeeperOptions extends Omit<
   > & {
     /**
      * An arbitrage run trades on the books its deciding tick read when they are at most this old (ms), without
-     * reading the venues again; older books are read again. 0: always read again. Default 100.
+     * reading the venues again; older books are read again. 0: always read again. Default 100 with standing arbitrage
+     * windows, else 0.
      */
     bookMaxAgeMs?: number;
   };
@@ -130,7 +131,8 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     ...nodeOptions
   } = opts;
   const { journal, log, metrics, venues, chain } = nodeOptions;
-  const { bookMaxAgeMs = 100, ...campaignOptions } = campaignSettings ?? {};
+  const { bookMaxAgeMs: maxAge, ...campaignOptions } = campaignSettings ?? {};
+  const bookMaxAgeMs = maxAge ?? (campaignOptions.standingArbitrage ? 100 : 0);
   // The tick's reads are kept; an arbitrage run that starts within `bookMaxAgeMs` of them plans on them.
   const reads = new FreshReads(bookMaxAgeMs);
   const tickVenues = Object.fromEntries(Object.entries(venues).map(([id, v]) => [id, reads.recording(v)]));
