@@ -304,6 +304,8 @@ export class EngineCampaigns implements CampaignExecution {
   private readonly windows = new Map<string, StandingWindow>();
   /** Window lifecycles (arm, hold, settle) still running: `drain` waits for them. */
   private readonly windowTasks = new Set<Promise<void>>();
+  /** Wall-clock ms before which a strategy's window is not armed again (after an arming that did not happen). */
+  private readonly armAfter = new Map<string, number>();
   /** Strategies whose last window ended without a fill: re-armed only once the market shows an opportunity. */
   private readonly idleRoutes = new Set<string>();
   /** Runs inside standing windows (their run id counts from the per-boot nonce). */
@@ -587,11 +589,20 @@ export class EngineCampaigns implements CampaignExecution {
       if (mine.some((w) => w.state === "arming" || (w.state === "open" && Date.now() < w.acceptUntil - lead))) continue;
       if (mine.length >= 2) continue; // at most the closing window and its successor
       if (this.idleRoutes.has(inner.id) && (inner as ArbitrageStrategy).best?.(market) === undefined) continue;
+      if (Date.now() < (this.armAfter.get(inner.id) ?? 0)) continue;
       this.idleRoutes.delete(inner.id);
-      const task = this.holdWindow(inner as ArbitrageStrategy, market).catch((err: unknown) => {
-        this.opts.metrics?.errors.inc({ name: err instanceof Error ? err.name : "Error" });
-        this.opts.log?.error({ err, strategy: inner.id }, "standing arbitrage window failed");
-      });
+      // A window not armed (no mid, the gate refused) or failed is tried again after 5 s, not on every tick.
+      const retryLater = () => this.armAfter.set(inner.id, Date.now() + 5_000);
+      const task = this.holdWindow(inner as ArbitrageStrategy, market).then(
+        (armed) => {
+          if (!armed) retryLater();
+        },
+        (err: unknown) => {
+          retryLater();
+          this.opts.metrics?.errors.inc({ name: err instanceof Error ? err.name : "Error" });
+          this.opts.log?.error({ err, strategy: inner.id }, "standing arbitrage window failed");
+        },
+      );
       this.windowTasks.add(task);
       void task.then(() => this.windowTasks.delete(task));
     }
@@ -617,16 +628,21 @@ export class EngineCampaigns implements CampaignExecution {
    * mid +/- `priceBandBps`; time: `windowSeconds` + `claimMarginSeconds`), the risk gate, then publish, claim, draw,
    * hold (`windowExecute`), receipt, settle, repay, all through the dispatcher as one campaign.
    */
-  private async holdWindow(inner: ArbitrageStrategy, market: ExecutionMarket): Promise<void> {
+  private async holdWindow(inner: ArbitrageStrategy, market: ExecutionMarket): Promise<boolean> {
     const { chain, log } = this.opts;
     const legs = this.routeVenues.get(inner.id) ?? [];
-    const mid = midOf(market.snapshots.get(snapshotKey(legs[0]!, inner.pair)));
-    if (mid === undefined || legs.length < 2) return;
+    // The band is centred on the first leg whose book has both sides (a swept book has no mid).
+    let mid: bigint | undefined;
+    for (const v of legs) mid ??= midOf(market.snapshots.get(snapshotKey(v, inner.pair)));
+    if (mid === undefined || legs.length < 2) {
+      log?.debug({ strategy: inner.id }, "standing window not armed: no venue of the route has a mid");
+      return false;
+    }
     const gateRun: GateRun = { type: "arbitrage", venues: [...legs] };
     const refused = this.opts.refusal?.(inner.pair, gateRun) ?? (await this.opts.gate?.(inner.pair, gateRun));
     if (refused !== undefined) {
       log?.info({ strategy: inner.id, reason: refused }, "standing window not armed: risk gate");
-      return;
+      return false;
     }
     const now = await chain.now();
     const seconds = BigInt(this.opts.standingArbitrage!.windowSeconds ?? 60);
@@ -679,6 +695,7 @@ export class EngineCampaigns implements CampaignExecution {
       { campaignId: id, strategy: inner.id, runs: w.runs, fills, outcome },
       `standing arbitrage window ${outcome}`,
     );
+    return true;
   }
 
   /**
