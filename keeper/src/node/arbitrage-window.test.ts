@@ -121,6 +121,7 @@ describe("standing arbitrage window on a live keeper", () => {
   let run: RunningSimulation;
   let dir: string;
   let node: ReturnType<typeof keeperNode> | undefined;
+  let idleNode: ReturnType<typeof keeperNode> | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "arbitrage-window-"));
@@ -142,6 +143,8 @@ describe("standing arbitrage window on a live keeper", () => {
   after(async () => {
     await node?.stop();
     node?.journal.close();
+    await idleNode?.stop();
+    idleNode?.journal.close();
     await run.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -209,6 +212,48 @@ describe("standing arbitrage window on a live keeper", () => {
         campaigns.windowHistory.some((w) => w.campaignId !== window.campaignId) ||
           campaigns.standingWindows().some((w) => w.campaignId !== window.campaignId),
       );
+      // Shutdown ends the open windows: each settles (or is released) and repays before the node stops.
+      await node.stop();
+      assert.equal(campaigns.standingWindows().length, 0);
+      for (const w of campaigns.windowHistory) {
+        const cap = node.journal.getCapital(w.campaignId);
+        assert.ok(cap === undefined || cap.state === "repaid" || cap.state === "unfunded", `${w.campaignId} repaid`);
+      }
+    },
+  );
+
+  it(
+    "standingWindow_hoarding_idleWindowReleasedAndRouteNotArmedAgainUntilAnOpportunity",
+    { timeout: 400_000 },
+    async () => {
+      run.sim.advance(1);
+      const chain = await sys.onboardKeeper(1);
+      idleNode = keeperNode(chain, run, 1, join(dir, "k1"), {
+        capital: true,
+        tickMs: 100,
+        campaigns: { standingArbitrage: { drawUnits: 800n * USD, windowSeconds: 8 }, claimMarginSeconds: 5 },
+      });
+      const campaigns = idleNode.keeper.campaigns;
+      await idleNode.node.start();
+      await until("an idle window ended", () => campaigns.windowHistory.length > 0);
+      const idle = campaigns.windowHistory[0]!;
+      assert.equal(idle.fills, 0);
+      // Released: the claim is given back (a failure on the keeper's record), the principal repaid.
+      assert.equal(idle.outcome, "abandoned");
+      assert.notEqual((await chain.getCampaign(idle.campaignId)).status, "claimed");
+      await until("the idle window's principal repaid", () => {
+        const c = idleNode!.journal.getCapital(idle.campaignId);
+        return c === undefined || c.state === "repaid" || c.state === "unfunded";
+      });
+      // Its successor (armed before it ended) may be idle too; after that, no window while the market shows none.
+      await until("every armed window ended", () => campaigns.standingWindows().length === 0);
+      const ended = campaigns.windowHistory.length;
+      await sleep(3_000);
+      assert.equal(campaigns.standingWindows().length, 0, "an idle route is not armed again without an opportunity");
+      assert.equal(campaigns.windowHistory.length, ended);
+      // An opportunity arms the route again.
+      plantGap(run, "29690", "0.02", "beta");
+      await until("the route armed again", () => campaigns.standingWindows().length > 0, 60_000);
     },
   );
 });

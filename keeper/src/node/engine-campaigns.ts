@@ -582,7 +582,8 @@ export class EngineCampaigns implements CampaignExecution {
   armWindows(market: ExecutionMarket): void {
     const standing = this.opts.standingArbitrage;
     if (standing === undefined) return;
-    const lead = (standing.armLeadSeconds ?? 10) * 1000;
+    // The successor is armed `armLeadSeconds` (at most half a window) before the window stops taking runs.
+    const lead = Math.min(standing.armLeadSeconds ?? 10, (standing.windowSeconds ?? 60) / 2) * 1000;
     for (const inner of this.inner.values()) {
       if (inner.type !== "arbitrage") continue;
       const mine = [...this.windows.values()].filter((w) => w.strategy === inner);
@@ -687,6 +688,7 @@ export class EngineCampaigns implements CampaignExecution {
     if (flow) await flow.repayFinished();
     const fills = this.opts.journal.ordersOfCampaign(id).filter((o) => BigInt(o.filled ?? "0") > 0n).length;
     if (fills === 0) this.idleRoutes.add(inner.id);
+    else this.idleRoutes.delete(inner.id);
     for (let i = 0; i < w.runs; i++) this.opts.onSettlement?.(inner.id, outcome === "settled");
     this.windowHistory.push({ campaignId: id, strategyId: inner.id, outcome, runs: w.runs, fills });
     this.closed.add(id);
