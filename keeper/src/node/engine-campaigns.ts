@@ -589,6 +589,8 @@ export class EngineCampaigns implements CampaignExecution {
       const mine = [...this.windows.values()].filter((w) => w.strategy === inner);
       if (mine.some((w) => w.state === "arming" || (w.state === "open" && Date.now() < w.acceptUntil - lead))) continue;
       if (mine.length >= 2) continue; // at most the closing window and its successor
+      // A window that has taken no run gets no successor: it ends (released), and its route waits for an opportunity.
+      if (mine.some((w) => w.state === "open" && w.runs === 0)) continue;
       if (this.idleRoutes.has(inner.id) && (inner as ArbitrageStrategy).best?.(market) === undefined) continue;
       if (Date.now() < (this.armAfter.get(inner.id) ?? 0)) continue;
       this.idleRoutes.delete(inner.id);
