@@ -18,6 +18,7 @@ export default tseslint.config(
       "**/*.tmp",
       "reports/**",
       "test-results/**",
+      "keeper/.test-build/**",
     ],
   },
   js.configs.recommended,

@@ -9,7 +9,9 @@
  *   the two for three minutes.
  *
  * The order is from measured durations (docs/benchmarks.md, CI); a file not listed runs after the listed ones, by name.
- * Both lanes report through one spec reporter (each lane prints its own totals); any failure fails the run.
+ * Both lanes report through one spec reporter (each lane prints its own totals); any failure fails the run. At the end
+ * the run prints each file's wall time (from its process start to its end, start-up and imports included),
+ * longest first, so that the order above can be kept true.
  *
  *   node --import tsx ../scripts/test/keeper.ts [--concurrency N] [file ...]
  */
@@ -66,16 +68,50 @@ function main(): void {
     list.filter((f) => !OWN_LANE.includes(f)),
   ].filter((l) => l.length > 0);
   const events = new PassThrough({ objectMode: true });
+  const timings = new FileTimings();
   let open = lanes.length;
   for (const lane of lanes) {
     const stream = run({ files: lane, concurrency: lane.length === 1 ? 1 : concurrency });
     stream.on("test:fail", () => (process.exitCode = 1));
-    stream.on("data", (e) => events.write(e));
+    stream.on("data", (e: { type: string; data?: { file?: string; name?: string } }) => {
+      timings.saw(e);
+      events.write(e);
+    });
     stream.on("end", () => {
       if (--open === 0) events.end();
     });
   }
-  events.compose(spec).pipe(process.stdout);
+  const out = events.compose(spec);
+  out.pipe(process.stdout, { end: false });
+  out.on("end", () => process.stdout.write(timings.report()));
+}
+
+/**
+ * Wall time per test file: `node --test` reports a file-level test named by the file's path, dequeued when its process
+ * starts and complete when the process has ended, so this span includes the process's start-up and imports.
+ */
+class FileTimings {
+  private readonly t0 = performance.now();
+  private readonly first = new Map<string, number>();
+  private readonly last = new Map<string, number>();
+
+  saw(e: { type: string; data?: { file?: string; name?: string } }): void {
+    const file = e.data?.file;
+    if (!file || e.data?.name === undefined || resolve(e.data.name) !== resolve(file)) return;
+    if (e.type === "test:dequeue") this.first.set(file, performance.now());
+    if (e.type === "test:complete") this.last.set(file, performance.now());
+  }
+
+  report(): string {
+    const rows = [...this.last].map(([file, end]) => ({ file, s: (end - (this.first.get(file) ?? this.t0)) / 1000 }));
+    rows.sort((a, b) => b.s - a.s);
+    const total = (performance.now() - this.t0) / 1000;
+    return (
+      `\nkeeper test files by wall time (process start to end; ${rows.length} files, ${total.toFixed(0)} s in all):\n` +
+      rows.map((r) => `  ${r.s.toFixed(1).padStart(7)} s  ${relative(process.cwd(), r.file)}`).join("\n") +
+      "\n"
+    );
+  }
 }
 
 main();

@@ -1,4 +1,6 @@
-import { Quote, verify, type Collateral, type Report, type TcbStatus } from "@phala/dcap-qvl";
+import { createRequire } from "node:module";
+import type * as DcapQvl from "@phala/dcap-qvl";
+import type { Collateral, Quote, Report, TcbStatus } from "@phala/dcap-qvl";
 import { getAddress, hexlify, isHexString, keccak256 } from "ethers";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
@@ -135,10 +137,20 @@ export interface VerifiedQuote {
 
 const toHex = (b: Uint8Array) => hexlify(b);
 
+let qvl: typeof DcapQvl | undefined;
+/**
+ * `@phala/dcap-qvl`, loaded at the first quote parsed: every keeper command imports this module, and most starts (a
+ * development attestation, a keeper that does not verify) never parse one. The package is CommonJS only (`main`, no
+ * `exports`), so `require` loads the very module `import` would.
+ */
+function dcapQvl(): typeof DcapQvl {
+  return (qvl ??= createRequire(import.meta.url)("@phala/dcap-qvl") as typeof DcapQvl);
+}
+
 /** Parses a quote's header and body; `QuoteRejectedError("malformed")` when it is not an SGX/TDX quote. */
 export function parseDcapQuote(quote: Uint8Array): Quote {
   try {
-    return Quote.parse(quote);
+    return dcapQvl().Quote.parse(quote);
   } catch (err) {
     throw new QuoteRejectedError("malformed", "not a parsable DCAP quote", {
       details: err instanceof Error ? err.message : String(err),
@@ -175,9 +187,9 @@ export function verifyDcapQuote(quote: Uint8Array, opts: VerifyQuoteOptions): Ve
       details: `t=${opts.nowSecs}, window ${new Date(window.notBefore * 1000).toISOString()}..${new Date(window.notAfter * 1000).toISOString()}`,
     });
   }
-  let verified: ReturnType<typeof verify>;
+  let verified: ReturnType<typeof DcapQvl.verify>;
   try {
-    verified = verify(quote, opts.collateral, opts.nowSecs);
+    verified = dcapQvl().verify(quote, opts.collateral, opts.nowSecs);
   } catch (err) {
     throw new QuoteRejectedError("dcap", "DCAP verification failed", {
       details: err instanceof Error ? err.message : String(err),

@@ -1,11 +1,18 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ZeroHash, id as textHash } from "ethers";
 import { campaignSpecFromNames, type CampaignSpec } from "../campaign/id.js";
 import { ChainRevertError } from "./errors.js";
-import { LocalChain, LocalChainUnsupportedError, PARAMETER_DEFINITIONS, type LocalReceiptFields } from "./local.js";
+import {
+  LocalChain,
+  LocalChainStateError,
+  LocalChainUnsupportedError,
+  PARAMETER_DEFINITIONS,
+  type LocalReceiptFields,
+} from "./local.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const KEEPER_A = "0x00000000000000000000000000000000000000aa";
@@ -348,6 +355,66 @@ describe("LocalChain", () => {
         assert.doesNotMatch(err.message, /\n/);
         return true;
       });
+    }
+  });
+
+  it("stateFile_restartedChain_resumesCampaignsReceiptsParametersAndStanding", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "local-chain-"));
+    const file = join(dir, "paper", "chain.json");
+    try {
+      const clock = { t: T0 };
+      const a = new LocalChain({ account: KEEPER_A, now: () => clock.t, stateFile: file });
+      a.setParameter("claimTtlSeconds", 300n);
+      const settled = spec();
+      const open = spec({ strategy: "marketMaking" });
+      const { id } = await a.publishCampaign(settled, { mode: "race" });
+      const { id: openId } = await a.publishCampaign(open, { mode: "race" });
+      await a.claimCampaign(id);
+      const { receiptId } = await poster(a).post(fields(id));
+      await a.settleCampaign(id, receiptId);
+      clock.t += 5n;
+      await a.heartbeat();
+      // Written atomically: the state file, no temporary file left over.
+      assert.ok(existsSync(file));
+      assert.ok(!existsSync(`${file}.tmp`));
+
+      // A new process: the same state file, another chain object.
+      const b = new LocalChain({ account: KEEPER_A, now: () => clock.t, stateFile: file });
+      assert.deepEqual(await b.getCampaign(id), await a.getCampaign(id));
+      assert.equal((await b.getCampaign(id)).status, "settled");
+      assert.equal((await b.getCampaign(openId)).status, "open");
+      assert.deepEqual(await b.getReceipt(receiptId), await a.getReceipt(receiptId));
+      assert.equal(await b.receiptIdByRoot(fields(id).traceRoot), receiptId);
+      assert.equal((await b.parametersSnapshot()).values["claimTtlSeconds"], 300n);
+      assert.equal((await b.keeperStatus()).lastSeen, T0 + 5n);
+      // The rules go on from the kept state: a receipt of the same execution is refused, the next one takes id 2.
+      assert.equal((await b.claimCampaign(id)).claimed, false);
+      clock.t += 1n;
+      assert.equal((await b.claimCampaign(openId)).claimed, true);
+      await assert.rejects(
+        poster(b).post({ ...fields(openId), executionHash: fields(id).executionHash }),
+        reverted("ReceiptRegistryDuplicateExecution"),
+      );
+      assert.equal((await poster(b).post(fields(openId, "2"))).receiptId, receiptId + 1n);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stateFile_unreadable_oneLineErrorNamingTheFile", () => {
+    const dir = mkdtempSync(join(tmpdir(), "local-chain-"));
+    const file = join(dir, "chain.json");
+    try {
+      writeFileSync(file, "{ not json");
+      assert.throws(
+        () => new LocalChain({ stateFile: file }),
+        (err: unknown) =>
+          err instanceof LocalChainStateError && err.message === `local chain state ${file} is not valid JSON`,
+      );
+      writeFileSync(file, JSON.stringify({ version: 99 }));
+      assert.throws(() => new LocalChain({ stateFile: file }), /has version 99, expected 1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -10,6 +10,8 @@
  * What a local chain cannot do (stake, bind an operator, submit a verified quote) throws
  * `LocalChainUnsupportedError`. Rules: docs/SPECIFICATION.md "Keeper node / Paper mode".
  */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { ZeroAddress, ZeroHash, encodeBytes32String, getAddress, id as textHash } from "ethers";
 import { campaignId, type CampaignDispatch, type CampaignSpec, RACE } from "../campaign/id.js";
 import { KeeperError } from "../errors.js";
@@ -169,6 +171,90 @@ export class LocalLedger {
     if (v === undefined) throw new ChainRevertError(`get ${name}`, "ParametersUnknownKey", [parameterKey(name)]);
     return v;
   }
+
+  /** Everything the ledger holds, as JSON text (bigints as `"<digits>n"`). */
+  serialize(): string {
+    const state: LedgerState = {
+      version: LEDGER_STATE_VERSION,
+      chainId: this.chainId,
+      blockNumber: this.blockNumber,
+      campaigns: [...this.campaigns.values()],
+      receipts: this.receipts,
+      receiptByRoot: [...this.receiptByRoot],
+      receiptByExecution: [...this.receiptByExecution],
+      keepers: [...this.keepers],
+      values: [...this.values],
+      changes: this.changes,
+      rates: [...this.rates],
+      pairClaimedAt: [...this.pairClaimedAt],
+      penalties: [...this.penalties],
+      lostAttempts: [...this.lostAttempts],
+    };
+    return JSON.stringify(state, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x));
+  }
+
+  /** Takes over the state `serialize` wrote (the clock stays this ledger's own). */
+  restore(text: string, file: string): void {
+    let state: LedgerState;
+    try {
+      state = JSON.parse(text, (_k, x: unknown) =>
+        typeof x === "string" && /^-?\d+n$/.test(x) ? BigInt(x.slice(0, -1)) : x,
+      ) as LedgerState;
+    } catch (err) {
+      throw new LocalChainStateError(`local chain state ${file} is not valid JSON`, { cause: err });
+    }
+    if (state?.version !== LEDGER_STATE_VERSION) {
+      throw new LocalChainStateError(
+        `local chain state ${file} has version ${String(state?.version)}, expected ${LEDGER_STATE_VERSION}`,
+      );
+    }
+    if (state.chainId !== this.chainId) {
+      throw new LocalChainStateError(`local chain state ${file} is of chain ${state.chainId}, not ${this.chainId}`);
+    }
+    const fill = <K, V>(m: Map<K, V>, entries: [K, V][]) => {
+      m.clear();
+      for (const [k, v] of entries) m.set(k, v);
+    };
+    this.campaigns.clear();
+    for (const c of state.campaigns) this.campaigns.set(c.id.toLowerCase(), c);
+    this.receipts.splice(0, this.receipts.length, ...state.receipts);
+    fill(this.receiptByRoot, state.receiptByRoot);
+    fill(this.receiptByExecution, state.receiptByExecution);
+    fill(this.keepers, state.keepers);
+    fill(this.values, state.values);
+    this.changes.splice(0, this.changes.length, ...state.changes);
+    fill(this.rates, state.rates);
+    fill(this.pairClaimedAt, state.pairClaimedAt);
+    fill(this.penalties, state.penalties);
+    fill(this.lostAttempts, state.lostAttempts);
+    this.blockNumber = state.blockNumber;
+  }
+}
+
+/** Version of the state file a persistent `LocalChain` keeps. */
+const LEDGER_STATE_VERSION = 1;
+
+/** The state file of a persistent `LocalChain` (`serialize`). */
+interface LedgerState {
+  version: number;
+  chainId: bigint;
+  blockNumber: number;
+  campaigns: StoredCampaign[];
+  receipts: PostedReceipt[];
+  receiptByRoot: [string, bigint][];
+  receiptByExecution: [string, bigint][];
+  keepers: [string, LocalKeeperState][];
+  values: [string, bigint][];
+  changes: ParameterChange[];
+  rates: [string, { start: bigint; count: bigint }][];
+  pairClaimedAt: [string, bigint][];
+  penalties: [string, bigint][];
+  lostAttempts: [string, number][];
+}
+
+/** A local chain's state file cannot be read back. */
+export class LocalChainStateError extends KeeperError {
+  override name = "LocalChainStateError";
 }
 
 function checkParameter(name: string, value: bigint): void {
@@ -228,6 +314,12 @@ export interface LocalChainOptions {
   parameters?: Readonly<Record<string, bigint>>;
   /** Share the state of another local chain (another keeper on the same chain); the options above are then unused. */
   ledger?: LocalLedger;
+  /**
+   * Keeps the chain's state in this file (paper mode: `<dataDir>/paper/chain.json`): read at construction when it
+   * exists, rewritten atomically (temporary file, rename) after every state change, so a restarted keeper finds the
+   * campaigns it published, claimed and settled and the receipts it posted. Not with `ledger`.
+   */
+  stateFile?: string;
 }
 
 /** The default account of a local chain (no key stands behind it: nothing is signed). */
@@ -241,7 +333,13 @@ export class LocalChain implements ChainAdapter {
   /** Position in `ledger.changes` already returned by `parameterChanges`. */
   private changeCursor: number;
 
+  /** Where the state is kept (`stateFile`), or undefined (in memory only). */
+  private readonly stateFile?: string;
+
   constructor(opts: LocalChainOptions = {}) {
+    if (opts.ledger && opts.stateFile) {
+      throw new KeeperError("a local chain takes either a shared ledger or a state file, not both");
+    }
     this.ledger =
       opts.ledger ??
       new LocalLedger(
@@ -249,9 +347,23 @@ export class LocalChain implements ChainAdapter {
         opts.now ?? (() => BigInt(Math.floor(Date.now() / 1000))),
         opts.parameters ?? {},
       );
+    this.stateFile = opts.stateFile;
+    if (this.stateFile && existsSync(this.stateFile)) {
+      this.ledger.restore(readFileSync(this.stateFile, "utf8"), this.stateFile);
+    }
     this.account = getAddress(opts.account ?? LOCAL_ACCOUNT);
     this.changeCursor = this.ledger.changes.length;
     this.enrol(this.account);
+    this.save();
+  }
+
+  /** Writes the state file (if any) atomically: a crash leaves the previous state or this one, never a torn file. */
+  private save(): void {
+    if (!this.stateFile) return;
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const tmp = `${this.stateFile}.tmp`;
+    writeFileSync(tmp, this.ledger.serialize());
+    renameSync(tmp, this.stateFile);
   }
 
   get chainId(): bigint {
@@ -287,6 +399,7 @@ export class LocalChain implements ChainAdapter {
   setKeeper(patch: Partial<LocalKeeperState>, keeper: string = this.account): void {
     Object.assign(this.enrol(keeper), patch);
     this.ledger.blockNumber++;
+    this.save();
   }
 
   /** `Parameters.set` by governance: bounds and cross-parameter rules checked, the change followed. */
@@ -309,6 +422,7 @@ export class LocalChain implements ChainAdapter {
       return { name, oldValue, newValue, blockNumber, txHash: localHash("param", blockNumber, i) };
     });
     this.ledger.changes.push(...changes);
+    this.save();
     return changes;
   }
 
@@ -344,7 +458,7 @@ export class LocalChain implements ChainAdapter {
   // ------------------------------------------------------------------ campaigns (CampaignRegistry's rules)
 
   publishCampaign(spec: CampaignSpec, opts: PublishOptions): Promise<PublishResult> {
-    return this.attempt(() => {
+    return this.mutate(() => {
       const dispatch: CampaignDispatch = {
         mode: opts.mode,
         dispatchBy: opts.dispatchBy ?? "reputation",
@@ -396,7 +510,7 @@ export class LocalChain implements ChainAdapter {
   }
 
   claimCampaign(id: string): Promise<ClaimResult> {
-    return this.attempt((): ClaimResult => {
+    return this.mutate((): ClaimResult => {
       const label = `claim ${id}`;
       const now = this.ledger.clock();
       this.requireEligible(label, now);
@@ -437,7 +551,7 @@ export class LocalChain implements ChainAdapter {
   }
 
   releaseCampaign(id: string): Promise<string> {
-    return this.attempt(() => {
+    return this.mutate(() => {
       const label = `release ${id}`;
       const c = this.existing(label, id);
       if (c.status !== "claimed" || !same(c.claimant, this.account)) {
@@ -449,7 +563,7 @@ export class LocalChain implements ChainAdapter {
   }
 
   settleCampaign(id: string, receiptId: bigint): Promise<SettleResult> {
-    return this.attempt((): SettleResult => {
+    return this.mutate((): SettleResult => {
       const label = `settle ${id}`;
       const now = this.ledger.clock();
       if (!this.keeper().attested) throw new ChainRevertError(label, "CampaignRegistryNotAttested", [this.account]);
@@ -491,24 +605,31 @@ export class LocalChain implements ChainAdapter {
    * A receipt poster for this keeper: `build` records the campaign (trace, store) and returns the receipt's fields,
    * which the local registry keeps under the next receipt id, as `ReceiptRegistry.post` would: only the campaign's
    * live claimant may post, a trace root or an execution is posted once. Posting a receipt whose trace root is
-   * already kept (a retry) returns its id, as the node's poster does.
+   * already kept (a retry) returns its id, as the node's poster does. `onPosted` is told of each receipt the registry
+   * newly keeps (a retry is not a new receipt): the live poster's `onReceipt("posted")`, so `keeper_receipts_total`
+   * counts a paper keeper's receipts as it counts a live keeper's.
    */
-  poster<R>(build: (receipt: R) => Promise<LocalReceiptFields>): ReceiptPoster<R> {
+  poster<R>(
+    build: (receipt: R) => Promise<LocalReceiptFields>,
+    onPosted?: (receiptId: bigint) => void,
+  ): ReceiptPoster<R> {
     return {
       post: async (receipt: R) => {
         const fields = await build(receipt);
-        return this.attempt(() => this.store(fields));
+        const { created, ...posted } = await this.mutate(() => this.store(fields));
+        if (created) onPosted?.(posted.receiptId);
+        return posted;
       },
     };
   }
 
-  private store(f: LocalReceiptFields): { receiptId: bigint; txHash: string } {
+  private store(f: LocalReceiptFields): { receiptId: bigint; txHash: string; created: boolean } {
     const label = `post receipt ${f.campaignId}`;
     const existing = this.ledger.receiptByRoot.get(f.traceRoot.toLowerCase());
     if (existing !== undefined) {
       const r = this.ledger.receipts[Number(existing) - 1]!;
       if (same(r.keeper, this.account) && r.campaignId.toLowerCase() === f.campaignId.toLowerCase()) {
-        return { receiptId: existing, txHash: ZeroHash };
+        return { receiptId: existing, txHash: ZeroHash, created: false };
       }
       throw new ChainRevertError(label, "ReceiptRegistryDuplicateRoot", [f.traceRoot, existing]);
     }
@@ -538,7 +659,7 @@ export class LocalChain implements ChainAdapter {
     });
     this.ledger.receiptByRoot.set(f.traceRoot.toLowerCase(), id);
     this.ledger.receiptByExecution.set(f.executionHash.toLowerCase(), id);
-    return { receiptId: id, txHash: this.tx(label) };
+    return { receiptId: id, txHash: this.tx(label), created: true };
   }
 
   postReceipt<R>(poster: ReceiptPoster<R>, receipt: R): Promise<{ receiptId: bigint; txHash?: string }> {
@@ -556,7 +677,7 @@ export class LocalChain implements ChainAdapter {
   // ------------------------------------------------------------------ the keeper's standing
 
   heartbeat(): Promise<string> {
-    return this.attempt(() => {
+    return this.mutate(() => {
       this.keeper().lastSeen = this.ledger.clock();
       return this.tx("heartbeat");
     });
@@ -613,6 +734,17 @@ export class LocalChain implements ChainAdapter {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new KeeperError(String(err)));
     }
+  }
+
+  /** A state change (`attempt`), then the state file written: a refused change may still have moved state. */
+  private mutate<T>(fn: () => T): Promise<T> {
+    return this.attempt(() => {
+      try {
+        return fn();
+      } finally {
+        this.save();
+      }
+    });
   }
 
   private keeper(): LocalKeeperState {

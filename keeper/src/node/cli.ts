@@ -7,7 +7,8 @@ import { encryptCredentials, readCredentialsFile, readPlaintextCredentials } fro
 import { verifyQuoteFile } from "../attestation/verify-quote-file.js";
 import { addChainCommands, chainStatus } from "./cli-chain.js";
 import { loadKeeperConfig } from "./config.js";
-import { exposures, pauseKeeper, pauseState, resumeKeeper } from "./risk.js";
+import { exposures, exposureView, pauseKeeper, pauseState, resumeKeeper } from "./risk.js";
+import { describeExposure, registerFlattenCommand } from "./flatten-command.js";
 
 /**
  * The keeper's command line. Every command validates its input and fails with one clear line
@@ -62,7 +63,7 @@ export function buildCli(): Command {
           receipts: journal.receipts().length,
           unfinishedCampaigns: journal.unfinishedCampaigns(),
           paused: pauseState(journal),
-          exposures: exposures(journal),
+          exposures: exposures(journal).map((e) => ({ ...e, ...exposureView(e, Date.now()) })),
           chain: config ? await chainStatus(config) : undefined,
         };
         if (opts.json) console.log(JSON.stringify(status, null, 2));
@@ -74,7 +75,7 @@ export function buildCli(): Command {
           console.log(status.paused ? `paused: ${status.paused.reason}` : "not paused");
           console.log(`exposed positions: ${status.exposures.length}`);
           for (const e of status.exposures) {
-            console.log(`  ${e.venueId} ${e.pair} ${e.side} ${e.amount} (campaign ${e.campaignId})`);
+            console.log(`  ${describeExposure(e)}`);
           }
           if (status.chain) console.log(`chain: ${JSON.stringify(status.chain)}`);
           for (const o of status.unsettledOrders) {
@@ -187,6 +188,7 @@ export function buildCli(): Command {
     });
 
   addChainCommands(program);
+  registerFlattenCommand(program);
   return program;
 }
 

@@ -6,6 +6,9 @@ import { paperConfigSchema } from "../paper/config.js";
 import { storeConfigSchema } from "../recording/store/config.js";
 import { DEFAULT_RISK_LIMITS_CONFIG, riskLimitsSchema } from "../execution/limits.js";
 
+/** Default of `risk.maxExposureWaitSeconds`: 15 minutes. */
+export const DEFAULT_MAX_EXPOSURE_WAIT_SECONDS = 900;
+
 const hex = (bytes: number) => new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`);
 
 /** One exchange the keeper trades on (a ccxt exchange id and, for the local simulator, its base URL). */
@@ -84,7 +87,17 @@ export const keeperConfigSchema = z.strictObject({
    * Risk limits of live trading (docs/SPECIFICATION.md "Keeper node / Risk controls"): notionals, profits and losses
    * in quote units, inventories in base units, all decimal strings; every key has a default.
    */
-  risk: riskLimitsSchema.default(DEFAULT_RISK_LIMITS_CONFIG),
+  risk: riskLimitsSchema
+    .extend({
+      /**
+       * Seconds an exposure may stay open (flattening waits at the unwind bound while the book has collapsed) before
+       * the keeper reports itself unhealthy (`/health` 503, `keeper_healthy` 0, no new claims) and logs an error line
+       * a minute until an operator acts (`keeper flatten`) or the book recovers.
+       */
+      maxExposureWaitSeconds: z.number().int().min(10).max(604_800).default(DEFAULT_MAX_EXPOSURE_WAIT_SECONDS),
+    })
+    .strict()
+    .default({ ...DEFAULT_RISK_LIMITS_CONFIG, maxExposureWaitSeconds: DEFAULT_MAX_EXPOSURE_WAIT_SECONDS }),
 });
 
 export type KeeperConfig = z.infer<typeof keeperConfigSchema>;

@@ -65,9 +65,18 @@ describe("keeper crash safety (kill -9) while quoting", () => {
     const beta = s.run.sim.venues.get("beta")!.exchange;
     const resting = () => [...alpha.openOrders("keeper0", SYMBOL), ...beta.openOrders("keeper0", SYMBOL)];
     let killedQuoting = 0;
+    /** Seconds spent in each phase over all rounds (printed at the end: where the test's time goes). */
+    const phases = { quoting: 0, start: 0, cancelled: 0, checks: 0 };
+    let mark = performance.now();
+    const lap = (phase: keyof typeof phases) => {
+      const now = performance.now();
+      phases[phase] += (now - mark) / 1000;
+      mark = now;
+    };
     let c = await s.start(configPath);
     for (let round = 0; round < KILLS; round++) {
       await until(`round ${round}: quoting`, () => alpha.openOrders("keeper0", SYMBOL).length > 0, 120_000);
+      lap("quoting");
       await sleep(Math.floor(Math.random() * 400));
       await s.kill9(c);
       const dead = new Set(resting().map((o) => o.clientOrderId));
@@ -84,13 +93,16 @@ describe("keeper crash safety (kill -9) while quoting", () => {
           j.close();
         }
       }
+      mark = performance.now();
       c = await s.start(configPath);
+      lap("start");
       // 1. No quote of the dead process rests on any venue once the restarted keeper has recovered its campaign.
       await until(
         `round ${round}: the dead process's quotes cancelled`,
         () => !resting().some((o) => dead.has(o.clientOrderId)),
         120_000,
       );
+      lap("cancelled");
       // 2. No client order id twice at any venue.
       for (const venue of [alpha, beta]) {
         const ids = venue.allOrders("keeper0", SYMBOL, { limit: 5000 }).map((o) => o.clientOrderId);
@@ -110,7 +122,11 @@ describe("keeper crash safety (kill -9) while quoting", () => {
       const settled = await chain.campaigns.queryFilter(chain.campaigns.filters.CampaignSettled());
       const ids = settled.map((e) => e.args.campaignId);
       assert.equal(new Set(ids).size, ids.length, `round ${round}: a campaign settled twice`);
+      lap("checks");
     }
+    console.log(
+      `seconds in all rounds: ${JSON.stringify(phases, (_k, v: unknown) => (typeof v === "number" ? +v.toFixed(1) : v))}`,
+    );
     await s.kill9(c);
     // Killed while quotes rested (not between a cancel and the next quote) in most rounds: the check above bit.
     assert.ok(killedQuoting >= KILLS / 2, `killed with quotes resting in ${killedQuoting} of ${KILLS} rounds`);

@@ -61,6 +61,14 @@ describe("keeper crash safety (kill -9) while trading arbitrage gaps", () => {
     const beta = s.run.sim.venues.get("beta")!.exchange;
     const bobSells = () => beta.openOrders("bob", SYMBOL).length;
     const kills: number[] = [];
+    /** Seconds per round spent in each phase (printed at the end: where the test's time goes). */
+    const phases = { start: 0, traded: 0, settled: 0, checks: 0 };
+    let mark = performance.now();
+    const lap = (phase: keyof typeof phases) => {
+      const now = performance.now();
+      phases[phase] += (now - mark) / 1000;
+      mark = now;
+    };
     const checkedRepays = new Set<bigint>();
     let c = await s.start(configPath);
     for (let round = 0; round < KILLS; round++) {
@@ -72,9 +80,12 @@ describe("keeper crash safety (kill -9) while trading arbitrage gaps", () => {
       kills.push(delay);
       await sleep(delay);
       await s.kill9(c);
+      mark = performance.now();
       c = await s.start(configPath);
+      lap("start");
       // The restarted keeper finishes what its predecessor left: the gap is traded and its campaign settled.
       await until(`round ${round}: gap traded`, () => bobSells() === 0);
+      lap("traded");
       const why = () =>
         `round ${round}: campaign settled\n${lastJournal}\n${s.output().split("\n").slice(-12).join("\n")}`;
       await until(why, async () => {
@@ -108,6 +119,8 @@ describe("keeper crash safety (kill -9) while trading arbitrage gaps", () => {
           j.close();
         }
       });
+
+      lap("settled");
 
       // 1. No order twice: every client order id is unique at each venue; one buy and one sell per gap.
       for (const venue of [alpha, beta]) {
@@ -202,8 +215,12 @@ describe("keeper crash safety (kill -9) while trading arbitrage gaps", () => {
       } finally {
         jc.close();
       }
+      lap("checks");
     }
     await s.kill9(c);
     console.log(`kill delays after planting (ms): ${kills.join(", ")}`);
+    console.log(
+      `seconds in all rounds: ${JSON.stringify(phases, (_k, v: unknown) => (typeof v === "number" ? +v.toFixed(1) : v))}`,
+    );
   });
 });

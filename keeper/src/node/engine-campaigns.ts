@@ -39,6 +39,7 @@ import { campaignId, campaignSpecFromNames, type CampaignSpec } from "../campaig
 import { DEFAULT_ENGINE_PARAMETERS } from "../engine/parameters.js";
 import type { ExecutionContext, RunView, Strategy } from "../engine/strategy.js";
 import type { ExecutionResult, RoiEstimate, StrategyType } from "../engine/types.js";
+import { KeeperError } from "../errors.js";
 import { ExecutionError } from "../execution/errors.js";
 import type { OrderGuard } from "../execution/executor.js";
 import { midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
@@ -152,8 +153,9 @@ export interface EngineCampaignOptions {
   bucketSeconds?: bigint;
   unwindSlippageBps?: bigint;
   /**
-   * Runs `fn` once `ms` of the keeper's time have passed and returns a cancel (the market maker's quoting window).
-   * Default: a wall-clock timer; replay passes one on scenario time, so a window ends before its claim expires there.
+   * Runs `fn` once `ms` of the keeper's time have passed and returns a cancel (the market maker's quoting window, the
+   * wait between claim attempts refused for now). Default: a wall-clock timer; replay passes one on scenario time, so a
+   * window ends before its claim expires there and a claim retry waits for scenario time, not wall time.
    */
   after?: (ms: number, fn: () => void) => () => void;
   /**
@@ -180,7 +182,7 @@ export interface EngineCampaignOptions {
    * before a run trades inside a standing window (the window's own publication went through `gate`).
    */
   heldGate?: (pair: string) => string | undefined;
-  /** Run ids of runs inside standing windows start here (the journal's per-boot nonce: client order ids never repeat). */
+  /** The journal's per-boot nonce: every run traded under a campaign takes its run id from it (`nextRunId`). */
   bootNonce?: number;
 }
 
@@ -308,8 +310,8 @@ export class EngineCampaigns implements CampaignExecution {
   private readonly armAfter = new Map<string, number>();
   /** Strategies whose last window ended without a fill: re-armed only once the market shows an opportunity. */
   private readonly idleRoutes = new Set<string>();
-  /** Runs inside standing windows (their run id counts from the per-boot nonce). */
-  private windowRunSeq = 0;
+  /** Runs this keeper traded under a campaign (their run ids count from the per-boot nonce: `nextRunId`). */
+  private runSeq = 0;
   /** Every standing window, in the order they finished (outcome, runs, fills). */
   readonly windowHistory: { campaignId: string; strategyId: string; outcome: string; runs: number; fills: number }[] =
     [];
@@ -317,6 +319,16 @@ export class EngineCampaigns implements CampaignExecution {
   readonly windowRuns: WindowRunRecord[] = [];
 
   constructor(private readonly opts: EngineCampaignOptions) {}
+
+  /**
+   * The run id a strategy trades under (its client order ids carry it): the per-boot nonce times 2^12 plus a counter,
+   * so no run of this process repeats the id of an earlier process's run, even one whose order intents a power loss
+   * took. Below 2^53 (nonce < 2^40).
+   */
+  private nextRunId(): number {
+    // A counter of 2^12 values per boot: ids repeat within one process only after 4096 runs, whose `startedAt` differ.
+    return (this.opts.bootNonce ?? 0) * 2 ** 12 + (++this.runSeq % 2 ** 12);
+  }
 
   /** The guard of a run: every order is journalled under the run's campaign before it is sent. */
   guard(strategyId: string, ctx: ExecutionContext): OrderGuard {
@@ -477,7 +489,6 @@ export class EngineCampaigns implements CampaignExecution {
       this.opts.journal.setCursor(RUN_KEY(id), toJson({ strategyId: inner.id, capital: ctx.capital, need }));
     }
     this.pending.set(id, pending);
-    this.campaignOfRun.set(ctx.runId, id);
     const finished = this.campaign(inner, ctx, id, opportunity, pending);
     if (inner.type === "marketMaking") {
       // Aborted by the engine once its quotes are cancelled (the inner run returned): the run ends now and its
@@ -523,26 +534,31 @@ export class EngineCampaigns implements CampaignExecution {
   ): Promise<CampaignRunRecord> {
     const { log } = this.opts;
     let outcome: string;
+    let failure: unknown;
     try {
       let offered: DispatchOutcome = await this.opts.dispatcher().offer(opportunity);
       // A claim refused for now (another campaign on the pair was claimed in this very second: one claim per pair
       // and block time) is tried again a few times while the run is live; then the campaign is withdrawn.
       for (let i = 0; offered === "waiting" && pending.result === undefined && !ctx.signal.aborted && i < 8; i++) {
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise<void>((r) => (this.opts.after ?? wallAfter)(500, r));
         offered = await this.opts.dispatcher().offer(opportunity);
       }
       if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
       outcome = offered;
       // The dispatcher's own tick may have stepped the campaign first (the offer then finds it finished).
       if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
+    } catch (err) {
+      // A step of the campaign failed (a chain or venue error; the dispatcher's tick retries it): the run still gets
+      // its record and its count (outcome `error`) before the error goes on to the engine.
+      outcome = "error";
+      failure = err;
     } finally {
       this.pending.delete(id);
-      this.campaignOfRun.delete(ctx.runId);
     }
     const sleeve = sleeveOf(inner.type);
     const flow = sleeve === undefined ? undefined : this.opts.capital?.[sleeve];
     // The campaign is finished (settled or abandoned): its sleeve repays now, not a tick later.
-    if (flow) await flow.repayFinished();
+    if (flow && failure === undefined) await flow.repayFinished();
     const drawn = this.opts.journal.getCapital(id)?.amount ?? 0n;
     const fills = this.opts.journal.ordersOfCampaign(id).filter((o) => BigInt(o.filled ?? "0") > 0n).length;
     const result = pending.result;
@@ -565,6 +581,13 @@ export class EngineCampaigns implements CampaignExecution {
     this.closed.add(id);
     this.opts.metrics?.campaigns.inc({ type: inner.type, outcome });
     if (result !== undefined) this.opts.onSettlement?.(inner.id, outcome === "settled");
+    if (failure !== undefined) {
+      log?.error(
+        { err: failure, campaignId: id, strategy: inner.id, runId: ctx.runId, status: result?.status, fills },
+        `${inner.type} campaign failed`,
+      );
+      throw failure;
+    }
     log?.info(
       { campaignId: id, strategy: inner.id, runId: ctx.runId, outcome, status: result?.status, fills },
       `${inner.type} campaign ${outcome}`,
@@ -673,28 +696,36 @@ export class EngineCampaigns implements CampaignExecution {
     };
     this.windows.set(id, w);
     let outcome: string;
+    let failure: unknown;
     try {
       let offered = await this.opts.dispatcher().offer(opportunity);
       // One claim per pair and block time: a claim refused for now is tried again a few times.
       for (let i = 0; offered === "waiting" && !w.end.signal.aborted && i < 8; i++) {
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise<void>((r) => (this.opts.after ?? wallAfter)(500, r));
         offered = await this.opts.dispatcher().offer(opportunity);
       }
       if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
       outcome = offered;
       if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
+    } catch (err) {
+      // A step of the window failed (the dispatcher's tick retries it): the window still gets its record and its count
+      // (outcome `error`) before the error goes on (`armWindows` logs it and arms the route again later).
+      outcome = "error";
+      failure = err;
     } finally {
       this.windows.delete(id);
     }
-    const flow = this.opts.capital?.[SLEEVES.arbitrage];
-    if (flow) await flow.repayFinished();
+    // The route's idle mark is set before anything is awaited: a tick during the repayment arms no successor.
     const fills = this.opts.journal.ordersOfCampaign(id).filter((o) => BigInt(o.filled ?? "0") > 0n).length;
     if (fills === 0) this.idleRoutes.add(inner.id);
     else this.idleRoutes.delete(inner.id);
+    const flow = this.opts.capital?.[SLEEVES.arbitrage];
+    if (flow && failure === undefined) await flow.repayFinished();
     for (let i = 0; i < w.runs; i++) this.opts.onSettlement?.(inner.id, outcome === "settled");
     this.windowHistory.push({ campaignId: id, strategyId: inner.id, outcome, runs: w.runs, fills });
     this.closed.add(id);
     this.opts.metrics?.campaigns.inc({ type: "arbitrage", outcome });
+    if (failure !== undefined) throw failure;
     log?.info(
       { campaignId: id, strategy: inner.id, runs: w.runs, fills, outcome },
       `standing arbitrage window ${outcome}`,
@@ -731,7 +762,9 @@ export class EngineCampaigns implements CampaignExecution {
     });
     w.state = "closing";
     while (w.inflight.size > 0) await Promise.allSettled([...w.inflight]);
-    const fills = await this.settleOrders(job.id, false);
+    // No run trades in the window any more: an order still open was left by a run that threw; cancelled before the
+    // fills are read, so the receipt is final.
+    const fills = await this.settleOrders(job.id, true);
     if (fills.length === 0) {
       throw new NothingExecutedError(`standing window ${job.id}: no fill in ${w.runs} runs`);
     }
@@ -768,7 +801,7 @@ export class EngineCampaigns implements CampaignExecution {
       this.opts.log?.info({ campaignId: w.id, strategy: inner.id, reason: refused }, "run refused in its window");
       return Promise.resolve({ status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState });
     }
-    const windowRunId = (this.opts.bootNonce ?? 0) * 2 ** 12 + (++this.windowRunSeq % 2 ** 12);
+    const windowRunId = this.nextRunId();
     const capital = window.capital !== undefined && window.capital < ctx.capital ? window.capital : ctx.capital;
     this.campaignOfRun.set(windowRunId, window.id);
     const traded = (async () => {
@@ -829,15 +862,33 @@ export class EngineCampaigns implements CampaignExecution {
     const capital = drawn > 0n && drawnWad < pending.ctx.capital ? drawnWad : pending.ctx.capital;
     const windowed = await this.quotingWindow(job, pending.ctx);
     let result: ExecutionResult;
+    let threw = false;
+    // The run trades under its own run id from the per-boot nonce (its client order ids never repeat an earlier
+    // process's); its orders are journalled under this campaign.
+    const runId = this.nextRunId();
+    this.campaignOfRun.set(runId, job.id);
     try {
       result = await pending.strategy.exec({
         ...pending.ctx,
+        runId,
         capital,
         signal: windowed.signal,
         ...(deadline === undefined ? {} : { deadline }),
       });
+    } catch (err) {
+      // The strategy failed part-way (a guard refused its next order, a venue error) after orders may have filled:
+      // the run fails, but its campaign ends here, in this step, with what its orders did (its fills get their
+      // receipt). Thrown on, the campaign would be left to a later dispatcher tick that knows no run, and the run's
+      // record would never come.
+      threw = true;
+      const error =
+        err instanceof KeeperError
+          ? err
+          : new ExecutionError(`${pending.strategy.id}: run ${pending.ctx.runId} threw`, { cause: err });
+      result = { status: "failed", pnl: 0n, slippageBps: 0, error };
     } finally {
       windowed.clear();
+      this.campaignOfRun.delete(runId);
     }
     // The quoting window ended (not the engine): the run is complete, not pre-empted.
     if (result.status === "aborted" && !pending.ctx.signal.aborted) {
@@ -847,7 +898,8 @@ export class EngineCampaigns implements CampaignExecution {
     }
     pending.result = result;
     pending.onTraded?.();
-    const fills = await this.settleOrders(job.id, false);
+    // A run that threw may have left an order resting: cancelled before the fills are read.
+    const fills = await this.settleOrders(job.id, threw);
     if (fills.length === 0) {
       const why = result.error ? `: ${result.error.message.replace(/\s*\n\s*/g, " ")}` : "";
       throw new NothingExecutedError(`campaign ${job.id}: nothing filled (run ${result.status}${why})`);
@@ -943,12 +995,10 @@ export class EngineCampaigns implements CampaignExecution {
     };
     const pending: PendingRun = { strategy, ctx, need: run.need };
     this.pending.set(job.id, pending);
-    this.campaignOfRun.set(runId, job.id);
     try {
       return await this.trade(job, pending);
     } finally {
       this.pending.delete(job.id);
-      this.campaignOfRun.delete(runId);
     }
   }
 

@@ -17,7 +17,7 @@ import type { EngineAction, ExecutionResult } from "../engine/types.js";
 import { engineGuard } from "../execution/engineGuard.js";
 import { SafetyRules, composeGuards, type SafetyConfig } from "../execution/safety.js";
 import { maxPlanAmount, riskLimits, type RiskLimits } from "../execution/limits.js";
-import { midOf, snapshotKey } from "../execution/strategies/market.js";
+import { ReferenceMids, observingVenue } from "../execution/reference.js";
 import type { PluginContext } from "../execution/strategies/plugin.js";
 import { DEFAULT_SAFETY, GatedExecution, RiskControls } from "./risk.js";
 import {
@@ -136,15 +136,22 @@ export function engineKeeper(opts: EngineKeeperOptions) {
   // The tick's reads are kept; an arbitrage run that starts within `bookMaxAgeMs` of them plans on them.
   const reads = new FreshReads(bookMaxAgeMs);
   const tickVenues = Object.fromEntries(Object.entries(venues).map(([id, v]) => [id, reads.recording(v)]));
-  const runVenues = Object.fromEntries(Object.entries(venues).map(([id, v]) => [id, reads.serving(v)]));
   // Risk controls of the live path (docs/SPECIFICATION.md "Keeper node / Risk controls"): the safety rules and the
   // limits guard every order of every strategy; stop signals and exposures gate every campaign before it draws.
-  let lastMarket: ExecutionMarket | undefined;
+  // The safety rules' reference price: the newest book read of the pair on the venue, the tick's or a strategy's own.
+  const reference = new ReferenceMids();
   const safety = new SafetyRules(
     { ...DEFAULT_SAFETY, ...safetyConfig, maxLoss: safetyConfig?.maxLoss ?? limits.maxDailyLoss },
-    (venueId, pair) => midOf(lastMarket?.snapshots.get(snapshotKey(venueId, pair))),
+    (venueId, pair) => reference.mid(venueId, pair),
     clock,
   );
+  // A strategy's own book reads feed the reference price (a read served from the tick's is not a new read: the tick
+  // observed it when it read it).
+  const observed = Object.entries(venues).map(
+    ([id, v]) => [id, observingVenue(v, reference, () => clock.now())] as const,
+  );
+  const runVenues = Object.fromEntries(observed.map(([id, v]) => [id, reads.serving(v)]));
+  const strategyVenues = Object.fromEntries(observed.map(([id, v]) => [id, reads.recording(v)]));
   const risk = new RiskControls({
     journal,
     limits,
@@ -205,8 +212,9 @@ export function engineKeeper(opts: EngineKeeperOptions) {
       );
     }
     const inner = plugin.create({
-      // Arbitrage plans on the tick's books when they are fresh (a market maker reads its venue itself).
-      venues: e.plugin.toLowerCase().includes("arbitrage") ? runVenues : venues,
+      // Arbitrage plans on the tick's books when they are fresh; every other strategy reads its venue itself, and its
+      // orders drop the kept reads of that venue (its balances changed) as the arbitrage's own do.
+      venues: e.plugin.toLowerCase().includes("arbitrage") ? runVenues : strategyVenues,
       config: e.config,
       ...(waitForRefresh ? { waitForRefresh } : {}),
       guard: (strategyId, ctx) =>
@@ -274,8 +282,12 @@ export function engineKeeper(opts: EngineKeeperOptions) {
       async detect(nowSec: bigint) {
         if (stopping || sources.length === 0) return [];
         campaigns.observeTime(nowSec);
-        const market = withMeasuredVolatility(await readMarket(sources, clock.now()), volatility);
-        lastMarket = market;
+        const readAt = clock.now();
+        const market = withMeasuredVolatility(await readMarket(sources, readAt), volatility);
+        for (const s of market.snapshots.values()) {
+          if (s.liquidity.kind === "book")
+            reference.observe(s.venueId, s.pair, s.liquidity.bids, s.liquidity.asks, readAt);
+        }
         // A stop signal (kill switch, vault paused, key revoked, attestation expired) stops new runs at once.
         const stop = risk.stopReason();
         if (stop) {

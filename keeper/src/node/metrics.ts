@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { HealthStatus } from "./health.js";
+import type { ExposureView } from "./risk.js";
 
 /** The keeper's Prometheus metrics; one registry per keeper process (or per test). */
 export function createMetrics(labels: { keeper: string }) {
@@ -9,6 +10,8 @@ export function createMetrics(labels: { keeper: string }) {
   collectDefaultMetrics({ register: registry });
   /** The keeper's health probe (`KeeperHealth.status`), read by `/health` and the health gauges; unset: healthy. */
   let health: (() => HealthStatus) | undefined;
+  /** The open exposures (`RiskControls`, from the journal), read by `keeper_exposure_age_seconds` at each scrape. */
+  let exposures: (() => ExposureView[]) | undefined;
   const m = {
     registry,
     get health() {
@@ -16,6 +19,12 @@ export function createMetrics(labels: { keeper: string }) {
     },
     set health(probe: (() => HealthStatus) | undefined) {
       health = probe;
+    },
+    get exposures() {
+      return exposures;
+    },
+    set exposures(probe: (() => ExposureView[]) | undefined) {
+      exposures = probe;
     },
     healthy: new Gauge({
       name: "keeper_healthy",
@@ -172,6 +181,22 @@ export function createMetrics(labels: { keeper: string }) {
       help: "Positions an execution left open (exposed), by market and venue; campaigns on the market are blocked until flat",
       labelNames: ["market", "venue"] as const,
       registers: [registry],
+    }),
+    exposureAge: new Gauge({
+      name: "keeper_exposure_age_seconds",
+      help: "Seconds each open exposure has been waiting to be flattened, by market, venue and pair; /health fails past risk.maxExposureWaitSeconds",
+      labelNames: ["market", "venue", "pair"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        // Two exposures of one market, venue and pair: the oldest is what an operator must act on.
+        const oldest = new Map<string, ExposureView>();
+        for (const e of exposures?.() ?? []) {
+          const key = `${e.market}|${e.venue}|${e.pair}`;
+          if ((oldest.get(key)?.ageSeconds ?? -1) < e.ageSeconds) oldest.set(key, e);
+        }
+        for (const e of oldest.values()) this.set({ market: e.market, venue: e.venue, pair: e.pair }, e.ageSeconds);
+      },
     }),
     riskRefusals: new Counter({
       name: "keeper_risk_refusals_total",

@@ -28,8 +28,8 @@ import { clientOrderId, legOrder, type ExecutionReport, type OrderGuard } from "
 import { BPS, divWad, fromWad, wadToNumber } from "../execution/fixed.js";
 import { orderRefusal, planRefusal, utcDay, type RiskLimits } from "../execution/limits.js";
 import { SafetyRefusedError, type SafetyConfig } from "../execution/safety.js";
-import { splitPair, type Side, type Venue } from "../execution/venue.js";
-import type { Journal } from "./journal.js";
+import { splitPair, type Order, type Side, type Venue } from "../execution/venue.js";
+import { TERMINAL_ORDER_STATES, type Journal } from "./journal.js";
 import type { Metrics } from "./metrics.js";
 
 const PAUSE_KEY = "risk:paused";
@@ -68,6 +68,91 @@ export interface Exposure {
   reference?: string;
   /** The last round found the book past the floor and sent nothing (its error line is logged once per wait). */
   waiting?: boolean;
+  /** The floor of the wait its error line was logged for (a new floor, e.g. after a consent, logs again). */
+  waitFloor?: string;
+  /**
+   * The flattening order about to be sent (client order id, amount, whether the amount was capped by the balance) of a flattening order about to be sent: journalled with the exposure before the order goes out,
+   * so that after a crash the next round looks that order up at the venue (and books its fill) instead of sending a
+   * second one. Cleared once its outcome is booked.
+   */
+  pending?: { id: string; amount: string; capped: boolean };
+}
+
+/**
+ * `keeper flatten`'s consent (flatten-command.ts): the operator accepts a loss of up to `acceptLossBps` from the
+ * exposure's entry price. It names one exposure in one state (campaign, venue, pair, the time it was recorded and
+ * the number of flattening orders sent so far), so a stale or repeated command, or one copied from another keeper's
+ * journal, matches nothing: one consent sends at most one order.
+ */
+export interface FlattenConsent {
+  campaignId: string;
+  venueId: string;
+  pair: string;
+  /** `Exposure.at` of the exposure it names. */
+  at: number;
+  /** `Exposure.attempts` when it was given: void once an order was sent under it (or for any other reason). */
+  attempts: number;
+  acceptLossBps: number;
+  /** Wall-clock ms. */
+  givenAt: number;
+}
+
+/** Journal key of the consent for one exposure (written by `keeper flatten`, only read by the running keeper). */
+export const flattenConsentKey = (e: Pick<Exposure, "campaignId" | "venueId" | "pair">) =>
+  `risk:flatten:${e.campaignId}:${e.venueId}:${e.pair}`;
+
+/** The consent journalled for this exposure in its current state, or undefined. */
+export function flattenConsent(journal: Journal, e: Exposure): FlattenConsent | undefined {
+  const raw = journal.getCursor(flattenConsentKey(e));
+  if (!raw) return undefined;
+  const c = JSON.parse(raw) as FlattenConsent;
+  const matches =
+    c.campaignId === e.campaignId &&
+    c.venueId === e.venueId &&
+    c.pair === e.pair &&
+    c.at === e.at &&
+    c.attempts === e.attempts &&
+    Number.isInteger(c.acceptLossBps) &&
+    c.acceptLossBps >= 0 &&
+    c.acceptLossBps < 10_000;
+  return matches ? c : undefined;
+}
+
+/** An open exposure as the operator sees it (`keeper status`, `/health`, `keeper_exposure_age_seconds`). */
+export interface ExposureView {
+  campaignId: string;
+  market: string;
+  venue: string;
+  pair: string;
+  asset: string;
+  /** long: held, to sell; short: to buy back. */
+  position: "long" | "short";
+  /** Base still open (decimal). */
+  amount: string;
+  /** The opening leg's average fill (decimal), when journalled. */
+  entryPrice?: string;
+  /** Seconds since the execution left it open. */
+  ageSeconds: number;
+  /** The last flattening round found the book past its floor and sent nothing. */
+  waiting: boolean;
+  /** Flattening orders sent so far (the `--attempts` a consent names). */
+  attempts: number;
+}
+
+export function exposureView(e: Exposure, now: number): ExposureView {
+  return {
+    campaignId: e.campaignId,
+    market: e.market,
+    venue: e.venueId,
+    pair: e.pair,
+    asset: splitPair(e.pair).base,
+    position: e.side === "sell" ? "long" : "short",
+    amount: fromWad(BigInt(e.amount)),
+    ...(e.reference === undefined ? {} : { entryPrice: fromWad(BigInt(e.reference)) }),
+    ageSeconds: Math.max(0, Math.floor((now - e.at) / 1000)),
+    waiting: e.waiting === true,
+    attempts: e.attempts,
+  };
 }
 
 /** `keeper pause`: journals the pause (the running keeper and any restart read it). */
@@ -131,6 +216,9 @@ export class RiskControls {
 
   constructor(private readonly opts: RiskControlsOptions) {
     this.clock = opts.clock ?? systemClock;
+    // `keeper_exposure_age_seconds` reads the journal's exposures at each scrape (ages move between ticks).
+    if (opts.metrics)
+      opts.metrics.exposures = () => exposures(opts.journal).map((e) => exposureView(e, this.clock.now()));
     this.gauge();
   }
 
@@ -286,8 +374,11 @@ export class RiskControls {
    * Tries to flatten every open exposure with one IOC order at the venue's best price relaxed by the unwind bound
    * (a sell capped by the free balance read back), never past the unwind bound from the exposure's entry price: when
    * the best price is past that floor (a collapsed book) no order is sent, an error line says so (once per wait) and
-   * the exposure stays open, its market blocked, until the book recovers. An exposure below the venue's lot or
-   * minimum counts as flat. Returns the number still open.
+   * the exposure stays open, its market blocked, until the book recovers or the operator consents to a loss
+   * (`keeper flatten --accept-loss-bps N`: the floor moves to N bps from the entry, for one order). An exposure below
+   * the venue's lot or minimum counts as flat. Each order is journalled with its exposure before it is sent
+   * (`pending`): after a crash (or a venue timing out) the next round books what the venue did with it instead of
+   * sending another. Returns the number still open.
    */
   async flatten(): Promise<number> {
     const { journal, log } = this.opts;
@@ -298,74 +389,31 @@ export class RiskControls {
     this.lastFlatten = now;
     const bound = this.opts.unwindSlippageBps ?? 100n;
     const left: Exposure[] = [];
-    for (const e of open) {
+    // Exposures recorded while this round ran (none: one keeper, one tick at a time) are kept.
+    const added = () => exposures(journal).filter((e) => !open.some((o) => o.campaignId === e.campaignId));
+    const save = (rest: Exposure[]) => journal.setCursor(EXPOSURES_KEY, JSON.stringify([...left, ...rest, ...added()]));
+    for (let i = 0; i < open.length; i++) {
+      const e = open[i]!;
       const venue = this.opts.venues[e.venueId];
       if (!venue) {
         left.push(e);
         continue;
       }
-      let amount = BigInt(e.amount);
       try {
-        const book = await venue.fetchOrderBook(e.pair, 5);
-        const best = e.side === "sell" ? book.bids[0]?.price : book.asks[0]?.price;
-        if (best === undefined) throw new InvalidOrderError(e.venueId, `no ${e.side === "sell" ? "bid" : "ask"}`);
-        if (e.reference === undefined) {
-          const other = e.side === "sell" ? book.asks[0]?.price : book.bids[0]?.price;
-          e.reference = (other === undefined ? best : (best + other) / 2n).toString();
+        if (e.pending !== undefined) {
+          // An order journalled as about to go out in an earlier round (a crash, a timeout): book what the venue did
+          // with it; this round sends nothing more for this exposure.
+          let prior = await venue.fetchOrderByClientId(e.pair, e.pending.id);
+          if (prior?.status === "open") prior = await venue.cancelOrder(prior.pair, prior.id);
+          this.settleFlatten(e, prior);
+          log?.info({ ...e }, `flattening order of ${e.venueId} ${e.pair} looked up after a restart or a failure`);
+        } else {
+          await this.flattenOne(e, venue, bound, () => save([e, ...open.slice(i + 1)]));
         }
-        const reference = BigInt(e.reference);
-        const floor = e.side === "sell" ? (reference * (BPS - bound)) / BPS : (reference * (BPS + bound)) / BPS;
-        if (e.side === "sell" ? best < floor : best > floor) {
-          const msg = `flattening ${e.pair} on ${e.venueId} waits: best ${e.side === "sell" ? "bid" : "ask"} ${fromWad(best)} is past ${fromWad(floor)} (entry ${fromWad(reference)} ${e.side === "sell" ? "-" : "+"} ${bound} bps); new campaigns on ${e.market} stay blocked`;
-          if (e.waiting) log?.debug({ ...e }, msg);
-          else log?.error({ ...e }, msg);
-          e.waiting = true;
-          left.push(e);
-          continue;
-        }
-        e.waiting = false;
-        let capped = false;
-        if (e.side === "sell") {
-          const held = (await venue.balances())[splitPair(e.pair).base]?.free ?? 0n;
-          if (held < amount) [amount, capped] = [held, true];
-        }
-        const relaxed = e.side === "sell" ? (best * (BPS - bound)) / BPS : (best * (BPS + bound)) / BPS;
-        // Walks the book down (up) by the bound, but never past the floor.
-        const limit = e.side === "sell" ? (relaxed > floor ? relaxed : floor) : relaxed < floor ? relaxed : floor;
-        const id = clientOrderId(`${e.campaignId}:flatten`, "unwind", e.attempts);
-        e.attempts++;
-        journal.recordOrderIntent({
-          clientOrderId: id,
-          campaignId: e.campaignId,
-          venue: e.venueId,
-          pair: e.pair,
-          side: e.side,
-          amount: amount.toString(),
-          limitPrice: limit.toString(),
-        });
-        let order = await venue.placeOrder({
-          pair: e.pair,
-          side: e.side,
-          amount,
-          limitPrice: limit,
-          timeInForce: "IOC",
-          clientOrderId: id,
-        });
-        if (order.status === "open") order = await venue.cancelOrder(order.pair, order.id);
-        journal.updateOrder(
-          id,
-          order.status === "closed" ? "filled" : order.status === "rejected" ? "rejected" : "cancelled",
-          {
-            exchangeOrderId: order.id,
-            filled: order.filled.toString(),
-          },
-        );
-        const delivered = e.side === "buy" ? order.filled - (order.feeBase ?? 0n) : order.filled;
-        // Capped by the balance: the account holds nothing more of it on that venue, so nothing more is open there.
-        e.amount = capped && order.filled === amount ? "0" : (BigInt(e.amount) - delivered).toString();
         if (BigInt(e.amount) > 0n) left.push(e);
       } catch (err) {
-        if (err instanceof InvalidOrderError && /below the lot|minimum/i.test(err.shortMessage)) {
+        if (err instanceof InvalidOrderError && /below the lot|below lot|minimum/i.test(err.shortMessage)) {
+          if (e.pending !== undefined) this.settleFlatten(e, undefined);
           log?.info({ ...e }, `exposure on ${e.venueId} ${e.pair} is below the venue's minimum: flat`);
           continue;
         }
@@ -374,14 +422,113 @@ export class RiskControls {
         left.push(e);
         continue;
       }
-      if (BigInt(e.amount) <= 0n) log?.info({ ...e }, `exposure on ${e.venueId} ${e.pair} flat`);
+      if (BigInt(e.amount) <= 0n) {
+        journal.setCursor(flattenConsentKey(e), "");
+        log?.info({ ...e }, `exposure on ${e.venueId} ${e.pair} flat`);
+      }
     }
-    // Exposures recorded while this round ran (none: one keeper, one tick at a time) are kept.
-    const added = exposures(journal).filter((e) => !open.some((o) => o.campaignId === e.campaignId));
-    journal.setCursor(EXPOSURES_KEY, JSON.stringify([...left, ...added]));
+    save([]);
     this.gauge();
-    if (left.length + added.length === 0) this.opts.onAllFlat?.();
-    return left.length + added.length;
+    const still = left.length + added().length;
+    if (still === 0) this.opts.onAllFlat?.();
+    return still;
+  }
+
+  /** One flattening round of one exposure: at most one IOC order, journalled (`save`) before it is sent. */
+  private async flattenOne(e: Exposure, venue: Venue, bound: bigint, save: () => void): Promise<void> {
+    const { journal, log } = this.opts;
+    const sell = e.side === "sell";
+    const book = await venue.fetchOrderBook(e.pair, 5);
+    const best = sell ? book.bids[0]?.price : book.asks[0]?.price;
+    if (best === undefined) throw new InvalidOrderError(e.venueId, `no ${sell ? "bid" : "ask"}`);
+    if (e.reference === undefined) {
+      const other = sell ? book.asks[0]?.price : book.bids[0]?.price;
+      e.reference = (other === undefined ? best : (best + other) / 2n).toString();
+    }
+    const reference = BigInt(e.reference);
+    const away = (bps: bigint) => (sell ? (reference * (BPS - bps)) / BPS : (reference * (BPS + bps)) / BPS);
+    // The operator's consent moves the floor to its accepted loss from the entry (never closer than the unwind bound).
+    const consent = flattenConsent(journal, e);
+    const accepted = consent ? BigInt(consent.acceptLossBps) : 0n;
+    const within = accepted > bound ? accepted : bound;
+    const floor = away(within);
+    if (sell ? best < floor : best > floor) {
+      const why = consent
+        ? `entry ${fromWad(reference)} ${sell ? "-" : "+"} ${within} bps accepted by the operator`
+        : `entry ${fromWad(reference)} ${sell ? "-" : "+"} ${bound} bps`;
+      const msg = `flattening ${e.pair} on ${e.venueId} waits: best ${sell ? "bid" : "ask"} ${fromWad(best)} is past ${fromWad(floor)} (${why}); new campaigns on ${e.market} stay blocked`;
+      // One error line per wait (and per consent): the rounds after it log at debug.
+      if (e.waiting && e.waitFloor === floor.toString()) log?.debug({ ...e }, msg);
+      else log?.error({ ...e }, msg);
+      e.waiting = true;
+      e.waitFloor = floor.toString();
+      return;
+    }
+    e.waiting = false;
+    delete e.waitFloor;
+    let amount = BigInt(e.amount);
+    let capped = false;
+    if (sell) {
+      const held = (await venue.balances())[splitPair(e.pair).base]?.free ?? 0n;
+      if (held < amount) [amount, capped] = [held, true];
+    }
+    const relaxed = sell ? (best * (BPS - bound)) / BPS : (best * (BPS + bound)) / BPS;
+    // Walks the book down (up) by the bound, but never past the floor.
+    const limit = sell ? (relaxed > floor ? relaxed : floor) : relaxed < floor ? relaxed : floor;
+    const id = clientOrderId(`${e.campaignId}:flatten`, "unwind", e.attempts);
+    // Write-ahead: the exposure names its order (and a consent given for `attempts` is used up) before it goes out.
+    e.attempts++;
+    e.pending = { id, amount: amount.toString(), capped };
+    save();
+    journal.recordOrderIntent({
+      clientOrderId: id,
+      campaignId: e.campaignId,
+      venue: e.venueId,
+      pair: e.pair,
+      side: e.side,
+      amount: amount.toString(),
+      limitPrice: limit.toString(),
+    });
+    if (consent && within > bound) {
+      log?.warn(
+        { ...e, acceptLossBps: consent.acceptLossBps, limit: fromWad(limit) },
+        `flattening ${fromWad(amount)} ${splitPair(e.pair).base} on ${e.venueId} past the unwind bound with the operator's consent (loss up to ${consent.acceptLossBps} bps from entry ${fromWad(reference)}): limit ${fromWad(limit)}`,
+      );
+    }
+    let order = await venue.placeOrder({
+      pair: e.pair,
+      side: e.side,
+      amount,
+      limitPrice: limit,
+      timeInForce: "IOC",
+      clientOrderId: id,
+    });
+    if (order.status === "open") order = await venue.cancelOrder(order.pair, order.id);
+    this.settleFlatten(e, order);
+  }
+
+  /** Books the outcome of the exposure's pending flattening order (undefined: the venue never saw it). */
+  private settleFlatten(e: Exposure, order: Order | undefined): void {
+    const { journal } = this.opts;
+    const pending = e.pending!;
+    const rec = journal.getOrder(pending.id);
+    if (rec && !TERMINAL_ORDER_STATES.has(rec.state)) {
+      const state = !order
+        ? "notFound"
+        : order.status === "closed"
+          ? "filled"
+          : order.status === "rejected"
+            ? "rejected"
+            : "cancelled";
+      journal.updateOrder(pending.id, state, { exchangeOrderId: order?.id, filled: order?.filled.toString() });
+    }
+    if (order) {
+      const delivered = e.side === "buy" ? order.filled - (order.feeBase ?? 0n) : order.filled;
+      // Capped by the balance: the account holds nothing more of it on that venue, so nothing more is open there.
+      e.amount =
+        pending.capped && order.filled === BigInt(pending.amount) ? "0" : (BigInt(e.amount) - delivered).toString();
+    }
+    delete e.pending;
   }
 }
 

@@ -27,6 +27,7 @@ import { Journal } from "./journal.js";
 import type { KeeperNode } from "./keeper.js";
 import { createLogger } from "./logger.js";
 import { KeeperHealth } from "./health.js";
+import { exposures } from "./risk.js";
 import { liveVenues } from "./live-venues.js";
 import { createMetrics } from "./metrics.js";
 import { readCredentialsFile, type Credentials } from "./secrets.js";
@@ -124,7 +125,12 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
   metrics.info.set({ account: chain.account }, 1);
   // Every order and answer of the live path updates the journal and the metrics (live-venues.ts).
   const venues = liveVenues(buildVenues(config, loadCredentials(config, env)), { journal, metrics, log });
-  const health = new KeeperHealth(venues, { log });
+  // Unhealthy too while an exposure stays open past risk.maxExposureWaitSeconds (an operator must `keeper flatten`).
+  const health = new KeeperHealth(venues, {
+    log,
+    exposures: () => exposures(journal),
+    maxExposureWaitSeconds: config.risk.maxExposureWaitSeconds,
+  });
   metrics.health = () => health.status();
   // Trace documents go to the configured store (default <dataDir>/store; a shared directory or S3 lets auditors read them).
   const store = openContentStore(config.store, {

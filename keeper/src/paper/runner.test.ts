@@ -43,8 +43,19 @@ const marketMaking = (over: Record<string, unknown> = {}) => ({
   },
 });
 
-function setup(opts: { strategies: { plugin: string; config: unknown }[]; maxOrderNotional?: string }) {
-  const dir = mkdtempSync(join(tmpdir(), "paper-keeper-"));
+function setup(opts: {
+  strategies: { plugin: string; config: unknown }[];
+  maxOrderNotional?: string;
+  /** The data directory of an earlier paper keeper (a restart); default a new one. */
+  dir?: string;
+  /** The paper keeper's own local chain, kept under its data directory (default: one the test holds in memory). */
+  keptChain?: boolean;
+  /** The engine's tick (default 20 ms). */
+  tickMs?: number;
+  /** The market-making campaign's quoting window (default 2 s). */
+  quotingWindowSeconds?: number;
+}) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "paper-keeper-"));
   const market = new MemoryVenue(
     "alpha",
     { [PAIR]: { bids: [lv("29990", "5")], asks: [lv("30010", "5")] } },
@@ -58,18 +69,18 @@ function setup(opts: { strategies: { plugin: string; config: unknown }[]; maxOrd
     lot: () => toWad("0.001"),
   });
   const metrics = createMetrics({ keeper: "paper-test" });
-  const chain = new LocalChain();
   const keeper = new PaperKeeper({
     dataDir: dir,
     venues: [paper],
     strategies: opts.strategies,
     log: pino({ level: "silent" }),
     metrics,
-    tickMs: 20,
-    chain,
+    tickMs: opts.tickMs ?? 20,
+    ...(opts.keptChain ? {} : { chain: new LocalChain() }),
     limits: riskLimits({ ...DEFAULT_RISK_LIMITS_CONFIG, maxOrderNotional: opts.maxOrderNotional ?? "50000" }),
-    campaigns: { quotingWindowSeconds: 2, claimMarginSeconds: 1 },
+    campaigns: { quotingWindowSeconds: opts.quotingWindowSeconds ?? 2, claimMarginSeconds: 1 },
   });
+  let stopped = false;
   const report = () => JSON.parse(readFileSync(keeper.reportPath, "utf8")) as PaperReport;
   const counter = async (name: string, labels: Record<string, string> = {}) =>
     (await metrics.registry.getSingleMetric(name)!.get()).values
@@ -79,13 +90,17 @@ function setup(opts: { strategies: { plugin: string; config: unknown }[]; maxOrd
     dir,
     market,
     paper,
-    chain,
+    chain: keeper.chain,
     keeper,
     metrics,
     report,
     counter,
+    async stop() {
+      if (!stopped) await keeper.stop();
+      stopped = true;
+    },
     async close() {
-      await keeper.stop();
+      await this.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -128,10 +143,106 @@ describe("paper keeper (engineKeeper over paper venues and a local chain)", () =
       });
       // The live path's metrics saw the maker fill; the market-data venue never saw an order.
       assert.ok((await s.counter("keeper_fills_total", { venue: "alpha" })) >= 1);
+      // The run's own record of its campaign (the live path's count), not only the chain's.
+      await until(
+        () => `the run's campaign recorded: ${JSON.stringify(s.keeper.keeper.campaigns.history.map((h) => h.outcome))}`,
+        async () => (await s.counter("keeper_campaigns_total", { type: "marketMaking" })) >= 1,
+        30_000,
+      );
+      assert.ok(s.keeper.keeper.campaigns.history.some((h) => h.campaignId === campaign.campaignId));
+      // Its receipt is counted as a live keeper's posted receipt (the local registry's post, on the live path).
+      const posted = await s.counter("keeper_receipts_total", { state: "posted" });
+      assert.ok(posted >= 1 && posted <= s.chain.ledger.receipts.length, `${posted} receipt(s) counted`);
       assert.equal(s.market.placeCalls, 0);
       assert.notEqual(s.report().balances["alpha"]!["BTC"], "1", "paper balances moved");
     } finally {
       await s.close();
+    }
+  });
+
+  it("marketMaking_bookMovesBetweenTicks_requotesAroundTheNewMidNotRefusedByTheTicksOlderMid", async () => {
+    // One engine tick in the whole test (the next one is a minute away): the book then moves 4% under the market
+    // maker. Its next refresh reads the new book and quotes around 28,800; the safety rules' slippage band (300 bps)
+    // must measure those quotes against the book the keeper read last, not the tick's 30,000 (which refused them,
+    // failed the run and put market making in its failure cool-down).
+    const s = setup({ strategies: [marketMaking()], tickMs: 60_000, quotingWindowSeconds: 30 });
+    try {
+      await s.keeper.start();
+      await until(
+        "paper quotes resting",
+        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
+        60_000,
+      );
+      s.market.books[PAIR] = { bids: [lv("28790", "5")], asks: [lv("28810", "5")] };
+      await until(
+        () =>
+          `a bid requoted under the new mid: ${JSON.stringify(s.paper.orders.map((o) => [o.side, o.status, String(o.limitPrice)]))}`,
+        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy" && o.limitPrice < toWad("28800")),
+        60_000,
+      );
+      assert.deepEqual(
+        s.keeper.keeper.campaigns.history.filter((h) => h.outcome !== "settled").map((h) => h.outcome),
+        [],
+        "no run failed",
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("restart_paperKeeperRestarted_resumesItsLocalChainWithItsCampaignsAndReceipts", async () => {
+    const first = setup({ strategies: [marketMaking()], keptChain: true });
+    let second: ReturnType<typeof setup> | undefined;
+    try {
+      await first.keeper.start();
+      await until(
+        "paper quotes resting",
+        () => first.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
+        60_000,
+      );
+      first.market.books[PAIR] = { bids: [lv("29000", "5")], asks: [lv("29010", "5")] };
+      await until(
+        "a settled market-making campaign",
+        async () => {
+          const c = first.report().campaigns.find((x) => x.strategy === "marketMaking");
+          return c !== undefined && (await first.chain.getCampaign(c.campaignId)).status === "settled";
+        },
+        60_000,
+      );
+      await first.stop();
+      const receipts = first.chain.ledger.receipts.map((r) => ({ ...r }));
+      const reported = first.report().campaigns;
+      assert.ok(receipts.length >= 1);
+      // Every receipt the local registry kept was counted, once.
+      assert.equal(await first.counter("keeper_receipts_total", { state: "posted" }), receipts.length);
+
+      // The same data directory, a new process's paper keeper: the local chain is the one it left.
+      second = setup({ strategies: [marketMaking()], keptChain: true, dir: first.dir });
+      assert.notEqual(second.chain, first.chain);
+      for (const r of receipts) {
+        assert.deepEqual(await second.chain.getReceipt(r.id), r);
+        assert.equal(await second.chain.receiptIdByRoot(r.traceRoot), r.id);
+        const c = await second.chain.getCampaign(r.campaignId);
+        assert.equal(c.status, "settled");
+        assert.equal(c.settledReceiptId, r.id);
+      }
+      // It runs on from there: its report keeps the earlier campaigns, a new receipt takes the next id.
+      await second.keeper.start();
+      assert.deepEqual(
+        second.report().campaigns.map((c) => c.campaignId),
+        reported.map((c) => c.campaignId),
+      );
+      await until(
+        "quotes again after the restart",
+        () => second!.paper.orders.some((o) => o.status === "open"),
+        60_000,
+      );
+      await second.stop();
+      assert.ok(second.chain.ledger.receipts.length >= receipts.length);
+      assert.deepEqual(second.chain.ledger.receipts.slice(0, receipts.length), receipts);
+    } finally {
+      await second?.stop();
+      await first.close();
     }
   });
 

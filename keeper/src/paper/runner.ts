@@ -7,12 +7,14 @@
  * local chain, never signed or posted. Results go to `<dataDir>/paper/report.json` (campaigns, fills, receipts, PnL,
  * balances) and to the metrics of the live path. Rules: docs/SPECIFICATION.md "Keeper node / Paper mode".
  */
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeBytes32String, formatUnits } from "ethers";
+import { decodeBytes32String, formatUnits, parseUnits } from "ethers";
 import type { Logger } from "pino";
 import type { ReceiptPoster } from "../chain/adapter.js";
 import { LocalChain, type LocalReceiptFields } from "../chain/local.js";
+import { ConfigError } from "../errors.js";
 import type { Clock } from "../engine/runner.js";
 import { fromWad } from "../execution/fixed.js";
 import type { RiskLimits } from "../execution/limits.js";
@@ -103,7 +105,11 @@ export class PaperKeeper {
     // Its own journal: paper orders, campaigns and the kill switch (`keeper pause --paper`) never mix with the live
     // keeper's.
     this.journal = new Journal(join(this.dir, "journal.db"));
-    this.chain = opts.chain ?? new LocalChain(opts.account ? { account: opts.account } : {});
+    // The local chain keeps its state under the paper directory: a restarted paper keeper resumes the campaigns it
+    // published, claimed and settled and the receipts it posted (its journal is kept there too).
+    this.chain =
+      opts.chain ??
+      new LocalChain({ ...(opts.account ? { account: opts.account } : {}), stateFile: join(this.dir, "chain.json") });
     this.store = new LocalDirectoryStore(join(this.dir, "store"));
     const now = new Date(this.clock()).toISOString();
     this.report = {
@@ -115,6 +121,15 @@ export class PaperKeeper {
       totals: { campaigns: 0, fills: 0, volume: "0", pnl: "0" },
       balances: {},
     };
+    // A restart goes on with the report of the campaigns before it (their receipts are on the kept local chain).
+    const earlier = readEarlierReport(this.reportPath);
+    if (earlier) {
+      this.report.startedAt = earlier.startedAt;
+      this.report.campaigns = earlier.campaigns;
+      this.report.totals = earlier.totals;
+      this.pnl = parseUnits(earlier.totals.pnl, LOCAL_DEPOSIT_DECIMALS);
+      this.volume = parseUnits(earlier.totals.volume, LOCAL_DEPOSIT_DECIMALS);
+    }
     // The live path's bookkeeping around every venue: orders journalled, fills and PnL into the metrics.
     this.venues = liveVenues(Object.fromEntries(opts.venues.map((v) => [v.id, v])), {
       journal: this.journal,
@@ -177,17 +192,21 @@ export class PaperKeeper {
    */
   private poster(): ReceiptPoster<CampaignTrace> {
     const built = new Map<string, { entries: TraceEntry[]; receipt: Receipt }>();
-    const local = this.chain.poster(async (trace: CampaignTrace) => {
-      const b = await this.record(trace);
-      built.set(trace.campaignId, b);
-      return {
-        campaignId: b.receipt.campaignId,
-        traceRoot: b.receipt.traceRoot,
-        leafCount: b.receipt.leafCount,
-        cid: b.receipt.cid,
-        executionHash: b.receipt.executionHash,
-      } satisfies LocalReceiptFields;
-    });
+    const local = this.chain.poster(
+      async (trace: CampaignTrace) => {
+        const b = await this.record(trace);
+        built.set(trace.campaignId, b);
+        return {
+          campaignId: b.receipt.campaignId,
+          traceRoot: b.receipt.traceRoot,
+          leafCount: b.receipt.leafCount,
+          cid: b.receipt.cid,
+          executionHash: b.receipt.executionHash,
+        } satisfies LocalReceiptFields;
+      },
+      // Each receipt the local registry newly keeps, counted as a live keeper's posted receipt.
+      () => this.opts.metrics.receipts.inc({ state: "posted" }),
+    );
     return {
       post: async (trace) => {
         const posted = await local.post(trace);
@@ -267,4 +286,25 @@ export class PaperKeeper {
     await writeFile(tmp, JSON.stringify(this.report, null, 2) + "\n");
     await rename(tmp, this.reportPath);
   }
+}
+
+/** The report an earlier run of this paper keeper left (undefined: none); one that cannot be read is an error. */
+function readEarlierReport(path: string): PaperReport | undefined {
+  if (!existsSync(path)) return undefined;
+  let report: PaperReport;
+  try {
+    report = JSON.parse(readFileSync(path, "utf8")) as PaperReport;
+  } catch (err) {
+    throw new ConfigError(`paper report ${path} is not valid JSON (move it away to start a new paper record)`, {
+      cause: err,
+    });
+  }
+  if (
+    report.mode !== "paper" ||
+    !Array.isArray(report.campaigns) ||
+    report.depositDecimals !== LOCAL_DEPOSIT_DECIMALS
+  ) {
+    throw new ConfigError(`paper report ${path} is not a paper report of this keeper version`);
+  }
+  return report;
 }

@@ -122,8 +122,11 @@ export const MarketMakingConfigSchema = z.object({
   pair: z.string(),
   venueId: z.string(),
   minHalfSpreadBps: bps,
-  /** Half-spread per unit of the volatility over one refresh interval (10_000 = one sigma). */
-  volSpreadFactorBps: bps.default(0n),
+  /**
+   * Half-spread per unit of the volatility over one refresh interval (10_000 = one sigma, the default: the spread
+   * covers the mid's expected move before the next refresh, so a fill is not adverse selection paid out of the edge).
+   */
+  volSpreadFactorBps: bps.default(10_000n),
   /** Fixed adverse-selection buffer added to the maker fee in the half-spread. */
   adverseSelectionBps: bps.default(0n),
   skewBps: bps.default(0n),

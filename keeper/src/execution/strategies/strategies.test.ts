@@ -20,7 +20,13 @@ import { virtualTime } from "../testing/virtualTime.js";
 import type { Venue } from "../venue.js";
 import { readMarket } from "./market.js";
 import { ArbitrageStrategy } from "./arbitrage.js";
-import { arbitragePlugin, marketMakingPlugin, rebalancePlugin, STRATEGY_PLUGINS } from "./plugin.js";
+import {
+  arbitragePlugin,
+  MarketMakingConfigSchema,
+  marketMakingPlugin,
+  rebalancePlugin,
+  STRATEGY_PLUGINS,
+} from "./plugin.js";
 import { until } from "../../node/testing/until.js";
 
 const PAIR = "BTC/USDT";
@@ -345,6 +351,37 @@ describe("RebalanceStrategy", () => {
 });
 
 describe("StrategyPlugin", () => {
+  it("marketMakingPlugin_volSpreadFactorOmitted_spreadCoversFeeAndRefreshVolatility", async () => {
+    const w = await world(0, { makerFeeBps: 2 });
+    const base = {
+      id: "mm-btc",
+      pair: PAIR,
+      venueId: "binance",
+      minHalfSpreadBps: 5,
+      orderSize: "0.1",
+      targetInventory: "2",
+      maxInventory: "1",
+      tick: "0.01",
+      lot: "0.00001",
+      makerFeeBps: 2,
+    };
+    const read = await w.market();
+    // 1,200 bps an hour is 20 bps over the default 1 s refresh: far above the 5 bps floor.
+    const market = { ...read, volatilityBps: new Map([[PAIR, 1_200]]) };
+    const omitted = marketMakingPlugin.create({ venues: w.venues, clock: w.t.clock, config: base });
+    const zero = marketMakingPlugin.create({
+      venues: w.venues,
+      clock: w.t.clock,
+      config: { ...base, volSpreadFactorBps: 0 },
+    });
+    const dflt = omitted.estimatedROI(market)!;
+    const none = zero.estimatedROI(market)!;
+    // The default half-spread pays the maker fee and one refresh's volatility on every fill; a factor of 0 does not.
+    assert.ok(dflt.expectedProfit >= dflt.estimatedCost, `${dflt.expectedProfit} < ${dflt.estimatedCost}`);
+    assert.ok(none.expectedProfit < none.estimatedCost);
+    assert.equal(MarketMakingConfigSchema.parse(base).volSpreadFactorBps, 10_000n);
+  });
+
   it("create_invalidConfig_throwsConfigErrorNamingTheField", () => {
     assert.deepEqual([...STRATEGY_PLUGINS.keys()], ["arbitrage", "marketMaking", "rebalance"]);
     assert.throws(

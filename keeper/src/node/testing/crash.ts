@@ -19,10 +19,17 @@ import {
   StrategyVault__factory,
   TestStablecoin__factory,
 } from "../../../../types/ethers-contracts/index.js";
+import { buildKeeperEntry } from "./keeper-entry.js";
 import { startKeeperSimulation } from "./local-keepers.js";
 import { until } from "./until.js";
 
 const KEEPER_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/**
+ * How `start` runs `keeper run`: `compiled` (default) runs `src/node/cli.ts` compiled to one file (keeper-entry.ts:
+ * the same program, half the CPU a start); `tsx` runs the sources through tsx as `bin/keeper.mjs` does.
+ */
+export type KeeperLaunch = "compiled" | "tsx";
 export const PASSPHRASE = "crash-test-passphrase";
 
 export interface CrashSystem {
@@ -32,16 +39,26 @@ export interface CrashSystem {
   dir: string;
   /** The `chain` section of a keeper config for this system. */
   chain: { rpcUrl: string; deployment: string };
-  /** Starts `keeper run --config <configPath>` as keeper #0 and waits until it says `keeper started`. */
-  start(configPath: string): Promise<ChildProcess>;
+  /**
+   * Starts `keeper run --config <configPath>` as keeper #0 (run as `launch` says, default the system's) and waits
+   * until it says `keeper started`.
+   */
+  start(configPath: string, launch?: KeeperLaunch): Promise<ChildProcess>;
   kill9(c: ChildProcess): Promise<void>;
   /** Everything the keeper processes printed so far. */
   output(): string;
   close(): Promise<void>;
 }
 
-export async function crashSystem(prefix: string): Promise<CrashSystem> {
+/** `KEEPER_TEST_LAUNCH=tsx` runs the crash tests' keepers through tsx (to compare, or for source-mapped stacks). */
+const DEFAULT_LAUNCH: KeeperLaunch = process.env["KEEPER_TEST_LAUNCH"] === "tsx" ? "tsx" : "compiled";
+
+export async function crashSystem(prefix: string, launch: KeeperLaunch = DEFAULT_LAUNCH): Promise<CrashSystem> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  let entry: string | undefined;
+  const command = async (how: KeeperLaunch) =>
+    how === "compiled" ? [(entry ??= await buildKeeperEntry())] : ["--import", "tsx", "src/node/cli.ts"];
+  await command(launch);
   const server = await hre.network.createServer("default", "127.0.0.1", 0);
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}`;
@@ -70,8 +87,8 @@ export async function crashSystem(prefix: string): Promise<CrashSystem> {
 
   let output = "";
   let child: ChildProcess | undefined;
-  const start = async (configPath: string) => {
-    const c = spawn(process.execPath, ["--import", "tsx", "src/node/cli.ts", "run", "--config", configPath], {
+  const start = async (configPath: string, how: KeeperLaunch = launch) => {
+    const c = spawn(process.execPath, [...(await command(how)), "run", "--config", configPath], {
       cwd: KEEPER_DIR,
       env: { ...process.env, KEEPER_PRIVATE_KEY: devKey(1), KEEPER_CREDENTIALS_PASSPHRASE: PASSPHRASE },
       stdio: ["ignore", "pipe", "pipe"],
@@ -84,7 +101,7 @@ export async function crashSystem(prefix: string): Promise<CrashSystem> {
     });
     c.stderr!.on("data", (d: Buffer) => (output += d.toString()));
     child = c;
-    // A start loads ccxt and the keeper's sources through tsx: seconds on a quiet machine, more under load.
+    // A start loads ccxt, ethers and the keeper: seconds on a quiet machine, more under load.
     await until("keeper started", () => started || c.exitCode !== null, 120_000, 25);
     assert.equal(c.exitCode, null, output.slice(-2000));
     return c;

@@ -1,10 +1,6 @@
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from "@aws-sdk/client-s3";
+import { createRequire } from "node:module";
+import type * as S3Sdk from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { ConfigError } from "../../errors.js";
 import { ContentNotFoundError, RecordingError } from "../errors.js";
@@ -37,6 +33,16 @@ export const S3StoreConfigSchema = z
   })
   .strict();
 export type S3StoreConfig = z.input<typeof S3StoreConfigSchema>;
+
+let sdk: typeof S3Sdk | undefined;
+/**
+ * The AWS SDK, loaded when an S3 store is first built: every keeper command imports this module (through the store
+ * configuration), and loading the SDK costs about 0.25 s of CPU, paid at each start by keepers that use the local
+ * store. The package is CommonJS only (`main`, no `exports`), so `require` loads the very module `import` would.
+ */
+function s3Sdk(): typeof S3Sdk {
+  return (sdk ??= createRequire(import.meta.url)("@aws-sdk/client-s3") as typeof S3Sdk);
+}
 
 /** GET of a missing key: `NoSuchKey` (a missing bucket is `NoSuchBucket`, a configuration error, not "absent"). */
 function isNoSuchKey(err: unknown): boolean {
@@ -81,7 +87,7 @@ export class S3ContentStore implements ContentStore {
     };
     if (c.endpoint !== undefined) cfg.endpoint = c.endpoint;
     if (c.credentials !== undefined) cfg.credentials = c.credentials;
-    return new S3ContentStore(new S3Client(cfg), c.bucket, c.prefix);
+    return new S3ContentStore(new (s3Sdk().S3Client)(cfg), c.bucket, c.prefix);
   }
 
   key(cid: string): string {
@@ -92,7 +98,7 @@ export class S3ContentStore implements ContentStore {
     const cid = (await computeCid(bytes, codec)).toString();
     try {
       await this.client.send(
-        new PutObjectCommand({
+        new (s3Sdk().PutObjectCommand)({
           Bucket: this.bucket,
           Key: this.key(cid),
           Body: bytes,
@@ -109,7 +115,7 @@ export class S3ContentStore implements ContentStore {
     const key = this.key(cid);
     let bytes: Uint8Array;
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const res = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
       if (!res.Body) throw new RecordingError("S3 returned no body", { details: key });
       bytes = await res.Body.transformToByteArray();
     } catch (err) {
@@ -123,7 +129,7 @@ export class S3ContentStore implements ContentStore {
 
   async has(cid: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(cid) }));
+      await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: this.key(cid) }));
       return true;
     } catch (err) {
       if (isHeadNotFound(err)) return false;
