@@ -20,6 +20,8 @@ import {
 import { SLEEVES } from "../chain/vault.js";
 import { FreshReads } from "./arbitrage-books.js";
 import { planInsideWindow } from "./engine-campaigns.js";
+import { venueViews } from "./engine-keeper.js";
+import { ReferenceMids } from "../execution/reference.js";
 import { campaignSpecFromNames } from "../campaign/id.js";
 import type { Opportunity } from "../execution/arbitrage.js";
 import type { OrderBook, Venue } from "../execution/venue.js";
@@ -95,6 +97,67 @@ describe("FreshReads", () => {
     await reads.recording(v).fetchOrderBook("BTC/USDT", 50);
     await reads.serving(v).fetchOrderBook("BTC/USDT", 50);
     assert.equal(calls.book, 2);
+  });
+});
+
+describe("venueViews (engine keeper)", () => {
+  const book = (bid: number): OrderBook => ({
+    venueId: "v",
+    pair: "BTC/USDT",
+    timestamp: bid,
+    bids: [{ price: toWad(String(bid)), amount: toWad("1") }],
+    asks: [{ price: toWad(String(bid + 2)), amount: toWad("1") }],
+  });
+
+  it("venueViews_marketMakersOrder_dropsTheArbitrageFreshReads", async () => {
+    let bid = 100;
+    let bookCalls = 0;
+    const v = {
+      id: "v",
+      fetchOrderBook: async () => (bookCalls++, book(bid)),
+      balances: async () => ({}),
+      placeOrder: async () => ({}) as never,
+      cancelOrder: async () => ({}) as never,
+    } as unknown as Venue;
+    const reads = new FreshReads(100, () => 0);
+    const reference = new ReferenceMids();
+    const views = venueViews({ v }, reads, reference, () => 0);
+    await views.tick.v!.fetchOrderBook("BTC/USDT", 50);
+    await views.arbitrage.v!.fetchOrderBook("BTC/USDT", 50);
+    assert.equal(bookCalls, 1, "a fresh tick read is served to the arbitrage run");
+    // A market maker's quote changes the venue's balances: the arbitrage run reads the venue again.
+    await views.strategy.v!.placeOrder({} as never);
+    bid = 200;
+    assert.equal((await views.arbitrage.v!.fetchOrderBook("BTC/USDT", 50)).bids[0]!.price, toWad("200"));
+    assert.equal(bookCalls, 2);
+    // So does a cancel.
+    await views.tick.v!.fetchOrderBook("BTC/USDT", 50);
+    await views.strategy.v!.cancelOrder("BTC/USDT", "x");
+    await views.arbitrage.v!.fetchOrderBook("BTC/USDT", 50);
+    assert.equal(bookCalls, 4);
+  });
+
+  it("venueViews_strategyRead_feedsTheReference_servedReadDoesNot", async () => {
+    let bid = 100;
+    let now = 0;
+    const v = {
+      id: "v",
+      fetchOrderBook: async () => book(bid),
+    } as unknown as Venue;
+    const reads = new FreshReads(100, () => 0);
+    const reference = new ReferenceMids();
+    const views = venueViews({ v }, reads, reference, () => now);
+    // The tick's read (observed by the tick itself in the engine keeper) is kept.
+    await views.tick.v!.fetchOrderBook("BTC/USDT", 50);
+    // A market maker's own read feeds the reference.
+    bid = 300;
+    now = 5;
+    await views.strategy.v!.fetchOrderBook("BTC/USDT", 5);
+    assert.equal(reference.mid("v", "BTC/USDT"), toWad("301"));
+    // An arbitrage run served the tick's older book at a later time does not put that older mid back.
+    now = 10;
+    assert.equal((await views.arbitrage.v!.fetchOrderBook("BTC/USDT", 50)).bids[0]!.price, toWad("100"));
+    assert.equal(reference.mid("v", "BTC/USDT"), toWad("301"));
   });
 });
 

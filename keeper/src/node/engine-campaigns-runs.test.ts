@@ -49,7 +49,9 @@ function receiptFields(trace: CampaignTrace): LocalReceiptFields {
   };
 }
 
-function setup(opts: { now?: () => bigint; after?: (ms: number, fn: () => void) => () => void } = {}) {
+function setup(
+  opts: { now?: () => bigint; after?: (ms: number, fn: () => void) => () => void; bootNonce?: number } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "engine-campaigns-runs-"));
   const journal = new Journal(join(dir, "journal.db"));
   const chain = new LocalChain(opts.now ? { now: opts.now } : {});
@@ -73,6 +75,7 @@ function setup(opts: { now?: () => bigint; after?: (ms: number, fn: () => void) 
     claimMarginSeconds: 5,
     onSettlement: (strategyId, ok) => settlements.push({ strategyId, ok }),
     ...(opts.after ? { after: opts.after } : {}),
+    ...(opts.bootNonce === undefined ? {} : { bootNonce: opts.bootNonce }),
   });
   late.dispatcher = new CampaignDispatcher({
     chain,
@@ -146,6 +149,33 @@ const ctxOf = (runId: number, signal = new AbortController().signal): ExecutionC
 });
 
 describe("engine campaigns: a run's campaign always ends in its run", () => {
+  it("exec_runOfItsOwnCampaign_tradesUnderARunIdFromTheBootNonce", async () => {
+    // Two processes (two journals' nonces) run engine run 1 at the same start time: their client order ids differ, so
+    // a restarted process never reuses the id of an order intent a power loss took from the one before.
+    const ids: string[] = [];
+    for (const bootNonce of [7, 8]) {
+      const s = setup({ bootNonce });
+      try {
+        const hand = handMaker(s);
+        const wrapped = s.campaigns.wrap(hand.inner, { venueId: "alpha" });
+        assert.ok(wrapped.estimatedROI(await s.market()));
+        const run = wrapped.exec({ ...ctxOf(1), startedAt: 1_000 });
+        await hand.filled.promise;
+        hand.release.open(undefined);
+        assert.equal((await run).status, "succeeded");
+        const rec = s.campaigns.history[0]!;
+        assert.equal(rec.runId, 1, "the engine's run id stays the record's");
+        const orders = s.journal.ordersOfCampaign(rec.campaignId);
+        assert.equal(orders.length, 1);
+        assert.equal(orders[0]!.clientOrderId, `hand-${bootNonce * 4096 + 1}-1`);
+        ids.push(orders[0]!.clientOrderId);
+      } finally {
+        s.close();
+      }
+    }
+    assert.notEqual(ids[0], ids[1]);
+  });
+
   it("exec_strategyThrowsAfterAFill_campaignSettlesWithItsReceiptAndTheRunIsRecorded", async () => {
     const s = setup();
     try {

@@ -116,6 +116,28 @@ function marketSources(entries: readonly StrategyEntry[], venues: KeeperNodeOpti
   return [...seen.values()];
 }
 
+type Venues = KeeperNodeOptions["venues"];
+
+/**
+ * How the tick and the strategies see the venues: the tick's reads are kept (`reads`); an arbitrage run is served them
+ * while fresh; every other strategy reads its venue itself, its reads kept too. Any order placed or cancelled through
+ * a strategy's view drops its venue's kept reads (its balances changed). A strategy's own book reads feed the reference
+ * price (a read served from the tick's is not a new read: the tick observes its reads itself).
+ */
+export function venueViews(
+  venues: Venues,
+  reads: FreshReads,
+  reference: ReferenceMids,
+  now: () => number,
+): { tick: Venues; arbitrage: Venues; strategy: Venues } {
+  const observed = Object.entries(venues).map(([id, v]) => [id, observingVenue(v, reference, now)] as const);
+  return {
+    tick: Object.fromEntries(Object.entries(venues).map(([id, v]) => [id, reads.recording(v)])),
+    arbitrage: Object.fromEntries(observed.map(([id, v]) => [id, reads.serving(v)])),
+    strategy: Object.fromEntries(observed.map(([id, v]) => [id, reads.recording(v)])),
+  };
+}
+
 export function engineKeeper(opts: EngineKeeperOptions) {
   const {
     strategies: entries,
@@ -135,7 +157,6 @@ export function engineKeeper(opts: EngineKeeperOptions) {
   const bookMaxAgeMs = maxAge ?? (campaignOptions.standingArbitrage ? 100 : 0);
   // The tick's reads are kept; an arbitrage run that starts within `bookMaxAgeMs` of them plans on them.
   const reads = new FreshReads(bookMaxAgeMs);
-  const tickVenues = Object.fromEntries(Object.entries(venues).map(([id, v]) => [id, reads.recording(v)]));
   // Risk controls of the live path (docs/SPECIFICATION.md "Keeper node / Risk controls"): the safety rules and the
   // limits guard every order of every strategy; stop signals and exposures gate every campaign before it draws.
   // The safety rules' reference price: the newest book read of the pair on the venue, the tick's or a strategy's own.
@@ -145,13 +166,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     (venueId, pair) => reference.mid(venueId, pair),
     clock,
   );
-  // A strategy's own book reads feed the reference price (a read served from the tick's is not a new read: the tick
-  // observed it when it read it).
-  const observed = Object.entries(venues).map(
-    ([id, v]) => [id, observingVenue(v, reference, () => clock.now())] as const,
-  );
-  const runVenues = Object.fromEntries(observed.map(([id, v]) => [id, reads.serving(v)]));
-  const strategyVenues = Object.fromEntries(observed.map(([id, v]) => [id, reads.recording(v)]));
+  const views = venueViews(venues, reads, reference, () => clock.now());
   const risk = new RiskControls({
     journal,
     limits,
@@ -214,7 +229,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     const inner = plugin.create({
       // Arbitrage plans on the tick's books when they are fresh; every other strategy reads its venue itself, and its
       // orders drop the kept reads of that venue (its balances changed) as the arbitrage's own do.
-      venues: e.plugin.toLowerCase().includes("arbitrage") ? runVenues : strategyVenues,
+      venues: e.plugin.toLowerCase().includes("arbitrage") ? views.arbitrage : views.strategy,
       config: e.config,
       ...(waitForRefresh ? { waitForRefresh } : {}),
       guard: (strategyId, ctx) =>
@@ -264,7 +279,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     onStrategyError: (id, err) =>
       log.warn({ err, strategy: id }, `strategy ${id} sat out the tick: ${err.shortMessage}`),
   });
-  const sources = marketSources(entries, tickVenues);
+  const sources = marketSources(entries, views.tick);
   const volatility = new VolatilityEstimator();
   const decisions: { at: number; actions: readonly EngineAction[]; threshold: number }[] = [];
   late.runner = engineRunner;
