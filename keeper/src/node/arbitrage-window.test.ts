@@ -185,6 +185,8 @@ describe("standing arbitrage window on a live keeper", () => {
   let dir: string;
   let node: ReturnType<typeof keeperNode> | undefined;
   let idleNode: ReturnType<typeof keeperNode> | undefined;
+  let jumpNode: ReturnType<typeof keeperNode> | undefined;
+  let idleChain: Awaited<ReturnType<LocalSystem["onboardKeeper"]>> | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "arbitrage-window-"));
@@ -208,6 +210,8 @@ describe("standing arbitrage window on a live keeper", () => {
     node?.journal.close();
     await idleNode?.stop();
     idleNode?.journal.close();
+    await jumpNode?.stop();
+    jumpNode?.journal.close();
     await run.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -291,6 +295,7 @@ describe("standing arbitrage window on a live keeper", () => {
     async () => {
       run.sim.advance(1);
       const chain = await sys.onboardKeeper(1);
+      idleChain = chain;
       idleNode = keeperNode(chain, run, 1, join(dir, "k1"), {
         capital: true,
         tickMs: 100,
@@ -318,6 +323,39 @@ describe("standing arbitrage window on a live keeper", () => {
       // An opportunity arms the route again.
       plantGap(run, "29690", "0.02", "beta");
       await until("the route armed again", () => campaigns.standingWindows().length > 0, 60_000);
+    },
+  );
+
+  it(
+    "standingWindow_chainTimeJumpsPastItsStop_windowEndsAtOnceNotAfterItsWallClockSpan",
+    { timeout: 400_000 },
+    async () => {
+      // Keeper 1 again, on a new data dir, with windows that would take runs for up to 105 s of wall time.
+      await idleNode!.stop();
+      idleNode!.journal.close();
+      idleNode = undefined;
+      run.sim.advance(1);
+      jumpNode = keeperNode(idleChain!, run, 1, join(dir, "k1-jump"), {
+        capital: true,
+        tickMs: 100,
+        campaigns: { standingArbitrage: { drawUnits: 800n * USD, windowSeconds: 120 } },
+      });
+      const campaigns = jumpNode.keeper.campaigns;
+      await jumpNode.node.start();
+      await until("a standing window open", () => campaigns.standingWindows().some((w) => w.state === "open"));
+      const window = campaigns.standingWindows().find((w) => w.state === "open")!;
+      // The chain's clock moves past the window's claim (a node's time jump): its orders may no longer go.
+      await sys.provider.send("evm_increaseTime", [200]);
+      await sys.provider.send("evm_mine", []);
+      const jumped = performance.now();
+      await until(
+        "the window ended by chain time",
+        () => campaigns.windowHistory.some((w) => w.campaignId === window.campaignId),
+        60_000,
+      );
+      assert.ok(performance.now() - jumped < 60_000, "ended long before its wall-clock span");
+      assert.ok(!campaigns.standingWindows().some((w) => w.campaignId === window.campaignId));
+      assert.equal(campaigns.windowHistory.find((w) => w.campaignId === window.campaignId)!.runs, 0);
     },
   );
 });

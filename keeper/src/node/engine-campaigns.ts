@@ -253,6 +253,8 @@ interface StandingWindow {
   acceptUntil: number;
   /** Wall-clock ms at which the window's orders stop (`executionMarginSeconds` before its claim expires). */
   deadline?: number;
+  /** Chain time (s) at which the window's orders stop: the window ends when a tick observes it (`observeTime`). */
+  chainStop?: bigint;
   /** Ends the window early (shutdown, stop signal). */
   end: AbortController;
   /** Runs trading in the window now: the window settles once they are done. */
@@ -354,6 +356,14 @@ export class EngineCampaigns implements CampaignExecution {
   /** The node's chain time at its tick (arbitrage campaign ids are bucketed by it). */
   observeTime(nowSec: bigint): void {
     this.nowSec = nowSec;
+    // A standing window ends once chain time reaches its orders' stop (`executionMarginSeconds` before its claim
+    // expires), even when wall time says it has longer: the chain's clock moved (a node's time jump, a stalled tick).
+    for (const w of this.windows.values()) {
+      if (w.chainStop !== undefined && nowSec >= w.chainStop && !w.end.signal.aborted) {
+        this.opts.log?.info({ campaignId: w.id, chainNow: nowSec.toString() }, "standing window ended by chain time");
+        w.end.abort();
+      }
+    }
   }
 
   /**
@@ -613,7 +623,7 @@ export class EngineCampaigns implements CampaignExecution {
       if (mine.some((w) => w.state === "arming" || (w.state === "open" && Date.now() < w.acceptUntil - lead))) continue;
       if (mine.length >= 2) continue; // at most the closing window and its successor
       // A window that has taken no run gets no successor: it ends (released), and its route waits for an opportunity.
-      if (mine.some((w) => w.state === "open" && w.runs === 0)) continue;
+      if (mine.some((w) => w.state !== "arming" && w.runs === 0)) continue;
       if (this.idleRoutes.has(inner.id) && (inner as ArbitrageStrategy).best?.(market) === undefined) continue;
       if (Date.now() < (this.armAfter.get(inner.id) ?? 0)) continue;
       this.idleRoutes.delete(inner.id);
@@ -749,6 +759,9 @@ export class EngineCampaigns implements CampaignExecution {
     if (left > cap) left = cap;
     const endAt = Date.now() + Number(left > 0n ? left : 0n) * 1000;
     w.deadline = deadline;
+    if (job.claimDeadline !== undefined) {
+      w.chainStop = job.claimDeadline - BigInt(this.opts.executionMarginSeconds ?? 30);
+    }
     w.acceptUntil = deadline !== undefined && deadline < endAt ? deadline : endAt;
     w.state = "open";
     this.opts.log?.info(
