@@ -237,6 +237,48 @@ describe("engine campaigns: a run's campaign always ends in its run", () => {
     }
   });
 
+  it("quotingWindow_chainTimeJumpsPastTheClaimsMargin_quotingEndsAtTheNextTickNotAfterItsWallSpan", async () => {
+    // A market maker quotes until its quoting window ends (60 s of wall time here); the chain's clock jumps by a day
+    // (a node's time jump): the next tick's chain time ends the window, not the wall-clock timer a minute later.
+    let nowSec = 1_800_000_000n;
+    const s = setup({ now: () => nowSec });
+    try {
+      let quoting = false;
+      const inner: Strategy<ExecutionMarket> = {
+        id: "mm-wait",
+        type: "marketMaking",
+        pair: PAIR,
+        estimatedROI: () => ({ expectedProfit: toWad("10"), estimatedCost: toWad("1"), capitalLocked: toWad("600") }),
+        canInterruptCurrent: () => false,
+        exec: async (ctx: ExecutionContext): Promise<ExecutionResult> => {
+          quoting = true;
+          await new Promise<void>((r) =>
+            ctx.signal.aborted ? r() : ctx.signal.addEventListener("abort", () => r(), { once: true }),
+          );
+          return { status: "aborted", pnl: 0n, slippageBps: 0 };
+        },
+      };
+      const wrapped = s.campaigns.wrap(inner, { venueId: "alpha" });
+      assert.ok(wrapped.estimatedROI(await s.market()));
+      const run = wrapped.exec(ctxOf(1)).then(
+        () => "ended",
+        () => "ended",
+      );
+      await until("quoting", () => quoting, 30_000, 5);
+      // A tick inside the window changes nothing.
+      s.campaigns.observeTime(nowSec + 1n);
+      const early = await Promise.race([run, new Promise((r) => setTimeout(() => r("quoting"), 300))]);
+      assert.equal(early, "quoting");
+      nowSec += 86_400n;
+      const jumped = Date.now();
+      s.campaigns.observeTime(nowSec);
+      assert.equal(await run, "ended");
+      assert.ok(Date.now() - jumped < 30_000, "ended by the tick, not by the 60-s wall-clock window");
+    } finally {
+      s.close();
+    }
+  });
+
   it("claimRetry_claimRefusedForNow_waitsOnTheKeepersClockNotWallTime", async () => {
     // The keeper's clock (replay: scenario time) and its timers, stepped by the test.
     let nowSec = 1_800_000_000n;

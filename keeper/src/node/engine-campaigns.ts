@@ -249,6 +249,8 @@ interface StandingWindow {
   state: "arming" | "open" | "closing";
   /** Working capital of a run inside the window (quote wad): what the window drew, or the engine's grant if unfunded. */
   capital?: bigint;
+  /** The sleeve had less room than `drawUnits` when the window drew. */
+  short?: boolean;
   /** Wall-clock ms after which no new run starts in the window. */
   acceptUntil: number;
   /** Wall-clock ms at which the window's orders stop (`executionMarginSeconds` before its claim expires). */
@@ -312,6 +314,8 @@ export class EngineCampaigns implements CampaignExecution {
   private readonly armAfter = new Map<string, number>();
   /** Strategies whose last window ended without a fill: re-armed only once the market shows an opportunity. */
   private readonly idleRoutes = new Set<string>();
+  /** Quoting windows of running market makers, by the chain time (s) after which they end (`observeTime`). */
+  private readonly quotingStops = new Map<AbortController, bigint>();
   /** Runs this keeper traded under a campaign (their run ids count from the per-boot nonce: `nextRunId`). */
   private runSeq = 0;
   /** Every standing window, in the order they finished (outcome, runs, fills). */
@@ -356,6 +360,14 @@ export class EngineCampaigns implements CampaignExecution {
   /** The node's chain time at its tick (arbitrage campaign ids are bucketed by it). */
   observeTime(nowSec: bigint): void {
     this.nowSec = nowSec;
+    // A market maker's quoting window ends once chain time is past `claimMarginSeconds` before its claim expires, even
+    // when wall time says it has longer (the chain's clock jumped): its receipt must go while the claim is live.
+    for (const [controller, stop] of this.quotingStops) {
+      if (nowSec > stop) {
+        this.quotingStops.delete(controller);
+        controller.abort();
+      }
+    }
     // A standing window ends once chain time reaches its orders' stop (`executionMarginSeconds` before its claim
     // expires), even when wall time says it has longer: the chain's clock moved (a node's time jump, a stalled tick).
     for (const w of this.windows.values()) {
@@ -752,6 +764,7 @@ export class EngineCampaigns implements CampaignExecution {
     const flow = this.opts.capital?.[SLEEVES.arbitrage];
     const drawn = flow ? await flow.fund(job.id, this.opts.standingArbitrage!.drawUnits) : 0n;
     w.capital = drawn > 0n ? depositUnitsToQuoteWad(drawn) : undefined;
+    w.short = drawn > 0n && drawn < this.opts.standingArbitrage!.drawUnits;
     const cap = BigInt(this.opts.standingArbitrage!.windowSeconds ?? 60);
     const margin = BigInt(this.opts.claimMarginSeconds ?? 15);
     let left =
@@ -806,6 +819,11 @@ export class EngineCampaigns implements CampaignExecution {
     if (w === undefined) return undefined;
     const plan = (inner as ArbitrageStrategy).best?.(market);
     if (!plan || !planInsideWindow(plan, w.spec, this.opts.unwindSlippageBps ?? 100n)) return undefined;
+    // A window whose draw the sleeve cut short (it had little room when the window armed) does not shrink the run to
+    // that draw: a plan needing more than the window holds goes the per-opportunity way (its own draw, or its own
+    // capital when nothing is drawable), as it would without windows.
+    const needWad = buyCapitalWad(plan.buy.amount, plan.buy.limitPrice, plan.buy.expectedQuote);
+    if (w.capital !== undefined && w.short && w.capital < needWad) return undefined;
     const window = w;
     const refused =
       this.opts.refusal?.(inner.pair, { type: "arbitrage", venues: [plan.buy.venueId, plan.sell.venueId] }) ??
@@ -950,7 +968,15 @@ export class EngineCampaigns implements CampaignExecution {
       let left = c.claimDeadline - margin - now;
       if (left > cap) left = cap;
       if (left <= 0n) controller.abort();
-      else cancel = (this.opts.after ?? wallAfter)(Number(left) * 1000, () => controller.abort());
+      else {
+        const timer = (this.opts.after ?? wallAfter)(Number(left) * 1000, () => controller.abort());
+        // Also ended by the first tick that reads a chain time past the claim's margin (`observeTime`).
+        this.quotingStops.set(controller, c.claimDeadline - margin);
+        cancel = () => {
+          timer();
+          this.quotingStops.delete(controller);
+        };
+      }
     }
     return { signal: AbortSignal.any([ctx.signal, controller.signal]), clear: cancel };
   }
