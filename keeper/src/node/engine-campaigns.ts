@@ -316,6 +316,8 @@ export class EngineCampaigns implements CampaignExecution {
   private readonly idleRoutes = new Set<string>();
   /** Quoting windows of running market makers, by the chain time (s) after which they end (`observeTime`). */
   private readonly quotingStops = new Map<AbortController, bigint>();
+  /** The engine's run id of each run trading now under a campaign run id. */
+  private readonly engineRunIds = new Map<number, number>();
   /** Runs this keeper traded under a campaign (their run ids count from the per-boot nonce: `nextRunId`). */
   private runSeq = 0;
   /** Every standing window, in the order they finished (outcome, runs, fills). */
@@ -331,6 +333,11 @@ export class EngineCampaigns implements CampaignExecution {
    * so no run of this process repeats the id of an earlier process's run, even one whose order intents a power loss
    * took. Below 2^53 (nonce < 2^40).
    */
+  /** The engine's run id of a run that trades under campaign run id `runId` (`nextRunId`), or `runId` itself. */
+  engineRunId(runId: number): number {
+    return this.engineRunIds.get(runId) ?? runId;
+  }
+
   private nextRunId(): number {
     // A counter of 2^12 values per boot: ids repeat within one process only after 4096 runs, whose `startedAt` differ.
     return (this.opts.bootNonce ?? 0) * 2 ** 12 + (++this.runSeq % 2 ** 12);
@@ -835,6 +842,7 @@ export class EngineCampaigns implements CampaignExecution {
     const windowRunId = this.nextRunId();
     const capital = window.capital !== undefined && window.capital < ctx.capital ? window.capital : ctx.capital;
     this.campaignOfRun.set(windowRunId, window.id);
+    this.engineRunIds.set(windowRunId, ctx.runId);
     const traded = (async () => {
       try {
         return await inner.exec({
@@ -845,6 +853,7 @@ export class EngineCampaigns implements CampaignExecution {
         });
       } finally {
         this.campaignOfRun.delete(windowRunId);
+        this.engineRunIds.delete(windowRunId);
       }
     })();
     window.inflight.add(traded);
@@ -898,6 +907,7 @@ export class EngineCampaigns implements CampaignExecution {
     // process's); its orders are journalled under this campaign.
     const runId = this.nextRunId();
     this.campaignOfRun.set(runId, job.id);
+    this.engineRunIds.set(runId, pending.ctx.runId);
     try {
       result = await pending.strategy.exec({
         ...pending.ctx,
@@ -920,6 +930,7 @@ export class EngineCampaigns implements CampaignExecution {
     } finally {
       windowed.clear();
       this.campaignOfRun.delete(runId);
+      this.engineRunIds.delete(runId);
     }
     // The quoting window ended (not the engine): the run is complete, not pre-empted.
     if (result.status === "aborted" && !pending.ctx.signal.aborted) {

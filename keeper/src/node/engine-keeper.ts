@@ -256,7 +256,8 @@ export function engineKeeper(opts: EngineKeeperOptions) {
       },
       onMarketMakingRun: (id, stats) => {
         metrics.strategyPnlMarked.set({ type: "marketMaking" }, Number(stats.pnl) / 1e18);
-        observe?.marketMakingRun?.(id, stats);
+        // The run traded under a campaign run id (`EngineCampaigns.nextRunId`): reported under the engine's.
+        observe?.marketMakingRun?.(id, { ...stats, runId: campaigns.engineRunId(stats.runId) });
       },
     });
     typeOf.set(inner.id, inner.type);
