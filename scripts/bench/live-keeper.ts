@@ -163,6 +163,9 @@ async function main(): Promise<void> {
       ex.deposit(keeperAccount(0).name, "USDT", "10000000");
     }
     const chain = await sys.onboardKeeper(0);
+    // The operator's stake bounds what its keeper may draw (capitalStakeMultipleBps): staked as `npm start` stakes
+    // its operators (35,000 tUSD), so a window draws the 5,000 it asks for, not what the onboarding minimum allows.
+    await (await sys.adapter(5)).stake(34_000n * USD);
     // Timing hooks on the instances this bench owns (nothing in the keeper changes): the chain adapter's publish and
     // claim, the vault adapter's draw, the engine runner's tick.
     const publish = chain.publishCampaign.bind(chain);
@@ -269,6 +272,8 @@ async function main(): Promise<void> {
         await sleep(5);
       }
       const s = current;
+      // The sample is over: a publish, claim or draw returning from now on (a successor window arming) is no one's.
+      current = undefined;
       if (windowRuns.length > seenInWindow) {
         // Traded inside the standing window: no chain step on its path; its campaign settles when the window ends.
         const record = windowRuns[seenInWindow]!;

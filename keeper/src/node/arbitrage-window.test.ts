@@ -19,7 +19,7 @@ import {
 } from "../../../types/ethers-contracts/index.js";
 import { SLEEVES } from "../chain/vault.js";
 import { FreshReads } from "./arbitrage-books.js";
-import { planInsideWindow } from "./engine-campaigns.js";
+import { freshWindow, planInsideWindow } from "./engine-campaigns.js";
 import { venueViews } from "./engine-keeper.js";
 import { ReferenceMids } from "../execution/reference.js";
 import { campaignSpecFromNames } from "../campaign/id.js";
@@ -179,6 +179,32 @@ describe("planInsideWindow", () => {
   });
 });
 
+describe("freshWindow", () => {
+  const spec = campaignSpecFromNames({
+    assetPair: "BTC/USDT",
+    priceWindow: { notBefore: 1_000n, notAfter: 1_075n, minPrice: 28_500n * 10n ** 8n, maxPrice: 31_500n * 10n ** 8n },
+    route: { strategyId: "arbitrage", sourceVenue: "alpha", targetVenue: "beta" },
+  });
+  const account = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+  it("freshWindow_successorArmedAtTheSameChainTimeAndBand_getsANewId_laterNotAfter", () => {
+    const first = freshWindow(spec, 1_075n, account, () => false);
+    assert.equal(first.opportunity.spec.priceWindow.notAfter, 1_075n);
+    // The chain's latest block has not moved (nothing mined) and the market is flat: the same spec again.
+    const held = new Set([first.id]);
+    const second = freshWindow(spec, 1_075n, account, (id) => held.has(id));
+    assert.notEqual(second.id, first.id);
+    assert.equal(second.opportunity.spec.priceWindow.notAfter, 1_076n);
+    held.add(second.id);
+    const third = freshWindow(spec, 1_075n, account, (id) => held.has(id));
+    assert.equal(third.opportunity.spec.priceWindow.notAfter, 1_077n);
+    assert.equal(new Set([first.id, second.id, third.id]).size, 3);
+    // Everything else in the spec is the window's.
+    assert.equal(third.opportunity.spec.priceWindow.minPrice, spec.priceWindow.minPrice);
+    assert.equal(third.opportunity.spec.route, spec.route);
+  });
+});
+
 describe("standing arbitrage window on a live keeper", () => {
   let sys: LocalSystem;
   let run: RunningSimulation;
@@ -241,6 +267,23 @@ describe("standing arbitrage window on a live keeper", () => {
         campaigns: { standingArbitrage: { drawUnits: 800n * USD, windowSeconds: 25 } },
       });
       const campaigns = node.keeper.campaigns;
+      // Every order read back from a venue, with the state its window was in: a window's orders are read back after
+      // each run, not all at its close (a burst that spent the venues' request budget while the successor traded).
+      const readBack: { clientOrderId: string; windowState: string }[] = [];
+      // (A node's venue is a proxy over the exchange's venue: the read is counted on the exchange's venue, under the
+      // proxy's journal bookkeeping, by an own property shadowing its class's method.)
+      for (const v of Object.values(node.venues)) {
+        (v as { fetchOrderByClientId: Venue["fetchOrderByClientId"] }).fetchOrderByClientId = async function (
+          this: Venue,
+          pair: string,
+          clientOrderId: string,
+        ) {
+          const campaign = node!.journal.getOrder(clientOrderId)?.campaignId;
+          const w = campaigns.standingWindows().find((x) => x.campaignId === campaign);
+          readBack.push({ clientOrderId, windowState: w?.state ?? "ended" });
+          return (Object.getPrototypeOf(this) as Venue).fetchOrderByClientId.call(this, pair, clientOrderId);
+        };
+      }
       await node.node.start();
       await until("a standing window open", () => campaigns.standingWindows().some((w) => w.state === "open"));
       const window = campaigns.standingWindows().find((w) => w.state === "open")!;
@@ -266,11 +309,21 @@ describe("standing arbitrage window on a live keeper", () => {
       const orders = node.journal.ordersOfCampaign(window.campaignId);
       assert.ok(orders.filter((o) => BigInt(o.filled) > 0n).length >= 4, "both runs' fills are journalled under it");
       assert.equal(new Set(orders.map((o) => o.clientOrderId)).size, orders.length);
+      // Both runs' orders are read back while the window is still open, once each; its close reads none again.
+      await until("the runs' orders read back", () =>
+        orders.every((o) => readBack.some((r) => r.clientOrderId === o.clientOrderId)),
+      );
+      const mine = (r: { clientOrderId: string }) => orders.some((o) => o.clientOrderId === r.clientOrderId);
       // The window ends on its own: one receipt with every fill, settled on chain, the sleeve repaid.
       await until("the window settled", () => campaigns.windowHistory.some((w) => w.campaignId === window.campaignId));
       const record = campaigns.windowHistory.find((w) => w.campaignId === window.campaignId)!;
       assert.equal(record.outcome, "settled");
       assert.equal(record.runs, 2);
+      assert.deepEqual(
+        readBack.filter(mine).map((r) => r.windowState),
+        orders.map(() => "open"),
+        `each order read back once, while its window was open: ${JSON.stringify(readBack.filter(mine))}`,
+      );
       const onChain = await chain.getCampaign(window.campaignId);
       assert.equal(onChain.status, "settled");
       await until("the window's capital repaid", () => node!.journal.getCapital(window.campaignId)?.state === "repaid");

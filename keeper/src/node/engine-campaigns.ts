@@ -263,6 +263,14 @@ interface StandingWindow {
   inflight: Set<Promise<unknown>>;
   /** Engine strategy runs that traded in it (their settlement feeds the success rate). */
   runs: number;
+  /**
+   * The window's orders read back from their venues once final (client order id -> the venue's order), after each
+   * run: the receipt at the close reads only what is not here, so closing a window of many runs does not spend the
+   * venues' request budget in one burst while its successor's runs trade.
+   */
+  readBack: Map<string, Order>;
+  /** The read-back in progress (one at a time). */
+  reading: Promise<void>;
 }
 
 /** One run that traded inside a standing window (tests, the bench). */
@@ -283,6 +291,30 @@ export function planInsideWindow(plan: Opportunity, spec: CampaignSpec, unwindBp
   const min = (lo * (BPS - unwindBps)) / BPS / WAD_TO_PRICE;
   const max = ((hi * (BPS + unwindBps)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE;
   return min >= spec.priceWindow.minPrice && max <= spec.priceWindow.maxPrice;
+}
+
+/**
+ * A standing window's campaign with a new id: `spec` ending at `notAfter`, or later by as many seconds as it takes
+ * for its id to be one `taken` does not know. The chain's latest block time stands still while nothing is mined (a
+ * real chain's for a block, an idle local node's for as long as it idles) and a flat market gives the same price band,
+ * so a successor armed at the same chain time would otherwise be its predecessor's campaign again: the registry
+ * refuses the publish, and the keeper would hold two windows under one id. `taken` knows the windows held, closed and
+ * journalled (a restart included).
+ */
+export function freshWindow(
+  spec: CampaignSpec,
+  notAfter: bigint,
+  account: string,
+  taken: (id: string) => boolean,
+): { opportunity: CampaignOpportunity; id: string } {
+  for (let end = notAfter; ; end++) {
+    const opportunity: CampaignOpportunity = {
+      spec: { ...spec, priceWindow: { ...spec.priceWindow, notAfter: end } },
+      ...ownDispatch(account),
+    };
+    const id = campaignId(opportunity.spec, dispatchOf(opportunity));
+    if (!taken(id)) return { opportunity, id };
+  }
 }
 
 export class EngineCampaigns implements CampaignExecution {
@@ -707,21 +739,23 @@ export class EngineCampaigns implements CampaignExecution {
         .priceWindow,
       route: { strategyId: "arbitrage", sourceVenue: legs[0]!, targetVenue: legs[1]! },
     });
-    spec.priceWindow = {
-      ...spec.priceWindow,
-      notAfter: now + seconds + BigInt(this.opts.claimMarginSeconds ?? 15),
-    };
-    const opportunity: CampaignOpportunity = { spec, ...ownDispatch(chain.account) };
-    const id = campaignId(spec, dispatchOf(opportunity));
+    const { opportunity, id } = freshWindow(
+      spec,
+      now + seconds + BigInt(this.opts.claimMarginSeconds ?? 15),
+      chain.account,
+      (c) => this.windows.has(c) || this.closed.has(c) || this.opts.journal.campaignProgress(c) !== undefined,
+    );
     const w: StandingWindow = {
       id,
-      spec,
+      spec: opportunity.spec,
       strategy: inner,
       state: "arming",
       acceptUntil: 0,
       end: new AbortController(),
       inflight: new Set(),
       runs: 0,
+      readBack: new Map(),
+      reading: Promise.resolve(),
     };
     this.windows.set(id, w);
     let outcome: string;
@@ -795,9 +829,10 @@ export class EngineCampaigns implements CampaignExecution {
     });
     w.state = "closing";
     while (w.inflight.size > 0) await Promise.allSettled([...w.inflight]);
+    await w.reading;
     // No run trades in the window any more: an order still open was left by a run that threw; cancelled before the
-    // fills are read, so the receipt is final.
-    const fills = await this.settleOrders(job.id, true);
+    // fills are read, so the receipt is final. Orders already read back final are not read again.
+    const fills = await this.settleOrders(job.id, true, w.readBack);
     if (fills.length === 0) {
       throw new NothingExecutedError(`standing window ${job.id}: no fill in ${w.runs} runs`);
     }
@@ -861,6 +896,7 @@ export class EngineCampaigns implements CampaignExecution {
       (result) => {
         window.inflight.delete(traded);
         window.runs++;
+        this.readBackWindow(window);
         this.windowRuns.push({
           campaignId: window.id,
           strategyId: inner.id,
@@ -874,6 +910,7 @@ export class EngineCampaigns implements CampaignExecution {
       },
       (err: unknown) => {
         window.inflight.delete(traded);
+        this.readBackWindow(window);
         throw err;
       },
     );
@@ -996,13 +1033,13 @@ export class EngineCampaigns implements CampaignExecution {
    * Reads every journalled order of the campaign back from its venue (by client order id), cancels any still
    * resting (`cancelOpen`: after a crash), journals its final state and returns the orders that filled.
    */
-  private async settleOrders(id: string, cancelOpen: boolean): Promise<Order[]> {
+  private async settleOrders(id: string, cancelOpen: boolean, known?: ReadonlyMap<string, Order>): Promise<Order[]> {
     const { journal, venues, log } = this.opts;
     const fills: Order[] = [];
     for (const rec of journal.ordersOfCampaign(id)) {
       const venue = venues[rec.venue];
       if (!venue) continue;
-      let o = await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId);
+      let o = known?.get(rec.clientOrderId) ?? (await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId));
       if (o && cancelOpen && o.status === "open") {
         o = await venue.cancelOrder(rec.pair, o.id);
         log?.info({ campaignId: id, clientOrderId: rec.clientOrderId }, "resting order of a dead run cancelled");
@@ -1018,6 +1055,38 @@ export class EngineCampaigns implements CampaignExecution {
       }
     }
     return fills.sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  /**
+   * Reads back the window's orders not yet known final (after each of its runs, off the run's path): a final one is
+   * kept for the receipt and its journal record brought up to date; an open one (a run that threw) is left to the
+   * close, which cancels it. A failed read is left to the close too.
+   */
+  private readBackWindow(w: StandingWindow): void {
+    const { journal, venues, log } = this.opts;
+    w.reading = w.reading.then(async () => {
+      for (const rec of journal.ordersOfCampaign(w.id)) {
+        if (w.readBack.has(rec.clientOrderId) || w.state === "closing") continue;
+        const venue = venues[rec.venue];
+        if (!venue) continue;
+        try {
+          const o = await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId);
+          if (!o || !TERMINAL_ORDER_STATES.has(orderState(o))) continue;
+          w.readBack.set(rec.clientOrderId, o);
+          if (!TERMINAL_ORDER_STATES.has(rec.state)) {
+            journal.updateOrder(rec.clientOrderId, orderState(o), {
+              exchangeOrderId: o.id,
+              filled: o.filled.toString(),
+            });
+          }
+        } catch (err) {
+          log?.debug(
+            { err, campaignId: w.id, clientOrderId: rec.clientOrderId },
+            "window order read back at the close",
+          );
+        }
+      }
+    });
   }
 
   /**
