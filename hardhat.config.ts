@@ -58,7 +58,12 @@ export default defineConfig({
   networks: {
     // In-process chain used by `hardhat test` and `hardhat run` without --network.
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-    // The chain started by `npm start` (`hardhat node`, loopback only).
+    // `hardhat node` (the chain `npm start` runs): blocks may share a timestamp, so the chain's clock follows the
+    // wall clock as a real chain's does. Without it every automined transaction moves block time at least 1 s, and a
+    // few transactions a second (keepers' campaigns) ran the chain's clock 2-3x faster than wall time: claims and
+    // quoting windows measured in chain seconds expired in a fraction of their wall time.
+    node: { type: "edr-simulated", chainType: "l1", allowBlocksWithSameTimestamp: true },
+    // The chain started by `npm start` (`hardhat node`, loopback only), as a client sees it.
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
     // A second local node on another port (the app's end-to-end tests): writes deployments/e2e.json,
     // so a running `npm start` keeps its own deployments/localhost.json.

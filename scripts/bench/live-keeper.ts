@@ -57,6 +57,9 @@ const { values } = parseArgs({
     samples: { type: "string", default: "200" },
     warmup: { type: "string", default: "10" },
     "tick-ms": { type: "string", default: "500" },
+    // Every arbitrage run publishes and claims its own campaign (the path before standing windows).
+    "per-opportunity": { type: "boolean", default: false },
+    "window-seconds": { type: "string", default: "60" },
   },
 });
 const positive = (name: string, v: string | undefined): number => {
@@ -67,6 +70,8 @@ const positive = (name: string, v: string | undefined): number => {
 const SAMPLES = positive("samples", values.samples);
 const WARMUP = Number(values.warmup);
 const TICK_MS = positive("tick-ms", values["tick-ms"]);
+const STANDING = !values["per-opportunity"];
+const WINDOW_SECONDS = positive("window-seconds", values["window-seconds"]);
 if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`--warmup must be an integer >= 0, got ${values.warmup}`);
 
 const USD = 10n ** 6n;
@@ -124,7 +129,8 @@ async function main(): Promise<void> {
   const load0 = loadavg();
   console.log(
     `live keeper bench: node ${process.version}, ${cpus().length} CPUs, load average ${load0.map((l) => l.toFixed(2)).join(" ")}, ` +
-      `${SAMPLES} samples after ${WARMUP} warm-up, tick ${TICK_MS} ms`,
+      `${SAMPLES} samples after ${WARMUP} warm-up, tick ${TICK_MS} ms, ` +
+      (STANDING ? `standing arbitrage windows of ${WINDOW_SECONDS} s` : "a campaign per opportunity"),
   );
   const dir = mkdtempSync(join(tmpdir(), "bench-live-keeper-"));
   const port = await freePort();
@@ -152,10 +158,14 @@ async function main(): Promise<void> {
     for (const v of ["alpha", "beta"]) {
       const ex = run.sim.venues.get(v)!.exchange;
       ex.deposit(BOB.name, "BTC", "10000");
-      ex.deposit(keeperAccount(0).name, "BTC", "100");
+      // 5 BTC (150,000 tUSD) a venue: inside the default maxInventoryNotional (500,000), which sizes every plan.
+      ex.deposit(keeperAccount(0).name, "BTC", "5");
       ex.deposit(keeperAccount(0).name, "USDT", "10000000");
     }
     const chain = await sys.onboardKeeper(0);
+    // The operator's stake bounds what its keeper may draw (capitalStakeMultipleBps): staked as `npm start` stakes
+    // its operators (35,000 tUSD), so a window draws the 5,000 it asks for, not what the onboarding minimum allows.
+    await (await sys.adapter(5)).stake(34_000n * USD);
     // Timing hooks on the instances this bench owns (nothing in the keeper changes): the chain adapter's publish and
     // claim, the vault adapter's draw, the engine runner's tick.
     const publish = chain.publishCampaign.bind(chain);
@@ -181,6 +191,10 @@ async function main(): Promise<void> {
       capital: true,
       tickMs: TICK_MS,
       budget: { capacity: 20, refillPerSecond: 10 },
+      // As `keeper run` configures it: a standing window per arbitrage route drawing 5,000 tUSD of the sleeve.
+      ...(STANDING
+        ? { campaigns: { standingArbitrage: { drawUnits: 5_000n * USD, windowSeconds: WINDOW_SECONDS } } }
+        : {}),
     });
     // Journal calls (SQLite, synchronous = FULL: each write waits for its fsync) between the decision and the first
     // order, timed on the node's journal instance (outermost calls only).
@@ -227,6 +241,15 @@ async function main(): Promise<void> {
 
     await node.node.start();
     const history = node.keeper.campaigns.history;
+    const windowRuns = node.keeper.campaigns.windowRuns;
+    if (STANDING) {
+      // The first window is armed by the first tick: samples start once it is open.
+      const end = Date.now() + 120_000;
+      while (!node.keeper.campaigns.standingWindows().some((w) => w.state === "open")) {
+        if (Date.now() > end) throw new Error("no standing arbitrage window opened within 120 s");
+        await sleep(50);
+      }
+    }
     const measured: SampleInstants[] = [];
     const outcomes = new Map<string, number>();
     let lastPlant = 0;
@@ -237,29 +260,53 @@ async function main(): Promise<void> {
       if (wait > 0) await sleep(wait);
       const gapVenue = i % 2 === 0 ? "beta" : "alpha";
       const price = 29_700 - (i % 97);
-      const seen = history.length;
+      const seen = history.filter((h) => h.type === "arbitrage" && h.runId > 0).length;
+      const seenInWindow = windowRuns.length;
+      const ownRuns = () => history.filter((h) => h.type === "arbitrage" && h.runId > 0).length;
       current = { gapVenue, gapPrice: toWad(String(price)), planted: performance.now() };
       lastPlant = current.planted;
       plantGap(run, String(price), "0.05", gapVenue);
       const end = Date.now() + 60_000;
-      while (history.length === seen) {
+      while (ownRuns() === seen && windowRuns.length === seenInWindow) {
         if (Date.now() > end) throw new Error(`sample ${i}: the gap at ${gapVenue} ${price} was not traded in 60 s`);
         await sleep(5);
       }
-      const record = history[seen]!;
-      const key = `${record.outcome}/${record.status ?? "-"}`;
-      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-      if (i >= WARMUP && record.outcome === "settled") measured.push(current);
+      const s = current;
+      // The sample is over: a publish, claim or draw returning from now on (a successor window arming) is no one's.
+      current = undefined;
+      if (windowRuns.length > seenInWindow) {
+        // Traded inside the standing window: no chain step on its path; its campaign settles when the window ends.
+        const record = windowRuns[seenInWindow]!;
+        const key = `in window/${record.status}`;
+        outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+        delete s.published;
+        delete s.claimed;
+        s.drawn = s.decision;
+        s.journalAfterDraw = (s.journalAfterDraw ?? 0) + (s.journalBeforeDraw ?? 0);
+        delete s.journalBeforeDraw;
+        if (i >= WARMUP && record.status === "succeeded") measured.push(s);
+      } else {
+        const record = history.filter((h) => h.type === "arbitrage" && h.runId > 0)[seen]!;
+        const key = `own campaign ${record.outcome}/${record.status ?? "-"}`;
+        outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+        if (i >= WARMUP && record.outcome === "settled") measured.push(s);
+      }
       if ((i + 1) % 50 === 0) console.log(`  ${i + 1} gaps planted, ${measured.length} measured samples`);
     }
     current = undefined;
+    // Ends the standing windows: each posts its receipt, settles and repays before the node stops.
     await node.stop();
+    const windowsBy = new Map<string, number>();
+    for (const w of node.keeper.campaigns.windowHistory) windowsBy.set(w.outcome, (windowsBy.get(w.outcome) ?? 0) + 1);
     node.journal.close();
     await run.close();
 
     const load1 = loadavg();
     console.log(
-      `\ncampaigns: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(", ")}; load average at the end ${load1.map((l) => l.toFixed(2)).join(" ")}`,
+      `\nsamples: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(", ")}; standing windows: ` +
+        `${[...windowsBy].map(([k, n]) => `${k} ${n}`).join(", ") || "none"}; ` +
+        `tick reads reused by runs ${node.keeper.reads.hits}, read again ${node.keeper.reads.misses}; ` +
+        `load average at the end ${load1.map((l) => l.toFixed(2)).join(" ")}`,
     );
     const rows = summarise(measured);
     console.log(`\nsegment (ms, ${measured.length} settled samples)              p50      p99      max`);

@@ -84,14 +84,31 @@ export const KEEPER_QUOTE_SIZE_ETH = 1;
 export const KEEPER_RISK = { maxCampaignNotional: "15000", maxOrderNotional: "15000" } as const;
 
 /**
- * What each `npm start` operator (#5..#7) stakes, in tUSD: what its keeper's draws may owe at once (the capital book's
- * bound, `capitalStakeMultipleBps` 1x). A keeper has at most one market-making and one arbitrage draw outstanding (a
- * pre-empted market maker's campaign settles while the arbitrage one draws; the next market-making campaign waits for
- * it): 2 quotes x 1 ETH at up to 3,600 tUSD (the 3,000 reference +20%) = 7,200, plus an arbitrage buy leg of at most
- * 15,000 and its 10 bps taker fee, 22,215, under 25,000. The keeper cap (200,000 tUSD of deposits x 25% x score) is
- * 50,000 for a new keeper; the sleeves hold 140,000 (market making) and 40,000 (arbitrage).
+ * Standing arbitrage windows of the `npm start` keepers (config `arbitrage.standingWindows`): each keeper holds one
+ * claimed, funded campaign on its arbitrage route ahead of the scenario's gaps, so a run trades without a chain step
+ * between its decision and its first order. Each window draws 6,000 tUSD: three keepers with two windows each while
+ * handing over hold at most 36,000, inside the 40,000 arbitrage sleeve (200,000 of demo deposit x the 20% target), and
+ * the room left still funds a run that falls outside its window. The windows take runs for 60 s; a window that got no
+ * fill is released and its route armed again at the next gap.
  */
-export const OPERATOR_STAKE_TUSD = "25000";
+export const KEEPER_STANDING_WINDOWS = {
+  enabled: true,
+  drawAmount: "6000",
+  windowSeconds: 60,
+  armLeadSeconds: 10,
+  bookMaxAgeMs: 100,
+} as const;
+
+/**
+ * What each `npm start` operator (#5..#7) stakes, in tUSD: what its keeper's draws may owe at once (the capital book's
+ * bound, `capitalStakeMultipleBps` 1x). A keeper has at most one market-making draw, two standing arbitrage windows
+ * (the closing one and its successor) and one arbitrage campaign of a run outside them outstanding (a pre-empted
+ * market maker's campaign settles while the arbitrage one draws; the next market-making campaign waits for it): 2
+ * quotes x 1 ETH at up to 3,600 tUSD (the 3,000 reference +20%) = 7,200, plus 2 x 6,000 of windows, plus an arbitrage
+ * buy leg of at most 15,000 and its 10 bps taker fee, 34,215, under 35,000. The keeper cap (200,000 tUSD of deposits x
+ * 25% x score) is 50,000 for a new keeper; the sleeves hold 140,000 (market making) and 40,000 (arbitrage).
+ */
+export const OPERATOR_STAKE_TUSD = "35000";
 
 /**
  * What each `npm start` keeper runs through its engine: market making on Binance's ETH/USDT (the simulator charges
@@ -270,6 +287,8 @@ export function writeKeeperFiles(
         credentialsFile,
         pairs: [KEEPER_PAIR],
         strategies: keeperStrategies(),
+        // Arbitrage runs trade inside standing windows (KEEPER_STANDING_WINDOWS).
+        arbitrage: { standingWindows: KEEPER_STANDING_WINDOWS },
         // A market-making campaign quotes for at most 60 s, ending 20 s before its claim expires.
         campaigns: { quotingWindowSeconds: 60, claimMarginSeconds: 20, priceBandBps: 500 },
         risk: KEEPER_RISK,

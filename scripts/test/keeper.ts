@@ -26,6 +26,8 @@ const OWN_LANE: readonly string[] = ["src/node/soak.test.ts"];
 
 /** Longest first (durations measured on this machine, 4 Dec 2026, docs/benchmarks.md); relative to `keeper/`. */
 const LONGEST_FIRST: readonly string[] = [
+  // 5-6 min under load (4 Dec 2026, 00:50 UTC): ten rounds, each waiting out 10-s windows.
+  "src/node/crash-window.test.ts",
   "src/node/crash.test.ts",
   "src/node/crash-quoting.test.ts",
   "src/node/live-keeper.e2e.test.ts",

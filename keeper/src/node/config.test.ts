@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadKeeperConfig } from "./config.js";
+import { campaignSettings } from "./run.js";
 import { ConfigError } from "../errors.js";
 
 const KEY = "0x" + "ab".repeat(32);
@@ -74,6 +75,67 @@ describe("loadKeeperConfig strict keys (finding 6)", () => {
     assert.throws(
       () => loadKeeperConfig(file({ ...base, arbitrage: { bucketSecs: 30 } }), { KEEPER_PRIVATE_KEY: KEY }),
       /unknown key "bucketSecs" in arbitrage/,
+    );
+  });
+});
+
+describe("loadKeeperConfig standing arbitrage windows", () => {
+  it("standingWindows_offByDefault_perOpportunityCampaigns", () => {
+    const cfg = loadKeeperConfig(file(base), { KEEPER_PRIVATE_KEY: KEY });
+    assert.deepEqual(cfg.arbitrage.standingWindows, {
+      enabled: false,
+      drawAmount: "5000",
+      windowSeconds: 60,
+      armLeadSeconds: 10,
+      bookMaxAgeMs: 100,
+    });
+    const settings = campaignSettings(cfg);
+    assert.equal(settings.standingArbitrage, undefined);
+    assert.equal(settings.bookMaxAgeMs, 0);
+  });
+
+  it("standingWindows_enabled_reachTheEngineKeeperInDepositUnits", () => {
+    const arbitrage = { standingWindows: { enabled: true, drawAmount: "1234.5", windowSeconds: 30 } };
+    const cfg = loadKeeperConfig(file({ ...base, arbitrage }), { KEEPER_PRIVATE_KEY: KEY });
+    const settings = campaignSettings(cfg);
+    assert.deepEqual(settings.standingArbitrage, { drawUnits: 1_234_500_000n, windowSeconds: 30, armLeadSeconds: 10 });
+    assert.equal(settings.bookMaxAgeMs, 100);
+    assert.equal(cfg.arbitrage.bucketSeconds, 60);
+  });
+
+  it("standingWindows_zeroDraw_refusedNamingTheField", () => {
+    const arbitrage = { standingWindows: { enabled: true, drawAmount: "0.000" } };
+    assert.throws(
+      () => loadKeeperConfig(file({ ...base, arbitrage }), { KEEPER_PRIVATE_KEY: KEY }),
+      /arbitrage\.standingWindows\.drawAmount must be more than 0/,
+    );
+  });
+
+  it("standingWindows_unknownKey_refused", () => {
+    const arbitrage = { standingWindows: { enabled: true, drawUnits: "100" } };
+    assert.throws(
+      () => loadKeeperConfig(file({ ...base, arbitrage }), { KEEPER_PRIVATE_KEY: KEY }),
+      /unknown key "drawUnits" in arbitrage\.standingWindows/,
+    );
+  });
+
+  it("standingWindows_windowShorterThanTheExecutionMargin_refusedNamingTheFields", () => {
+    const config = {
+      ...base,
+      arbitrage: { standingWindows: { enabled: true, windowSeconds: 10 } },
+      campaigns: { claimMarginSeconds: 5 },
+      risk: { executionMarginSeconds: 20 },
+    };
+    assert.throws(
+      () => loadKeeperConfig(file(config), { KEEPER_PRIVATE_KEY: KEY }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(
+          err.message,
+          /arbitrage\.standingWindows\.windowSeconds 10 \+ campaigns\.claimMarginSeconds 5 must exceed risk\.executionMarginSeconds 20/,
+        );
+        return true;
+      },
     );
   });
 });

@@ -25,6 +25,37 @@ export const venueConfigSchema = z.strictObject({
   credentials: z.string().min(1),
 });
 
+/**
+ * Standing arbitrage windows (docs/SPECIFICATION.md "Keeper node / Standing arbitrage window"). Off by default: a
+ * window holds `drawAmount` of the arbitrage sleeve while it waits, and a window that gets no fill is released, a
+ * failure on the keeper's record; turn it on where opportunities come often enough to fill most windows.
+ */
+export const standingWindowsSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /**
+   * Working capital each window draws from the arbitrage sleeve, in deposit-asset units (6 decimals): a run inside the
+   * window trades at most this. Size it so every keeper's windows, two each while handing over, fit the sleeve.
+   */
+  drawAmount: z
+    .string()
+    .regex(/^\d+(\.\d{1,6})?$/, { error: "must be a decimal string with at most 6 decimals" })
+    .refine((v) => /[1-9]/.test(v), { error: "must be more than 0" })
+    .default("5000"),
+  /** Longest window (s): it stops taking runs this long after its claim (or `claimMarginSeconds` before expiry). */
+  windowSeconds: z.number().int().min(10).max(3_600).default(60),
+  /** The route's next window is armed this long before the current one stops taking runs (s; at most half a window). */
+  armLeadSeconds: z.number().int().min(1).max(1_800).default(10),
+  /** A run inside a window plans on the tick's books when they are at most this old (ms); 0: it reads them again. */
+  bookMaxAgeMs: z.number().int().min(0).max(1_000).default(100),
+});
+export const DEFAULT_STANDING_WINDOWS = {
+  enabled: false,
+  drawAmount: "5000",
+  windowSeconds: 60,
+  armLeadSeconds: 10,
+  bookMaxAgeMs: 100,
+} as const satisfies z.infer<typeof standingWindowsSchema>;
+
 export const keeperConfigSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9-]{1,32}$/, { error: "must be 1-32 lowercase letters, digits or dashes" }),
   mode: z.enum(["live", "paper"]).default("live"),
@@ -51,13 +82,17 @@ export const keeperConfigSchema = z.strictObject({
    * `keeper run` (sent on-chain where missing, or to the verifier service). Responses are cached.
    */
   pccsUrl: z.url().optional(),
-  /** Arbitrage campaigns: validity bucket of a campaign and the executor's retry budget. */
+  /**
+   * Arbitrage campaigns: validity bucket of a campaign, the executor's retry budget, and standing windows (a claimed,
+   * funded campaign per route held ahead of its opportunities).
+   */
   arbitrage: z
     .strictObject({
       bucketSeconds: z.number().int().min(10).max(3_600).default(60),
       retryBudget: z.number().int().min(0).max(20).default(2),
+      standingWindows: standingWindowsSchema.default(DEFAULT_STANDING_WINDOWS),
     })
-    .default({ bucketSeconds: 60, retryBudget: 2 }),
+    .default({ bucketSeconds: 60, retryBudget: 2, standingWindows: DEFAULT_STANDING_WINDOWS }),
   /**
    * The strategies the engine runs: `{ plugin, config }` with plugin `arbitrage`, `marketMaking` or `rebalance` and
    * that plugin's settings (validated by the plugin). Empty: one arbitrage strategy per pair across every venue.
@@ -145,7 +180,11 @@ export function loadKeeperConfig(path: string | undefined, env: NodeJS.ProcessEn
     node[last] = variable === "KEEPER_METRICS_PORT" ? Number(value) : value;
   }
   const parsed = keeperConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const problem = crossFieldProblem(parsed.data);
+    if (problem) throw new ConfigError(`config ${path ?? "(environment)"}: ${problem}`);
+    return parsed.data;
+  }
   const issue = parsed.error.issues[0]!;
   const field = issue.path.join(".");
   if (issue.code === "unrecognized_keys") {
@@ -162,6 +201,20 @@ export function loadKeeperConfig(path: string | undefined, env: NodeJS.ProcessEn
   const variable = Object.entries(ENV_OVERRIDES).find(([, t]) => t.join(".") === field)?.[0];
   const where = fromEnv.has(field) && variable ? `${variable} (environment)` : field || "(root)";
   throw new ConfigError(`config ${path ?? "(environment)"}: ${where} ${issue.message}`);
+}
+
+/** A rule between two fields the schema cannot state field by field, or undefined. */
+function crossFieldProblem(config: KeeperConfig): string | undefined {
+  const w = config.arbitrage.standingWindows;
+  const claim = w.windowSeconds + config.campaigns.claimMarginSeconds;
+  if (w.enabled && claim <= config.risk.executionMarginSeconds) {
+    // A window's orders stop `executionMarginSeconds` before its claim expires: with a shorter claim it never trades.
+    return (
+      `arbitrage.standingWindows.windowSeconds ${w.windowSeconds} + campaigns.claimMarginSeconds ` +
+      `${config.campaigns.claimMarginSeconds} must exceed risk.executionMarginSeconds ${config.risk.executionMarginSeconds}`
+    );
+  }
+  return undefined;
 }
 
 /** Keys of the object schema at `path` inside `schema` (for "did you mean"). */

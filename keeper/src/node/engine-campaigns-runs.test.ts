@@ -49,7 +49,9 @@ function receiptFields(trace: CampaignTrace): LocalReceiptFields {
   };
 }
 
-function setup(opts: { now?: () => bigint; after?: (ms: number, fn: () => void) => () => void } = {}) {
+function setup(
+  opts: { now?: () => bigint; after?: (ms: number, fn: () => void) => () => void; bootNonce?: number } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "engine-campaigns-runs-"));
   const journal = new Journal(join(dir, "journal.db"));
   const chain = new LocalChain(opts.now ? { now: opts.now } : {});
@@ -73,6 +75,7 @@ function setup(opts: { now?: () => bigint; after?: (ms: number, fn: () => void) 
     claimMarginSeconds: 5,
     onSettlement: (strategyId, ok) => settlements.push({ strategyId, ok }),
     ...(opts.after ? { after: opts.after } : {}),
+    ...(opts.bootNonce === undefined ? {} : { bootNonce: opts.bootNonce }),
   });
   late.dispatcher = new CampaignDispatcher({
     chain,
@@ -146,6 +149,33 @@ const ctxOf = (runId: number, signal = new AbortController().signal): ExecutionC
 });
 
 describe("engine campaigns: a run's campaign always ends in its run", () => {
+  it("exec_runOfItsOwnCampaign_tradesUnderARunIdFromTheBootNonce", async () => {
+    // Two processes (two journals' nonces) run engine run 1 at the same start time: their client order ids differ, so
+    // a restarted process never reuses the id of an order intent a power loss took from the one before.
+    const ids: string[] = [];
+    for (const bootNonce of [7, 8]) {
+      const s = setup({ bootNonce });
+      try {
+        const hand = handMaker(s);
+        const wrapped = s.campaigns.wrap(hand.inner, { venueId: "alpha" });
+        assert.ok(wrapped.estimatedROI(await s.market()));
+        const run = wrapped.exec({ ...ctxOf(1), startedAt: 1_000 });
+        await hand.filled.promise;
+        hand.release.open(undefined);
+        assert.equal((await run).status, "succeeded");
+        const rec = s.campaigns.history[0]!;
+        assert.equal(rec.runId, 1, "the engine's run id stays the record's");
+        const orders = s.journal.ordersOfCampaign(rec.campaignId);
+        assert.equal(orders.length, 1);
+        assert.equal(orders[0]!.clientOrderId, `hand-${bootNonce * 4096 + 1}-1`);
+        ids.push(orders[0]!.clientOrderId);
+      } finally {
+        s.close();
+      }
+    }
+    assert.notEqual(ids[0], ids[1]);
+  });
+
   it("exec_strategyThrowsAfterAFill_campaignSettlesWithItsReceiptAndTheRunIsRecorded", async () => {
     const s = setup();
     try {
@@ -202,6 +232,48 @@ describe("engine campaigns: a run's campaign always ends in its run", () => {
       assert.equal(s.campaigns.history[0]!.outcome, "error");
       assert.equal(await s.counter({ type: "marketMaking", outcome: "error" }), 1);
       assert.deepEqual(s.campaigns.running(), []);
+    } finally {
+      s.close();
+    }
+  });
+
+  it("quotingWindow_chainTimeJumpsPastTheClaimsMargin_quotingEndsAtTheNextTickNotAfterItsWallSpan", async () => {
+    // A market maker quotes until its quoting window ends (60 s of wall time here); the chain's clock jumps by a day
+    // (a node's time jump): the next tick's chain time ends the window, not the wall-clock timer a minute later.
+    let nowSec = 1_800_000_000n;
+    const s = setup({ now: () => nowSec });
+    try {
+      let quoting = false;
+      const inner: Strategy<ExecutionMarket> = {
+        id: "mm-wait",
+        type: "marketMaking",
+        pair: PAIR,
+        estimatedROI: () => ({ expectedProfit: toWad("10"), estimatedCost: toWad("1"), capitalLocked: toWad("600") }),
+        canInterruptCurrent: () => false,
+        exec: async (ctx: ExecutionContext): Promise<ExecutionResult> => {
+          quoting = true;
+          await new Promise<void>((r) =>
+            ctx.signal.aborted ? r() : ctx.signal.addEventListener("abort", () => r(), { once: true }),
+          );
+          return { status: "aborted", pnl: 0n, slippageBps: 0 };
+        },
+      };
+      const wrapped = s.campaigns.wrap(inner, { venueId: "alpha" });
+      assert.ok(wrapped.estimatedROI(await s.market()));
+      const run = wrapped.exec(ctxOf(1)).then(
+        () => "ended",
+        () => "ended",
+      );
+      await until("quoting", () => quoting, 30_000, 5);
+      // A tick inside the window changes nothing.
+      s.campaigns.observeTime(nowSec + 1n);
+      const early = await Promise.race([run, new Promise((r) => setTimeout(() => r("quoting"), 300))]);
+      assert.equal(early, "quoting");
+      nowSec += 86_400n;
+      const jumped = Date.now();
+      s.campaigns.observeTime(nowSec);
+      assert.equal(await run, "ended");
+      assert.ok(Date.now() - jumped < 30_000, "ended by the tick, not by the 60-s wall-clock window");
     } finally {
       s.close();
     }

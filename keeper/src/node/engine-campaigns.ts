@@ -172,6 +172,28 @@ export interface EngineCampaignOptions {
   refusal?: (pair: string, run: GateRun) => string | undefined;
   /** Each settled (or failed) campaign of a run: feeds `EngineRunner.recordSettlement`. */
   onSettlement?: (strategyId: string, succeeded: boolean) => void;
+  /**
+   * Standing arbitrage windows (docs/SPECIFICATION.md "Keeper node / Standing arbitrage window"): each arbitrage
+   * strategy's route holds one claimed, funded campaign ahead of its opportunities, and every opportunity inside its
+   * price band trades at once under it. Undefined: every arbitrage run publishes and claims its own campaign.
+   */
+  standingArbitrage?: StandingArbitrageOptions;
+  /**
+   * The risk gate from what the keeper already holds (no chain read): a stop signal or an exposure on the pair. Asked
+   * before a run trades inside a standing window (the window's own publication went through `gate`).
+   */
+  heldGate?: (pair: string) => string | undefined;
+  /** The journal's per-boot nonce: every run traded under a campaign takes its run id from it (`nextRunId`). */
+  bootNonce?: number;
+}
+
+export interface StandingArbitrageOptions {
+  /** Longest window (s); it also ends `claimMarginSeconds` before its claim expires. Default 60. */
+  windowSeconds?: number;
+  /** Working capital a window draws from the arbitrage sleeve (deposit-asset units). */
+  drawUnits: bigint;
+  /** The next window is armed this long before the current one stops taking opportunities (s). Default 10. */
+  armLeadSeconds?: number;
 }
 
 /** What the gate is told of the run about to publish its campaign. */
@@ -184,6 +206,8 @@ export interface GateRun {
 /** Route venues of a non-arbitrage run (the venue it trades on). */
 export interface RunRoute {
   venueId: string;
+  /** An arbitrage strategy's venues (its legs, in order): the route of its standing windows. */
+  venues?: readonly string[];
 }
 
 interface PendingRun {
@@ -218,6 +242,82 @@ export interface CampaignRunRecord {
   finishedSeq: number;
 }
 
+/** A standing arbitrage window: one claimed, funded campaign on an arbitrage strategy's route. */
+interface StandingWindow {
+  id: string;
+  spec: CampaignSpec;
+  strategy: Strategy<ExecutionMarket>;
+  state: "arming" | "open" | "closing";
+  /** Working capital of a run inside the window (quote wad): what the window drew, or the engine's grant if unfunded. */
+  capital?: bigint;
+  /** The sleeve had less room than `drawUnits` when the window drew. */
+  short?: boolean;
+  /** Wall-clock ms after which no new run starts in the window. */
+  acceptUntil: number;
+  /** Wall-clock ms at which the window's orders stop (`executionMarginSeconds` before its claim expires). */
+  deadline?: number;
+  /** Chain time (s) at which the window's orders stop: the window ends when a tick observes it (`observeTime`). */
+  chainStop?: bigint;
+  /** Ends the window early (shutdown, stop signal). */
+  end: AbortController;
+  /** Runs trading in the window now: the window settles once they are done. */
+  inflight: Set<Promise<unknown>>;
+  /** Engine strategy runs that traded in it (their settlement feeds the success rate). */
+  runs: number;
+  /**
+   * The window's orders read back from their venues once final (client order id -> the venue's order), after each
+   * run: the receipt at the close reads only what is not here, so closing a window of many runs does not spend the
+   * venues' request budget in one burst while its successor's runs trade.
+   */
+  readBack: Map<string, Order>;
+  /** The read-back in progress (one at a time). */
+  reading: Promise<void>;
+}
+
+/** One run that traded inside a standing window (tests, the bench). */
+export interface WindowRunRecord {
+  campaignId: string;
+  strategyId: string;
+  /** The engine's run id (the orders carry the window run id, from the per-boot nonce). */
+  runId: number;
+  windowRunId: number;
+  status: ExecutionResult["status"];
+  pnl: bigint;
+}
+
+/** `[minPrice, maxPrice]` of `spec` (8 decimals) holds both limits of `plan` moved by the unwind bound. */
+export function planInsideWindow(plan: Opportunity, spec: CampaignSpec, unwindBps: bigint): boolean {
+  const lo = plan.buy.limitPrice < plan.sell.limitPrice ? plan.buy.limitPrice : plan.sell.limitPrice;
+  const hi = plan.buy.limitPrice < plan.sell.limitPrice ? plan.sell.limitPrice : plan.buy.limitPrice;
+  const min = (lo * (BPS - unwindBps)) / BPS / WAD_TO_PRICE;
+  const max = ((hi * (BPS + unwindBps)) / BPS + WAD_TO_PRICE - 1n) / WAD_TO_PRICE;
+  return min >= spec.priceWindow.minPrice && max <= spec.priceWindow.maxPrice;
+}
+
+/**
+ * A standing window's campaign with a new id: `spec` ending at `notAfter`, or later by as many seconds as it takes
+ * for its id to be one `taken` does not know. The chain's latest block time stands still while nothing is mined (a
+ * real chain's for a block, an idle local node's for as long as it idles) and a flat market gives the same price band,
+ * so a successor armed at the same chain time would otherwise be its predecessor's campaign again: the registry
+ * refuses the publish, and the keeper would hold two windows under one id. `taken` knows the windows held, closed and
+ * journalled (a restart included).
+ */
+export function freshWindow(
+  spec: CampaignSpec,
+  notAfter: bigint,
+  account: string,
+  taken: (id: string) => boolean,
+): { opportunity: CampaignOpportunity; id: string } {
+  for (let end = notAfter; ; end++) {
+    const opportunity: CampaignOpportunity = {
+      spec: { ...spec, priceWindow: { ...spec.priceWindow, notAfter: end } },
+      ...ownDispatch(account),
+    };
+    const id = campaignId(opportunity.spec, dispatchOf(opportunity));
+    if (!taken(id)) return { opportunity, id };
+  }
+}
+
 export class EngineCampaigns implements CampaignExecution {
   private readonly pending = new Map<string, PendingRun>();
   /** Inner strategies by id (a campaign recovered after a crash that never traded runs its strategy once). */
@@ -237,8 +337,44 @@ export class EngineCampaigns implements CampaignExecution {
   private readonly firstOrder = new Map<string, number>();
   /** Settlement still running in the background of a pre-empted run, by strategy id. */
   private readonly settling = new Map<string, Promise<void>>();
+  /** Venues of each arbitrage strategy's route (standing windows). */
+  private readonly routeVenues = new Map<string, readonly string[]>();
+  /** Standing arbitrage windows by campaign id (arming, open or closing). */
+  private readonly windows = new Map<string, StandingWindow>();
+  /** Window lifecycles (arm, hold, settle) still running: `drain` waits for them. */
+  private readonly windowTasks = new Set<Promise<void>>();
+  /** Wall-clock ms before which a strategy's window is not armed again (after an arming that did not happen). */
+  private readonly armAfter = new Map<string, number>();
+  /** Strategies whose last window ended without a fill: re-armed only once the market shows an opportunity. */
+  private readonly idleRoutes = new Set<string>();
+  /** Quoting windows of running market makers, by the chain time (s) after which they end (`observeTime`). */
+  private readonly quotingStops = new Map<AbortController, bigint>();
+  /** The engine's run id of each run trading now under a campaign run id. */
+  private readonly engineRunIds = new Map<number, number>();
+  /** Runs this keeper traded under a campaign (their run ids count from the per-boot nonce: `nextRunId`). */
+  private runSeq = 0;
+  /** Every standing window, in the order they finished (outcome, runs, fills). */
+  readonly windowHistory: { campaignId: string; strategyId: string; outcome: string; runs: number; fills: number }[] =
+    [];
+  /** Every run that traded inside a standing window, in the order they finished. */
+  readonly windowRuns: WindowRunRecord[] = [];
 
   constructor(private readonly opts: EngineCampaignOptions) {}
+
+  /**
+   * The run id a strategy trades under (its client order ids carry it): the per-boot nonce times 2^12 plus a counter,
+   * so no run of this process repeats the id of an earlier process's run, even one whose order intents a power loss
+   * took. Below 2^53 (nonce < 2^40).
+   */
+  /** The engine's run id of a run that trades under campaign run id `runId` (`nextRunId`), or `runId` itself. */
+  engineRunId(runId: number): number {
+    return this.engineRunIds.get(runId) ?? runId;
+  }
+
+  private nextRunId(): number {
+    // A counter of 2^12 values per boot: ids repeat within one process only after 4096 runs, whose `startedAt` differ.
+    return (this.opts.bootNonce ?? 0) * 2 ** 12 + (++this.runSeq % 2 ** 12);
+  }
 
   /** The guard of a run: every order is journalled under the run's campaign before it is sent. */
   guard(strategyId: string, ctx: ExecutionContext): OrderGuard {
@@ -264,6 +400,22 @@ export class EngineCampaigns implements CampaignExecution {
   /** The node's chain time at its tick (arbitrage campaign ids are bucketed by it). */
   observeTime(nowSec: bigint): void {
     this.nowSec = nowSec;
+    // A market maker's quoting window ends once chain time is past `claimMarginSeconds` before its claim expires, even
+    // when wall time says it has longer (the chain's clock jumped): its receipt must go while the claim is live.
+    for (const [controller, stop] of this.quotingStops) {
+      if (nowSec > stop) {
+        this.quotingStops.delete(controller);
+        controller.abort();
+      }
+    }
+    // A standing window ends once chain time reaches its orders' stop (`executionMarginSeconds` before its claim
+    // expires), even when wall time says it has longer: the chain's clock moved (a node's time jump, a stalled tick).
+    for (const w of this.windows.values()) {
+      if (w.chainStop !== undefined && nowSec >= w.chainStop && !w.end.signal.aborted) {
+        this.opts.log?.info({ campaignId: w.id, chainNow: nowSec.toString() }, "standing window ended by chain time");
+        w.end.abort();
+      }
+    }
   }
 
   /**
@@ -286,7 +438,9 @@ export class EngineCampaigns implements CampaignExecution {
 
   /** Resolves once every pre-empted run's campaign settling in the background has finished (shutdown). */
   async drain(): Promise<void> {
-    while (this.settling.size > 0) await Promise.all([...this.settling.values()]);
+    while (this.settling.size > 0 || this.windowTasks.size > 0) {
+      await Promise.all([...this.settling.values(), ...this.windowTasks]);
+    }
   }
 
   /** Campaigns of runs being offered or traded now, with the sequence number of their first order once sent. */
@@ -301,6 +455,7 @@ export class EngineCampaigns implements CampaignExecution {
   /** The engine's view of `inner`: same estimate, but each run is a campaign. */
   wrap(inner: Strategy<ExecutionMarket>, route?: RunRoute): Strategy<ExecutionMarket> {
     this.inner.set(inner.id, inner);
+    if (route?.venues !== undefined) this.routeVenues.set(inner.id, route.venues);
     let market: ExecutionMarket | undefined;
     let estimate: RoiEstimate | null = null;
     return {
@@ -359,6 +514,9 @@ export class EngineCampaigns implements CampaignExecution {
       resumeState: ctx.resumeState,
     });
     if (ctx.signal.aborted) return stopped();
+    // Inside a standing arbitrage window: no chain step between the decision and the first order.
+    const inWindow = this.runInWindow(inner, ctx, market);
+    if (inWindow !== undefined) return inWindow;
     // The previous campaign of this strategy (pre-empted, still settling in the background) finishes first: one
     // campaign per strategy at a time, its sleeve repaid before the next draw.
     await this.settling.get(inner.id);
@@ -393,7 +551,6 @@ export class EngineCampaigns implements CampaignExecution {
       this.opts.journal.setCursor(RUN_KEY(id), toJson({ strategyId: inner.id, capital: ctx.capital, need }));
     }
     this.pending.set(id, pending);
-    this.campaignOfRun.set(ctx.runId, id);
     const finished = this.campaign(inner, ctx, id, opportunity, pending);
     if (inner.type === "marketMaking") {
       // Aborted by the engine once its quotes are cancelled (the inner run returned): the run ends now and its
@@ -459,7 +616,6 @@ export class EngineCampaigns implements CampaignExecution {
       failure = err;
     } finally {
       this.pending.delete(id);
-      this.campaignOfRun.delete(ctx.runId);
     }
     const sleeve = sleeveOf(inner.type);
     const flow = sleeve === undefined ? undefined : this.opts.capital?.[sleeve];
@@ -501,11 +657,273 @@ export class EngineCampaigns implements CampaignExecution {
     return record;
   }
 
+  // ------------------------------------------------------------ standing arbitrage windows
+
+  /**
+   * Arms a standing window on every arbitrage strategy's route that has none (or whose window stops taking runs within
+   * `armLeadSeconds`): called with each tick's market. A route whose last window got no fill is armed again only when
+   * the market shows it an opportunity.
+   */
+  armWindows(market: ExecutionMarket): void {
+    const standing = this.opts.standingArbitrage;
+    if (standing === undefined) return;
+    // The successor is armed `armLeadSeconds` (at most half a window) before the window stops taking runs.
+    const lead = Math.min(standing.armLeadSeconds ?? 10, (standing.windowSeconds ?? 60) / 2) * 1000;
+    for (const inner of this.inner.values()) {
+      if (inner.type !== "arbitrage") continue;
+      const mine = [...this.windows.values()].filter((w) => w.strategy === inner);
+      if (mine.some((w) => w.state === "arming" || (w.state === "open" && Date.now() < w.acceptUntil - lead))) continue;
+      if (mine.length >= 2) continue; // at most the closing window and its successor
+      // A window that has taken no run gets no successor: it ends (released), and its route waits for an opportunity.
+      if (mine.some((w) => w.state !== "arming" && w.runs === 0)) continue;
+      if (this.idleRoutes.has(inner.id) && (inner as ArbitrageStrategy).best?.(market) === undefined) continue;
+      if (Date.now() < (this.armAfter.get(inner.id) ?? 0)) continue;
+      this.idleRoutes.delete(inner.id);
+      // A window not armed (no mid, the gate refused) or failed is tried again after 5 s, not on every tick.
+      const retryLater = () => this.armAfter.set(inner.id, Date.now() + 5_000);
+      const task = this.holdWindow(inner as ArbitrageStrategy, market).then(
+        (armed) => {
+          if (!armed) retryLater();
+        },
+        (err: unknown) => {
+          retryLater();
+          this.opts.metrics?.errors.inc({ name: err instanceof Error ? err.name : "Error" });
+          this.opts.log?.error({ err, strategy: inner.id }, "standing arbitrage window failed");
+        },
+      );
+      this.windowTasks.add(task);
+      void task.then(() => this.windowTasks.delete(task));
+    }
+  }
+
+  /** Ends every standing window now (its runs finish, its receipt is posted, it settles and repays). */
+  closeWindows(): void {
+    for (const w of this.windows.values()) w.end.abort();
+  }
+
+  /** Standing windows now (tests, metrics). */
+  standingWindows(): { campaignId: string; strategyId: string; state: StandingWindow["state"]; runs: number }[] {
+    return [...this.windows.values()].map((w) => ({
+      campaignId: w.id,
+      strategyId: w.strategy.id,
+      state: w.state,
+      runs: w.runs,
+    }));
+  }
+
+  /**
+   * A window's life: its spec (route: arbitrage over the strategy's first two venues; price band: the first venue's
+   * mid +/- `priceBandBps`; time: `windowSeconds` + `claimMarginSeconds`), the risk gate, then publish, claim, draw,
+   * hold (`windowExecute`), receipt, settle, repay, all through the dispatcher as one campaign.
+   */
+  private async holdWindow(inner: ArbitrageStrategy, market: ExecutionMarket): Promise<boolean> {
+    const { chain, log } = this.opts;
+    const legs = this.routeVenues.get(inner.id) ?? [];
+    // The band is centred on the first leg whose book has both sides (a swept book has no mid).
+    let mid: bigint | undefined;
+    for (const v of legs) mid ??= midOf(market.snapshots.get(snapshotKey(v, inner.pair)));
+    if (mid === undefined || legs.length < 2) {
+      log?.debug({ strategy: inner.id }, "standing window not armed: no venue of the route has a mid");
+      return false;
+    }
+    const gateRun: GateRun = { type: "arbitrage", venues: [...legs] };
+    const refused = this.opts.refusal?.(inner.pair, gateRun) ?? (await this.opts.gate?.(inner.pair, gateRun));
+    if (refused !== undefined) {
+      log?.info({ strategy: inner.id, reason: refused }, "standing window not armed: risk gate");
+      return false;
+    }
+    const now = await chain.now();
+    const seconds = BigInt(this.opts.standingArbitrage!.windowSeconds ?? 60);
+    const spec = campaignSpecFromNames({
+      assetPair: inner.pair,
+      priceWindow: venueRunSpec("arbitrage", inner.pair, legs[0]!, mid, now, this.opts.priceBandBps ?? 500n, 1n)
+        .priceWindow,
+      route: { strategyId: "arbitrage", sourceVenue: legs[0]!, targetVenue: legs[1]! },
+    });
+    const { opportunity, id } = freshWindow(
+      spec,
+      now + seconds + BigInt(this.opts.claimMarginSeconds ?? 15),
+      chain.account,
+      (c) => this.windows.has(c) || this.closed.has(c) || this.opts.journal.campaignProgress(c) !== undefined,
+    );
+    const w: StandingWindow = {
+      id,
+      spec: opportunity.spec,
+      strategy: inner,
+      state: "arming",
+      acceptUntil: 0,
+      end: new AbortController(),
+      inflight: new Set(),
+      runs: 0,
+      readBack: new Map(),
+      reading: Promise.resolve(),
+    };
+    this.windows.set(id, w);
+    let outcome: string;
+    let failure: unknown;
+    try {
+      let offered = await this.opts.dispatcher().offer(opportunity);
+      // One claim per pair and block time: a claim refused for now is tried again a few times.
+      for (let i = 0; offered === "waiting" && !w.end.signal.aborted && i < 8; i++) {
+        await new Promise<void>((r) => (this.opts.after ?? wallAfter)(500, r));
+        offered = await this.opts.dispatcher().offer(opportunity);
+      }
+      if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
+      outcome = offered;
+      if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
+    } catch (err) {
+      // A step of the window failed (the dispatcher's tick retries it): the window still gets its record and its count
+      // (outcome `error`) before the error goes on (`armWindows` logs it and arms the route again later).
+      outcome = "error";
+      failure = err;
+    } finally {
+      this.windows.delete(id);
+    }
+    // The route's idle mark is set before anything is awaited: a tick during the repayment arms no successor.
+    const fills = this.opts.journal.ordersOfCampaign(id).filter((o) => BigInt(o.filled ?? "0") > 0n).length;
+    if (fills === 0) this.idleRoutes.add(inner.id);
+    else this.idleRoutes.delete(inner.id);
+    const flow = this.opts.capital?.[SLEEVES.arbitrage];
+    if (flow && failure === undefined) await flow.repayFinished();
+    for (let i = 0; i < w.runs; i++) this.opts.onSettlement?.(inner.id, outcome === "settled");
+    this.windowHistory.push({ campaignId: id, strategyId: inner.id, outcome, runs: w.runs, fills });
+    this.closed.add(id);
+    this.opts.metrics?.campaigns.inc({ type: "arbitrage", outcome });
+    if (failure !== undefined) throw failure;
+    log?.info(
+      { campaignId: id, strategy: inner.id, runs: w.runs, fills, outcome },
+      `standing arbitrage window ${outcome}`,
+    );
+    return true;
+  }
+
+  /**
+   * The claimed window: draw its capital, take runs until it ends (`windowSeconds`, `claimMarginSeconds` before the
+   * claim expires, or `closeWindows`), wait for the runs in flight, then read every order back and post the receipt.
+   */
+  private async windowExecute(job: CampaignJob, w: StandingWindow): Promise<{ receiptId: bigint }> {
+    const deadline = this.deadline(job);
+    const flow = this.opts.capital?.[SLEEVES.arbitrage];
+    const drawn = flow ? await flow.fund(job.id, this.opts.standingArbitrage!.drawUnits) : 0n;
+    w.capital = drawn > 0n ? depositUnitsToQuoteWad(drawn) : undefined;
+    w.short = drawn > 0n && drawn < this.opts.standingArbitrage!.drawUnits;
+    const cap = BigInt(this.opts.standingArbitrage!.windowSeconds ?? 60);
+    const margin = BigInt(this.opts.claimMarginSeconds ?? 15);
+    let left =
+      job.claimDeadline === undefined || job.chainNow === undefined ? cap : job.claimDeadline - margin - job.chainNow;
+    if (left > cap) left = cap;
+    const endAt = Date.now() + Number(left > 0n ? left : 0n) * 1000;
+    w.deadline = deadline;
+    if (job.claimDeadline !== undefined) {
+      w.chainStop = job.claimDeadline - BigInt(this.opts.executionMarginSeconds ?? 30);
+    }
+    w.acceptUntil = deadline !== undefined && deadline < endAt ? deadline : endAt;
+    w.state = "open";
+    this.opts.log?.info(
+      { campaignId: job.id, strategy: w.strategy.id, drawn: drawn.toString() },
+      "standing arbitrage window open",
+    );
+    await new Promise<void>((resolve) => {
+      if (w.end.signal.aborted || left <= 0n) return resolve();
+      const cancel = (this.opts.after ?? wallAfter)(Number(left) * 1000, resolve);
+      w.end.signal.addEventListener("abort", () => (cancel(), resolve()), { once: true });
+    });
+    w.state = "closing";
+    while (w.inflight.size > 0) await Promise.allSettled([...w.inflight]);
+    await w.reading;
+    // No run trades in the window any more: an order still open was left by a run that threw; cancelled before the
+    // fills are read, so the receipt is final. Orders already read back final are not read again.
+    const fills = await this.settleOrders(job.id, true, w.readBack);
+    if (fills.length === 0) {
+      throw new NothingExecutedError(`standing window ${job.id}: no fill in ${w.runs} runs`);
+    }
+    const pending: PendingRun = { strategy: w.strategy, ctx: DUMMY_CTX, need: drawn };
+    return this.postFills(job, fills, pending);
+  }
+
+  /**
+   * An arbitrage run inside its route's open standing window, or undefined (no open window, no plan, the plan's prices
+   * outside the window's band, the window about to stop): the run then goes the per-opportunity way. Nothing between
+   * here and the first order waits for the chain.
+   */
+  private runInWindow(
+    inner: Strategy<ExecutionMarket>,
+    ctx: ExecutionContext,
+    market: ExecutionMarket | undefined,
+  ): Promise<ExecutionResult> | undefined {
+    if (inner.type !== "arbitrage" || market === undefined || this.windows.size === 0) return undefined;
+    const now = Date.now();
+    let w: StandingWindow | undefined;
+    for (const c of this.windows.values()) {
+      if (c.strategy === inner && c.state === "open" && now < c.acceptUntil && (!w || c.acceptUntil > w.acceptUntil)) {
+        w = c;
+      }
+    }
+    if (w === undefined) return undefined;
+    const plan = (inner as ArbitrageStrategy).best?.(market);
+    if (!plan || !planInsideWindow(plan, w.spec, this.opts.unwindSlippageBps ?? 100n)) return undefined;
+    // A window whose draw the sleeve cut short (it had little room when the window armed) does not shrink the run to
+    // that draw: a plan needing more than the window holds goes the per-opportunity way (its own draw, or its own
+    // capital when nothing is drawable), as it would without windows.
+    const needWad = buyCapitalWad(plan.buy.amount, plan.buy.limitPrice, plan.buy.expectedQuote);
+    if (w.capital !== undefined && w.short && w.capital < needWad) return undefined;
+    const window = w;
+    const refused =
+      this.opts.refusal?.(inner.pair, { type: "arbitrage", venues: [plan.buy.venueId, plan.sell.venueId] }) ??
+      this.opts.heldGate?.(inner.pair);
+    if (refused !== undefined) {
+      this.opts.log?.info({ campaignId: w.id, strategy: inner.id, reason: refused }, "run refused in its window");
+      return Promise.resolve({ status: "aborted", pnl: 0n, slippageBps: 0, resumeState: ctx.resumeState });
+    }
+    const windowRunId = this.nextRunId();
+    const capital = window.capital !== undefined && window.capital < ctx.capital ? window.capital : ctx.capital;
+    this.campaignOfRun.set(windowRunId, window.id);
+    this.engineRunIds.set(windowRunId, ctx.runId);
+    const traded = (async () => {
+      try {
+        return await inner.exec({
+          ...ctx,
+          runId: windowRunId,
+          capital,
+          ...(window.deadline === undefined ? {} : { deadline: window.deadline }),
+        });
+      } finally {
+        this.campaignOfRun.delete(windowRunId);
+        this.engineRunIds.delete(windowRunId);
+      }
+    })();
+    window.inflight.add(traded);
+    return traded.then(
+      (result) => {
+        window.inflight.delete(traded);
+        window.runs++;
+        this.readBackWindow(window);
+        this.windowRuns.push({
+          campaignId: window.id,
+          strategyId: inner.id,
+          runId: ctx.runId,
+          windowRunId,
+          status: result.status,
+          pnl: result.pnl,
+        });
+        if (this.windowRuns.length > 10_000) this.windowRuns.shift();
+        return result;
+      },
+      (err: unknown) => {
+        window.inflight.delete(traded);
+        this.readBackWindow(window);
+        throw err;
+      },
+    );
+  }
+
   /** The claimed campaign: draw, trade (or recover after a crash), receipt. */
   async execute(job: CampaignJob): Promise<{ receiptId: bigint }> {
     const { journal, poster } = this.opts;
     const built = journal.getCursor(TRACE_KEY(job.id));
     if (built) return this.posted(job.id, await poster.post(fromJson<CampaignTrace>(built)));
+    const standing = this.windows.get(job.id);
+    if (standing) return this.windowExecute(job, standing);
     const pending = this.pending.get(job.id);
     if (!pending) return this.recover(job);
     return this.trade(job, pending);
@@ -523,9 +941,15 @@ export class EngineCampaigns implements CampaignExecution {
     const windowed = await this.quotingWindow(job, pending.ctx);
     let result: ExecutionResult;
     let threw = false;
+    // The run trades under its own run id from the per-boot nonce (its client order ids never repeat an earlier
+    // process's); its orders are journalled under this campaign.
+    const runId = this.nextRunId();
+    this.campaignOfRun.set(runId, job.id);
+    this.engineRunIds.set(runId, pending.ctx.runId);
     try {
       result = await pending.strategy.exec({
         ...pending.ctx,
+        runId,
         capital,
         signal: windowed.signal,
         ...(deadline === undefined ? {} : { deadline }),
@@ -543,6 +967,8 @@ export class EngineCampaigns implements CampaignExecution {
       result = { status: "failed", pnl: 0n, slippageBps: 0, error };
     } finally {
       windowed.clear();
+      this.campaignOfRun.delete(runId);
+      this.engineRunIds.delete(runId);
     }
     // The quoting window ended (not the engine): the run is complete, not pre-empted.
     if (result.status === "aborted" && !pending.ctx.signal.aborted) {
@@ -591,7 +1017,15 @@ export class EngineCampaigns implements CampaignExecution {
       let left = c.claimDeadline - margin - now;
       if (left > cap) left = cap;
       if (left <= 0n) controller.abort();
-      else cancel = (this.opts.after ?? wallAfter)(Number(left) * 1000, () => controller.abort());
+      else {
+        const timer = (this.opts.after ?? wallAfter)(Number(left) * 1000, () => controller.abort());
+        // Also ended by the first tick that reads a chain time past the claim's margin (`observeTime`).
+        this.quotingStops.set(controller, c.claimDeadline - margin);
+        cancel = () => {
+          timer();
+          this.quotingStops.delete(controller);
+        };
+      }
     }
     return { signal: AbortSignal.any([ctx.signal, controller.signal]), clear: cancel };
   }
@@ -600,13 +1034,13 @@ export class EngineCampaigns implements CampaignExecution {
    * Reads every journalled order of the campaign back from its venue (by client order id), cancels any still
    * resting (`cancelOpen`: after a crash), journals its final state and returns the orders that filled.
    */
-  private async settleOrders(id: string, cancelOpen: boolean): Promise<Order[]> {
+  private async settleOrders(id: string, cancelOpen: boolean, known?: ReadonlyMap<string, Order>): Promise<Order[]> {
     const { journal, venues, log } = this.opts;
     const fills: Order[] = [];
     for (const rec of journal.ordersOfCampaign(id)) {
       const venue = venues[rec.venue];
       if (!venue) continue;
-      let o = await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId);
+      let o = known?.get(rec.clientOrderId) ?? (await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId));
       if (o && cancelOpen && o.status === "open") {
         o = await venue.cancelOrder(rec.pair, o.id);
         log?.info({ campaignId: id, clientOrderId: rec.clientOrderId }, "resting order of a dead run cancelled");
@@ -622,6 +1056,38 @@ export class EngineCampaigns implements CampaignExecution {
       }
     }
     return fills.sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  /**
+   * Reads back the window's orders not yet known final (after each of its runs, off the run's path): a final one is
+   * kept for the receipt and its journal record brought up to date; an open one (a run that threw) is left to the
+   * close, which cancels it. A failed read is left to the close too.
+   */
+  private readBackWindow(w: StandingWindow): void {
+    const { journal, venues, log } = this.opts;
+    w.reading = w.reading.then(async () => {
+      for (const rec of journal.ordersOfCampaign(w.id)) {
+        if (w.readBack.has(rec.clientOrderId) || w.state === "closing") continue;
+        const venue = venues[rec.venue];
+        if (!venue) continue;
+        try {
+          const o = await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId);
+          if (!o || !TERMINAL_ORDER_STATES.has(orderState(o))) continue;
+          w.readBack.set(rec.clientOrderId, o);
+          if (!TERMINAL_ORDER_STATES.has(rec.state)) {
+            journal.updateOrder(rec.clientOrderId, orderState(o), {
+              exchangeOrderId: o.id,
+              filled: o.filled.toString(),
+            });
+          }
+        } catch (err) {
+          log?.debug(
+            { err, campaignId: w.id, clientOrderId: rec.clientOrderId },
+            "window order read back at the close",
+          );
+        }
+      }
+    });
   }
 
   /**
@@ -649,12 +1115,10 @@ export class EngineCampaigns implements CampaignExecution {
     };
     const pending: PendingRun = { strategy, ctx, need: run.need };
     this.pending.set(job.id, pending);
-    this.campaignOfRun.set(runId, job.id);
     try {
       return await this.trade(job, pending);
     } finally {
       this.pending.delete(job.id);
-      this.campaignOfRun.delete(runId);
     }
   }
 
@@ -694,6 +1158,15 @@ export class EngineCampaigns implements CampaignExecution {
     return { receiptId: posted.receiptId };
   }
 }
+
+/** The context of a window's receipt (no engine run of its own). */
+const DUMMY_CTX: ExecutionContext = {
+  signal: new AbortController().signal,
+  runId: 0,
+  capital: 0n,
+  params: DEFAULT_ENGINE_PARAMETERS,
+  startedAt: 0,
+};
 
 /** `fn` after `ms` of wall time; returns its cancel. */
 function wallAfter(ms: number, fn: () => void): () => void {

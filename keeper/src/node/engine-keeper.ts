@@ -30,6 +30,7 @@ import { withMeasuredVolatility } from "../execution/strategies/market.js";
 import { ConfigError } from "../errors.js";
 import type { ReceiptPoster } from "../chain/adapter.js";
 import type { CampaignTrace } from "../recording/poster.js";
+import { FreshReads } from "./arbitrage-books.js";
 import { CapitalFlow } from "./capital.js";
 import { EngineCampaigns, type EngineCampaignOptions, type RunRoute } from "./engine-campaigns.js";
 import { KeeperNode, type KeeperNodeOptions } from "./keeper.js";
@@ -54,8 +55,21 @@ export interface EngineKeeperOptions extends Omit<
   vault?: CapitalAdapter;
   campaigns?: Pick<
     EngineCampaignOptions,
-    "quotingWindowSeconds" | "claimMarginSeconds" | "priceBandBps" | "bucketSeconds" | "unwindSlippageBps" | "after"
-  >;
+    | "quotingWindowSeconds"
+    | "claimMarginSeconds"
+    | "priceBandBps"
+    | "bucketSeconds"
+    | "unwindSlippageBps"
+    | "after"
+    | "standingArbitrage"
+  > & {
+    /**
+     * An arbitrage run trades on the books its deciding tick read when they are at most this old (ms), without
+     * reading the venues again; older books are read again. 0: always read again. Default 100 with standing arbitrage
+     * windows, else 0.
+     */
+    bookMaxAgeMs?: number;
+  };
   clock?: Clock;
   /** The engine-only parameters (no `Parameters` key) the chain's values are merged over (default: the defaults). */
   engineBase?: EngineParameters;
@@ -73,7 +87,10 @@ const wallClock: Clock = { now: () => Date.now() };
 
 /** The route venue of a non-arbitrage plugin's settings (`venueId`). */
 function routeOf(entry: StrategyEntry): RunRoute | undefined {
-  const c = entry.config as { venueId?: unknown } | undefined;
+  const c = entry.config as { venueId?: unknown; legs?: { venueId: string }[] } | undefined;
+  if (Array.isArray(c?.legs) && c.legs.length >= 2) {
+    return { venueId: c.legs[0]!.venueId, venues: c.legs.map((l) => l.venueId) };
+  }
   return typeof c?.venueId === "string" ? { venueId: c.venueId } : undefined;
 }
 
@@ -99,6 +116,28 @@ function marketSources(entries: readonly StrategyEntry[], venues: KeeperNodeOpti
   return [...seen.values()];
 }
 
+type Venues = KeeperNodeOptions["venues"];
+
+/**
+ * How the tick and the strategies see the venues: the tick's reads are kept (`reads`); an arbitrage run is served them
+ * while fresh; every other strategy reads its venue itself, its reads kept too. Any order placed or cancelled through
+ * a strategy's view drops its venue's kept reads (its balances changed). A strategy's own book reads feed the reference
+ * price (a read served from the tick's is not a new read: the tick observes its reads itself).
+ */
+export function venueViews(
+  venues: Venues,
+  reads: FreshReads,
+  reference: ReferenceMids,
+  now: () => number,
+): { tick: Venues; arbitrage: Venues; strategy: Venues } {
+  const observed = Object.entries(venues).map(([id, v]) => [id, observingVenue(v, reference, now)] as const);
+  return {
+    tick: Object.fromEntries(Object.entries(venues).map(([id, v]) => [id, reads.recording(v)])),
+    arbitrage: Object.fromEntries(observed.map(([id, v]) => [id, reads.serving(v)])),
+    strategy: Object.fromEntries(observed.map(([id, v]) => [id, reads.recording(v)])),
+  };
+}
+
 export function engineKeeper(opts: EngineKeeperOptions) {
   const {
     strategies: entries,
@@ -114,6 +153,10 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     ...nodeOptions
   } = opts;
   const { journal, log, metrics, venues, chain } = nodeOptions;
+  const { bookMaxAgeMs: maxAge, ...campaignOptions } = campaignSettings ?? {};
+  const bookMaxAgeMs = maxAge ?? (campaignOptions.standingArbitrage ? 100 : 0);
+  // The tick's reads are kept; an arbitrage run that starts within `bookMaxAgeMs` of them plans on them.
+  const reads = new FreshReads(bookMaxAgeMs);
   // Risk controls of the live path (docs/SPECIFICATION.md "Keeper node / Risk controls"): the safety rules and the
   // limits guard every order of every strategy; stop signals and exposures gate every campaign before it draws.
   // The safety rules' reference price: the newest book read of the pair on the venue, the tick's or a strategy's own.
@@ -123,9 +166,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     (venueId, pair) => reference.mid(venueId, pair),
     clock,
   );
-  const strategyVenues = Object.fromEntries(
-    Object.entries(venues).map(([id, v]) => [id, observingVenue(v, reference, () => clock.now())]),
-  );
+  const views = venueViews(venues, reads, reference, () => clock.now());
   const risk = new RiskControls({
     journal,
     limits,
@@ -172,7 +213,10 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     // failure on chain. A market maker's quotes are not held back by a taker's cool-down (`guardFor` below).
     refusal: (pair, run) => safety.openingRefusal(pair, { cooldown: run.type !== "marketMaking", venues: run.venues }),
     onSettlement: (strategyId, ok) => late.runner?.recordSettlement(strategyId, ok),
-    ...campaignSettings,
+    // Inside a standing window: the stop signals and exposures the keeper holds (refreshed every tick), no chain read.
+    heldGate: (pair) => risk.stopReason() ?? risk.blockedReason(pair),
+    bootNonce: journal.bootNonce,
+    ...campaignOptions,
   });
   const typeOf = new Map<string, string>();
   const strategies: Strategy<ExecutionMarket>[] = entries.map((e) => {
@@ -183,7 +227,9 @@ export function engineKeeper(opts: EngineKeeperOptions) {
       );
     }
     const inner = plugin.create({
-      venues: strategyVenues,
+      // Arbitrage plans on the tick's books when they are fresh; every other strategy reads its venue itself, and its
+      // orders drop the kept reads of that venue (its balances changed) as the arbitrage's own do.
+      venues: e.plugin.toLowerCase().includes("arbitrage") ? views.arbitrage : views.strategy,
       config: e.config,
       ...(waitForRefresh ? { waitForRefresh } : {}),
       guard: (strategyId, ctx) =>
@@ -210,7 +256,8 @@ export function engineKeeper(opts: EngineKeeperOptions) {
       },
       onMarketMakingRun: (id, stats) => {
         metrics.strategyPnlMarked.set({ type: "marketMaking" }, Number(stats.pnl) / 1e18);
-        observe?.marketMakingRun?.(id, stats);
+        // The run traded under a campaign run id (`EngineCampaigns.nextRunId`): reported under the engine's.
+        observe?.marketMakingRun?.(id, { ...stats, runId: campaigns.engineRunId(stats.runId) });
       },
     });
     typeOf.set(inner.id, inner.type);
@@ -233,7 +280,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     onStrategyError: (id, err) =>
       log.warn({ err, strategy: id }, `strategy ${id} sat out the tick: ${err.shortMessage}`),
   });
-  const sources = marketSources(entries, venues);
+  const sources = marketSources(entries, views.tick);
   const volatility = new VolatilityEstimator();
   const decisions: { at: number; actions: readonly EngineAction[]; threshold: number }[] = [];
   late.runner = engineRunner;
@@ -260,9 +307,12 @@ export function engineKeeper(opts: EngineKeeperOptions) {
         // A stop signal (kill switch, vault paused, key revoked, attestation expired) stops new runs at once.
         const stop = risk.stopReason();
         if (stop) {
+          campaigns.closeWindows();
           await engineRunner.stop();
           return [];
         }
+        // Standing arbitrage windows are armed ahead of their opportunities (one per route, re-armed before it ends).
+        campaigns.armWindows(market);
         let pool = 0n;
         for (const s of market.snapshots.values()) pool += s.quoteAvailable;
         const actions = engineRunner.tick({ market, pool });
@@ -293,10 +343,12 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     campaigns,
     capital: flows,
     parameters,
+    reads,
     decisions,
     /** Aborts the running runs (quotes cancelled, campaigns settled with what they did), then stops the node. */
     async stop(): Promise<void> {
       stopping = true;
+      campaigns.closeWindows();
       await engineRunner.stop();
       // A run aborted after its quotes were cancelled returns before its campaign has settled: that settlement (receipt,
       // settle, repay) finishes before the node stops.

@@ -84,6 +84,33 @@ describe("Journal", () => {
     assert.equal(j.unsettledOrders().length, 1);
   });
 
+  it("recordOrderIntent_hotPathWrite_unsyncedThenFullRestoredForEveryOtherWrite", () => {
+    const dir = mkdtempSync(join(tmpdir(), "journal-sync-"));
+    try {
+      const j = new Journal(join(dir, "j.db"));
+      assert.equal(j.synchronousLevel(), 2);
+      j.recordOrderIntent(order("a-1"));
+      assert.equal(j.synchronousLevel(), 2);
+      assert.throws(() => j.recordOrderIntent(order("a-1")), JournalError);
+      assert.equal(j.synchronousLevel(), 2, "FULL restored after a refused write too");
+      j.updateOrder("a-1", "sent");
+      assert.equal(j.synchronousLevel(), 2);
+      j.close();
+      // Committed without its own fsync, and still there when the file is opened again (WAL read back).
+      const again = new Journal(join(dir, "j.db"));
+      assert.equal(again.getOrder("a-1")?.state, "sent");
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("bootNonce_eachOpenDrawsANewOne", () => {
+    const nonces = new Set(Array.from({ length: 20 }, () => new Journal(":memory:").bootNonce));
+    assert.equal(nonces.size, 20);
+    for (const n of nonces) assert.ok(Number.isSafeInteger(n) && n > 0);
+  });
+
   it("updateOrder_terminalStateIsFinal", () => {
     const j = new Journal(":memory:");
     j.recordOrderIntent(order("a-1"));

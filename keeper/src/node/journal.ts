@@ -1,10 +1,16 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { KeeperError } from "../errors.js";
+import { randomInt } from "node:crypto";
 import { inTransaction, openDurableDatabase } from "./sqlite.js";
 
 /**
- * The keeper's crash-safe journal (SQLite in WAL mode, `synchronous = FULL`: a committed write survives
- * `kill -9` and power loss). Rules that make a restart safe:
+ * The keeper's crash-safe journal (SQLite in WAL mode). Every write survives `kill -9` (a committed WAL frame is in
+ * the OS's page cache, which a process crash does not lose). Writes beside a chain transaction (campaign progress,
+ * capital, receipts, cursors) are `synchronous = FULL` (fsynced: they survive power loss too); order writes, on the
+ * hot path between a decision and its first order, are `synchronous = NORMAL` (no fsync of their own: they become
+ * durable against power loss at the next FULL write, which fsyncs the WAL up to there). Client order ids stay
+ * unique across a power loss by construction, not by the journal: see `bootNonce` and docs/SPECIFICATION.md
+ * "Keeper node / Journal durability". Rules that make a restart safe:
  *
  * - An order is journalled as an `intent` with its idempotent client order id BEFORE it is sent. After a
  *   crash, every order still `intent`/`sent` is reconciled by asking the venue for that client order id;
@@ -251,6 +257,12 @@ function toReceipt(r: ReceiptRow): ReceiptRecord {
 export class Journal {
   private readonly db: DatabaseSync;
   private readonly stmts: Record<string, StatementSync>;
+  /**
+   * A random number drawn when this journal is opened (once per process start): run ids and so client order ids of the
+   * runs this process starts include it, so they never repeat those of an earlier process, even when a power loss took
+   * that process's last (unfsynced) order intents with it. 40 random bits: two boots collide with probability 2^-40.
+   */
+  readonly bootNonce: number = randomInt(1, 2 ** 40);
 
   /** Opens (creating if needed) the journal at `path`; `:memory:` for tests. `now` gives unix ms. */
   constructor(
@@ -336,7 +348,19 @@ export class Journal {
   recordOrderIntent(o: Omit<OrderRecord, "state" | "exchangeOrderId" | "filled" | "createdAt" | "updatedAt">): void {
     const t = this.now();
     try {
-      this.stmts.insertOrder!.run(o.clientOrderId, o.campaignId, o.venue, o.pair, o.side, o.amount, o.limitPrice, t, t);
+      this.unsynced(() =>
+        this.stmts.insertOrder!.run(
+          o.clientOrderId,
+          o.campaignId,
+          o.venue,
+          o.pair,
+          o.side,
+          o.amount,
+          o.limitPrice,
+          t,
+          t,
+        ),
+      );
     } catch (err) {
       throw new JournalError(`order ${o.clientOrderId} is already journalled`, { cause: err });
     }
@@ -353,13 +377,33 @@ export class Journal {
     if (TERMINAL_ORDER_STATES.has(current.state) && current.state !== state && !this.canSupersede(current.state)) {
       throw new JournalError(`order ${clientOrderId} is already ${current.state}; cannot become ${state}`);
     }
-    this.stmts.updateOrder!.run(
-      state,
-      update.exchangeOrderId ?? null,
-      update.filled ?? current.filled,
-      this.now(),
-      clientOrderId,
+    this.unsynced(() =>
+      this.stmts.updateOrder!.run(
+        state,
+        update.exchangeOrderId ?? null,
+        update.filled ?? current.filled,
+        this.now(),
+        clientOrderId,
+      ),
     );
+  }
+
+  /**
+   * Runs one write with `synchronous = NORMAL` (no fsync: it survives a process crash, and power loss once the next
+   * FULL write has fsynced the WAL), then restores FULL for every other write.
+   */
+  /** The connection's `synchronous` setting now (2: FULL, 1: NORMAL). */
+  synchronousLevel(): number {
+    return Number((this.db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous);
+  }
+
+  private unsynced<T>(write: () => T): T {
+    this.db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      return write();
+    } finally {
+      this.db.exec("PRAGMA synchronous = FULL");
+    }
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import ccxt, { type Exchange } from "ccxt";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { JsonRpcProvider, Wallet, parseUnits } from "ethers";
 import { ChainUnavailableError } from "../chain/errors.js";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
 import { ConfigError } from "../errors.js";
@@ -20,7 +20,8 @@ import { DemandResponder } from "../recording/responder.js";
 import { startAuditor } from "../audit/run.js";
 import type { Auditor } from "../audit/auditor.js";
 import { ccxtSimConfig } from "../sim/client.js";
-import { engineKeeper, type StrategyEntry } from "./engine-keeper.js";
+import { engineKeeper, type EngineKeeperOptions, type StrategyEntry } from "./engine-keeper.js";
+import { DEPOSIT_DECIMALS } from "./capital.js";
 import { renewalAttestation } from "./attest.js";
 import type { KeeperConfig } from "./config.js";
 import { Journal } from "./journal.js";
@@ -161,12 +162,7 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
       journal,
       onReceipt: (state) => metrics.receipts.inc({ state }),
     }),
-    campaigns: {
-      bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
-      quotingWindowSeconds: config.campaigns.quotingWindowSeconds,
-      claimMarginSeconds: config.campaigns.claimMarginSeconds,
-      priceBandBps: BigInt(config.campaigns.priceBandBps),
-    },
+    campaigns: campaignSettings(config),
     // Vault capital (market-making and arbitrage sleeves) when the deployment has a StrategyVault.
     vault: config.capital.enabled ? chain.capital : undefined,
     // Limits, kill switch (`keeper pause`), chain stop signals and exposures (docs/SPECIFICATION.md "Risk controls").
@@ -202,5 +198,29 @@ export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = p
       journal.close();
       store.close();
     },
+  };
+}
+
+/**
+ * The campaign settings of the configuration (`campaigns`, `arbitrage`) as the engine keeper takes them: live and
+ * paper keepers alike. Standing arbitrage windows only when `arbitrage.standingWindows.enabled`.
+ */
+export function campaignSettings(config: KeeperConfig): NonNullable<EngineKeeperOptions["campaigns"]> {
+  const windows = config.arbitrage.standingWindows;
+  return {
+    bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
+    quotingWindowSeconds: config.campaigns.quotingWindowSeconds,
+    claimMarginSeconds: config.campaigns.claimMarginSeconds,
+    priceBandBps: BigInt(config.campaigns.priceBandBps),
+    ...(windows.enabled
+      ? {
+          standingArbitrage: {
+            drawUnits: parseUnits(windows.drawAmount, DEPOSIT_DECIMALS),
+            windowSeconds: windows.windowSeconds,
+            armLeadSeconds: windows.armLeadSeconds,
+          },
+          bookMaxAgeMs: windows.bookMaxAgeMs,
+        }
+      : { bookMaxAgeMs: 0 }),
   };
 }

@@ -13,7 +13,7 @@ import { riskLimits } from "../execution/limits.js";
 import type { KeeperConfig } from "../node/config.js";
 import { createLogger } from "../node/logger.js";
 import { createMetrics } from "../node/metrics.js";
-import { configuredStrategies } from "../node/run.js";
+import { campaignSettings, configuredStrategies } from "../node/run.js";
 import { ccxtSimConfig } from "../sim/client.js";
 import { PaperKeeper } from "./runner.js";
 import { PaperVenue } from "./venue.js";
@@ -62,12 +62,7 @@ export async function runPaperKeeper(config: KeeperConfig): Promise<RunningPaper
     heartbeatSeconds: config.heartbeatSeconds,
     metricsPort: config.metricsPort,
     limits: riskLimits(config.risk),
-    campaigns: {
-      bucketSeconds: BigInt(config.arbitrage.bucketSeconds),
-      quotingWindowSeconds: config.campaigns.quotingWindowSeconds,
-      claimMarginSeconds: config.campaigns.claimMarginSeconds,
-      priceBandBps: BigInt(config.campaigns.priceBandBps),
-    },
+    campaigns: campaignSettings(config),
     // The key's address names the keeper in its paper receipts; the key itself signs nothing.
     account: computeAddress(config.privateKey),
   });
