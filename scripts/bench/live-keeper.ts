@@ -2,7 +2,8 @@
  * Opportunity-to-first-order through the live keeper loop (issue 14), on loopback. Prints figures; asserts nothing.
  *
  * The system: `hardhat node` in its own process on 127.0.0.1 (as `npm start` runs the chain) with the whole system
- * deployed and a funded vault; the exchange simulator (two Binance-dialect venues, `alpha` and `beta`, over HTTP);
+ * deployed and a funded vault; the exchange simulator (two Binance-dialect venues, `alpha` and `beta`, over HTTP) in a
+ * process of its own, as `npm start` runs it (`lib/sim-process.ts`: its HTTP handling is not on the keeper's loop);
  * one keeper node wired as `keeper run` wires it (`engineKeeper` through `keeperNode`: the engine over the arbitrage
  * plugin, every run a campaign published, claimed, funded from the vault's arbitrage sleeve, traded through
  * `ccxt.binance`, posted and repaid; `keeper run`'s tick of 500 ms and request budget of 20, 10/s per venue).
@@ -37,13 +38,7 @@ import type { ExecutionMarket } from "../../keeper/src/execution/strategies/mark
 import { snapshotKey } from "../../keeper/src/execution/strategies/market.js";
 import { toWad } from "../../keeper/src/execution/fixed.js";
 import { BOB } from "../../keeper/src/sim/testkit.js";
-import {
-  keeperAccount,
-  keeperNode,
-  plantGap,
-  startKeeperSimulation,
-  SYMBOL,
-} from "../../keeper/src/node/testing/local-keepers.js";
+import { keeperAccount, keeperNode, SYMBOL } from "../../keeper/src/node/testing/local-keepers.js";
 import {
   KeeperCapital__factory,
   MockV3Aggregator__factory,
@@ -51,6 +46,7 @@ import {
   TestStablecoin__factory,
 } from "../../types/ethers-contracts/index.js";
 import { SEGMENTS, summarise, type SampleInstants } from "../lib/latency.js";
+import { startSimulationProcess } from "./lib/sim-process.js";
 
 const { values } = parseArgs({
   options: {
@@ -153,14 +149,13 @@ async function main(): Promise<void> {
     const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), signer);
     await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
 
-    const run = await startKeeperSimulation(1);
+    const run = await startSimulationProcess(1);
     // Enough for every sample: BOB plants each gap (a 2.5 BTC market sell, then the gap), the keeper trades both ways.
     for (const v of ["alpha", "beta"]) {
-      const ex = run.sim.venues.get(v)!.exchange;
-      ex.deposit(BOB.name, "BTC", "10000");
+      await run.deposit(v, BOB.name, "BTC", "10000");
       // 5 BTC (150,000 tUSD) a venue: inside the default maxInventoryNotional (500,000), which sizes every plan.
-      ex.deposit(keeperAccount(0).name, "BTC", "5");
-      ex.deposit(keeperAccount(0).name, "USDT", "10000000");
+      await run.deposit(v, keeperAccount(0).name, "BTC", "5");
+      await run.deposit(v, keeperAccount(0).name, "USDT", "10000000");
     }
     const chain = await sys.onboardKeeper(0);
     // The operator's stake bounds what its keeper may draw (capitalStakeMultipleBps): staked as `npm start` stakes
@@ -255,7 +250,7 @@ async function main(): Promise<void> {
     let lastPlant = 0;
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
       // The makers re-quote both venues (what the previous gap and BOB's market sell took).
-      run.sim.advance(1);
+      await run.advance(1);
       const wait = lastPlant + 1_050 - performance.now();
       if (wait > 0) await sleep(wait);
       const gapVenue = i % 2 === 0 ? "beta" : "alpha";
@@ -265,7 +260,7 @@ async function main(): Promise<void> {
       const ownRuns = () => history.filter((h) => h.type === "arbitrage" && h.runId > 0).length;
       current = { gapVenue, gapPrice: toWad(String(price)), planted: performance.now() };
       lastPlant = current.planted;
-      plantGap(run, String(price), "0.05", gapVenue);
+      await run.plantGap(String(price), "0.05", gapVenue);
       const end = Date.now() + 60_000;
       while (ownRuns() === seen && windowRuns.length === seenInWindow) {
         if (Date.now() > end) throw new Error(`sample ${i}: the gap at ${gapVenue} ${price} was not traded in 60 s`);
