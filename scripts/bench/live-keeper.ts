@@ -21,7 +21,11 @@
  *    `undici:client:sendHeaders` diagnostics channel, `POST .../order`): the request leaves the keeper.
  * The poll delay (planting to the next tick's read) is the tick period and is not in any figure.
  *
- *   node_modules/.bin/node --import tsx scripts/bench/live-keeper.ts [--samples 200] [--warmup 10] [--tick-ms 500]
+ * The keeper runs in this process: give it `npm start`'s keepers' Node options (`KEEPER_NODE_OPTIONS`), as below; the
+ * first line printed says which young-generation size it ran with.
+ *
+ *   node_modules/.bin/node --max-semi-space-size=64 --import tsx scripts/bench/live-keeper.ts [--samples 200]
+ *     [--warmup 10] [--tick-ms 500] [--per-opportunity] [--window-seconds 60]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { subscribe } from "node:diagnostics_channel";
@@ -126,7 +130,8 @@ async function main(): Promise<void> {
   console.log(
     `live keeper bench: node ${process.version}, ${cpus().length} CPUs, load average ${load0.map((l) => l.toFixed(2)).join(" ")}, ` +
       `${SAMPLES} samples after ${WARMUP} warm-up, tick ${TICK_MS} ms, ` +
-      (STANDING ? `standing arbitrage windows of ${WINDOW_SECONDS} s` : "a campaign per opportunity"),
+      (STANDING ? `standing arbitrage windows of ${WINDOW_SECONDS} s` : "a campaign per opportunity") +
+      `, semi-space ${[...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].join(" ").match(/--max-semi-space-size=\d+/)?.[0] ?? "default (16 MB)"}`,
   );
   const dir = mkdtempSync(join(tmpdir(), "bench-live-keeper-"));
   const port = await freePort();
