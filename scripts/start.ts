@@ -22,6 +22,7 @@ import {
   setupLocalTrust,
   startReferenceRelay,
   writeKeeperFiles,
+  KEEPER_NODE_OPTIONS,
   OPERATOR_STAKE_TUSD,
   writeSimScenario,
 } from "./lib/keepers.js";
@@ -220,7 +221,8 @@ async function startKeepers(keeperData: string): Promise<void> {
     // keeper's campaigns on both sleeves.
     await runOnce(`keeper${n}`, "tsx", [cli, "register", "--config", config, "--stake", OPERATOR_STAKE_TUSD], env);
     await runOnce(`keeper${n}`, "tsx", [cli, "attest", "--config", config], env);
-    startService(`keeper${n}`, "tsx", [cli, "run", "--config", config], { env });
+    const nodeOptions = [process.env["NODE_OPTIONS"], KEEPER_NODE_OPTIONS].filter(Boolean).join(" ");
+    startService(`keeper${n}`, "tsx", [cli, "run", "--config", config], { env: { ...env, NODE_OPTIONS: nodeOptions } });
     console.log(
       `[start] keeper${n} running: ${shown(keeperData)}/keeper${n}, metrics http://127.0.0.1:${ports.metrics[n - 1]}/metrics`,
     );

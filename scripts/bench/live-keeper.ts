@@ -2,7 +2,8 @@
  * Opportunity-to-first-order through the live keeper loop (issue 14), on loopback. Prints figures; asserts nothing.
  *
  * The system: `hardhat node` in its own process on 127.0.0.1 (as `npm start` runs the chain) with the whole system
- * deployed and a funded vault; the exchange simulator (two Binance-dialect venues, `alpha` and `beta`, over HTTP);
+ * deployed and a funded vault; the exchange simulator (two Binance-dialect venues, `alpha` and `beta`, over HTTP) in a
+ * process of its own, as `npm start` runs it (`lib/sim-process.ts`: its HTTP handling is not on the keeper's loop);
  * one keeper node wired as `keeper run` wires it (`engineKeeper` through `keeperNode`: the engine over the arbitrage
  * plugin, every run a campaign published, claimed, funded from the vault's arbitrage sleeve, traded through
  * `ccxt.binance`, posted and repaid; `keeper run`'s tick of 500 ms and request budget of 20, 10/s per venue).
@@ -20,7 +21,11 @@
  *    `undici:client:sendHeaders` diagnostics channel, `POST .../order`): the request leaves the keeper.
  * The poll delay (planting to the next tick's read) is the tick period and is not in any figure.
  *
- *   node_modules/.bin/node --import tsx scripts/bench/live-keeper.ts [--samples 200] [--warmup 10] [--tick-ms 500]
+ * The keeper runs in this process: give it `npm start`'s keepers' Node options (`KEEPER_NODE_OPTIONS`), as below; the
+ * first line printed says which young-generation size it ran with.
+ *
+ *   node_modules/.bin/node --max-semi-space-size=64 --import tsx scripts/bench/live-keeper.ts [--samples 200]
+ *     [--warmup 10] [--tick-ms 500] [--per-opportunity] [--window-seconds 60]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { subscribe } from "node:diagnostics_channel";
@@ -37,13 +42,7 @@ import type { ExecutionMarket } from "../../keeper/src/execution/strategies/mark
 import { snapshotKey } from "../../keeper/src/execution/strategies/market.js";
 import { toWad } from "../../keeper/src/execution/fixed.js";
 import { BOB } from "../../keeper/src/sim/testkit.js";
-import {
-  keeperAccount,
-  keeperNode,
-  plantGap,
-  startKeeperSimulation,
-  SYMBOL,
-} from "../../keeper/src/node/testing/local-keepers.js";
+import { keeperAccount, keeperNode, SYMBOL } from "../../keeper/src/node/testing/local-keepers.js";
 import {
   KeeperCapital__factory,
   MockV3Aggregator__factory,
@@ -51,6 +50,7 @@ import {
   TestStablecoin__factory,
 } from "../../types/ethers-contracts/index.js";
 import { SEGMENTS, summarise, type SampleInstants } from "../lib/latency.js";
+import { startSimulationProcess } from "./lib/sim-process.js";
 
 const { values } = parseArgs({
   options: {
@@ -130,7 +130,8 @@ async function main(): Promise<void> {
   console.log(
     `live keeper bench: node ${process.version}, ${cpus().length} CPUs, load average ${load0.map((l) => l.toFixed(2)).join(" ")}, ` +
       `${SAMPLES} samples after ${WARMUP} warm-up, tick ${TICK_MS} ms, ` +
-      (STANDING ? `standing arbitrage windows of ${WINDOW_SECONDS} s` : "a campaign per opportunity"),
+      (STANDING ? `standing arbitrage windows of ${WINDOW_SECONDS} s` : "a campaign per opportunity") +
+      `, semi-space ${[...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].join(" ").match(/--max-semi-space-size=\d+/)?.[0] ?? "default (16 MB)"}`,
   );
   const dir = mkdtempSync(join(tmpdir(), "bench-live-keeper-"));
   const port = await freePort();
@@ -153,14 +154,13 @@ async function main(): Promise<void> {
     const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), signer);
     await (await feed.updateAnswer(30_000n * 10n ** 8n)).wait();
 
-    const run = await startKeeperSimulation(1);
+    const run = await startSimulationProcess(1);
     // Enough for every sample: BOB plants each gap (a 2.5 BTC market sell, then the gap), the keeper trades both ways.
     for (const v of ["alpha", "beta"]) {
-      const ex = run.sim.venues.get(v)!.exchange;
-      ex.deposit(BOB.name, "BTC", "10000");
+      await run.deposit(v, BOB.name, "BTC", "10000");
       // 5 BTC (150,000 tUSD) a venue: inside the default maxInventoryNotional (500,000), which sizes every plan.
-      ex.deposit(keeperAccount(0).name, "BTC", "5");
-      ex.deposit(keeperAccount(0).name, "USDT", "10000000");
+      await run.deposit(v, keeperAccount(0).name, "BTC", "5");
+      await run.deposit(v, keeperAccount(0).name, "USDT", "10000000");
     }
     const chain = await sys.onboardKeeper(0);
     // The operator's stake bounds what its keeper may draw (capitalStakeMultipleBps): staked as `npm start` stakes
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     let lastPlant = 0;
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
       // The makers re-quote both venues (what the previous gap and BOB's market sell took).
-      run.sim.advance(1);
+      await run.advance(1);
       const wait = lastPlant + 1_050 - performance.now();
       if (wait > 0) await sleep(wait);
       const gapVenue = i % 2 === 0 ? "beta" : "alpha";
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
       const ownRuns = () => history.filter((h) => h.type === "arbitrage" && h.runId > 0).length;
       current = { gapVenue, gapPrice: toWad(String(price)), planted: performance.now() };
       lastPlant = current.planted;
-      plantGap(run, String(price), "0.05", gapVenue);
+      await run.plantGap(String(price), "0.05", gapVenue);
       const end = Date.now() + 60_000;
       while (ownRuns() === seen && windowRuns.length === seenInWindow) {
         if (Date.now() > end) throw new Error(`sample ${i}: the gap at ${gapVenue} ${price} was not traded in 60 s`);

@@ -41,6 +41,34 @@ describe("Journal", () => {
     );
   });
 
+  it("capitalRecords_byStates_sameRowsAndOrderAsFilteringEveryRecord", () => {
+    const j = new Journal(":memory:");
+    for (let i = 0; i < 40; i++) {
+      const id = `0x${i.toString(16).padStart(2, "0")}`;
+      if (i % 5 === 0) {
+        j.recordUnfunded(id, 1, "nothing drawable");
+        continue;
+      }
+      j.recordDrawIntent({ campaignId: id, sleeve: i % 2, amount: BigInt(i), drawnBefore: 0n });
+      if (i % 3 !== 0) j.moveCapital(id, "drawn");
+    }
+    const all = j.capitalRecords();
+    assert.equal(all.length, 40);
+    for (const states of [
+      ["drawn"],
+      ["drawing", "drawn"],
+      ["drawn", "drawing"],
+      ["unfunded", "drawn", "drawn"],
+      [],
+    ] as const) {
+      assert.deepEqual(
+        j.capitalRecords(states),
+        all.filter((r) => (states as readonly string[]).includes(r.state)),
+        states.join(","),
+      );
+    }
+  });
+
   it("beginRepayment_groupIsAtomic_receiptReferencedOnce_abortReturnsToDrawn", () => {
     const j = new Journal(":memory:");
     for (const id of ["0xa", "0xb"]) {

@@ -257,6 +257,8 @@ function toReceipt(r: ReceiptRow): ReceiptRecord {
 export class Journal {
   private readonly db: DatabaseSync;
   private readonly stmts: Record<string, StatementSync>;
+  /** `capitalRecords` statements by their sorted state list. */
+  private readonly capitalByStates = new Map<string, StatementSync>();
   /**
    * A random number drawn when this journal is opened (once per process start): run ids and so client order ids of the
    * runs this process starts include it, so they never repeat those of an earlier process, even when a power loss took
@@ -642,10 +644,24 @@ export class Journal {
     return row ? toCapital(row) : undefined;
   }
 
-  /** Capital records in `states` (all when omitted), oldest first. */
+  /**
+   * Capital records in `states` (all when omitted), oldest first. With `states` only those rows are read (the
+   * `capital_by_state` index): the capital flow asks for its open records several times a run, and a keeper's history
+   * of repaid campaigns grows without bound.
+   */
   capitalRecords(states?: readonly CapitalState[]): CapitalRecord[] {
-    const rows = (this.stmts.allCapital!.all() as unknown as CapitalRow[]).map(toCapital);
-    return states ? rows.filter((r) => states.includes(r.state)) : rows;
+    if (!states) return (this.stmts.allCapital!.all() as unknown as CapitalRow[]).map(toCapital);
+    if (states.length === 0) return [];
+    const key = [...new Set(states)].sort().join(",");
+    let stmt = this.capitalByStates.get(key);
+    if (!stmt) {
+      const list = key.split(",");
+      stmt = this.db.prepare(
+        `SELECT * FROM capital WHERE state IN (${list.map(() => "?").join(", ")}) ORDER BY created_at, campaign_id`,
+      );
+      this.capitalByStates.set(key, stmt);
+    }
+    return (stmt.all(...key.split(",")) as unknown as CapitalRow[]).map(toCapital);
   }
 
   /** Runs `fn` in one transaction: all of its writes land, or none. */

@@ -144,7 +144,7 @@ export function openGap(run: RunningSimulation, bps: number, steps: number, venu
   run.sim.venue(venue).config.gaps.push({ market: SYMBOL, fromStep: from, toStep: from + steps, bps });
 }
 
-function ccxtClient(run: RunningSimulation, venue: string, account: AccountConfig) {
+function ccxtClient(run: SimulationUrls, venue: string, account: AccountConfig) {
   return new ccxt.binance({
     ...ccxtSimConfig("binance", run.urls.get(venue)!, account),
     enableRateLimit: false,
@@ -152,8 +152,11 @@ function ccxtClient(run: RunningSimulation, venue: string, account: AccountConfi
   });
 }
 
+/** What a keeper needs of a running simulation: its venues' URLs (the simulation may run in another process). */
+export type SimulationUrls = Pick<RunningSimulation, "urls">;
+
 export function venuesFor(
-  run: RunningSimulation,
+  run: SimulationUrls,
   i: number,
   limits: { capacity: number; refillPerSecond: number } = { capacity: 50, refillPerSecond: 50 },
 ) {
@@ -230,7 +233,7 @@ export const ARBITRAGE_STRATEGY: StrategyEntry = {
 /** A keeper node with its data directory `dataDir` (journal, traces, content store), as `keeper run` lays it out. */
 export function keeperNode(
   chain: EvmChainAdapter,
-  run: RunningSimulation,
+  run: SimulationUrls,
   i: number,
   dataDir: string,
   opts: KeeperNodeTestOptions = {},
