@@ -48,7 +48,8 @@ import type { Order, Venue } from "../execution/venue.js";
 import { campaignTrace, type CampaignTrace } from "../recording/poster.js";
 import type { Opportunity } from "../execution/arbitrage.js";
 import { buyCapitalWad, depositUnitsToQuoteWad, quoteWadToDepositUnits, type CapitalFlow } from "./capital.js";
-import { TERMINAL_ORDER_STATES, type Journal, type OrderState } from "./journal.js";
+import { TERMINAL_ORDER_STATES, type Journal } from "./journal.js";
+import { journalStateOf } from "./live-venues.js";
 import type { Metrics } from "./metrics.js";
 
 const BPS = 10_000n;
@@ -1045,7 +1046,7 @@ export class EngineCampaigns implements CampaignExecution {
         log?.info({ campaignId: id, clientOrderId: rec.clientOrderId }, "resting order of a dead run cancelled");
       }
       if (!TERMINAL_ORDER_STATES.has(rec.state)) {
-        journal.updateOrder(rec.clientOrderId, o ? orderState(o) : "notFound", {
+        journal.updateOrder(rec.clientOrderId, o ? journalStateOf(o) : "notFound", {
           exchangeOrderId: o?.id,
           filled: o?.filled.toString(),
         });
@@ -1171,11 +1172,4 @@ const DUMMY_CTX: ExecutionContext = {
 function wallAfter(ms: number, fn: () => void): () => void {
   const timer = setTimeout(fn, ms);
   return () => clearTimeout(timer);
-}
-
-function orderState(o: Order): OrderState {
-  if (o.status === "closed") return "filled";
-  if (o.status === "canceled") return "cancelled";
-  if (o.status === "rejected") return "rejected";
-  return o.filled > 0n ? "partiallyFilled" : "open";
 }
