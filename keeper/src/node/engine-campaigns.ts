@@ -40,7 +40,7 @@ import { DEFAULT_ENGINE_PARAMETERS } from "../engine/parameters.js";
 import type { ExecutionContext, RunView, Strategy } from "../engine/strategy.js";
 import type { ExecutionResult, RoiEstimate, StrategyType } from "../engine/types.js";
 import { KeeperError } from "../errors.js";
-import { ExecutionError } from "../execution/errors.js";
+import { ExecutionError, VenueError } from "../execution/errors.js";
 import type { OrderGuard } from "../execution/executor.js";
 import { midOf, snapshotKey, type ExecutionMarket } from "../execution/strategies/market.js";
 import type { ArbitrageStrategy } from "../execution/strategies/arbitrage.js";
@@ -1072,19 +1072,21 @@ export class EngineCampaigns implements CampaignExecution {
         if (!venue) continue;
         try {
           const o = await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId);
-          if (!o || !TERMINAL_ORDER_STATES.has(orderState(o))) continue;
+          if (!o || !TERMINAL_ORDER_STATES.has(journalStateOf(o))) continue;
           w.readBack.set(rec.clientOrderId, o);
-          if (!TERMINAL_ORDER_STATES.has(rec.state)) {
-            journal.updateOrder(rec.clientOrderId, orderState(o), {
+          const now = journal.getOrder(rec.clientOrderId)?.state;
+          if (now !== undefined && !TERMINAL_ORDER_STATES.has(now)) {
+            journal.updateOrder(rec.clientOrderId, journalStateOf(o), {
               exchangeOrderId: o.id,
               filled: o.filled.toString(),
             });
           }
         } catch (err) {
-          log?.debug(
-            { err, campaignId: w.id, clientOrderId: rec.clientOrderId },
-            "window order read back at the close",
-          );
+          // A venue that did not answer: the close reads the order. Anything else is a defect, said loudly (the close
+          // still reads the order, so the receipt does not depend on it).
+          const fields = { err, campaignId: w.id, clientOrderId: rec.clientOrderId };
+          if (err instanceof VenueError) log?.debug(fields, "window order read back at the close");
+          else log?.error(fields, "window order read-back failed");
         }
       }
     });
