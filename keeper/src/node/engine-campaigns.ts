@@ -598,17 +598,7 @@ export class EngineCampaigns implements CampaignExecution {
     let outcome: string;
     let failure: unknown;
     try {
-      let offered: DispatchOutcome = await this.opts.dispatcher().offer(opportunity);
-      // A claim refused for now (another campaign on the pair was claimed in this very second: one claim per pair
-      // and block time) is tried again a few times while the run is live; then the campaign is withdrawn.
-      for (let i = 0; offered === "waiting" && pending.result === undefined && !ctx.signal.aborted && i < 8; i++) {
-        await new Promise<void>((r) => (this.opts.after ?? wallAfter)(500, r));
-        offered = await this.opts.dispatcher().offer(opportunity);
-      }
-      if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
-      outcome = offered;
-      // The dispatcher's own tick may have stepped the campaign first (the offer then finds it finished).
-      if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
+      outcome = await this.offerUntilDone(opportunity, id, () => pending.result === undefined && !ctx.signal.aborted);
     } catch (err) {
       // A step of the campaign failed (a chain or venue error; the dispatcher's tick retries it): the run still gets
       // its record and its count (outcome `error`) before the error goes on to the engine.
@@ -655,6 +645,22 @@ export class EngineCampaigns implements CampaignExecution {
       `${inner.type} campaign ${outcome}`,
     );
     return record;
+  }
+
+  /**
+   * Offers `opportunity` (campaign `id`) to the dispatcher and returns how it ended. A claim refused for now (another
+   * campaign on the pair was claimed in this very block time: one claim per pair and block time) is offered again every
+   * 500 ms, at most 8 times, while `live()`; still waiting then, the campaign is withdrawn. The dispatcher's own tick
+   * may have stepped the campaign first (the offer then finds it finished): the journal's `settled` wins.
+   */
+  private async offerUntilDone(opportunity: CampaignOpportunity, id: string, live: () => boolean): Promise<string> {
+    let offered: DispatchOutcome = await this.opts.dispatcher().offer(opportunity);
+    for (let i = 0; offered === "waiting" && live() && i < 8; i++) {
+      await new Promise<void>((r) => (this.opts.after ?? wallAfter)(500, r));
+      offered = await this.opts.dispatcher().offer(opportunity);
+    }
+    if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
+    return this.opts.journal.campaignProgress(id) === "settled" ? "settled" : offered;
   }
 
   // ------------------------------------------------------------ standing arbitrage windows
@@ -762,15 +768,7 @@ export class EngineCampaigns implements CampaignExecution {
     let outcome: string;
     let failure: unknown;
     try {
-      let offered = await this.opts.dispatcher().offer(opportunity);
-      // One claim per pair and block time: a claim refused for now is tried again a few times.
-      for (let i = 0; offered === "waiting" && !w.end.signal.aborted && i < 8; i++) {
-        await new Promise<void>((r) => (this.opts.after ?? wallAfter)(500, r));
-        offered = await this.opts.dispatcher().offer(opportunity);
-      }
-      if (offered === "waiting") await this.opts.dispatcher().withdraw(id);
-      outcome = offered;
-      if (this.opts.journal.campaignProgress(id) === "settled") outcome = "settled";
+      outcome = await this.offerUntilDone(opportunity, id, () => !w.end.signal.aborted);
     } catch (err) {
       // A step of the window failed (the dispatcher's tick retries it): the window still gets its record and its count
       // (outcome `error`) before the error goes on (`armWindows` logs it and arms the route again later).
