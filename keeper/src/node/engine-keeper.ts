@@ -300,6 +300,9 @@ export function engineKeeper(opts: EngineKeeperOptions) {
         campaigns.observeTime(nowSec);
         const readAt = clock.now();
         const market = withMeasuredVolatility(await readMarket(sources, readAt), volatility);
+        // `stop()` ran while the venues were read: this tick starts nothing (no window armed, no run started), or that
+        // run's campaign would draw after `stop()` stopped the runs and drained their campaigns, and stay unrepaid.
+        if (stopping) return [];
         for (const s of market.snapshots.values()) {
           if (s.liquidity.kind === "book")
             reference.observe(s.venueId, s.pair, s.liquidity.bids, s.liquidity.asks, readAt);

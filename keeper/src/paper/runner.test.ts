@@ -286,6 +286,53 @@ describe("paper keeper (engineKeeper over paper venues and a local chain)", () =
     }
   });
 
+  it("stop_calledWhileATickReadsTheVenues_thatTickStartsNoRunAndLeavesNoQuote", async () => {
+    // The race a stopping keeper must not lose: `stop()` aborts the runs and drains their campaigns while a tick is
+    // still reading the venues. That tick must start nothing once its read returns, or its new run's campaign would
+    // draw after the drain and be left open (unrepaid) when the keeper stops.
+    const s = setup({ strategies: [marketMaking()] });
+    try {
+      await s.keeper.start();
+      await until(
+        "paper quotes resting",
+        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
+        60_000,
+      );
+      // Hold the tick's book read (not the market maker's: its run must stop) until the runs have stopped.
+      const read = s.market.fetchOrderBook.bind(s.market);
+      let held = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      s.market.fetchOrderBook = async (pair: string) => {
+        if (new Error().stack?.includes("readMarket")) {
+          held++;
+          await gate;
+        }
+        return read(pair);
+      };
+      await until("the tick's book read held", () => held >= 1, 30_000);
+      const seen = s.keeper.keeper.decisions.length;
+      const published = s.chain.ledger.campaigns.size;
+      const stopping = s.stop();
+      await until("the market maker stopped", () => s.keeper.keeper.campaigns.running().length === 0, 30_000);
+      await new Promise((r) => setTimeout(r, 200));
+      release();
+      await stopping;
+      await new Promise((r) => setTimeout(r, 200));
+      const after = s.keeper.keeper.decisions.slice(seen).flatMap((d) => d.actions.filter((a) => a.kind === "start"));
+      assert.deepEqual(after, [], "no run started once stop() was called");
+      assert.equal(s.chain.ledger.campaigns.size, published, "no campaign published once stop() was called");
+      assert.deepEqual(s.keeper.keeper.campaigns.running(), [], "no campaign left running");
+      assert.deepEqual(
+        s.paper.orders.filter((o) => o.status === "open").map((o) => o.clientOrderId),
+        [],
+        "no quote left resting",
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it("marketDataClient_holdsNoExchangeCredentials", () => {
     for (const exchange of ["binance", "okx"] as const) {
       const client = marketDataClient({ id: "x", exchange, baseUrl: "http://127.0.0.1:1", credentials: "live-keys" });
