@@ -361,16 +361,16 @@ export class EngineCampaigns implements CampaignExecution {
 
   constructor(private readonly opts: EngineCampaignOptions) {}
 
-  /**
-   * The run id a strategy trades under (its client order ids carry it): the per-boot nonce times 2^12 plus a counter,
-   * so no run of this process repeats the id of an earlier process's run, even one whose order intents a power loss
-   * took. Below 2^53 (nonce < 2^40).
-   */
   /** The engine's run id of a run that trades under campaign run id `runId` (`nextRunId`), or `runId` itself. */
   engineRunId(runId: number): number {
     return this.engineRunIds.get(runId) ?? runId;
   }
 
+  /**
+   * The run id a strategy trades under (its client order ids carry it): the per-boot nonce times 2^12 plus a counter,
+   * so no run of this process repeats the id of an earlier process's run, even one whose order intents a power loss
+   * took. Below 2^53 (nonce < 2^40).
+   */
   private nextRunId(): number {
     // A counter of 2^12 values per boot: ids repeat within one process only after 4096 runs, whose `startedAt` differ.
     return (this.opts.bootNonce ?? 0) * 2 ** 12 + (++this.runSeq % 2 ** 12);
@@ -1043,12 +1043,7 @@ export class EngineCampaigns implements CampaignExecution {
         o = await venue.cancelOrder(rec.pair, o.id);
         log?.info({ campaignId: id, clientOrderId: rec.clientOrderId }, "resting order of a dead run cancelled");
       }
-      if (!TERMINAL_ORDER_STATES.has(rec.state)) {
-        journal.updateOrder(rec.clientOrderId, o ? journalStateOf(o) : "notFound", {
-          exchangeOrderId: o?.id,
-          filled: o?.filled.toString(),
-        });
-      }
+      this.journalOrder(rec.clientOrderId, o);
       if (o && o.filled > 0n) {
         fills.push(o);
       }
@@ -1072,13 +1067,7 @@ export class EngineCampaigns implements CampaignExecution {
           const o = await venue.fetchOrderByClientId(rec.pair, rec.clientOrderId);
           if (!o || !TERMINAL_ORDER_STATES.has(journalStateOf(o))) continue;
           w.readBack.set(rec.clientOrderId, o);
-          const now = journal.getOrder(rec.clientOrderId)?.state;
-          if (now !== undefined && !TERMINAL_ORDER_STATES.has(now)) {
-            journal.updateOrder(rec.clientOrderId, journalStateOf(o), {
-              exchangeOrderId: o.id,
-              filled: o.filled.toString(),
-            });
-          }
+          this.journalOrder(rec.clientOrderId, o);
         } catch (err) {
           // A venue that did not answer: the close reads the order. Anything else is a defect, said loudly (the close
           // still reads the order, so the receipt does not depend on it).
@@ -1087,6 +1076,20 @@ export class EngineCampaigns implements CampaignExecution {
           else log?.error(fields, "window order read-back failed");
         }
       }
+    });
+  }
+
+  /**
+   * Brings an order's journal record to what its venue answered (`notFound`: nothing), unless the record is final
+   * already (read now: the live venue wrapper may have written it during the read).
+   */
+  private journalOrder(clientOrderId: string, o: Order | undefined): void {
+    const { journal } = this.opts;
+    const state = journal.getOrder(clientOrderId)?.state;
+    if (state === undefined || TERMINAL_ORDER_STATES.has(state)) return;
+    journal.updateOrder(clientOrderId, o ? journalStateOf(o) : "notFound", {
+      exchangeOrderId: o?.id,
+      filled: o?.filled.toString(),
     });
   }
 
