@@ -390,15 +390,15 @@ export class Journal {
     );
   }
 
-  /**
-   * Runs one write with `synchronous = NORMAL` (no fsync: it survives a process crash, and power loss once the next
-   * FULL write has fsynced the WAL), then restores FULL for every other write.
-   */
   /** The connection's `synchronous` setting now (2: FULL, 1: NORMAL). */
   synchronousLevel(): number {
     return Number((this.db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous);
   }
 
+  /**
+   * Runs one write with `synchronous = NORMAL` (no fsync: it survives a process crash, and power loss once the next
+   * FULL write has fsynced the WAL), then restores FULL for every other write.
+   */
   private unsynced<T>(write: () => T): T {
     this.db.exec("PRAGMA synchronous = NORMAL");
     try {
