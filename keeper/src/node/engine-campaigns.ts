@@ -443,6 +443,15 @@ export class EngineCampaigns implements CampaignExecution {
     }
   }
 
+  /**
+   * Resolves once the runs trading inside standing windows now have ended (their orders sent and answered): nothing
+   * between their decision and their orders waits on the chain, so the node's other work waits for them instead.
+   */
+  async windowRunsDone(): Promise<void> {
+    const inflight = [...this.windows.values()].flatMap((w) => [...w.inflight]);
+    if (inflight.length > 0) await Promise.allSettled(inflight);
+  }
+
   /** Campaigns of runs being offered or traded now, with the sequence number of their first order once sent. */
   running(): { campaignId: string; type: StrategyType; firstOrderSeq?: number }[] {
     return [...this.pending].map(([campaignId, p]) => ({

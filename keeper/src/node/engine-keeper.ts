@@ -75,8 +75,12 @@ export interface EngineKeeperOptions extends Omit<
   engineBase?: EngineParameters;
   /** Waits between market-making refreshes (default: the plugin's `refreshMs` of wall time; replay: one step). */
   waitForRefresh?: PluginContext["waitForRefresh"];
-  /** Observers of the live path (replay's report): every engine tick with the market it decided on, every run's end. */
+  /**
+   * Observers of the live path (replay's report, the live-keeper bench): every market the tick read as its read
+   * returns, every engine tick with the market it decided on, every run's end.
+   */
   observe?: {
+    read?: (market: ExecutionMarket) => void;
     tick?: (market: ExecutionMarket, actions: readonly EngineAction[], thresholdBps: number) => void;
     runFinished?: (runId: number, strategyId: string, result: ExecutionResult) => void;
     marketMakingRun?: PluginContext["onMarketMakingRun"];
@@ -300,6 +304,11 @@ export function engineKeeper(opts: EngineKeeperOptions) {
         campaigns.observeTime(nowSec);
         const readAt = clock.now();
         const market = withMeasuredVolatility(await readMarket(sources, readAt), volatility);
+        observe?.read?.(market);
+        // The read's connections go back to their venues' pools one event-loop turn after their responses (undici
+        // checks an idle kept-alive socket before reusing it): a run deciding in this turn would send its first order
+        // on a new connection (a TCP connect, a TLS handshake on a real venue). One turn later it reuses one.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         // `stop()` ran while the venues were read: this tick starts nothing (no window armed, no run started), or that
         // run's campaign would draw after `stop()` stopped the runs and drained their campaigns, and stay unrepaid.
         if (stopping) return [];
@@ -335,6 +344,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
         }
         return [];
       },
+      foreground: () => campaigns.windowRunsDone(),
     },
   });
   late.node = keeperNode;

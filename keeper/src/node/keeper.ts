@@ -37,6 +37,12 @@ import { serveMetrics, type Metrics } from "./metrics.js";
 /** Detects opportunities as campaign specs (the strategies' side of the dispatcher). */
 export interface OpportunitySource {
   detect(nowSec: bigint): Promise<Opportunity[]>;
+  /**
+   * Resolves once the trades `detect` started in the foreground are done (a live keeper's arbitrage runs inside their
+   * standing windows: decision, orders, fills). The rest of the tick (offers, dispatch, repayments, leaf reveals,
+   * flattening) waits for them rather than interleaving its journal reads and chain calls with their path.
+   */
+  foreground?(): Promise<void>;
 }
 
 export interface KeeperNodeOptions {
@@ -192,6 +198,8 @@ export class KeeperNode {
       const { risk } = this.opts;
       await risk?.refreshSignals();
       const opportunities = risk?.stopReason() ? [] : await this.opts.source.detect(now);
+      // Trades `detect` started have the event loop to themselves until they are done (see `foreground`).
+      await this.opts.source.foreground?.();
       // An unhealthy keeper (a venue down) claims nothing new; campaigns it holds keep stepping below.
       const claiming = this.opts.healthy?.() ?? true;
       for (const opportunity of claiming ? opportunities : []) {

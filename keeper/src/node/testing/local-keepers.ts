@@ -192,6 +192,8 @@ export interface KeeperNodeTestOptions {
   budget?: { capacity: number; refillPerSecond: number };
   /** Safety rules over the defaults (a market maker's keeper: 2,000 orders a minute). */
   safety?: Parameters<typeof engineKeeper>[0]["safety"];
+  /** Observers of the live path (the live-keeper bench times its reads and ticks). */
+  observe?: Parameters<typeof engineKeeper>[0]["observe"];
 }
 
 /** Market making on alpha's BTC/USDT (2 bps maker fee; quotes inside the simulator's 10 bps half-spread). */
@@ -259,6 +261,7 @@ export function keeperNode(
     poster: opts.wrapPoster ? opts.wrapPoster(poster) : poster,
     strategies: opts.strategies ?? [ARBITRAGE_STRATEGY],
     campaigns: opts.campaigns,
+    ...(opts.observe ? { observe: opts.observe } : {}),
     vault: opts.capital ? chain.capital : undefined,
     venues,
     tickMs: opts.tickMs ?? 50,
