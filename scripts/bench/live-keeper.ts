@@ -13,9 +13,9 @@
  * per venue and pair are never what a sample waits for.
  *
  * Instants of one sample (performance.now(), one clock):
- *  - opportunity: the start of the first engine tick whose market (the node just read both books and balances
- *    over HTTP) shows the planted gap: the keeper holds the opportunity;
- *  - decision: that tick (or a later one) returns the `start` of the arbitrage run;
+ *  - opportunity: the tick's read of both books and balances over HTTP returns (`observe.read`) with the planted gap
+ *    in it: the keeper holds the opportunity;
+ *  - decision: that tick's engine (or a later one's) returns the `start` of the arbitrage run;
  *  - published / claimed / drawn: `publishCampaign`, `claimCampaign` and the vault `draw` return (mined);
  *  - first order: the first order request's headers are written to the venue's socket (undici's
  *    `undici:client:sendHeaders` diagnostics channel, `POST .../order`): the request leaves the keeper.
@@ -33,7 +33,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { performance, PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { localSystem } from "../../keeper/src/chain/testing/local-system.js";
 import type { EngineAction } from "../../keeper/src/engine/types.js";
@@ -117,6 +117,20 @@ async function startChain(port: number): Promise<ChildProcess> {
 /** The sample being measured: hooks fill its instants once each. */
 let current: (SampleInstants & { gapVenue: string; gapPrice: bigint; planted: number }) | undefined;
 
+// The first order request created by the HTTP client (undici), once the exchange client built and signed it.
+subscribe("undici:request:create", (message) => {
+  const t = performance.now();
+  const { request } = message as { request: { method: string; path: string } };
+  if (request.method !== "POST" || !/\/order(\?|$)/.test(request.path)) return;
+  if (current && current.decision !== undefined && current.requestCreated === undefined) current.requestCreated = t;
+});
+
+// Connections the keeper opened to a venue while a sample's first order was on its way (before its headers left).
+let connectsOnPath = 0;
+subscribe("undici:client:beforeConnect", () => {
+  if (current && current.decision !== undefined && current.firstOrder === undefined) connectsOnPath++;
+});
+
 // The first order request leaving the keeper: undici writes its headers to the venue's socket.
 subscribe("undici:client:sendHeaders", (message) => {
   const t = performance.now();
@@ -124,6 +138,15 @@ subscribe("undici:client:sendHeaders", (message) => {
   if (request.method !== "POST" || !/\/order(\?|$)/.test(request.path)) return;
   if (current && current.decision !== undefined && current.firstOrder === undefined) current.firstOrder = t;
 });
+
+// Garbage-collection pauses of this process (the keeper's): each sample counts those overlapping its path.
+const gcPauses: { start: number; end: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries() as PerformanceEntry[])
+    gcPauses.push({ start: e.startTime, end: e.startTime + e.duration });
+}).observe({ entryTypes: ["gc"] });
+const gcBetween = (from: number, to: number): number =>
+  gcPauses.reduce((sum, g) => sum + Math.max(0, Math.min(to, g.end) - Math.max(from, g.start)), 0);
 
 async function main(): Promise<void> {
   const load0 = loadavg();
@@ -187,7 +210,16 @@ async function main(): Promise<void> {
       if (current?.decision !== undefined) current.drawn ??= performance.now();
       return r;
     };
+    // The opportunity: the first read returning with the planted gap in its market.
+    const read = (market: ExecutionMarket) => {
+      const s = current;
+      if (!s || s.opportunity !== undefined) return;
+      const snap = market.snapshots.get(snapshotKey(s.gapVenue, SYMBOL));
+      const ask = snap?.liquidity.kind === "book" ? snap.liquidity.asks[0]?.price : undefined;
+      if (ask !== undefined && ask <= s.gapPrice) s.opportunity = performance.now();
+    };
     const node = keeperNode(chain, run, 0, join(dir, "k0"), {
+      observe: { read },
       capital: true,
       tickMs: TICK_MS,
       budget: { capacity: 20, refillPerSecond: 10 },
@@ -200,6 +232,8 @@ async function main(): Promise<void> {
     // order, timed on the node's journal instance (outermost calls only).
     const journal = node.journal as unknown as Record<string, unknown>;
     let depth = 0;
+    // Journal calls on the path by method (all samples, warm-up included).
+    const journalBy = new Map<string, { calls: number; ms: number; max: number }>();
     for (const m of Object.getOwnPropertyNames(Object.getPrototypeOf(journal))) {
       const f = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(journal), m)?.value as unknown;
       if (m === "constructor" || typeof f !== "function") continue;
@@ -213,6 +247,9 @@ async function main(): Promise<void> {
           const s = current;
           if (depth === 0 && s?.decision !== undefined && s.firstOrder === undefined) {
             const dt = performance.now() - t0;
+            if (m === "recordOrderIntent") s.intent ??= performance.now();
+            const by = journalBy.get(m) ?? { calls: 0, ms: 0, max: 0 };
+            journalBy.set(m, { calls: by.calls + 1, ms: by.ms + dt, max: Math.max(by.max, dt) });
             if (s.drawn === undefined) s.journalBeforeDraw = (s.journalBeforeDraw ?? 0) + dt;
             else s.journalAfterDraw = (s.journalAfterDraw ?? 0) + dt;
           }
@@ -222,14 +259,8 @@ async function main(): Promise<void> {
     const runner = node.keeper.runner;
     const tick = runner.tick.bind(runner);
     runner.tick = (input: TickInput<ExecutionMarket>): readonly EngineAction[] => {
-      const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       const s = current;
-      if (s && s.opportunity === undefined) {
-        const snap = input.market.snapshots.get(snapshotKey(s.gapVenue, SYMBOL));
-        const ask = snap?.liquidity.kind === "book" ? snap.liquidity.asks[0]?.price : undefined;
-        if (ask !== undefined && ask <= s.gapPrice) s.opportunity = t0;
-      }
       const actions = tick(input);
       if (s && s.opportunity !== undefined && s.decision === undefined && actions.some((a) => a.kind === "start")) {
         s.decision = performance.now();
@@ -308,6 +339,9 @@ async function main(): Promise<void> {
         `tick reads reused by runs ${node.keeper.reads.hits}, read again ${node.keeper.reads.misses}; ` +
         `load average at the end ${load1.map((l) => l.toFixed(2)).join(" ")}`,
     );
+    for (const s of measured) {
+      if (s.opportunity !== undefined && s.firstOrder !== undefined) s.gcPause = gcBetween(s.opportunity, s.firstOrder);
+    }
     const rows = summarise(measured);
     console.log(`\nsegment (ms, ${measured.length} settled samples)              p50      p99      max`);
     for (const seg of SEGMENTS) {
@@ -316,6 +350,23 @@ async function main(): Promise<void> {
       console.log(
         `  ${seg.label.padEnd(48)} ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}  ${r.max.toFixed(2).padStart(7)}` +
           (r.n === measured.length ? "" : `   (${r.n} samples)`),
+      );
+    }
+    console.log(`\nconnections opened between a decision and its first order: ${connectsOnPath}`);
+    console.log("\njournal calls between decision and first order, by method: calls, total ms, max ms");
+    for (const [m, by] of [...journalBy].sort((a, b) => b[1].ms - a[1].ms)) {
+      console.log(
+        `  ${m.padEnd(28)} ${String(by.calls).padStart(6)} ${by.ms.toFixed(1).padStart(8)} ${by.max.toFixed(2).padStart(7)}`,
+      );
+    }
+    // The slowest samples, instant by instant: what their tail was made of.
+    const total = (s: SampleInstants) => (s.firstOrder ?? 0) - (s.opportunity ?? 0);
+    console.log("\nslowest samples (ms): total = decide (CPU) + decision -> order (journal); GC pauses on the path");
+    for (const s of [...measured].sort((a, b) => total(b) - total(a)).slice(0, 5)) {
+      const f = (v: number | undefined) => (v ?? Number.NaN).toFixed(2);
+      console.log(
+        `  ${f(total(s))} = ${f((s.decision ?? 0) - (s.opportunity ?? 0))} (${f(s.decideCpu)}) + ` +
+          `${f((s.firstOrder ?? 0) - (s.decision ?? 0))} (${f((s.journalBeforeDraw ?? 0) + (s.journalAfterDraw ?? 0))}); GC ${f(s.gcPause)}`,
       );
     }
   } finally {

@@ -5,13 +5,17 @@
 
 /** Instants of one sample (ms, one monotonic clock); undefined when the sample never reached that point. */
 export interface SampleInstants {
-  /** The engine tick whose market first shows the opportunity starts. */
+  /** The tick's read of the venues returns with the opportunity in its market: the keeper holds it. */
   opportunity?: number;
   /** The engine tick that starts the run returns. */
   decision?: number;
   published?: number;
   claimed?: number;
   drawn?: number;
+  /** The first order's intent is journalled (the order is about to go to its venue's client). */
+  intent?: number;
+  /** The HTTP client creates the first order's request (the exchange client built and signed it). */
+  requestCreated?: number;
   /** The first order request leaves the keeper (headers on the venue's socket). */
   firstOrder?: number;
   /** CPU time (user + system) of the process during the engine tick that decided (ms). */
@@ -20,6 +24,8 @@ export interface SampleInstants {
   journalBeforeDraw?: number;
   /** Time spent in journal calls between the capital drawn and the first order (ms). */
   journalAfterDraw?: number;
+  /** Time the process spent in garbage-collection pauses between the opportunity and the first order (ms). */
+  gcPause?: number;
 }
 
 export interface Segment {
@@ -35,7 +41,11 @@ const between =
     s[from] === undefined || s[to] === undefined ? undefined : s[to] - s[from];
 
 export const SEGMENTS: readonly Segment[] = [
-  { name: "decide", label: "opportunity -> decision (engine tick)", of: between("opportunity", "decision") },
+  {
+    name: "decide",
+    label: "opportunity -> decision (read returned, engine tick)",
+    of: between("opportunity", "decision"),
+  },
   { name: "decideCpu", label: "  CPU time of the deciding tick", of: (s) => s.decideCpu },
   {
     name: "publish",
@@ -55,6 +65,17 @@ export const SEGMENTS: readonly Segment[] = [
     of: (s) => (between("drawn", "firstOrder")(s) === undefined ? undefined : (s.journalAfterDraw ?? 0)),
   },
   { name: "decisionToOrder", label: "decision -> first order", of: between("decision", "firstOrder") },
+  { name: "toIntent", label: "  decision -> order intent journalled", of: between("decision", "intent") },
+  {
+    name: "toRequest",
+    label: "  intent -> request created (exchange client)",
+    of: between("intent", "requestCreated"),
+  },
+  {
+    name: "toSocket",
+    label: "  request created -> headers sent (HTTP client)",
+    of: between("requestCreated", "firstOrder"),
+  },
   {
     name: "decisionToOrderJournal",
     label: "  of which journal writes (fsync)",
@@ -64,6 +85,11 @@ export const SEGMENTS: readonly Segment[] = [
         : (s.journalBeforeDraw ?? 0) + (s.journalAfterDraw ?? 0),
   },
   { name: "opportunityToOrder", label: "opportunity -> first order", of: between("opportunity", "firstOrder") },
+  {
+    name: "opportunityToOrderGc",
+    label: "  of which garbage-collection pauses",
+    of: (s) => (between("opportunity", "firstOrder")(s) === undefined ? undefined : (s.gcPause ?? 0)),
+  },
   {
     name: "keeperOnly",
     label: "keeper path without the chain (decide + order)",
