@@ -24,7 +24,7 @@
  * The keeper runs in this process: give it `npm start`'s keepers' Node options (`KEEPER_NODE_OPTIONS`), as below; the
  * first line printed says which young-generation size it ran with.
  *
- *   node_modules/.bin/node --max-semi-space-size=64 --import tsx scripts/bench/live-keeper.ts [--samples 200]
+ *   node_modules/.bin/node --max-semi-space-size=64 --expose-gc --import tsx scripts/bench/live-keeper.ts [--samples 200]
  *     [--warmup 10] [--tick-ms 500] [--per-opportunity] [--window-seconds 60]
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -141,10 +141,17 @@ subscribe("undici:client:sendHeaders", (message) => {
 
 // Garbage-collection pauses of this process (the keeper's): each sample counts those overlapping its path.
 const gcPauses: { start: number; end: number }[] = [];
+// Every pause of the run by kind (perf_hooks' NODE_PERFORMANCE_GC_*: 1 minor, 2 major, 4 incremental, 8 weak callbacks).
+const gcKinds = new Map<number, { n: number; ms: number; max: number }>();
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries() as PerformanceEntry[])
+  for (const e of list.getEntries() as PerformanceEntry[]) {
     gcPauses.push({ start: e.startTime, end: e.startTime + e.duration });
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
+    const k = gcKinds.get(kind) ?? { n: 0, ms: 0, max: 0 };
+    gcKinds.set(kind, { n: k.n + 1, ms: k.ms + e.duration, max: Math.max(k.max, e.duration) });
+  }
 }).observe({ entryTypes: ["gc"] });
+const GC_KIND: Record<number, string> = { 1: "minor", 2: "major", 4: "incremental", 8: "weak callbacks" };
 const gcBetween = (from: number, to: number): number =>
   gcPauses.reduce((sum, g) => sum + Math.max(0, Math.min(to, g.end) - Math.max(from, g.start)), 0);
 
@@ -154,7 +161,8 @@ async function main(): Promise<void> {
     `live keeper bench: node ${process.version}, ${cpus().length} CPUs, load average ${load0.map((l) => l.toFixed(2)).join(" ")}, ` +
       `${SAMPLES} samples after ${WARMUP} warm-up, tick ${TICK_MS} ms, ` +
       (STANDING ? `standing arbitrage windows of ${WINDOW_SECONDS} s` : "a campaign per opportunity") +
-      `, semi-space ${[...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].join(" ").match(/--max-semi-space-size=\d+/)?.[0] ?? "default (16 MB)"}`,
+      `, semi-space ${[...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].join(" ").match(/--max-semi-space-size=\d+/)?.[0] ?? "default (16 MB)"}` +
+      `, young generation collected between ticks: ${typeof (globalThis as { gc?: unknown }).gc === "function" ? "yes" : "no (no --expose-gc)"}`,
   );
   const dir = mkdtempSync(join(tmpdir(), "bench-live-keeper-"));
   const port = await freePort();
@@ -352,6 +360,12 @@ async function main(): Promise<void> {
           (r.n === measured.length ? "" : `   (${r.n} samples)`),
       );
     }
+    console.log(
+      `\ngarbage collection over the run: ` +
+        [...gcKinds]
+          .map(([k, g]) => `${GC_KIND[k] ?? k} ${g.n} pauses, ${g.ms.toFixed(0)} ms (max ${g.max.toFixed(1)})`)
+          .join("; "),
+    );
     console.log(`\nconnections opened between a decision and its first order: ${connectsOnPath}`);
     console.log("\njournal calls between decision and first order, by method: calls, total ms, max ms");
     for (const [m, by] of [...journalBy].sort((a, b) => b[1].ms - a[1].ms)) {

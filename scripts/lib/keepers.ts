@@ -85,11 +85,12 @@ export const KEEPER_RISK = { maxCampaignNotional: "15000", maxOrderNotional: "15
 
 /**
  * Node options of the `npm start` keepers (`NODE_OPTIONS` of `keeper run`): young-generation semi-spaces of 64 MB
- * (V8's default is 16 MB on 64-bit), so scavenges come a quarter as often and fewer of them land between a decision and
- * its first order. Measured with `scripts/bench/live-keeper.ts` (docs/benchmarks.md): opportunity to first order p99
- * 16.6 ms (max 26.7) with the default, 6.9 ms (max 8.2) with it, on the same tree a few minutes apart.
+ * (V8's default is 16 MB on 64-bit), so scavenges come a quarter as often, and `--expose-gc`, with which the keeper
+ * collects the young generation between ticks (`KeeperNode`), when nothing trades: a tick's read, decision and first
+ * orders then allocate into an empty young generation and no scavenge lands between an opportunity and its first order.
+ * Measured with `scripts/bench/live-keeper.ts` (docs/benchmarks.md).
  */
-export const KEEPER_NODE_OPTIONS = "--max-semi-space-size=64";
+export const KEEPER_NODE_OPTIONS = "--max-semi-space-size=64 --expose-gc";
 
 /**
  * Standing arbitrage windows of the `npm start` keepers (config `arbitrage.standingWindows`): each keeper holds one

@@ -9,7 +9,7 @@
  * maximum; the size is then rounded down to both venues' lots and capped by the balances available.
  */
 import { BPS, divWad, mulBps } from "./fixed.js";
-import { buyCost, maxBuyable, maxSellable, sellProceeds, type Liquidity } from "./liquidity.js";
+import { buyCost, maxBuyable, maxSellable, sellProceeds, type BookLiquidity, type Liquidity } from "./liquidity.js";
 import type { Side, VenueKind } from "./venue.js";
 
 export interface VenueSnapshot {
@@ -138,6 +138,57 @@ export function argmaxConcave(f: (x: bigint) => bigint, lo: bigint, hi: bigint, 
   return best;
 }
 
+/**
+ * Book against book (no bridge): the amount up to which each further unit bought from `buy`'s asks and sold into
+ * `sell`'s bids still earns more than the two taker fees. Profit is piecewise linear in the amount, with its kinks
+ * where a level of either book runs out, and concave: it peaks here. One walk over both books.
+ */
+export function bookProfitPeak(buy: BookLiquidity, sell: BookLiquidity): bigint {
+  const { asks } = buy;
+  const { bids } = sell;
+  let i = 0;
+  let j = 0;
+  let askLeft = asks[0]?.amount ?? 0n;
+  let bidLeft = bids[0]?.amount ?? 0n;
+  let amount = 0n;
+  while (i < asks.length && j < bids.length) {
+    if (askLeft <= 0n) {
+      askLeft = asks[++i]?.amount ?? 0n;
+      continue;
+    }
+    if (bidLeft <= 0n) {
+      bidLeft = bids[++j]?.amount ?? 0n;
+      continue;
+    }
+    // The next unit's proceeds net of the sell fee against its cost with the buy fee (both scaled by BPS).
+    if (bids[j]!.price * (BPS - sell.takerFeeBps) <= asks[i]!.price * (BPS + buy.takerFeeBps)) break;
+    const step = askLeft < bidLeft ? askLeft : bidLeft;
+    amount += step;
+    askLeft -= step;
+    bidLeft -= step;
+  }
+  return amount;
+}
+
+/**
+ * The grid point (a multiple of the unit, at most `maxUnits`) of highest `f` next to the peak of a concave `f` at
+ * `peakUnits` (fractional units floored): the floor, its neighbours, whichever is highest (the lower one on a tie).
+ */
+function bestNearPeak(f: (n: bigint) => bigint, peakUnits: bigint, maxUnits: bigint): bigint {
+  const centre = peakUnits < maxUnits ? peakUnits : maxUnits;
+  let best = centre;
+  let bestValue = f(centre);
+  for (const n of [centre - 1n, centre + 1n]) {
+    if (n < 0n || n > maxUnits) continue;
+    const v = f(n);
+    if (v > bestValue || (v === bestValue && n < best)) {
+      best = n;
+      bestValue = v;
+    }
+  }
+  return best;
+}
+
 /** Price of the last book level touched by taking `amount` (the marginal price), or undefined. */
 function marginalLevelPrice(levels: { price: bigint; amount: bigint }[], amount: bigint): bigint | undefined {
   let left = amount;
@@ -203,7 +254,13 @@ export function evaluateRoute(
   // Search on the lot grid (whole lots), so the optimum is never lost to rounding afterwards.
   // Without a lot (a pool), search on a grid of 1e-12 base, far below any size that matters.
   const unit = lot > 0n ? lot : 10n ** 6n;
-  const amount = argmaxConcave((n) => variable(n * unit), 0n, upper / unit) * unit;
+  const onGrid = (n: bigint) => variable(n * unit);
+  // Book against book: the peak is found by one walk over both books, then three grid points are compared; anything
+  // else (a pool's curve, a bridge's fees and delay) by a ternary search over the whole grid.
+  const amount =
+    (!usedBridge && buy.liquidity.kind === "book" && sell.liquidity.kind === "book"
+      ? bestNearPeak(onGrid, bookProfitPeak(buy.liquidity, sell.liquidity) / unit, upper / unit)
+      : argmaxConcave(onGrid, 0n, upper / unit)) * unit;
   if (amount <= 0n) return undefined;
 
   const cost = buyCost(buy.liquidity, amount);

@@ -45,6 +45,17 @@ export interface OpportunitySource {
   foreground?(): Promise<void>;
 }
 
+/**
+ * Collects V8's young generation now, when the process runs with `--expose-gc` (`npm start`'s keepers do:
+ * `KEEPER_NODE_OPTIONS`); otherwise does nothing. Called between ticks, when the tick's trades are done: the next
+ * tick's read, decision and first orders then allocate into an empty young generation, and no scavenge (a pause of
+ * 1-3 ms) lands between an opportunity and its first order.
+ */
+function collectYoungGeneration(): void {
+  const gc = (globalThis as { gc?: (options?: { type: "minor" | "major" }) => void }).gc;
+  gc?.({ type: "minor" });
+}
+
 export interface KeeperNodeOptions {
   chain: ChainAdapter;
   journal: Journal;
@@ -176,7 +187,10 @@ export class KeeperNode {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.tickTimer = setTimeout(() => {
-      this.running = this.tick().finally(() => this.schedule(this.opts.tickMs));
+      this.running = this.tick().finally(() => {
+        collectYoungGeneration();
+        this.schedule(this.opts.tickMs);
+      });
     }, ms);
   }
 
