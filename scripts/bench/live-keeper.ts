@@ -366,6 +366,11 @@ async function main(): Promise<void> {
           .map(([k, g]) => `${GC_KIND[k] ?? k} ${g.n} pauses, ${g.ms.toFixed(0)} ms (max ${g.max.toFixed(1)})`)
           .join("; "),
     );
+    const budgets = (["alpha", "beta"] as const).map((v) => {
+      const b = (node.venues[v] as unknown as { opts: { budget: { waitedMs: number; granted: number } } }).opts.budget;
+      return `${v} ${b.granted} requests, ${b.waitedMs} ms waited`;
+    });
+    console.log(`\nrequest budgets over the run: ${budgets.join("; ")}`);
     console.log(`\nconnections opened between a decision and its first order: ${connectsOnPath}`);
     console.log("\njournal calls between decision and first order, by method: calls, total ms, max ms");
     for (const [m, by] of [...journalBy].sort((a, b) => b[1].ms - a[1].ms)) {
