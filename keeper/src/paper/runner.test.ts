@@ -106,17 +106,22 @@ function setup(opts: {
   };
 }
 
+/** Starts the paper keeper and waits until its market maker's bid rests on the paper venue. */
+async function startQuoting(s: ReturnType<typeof setup>): Promise<void> {
+  await s.keeper.start();
+  await until(
+    "paper quotes resting",
+    () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
+    60_000,
+  );
+}
+
 describe("paper keeper (engineKeeper over paper venues and a local chain)", () => {
   it("marketMaking_quotesAndFillsOnPaper_campaignSettledOnTheLocalChainWithItsReceipt", async () => {
     const s = setup({ strategies: [marketMaking()] });
     try {
-      await s.keeper.start();
       // The market maker's quotes rest on the paper venue (GTC, around the mid).
-      await until(
-        "paper quotes resting",
-        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
-        60_000,
-      );
+      await startQuoting(s);
       const bid = s.paper.orders.find((o) => o.status === "open" && o.side === "buy")!;
       assert.ok(bid.limitPrice < toWad("30000"), "a bid below the mid");
       // The live market trades down through the bid: a seller crosses it, the paper bid fills as a maker.
@@ -167,12 +172,7 @@ describe("paper keeper (engineKeeper over paper venues and a local chain)", () =
     // failed the run and put market making in its failure cool-down).
     const s = setup({ strategies: [marketMaking()], tickMs: 60_000, quotingWindowSeconds: 30 });
     try {
-      await s.keeper.start();
-      await until(
-        "paper quotes resting",
-        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
-        60_000,
-      );
+      await startQuoting(s);
       s.market.books[PAIR] = { bids: [lv("28790", "5")], asks: [lv("28810", "5")] };
       await until(
         () =>
@@ -194,12 +194,7 @@ describe("paper keeper (engineKeeper over paper venues and a local chain)", () =
     const first = setup({ strategies: [marketMaking()], keptChain: true });
     let second: ReturnType<typeof setup> | undefined;
     try {
-      await first.keeper.start();
-      await until(
-        "paper quotes resting",
-        () => first.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
-        60_000,
-      );
+      await startQuoting(first);
       first.market.books[PAIR] = { bids: [lv("29000", "5")], asks: [lv("29010", "5")] };
       await until(
         "a settled market-making campaign",
@@ -292,12 +287,7 @@ describe("paper keeper (engineKeeper over paper venues and a local chain)", () =
     // draw after the drain and be left open (unrepaid) when the keeper stops.
     const s = setup({ strategies: [marketMaking()] });
     try {
-      await s.keeper.start();
-      await until(
-        "paper quotes resting",
-        () => s.paper.orders.some((o) => o.status === "open" && o.side === "buy"),
-        60_000,
-      );
+      await startQuoting(s);
       // Hold the tick's book read (not the market maker's: its run must stop) until the runs have stopped.
       const read = s.market.fetchOrderBook.bind(s.market);
       let held = 0;
