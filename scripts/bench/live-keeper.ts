@@ -117,11 +117,16 @@ async function startChain(port: number): Promise<ChildProcess> {
 /** The sample being measured: hooks fill its instants once each. */
 let current: (SampleInstants & { gapVenue: string; gapPrice: bigint; planted: number }) | undefined;
 
+/** Whether an undici diagnostics message is about an order request (`POST .../order`). */
+const isOrder = (message: unknown): boolean => {
+  const { request } = message as { request: { method: string; path: string } };
+  return request.method === "POST" && /\/order(\?|$)/.test(request.path);
+};
+
 // The first order request created by the HTTP client (undici), once the exchange client built and signed it.
 subscribe("undici:request:create", (message) => {
   const t = performance.now();
-  const { request } = message as { request: { method: string; path: string } };
-  if (request.method !== "POST" || !/\/order(\?|$)/.test(request.path)) return;
+  if (!isOrder(message)) return;
   if (current && current.decision !== undefined && current.requestCreated === undefined) current.requestCreated = t;
 });
 
@@ -134,8 +139,7 @@ subscribe("undici:client:beforeConnect", () => {
 // The first order request leaving the keeper: undici writes its headers to the venue's socket.
 subscribe("undici:client:sendHeaders", (message) => {
   const t = performance.now();
-  const { request } = message as { request: { method: string; path: string } };
-  if (request.method !== "POST" || !/\/order(\?|$)/.test(request.path)) return;
+  if (!isOrder(message)) return;
   if (current && current.decision !== undefined && current.firstOrder === undefined) current.firstOrder = t;
 });
 

@@ -5,8 +5,9 @@
  *   profit(q) = proceeds of selling q' on the sell venue - cost of buying q on the buy venue
  *               - delay risk on the bought notional - fixed costs (gas, bridge fixed fee)
  * (q' = q, or what arrives after a bridge's fee) is found by walking the books / the AMM curve. Taker
- * fees are inside the proceeds and costs, so profit is concave in q and a ternary search finds its
- * maximum; the size is then rounded down to both venues' lots and capped by the balances available.
+ * fees are inside the proceeds and costs, so profit is concave in q: book against book one walk over
+ * both books finds its peak (`bookProfitPeak`), otherwise a ternary search finds its maximum; the size
+ * is on both venues' lot grid and capped by the balances available.
  */
 import { BPS, divWad, mulBps } from "./fixed.js";
 import { buyCost, maxBuyable, maxSellable, sellProceeds, type BookLiquidity, type Liquidity } from "./liquidity.js";
