@@ -385,6 +385,76 @@ describe("CampaignDispatcher", () => {
     assert.equal(lines.slice(mark).filter((l) => l.level >= 50).length, 1);
     journal.close();
   });
+
+  it("finishTraded_claimLapsedMidRunWindowOpen_claimsAgainPostsAndSettles_untradedCampaignNotClaimed", async () => {
+    const k = keepers[2]!;
+    const journal = new Journal(join(dir, "finish.db"));
+    const poster = new RecordingReceiptPoster(k.chain, { dataDir: join(dir, "finish"), journal });
+    let lapse = true;
+    const executed: string[] = [];
+    // The execution traded, then the chain's clock overtook its claim (not its window) before the receipt went out.
+    const exec: CampaignExecution = {
+      async execute(job) {
+        executed.push(job.id);
+        if (lapse) {
+          lapse = false;
+          await sys.advance(Number(job.claimDeadline! - job.chainNow!) + 5);
+        }
+        return poster.post(fillsOf(job.id));
+      },
+    };
+    const d = new CampaignDispatcher({ chain: k.chain, journal, execution: exec, parameters: () => values });
+    // B: a campaign whose window opens later: offered (published), not claimable yet.
+    const later = await spec(sys);
+    const b = { ...later, priceWindow: { ...later.priceWindow, notBefore: later.priceWindow.notBefore + 120n } };
+    assert.equal(await d.offer({ spec: b }), "waiting");
+    const idB = k.chain.campaignIdOf(b);
+    const a = await spec(sys);
+    const idA = k.chain.campaignIdOf(a);
+    await assert.rejects(d.offer({ spec: a }), /not this keeper.s live claim: its receipt is not sent/);
+    assert.equal(journal.campaignProgress(idA), "executing");
+    // B's window is open now (a `tick` would claim it).
+    await sys.advance(130);
+
+    const out = await d.finishTraded();
+    assert.deepEqual([...out], [[idA, "settled"]]);
+    const c = await k.chain.getCampaign(idA);
+    assert.equal(c.status, "settled");
+    assert.equal((await k.chain.getReceipt(c.settledReceiptId)).keeper.toLowerCase(), k.chain.account.toLowerCase());
+    assert.equal(journal.campaignProgress(idA), "settled");
+    assert.deepEqual(executed, [idA, idA], "A's execution called again only to post its sealed receipt");
+    // The campaign that did not trade is left alone: still open on chain, still watched, never executed.
+    assert.equal((await k.chain.getCampaign(idB)).status, "open");
+    assert.equal(journal.campaignProgress(idB), "published");
+    assert.deepEqual(d.pending, [idB]);
+    journal.close();
+  });
+
+  it("finishTraded_claimLapsedWithItsWindow_receiptLostNotClaimedAgain", async () => {
+    const k = keepers[2]!;
+    const journal = new Journal(join(dir, "finish-late.db"));
+    const poster = new RecordingReceiptPoster(k.chain, { dataDir: join(dir, "finish-late"), journal });
+    let calls = 0;
+    const exec: CampaignExecution = {
+      async execute(job) {
+        if (calls++ === 0) await sys.advance(Number(job.claimDeadline! - job.chainNow!) + 5);
+        return poster.post(fillsOf(job.id));
+      },
+    };
+    const d = new CampaignDispatcher({ chain: k.chain, journal, execution: exec, parameters: () => values });
+    const base = await spec(sys);
+    const now = await k.chain.now();
+    const a = { ...base, priceWindow: { ...base.priceWindow, notAfter: now + 20n } };
+    const idA = k.chain.campaignIdOf(a);
+    await assert.rejects(d.offer({ spec: a }), /not this keeper.s live claim/);
+    const txBefore = await sys.provider.getTransactionCount(k.chain.account);
+    assert.deepEqual([...(await d.finishTraded())], [[idA, "receiptLost"]]);
+    assert.equal(calls, 1, "not executed again");
+    assert.equal(await sys.provider.getTransactionCount(k.chain.account), txBefore, "no claim, no receipt sent");
+    assert.equal(journal.campaignProgress(idA), "abandoned");
+    assert.deepEqual(d.pending, []);
+    journal.close();
+  });
 });
 
 /** Two fills of `campaignId` as an execution hands them to the recording poster. */

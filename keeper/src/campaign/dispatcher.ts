@@ -186,6 +186,29 @@ export class CampaignDispatcher {
     return out;
   }
 
+  /**
+   * Shutdown: steps once every watched campaign that traded (its fills owe a receipt, its draw a repayment), after
+   * the steps already queued for it and whatever its `nextCheck`; campaigns that did not trade are left alone (no new
+   * claim). A traded campaign whose claim lapsed (the chain's clock overtook the run) is claimed again while its window
+   * is open and its sealed receipt posted and settled; past its window it ends `receiptLost`. Returns the outcome of
+   * each campaign stepped; a step that fails is logged and leaves its campaign to the next start.
+   */
+  async finishTraded(): Promise<Map<string, DispatchOutcome>> {
+    const out = new Map<string, DispatchOutcome>();
+    for (const id of [...this.watched.keys()]) {
+      if (!this.traded(id)) continue;
+      try {
+        out.set(id, await this.serial(id, () => this.step(id)));
+      } catch (err) {
+        this.opts.log?.warn(
+          { err, campaignId: id },
+          "traded campaign not finished before the stop: left to the next start",
+        );
+      }
+    }
+    return out;
+  }
+
   /** Runs `fn` after the steps of campaign `id` already queued (other campaigns' steps do not wait). */
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const run = (this.queues.get(id) ?? Promise.resolve()).then(fn);
@@ -280,7 +303,10 @@ export class CampaignDispatcher {
         w.nextCheck = now + 1n; // notYourTurn / pairLocked / outsideWindow: try again on a later tick
         return this.report(id, "waiting", claim.detail);
       }
-      journal.advanceCampaign(id, "claimed", `deadline ${claim.deadline}`);
+      // Claimed again after its claim lapsed mid-run (the chain's clock overtook it): the campaign stays `executing`,
+      // and its execution posts the receipt it sealed.
+      if (progress !== "executing" && progress !== "executed")
+        journal.advanceCampaign(id, "claimed", `deadline ${claim.deadline}`);
       return this.executeAndSettle(id, w, { claimDeadline: claim.deadline, chainNow: await chain.now() });
     } else if (progress !== "executing" && progress !== "executed") {
       journal.advanceCampaign(id, "claimed", `deadline ${c.claimDeadline}`);

@@ -175,6 +175,10 @@ export class KeeperNode {
     clearInterval(this.heartbeatTimer);
     await this.running;
     await this.dispatching;
+    // Campaigns that traded are finished now, not left to the next start: a claim the chain's clock overtook mid-run
+    // is claimed again and its receipt posted (or, past its window, the receipt is lost); then their capital goes back.
+    await this.guarded("dispatch", () => this.dispatcher.finishTraded());
+    for (const flow of this.flows) await this.guarded("capital", () => flow.repayFinished());
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.opts.log.info("keeper stopped");
   }
