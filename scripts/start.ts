@@ -23,11 +23,13 @@ import {
   startReferenceRelay,
   writeKeeperFiles,
   KEEPER_NODE_OPTIONS,
+  KEEPER_EVENT_LOOP_NICE,
   OPERATOR_STAKE_TUSD,
   writeSimScenario,
 } from "./lib/keepers.js";
 import { runOnce, startService, stopAll, waitFor } from "./lib/processes.js";
 import { startLocalPccs, type LocalPccs } from "../keeper/src/attestation/pccs-server.js";
+import { mayUseNice } from "../keeper/src/node/priority.js";
 
 let config: StartEnv;
 let RPC_URL: string;
@@ -200,6 +202,13 @@ async function startKeepers(keeperData: string): Promise<void> {
   console.log(
     `[start] reference price relay: simulator ETH/USDT mid -> ReferencePriceFeed every 15 s; demo depositor #18 deposited ${seeded / 10n ** 6n} tUSD (START_DEMO_DEPOSIT)`,
   );
+  // The keepers' event loops run before the other processes when they wait for a CPU, where the machine allows it.
+  const eventLoopNice = mayUseNice(KEEPER_EVENT_LOOP_NICE) ? KEEPER_EVENT_LOOP_NICE : undefined;
+  console.log(
+    eventLoopNice === undefined
+      ? `[start] keepers' event loops at default priority (eventLoopNice ${KEEPER_EVENT_LOOP_NICE} needs root or CAP_SYS_NICE)`
+      : `[start] keepers' event loops at nice ${eventLoopNice} (eventLoopNice)`,
+  );
   // A fresh chain every run: journals, traces and drawn capital of the previous chain's keepers mean nothing here.
   rmSync(join(keeperData, "store"), { recursive: true, force: true });
   for (let n = 1; n <= KEEPER_COUNT; n++) {
@@ -211,6 +220,7 @@ async function startKeepers(keeperData: string): Promise<void> {
       metricsPort: ports.metrics[n - 1]!,
       verifierUrl,
       pccsUrl: pccs.url,
+      eventLoopNice,
     });
     const env = {
       KEEPER_PRIVATE_KEY: devKey(n),

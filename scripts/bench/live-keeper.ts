@@ -27,9 +27,9 @@
  *   node_modules/.bin/node --max-semi-space-size=64 --expose-gc --import tsx scripts/bench/live-keeper.ts [--samples 200]
  *     [--warmup 10] [--tick-ms 500] [--per-opportunity] [--window-seconds 60]
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { subscribe } from "node:diagnostics_channel";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +43,8 @@ import { snapshotKey } from "../../keeper/src/execution/strategies/market.js";
 import { toWad } from "../../keeper/src/execution/fixed.js";
 import { BOB } from "../../keeper/src/sim/testkit.js";
 import { keeperAccount, keeperNode, SYMBOL } from "../../keeper/src/node/testing/local-keepers.js";
+import { mayUseNice, setEventLoopNice } from "../../keeper/src/node/priority.js";
+import { KEEPER_EVENT_LOOP_NICE } from "../lib/keepers.js";
 import {
   KeeperCapital__factory,
   MockV3Aggregator__factory,
@@ -60,6 +62,14 @@ const { values } = parseArgs({
     // Every arbitrage run publishes and claims its own campaign (the path before standing windows).
     "per-opportunity": { type: "boolean", default: false },
     "window-seconds": { type: "string", default: "60" },
+    // Linux: each thread's run and run-queue time between opportunity and first order (/proc schedstat; the reads
+    // themselves add about 0.1 ms to the path).
+    "thread-stats": { type: "boolean", default: false },
+    // Linux: the keeper's event-loop thread at real-time priority (SCHED_FIFO 10, `chrt`; needs CAP_SYS_NICE).
+    realtime: { type: "boolean", default: false },
+    // The keeper's event-loop thread at this nice value (config `eventLoopNice`); default: as `npm start` sets it
+    // (KEEPER_EVENT_LOOP_NICE where the machine allows it). `--event-loop-nice=0`: the priority it was started with.
+    "event-loop-nice": { type: "string" },
   },
 });
 const positive = (name: string, v: string | undefined): number => {
@@ -72,6 +82,13 @@ const WARMUP = Number(values.warmup);
 const TICK_MS = positive("tick-ms", values["tick-ms"]);
 const STANDING = !values["per-opportunity"];
 const WINDOW_SECONDS = positive("window-seconds", values["window-seconds"]);
+const EVENT_LOOP_NICE = ((v) => {
+  if (v === undefined) return mayUseNice(KEEPER_EVENT_LOOP_NICE) ? KEEPER_EVENT_LOOP_NICE : undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < -20 || n > 19)
+    throw new Error(`--event-loop-nice must be an integer -20..19, got ${v}`);
+  return n === 0 ? undefined : n;
+})(values["event-loop-nice"]);
 if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`--warmup must be an integer >= 0, got ${values.warmup}`);
 
 const USD = 10n ** 6n;
@@ -117,6 +134,60 @@ async function startChain(port: number): Promise<ChildProcess> {
 /** The sample being measured: hooks fill its instants once each. */
 let current: (SampleInstants & { gapVenue: string; gapPrice: bigint; planted: number }) | undefined;
 
+/** CPU time (user + system, µs) of this thread (the keeper's event loop) and of the whole process (all its threads). */
+const threadCpuMicros = (): number => {
+  const c = process.threadCpuUsage();
+  return c.user + c.system;
+};
+const processCpuMicros = (): number => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+/** Run and run-queue wait time (ns) of each of this process's threads (Linux `/proc/self/task/<tid>/schedstat`). */
+const THREAD_STATS = values["thread-stats"];
+type ThreadTimes = Map<string, { run: number; wait: number }>;
+const threadTimes = (): ThreadTimes => {
+  const out: ThreadTimes = new Map();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+      out.set(tid, { run: run!, wait: wait! });
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+};
+const threadsAt = new WeakMap<SampleInstants, ThreadTimes>();
+/** Per sample: the main thread's run and run-queue wait, and the other threads' run time (ms), on the path. */
+const threadsOnPath = new WeakMap<SampleInstants, { mainRun: number; mainWait: number; others: string }>();
+const diffThreads = (before: ThreadTimes, after: ThreadTimes) => {
+  const main = String(process.pid);
+  const d = (tid: string) => {
+    const a = after.get(tid)!;
+    const b = before.get(tid) ?? { run: 0, wait: 0 };
+    return { run: (a.run - b.run) / 1e6, wait: (a.wait - b.wait) / 1e6 };
+  };
+  const others = [...after.keys()]
+    .filter((t) => t !== main)
+    .map((t) => ({ t, ...d(t) }))
+    .filter((x) => x.run >= 0.05)
+    .sort((x, y) => y.run - x.run)
+    .map((x) => `${x.t} ${threadName(x.t)} ${x.run.toFixed(2)}`)
+    .join(", ");
+  return { mainRun: d(main).run, mainWait: d(main).wait, others };
+};
+const threadName = (tid: string): string => {
+  try {
+    return readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
+};
+
+/** Both CPU times (µs) read at each sample's opportunity. */
+const cpuAtOpportunity = new WeakMap<SampleInstants, { thread: number; process: number }>();
+
 /** Whether an undici diagnostics message is about an order request (`POST .../order`). */
 const isOrder = (message: unknown): boolean => {
   const { request } = message as { request: { method: string; path: string } };
@@ -140,7 +211,16 @@ subscribe("undici:client:beforeConnect", () => {
 subscribe("undici:client:sendHeaders", (message) => {
   const t = performance.now();
   if (!isOrder(message)) return;
-  if (current && current.decision !== undefined && current.firstOrder === undefined) current.firstOrder = t;
+  if (current && current.decision !== undefined && current.firstOrder === undefined) {
+    current.firstOrder = t;
+    const at = cpuAtOpportunity.get(current);
+    if (at) {
+      current.pathThreadCpu = (threadCpuMicros() - at.thread) / 1_000;
+      current.pathProcessCpu = (processCpuMicros() - at.process) / 1_000;
+    }
+    const before = threadsAt.get(current);
+    if (before) threadsOnPath.set(current, diffThreads(before, threadTimes()));
+  }
 });
 
 // Garbage-collection pauses of this process (the keeper's): each sample counts those overlapping its path.
@@ -166,7 +246,8 @@ async function main(): Promise<void> {
       `${SAMPLES} samples after ${WARMUP} warm-up, tick ${TICK_MS} ms, ` +
       (STANDING ? `standing arbitrage windows of ${WINDOW_SECONDS} s` : "a campaign per opportunity") +
       `, semi-space ${[...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].join(" ").match(/--max-semi-space-size=\d+/)?.[0] ?? "default (16 MB)"}` +
-      `, young generation collected between ticks: ${typeof (globalThis as { gc?: unknown }).gc === "function" ? "yes" : "no (no --expose-gc)"}`,
+      `, young generation collected between ticks: ${typeof (globalThis as { gc?: unknown }).gc === "function" ? "yes" : "no (no --expose-gc)"}` +
+      `, event-loop thread: ${values.realtime ? "SCHED_FIFO 10" : EVENT_LOOP_NICE !== undefined ? `nice ${EVENT_LOOP_NICE}` : "default priority"}`,
   );
   const dir = mkdtempSync(join(tmpdir(), "bench-live-keeper-"));
   const port = await freePort();
@@ -228,7 +309,11 @@ async function main(): Promise<void> {
       if (!s || s.opportunity !== undefined) return;
       const snap = market.snapshots.get(snapshotKey(s.gapVenue, SYMBOL));
       const ask = snap?.liquidity.kind === "book" ? snap.liquidity.asks[0]?.price : undefined;
-      if (ask !== undefined && ask <= s.gapPrice) s.opportunity = performance.now();
+      if (ask !== undefined && ask <= s.gapPrice) {
+        s.opportunity = performance.now();
+        cpuAtOpportunity.set(s, { thread: threadCpuMicros(), process: processCpuMicros() });
+        if (THREAD_STATS) threadsAt.set(s, threadTimes());
+      }
     };
     const node = keeperNode(chain, run, 0, join(dir, "k0"), {
       observe: { read },
@@ -283,6 +368,8 @@ async function main(): Promise<void> {
     };
 
     await node.node.start();
+    if (values.realtime) execFileSync("chrt", ["-f", "-p", "10", String(process.pid)]);
+    if (EVENT_LOOP_NICE !== undefined) setEventLoopNice(EVENT_LOOP_NICE);
     const history = node.keeper.campaigns.history;
     const windowRuns = node.keeper.campaigns.windowRuns;
     if (STANDING) {
@@ -384,13 +471,23 @@ async function main(): Promise<void> {
     }
     // The slowest samples, instant by instant: what their tail was made of.
     const total = (s: SampleInstants) => (s.firstOrder ?? 0) - (s.opportunity ?? 0);
-    console.log("\nslowest samples (ms): total = decide (CPU) + decision -> order (journal); GC pauses on the path");
-    for (const s of [...measured].sort((a, b) => total(b) - total(a)).slice(0, 5)) {
+    console.log(
+      "\nslowest samples (ms): total = decide (CPU) + decision -> order (journal); GC pauses on the path; CPU time " +
+        "between opportunity and first order of the main thread and of the whole process (all threads)",
+    );
+    for (const s of [...measured].sort((a, b) => total(b) - total(a)).slice(0, 8)) {
       const f = (v: number | undefined) => (v ?? Number.NaN).toFixed(2);
       console.log(
         `  ${f(total(s))} = ${f((s.decision ?? 0) - (s.opportunity ?? 0))} (${f(s.decideCpu)}) + ` +
-          `${f((s.firstOrder ?? 0) - (s.decision ?? 0))} (${f((s.journalBeforeDraw ?? 0) + (s.journalAfterDraw ?? 0))}); GC ${f(s.gcPause)}`,
+          `${f((s.firstOrder ?? 0) - (s.decision ?? 0))} (${f((s.journalBeforeDraw ?? 0) + (s.journalAfterDraw ?? 0))}); GC ${f(s.gcPause)}; ` +
+          `CPU on the path: main thread ${f(s.pathThreadCpu)}, process ${f(s.pathProcessCpu)}`,
       );
+      const t = threadsOnPath.get(s);
+      if (t)
+        console.log(
+          `      main thread ran ${t.mainRun.toFixed(2)}, waited runnable ${t.mainWait.toFixed(2)}; ` +
+            `other threads ran: ${t.others || "-"}`,
+        );
     }
   } finally {
     chainProcess.kill("SIGTERM");

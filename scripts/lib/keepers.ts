@@ -93,6 +93,13 @@ export const KEEPER_RISK = { maxCampaignNotional: "15000", maxOrderNotional: "15
 export const KEEPER_NODE_OPTIONS = "--max-semi-space-size=64 --expose-gc";
 
 /**
+ * Nice value of the `npm start` keepers' event-loop threads (config `eventLoopNice`), where the machine allows it (root
+ * or CAP_SYS_NICE: `mayUseNice`): the chain, the simulator, the web app and three keepers share the machine's CPUs,
+ * and an event loop that waits, runnable, for a CPU is the tail of opportunity-to-first-order (docs/benchmarks.md).
+ */
+export const KEEPER_EVENT_LOOP_NICE = -10;
+
+/**
  * Standing arbitrage windows of the `npm start` keepers (config `arbitrage.standingWindows`): each keeper holds one
  * claimed, funded campaign on its arbitrage route ahead of the scenario's gaps, so a run trades without a chain step
  * between its decision and its first order. Each window draws 6,000 tUSD: three keepers with two windows each while
@@ -269,6 +276,8 @@ export function writeKeeperFiles(
     verifierUrl?: string;
     /** PCCS for the collateral of real TEE quotes (`npm start`: the local PCCS serving the DCAP samples). */
     pccsUrl?: string;
+    /** Config `eventLoopNice` (unset: the keeper keeps the priority it is started with). */
+    eventLoopNice?: number;
   },
 ): string {
   const dir = join(root, `keeper${n}`);
@@ -311,6 +320,7 @@ export function writeKeeperFiles(
         heartbeatSeconds: 120,
         verifierUrl: opts.verifierUrl ?? `http://127.0.0.1:${VERIFIER_PORT}`,
         ...(opts.pccsUrl ? { pccsUrl: opts.pccsUrl } : {}),
+        ...(opts.eventLoopNice === undefined ? {} : { eventLoopNice: opts.eventLoopNice }),
       },
       null,
       2,

@@ -26,6 +26,10 @@ export interface SampleInstants {
   journalAfterDraw?: number;
   /** Time the process spent in garbage-collection pauses between the opportunity and the first order (ms). */
   gcPause?: number;
+  /** CPU time of the keeper's main thread between the opportunity and the first order (ms). */
+  pathThreadCpu?: number;
+  /** CPU time of the keeper's process, all its threads, between the opportunity and the first order (ms). */
+  pathProcessCpu?: number;
 }
 
 export interface Segment {
@@ -89,6 +93,13 @@ export const SEGMENTS: readonly Segment[] = [
     name: "opportunityToOrderGc",
     label: "  of which garbage-collection pauses",
     of: (s) => (between("opportunity", "firstOrder")(s) === undefined ? undefined : (s.gcPause ?? 0)),
+  },
+  { name: "pathThreadCpu", label: "  CPU time of the main thread on it", of: (s) => s.pathThreadCpu },
+  {
+    name: "pathOtherCpu",
+    label: "  CPU time of the process's other threads on it",
+    of: (s) =>
+      s.pathThreadCpu === undefined || s.pathProcessCpu === undefined ? undefined : s.pathProcessCpu - s.pathThreadCpu,
   },
   {
     name: "keeperOnly",

@@ -75,6 +75,11 @@ export const keeperConfigSchema = z.strictObject({
   heartbeatSeconds: z.number().int().min(5).max(3_600).default(60),
   tickMs: z.number().int().min(10).max(60_000).default(500),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  /**
+   * Nice value of the keeper's event-loop thread (its helper threads keep theirs), set first thing by `keeper run`;
+   * below 0 needs root or CAP_SYS_NICE. Unset: the priority it was started with (priority.ts).
+   */
+  eventLoopNice: z.number().int().min(-20).max(19).optional(),
   /** Verifier service used by `keeper attest` (development quotes; chains without an on-chain quote verifier). */
   verifierUrl: z.url().optional(),
   /**

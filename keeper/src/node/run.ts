@@ -31,6 +31,7 @@ import { KeeperHealth } from "./health.js";
 import { exposures } from "./risk.js";
 import { liveVenues } from "./live-venues.js";
 import { createMetrics } from "./metrics.js";
+import { applyEventLoopNice } from "./priority.js";
 import { readCredentialsFile, type Credentials } from "./secrets.js";
 
 /** The chain adapter of the configured key (also used by `register`, `attest`, `status`). */
@@ -118,8 +119,9 @@ export interface RunningKeeper {
 }
 
 export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningKeeper> {
-  const { chain, deployment } = await connectChain(config);
   const log = createLogger({ name: "keeper", level: config.logLevel, keeper: config.name });
+  applyEventLoopNice(config, log);
+  const { chain, deployment } = await connectChain(config);
   const journal = new Journal(join(config.dataDir, "journal.db"));
   const metrics = createMetrics({ keeper: config.name });
   // The dashboard maps this metrics endpoint to the keeper on chain by this account.

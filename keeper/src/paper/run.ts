@@ -15,6 +15,7 @@ import { createLogger } from "../node/logger.js";
 import { createMetrics } from "../node/metrics.js";
 import { campaignSettings, configuredStrategies } from "../node/run.js";
 import { ccxtSimConfig } from "../sim/client.js";
+import { applyEventLoopNice } from "../node/priority.js";
 import { PaperKeeper } from "./runner.js";
 import { PaperVenue } from "./venue.js";
 
@@ -35,6 +36,7 @@ export interface RunningPaperKeeper {
 
 export async function runPaperKeeper(config: KeeperConfig): Promise<RunningPaperKeeper> {
   const log = createLogger({ name: "keeper", level: config.logLevel, keeper: config.name });
+  applyEventLoopNice(config, log);
   const metrics = createMetrics({ keeper: config.name });
   const balances = Object.fromEntries(Object.entries(config.paper.balances).map(([a, v]) => [a, toWad(v)]));
   const venues: PaperVenue[] = [];

@@ -1,0 +1,51 @@
+/**
+ * The priority of the keeper's event-loop thread (config `eventLoopNice`). On a machine the keeper shares with busy
+ * processes (its chain node, a venue gateway, other keepers), the tail of opportunity-to-first-order is the event
+ * loop waiting, runnable, for a CPU (docs/benchmarks.md "The order path's own tail"); a lower nice value lets it run
+ * first. On Linux the nice value is a per-thread attribute and `setPriority(process.pid)` sets it on the main thread
+ * only (the event loop): V8's and libuv's helper threads keep theirs, so the keeper's own garbage collection and
+ * compilation do not take the CPU from its event loop either. A value below the current one needs root or
+ * CAP_SYS_NICE (or `ulimit -e`).
+ */
+import { getPriority, setPriority } from "node:os";
+import type { Logger } from "pino";
+import { ConfigError } from "../errors.js";
+
+/** Sets the event-loop thread's nice value; a refusal is a one-line `ConfigError` naming the field. */
+export function setEventLoopNice(nice: number, set: (pid: number, nice: number) => void = setPriority): void {
+  try {
+    set(process.pid, nice);
+  } catch (err) {
+    // Node's SystemError: `code` ERR_SYSTEM_ERROR, the OS's reason in `info` (EACCES: not permitted).
+    const e = err as { code?: string; info?: { code?: string; message?: string } };
+    const code = e.info?.code ? `${e.info.code}, ${e.info.message ?? ""}`.replace(/, $/, "") : (e.code ?? String(err));
+    throw new ConfigError(
+      `eventLoopNice ${nice}: the keeper may not give its event-loop thread that priority (${code}); ` +
+        "a value below 0 needs root or CAP_SYS_NICE",
+    );
+  }
+}
+
+/** Applies `eventLoopNice` when the config sets it (first thing `keeper run` does: a refusal starts nothing). */
+export function applyEventLoopNice(config: { eventLoopNice?: number | undefined }, log: Logger): void {
+  if (config.eventLoopNice === undefined) return;
+  setEventLoopNice(config.eventLoopNice);
+  log.info({ nice: getPriority(process.pid) }, "event-loop thread priority set");
+}
+
+/**
+ * Whether this process may give a thread nice value `nice`: tries it on its own event-loop thread, then puts back the
+ * value it had (raising a nice value is always allowed). For launchers (`npm start`) that set `eventLoopNice` only
+ * where it can take effect.
+ */
+export function mayUseNice(nice: number): boolean {
+  const before = getPriority(process.pid);
+  if (nice >= before) return true;
+  try {
+    setPriority(process.pid, nice);
+  } catch {
+    return false;
+  }
+  setPriority(process.pid, before);
+  return true;
+}
