@@ -97,7 +97,7 @@ export const KEEPER_NODE_OPTIONS = "--max-semi-space-size=64 --expose-gc";
  * or CAP_SYS_NICE: `mayUseNice`): the chain, the simulator, the web app and three keepers share the machine's CPUs,
  * and an event loop that waits, runnable, for a CPU is the tail of opportunity-to-first-order (docs/benchmarks.md).
  */
-export const KEEPER_EVENT_LOOP_NICE = -10;
+export const KEEPER_EVENT_LOOP_NICE = -20;
 
 /**
  * Standing arbitrage windows of the `npm start` keepers (config `arbitrage.standingWindows`): each keeper holds one

@@ -237,6 +237,57 @@ describe("engine campaigns: a run's campaign always ends in its run", () => {
     }
   });
 
+  it("recover_keeperStopping_campaignWithoutFillsGivenBackNotTradedAgain", async () => {
+    // A campaign left executing with an order whose outcome was never read (a venue error), its run gone: recovery
+    // reads the order back (unknown to the venue: nothing filled) and trades the arbitrage again, unless the keeper
+    // is stopping.
+    for (const stopping of [false, true]) {
+      const s = setup();
+      try {
+        let trades = 0;
+        const inner: Strategy<ExecutionMarket> = {
+          id: "arb-hand",
+          type: "arbitrage",
+          pair: PAIR,
+          estimatedROI: () => null,
+          canInterruptCurrent: () => true,
+          exec: async () => {
+            trades++;
+            return { status: "succeeded", pnl: 0n, slippageBps: 0 };
+          },
+        };
+        s.campaigns.wrap(inner, { venueId: "alpha", venues: ["alpha"] });
+        const spec = campaignSpecFromNames({
+          assetPair: PAIR,
+          priceWindow: { minPrice: 1n, maxPrice: 2n, notBefore: 0n, notAfter: 2n ** 40n },
+          route: { strategyId: "arbitrage", sourceVenue: "alpha", targetVenue: "alpha" },
+        });
+        const id = keccak256(toUtf8Bytes(`recover ${String(stopping)}`));
+        s.journal.setCursor(
+          `engine-run:${id}`,
+          JSON.stringify({ strategyId: "arb-hand", capital: "600n", need: "0n" }),
+        );
+        s.journal.recordOrderIntent({
+          clientOrderId: `lost-${String(stopping)}`,
+          campaignId: id,
+          venue: "alpha",
+          pair: PAIR,
+          side: "buy",
+          amount: String(toWad("0.01")),
+          limitPrice: String(toWad("30010")),
+        });
+        if (stopping) s.campaigns.shutdown();
+        await assert.rejects(
+          s.campaigns.execute({ id, spec }),
+          stopping ? /no fill, and the keeper is stopping/ : /nothing filled/,
+        );
+        assert.equal(trades, stopping ? 0 : 1);
+      } finally {
+        s.close();
+      }
+    }
+  });
+
   it("quotingWindow_chainTimeJumpsPastTheClaimsMargin_quotingEndsAtTheNextTickNotAfterItsWallSpan", async () => {
     // A market maker quotes until its quoting window ends (60 s of wall time here); the chain's clock jumps by a day
     // (a node's time jump): the next tick's chain time ends the window, not the wall-clock timer a minute later.

@@ -326,6 +326,8 @@ export class EngineCampaigns implements CampaignExecution {
   private readonly closed = new Set<string>();
   /** Chain time of the node's last tick (s). */
   private nowSec = 0n;
+  /** The keeper is stopping (`shutdown`): no campaign is traded again by recovery. */
+  private stopping = false;
   /** Run ids of recovered runs (negative: never an engine run id). */
   private recoveredRuns = 0;
   /** Campaign of each running engine run (guards journal orders under it). */
@@ -709,6 +711,15 @@ export class EngineCampaigns implements CampaignExecution {
       this.windowTasks.add(task);
       void task.then(() => this.windowTasks.delete(task));
     }
+  }
+
+  /**
+   * The keeper is stopping: from now on a campaign recovered without fills (an order whose outcome a venue error left
+   * open, then read back unfilled) is given back (`NothingExecutedError`: its claim released) instead of traded again.
+   */
+  shutdown(): void {
+    this.stopping = true;
+    this.closeWindows();
   }
 
   /** Ends every standing window now (its runs finish, its receipt is posted, it settles and repays). */
@@ -1117,6 +1128,7 @@ export class EngineCampaigns implements CampaignExecution {
     if (!run || !strategy || strategy.type !== "arbitrage") {
       throw new NothingExecutedError(`campaign ${job.id}: no fill of an earlier run`);
     }
+    if (this.stopping) throw new NothingExecutedError(`campaign ${job.id}: no fill, and the keeper is stopping`);
     const runId = -++this.recoveredRuns;
     const ctx: ExecutionContext = {
       signal: new AbortController().signal,

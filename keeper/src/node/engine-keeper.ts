@@ -361,7 +361,7 @@ export function engineKeeper(opts: EngineKeeperOptions) {
     /** Aborts the running runs (quotes cancelled, campaigns settled with what they did), then stops the node. */
     async stop(): Promise<void> {
       stopping = true;
-      campaigns.closeWindows();
+      campaigns.shutdown();
       await engineRunner.stop();
       // A run aborted after its quotes were cancelled returns before its campaign has settled: that settlement (receipt,
       // settle, repay) finishes before the node stops.
