@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Wallet, encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
+import { Wallet, keccak256, toUtf8Bytes } from "ethers";
 import {
   KeeperCapital__factory,
   MockV3Aggregator__factory,
@@ -22,7 +22,7 @@ import {
 import { campaignSpecFromNames } from "../campaign/id.js";
 import { EvmChainAdapter, readChainDeployment } from "../chain/evm.js";
 import { DEV_MNEMONIC, localSystem, type LocalSystem } from "../chain/testing/local-system.js";
-import { LeafReceiptPoster, type TradeLeaf } from "../chain/testing/receipt-poster.js";
+import { LeafReceiptPoster, twoFillsAt } from "../chain/testing/receipt-poster.js";
 import { NO_RECEIPT, SLEEVES, type CapitalAdapter } from "../chain/vault.js";
 import { CapitalFlow, buyCapitalWad, quoteWadToDepositUnits, repaymentParts } from "./capital.js";
 import { Journal } from "./journal.js";
@@ -136,18 +136,7 @@ describe("CapitalFlow on the vault", () => {
 
   /** Posts the campaign's receipt (two fills at the reference price, `pnl` reported), settles it, journals it settled. */
   async function settle(journal: Journal, id: string, pnl: bigint): Promise<bigint> {
-    const leaves: TradeLeaf[] = [0, 1].map((i) => ({
-      campaignId: id,
-      timestamp: 1_764_000_000n + BigInt(i),
-      executionId: keccak256(toUtf8Bytes(`capital ${id} ${i}`)),
-      venue: encodeBytes32String(i === 0 ? "alpha" : "beta"),
-      side: i,
-      price: PRICE,
-      size: 10n ** 17n,
-      fee: 0n,
-      minPrice: 3_000n * 10n ** 8n,
-      maxPrice: 3_100n * 10n ** 8n,
-    }));
+    const leaves = twoFillsAt(id, PRICE, "capital");
     const { receiptId } = await new LeafReceiptPoster(keeper).post({
       campaignId: id,
       leaves,

@@ -8,46 +8,34 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
 import pino from "pino";
-import {
-  KeeperCapital__factory,
-  MockV3Aggregator__factory,
-  StrategyVault__factory,
-  TestStablecoin__factory,
-} from "../../../types/ethers-contracts/index.js";
+import type { KeeperCapital } from "../../../types/ethers-contracts/index.js";
 import { campaignSpecFromNames, type CampaignSpec } from "../campaign/id.js";
 import type { CampaignJob } from "../campaign/dispatcher.js";
 import type { EvmChainAdapter } from "../chain/evm.js";
 import { localSystem, type LocalSystem } from "../chain/testing/local-system.js";
-import { LeafReceiptPoster, type TradeLeaf } from "../chain/testing/receipt-poster.js";
+import { LeafReceiptPoster, twoFillsAt } from "../chain/testing/receipt-poster.js";
 import { SLEEVES } from "../chain/vault.js";
 import { ReceiptClaimNotLiveError } from "../recording/errors.js";
 import { CapitalFlow, FundedExecution } from "./capital.js";
 import { Journal } from "./journal.js";
 import { KeeperNode } from "./keeper.js";
 import { createMetrics } from "./metrics.js";
+import { fundVault, USD } from "./testing/vault.js";
 
-const USD = 10n ** 6n;
 const PRICE = 3_050n * 10n ** 8n;
 
 describe("KeeperNode stop", () => {
   let sys: LocalSystem;
   let keeper: EvmChainAdapter;
+  let book: KeeperCapital;
   let dir: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "keeper-stop-"));
     sys = await localSystem();
     keeper = await sys.onboardKeeper(0);
-    const depositor = await sys.adapter(10);
-    const asset = TestStablecoin__factory.connect(sys.addresses.asset, depositor.sender.signer);
-    const vault = StrategyVault__factory.connect(sys.addresses.vault!, depositor.sender.signer);
-    await (await asset.approve(sys.addresses.vault!, 100_000n * USD)).wait();
-    await (await vault.deposit(100_000n * USD, depositor.account)).wait();
-    const book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, depositor.sender.signer);
-    const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), depositor.sender.signer);
-    await (await feed.updateAnswer(PRICE)).wait();
+    book = (await fundVault(sys, 100_000n * USD, 10, PRICE)).book;
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -92,21 +80,9 @@ describe("KeeperNode stop", () => {
             "campaign's claim is not this keeper's live claim: its receipt is not sent",
           );
         }
-        const leaves: TradeLeaf[] = [0, 1].map((i) => ({
-          campaignId: job.id,
-          timestamp: 1_764_000_000n + BigInt(i),
-          executionId: keccak256(toUtf8Bytes(`stop ${job.id} ${i}`)),
-          venue: encodeBytes32String(i === 0 ? "alpha" : "beta"),
-          side: i,
-          price: PRICE,
-          size: 10n ** 17n,
-          fee: 0n,
-          minPrice: 3_000n * 10n ** 8n,
-          maxPrice: 3_100n * 10n ** 8n,
-        }));
         return new LeafReceiptPoster(keeper).post({
           campaignId: job.id,
-          leaves,
+          leaves: twoFillsAt(job.id, PRICE, "stop"),
           summary: { volume: 610n * USD, avgPrice: PRICE, pnl: 0n },
           cid: `bafy-stop-${job.id.slice(2, 10)}`,
         });
@@ -146,7 +122,6 @@ describe("KeeperNode stop", () => {
     assert.deepEqual(executed, [id, id]);
     assert.equal(journal.getCapital(id)?.state, "repaid");
     assert.equal(flow.outstanding(), 0n);
-    const book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, keeper.sender.signer);
     assert.equal(await book.keeperOutstanding(keeper.account), 0n, "nothing stays drawn");
     assert.equal((await keeper.getCampaign(laterId)).status, "open", "nothing new claimed by the stop");
     journal.close();

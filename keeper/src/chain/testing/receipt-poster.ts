@@ -5,7 +5,7 @@
  * posts through `recording/poster.ts` (`RecordingReceiptPoster`: trace, store, sealed receipt) instead.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { concat, keccak256 } from "ethers";
+import { concat, encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
 import type { ReceiptPoster } from "../adapter.js";
 import type { EvmChainAdapter } from "../evm.js";
 import { TRACE_LEAF_ENCODING } from "../../recording/trace.js";
@@ -43,6 +43,25 @@ export const leafValues = (l: TradeLeaf) => [
   l.minPrice,
   l.maxPrice,
 ];
+
+/**
+ * Two fills of 0.1 (18 decimals) of `campaignId` at `price` (8 decimals), a buy on `alpha` and a sell on `beta`, no
+ * fee, inside the band 3,000-3,100; `tag` makes their execution ids distinct from other tests' fills.
+ */
+export function twoFillsAt(campaignId: string, price: bigint, tag: string): TradeLeaf[] {
+  return [0, 1].map((i) => ({
+    campaignId,
+    timestamp: 1_764_000_000n + BigInt(i),
+    executionId: keccak256(toUtf8Bytes(`${tag} ${campaignId} ${i}`)),
+    venue: encodeBytes32String(i === 0 ? "alpha" : "beta"),
+    side: i,
+    price,
+    size: 10n ** 17n,
+    fee: 0n,
+    minPrice: 3_000n * 10n ** 8n,
+    maxPrice: 3_100n * 10n ** 8n,
+  }));
+}
 
 export function treeOf(leaves: readonly TradeLeaf[]) {
   const tree = StandardMerkleTree.of(leaves.map(leafValues), [...TRACE_LEAF_ENCODING]);

@@ -27,8 +27,13 @@ export interface FundedVault {
   depositor: EvmChainAdapter;
 }
 
-/** The depositor deposits `amount` (deposit-asset base units) and the feed is set to the simulated price. */
-export async function fundVault(sys: LocalSystem, amount: bigint, depositorIndex = 10): Promise<FundedVault> {
+/** The depositor deposits `amount` (deposit-asset base units) and the feed is set to `price` (8 decimals). */
+export async function fundVault(
+  sys: LocalSystem,
+  amount: bigint,
+  depositorIndex = 10,
+  price = SIM_BTC_PRICE,
+): Promise<FundedVault> {
   const depositor = await sys.adapter(depositorIndex);
   const signer = depositor.sender.signer;
   const vault = StrategyVault__factory.connect(sys.addresses.vault!, signer);
@@ -36,6 +41,6 @@ export async function fundVault(sys: LocalSystem, amount: bigint, depositorIndex
   await (await vault.deposit(amount, depositor.account)).wait();
   const book = KeeperCapital__factory.connect(sys.addresses.capitalBook!, signer);
   const feed = MockV3Aggregator__factory.connect(await book.priceFeed(), signer);
-  await (await feed.updateAnswer(SIM_BTC_PRICE)).wait();
+  await (await feed.updateAnswer(price)).wait();
   return { vault, book, depositor };
 }
