@@ -21,11 +21,15 @@
  *    `undici:client:sendHeaders` diagnostics channel, `POST .../order`): the request leaves the keeper.
  * The poll delay (planting to the next tick's read) is the tick period and is not in any figure.
  *
- * The keeper runs in this process: give it `npm start`'s keepers' Node options (`KEEPER_NODE_OPTIONS`), as below; the
- * first line printed says which young-generation size it ran with.
+ * The keeper runs in this process: give it `npm start`'s keepers' Node options (`KEEPER_NODE_OPTIONS`), as below. Its
+ * event-loop thread gets `npm start`'s `eventLoopNice` where the machine allows it (`--event-loop-nice=N` to choose,
+ * `=0` for the priority it was started with; `--realtime`: SCHED_FIFO, for comparison). The first line printed says
+ * which young-generation size and which event-loop priority it ran with. Per path it reports the CPU time of the
+ * event-loop thread and of the whole process; `--thread-stats` adds each thread's run and run-queue time (Linux).
  *
  *   node_modules/.bin/node --max-semi-space-size=64 --expose-gc --import tsx scripts/bench/live-keeper.ts [--samples 200]
- *     [--warmup 10] [--tick-ms 500] [--per-opportunity] [--window-seconds 60]
+ *     [--warmup 10] [--tick-ms 500] [--per-opportunity] [--window-seconds 60] [--event-loop-nice=N] [--realtime]
+ *     [--thread-stats]
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { subscribe } from "node:diagnostics_channel";
