@@ -56,9 +56,10 @@ export function runOnce(name: string, command: string, args: string[], env?: Nod
 
 /**
  * Stops every service, the last started first (keepers before the verifier, the app and the chain they use, so
- * that none loses its chain mid-transaction): SIGTERM to its process group, SIGKILL after a grace period.
+ * that none loses its chain mid-transaction): SIGTERM to its process group, SIGKILL after a grace period (20 s: a
+ * keeper's stop settles its campaigns and repays its draws first).
  */
-export async function stopAll(graceMs = 5_000): Promise<void> {
+export async function stopAll(graceMs = 20_000): Promise<void> {
   stopping = true;
   const alive = services.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
   for (const s of alive.reverse()) {

@@ -14,6 +14,7 @@ import { parseCollateral } from "../attestation/dcap.js";
 import { loadKeeperConfig, type KeeperConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { connectChain, runKeeper } from "./run.js";
+import { untilSignal } from "./signals.js";
 import { addAuditCommand } from "../audit/cli.js";
 
 const requireEnv = (name: string): string => {
@@ -21,17 +22,6 @@ const requireEnv = (name: string): string => {
   if (!v) throw new ConfigError(`${name} is not set`);
   return v;
 };
-
-/** Waits for SIGINT/SIGTERM, then runs `stop` once. */
-function untilSignal(stop: () => Promise<void>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const handler = () => {
-      process.off("SIGINT", handler).off("SIGTERM", handler);
-      stop().then(resolve, reject);
-    };
-    process.on("SIGINT", handler).on("SIGTERM", handler);
-  });
-}
 
 /** The chain state of the configured keeper, for `keeper status --config`. */
 export async function chainStatus(config: KeeperConfig) {

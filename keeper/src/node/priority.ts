@@ -3,10 +3,12 @@
  * processes (its chain node, a venue gateway, other keepers), the tail of opportunity-to-first-order is the event
  * loop waiting, runnable, for a CPU (docs/benchmarks.md "The order path's own tail"); a lower nice value lets it run
  * first. On Linux the nice value is a per-thread attribute and `setPriority(process.pid)` sets it on the main thread
- * only (the event loop): V8's and libuv's helper threads keep theirs, so the keeper's own garbage collection and
- * compilation do not take the CPU from its event loop either. A value below the current one needs root or
+ * only (the event loop): V8's and libuv's helper threads keep theirs (libuv's pool is started first: a thread started
+ * later would inherit the value), so the keeper's own garbage collection and compilation do not take the CPU from its
+ * event loop either. A value below the current one needs root or
  * CAP_SYS_NICE (or `ulimit -e`).
  */
+import { access } from "node:fs/promises";
 import { getPriority, setPriority } from "node:os";
 import type { Logger } from "pino";
 import { ConfigError } from "../errors.js";
@@ -27,8 +29,11 @@ export function setEventLoopNice(nice: number, set: (pid: number, nice: number) 
 }
 
 /** Applies `eventLoopNice` when the config sets it (first thing `keeper run` does: a refusal starts nothing). */
-export function applyEventLoopNice(config: { eventLoopNice?: number | undefined }, log: Logger): void {
+export async function applyEventLoopNice(config: { eventLoopNice?: number | undefined }, log: Logger): Promise<void> {
   if (config.eventLoopNice === undefined) return;
+  // A thread started afterwards inherits the value, and libuv starts its thread pool (file system, DNS, crypto) on its
+  // first use: started now, its threads keep their priority too.
+  await access(process.cwd());
   setEventLoopNice(config.eventLoopNice);
   log.info({ nice: getPriority(process.pid) }, "event-loop thread priority set");
 }

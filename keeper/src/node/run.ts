@@ -120,7 +120,7 @@ export interface RunningKeeper {
 
 export async function runKeeper(config: KeeperConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningKeeper> {
   const log = createLogger({ name: "keeper", level: config.logLevel, keeper: config.name });
-  applyEventLoopNice(config, log);
+  await applyEventLoopNice(config, log);
   const { chain, deployment } = await connectChain(config);
   const journal = new Journal(join(config.dataDir, "journal.db"));
   const metrics = createMetrics({ keeper: config.name });

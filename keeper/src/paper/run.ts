@@ -36,7 +36,7 @@ export interface RunningPaperKeeper {
 
 export async function runPaperKeeper(config: KeeperConfig): Promise<RunningPaperKeeper> {
   const log = createLogger({ name: "keeper", level: config.logLevel, keeper: config.name });
-  applyEventLoopNice(config, log);
+  await applyEventLoopNice(config, log);
   const metrics = createMetrics({ keeper: config.name });
   const balances = Object.fromEntries(Object.entries(config.paper.balances).map(([a, v]) => [a, toWad(v)]));
   const venues: PaperVenue[] = [];
