@@ -178,7 +178,7 @@ export class KeeperNode {
     // Campaigns that traded are finished now, not left to the next start: a claim the chain's clock overtook mid-run
     // is claimed again and its receipt posted (or, past its window, the receipt is lost); then their capital goes back.
     await this.guarded("dispatch", () => this.dispatcher.finishTraded());
-    for (const flow of this.flows) await this.guarded("capital", () => flow.repayFinished());
+    await this.repayFinished();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.opts.log.info("keeper stopped");
   }
@@ -230,13 +230,18 @@ export class KeeperNode {
         });
     });
     // Repay the capital of finished campaigns (apart from the tick: a failed campaign step does not hold it back).
-    for (const flow of this.flows) await this.guarded("capital", () => flow.repayFinished());
+    await this.repayFinished();
     // Reveal demanded leaves of own receipts (apart from the tick too: a stuck campaign must not cost a slash).
     if (this.opts.availability) await this.guarded("availability", () => this.opts.availability!.tick());
     // Try to flatten what executions left exposed (their markets stay blocked until flat).
     if (this.opts.risk) await this.guarded("flatten", () => this.opts.risk!.flatten());
     this.opts.metrics.ticks.inc();
     end();
+  }
+
+  /** Repays the capital of every finished campaign, flow by flow (a flow's failure is logged, the next goes on). */
+  private async repayFinished(): Promise<void> {
+    for (const flow of this.flows) await this.guarded("capital", () => flow.repayFinished());
   }
 
   /** Attests again once chain time is more than half the allowed attestation age past `attestedAt`. */

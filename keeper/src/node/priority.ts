@@ -1,12 +1,11 @@
 /**
  * The priority of the keeper's event-loop thread (config `eventLoopNice`). On a machine the keeper shares with busy
  * processes (its chain node, a venue gateway, other keepers), the tail of opportunity-to-first-order is the event
- * loop waiting, runnable, for a CPU (docs/benchmarks.md "The order path's own tail"); a lower nice value lets it run
+ * loop waiting, runnable, for a CPU (docs/benchmarks.md, "The event loop's priority"); a lower nice value lets it run
  * first. On Linux the nice value is a per-thread attribute and `setPriority(process.pid)` sets it on the main thread
  * only (the event loop): V8's and libuv's helper threads keep theirs (libuv's pool is started first: a thread started
  * later would inherit the value), so the keeper's own garbage collection and compilation do not take the CPU from its
- * event loop either. A value below the current one needs root or
- * CAP_SYS_NICE (or `ulimit -e`).
+ * event loop either. A value below the current one needs root or CAP_SYS_NICE (or `ulimit -e`).
  */
 import { access } from "node:fs/promises";
 import { getPriority, setPriority } from "node:os";
@@ -20,7 +19,7 @@ export function setEventLoopNice(nice: number, set: (pid: number, nice: number) 
   } catch (err) {
     // Node's SystemError: `code` ERR_SYSTEM_ERROR, the OS's reason in `info` (EACCES: not permitted).
     const e = err as { code?: string; info?: { code?: string; message?: string } };
-    const code = e.info?.code ? `${e.info.code}, ${e.info.message ?? ""}`.replace(/, $/, "") : (e.code ?? String(err));
+    const code = e.info?.code ? [e.info.code, e.info.message].filter(Boolean).join(", ") : (e.code ?? String(err));
     throw new ConfigError(
       `eventLoopNice ${nice}: the keeper may not give its event-loop thread that priority (${code}); ` +
         "a value below 0 needs root or CAP_SYS_NICE",
@@ -47,10 +46,10 @@ export function mayUseNice(nice: number): boolean {
   const before = getPriority(process.pid);
   if (nice >= before) return true;
   try {
-    setPriority(process.pid, nice);
+    setEventLoopNice(nice);
   } catch {
     return false;
   }
-  setPriority(process.pid, before);
+  setEventLoopNice(before);
   return true;
 }
